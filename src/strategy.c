@@ -1,0 +1,219 @@
+/* strategy.c — parse and print strategies; the reference's per-cell grid rules. */
+#include "imprint/strategy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const gen_names[IMP_GEN__COUNT] = {
+    "mean", "all", "random", "kmeans", "kmedoids", "fps", "covmax", "ls", "kls",
+};
+static const char *const norm_names[] = {"none", "l2", "quantile"};
+static const char *const metric_names[] = {"inner", "cosine", "euclidean", "manhattan",
+                                           "mahalanobis"};
+
+const char *imp_norm_name(imp_norm n) { return norm_names[n]; }
+const char *imp_gen_name(imp_gen g) { return gen_names[g]; }
+const char *imp_metric_name(imp_metric m) { return metric_names[m]; }
+
+int imp_gen_from_name(const char *name)
+{
+    for (int i = 0; i < IMP_GEN__COUNT; i++)
+        if (strcmp(name, gen_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int parse_norm(const char *part, int allow_quantile, imp_norm *out)
+{
+    if (strcmp(part, "none") == 0)
+        *out = IMP_NORM_NONE;
+    else if (strcmp(part, "l2") == 0)
+        *out = IMP_NORM_L2;
+    else if (allow_quantile && strcmp(part, "quantile") == 0)
+        *out = IMP_NORM_QUANTILE;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_metric(const char *part, imp_metric *out)
+{
+    for (int i = IMP_METRIC_COSINE; i <= IMP_METRIC_MAHALANOBIS; i++)
+        if (strcmp(part, metric_names[i]) == 0) {
+            *out = (imp_metric)i;
+            return 0;
+        }
+    return -1;
+}
+
+#define METRICS "cosine, euclidean, manhattan, mahalanobis"
+
+static int parse_agg(const char *text, const char *agg, imp_strategy *s, imp_err *err)
+{
+    char buf[128];
+    if (strlen(agg) >= sizeof buf)
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': AGG part too long", text);
+    strcpy(buf, agg);
+    s->metric = IMP_METRIC_INNER;
+    s->weight = IMP_WEIGHT_UNIFORM;
+    if (strcmp(buf, "max") == 0) {
+        s->agg = IMP_AGG_MAX;
+        s->m = 0;
+        return 0;
+    }
+    char *save = NULL;
+    char *kind = strtok_r(buf, ":", &save);
+    if (kind && strcmp(kind, "nn") == 0) {
+        char *met = strtok_r(NULL, ":", &save);
+        if (!met || strtok_r(NULL, ":", &save) || parse_metric(met, &s->metric))
+            return imp_err_set(err, IMP_EINPUT,
+                               "strategy '%s': AGG '%s' should be nn:METRIC with METRIC one of "
+                               METRICS, text, agg);
+        s->agg = IMP_AGG_NN;
+        s->m = 1;
+        return 0;
+    }
+    if (kind && strcmp(kind, "mnn") == 0) {
+        char *ms = strtok_r(NULL, ":", &save);
+        char *met = strtok_r(NULL, ":", &save);
+        char *w = strtok_r(NULL, ":", &save);
+        char *end = NULL;
+        long m = ms ? strtol(ms, &end, 10) : 0;
+        if (!ms || *end || m < 1 || m > 1000000 || !met || !w || strtok_r(NULL, ":", &save))
+            return imp_err_set(err, IMP_EINPUT,
+                               "strategy '%s': AGG '%s' should be mnn:M:METRIC:WEIGHT with "
+                               "M >= 1, METRIC one of " METRICS ", WEIGHT uniform or distance",
+                               text, agg);
+        if (parse_metric(met, &s->metric))
+            return imp_err_set(err, IMP_EINPUT,
+                               "strategy '%s': unknown metric '%s' (expected " METRICS ")", text,
+                               met);
+        if (strcmp(w, "uniform") == 0)
+            s->weight = IMP_WEIGHT_UNIFORM;
+        else if (strcmp(w, "distance") == 0)
+            s->weight = IMP_WEIGHT_DISTANCE;
+        else
+            return imp_err_set(err, IMP_EINPUT,
+                               "strategy '%s': unknown weighting '%s' (expected uniform or "
+                               "distance)", text, w);
+        s->agg = IMP_AGG_MNN;
+        s->m = (int)m;
+        return 0;
+    }
+    return imp_err_set(err, IMP_EINPUT,
+                       "strategy '%s': unknown AGG '%s' (expected max, nn:METRIC or "
+                       "mnn:M:METRIC:WEIGHT)", text, agg);
+}
+
+int imp_strategy_parse(const char *text, imp_strategy *out, imp_err *err)
+{
+    char buf[256];
+    if (!text || strlen(text) >= sizeof buf)
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': too long", text ? text : "(null)");
+    strcpy(buf, text);
+    char *parts[5];
+    int np = 0;
+    for (char *p = buf;; np++) {
+        char *slash = strchr(p, '/');
+        if (np < 5)
+            parts[np] = p;
+        if (!slash) {
+            np++;
+            break;
+        }
+        *slash = '\0';
+        p = slash + 1;
+    }
+    if (np != 5)
+        return imp_err_set(err, IMP_EINPUT,
+                           "strategy '%s': expected 5 parts PRE/GEN/POST/INF/AGG, e.g. "
+                           "l2/kmeans/l2/l2/max", text);
+    imp_strategy s = {0};
+    if (parse_norm(parts[0], 0, &s.pre))
+        return imp_err_set(err, IMP_EINPUT,
+                           "strategy '%s': unknown PRE '%s' (expected none or l2)", text, parts[0]);
+    int g = imp_gen_from_name(parts[1]);
+    if (g < 0)
+        return imp_err_set(err, IMP_EINPUT,
+                           "strategy '%s': unknown GEN '%s' (expected mean, all, random, kmeans, "
+                           "kmedoids, fps, covmax, ls or kls)", text, parts[1]);
+    s.gen = (imp_gen)g;
+    if (parse_norm(parts[2], 1, &s.post))
+        return imp_err_set(err, IMP_EINPUT,
+                           "strategy '%s': unknown POST '%s' (expected none, l2 or quantile)", text,
+                           parts[2]);
+    if (parse_norm(parts[3], 0, &s.inf))
+        return imp_err_set(err, IMP_EINPUT,
+                           "strategy '%s': unknown INF '%s' (expected none or l2)", text, parts[3]);
+    int rc = parse_agg(text, parts[4], &s, err);
+    if (rc)
+        return rc;
+    *out = s;
+    return 0;
+}
+
+char *imp_strategy_format(const imp_strategy *s, char *buf, size_t n)
+{
+    char agg[96];
+    switch (s->agg) {
+    case IMP_AGG_MAX: snprintf(agg, sizeof agg, "max"); break;
+    case IMP_AGG_NN: snprintf(agg, sizeof agg, "nn:%s", metric_names[s->metric]); break;
+    case IMP_AGG_MNN:
+        snprintf(agg, sizeof agg, "mnn:%d:%s:%s", s->m, metric_names[s->metric],
+                 s->weight == IMP_WEIGHT_DISTANCE ? "distance" : "uniform");
+        break;
+    }
+    snprintf(buf, n, "%s/%s/%s/%s/%s", norm_names[s->pre], gen_names[s->gen], norm_names[s->post],
+             norm_names[s->inf], agg);
+    return buf;
+}
+
+int imp_strategy_uses_seed(const imp_strategy *s, int k, int shot)
+{
+    if (shot >= 0)
+        return 1;
+    switch (s->gen) {
+    case IMP_GEN_RANDOM:
+    case IMP_GEN_FPS:
+    case IMP_GEN_KMEANS:
+        return 1;
+    case IMP_GEN_KLS:
+        return k != 1; /* kls with k = 1 is ls */
+    default:
+        return 0;
+    }
+}
+
+int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    (void)shot;
+    if (s->pre != IMP_NORM_NONE && s->pre != s->inf) {
+        *why = "NORMpre other than none needs NORMinf = NORMpre";
+        return 0;
+    }
+    if (k == 0 || k < -1) {
+        *why = "k must be >= 1 or -1";
+        return 0;
+    }
+    if ((s->gen == IMP_GEN_MEAN || s->gen == IMP_GEN_LS) && k != 1) {
+        *why = "mean and ls only at k = 1";
+        return 0;
+    }
+    if (s->gen == IMP_GEN_ALL && k != -1) {
+        *why = "all only at k = -1";
+        return 0;
+    }
+    if (s->gen != IMP_GEN_ALL && k == -1) {
+        *why = "k = -1 only for all";
+        return 0;
+    }
+    if (s->agg == IMP_AGG_MNN && k > 0 && s->m > 10 * k) {
+        *why = "mnn with m > 10*k";
+        return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,31 @@
+/* cmd.h — the subcommands of the imprint tool and their shared option helpers. */
+#ifndef IMPRINT_TOOL_CMD_H
+#define IMPRINT_TOOL_CMD_H
+
+#include "imprint/err.h"
+
+/* Every subcommand: argv[0] is the subcommand name; returns the process exit code. */
+typedef int (*imp_cmd_fn)(int argc, char **argv);
+
+typedef struct imp_cmd {
+    const char *name;
+    imp_cmd_fn fn;
+    const char *summary;
+} imp_cmd;
+
+int imp_cmd_ingest(int argc, char **argv);
+int imp_cmd_store(int argc, char **argv);
+int imp_cmd_eval(int argc, char **argv);
+
+/* Print "imprint: <msg>" for an error and return its exit code. */
+int imp_tool_fail(const imp_err *err);
+/* Usage error: print "imprint SUB: <msg>" and a hint to --help; returns 2. */
+int imp_tool_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Is argv[i] "--help" or "-h"? */
+int imp_is_help(const char *arg);
+/* Parse a whole decimal integer in [lo, hi]; returns 0 or -1. */
+int imp_parse_long(const char *s, long lo, long hi, long *out);
+/* Parse a whole finite double; returns 0 or -1. */
+int imp_parse_double(const char *s, double *out);
+
+#endif

@@ -1,0 +1,100 @@
+/* main.c — the imprint tool: git-style dispatch to subcommands. */
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const imp_cmd commands[] = {
+    {"ingest", imp_cmd_ingest, "write embeddings into an HDF5 store (fashion-mnist, idx, reference)"},
+    {"store", imp_cmd_store, "list the models, datasets and splits of a store"},
+    {"eval", imp_cmd_eval, "evaluate one cell (model, dataset, strategy, k, shot, seed)"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: imprint [--version] [--help] <command> [<args>]\n"
+            "\n"
+            "Weight-imprinting experiments at cluster scale (IMPRINT, Westerhoff et al., TMLR 2025).\n"
+            "\n"
+            "commands:\n");
+    for (const imp_cmd *c = commands; c->name; c++)
+        fprintf(f, "  %-8s %s\n", c->name, c->summary);
+    fprintf(f, "\n'imprint <command> --help' describes one command.\n"
+               "Exit codes: 0 ok, 2 bad usage or input, 4 finished with failed cells, "
+               "75 stopped early (resumable), 1 other error.\n");
+}
+
+int imp_tool_fail(const imp_err *err)
+{
+    fprintf(stderr, "imprint: %s\n", err->msg[0] ? err->msg : imp_strerror(err->code));
+    return imp_exit_code(err->code ? err->code : IMP_EINTERNAL);
+}
+
+int imp_tool_usage(const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "imprint %s: ", sub);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'imprint %s --help')\n", sub);
+    return 2;
+}
+
+int imp_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+
+int imp_parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int imp_parse_double(const char *s, double *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* HDF5 prints its own error stack by default; we translate errors ourselves. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (imp_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("imprint %s\n", IMPRINT_VERSION);
+        return 0;
+    }
+    for (const imp_cmd *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0)
+            return c->fn(argc - 1, argv + 1);
+    fprintf(stderr, "imprint: '%s' is not an imprint command (see 'imprint --help')\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,92 @@
+/* test_strategy.c — strategy parsing, canonical text and per-cell grid rules. */
+#include <string.h>
+
+#include "imprint/strategy.h"
+#include "testutil.h"
+
+static void test_parse_roundtrip(void)
+{
+    const char *ok[] = {"l2/kmeans/l2/l2/max", "none/mean/quantile/none/max",
+                        "none/mean/none/none/nn:euclidean", "none/ls/none/none/max",
+                        "l2/all/none/l2/mnn:3:cosine:distance",
+                        "none/kls/l2/none/mnn:20:mahalanobis:uniform", NULL};
+    for (int i = 0; ok[i]; i++) {
+        imp_strategy s;
+        imp_err err;
+        imp_err_clear(&err);
+        IMP_ASSERT_INT_EQ(imp_strategy_parse(ok[i], &s, &err), 0);
+        char buf[128];
+        imp_strategy_format(&s, buf, sizeof buf);
+        IMP_ASSERT_INT_EQ(strcmp(buf, ok[i]), 0);
+    }
+    imp_strategy s;
+    imp_strategy_parse("l2/all/none/l2/mnn:3:cosine:distance", &s, NULL);
+    IMP_ASSERT_INT_EQ(s.agg, IMP_AGG_MNN);
+    IMP_ASSERT_INT_EQ(s.m, 3);
+    IMP_ASSERT_INT_EQ(s.metric, IMP_METRIC_COSINE);
+    IMP_ASSERT_INT_EQ(s.weight, IMP_WEIGHT_DISTANCE);
+    IMP_ASSERT_INT_EQ(s.gen, IMP_GEN_ALL);
+}
+
+static void test_parse_errors(void)
+{
+    struct {
+        const char *text, *needle;
+    } bad[] = {
+        {"l2/kmeans/l2/l2", "5 parts"},
+        {"l2/kmeans/l2/l2/max/x", "5 parts"},
+        {"quantile/kmeans/l2/l2/max", "unknown PRE 'quantile'"},
+        {"l2/kmean/l2/l2/max", "unknown GEN 'kmean'"},
+        {"l2/kmeans/l3/l2/max", "unknown POST 'l3'"},
+        {"l2/kmeans/l2/quantile/max", "unknown INF 'quantile'"},
+        {"l2/kmeans/l2/l2/min", "unknown AGG 'min'"},
+        {"l2/kmeans/l2/l2/nn:inner", "nn:METRIC"},
+        {"l2/kmeans/l2/l2/mnn:0:cosine:uniform", "M >= 1"},
+        {"l2/kmeans/l2/l2/mnn:3:cosine:heavy", "unknown weighting 'heavy'"},
+        {"l2/kmeans/l2/l2/mnn:3:chebyshev:uniform", "unknown metric 'chebyshev'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        imp_strategy s;
+        imp_err err;
+        imp_err_clear(&err);
+        IMP_ASSERT_INT_EQ(imp_strategy_parse(bad[i].text, &s, &err), IMP_EINPUT);
+        IMP_ASSERT_STR_CONTAINS(err.msg, bad[i].needle);
+    }
+}
+
+static void test_cell_rules(void)
+{
+    imp_strategy s;
+    const char *why;
+    imp_strategy_parse("l2/kmeans/l2/none/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, 20, -1, &why), 0); /* pre l2, inf none */
+    imp_strategy_parse("l2/mean/l2/l2/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, 1, -1, &why), 1);
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, 5, -1, &why), 0);
+    imp_strategy_parse("none/all/none/none/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, -1, -1, &why), 1);
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, 1, -1, &why), 0);
+    imp_strategy_parse("none/kmeans/none/none/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, -1, -1, &why), 0);
+    imp_strategy_parse("none/kmeans/none/none/mnn:50:cosine:uniform", &s, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, 5, -1, &why), 1);  /* 50 <= 10*5 */
+    IMP_ASSERT_INT_EQ(imp_strategy_cell_valid(&s, 4, -1, &why), 0);  /* 50 > 40 */
+    /* seed dependence */
+    imp_strategy_parse("none/mean/none/none/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 1, -1), 0);
+    IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 1, 10), 1);
+    imp_strategy_parse("none/kls/none/none/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 1, -1), 0);
+    IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 5, -1), 1);
+}
+
+int main(void)
+{
+    static const imp_test tests[] = {
+        {"parse_roundtrip", test_parse_roundtrip},
+        {"parse_errors", test_parse_errors},
+        {"cell_rules", test_cell_rules},
+        {NULL, NULL},
+    };
+    return imp_test_main("strategy", tests);
+}

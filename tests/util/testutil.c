@@ -1,0 +1,132 @@
+/* testutil.c — shared CUnit scaffolding for the per-module test executables. */
+#include "testutil.h"
+
+#include <CUnit/Basic.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char g_tmpdir[512];
+
+static void rm_tmpdir(void)
+{
+    if (g_tmpdir[0] && !getenv("IMP_KEEP_TMP")) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmpdir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "warning: could not remove %s\n", g_tmpdir);
+    }
+}
+
+const char *imp_test_tmpdir(void)
+{
+    if (!g_tmpdir[0]) {
+        const char *base = getenv("TMPDIR");
+        snprintf(g_tmpdir, sizeof g_tmpdir, "%s/imptest.XXXXXX", base ? base : "/tmp");
+        if (!mkdtemp(g_tmpdir)) {
+            perror("mkdtemp");
+            exit(1);
+        }
+        atexit(rm_tmpdir);
+    }
+    return g_tmpdir;
+}
+
+const char *imp_test_path(const char *name)
+{
+    static char bufs[8][768];
+    static int slot;
+    char *b = bufs[slot++ & 7];
+    snprintf(b, sizeof bufs[0], "%s/%s", imp_test_tmpdir(), name);
+    return b;
+}
+
+static int run_capture(char **out, const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += got;
+        if (cap - len < 2) {
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    if (buf)
+        buf[len] = '\0';
+    int st = pclose(p);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+int imp_test_sh(char **out, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd - 16, fmt, ap);
+    va_end(ap);
+    strcat(cmd, " 2>&1");
+    return run_capture(out, cmd);
+}
+
+int imp_test_tool(char **out, const char *fmt, ...)
+{
+    char args[7000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return imp_test_sh(out, "'%s' %s", IMP_TOOL_PATH, args);
+}
+
+int imp_test_write_file(const char *path, const void *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(buf, 1, n, f);
+    return (fclose(f) == 0 && w == n) ? 0 : -1;
+}
+
+void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!ok)
+        fprintf(stderr, "\n  FAILED %s:%d: %s\n", file, line, msg);
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE);
+}
+
+int imp_test_main(const char *suite, const imp_test *tests)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite(suite, NULL, NULL);
+    for (const imp_test *t = tests; t->name; t++)
+        CU_add_test(s, t->name, t->fn);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

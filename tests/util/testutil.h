@@ -1,0 +1,69 @@
+/* testutil.h — shared CUnit scaffolding: a suite runner, temp dirs, running the tool, and
+ * assertions that print both sides. */
+#ifndef IMPRINT_TESTUTIL_H
+#define IMPRINT_TESTUTIL_H
+
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+
+typedef struct imp_test {
+    const char *name;
+    void (*fn)(void);
+} imp_test;
+
+/* Run the NULL-terminated list as one CUnit suite; returns the process exit code
+ * (0 iff every assertion passed). */
+int imp_test_main(const char *suite, const imp_test *tests);
+
+/* A fresh directory for this test process (removed at exit unless IMP_KEEP_TMP is set). */
+const char *imp_test_tmpdir(void);
+/* "<tmpdir>/<name>" in a static rotating buffer (8 slots). */
+const char *imp_test_path(const char *name);
+
+/* Run `imprint <args>` through /bin/sh with stdout+stderr captured into *out (malloc'd,
+ * may be NULL). Returns the exit status, or -1 if it did not exit normally. */
+int imp_test_tool(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Run a shell command the same way. */
+int imp_test_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write bytes to a file; returns 0 on success. */
+int imp_test_write_file(const char *path, const void *buf, size_t n);
+
+void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#define IMP_ASSERT_INT_EQ(a, b)                                                         \
+    do {                                                                                \
+        long long imp__a = (long long)(a), imp__b = (long long)(b);                     \
+        imp__assert_msg(imp__a == imp__b, __LINE__, __FILE__, "%s == %s (%lld vs %lld)", \
+                        #a, #b, imp__a, imp__b);                                        \
+    } while (0)
+
+#define IMP_ASSERT_NEAR(a, b, tol)                                                      \
+    do {                                                                                \
+        double imp__a = (double)(a), imp__b = (double)(b), imp__t = (double)(tol);      \
+        imp__assert_msg(imp__a - imp__b <= imp__t && imp__b - imp__a <= imp__t, __LINE__, \
+                        __FILE__, "%s ~= %s (%.17g vs %.17g, tol %g)", #a, #b, imp__a,   \
+                        imp__b, imp__t);                                                \
+    } while (0)
+
+/* Relative closeness: |a-b| <= rtol * max(|a|,|b|) (or both zero). */
+#define IMP_ASSERT_REL(a, b, rtol)                                                      \
+    do {                                                                                \
+        double imp__a = (double)(a), imp__b = (double)(b), imp__r = (double)(rtol);     \
+        double imp__m = imp__a < 0 ? -imp__a : imp__a, imp__n = imp__b < 0 ? -imp__b : imp__b; \
+        double imp__d = imp__a - imp__b;                                                \
+        if (imp__d < 0) imp__d = -imp__d;                                               \
+        imp__assert_msg(imp__d <= imp__r * (imp__m > imp__n ? imp__m : imp__n), __LINE__, \
+                        __FILE__, "%s ~= %s (%.17g vs %.17g, rtol %g)", #a, #b, imp__a,  \
+                        imp__b, imp__r);                                                \
+    } while (0)
+
+#define IMP_ASSERT_STR_CONTAINS(hay, needle)                                            \
+    do {                                                                                \
+        const char *imp__h = (hay) ? (hay) : "";                                        \
+        imp__assert_msg(strstr(imp__h, (needle)) != NULL, __LINE__, __FILE__,           \
+                        "output contains \"%s\"; output was:\n%s", (needle), imp__h);   \
+    } while (0)
+
+#endif
