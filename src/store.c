@@ -42,6 +42,9 @@ void imp_store_close(imp_store *s)
 {
     if (!s)
         return;
+    if (getenv("IMP_DEBUG_HDF5"))
+        fprintf(stderr, "store close: %zd open objects\n",
+                (ssize_t)H5Fget_obj_count(s->file, H5F_OBJ_ALL));
     H5Fclose(s->file);
     free(s->path);
     free(s);

@@ -36,9 +36,9 @@ const char *imp_test_tmpdir(void)
 
 const char *imp_test_path(const char *name)
 {
-    static char bufs[8][768];
+    static char bufs[32][768];
     static int slot;
-    char *b = bufs[slot++ & 7];
+    char *b = bufs[slot++ & 31];
     snprintf(b, sizeof bufs[0], "%s/%s", imp_test_tmpdir(), name);
     return b;
 }

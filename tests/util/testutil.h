@@ -17,7 +17,7 @@ int imp_test_main(const char *suite, const imp_test *tests);
 
 /* A fresh directory for this test process (removed at exit unless IMP_KEEP_TMP is set). */
 const char *imp_test_tmpdir(void);
-/* "<tmpdir>/<name>" in a static rotating buffer (8 slots). */
+/* "<tmpdir>/<name>" in a static rotating buffer (32 slots: copy it to keep it longer). */
 const char *imp_test_path(const char *name);
 
 /* Run `imprint <args>` through /bin/sh with stdout+stderr captured into *out (malloc'd,

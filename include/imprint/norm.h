@@ -1,0 +1,26 @@
+/* norm.h — NORMpre, NORMpost and NORMinf (spec/reference-semantics.md §1.5.2, §1.5.3, §1.5.8). */
+#ifndef IMPRINT_NORM_H
+#define IMPRINT_NORM_H
+
+#include <stddef.h>
+
+#include "imprint/err.h"
+
+/* NORMpre l2: x ← x / ‖x‖₂ with no epsilon, as the reference (a zero row becomes NaN, which
+ * the cell then reports as a failure). In place on n rows of d. */
+void imp_l2_rows_noeps(float *X, size_t n, size_t d);
+/* NORMpost / NORMinf l2: x ← x / max(‖x‖₂, 1e-12) (torch F.normalize). dst may equal src. */
+void imp_l2_rows(float *dst, const float *src, size_t n, size_t d);
+
+/* Quantile NORMpost for one class block P [p, d], given the weights already stored for the
+ * earlier classes (ref, flattened in storage order, M values). M = 0 → P unchanged. Otherwise
+ * every row of P is replaced by the d quantiles y_j (q_j = j/d + 1/(2d), linear
+ * interpolation) of ref, placed by the rank order of the row (stable for ties). When
+ * M > 2^24, ref is subsampled with stride 2, then 4, 8, … of the result until it fits
+ * (torch.quantile's limit, as the reference's safe_quantile_with_retry). */
+int imp_quantile_norm(float *P, size_t p, size_t d, const float *ref, size_t M, imp_err *err);
+
+/* The d quantile values of ref used above (exposed for tests); y has d entries. */
+int imp_quantile_values(const float *ref, size_t M, size_t d, float *y, imp_err *err);
+
+#endif

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# install-deps.sh — every Debian package imprint needs to build, test and run its demo.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config zlib1g-dev \
+  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools \
+  libopenblas-dev liblapacke-dev libcunit1-dev libyaml-dev \
+  dataset-fashion-mnist python3-h5py python3-numpy librsvg2-bin >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,52 @@
+/* cell.c — one imprinting cell, composed from norm, proxy and infer. */
+#include "imprint/cell.h"
+
+#include <string.h>
+
+#include "imprint/infer.h"
+#include "imprint/norm.h"
+
+int imp_default_k(imp_gen gen)
+{
+    if (gen == IMP_GEN_MEAN || gen == IMP_GEN_LS)
+        return 1;
+    if (gen == IMP_GEN_ALL)
+        return -1;
+    return 20;
+}
+
+int imp_cell_run(imp_data *train, const imp_data *test, const imp_cell_spec *spec,
+                 imp_cell_out *out, imp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (spec->strat.pre == IMP_NORM_L2)
+        imp_l2_rows_noeps(train->X, train->n, train->d);
+    imp_gen_params gp = {
+        .gen = spec->strat.gen,
+        .k = spec->k,
+        .shot = spec->shot,
+        .seed = spec->seed,
+        .task_hash = spec->task_hash,
+        .lambda = spec->lambda,
+        .threads = spec->threads,
+    };
+    imp_proxies px;
+    int rc = imp_gen_run(train, &gp, &px, err);
+    if (rc)
+        return rc;
+    rc = imp_post_apply(&px, spec->strat.post, err);
+    if (!rc) {
+        imp_infer_result ir;
+        rc = imp_infer(&px, test, &spec->strat, NULL, &ir, err);
+        if (!rc) {
+            out->accuracy = ir.accuracy;
+            out->inf_seconds = ir.seconds;
+            out->correct = ir.correct;
+            out->total = ir.total;
+        }
+    }
+    out->n_proxies = (int32_t)px.P;
+    out->gen_seconds = px.gen_seconds;
+    imp_proxies_free(&px);
+    return rc;
+}

@@ -1,0 +1,118 @@
+/* norm.c — row normalisations and the reference's "discrete" quantile normalisation. */
+#include "imprint/norm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void imp_l2_rows_noeps(float *X, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        float *x = X + i * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++)
+            s += (double)x[j] * x[j];
+        float nrm = (float)sqrt(s);
+        for (size_t j = 0; j < d; j++)
+            x[j] = x[j] / nrm;
+    }
+}
+
+void imp_l2_rows(float *dst, const float *src, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *x = src + i * d;
+        float *o = dst + i * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++)
+            s += (double)x[j] * x[j];
+        float nrm = (float)sqrt(s);
+        if (nrm < 1e-12f)
+            nrm = 1e-12f;
+        for (size_t j = 0; j < d; j++)
+            o[j] = x[j] / nrm;
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+int imp_quantile_values(const float *ref, size_t M, size_t d, float *y, imp_err *err)
+{
+    const size_t limit = (size_t)1 << 24;
+    size_t m = M, stride = 1, step = 2;
+    while (m > limit) { /* r[::2], then [::4] of that, … */
+        stride *= step;
+        m = (M + stride - 1) / stride;
+        step *= 2;
+    }
+    float *s = malloc(m * sizeof *s);
+    if (!s)
+        return imp_err_set(err, IMP_ENOMEM, "quantile normalisation: out of memory (%zu values)", m);
+    for (size_t i = 0; i < m; i++)
+        s[i] = ref[i * stride];
+    for (size_t i = 0; i < m; i++)
+        if (!isfinite(s[i])) {
+            free(s);
+            return imp_err_set(err, IMP_ENUMERIC, "quantile normalisation: non-finite weight");
+        }
+    qsort(s, m, sizeof *s, cmp_float);
+    for (size_t j = 0; j < d; j++) {
+        float q = (float)j / (float)d + 1.0f / (2.0f * (float)d);
+        double pos = (double)q * (double)(m - 1);
+        size_t lo = (size_t)floor(pos), hi = (size_t)ceil(pos);
+        if (hi >= m)
+            hi = m - 1;
+        if (lo >= m)
+            lo = m - 1;
+        double frac = pos - (double)lo;
+        y[j] = (float)((double)s[lo] + frac * ((double)s[hi] - (double)s[lo]));
+    }
+    free(s);
+    return 0;
+}
+
+typedef struct {
+    float v;
+    size_t i;
+} val_idx;
+
+static int cmp_val_idx(const void *a, const void *b)
+{
+    const val_idx *x = a, *y = b;
+    if (x->v < y->v)
+        return -1;
+    if (x->v > y->v)
+        return 1;
+    return (x->i > y->i) - (x->i < y->i); /* stable for ties */
+}
+
+int imp_quantile_norm(float *P, size_t p, size_t d, const float *ref, size_t M, imp_err *err)
+{
+    if (M == 0 || p == 0)
+        return 0;
+    float *y = malloc(d * sizeof *y);
+    val_idx *vi = malloc(d * sizeof *vi);
+    if (!y || !vi) {
+        free(y);
+        free(vi);
+        return imp_err_set(err, IMP_ENOMEM, "quantile normalisation: out of memory");
+    }
+    int rc = imp_quantile_values(ref, M, d, y, err);
+    for (size_t r = 0; r < p && !rc; r++) {
+        float *row = P + r * d;
+        for (size_t j = 0; j < d; j++) {
+            vi[j].v = row[j];
+            vi[j].i = j;
+        }
+        qsort(vi, d, sizeof *vi, cmp_val_idx);
+        for (size_t j = 0; j < d; j++)
+            row[vi[j].i] = y[j];
+    }
+    free(y);
+    free(vi);
+    return rc;
+}
