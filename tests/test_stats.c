@@ -37,6 +37,12 @@ static void test_wilcoxon_exact(void)
     IMP_ASSERT_NEAR(w.r_plus, 14.0, 0);
     IMP_ASSERT_REL(w.p, 0.125, 1e-15);
 
+    /* R+ at the centre of the null distribution: p = 1 (n = 4: R+ = 1 + 4 = 5 = 10/2). */
+    const double d4[] = {1, -2, -3, 4};
+    w = wilcoxon_d(d4, 4, 0);
+    IMP_ASSERT_INT_EQ(w.method, IMP_WILCOXON_EXACT);
+    IMP_ASSERT_NEAR(w.p, 1.0, 0);
+
     const double d10[] = {0.7, -1.1, 2.3, 1.9, -0.25, 3.1, 0.45, 1.3, -2.7, 4.2};
     w = wilcoxon_d(d10, 10, 0);
     IMP_ASSERT_INT_EQ(w.method, IMP_WILCOXON_EXACT);
