@@ -10,11 +10,12 @@
 #include "imprint/pool.h"
 #include "imprint/rng.h"
 #include "imprint/store.h"
+#include "taskopt.h"
 
 static void help(void)
 {
     printf("usage: imprint eval --store S.h5 --model M --dataset D --strategy STR\n"
-           "                    [--classes all|0,2,4] [--k K] [--shot all|N] [--seed N]\n"
+           "                    [--classes all|0,2,4 | --remap RAW:CLS,…] [--k K] [--shot all|N] [--seed N]\n"
            "                    [--lambda L] [--task NAME] [--threads T] [--json]\n"
            "\n"
            "Build an imprinted classifier for one cell and print its test accuracy (percent, on\n"
@@ -29,6 +30,7 @@ static void help(void)
            "                  AGG: max | nn:METRIC | mnn:M:METRIC:uniform|distance,\n"
            "                  METRIC: cosine|euclidean|manhattan|mahalanobis\n"
            "  --classes       task classes in order (class index = position); default all\n"
+           "  --remap R       RAW:CLASS,… many labels to one class (classes 0..C-1)\n"
            "  --k K           proxies per class (default: 1 for mean/ls, -1 for all, 20 otherwise)\n"
            "  --shot N        training rows drawn per class (default all)\n"
            "  --seed N        seed of every random draw (default 17121997)\n"
@@ -39,70 +41,10 @@ static void help(void)
            "  --json          print one JSON object\n");
 }
 
-/* "all" or a comma list of distinct labels present in the dataset */
-static int parse_classes(const char *text, const int32_t *present, size_t n_present, int32_t **out,
-                         size_t *n, char *why, size_t why_len)
-{
-    *out = NULL;
-    *n = 0;
-    if (!text || strcmp(text, "all") == 0) {
-        *out = malloc(n_present * sizeof **out);
-        if (!*out)
-            return -1;
-        memcpy(*out, present, n_present * sizeof **out);
-        *n = n_present;
-        return 0;
-    }
-    size_t cap = 16;
-    *out = malloc(cap * sizeof **out);
-    const char *p = text;
-    while (*out && *p) {
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p || (*end && *end != ',') || v < INT32_MIN || v > INT32_MAX) {
-            snprintf(why, why_len, "--classes '%s': expected all or a comma list of labels", text);
-            return -1;
-        }
-        for (size_t i = 0; i < *n; i++)
-            if ((*out)[i] == v) {
-                snprintf(why, why_len, "--classes '%s': label %ld given twice", text, v);
-                return -1;
-            }
-        int found = 0;
-        for (size_t i = 0; i < n_present; i++)
-            found |= present[i] == v;
-        if (!found) {
-            snprintf(why, why_len, "--classes '%s': label %ld is not in the dataset's train split",
-                     text, v);
-            return -1;
-        }
-        if (*n == cap) {
-            cap *= 2;
-            int32_t *q = realloc(*out, cap * sizeof **out);
-            if (!q)
-                return -1;
-            *out = q;
-        }
-        (*out)[(*n)++] = (int32_t)v;
-        p = *end ? end + 1 : end;
-    }
-    if (*n < 2) {
-        snprintf(why, why_len, "--classes '%s': a task needs at least 2 classes", text);
-        return -1;
-    }
-    return 0;
-}
-
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 int imp_cmd_eval(int argc, char **argv)
 {
     const char *store = NULL, *model = NULL, *dataset = NULL, *strategy = NULL, *classes = NULL;
-    const char *task = NULL;
+    const char *task = NULL, *remap = NULL;
     long k = 0, shot = -1, threads = imp_cpu_count();
     int have_k = 0, json = 0;
     unsigned long long seed = 17121997ULL;
@@ -120,7 +62,7 @@ int imp_cmd_eval(int argc, char **argv)
         }
         static const char *const opts[] = {"--store", "--model", "--dataset", "--strategy",
                                            "--classes", "--k", "--shot", "--seed", "--lambda",
-                                           "--task", "--threads", NULL};
+                                           "--task", "--threads", "--remap", NULL};
         int o = -1;
         for (int q = 0; opts[q]; q++)
             if (strcmp(a, opts[q]) == 0)
@@ -159,6 +101,7 @@ int imp_cmd_eval(int argc, char **argv)
             have_lambda = 1;
             break;
         case 9: task = v; break;
+        case 11: remap = v; break;
         case 10:
             if (imp_parse_long(v, 1, 1024, &threads))
                 return imp_tool_usage("eval", "--threads '%s': expected 1..1024", v);
@@ -182,45 +125,21 @@ int imp_cmd_eval(int argc, char **argv)
     if (imp_store_open(store, &s, &err))
         return imp_tool_fail(&err);
     int rc = 0;
-    int32_t *ylab = NULL, *cls_list = NULL;
-    size_t ny = 0, ncls = 0;
     imp_data train = {0}, test = {0};
-    imp_store_entry ent;
-    if ((rc = imp_store_describe(s, model, dataset, &ent, &err)))
-        goto fail;
-    if ((rc = imp_store_labels(s, model, dataset, "train", &ylab, &ny, &err)))
-        goto fail;
-    qsort(ylab, ny, sizeof *ylab, cmp_i32);
-    size_t np = 0;
-    for (size_t i = 0; i < ny; i++)
-        if (i == 0 || ylab[i] != ylab[i - 1])
-            ylab[np++] = ylab[i];
-    char why_buf[512];
-    if (parse_classes(classes, ylab, np, &cls_list, &ncls, why_buf, sizeof why_buf)) {
-        free(ylab);
-        free(cls_list);
+    imp_taskopt to;
+    rc = imp_taskopt_build(s, "eval", model, dataset, classes, remap, &to, &err);
+    if (rc == 2) {
         imp_store_close(s);
-        return imp_tool_usage("eval", "%s", why_buf);
+        return 2;
     }
-    int32_t *idx = malloc(ncls * sizeof *idx);
-    for (size_t i = 0; idx && i < ncls; i++)
-        idx[i] = (int32_t)i;
-    imp_classmap map = {ncls, cls_list, idx, (int)ncls};
-    if ((rc = imp_store_load(s, model, dataset, "train", &map, &train, &err)) ||
-        (rc = imp_store_load(s, model, dataset, "test", &map, &test, &err))) {
-        free(idx);
+    if (rc)
         goto fail;
-    }
-    free(idx);
+    imp_classmap map = {to.n, to.raw, to.cls, to.n_classes};
+    if ((rc = imp_store_load(s, model, dataset, "train", &map, &train, &err)) ||
+        (rc = imp_store_load(s, model, dataset, "test", &map, &test, &err)))
+        goto fail;
     char taskname[1024];
-    if (task) {
-        snprintf(taskname, sizeof taskname, "%s", task);
-    } else {
-        int off = snprintf(taskname, sizeof taskname, "%s:", dataset);
-        for (size_t i = 0; i < ncls && off < (int)sizeof taskname - 16; i++)
-            off += snprintf(taskname + off, sizeof taskname - (size_t)off, "%s%d", i ? "," : "",
-                            cls_list[i]);
-    }
+    snprintf(taskname, sizeof taskname, "%s", task ? task : to.name);
     spec.seed = seed;
     spec.task_hash = imp_hash_str(taskname);
     spec.lambda = have_lambda ? lambda : imp_store_lambda(s, model);
@@ -240,22 +159,20 @@ int imp_cmd_eval(int argc, char **argv)
                (double)co.accuracy, co.correct, co.total, co.n_proxies, co.gen_seconds,
                co.inf_seconds);
     } else {
+        char shot_txt[32];
+        snprintf(shot_txt, sizeof shot_txt, shot < 0 ? "all" : "%ld", shot);
         printf("cell        %s / %s / %s, k = %d, shot = %s, seed = %llu\n", model, taskname, canon,
-               spec.k, shot < 0 ? "all" : "n", seed);
-        if (shot >= 0)
-            printf("shot        %ld\n", shot);
+               spec.k, shot_txt, seed);
         printf("accuracy    %.2f %% (%zu of %zu test rows)\n", (double)co.accuracy, co.correct,
                co.total);
         printf("n_proxies   %d\n", co.n_proxies);
         printf("gen_seconds %.4f\n", co.gen_seconds);
         printf("inf_seconds %.4f\n", co.inf_seconds);
     }
-    (void)ent;
 fail:
     imp_data_free(&train);
     imp_data_free(&test);
-    free(ylab);
-    free(cls_list);
+    imp_taskopt_free(&to);
     imp_store_close(s);
     return rc ? imp_tool_fail(&err) : 0;
 }

@@ -13,6 +13,7 @@ static const imp_cmd commands[] = {
     {"ingest", imp_cmd_ingest, "write embeddings into an HDF5 store (fashion-mnist, idx, reference)"},
     {"store", imp_cmd_store, "list the models, datasets and splits of a store"},
     {"eval", imp_cmd_eval, "evaluate one cell (model, dataset, strategy, k, shot, seed)"},
+    {"nc1", imp_cmd_nc1, "neural-collapse NC1 of a model's embeddings on a task"},
     {NULL, NULL, NULL},
 };
 
