@@ -343,26 +343,22 @@ int imp_journal_load(const char *path, uint64_t grid_hash, uint64_t n_cells,
     collect_t c = {0};
     int rc = imp_journal_scan(path, grid_hash, n_cells, collect_fn, &c, info, err);
     imp_journal_set *set = calloc(1, sizeof *set);
-    cell_seq *order = c.n ? malloc(c.n * sizeof *order) : NULL;
-    if (rc == 0 && (!set || (c.n && !order)))
+    cell_seq *order = malloc((c.n ? c.n : 1) * sizeof *order);
+    imp_cell_result *res = malloc((c.n ? c.n : 1) * sizeof *res);
+    if (rc == 0 && (!set || !order || !res))
         rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory loading the journal", path);
     if (rc != 0) {
         free(c.rec);
         free(set);
         free(order);
+        free(res);
         return rc;
     }
+    /* Sorted by (cell, file order): the last of each run of equal cells is the one that counts. */
     for (size_t i = 0; i < c.n; i++)
         order[i] = (cell_seq){c.rec[i].cell, i};
-    qsort(order, c.n, sizeof *order, cmp_cell_seq);
-    /* Sorted by (cell, file order): the last of each run of equal cells is the one that counts. */
-    imp_cell_result *res = c.n ? malloc(c.n * sizeof *res) : NULL;
-    if (c.n && !res) {
-        free(c.rec);
-        free(set);
-        free(order);
-        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory loading the journal", path);
-    }
+    if (c.n > 1)
+        qsort(order, c.n, sizeof *order, cmp_cell_seq);
     size_t n = 0;
     for (size_t i = 0; i < c.n; i++)
         if (i + 1 == c.n || order[i + 1].cell != order[i].cell)
