@@ -1,0 +1,129 @@
+/* cube.h — the result cube (DESIGN.md "Result cube"): dense per-cell arrays over
+ * [model, task, strategy, k, shot, seed] in memory, written atomically to HDF5 with dimension
+ * scales, read back, rebuilt from the journal, exported to CSV and summarised. */
+#ifndef IMPRINT_CUBE_H
+#define IMPRINT_CUBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "imprint/err.h"
+#include "imprint/journal.h"
+
+/* Axis numbers, in the order of the arrays' dimensions. */
+enum {
+    IMP_AX_MODEL = 0,
+    IMP_AX_TASK,
+    IMP_AX_STRATEGY,
+    IMP_AX_K,
+    IMP_AX_SHOT,
+    IMP_AX_SEED,
+    IMP_AX__COUNT
+};
+
+/* The six axes of a grid. Every length >= 1. shot -1 means "all"; k -1 means every training
+ * row is a proxy. An axes struct filled by this module owns its arrays and strings (free with
+ * imp_cube_axes_free); one the caller fills is the caller's, and the module only copies it. */
+typedef struct imp_cube_axes {
+    size_t n_model, n_task, n_strategy, n_k, n_shot, n_seed;
+    char **model, **task, **strategy;
+    int64_t *k, *shot, *seed;
+} imp_cube_axes;
+
+/* Length of one axis (IMP_AX_*), and the axis's name ("model", …, "seed"). */
+size_t imp_cube_axis_len(const imp_cube_axes *axes, int axis);
+const char *imp_cube_axis_name(int axis);
+/* Text of value i of an axis: the string itself (model, task, strategy), or the integer
+ * ("all" for shot -1) formatted into buf, which is then returned (24 bytes suffice). */
+const char *imp_cube_axis_value(const imp_cube_axes *axes, int axis, size_t i, char *buf,
+                                size_t n);
+/* Number of cells (product of lengths); 0 if an axis is empty or the product overflows. */
+uint64_t imp_cube_n_cells(const imp_cube_axes *axes);
+/* Row-major linear index <-> per-axis indices idx[IMP_AX__COUNT]. */
+uint64_t imp_cube_cell_index(const imp_cube_axes *axes, const size_t idx[IMP_AX__COUNT]);
+void imp_cube_cell_coords(const imp_cube_axes *axes, uint64_t cell, size_t idx[IMP_AX__COUNT]);
+/* Deep copy src into *dst (dst then owns its memory). */
+int imp_cube_axes_copy(imp_cube_axes *dst, const imp_cube_axes *src, imp_err *err);
+/* Free what an owned axes struct points to and zero it. */
+void imp_cube_axes_free(imp_cube_axes *axes);
+
+/* A cube in memory. Arrays have n_cells entries in row-major order (the cell index of
+ * imp_cell_result). Invariants kept by imp_cube_create/apply/read:
+ *  - status[c] in {PENDING, DONE, FAILED, NA}; NA cells are never changed by apply;
+ *  - accuracy[c] is NaN unless status[c] == DONE; gen/inf_seconds NaN and n_proxies -1 for
+ *    cells without a result (pending, n/a);
+ *  - message[c] is NULL or an owned string, non-NULL only for FAILED cells.
+ * Every pointer here is owned by the cube; free the whole with imp_cube_free. */
+typedef struct imp_cube {
+    imp_cube_axes axes;
+    uint64_t n_cells;
+    float *accuracy;
+    uint8_t *status;
+    float *gen_seconds, *inf_seconds;
+    int32_t *n_proxies;
+    char **message;
+    /* root attributes; strings never NULL (may be ""). created/updated are ISO 8601 UTC,
+     * set by imp_cube_write (created only if empty). */
+    char *job, *store, *imprint_version, *created, *updated;
+    uint64_t grid_hash;
+} imp_cube;
+
+/* A new cube over a copy of axes: every cell pending, or n/a where valid[c] == 0 (valid may
+ * be NULL: all valid). imprint_version is set to this build's; other strings "".
+ * Caller frees *out with imp_cube_free. */
+int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **out,
+                    imp_err *err);
+void imp_cube_free(imp_cube *cube);
+/* Replace the root attributes job (YAML text), store (path) and grid_hash; NULL keeps a string. */
+int imp_cube_set_attrs(imp_cube *cube, const char *job, const char *store, uint64_t grid_hash,
+                       imp_err *err);
+/* Put one result into the cube (a later result for a cell replaces an earlier one). rec must
+ * be DONE or FAILED, inside the grid and not on an n/a cell, else IMP_EINPUT. */
+int imp_cube_apply(imp_cube *cube, const imp_cell_result *rec, imp_err *err);
+/* Rebuild: imp_cube_create(axes, valid) + imp_cube_apply of every record of set, in order. */
+int imp_cube_from_journal(const imp_cube_axes *axes, const uint8_t *valid,
+                          const imp_journal_set *set, imp_cube **out, imp_err *err);
+/* Apply a journal file straight into the cube, streaming (no record array in memory).
+ * The journal must carry cube->grid_hash and n_cells (else IMP_EINPUT, info->grid_mismatch). */
+int imp_cube_apply_journal(imp_cube *cube, const char *journal_path, imp_journal_info *info,
+                           imp_err *err);
+
+/* Write the cube to path atomically: everything goes to "<path>.tmp", which is fsynced and
+ * renamed over path (the directory fsynced where the file system allows), so a reader sees
+ * the old cube or the new one, never a part. Sets cube->updated (and created if empty) to
+ * now: a resumed sweep carries created over from the old cube. On failure path is untouched
+ * and the .tmp removed. HDF5 layout (h5py and xarray/h5netcdf see named dims):
+ *   /accuracy float32, /status uint8, /gen_seconds /inf_seconds float32, /n_proxies int32,
+ *     each [model, task, strategy, k, shot, seed], every dimension labelled and attached to
+ *     its scale; fill NaN (accuracy, seconds), 0 (status), -1 (n_proxies)
+ *   /model /task /strategy (variable-length UTF-8 strings), /k /shot /seed (int64) — the
+ *     dimension scales, named like their datasets
+ *   /failure_cell int64 [n_failed] (dimension scale "failure_cell": row-major cell index of
+ *     every failed cell, ascending) and /failure_message string [n_failed] — the failure
+ *     messages (DESIGN keeps them in the cube; a sparse list, since most cells have none)
+ *   root attributes job, store, imprint_version, created, updated (strings), grid_hash (uint64)
+ * Not collective: call on one rank. */
+int imp_cube_write(imp_cube *cube, const char *path, imp_err *err);
+/* Read a cube file written by imp_cube_write. Not an HDF5 file, truncated, or without the
+ * cube's datasets: IMP_EINPUT naming the file and object. Caller frees *out with imp_cube_free. */
+int imp_cube_read(const char *path, imp_cube **out, imp_err *err);
+
+/* Cells by status: counts[IMP_CELL__NSTATUS] over the whole cube. */
+void imp_cube_count(const imp_cube *cube, size_t counts[IMP_CELL__NSTATUS]);
+/* Cells by status for each value of one axis: counts[i * IMP_CELL__NSTATUS + status] for
+ * value i; counts has imp_cube_axis_len(axis) * IMP_CELL__NSTATUS entries. */
+void imp_cube_count_axis(const imp_cube *cube, int axis, size_t *counts);
+/* Status name: "pending", "done", "failed", "n-a" ("?" otherwise). */
+const char *imp_cube_status_name(int status);
+
+/* One CSV row per cell (long format) with the header
+ *   model,task,strategy,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,n_proxies,message
+ * status by name; shot -1 as "all"; NaN numbers and n_proxies -1 as empty fields; floats in
+ * the shortest text that reads back to the same float32; fields with , " or newlines quoted
+ * (RFC 4180). Returns IMP_EIO if the stream failed. */
+int imp_cube_export_csv(const imp_cube *cube, FILE *out, imp_err *err);
+/* Human summary: totals, per-axis-value counts and the first max_failures failure messages. */
+int imp_cube_print_status(const imp_cube *cube, FILE *out, size_t max_failures, imp_err *err);
+
+#endif

@@ -1,0 +1,349 @@
+/* cube.c — the result cube in memory: axes, dense per-cell arrays, applying results from the
+ * journal, and status counts. (HDF5 file I/O: cube_hdf5.c; CSV and status text: cubeio.c.) */
+#include "cube_priv.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef IMPRINT_VERSION
+#define IMPRINT_VERSION "unknown"
+#endif
+
+static const char *const axis_names[IMP_AX__COUNT] = {"model", "task", "strategy",
+                                                      "k",     "shot", "seed"};
+
+const char *imp_cube_axis_name(int axis)
+{
+    return axis >= 0 && axis < IMP_AX__COUNT ? axis_names[axis] : "?";
+}
+
+size_t imp_cube_axis_len(const imp_cube_axes *a, int axis)
+{
+    switch (axis) {
+    case IMP_AX_MODEL: return a->n_model;
+    case IMP_AX_TASK: return a->n_task;
+    case IMP_AX_STRATEGY: return a->n_strategy;
+    case IMP_AX_K: return a->n_k;
+    case IMP_AX_SHOT: return a->n_shot;
+    case IMP_AX_SEED: return a->n_seed;
+    default: return 0;
+    }
+}
+
+const char *imp_cube_axis_value(const imp_cube_axes *a, int axis, size_t i, char *buf, size_t n)
+{
+    const char *s = NULL;
+    const int64_t *v = NULL;
+    switch (axis) {
+    case IMP_AX_MODEL: s = a->model[i]; break;
+    case IMP_AX_TASK: s = a->task[i]; break;
+    case IMP_AX_STRATEGY: s = a->strategy[i]; break;
+    case IMP_AX_K: v = &a->k[i]; break;
+    case IMP_AX_SHOT: v = &a->shot[i]; break;
+    case IMP_AX_SEED: v = &a->seed[i]; break;
+    default: s = "?";
+    }
+    if (s)
+        return s; /* never truncated */
+    if (axis == IMP_AX_SHOT && *v == -1)
+        snprintf(buf, n, "all");
+    else
+        snprintf(buf, n, "%" PRId64, *v);
+    return buf;
+}
+
+uint64_t imp_cube_n_cells(const imp_cube_axes *a)
+{
+    uint64_t n = 1;
+    for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
+        uint64_t len = imp_cube_axis_len(a, ax);
+        if (len == 0 || n > UINT64_MAX / len)
+            return 0;
+        n *= len;
+    }
+    return n;
+}
+
+uint64_t imp_cube_cell_index(const imp_cube_axes *a, const size_t idx[IMP_AX__COUNT])
+{
+    uint64_t c = 0;
+    for (int ax = 0; ax < IMP_AX__COUNT; ax++)
+        c = c * imp_cube_axis_len(a, ax) + idx[ax];
+    return c;
+}
+
+void imp_cube_cell_coords(const imp_cube_axes *a, uint64_t cell, size_t idx[IMP_AX__COUNT])
+{
+    for (int ax = IMP_AX__COUNT - 1; ax >= 0; ax--) {
+        uint64_t len = imp_cube_axis_len(a, ax);
+        idx[ax] = (size_t)(cell % len);
+        cell /= len;
+    }
+}
+
+static char **copy_strings(char *const *src, size_t n)
+{
+    char **dst = calloc(n ? n : 1, sizeof *dst);
+    for (size_t i = 0; dst && i < n; i++) {
+        dst[i] = strdup(src[i] ? src[i] : "");
+        if (!dst[i]) {
+            for (size_t j = 0; j < i; j++)
+                free(dst[j]);
+            free(dst);
+            return NULL;
+        }
+    }
+    return dst;
+}
+
+static int64_t *copy_ints(const int64_t *src, size_t n)
+{
+    int64_t *dst = malloc((n ? n : 1) * sizeof *dst);
+    if (dst && n)
+        memcpy(dst, src, n * sizeof *dst);
+    return dst;
+}
+
+static void free_strings(char **s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+int imp_cube_axes_copy(imp_cube_axes *dst, const imp_cube_axes *src, imp_err *err)
+{
+    memset(dst, 0, sizeof *dst);
+    if (imp_cube_n_cells(src) == 0)
+        return imp_err_set(err, IMP_EINPUT, "cube axes: every axis needs at least one value "
+                           "(model %zu, task %zu, strategy %zu, k %zu, shot %zu, seed %zu)",
+                           src->n_model, src->n_task, src->n_strategy, src->n_k, src->n_shot,
+                           src->n_seed);
+    dst->n_model = src->n_model;
+    dst->n_task = src->n_task;
+    dst->n_strategy = src->n_strategy;
+    dst->n_k = src->n_k;
+    dst->n_shot = src->n_shot;
+    dst->n_seed = src->n_seed;
+    dst->model = copy_strings(src->model, src->n_model);
+    dst->task = copy_strings(src->task, src->n_task);
+    dst->strategy = copy_strings(src->strategy, src->n_strategy);
+    dst->k = copy_ints(src->k, src->n_k);
+    dst->shot = copy_ints(src->shot, src->n_shot);
+    dst->seed = copy_ints(src->seed, src->n_seed);
+    if (!dst->model || !dst->task || !dst->strategy || !dst->k || !dst->shot || !dst->seed) {
+        imp_cube_axes_free(dst);
+        return imp_err_set(err, IMP_ENOMEM, "cube axes: out of memory");
+    }
+    return 0;
+}
+
+void imp_cube_axes_free(imp_cube_axes *a)
+{
+    if (!a)
+        return;
+    free_strings(a->model, a->n_model);
+    free_strings(a->task, a->n_task);
+    free_strings(a->strategy, a->n_strategy);
+    free(a->k);
+    free(a->shot);
+    free(a->seed);
+    memset(a, 0, sizeof *a);
+}
+
+/* Allocate the arrays of a cube whose axes are set, filled as "no result" (pending). */
+int imp__cube_alloc(imp_cube *c, imp_err *err)
+{
+    uint64_t n = imp_cube_n_cells(&c->axes);
+    if (n == 0 || n > SIZE_MAX / sizeof(double))
+        return imp_err_set(err, IMP_EINPUT, "cube: grid too large or empty");
+    c->n_cells = n;
+    c->accuracy = malloc(n * sizeof *c->accuracy);
+    c->status = malloc(n * sizeof *c->status);
+    c->gen_seconds = malloc(n * sizeof *c->gen_seconds);
+    c->inf_seconds = malloc(n * sizeof *c->inf_seconds);
+    c->n_proxies = malloc(n * sizeof *c->n_proxies);
+    c->message = calloc(n, sizeof *c->message);
+    if (!c->job)
+        c->job = strdup("");
+    if (!c->store)
+        c->store = strdup("");
+    if (!c->imprint_version)
+        c->imprint_version = strdup(IMPRINT_VERSION);
+    if (!c->created)
+        c->created = strdup("");
+    if (!c->updated)
+        c->updated = strdup("");
+    if (!c->accuracy || !c->status || !c->gen_seconds || !c->inf_seconds || !c->n_proxies ||
+        !c->message || !c->job || !c->store || !c->imprint_version || !c->created || !c->updated)
+        return imp_err_set(err, IMP_ENOMEM, "cube: out of memory for %llu cells",
+                           (unsigned long long)n);
+    for (uint64_t i = 0; i < n; i++) {
+        c->accuracy[i] = NAN;
+        c->status[i] = IMP_CELL_PENDING;
+        c->gen_seconds[i] = NAN;
+        c->inf_seconds[i] = NAN;
+        c->n_proxies[i] = -1;
+    }
+    return 0;
+}
+
+int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **out,
+                    imp_err *err)
+{
+    *out = NULL;
+    imp_cube *c = calloc(1, sizeof *c);
+    if (!c)
+        return imp_err_set(err, IMP_ENOMEM, "cube: out of memory");
+    int rc = imp_cube_axes_copy(&c->axes, axes, err);
+    if (rc == 0)
+        rc = imp__cube_alloc(c, err);
+    if (rc != 0) {
+        imp_cube_free(c);
+        return rc;
+    }
+    for (uint64_t i = 0; valid && i < c->n_cells; i++)
+        if (!valid[i])
+            c->status[i] = IMP_CELL_NA;
+    *out = c;
+    return 0;
+}
+
+void imp_cube_free(imp_cube *c)
+{
+    if (!c)
+        return;
+    for (uint64_t i = 0; c->message && i < c->n_cells; i++)
+        free(c->message[i]);
+    free(c->message);
+    free(c->accuracy);
+    free(c->status);
+    free(c->gen_seconds);
+    free(c->inf_seconds);
+    free(c->n_proxies);
+    free(c->job);
+    free(c->store);
+    free(c->imprint_version);
+    free(c->created);
+    free(c->updated);
+    imp_cube_axes_free(&c->axes);
+    free(c);
+}
+
+/* Replace *slot with a copy of s (NULL keeps it). */
+int imp__cube_set_str(char **slot, const char *s, imp_err *err)
+{
+    if (!s)
+        return 0;
+    char *d = strdup(s);
+    if (!d)
+        return imp_err_set(err, IMP_ENOMEM, "cube: out of memory");
+    free(*slot);
+    *slot = d;
+    return 0;
+}
+
+int imp_cube_set_attrs(imp_cube *c, const char *job, const char *store, uint64_t grid_hash,
+                       imp_err *err)
+{
+    int rc = imp__cube_set_str(&c->job, job, err);
+    if (rc == 0)
+        rc = imp__cube_set_str(&c->store, store, err);
+    c->grid_hash = grid_hash;
+    return rc;
+}
+
+int imp_cube_apply(imp_cube *c, const imp_cell_result *r, imp_err *err)
+{
+    if (r->cell >= c->n_cells)
+        return imp_err_set(err, IMP_EINPUT, "cube: result for cell %llu outside the grid of "
+                           "%llu cells", (unsigned long long)r->cell,
+                           (unsigned long long)c->n_cells);
+    if (r->status != IMP_CELL_DONE && r->status != IMP_CELL_FAILED)
+        return imp_err_set(err, IMP_EINPUT, "cube: result for cell %llu has status %u, expected "
+                           "done or failed", (unsigned long long)r->cell, (unsigned)r->status);
+    uint64_t i = r->cell;
+    if (c->status[i] == IMP_CELL_NA)
+        return imp_err_set(err, IMP_EINPUT, "cube: result for cell %llu, which is not a valid "
+                           "cell of the grid (n/a)", (unsigned long long)i);
+    char *msg = NULL;
+    if (r->status == IMP_CELL_FAILED) {
+        msg = strndup(r->message, IMP_CELL_MSG_MAX - 1);
+        if (!msg)
+            return imp_err_set(err, IMP_ENOMEM, "cube: out of memory");
+    }
+    free(c->message[i]);
+    c->message[i] = msg;
+    c->status[i] = r->status;
+    c->accuracy[i] = r->status == IMP_CELL_DONE ? r->accuracy : NAN;
+    c->gen_seconds[i] = r->gen_seconds;
+    c->inf_seconds[i] = r->inf_seconds;
+    c->n_proxies[i] = r->n_proxies;
+    return 0;
+}
+
+int imp_cube_from_journal(const imp_cube_axes *axes, const uint8_t *valid,
+                          const imp_journal_set *set, imp_cube **out, imp_err *err)
+{
+    imp_cube *c;
+    int rc = imp_cube_create(axes, valid, &c, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; set && i < set->n; i++) {
+        if ((rc = imp_cube_apply(c, &set->rec[i], err)) != 0) {
+            imp_cube_free(c);
+            return rc;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+static int apply_fn(const imp_cell_result *rec, void *ud, imp_err *err)
+{
+    return imp_cube_apply(ud, rec, err);
+}
+
+int imp_cube_apply_journal(imp_cube *c, const char *path, imp_journal_info *info, imp_err *err)
+{
+    int rc = imp_journal_scan(path, c->grid_hash, c->n_cells, apply_fn, c, info, err);
+    if (rc != 0 && err && !strstr(err->msg, path))
+        imp_err_prefix(err, "%s", path);
+    return rc;
+}
+
+void imp_cube_count(const imp_cube *c, size_t counts[IMP_CELL__NSTATUS])
+{
+    memset(counts, 0, IMP_CELL__NSTATUS * sizeof counts[0]);
+    for (uint64_t i = 0; i < c->n_cells; i++)
+        if (c->status[i] < IMP_CELL__NSTATUS)
+            counts[c->status[i]]++;
+}
+
+void imp_cube_count_axis(const imp_cube *c, int axis, size_t *counts)
+{
+    size_t len = imp_cube_axis_len(&c->axes, axis);
+    memset(counts, 0, len * IMP_CELL__NSTATUS * sizeof counts[0]);
+    /* stride of the axis in row-major order: product of the lengths after it */
+    uint64_t stride = 1;
+    for (int ax = axis + 1; ax < IMP_AX__COUNT; ax++)
+        stride *= imp_cube_axis_len(&c->axes, ax);
+    for (uint64_t i = 0; i < c->n_cells; i++) {
+        size_t v = (size_t)((i / stride) % len);
+        if (c->status[i] < IMP_CELL__NSTATUS)
+            counts[v * IMP_CELL__NSTATUS + c->status[i]]++;
+    }
+}
+
+const char *imp_cube_status_name(int status)
+{
+    switch (status) {
+    case IMP_CELL_PENDING: return "pending";
+    case IMP_CELL_DONE: return "done";
+    case IMP_CELL_FAILED: return "failed";
+    case IMP_CELL_NA: return "n-a";
+    default: return "?";
+    }
+}

@@ -1,0 +1,652 @@
+/* cube_hdf5.c — the cube as an HDF5 file: atomic write (tmp + fsync + rename) with dimension
+ * scales that h5py and xarray read as named dimensions, and a defensive read-back. */
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cube_priv.h"
+
+/* The data arrays, each of shape [model, task, strategy, k, shot, seed]. */
+enum { ARR_ACCURACY, ARR_STATUS, ARR_GEN, ARR_INF, ARR_NPROXIES, ARR__COUNT };
+static const char *const arr_names[ARR__COUNT] = {"accuracy", "status", "gen_seconds",
+                                                  "inf_seconds", "n_proxies"};
+
+/* HDF5 prints its error stack unless told not to; library code never prints, so every entry
+ * point silences it and restores the caller's setting on the way out. */
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} h5quiet;
+
+static void quiet_on(h5quiet *q)
+{
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void quiet_off(const h5quiet *q)
+{
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *ud)
+{
+    if (n == 0 && e->desc)
+        snprintf(ud, 256, "%s", e->desc);
+    return 0;
+}
+
+/* The most specific message on HDF5's error stack ("truncated file: eof = …"), or "". Call
+ * right after the failing HDF5 call: the next API call clears the stack. */
+static const char *h5_detail(char buf[256])
+{
+    buf[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
+    return buf;
+}
+
+/* Set err for a failed HDF5 call on object obj of file path. */
+static int h5_fail(imp_err *err, int code, const char *path, const char *obj, const char *what)
+{
+    char d[256];
+    h5_detail(d);
+    return imp_err_set(err, code, "%s: %s: %s%s%s%s", path, obj, what, d[0] ? " (HDF5: " : "",
+                       d, d[0] ? ")" : "");
+}
+
+static void close_id(hid_t *id, herr_t (*closer)(hid_t))
+{
+    if (*id >= 0)
+        closer(*id);
+    *id = -1;
+}
+
+static hid_t vlen_str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0))
+        close_id(&t, H5Tclose);
+    return t;
+}
+
+static hid_t file_access(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* Closing the file closes every object left open on an error path. */
+    if (fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)
+        close_id(&fapl, H5Pclose);
+    return fapl;
+}
+
+/* ---- writing ---- */
+
+typedef struct {
+    hid_t fid;
+    const char *path; /* the file being written (.tmp) */
+    imp_err *err;
+} wctx;
+
+static int w_attr_str(wctx *w, hid_t obj, const char *objname, const char *name, const char *val)
+{
+    hid_t t = vlen_str_type(), s = H5Screate(H5S_SCALAR), a = -1;
+    int ok = t >= 0 && s >= 0;
+    if (ok)
+        a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    ok = ok && a >= 0 && H5Awrite(a, t, &val) >= 0;
+    int rc = ok ? 0 : h5_fail(w->err, IMP_EHDF5, w->path, objname, "cannot write attribute");
+    close_id(&a, H5Aclose);
+    close_id(&s, H5Sclose);
+    close_id(&t, H5Tclose);
+    return rc;
+}
+
+static int w_attr_num(wctx *w, hid_t obj, const char *objname, const char *name, hid_t ftype,
+                      hid_t mtype, const void *val, hsize_t n)
+{
+    hid_t s = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL), a = -1;
+    if (s >= 0)
+        a = H5Acreate2(obj, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && H5Awrite(a, mtype, val) >= 0;
+    int rc = ok ? 0 : h5_fail(w->err, IMP_EHDF5, w->path, objname, "cannot write attribute");
+    close_id(&a, H5Aclose);
+    close_id(&s, H5Sclose);
+    return rc;
+}
+
+/* Create a 1-D dataset /name of n elements and write buf (strings if strings != NULL); made
+ * a dimension scale named after itself. Returns the open dataset or -1 (err set). */
+static hid_t w_scale(wctx *w, const char *name, char *const *strings, const int64_t *ints,
+                     size_t n)
+{
+    hsize_t dim = n;
+    hid_t t = strings ? vlen_str_type() : H5Tcopy(H5T_STD_I64LE);
+    hid_t s = H5Screate_simple(1, &dim, NULL), d = -1;
+    if (t >= 0 && s >= 0)
+        d = H5Dcreate2(w->fid, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = d >= 0;
+    if (ok && n > 0)
+        ok = strings ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings) >= 0
+                     : H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ints) >= 0;
+    ok = ok && H5DSset_scale(d, name) >= 0;
+    if (!ok) {
+        h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write dimension scale");
+        close_id(&d, H5Dclose);
+    }
+    close_id(&s, H5Sclose);
+    close_id(&t, H5Tclose);
+    return d;
+}
+
+/* Create one data array, write it and attach the six scales with labels. */
+static int w_array(wctx *w, int which, hid_t ftype, hid_t mtype, const void *fill,
+                   const void *buf, const hid_t scales[IMP_AX__COUNT], const imp_cube_axes *ax)
+{
+    const char *name = arr_names[which];
+    hsize_t dims[IMP_AX__COUNT];
+    for (int i = 0; i < IMP_AX__COUNT; i++)
+        dims[i] = imp_cube_axis_len(ax, i);
+    hid_t s = H5Screate_simple(IMP_AX__COUNT, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    int ok = s >= 0 && dcpl >= 0 && H5Pset_fill_value(dcpl, mtype, fill) >= 0;
+    if (ok)
+        d = H5Dcreate2(w->fid, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ok = ok && d >= 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    for (int i = 0; ok && i < IMP_AX__COUNT; i++)
+        ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0 &&
+             H5DSset_label(d, (unsigned)i, imp_cube_axis_name(i)) >= 0;
+    int rc = ok ? 0 : h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write");
+    if (rc == 0 && which == ARR_STATUS) {
+        static const uint8_t flags[IMP_CELL__NSTATUS] = {0, 1, 2, 3};
+        rc = w_attr_num(w, d, name, "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8, flags,
+                        IMP_CELL__NSTATUS);
+        if (rc == 0)
+            rc = w_attr_str(w, d, name, "flag_meanings", "pending done failed n-a");
+    } else if (rc == 0) {
+        const char *units = which == ARR_ACCURACY ? "percent"
+                            : which == ARR_NPROXIES ? NULL : "s";
+        if (units)
+            rc = w_attr_str(w, d, name, "units", units);
+    }
+    close_id(&d, H5Dclose);
+    close_id(&dcpl, H5Pclose);
+    close_id(&s, H5Sclose);
+    return rc;
+}
+
+/* The failure list: /failure_cell (a scale) and /failure_message over it. */
+static int w_failures(wctx *w, const imp_cube *c)
+{
+    size_t nf = 0;
+    for (uint64_t i = 0; i < c->n_cells; i++)
+        nf += c->status[i] == IMP_CELL_FAILED;
+    int64_t *cells = malloc((nf ? nf : 1) * sizeof *cells);
+    const char **msgs = malloc((nf ? nf : 1) * sizeof *msgs);
+    if (!cells || !msgs) {
+        free(cells);
+        free(msgs);
+        return imp_err_set(w->err, IMP_ENOMEM, "%s: out of memory", w->path);
+    }
+    size_t j = 0;
+    for (uint64_t i = 0; i < c->n_cells; i++)
+        if (c->status[i] == IMP_CELL_FAILED) {
+            cells[j] = (int64_t)i;
+            msgs[j++] = c->message[i] ? c->message[i] : "";
+        }
+    int rc = 0;
+    hid_t sc = w_scale(w, "failure_cell", NULL, cells, nf);
+    if (sc < 0)
+        rc = w->err ? w->err->code : IMP_EHDF5;
+    hsize_t dim = nf;
+    hid_t t = vlen_str_type(), s = H5Screate_simple(1, &dim, NULL), d = -1;
+    if (rc == 0) {
+        int ok = t >= 0 && s >= 0;
+        if (ok)
+            d = H5Dcreate2(w->fid, "failure_message", t, s, H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT);
+        ok = ok && d >= 0;
+        if (ok && nf > 0)
+            ok = H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, msgs) >= 0;
+        ok = ok && H5DSattach_scale(d, sc, 0) >= 0 && H5DSset_label(d, 0, "failure_cell") >= 0;
+        if (!ok)
+            rc = h5_fail(w->err, IMP_EHDF5, w->path, "failure_message", "cannot write");
+    }
+    close_id(&d, H5Dclose);
+    close_id(&s, H5Sclose);
+    close_id(&t, H5Tclose);
+    close_id(&sc, H5Dclose);
+    free(cells);
+    free(msgs);
+    return rc;
+}
+
+static int w_contents(wctx *w, const imp_cube *c)
+{
+    const imp_cube_axes *ax = &c->axes;
+    hid_t scales[IMP_AX__COUNT];
+    for (int i = 0; i < IMP_AX__COUNT; i++)
+        scales[i] = -1;
+    int rc = 0;
+    char *const *strs[3] = {ax->model, ax->task, ax->strategy};
+    const int64_t *ints[3] = {ax->k, ax->shot, ax->seed};
+    for (int i = 0; i < IMP_AX__COUNT && rc == 0; i++) {
+        scales[i] = w_scale(w, imp_cube_axis_name(i), i < 3 ? strs[i] : NULL,
+                            i < 3 ? NULL : ints[i - 3], imp_cube_axis_len(ax, i));
+        if (scales[i] < 0)
+            rc = w->err ? w->err->code : IMP_EHDF5;
+    }
+    const float fnan = NAN;
+    const uint8_t fpend = IMP_CELL_PENDING;
+    const int32_t fnone = -1;
+    if (rc == 0)
+        rc = w_array(w, ARR_ACCURACY, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &fnan, c->accuracy,
+                     scales, ax);
+    if (rc == 0)
+        rc = w_array(w, ARR_STATUS, H5T_STD_U8LE, H5T_NATIVE_UINT8, &fpend, c->status, scales,
+                     ax);
+    if (rc == 0)
+        rc = w_array(w, ARR_GEN, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &fnan, c->gen_seconds,
+                     scales, ax);
+    if (rc == 0)
+        rc = w_array(w, ARR_INF, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &fnan, c->inf_seconds,
+                     scales, ax);
+    if (rc == 0)
+        rc = w_array(w, ARR_NPROXIES, H5T_STD_I32LE, H5T_NATIVE_INT32, &fnone, c->n_proxies,
+                     scales, ax);
+    for (int i = 0; i < IMP_AX__COUNT; i++)
+        close_id(&scales[i], H5Dclose);
+    if (rc == 0)
+        rc = w_failures(w, c);
+    const char *names[5] = {"job", "store", "imprint_version", "created", "updated"};
+    const char *vals[5] = {c->job, c->store, c->imprint_version, c->created, c->updated};
+    for (int i = 0; i < 5 && rc == 0; i++)
+        rc = w_attr_str(w, w->fid, "/", names[i], vals[i]);
+    if (rc == 0)
+        rc = w_attr_num(w, w->fid, "/", "grid_hash", H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                        &c->grid_hash, 0);
+    return rc;
+}
+
+static void iso_now(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* fsync a file or directory by path. */
+static int fsync_path(const char *p, int dir)
+{
+    int fd = open(p, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
+{
+    char now[32];
+    iso_now(now);
+    int rc = imp__cube_set_str(&c->updated, now, err);
+    if (rc == 0 && !c->created[0])
+        rc = imp__cube_set_str(&c->created, now, err);
+    if (rc != 0)
+        return rc;
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 5);
+    char *dir = malloc(pl + 2);
+    if (!tmp || !dir) {
+        free(tmp);
+        free(dir);
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
+    }
+    snprintf(tmp, pl + 5, "%s.tmp", path);
+    /* A .tmp left by a killed writer is ours to replace. */
+    if (unlink(tmp) != 0 && errno != ENOENT && errno != EISDIR) {
+        rc = imp_err_set(err, IMP_EIO, "%s: cannot remove stale file: %s", tmp,
+                         strerror(errno));
+        free(tmp);
+        free(dir);
+        return rc;
+    }
+    h5quiet q;
+    quiet_on(&q);
+    hid_t fapl = file_access();
+    hid_t fid = fapl >= 0 ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
+    if (fid < 0) {
+        rc = h5_fail(err, IMP_EIO, tmp, "/", "cannot create the cube file");
+    } else {
+        wctx w = {fid, tmp, err};
+        rc = w_contents(&w, c);
+        if (H5Fclose(fid) < 0 && rc == 0)
+            rc = h5_fail(err, IMP_EHDF5, tmp, "/", "cannot close (flush) the cube file");
+    }
+    close_id(&fapl, H5Pclose);
+    quiet_off(&q);
+
+    if (rc == 0 && fsync_path(tmp, 0) != 0)
+        rc = imp_err_set(err, IMP_EIO, "%s: fsync: %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = imp_err_set(err, IMP_EIO, "%s: cannot rename to %s: %s", tmp, path,
+                         strerror(errno));
+    if (rc == 0) {
+        /* Make the rename itself durable. Best effort: the new cube is in place already, and
+         * some file systems refuse fsync on a directory. */
+        memcpy(dir, path, pl + 1);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            strcpy(dir, ".");
+        else if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+        (void)fsync_path(dir, 1);
+    }
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    free(dir);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+    hid_t fid;
+    const char *path;
+    imp_err *err;
+} rctx;
+
+/* The strings of an open 1-D string dataset d (file type ft, dataspace s, dim elements) as a
+ * new array of strdup'ed strings. */
+static int r_string_data(rctx *r, const char *name, hid_t d, hid_t s, hid_t ft, hsize_t dim,
+                         char ***out)
+{
+    char **res = calloc(dim ? dim : 1, sizeof *res);
+    int vlen = H5Tis_variable_str(ft) > 0;
+    size_t fsize = vlen ? 0 : H5Tget_size(ft);
+    hid_t mt = vlen ? vlen_str_type() : H5Tcopy(H5T_C_S1);
+    if (mt >= 0 && !vlen &&
+        (H5Tset_size(mt, fsize + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0))
+        close_id(&mt, H5Tclose);
+    void *raw = malloc(dim ? dim * (vlen ? sizeof(char *) : fsize + 1) : 1);
+    int rc = 0;
+    if (!res || !raw)
+        rc = imp_err_set(r->err, IMP_ENOMEM, "%s: %s: out of memory", r->path, name);
+    int ok = rc == 0 && mt >= 0 &&
+             (dim == 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0);
+    if (rc == 0 && !ok)
+        rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
+    for (hsize_t i = 0; rc == 0 && i < dim; i++) {
+        const char *sv = vlen ? ((char **)raw)[i] : (char *)raw + i * (fsize + 1);
+        res[i] = strdup(sv ? sv : "");
+        if (!res[i])
+            rc = imp_err_set(r->err, IMP_ENOMEM, "%s: %s: out of memory", r->path, name);
+    }
+    if (ok && vlen && dim > 0)
+        H5Dvlen_reclaim(mt, s, H5P_DEFAULT, raw);
+    free(raw);
+    close_id(&mt, H5Tclose);
+    if (rc != 0) {
+        for (hsize_t i = 0; res && i < dim; i++)
+            free(res[i]);
+        free(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
+}
+
+/* Read a 1-D string dataset (variable- or fixed-length) into a new array of n strings. */
+static int r_strings(rctx *r, const char *name, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT);
+    if (d < 0)
+        return h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
+    hid_t s = H5Dget_space(d), ft = H5Dget_type(d);
+    hsize_t dim = 0;
+    int rc;
+    if (s < 0 || ft < 0 || H5Sget_simple_extent_ndims(s) != 1 ||
+        H5Tget_class(ft) != H5T_STRING) {
+        rc = imp_err_set(r->err, IMP_EINPUT, "%s: %s: expected a 1-D string dataset", r->path,
+                         name);
+    } else {
+        H5Sget_simple_extent_dims(s, &dim, NULL);
+        rc = r_string_data(r, name, d, s, ft, dim, out);
+        if (rc == 0)
+            *n = (size_t)dim;
+    }
+    close_id(&ft, H5Tclose);
+    close_id(&s, H5Sclose);
+    close_id(&d, H5Dclose);
+    return rc;
+}
+
+/* Read a 1-D integer dataset as int64 into a new array. */
+static int r_ints(rctx *r, const char *name, int64_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT), s = -1, ft = -1;
+    if (d < 0)
+        return h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
+    int rc = 0;
+    s = H5Dget_space(d);
+    ft = H5Dget_type(d);
+    hsize_t dim = 0;
+    if (s < 0 || ft < 0 || H5Sget_simple_extent_ndims(s) != 1 ||
+        H5Tget_class(ft) != H5T_INTEGER) {
+        rc = imp_err_set(r->err, IMP_EINPUT, "%s: %s: expected a 1-D integer dataset", r->path,
+                         name);
+    } else {
+        H5Sget_simple_extent_dims(s, &dim, NULL);
+        int64_t *v = malloc((dim ? dim : 1) * sizeof *v);
+        if (!v)
+            rc = imp_err_set(r->err, IMP_ENOMEM, "%s: %s: out of memory", r->path, name);
+        else if (dim > 0 && H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+            rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
+        if (rc == 0) {
+            *out = v;
+            *n = (size_t)dim;
+        } else {
+            free(v);
+        }
+    }
+    close_id(&ft, H5Tclose);
+    close_id(&s, H5Sclose);
+    close_id(&d, H5Dclose);
+    return rc;
+}
+
+/* Read one data array of the cube's shape, converting to mtype. */
+static int r_array(rctx *r, const imp_cube *c, int which, hid_t mtype, void *buf)
+{
+    const char *name = arr_names[which];
+    hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT), s = -1;
+    if (d < 0)
+        return h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
+    int rc = 0;
+    s = H5Dget_space(d);
+    hsize_t dims[IMP_AX__COUNT] = {0};
+    int ok = s >= 0 && H5Sget_simple_extent_ndims(s) == IMP_AX__COUNT &&
+             H5Sget_simple_extent_dims(s, dims, NULL) == IMP_AX__COUNT;
+    for (int i = 0; ok && i < IMP_AX__COUNT; i++)
+        ok = dims[i] == imp_cube_axis_len(&c->axes, i);
+    if (!ok)
+        rc = imp_err_set(r->err, IMP_EINPUT, "%s: %s: expected shape [%zu, %zu, %zu, %zu, %zu, "
+                         "%zu] (model, task, strategy, k, shot, seed)", r->path, name,
+                         c->axes.n_model, c->axes.n_task, c->axes.n_strategy, c->axes.n_k,
+                         c->axes.n_shot, c->axes.n_seed);
+    else if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
+    close_id(&s, H5Sclose);
+    close_id(&d, H5Dclose);
+    return rc;
+}
+
+/* Read a string attribute of the root group into *slot; a missing one leaves *slot. */
+static int r_attr_str(rctx *r, const char *name, char **slot)
+{
+    if (H5Aexists(r->fid, name) <= 0)
+        return 0;
+    hid_t a = H5Aopen(r->fid, name, H5P_DEFAULT), ft = -1, mt = -1, s = -1;
+    int rc = 0;
+    ft = a >= 0 ? H5Aget_type(a) : -1;
+    s = a >= 0 ? H5Aget_space(a) : -1;
+    if (ft < 0 || s < 0 || H5Tget_class(ft) != H5T_STRING ||
+        H5Sget_simple_extent_npoints(s) != 1) {
+        rc = imp_err_set(r->err, IMP_EINPUT, "%s: attribute %s: expected one string", r->path,
+                         name);
+    } else if (H5Tis_variable_str(ft) > 0) {
+        char *v = NULL;
+        mt = vlen_str_type();
+        if (mt < 0 || H5Aread(a, mt, &v) < 0)
+            rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read attribute");
+        else {
+            rc = imp__cube_set_str(slot, v ? v : "", r->err);
+            H5Dvlen_reclaim(mt, s, H5P_DEFAULT, &v);
+        }
+    } else {
+        size_t sz = H5Tget_size(ft);
+        char *v = calloc(sz + 1, 1);
+        mt = H5Tcopy(H5T_C_S1);
+        if (!v || mt < 0 || H5Tset_size(mt, sz + 1) < 0 ||
+            H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || H5Aread(a, mt, v) < 0)
+            rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read attribute");
+        else
+            rc = imp__cube_set_str(slot, v, r->err);
+        free(v);
+    }
+    close_id(&mt, H5Tclose);
+    close_id(&s, H5Sclose);
+    close_id(&ft, H5Tclose);
+    close_id(&a, H5Aclose);
+    return rc;
+}
+
+static int r_failures(rctx *r, imp_cube *c)
+{
+    if (H5Lexists(r->fid, "failure_cell", H5P_DEFAULT) <= 0)
+        return 0;
+    int64_t *cells = NULL;
+    char **msgs = NULL;
+    size_t nc = 0, nm = 0;
+    int rc = r_ints(r, "failure_cell", &cells, &nc);
+    if (rc == 0)
+        rc = r_strings(r, "failure_message", &msgs, &nm);
+    if (rc == 0 && nc != nm)
+        rc = imp_err_set(r->err, IMP_EINPUT, "%s: failure_message: %zu entries, expected %zu "
+                         "(one per failure_cell)", r->path, nm, nc);
+    for (size_t i = 0; rc == 0 && i < nc; i++) {
+        if (cells[i] < 0 || (uint64_t)cells[i] >= c->n_cells ||
+            c->status[cells[i]] != IMP_CELL_FAILED) {
+            rc = imp_err_set(r->err, IMP_EINPUT, "%s: failure_cell[%zu] = %lld is not a failed "
+                             "cell", r->path, i, (long long)cells[i]);
+            break;
+        }
+        free(c->message[cells[i]]);
+        c->message[cells[i]] = msgs[i];
+        msgs[i] = NULL;
+    }
+    for (size_t i = 0; i < nm; i++)
+        free(msgs[i]);
+    free(msgs);
+    free(cells);
+    return rc;
+}
+
+static int r_contents(rctx *r, imp_cube *c)
+{
+    if (H5Lexists(r->fid, "accuracy", H5P_DEFAULT) <= 0 ||
+        H5Lexists(r->fid, "status", H5P_DEFAULT) <= 0)
+        return imp_err_set(r->err, IMP_EINPUT, "%s: /accuracy, /status: missing — not an "
+                           "imprint result cube", r->path);
+    imp_cube_axes *ax = &c->axes;
+    int rc = r_strings(r, "model", &ax->model, &ax->n_model);
+    if (rc == 0)
+        rc = r_strings(r, "task", &ax->task, &ax->n_task);
+    if (rc == 0)
+        rc = r_strings(r, "strategy", &ax->strategy, &ax->n_strategy);
+    if (rc == 0)
+        rc = r_ints(r, "k", &ax->k, &ax->n_k);
+    if (rc == 0)
+        rc = r_ints(r, "shot", &ax->shot, &ax->n_shot);
+    if (rc == 0)
+        rc = r_ints(r, "seed", &ax->seed, &ax->n_seed);
+    if (rc == 0 && imp_cube_n_cells(ax) == 0)
+        rc = imp_err_set(r->err, IMP_EINPUT, "%s: an axis (/model … /seed) is empty", r->path);
+    if (rc == 0 && (rc = imp__cube_alloc(c, r->err)) != 0)
+        imp_err_prefix(r->err, "%s", r->path);
+    if (rc == 0)
+        rc = r_array(r, c, ARR_ACCURACY, H5T_NATIVE_FLOAT, c->accuracy);
+    if (rc == 0)
+        rc = r_array(r, c, ARR_STATUS, H5T_NATIVE_UINT8, c->status);
+    if (rc == 0)
+        rc = r_array(r, c, ARR_GEN, H5T_NATIVE_FLOAT, c->gen_seconds);
+    if (rc == 0)
+        rc = r_array(r, c, ARR_INF, H5T_NATIVE_FLOAT, c->inf_seconds);
+    if (rc == 0)
+        rc = r_array(r, c, ARR_NPROXIES, H5T_NATIVE_INT32, c->n_proxies);
+    for (uint64_t i = 0; rc == 0 && i < c->n_cells; i++)
+        if (c->status[i] >= IMP_CELL__NSTATUS)
+            rc = imp_err_set(r->err, IMP_EINPUT, "%s: status: cell %llu has value %u, expected "
+                             "0..3", r->path, (unsigned long long)i, (unsigned)c->status[i]);
+    if (rc == 0)
+        rc = r_failures(r, c);
+    const char *names[5] = {"job", "store", "imprint_version", "created", "updated"};
+    char **slots[5] = {&c->job, &c->store, &c->imprint_version, &c->created, &c->updated};
+    for (int i = 0; i < 5 && rc == 0; i++)
+        rc = r_attr_str(r, names[i], slots[i]);
+    if (rc == 0 && H5Aexists(r->fid, "grid_hash") > 0) {
+        hid_t a = H5Aopen(r->fid, "grid_hash", H5P_DEFAULT);
+        if (a < 0 || H5Aread(a, H5T_NATIVE_UINT64, &c->grid_hash) < 0)
+            rc = h5_fail(r->err, IMP_EINPUT, r->path, "grid_hash", "cannot read attribute");
+        close_id(&a, H5Aclose);
+    }
+    return rc;
+}
+
+int imp_cube_read(const char *path, imp_cube **out, imp_err *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return imp_err_set(err, errno == ENOENT ? IMP_ENOTFOUND : IMP_EIO, "%s: %s", path,
+                           strerror(errno));
+    imp_cube *c = calloc(1, sizeof *c);
+    if (!c)
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
+    h5quiet q;
+    quiet_on(&q);
+    int rc = 0;
+    hid_t fapl = file_access();
+    hid_t fid = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
+    if (fid < 0) {
+        rc = h5_fail(err, IMP_EINPUT, path, "/", "not an HDF5 file, or truncated or corrupt");
+    } else {
+        rctx r = {fid, path, err};
+        rc = r_contents(&r, c);
+        H5Fclose(fid);
+    }
+    close_id(&fapl, H5Pclose);
+    quiet_off(&q);
+    if (rc != 0) {
+        imp_cube_free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}

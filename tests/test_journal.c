@@ -1,0 +1,441 @@
+/* test_journal.c — the cell journal: exact round trip, torn tails dropped and cut, corruption
+ * in the middle refused, grid mismatch, override order, buffering and sync. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imprint/journal.h"
+#include "testutil.h"
+
+#define HASH 0x0123456789abcdefULL
+#define NCELLS 100
+
+/* Record sizes worked out from the format: 4 (length) + 27 (fixed fields) + message + 4 (CRC). */
+#define HDR 40
+#define REC(msglen) (35 + (msglen))
+
+static long fsize(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*n + 1);
+    if (b && fread(b, 1, *n, f) != *n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}
+
+static void flip_byte(const char *path, size_t off)
+{
+    size_t n = 0;
+    unsigned char *b = slurp(path, &n);
+    CU_ASSERT_FATAL(b != NULL && off < n);
+    b[off] ^= 0x5a;
+    IMP_ASSERT_INT_EQ(imp_test_write_file(path, b, n), 0);
+    free(b);
+}
+
+static imp_cell_result mk(uint64_t cell, int status, float acc, float gen, float inf, int np,
+                          const char *msg)
+{
+    imp_cell_result r;
+    memset(&r, 0, sizeof r);
+    r.cell = cell;
+    r.status = (uint8_t)status;
+    r.accuracy = acc;
+    r.gen_seconds = gen;
+    r.inf_seconds = inf;
+    r.n_proxies = np;
+    snprintf(r.message, sizeof r.message, "%s", msg);
+    return r;
+}
+
+/* Bit-exact comparison of two records (NaN == NaN when the bits agree). */
+static void assert_same(const imp_cell_result *a, const imp_cell_result *b)
+{
+    IMP_ASSERT_INT_EQ(a->cell, b->cell);
+    IMP_ASSERT_INT_EQ(a->status, b->status);
+    IMP_ASSERT_INT_EQ(memcmp(&a->accuracy, &b->accuracy, 4), 0);
+    IMP_ASSERT_INT_EQ(memcmp(&a->gen_seconds, &b->gen_seconds, 4), 0);
+    IMP_ASSERT_INT_EQ(memcmp(&a->inf_seconds, &b->inf_seconds, 4), 0);
+    IMP_ASSERT_INT_EQ(a->n_proxies, b->n_proxies);
+    IMP_ASSERT_INT_EQ(strcmp(a->message, b->message), 0);
+}
+
+/* Create path fresh with the given records, synced and closed. */
+static void write_journal(const char *path, const imp_cell_result *recs, size_t n)
+{
+    imp_journal *j;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_open(path, HASH, NCELLS, 1, &j, NULL, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        IMP_ASSERT_INT_EQ(imp_journal_append(j, &recs[i], &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+}
+
+static void test_roundtrip(void)
+{
+    const char *p = imp_test_path("rt.journal");
+    imp_cell_result in[3] = {
+        mk(42, IMP_CELL_DONE, 87.123456f, 0.0123f, 1.5e-3f, 200, ""),
+        mk(7, IMP_CELL_FAILED, NAN, 2.5f, 0.0f, 0, "singular system"),
+        mk(99, IMP_CELL_DONE, 100.0f, 3.25f, 4.0f, 10, ""),
+    };
+    write_journal(p, in, 3);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + REC(0) + REC(15) + REC(0));
+
+    imp_journal_set *set;
+    imp_journal_info info;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 3);
+    /* ascending by cell: 7, 42, 99 */
+    assert_same(&set->rec[0], &in[1]);
+    assert_same(&set->rec[1], &in[0]);
+    assert_same(&set->rec[2], &in[2]);
+    CU_ASSERT(isnan(set->rec[0].accuracy));
+    IMP_ASSERT_INT_EQ(info.exists, 1);
+    IMP_ASSERT_INT_EQ(info.version, 1);
+    IMP_ASSERT_INT_EQ(info.grid_hash == HASH, 1);
+    IMP_ASSERT_INT_EQ(info.n_cells, NCELLS);
+    IMP_ASSERT_INT_EQ(info.n_records, 3);
+    IMP_ASSERT_INT_EQ(info.counts[IMP_CELL_DONE], 2);
+    IMP_ASSERT_INT_EQ(info.counts[IMP_CELL_FAILED], 1);
+    IMP_ASSERT_INT_EQ(info.torn_bytes, 0);
+    IMP_ASSERT_INT_EQ(info.good_end, fsize(p));
+    size_t counts[IMP_CELL__NSTATUS];
+    imp_journal_set_counts(set, counts);
+    IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], 2);
+    IMP_ASSERT_INT_EQ(counts[IMP_CELL_FAILED], 1);
+    IMP_ASSERT_INT_EQ(counts[IMP_CELL_PENDING], 0);
+    imp_journal_set_free(set);
+
+    /* Reopening for append keeps the records and adds after them. */
+    imp_journal *j;
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.n_records, 3);
+    imp_cell_result r4 = mk(0, IMP_CELL_DONE, 12.5f, 1.0f, 2.0f, 3, "");
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &r4, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 4);
+    assert_same(&set->rec[0], &r4);
+    imp_journal_set_free(set);
+
+    /* A missing journal is an empty one. */
+    IMP_ASSERT_INT_EQ(imp_journal_load(imp_test_path("nope.journal"), HASH, NCELLS, &set, &info,
+                                       &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 0);
+    IMP_ASSERT_INT_EQ(info.exists, 0);
+    imp_journal_set_free(set);
+}
+
+static void test_torn_tail(void)
+{
+    const char *p = imp_test_path("torn.journal");
+    imp_cell_result in[3] = {
+        mk(1, IMP_CELL_DONE, 50.0f, 1.0f, 1.0f, 1, ""),
+        mk(2, IMP_CELL_DONE, 60.0f, 1.0f, 1.0f, 1, ""),
+        mk(3, IMP_CELL_FAILED, NAN, 1.0f, 1.0f, 1, "boom"),
+    };
+    write_journal(p, in, 3);
+    long full = HDR + REC(0) + REC(0) + REC(4);
+    IMP_ASSERT_INT_EQ(fsize(p), full);
+    IMP_ASSERT_INT_EQ(truncate(p, full - 3), 0);
+
+    imp_journal_set *set;
+    imp_journal_info info;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 2);
+    IMP_ASSERT_INT_EQ(set->rec[1].cell, 2);
+    IMP_ASSERT_INT_EQ(info.torn_bytes, REC(4) - 3);
+    IMP_ASSERT_INT_EQ(info.good_end, HDR + 2 * REC(0));
+    imp_journal_set_free(set);
+    /* Loading never changes the file. */
+    IMP_ASSERT_INT_EQ(fsize(p), full - 3);
+
+    /* Opening for append cuts the torn record, so the next one follows good data. */
+    imp_journal *j;
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.torn_bytes, REC(4) - 3);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + 2 * REC(0));
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &in[2], &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), full);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 3);
+    IMP_ASSERT_INT_EQ(info.torn_bytes, 0);
+    assert_same(&set->rec[2], &in[2]);
+    imp_journal_set_free(set);
+
+    /* A complete last record with a bad checksum is a torn tail too. */
+    flip_byte(p, (size_t)full - 6);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 2);
+    IMP_ASSERT_INT_EQ(info.torn_bytes, REC(4));
+    imp_journal_set_free(set);
+
+    /* Zeros past the last good record (a file system extended the file, data never came). */
+    write_journal(p, in, 2);
+    unsigned char zeros[300] = {0};
+    FILE *f = fopen(p, "ab");
+    CU_ASSERT_FATAL(f != NULL);
+    fwrite(zeros, 1, sizeof zeros, f);
+    fclose(f);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 2);
+    IMP_ASSERT_INT_EQ(info.torn_bytes, 300);
+    imp_journal_set_free(set);
+
+    /* A header cut short while it was being created: an empty journal, rewritten on open. */
+    IMP_ASSERT_INT_EQ(imp_test_write_file(p, "IMPJR", 5), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 0);
+    imp_journal_set_free(set);
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.grid_hash == HASH, 1);
+    imp_journal_set_free(set);
+}
+
+static void test_corrupt_middle(void)
+{
+    const char *p = imp_test_path("mid.journal");
+    imp_cell_result in[3] = {
+        mk(1, IMP_CELL_DONE, 50.0f, 1.0f, 1.0f, 1, ""),
+        mk(2, IMP_CELL_DONE, 60.0f, 1.0f, 1.0f, 1, ""),
+        mk(3, IMP_CELL_DONE, 70.0f, 1.0f, 1.0f, 1, ""),
+    };
+    write_journal(p, in, 3);
+    /* the accuracy of record 2, which starts at 40 + 35 = 75 */
+    flip_byte(p, HDR + REC(0) + 13);
+    imp_journal_set *set = NULL;
+    imp_journal_info info;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), IMP_EINPUT);
+    CU_ASSERT(set == NULL);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "corrupt journal record at offset 75");
+    IMP_ASSERT_STR_CONTAINS(err.msg, p);
+    /* Opening for append refuses too, and does not cut anything. */
+    imp_journal *j = NULL;
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), IMP_EINPUT);
+    CU_ASSERT(j == NULL);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + 3 * REC(0));
+
+    /* A damaged length field in the middle is refused as well. */
+    write_journal(p, in, 3);
+    flip_byte(p, HDR + REC(0));
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "offset 75");
+
+    /* A damaged header. */
+    write_journal(p, in, 1);
+    flip_byte(p, 20);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "corrupt header");
+}
+
+static void test_not_a_journal(void)
+{
+    const char *p = imp_test_path("text.journal");
+    const char *txt = "model,task,strategy\npixels,fmnist,l2/mean/l2/l2/max\n";
+    IMP_ASSERT_INT_EQ(imp_test_write_file(p, txt, strlen(txt)), 0);
+    imp_journal_set *set;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, NULL, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "not an imprint journal");
+    imp_journal *j;
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, NULL, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "not an imprint journal");
+    /* short, too */
+    IMP_ASSERT_INT_EQ(imp_test_write_file(p, "hello", 5), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, NULL, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "not an imprint journal");
+}
+
+static void test_grid_mismatch(void)
+{
+    const char *p = imp_test_path("grid.journal");
+    imp_cell_result r = mk(5, IMP_CELL_DONE, 1.0f, 1.0f, 1.0f, 1, "");
+    write_journal(p, &r, 1);
+    imp_journal_set *set;
+    imp_journal_info info;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH + 1, NCELLS, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(info.grid_mismatch, 1);
+    IMP_ASSERT_INT_EQ(info.grid_hash == HASH, 1);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "journal from another grid");
+    /* Same hash, other size: also another grid. */
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS + 1, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(info.grid_mismatch, 1);
+    /* A corrupt file is not a grid mismatch. */
+    imp_journal *j;
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH + 1, NCELLS, 0, &j, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(info.grid_mismatch, 1);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + REC(0));
+    /* n_cells == 0 reads without checking. */
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, 0, 0, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 1);
+    IMP_ASSERT_INT_EQ(info.grid_mismatch, 0);
+    imp_journal_set_free(set);
+    /* --fresh starts over with the new grid. */
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH + 1, 7, 1, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH + 1, 7, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 0);
+    imp_journal_set_free(set);
+}
+
+static int seen_cells[16];
+static int n_seen;
+
+static int record_cb(const imp_cell_result *rec, void *ud, imp_err *err)
+{
+    (void)ud;
+    (void)err;
+    if (n_seen < 16)
+        seen_cells[n_seen] = (int)rec->cell;
+    n_seen++;
+    return 0;
+}
+
+static void test_override_order(void)
+{
+    const char *p = imp_test_path("ovr.journal");
+    imp_cell_result in[6] = {
+        mk(5, IMP_CELL_FAILED, NAN, 1.0f, 0.0f, 0, "singular system"), /* retried ... */
+        mk(3, IMP_CELL_DONE, 40.0f, 1.0f, 1.0f, 1, ""),
+        mk(9, IMP_CELL_DONE, 10.0f, 1.0f, 1.0f, 1, ""),
+        mk(5, IMP_CELL_DONE, 80.0f, 2.0f, 3.0f, 20, ""),               /* ... and done */
+        mk(3, IMP_CELL_FAILED, NAN, 1.0f, 1.0f, 1, "non-finite"),      /* last one wins */
+        mk(9, IMP_CELL_DONE, 11.0f, 1.0f, 1.0f, 1, ""),
+    };
+    write_journal(p, in, 6);
+    imp_journal_set *set;
+    imp_journal_info info;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.n_records, 6);
+    IMP_ASSERT_INT_EQ(set->n, 3);
+    assert_same(&set->rec[0], &in[4]);
+    assert_same(&set->rec[1], &in[3]);
+    assert_same(&set->rec[2], &in[5]);
+    imp_journal_set_free(set);
+
+    n_seen = 0;
+    IMP_ASSERT_INT_EQ(imp_journal_scan(p, HASH, NCELLS, record_cb, NULL, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(n_seen, 6);
+    const int order[6] = {5, 3, 9, 5, 3, 9};
+    for (int i = 0; i < 6; i++)
+        IMP_ASSERT_INT_EQ(seen_cells[i], order[i]);
+}
+
+static void test_sync_and_lock(void)
+{
+    const char *p = imp_test_path("sync.journal");
+    imp_journal *j, *j2 = NULL;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, NULL, &err), 0);
+    double t0 = imp_journal_clock();
+    IMP_ASSERT_INT_EQ(fsize(p), HDR); /* the header is written and synced at creation */
+
+    /* A second writer on the same journal is refused while the first holds it. */
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j2, NULL, &err), IMP_EEXIST);
+    CU_ASSERT(j2 == NULL);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "another process");
+
+    imp_cell_result a = mk(1, IMP_CELL_DONE, 1.0f, 1.0f, 1.0f, 1, "");
+    imp_cell_result b = mk(2, IMP_CELL_FAILED, NAN, 1.0f, 1.0f, 1, "x");
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &a, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &b, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR); /* buffered */
+    IMP_ASSERT_INT_EQ(imp_journal_maybe_sync(j, t0 + 0.5, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR);
+    IMP_ASSERT_INT_EQ(imp_journal_maybe_sync(j, t0 + 2.5, &err), 1);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + REC(0) + REC(1));
+    /* nothing waiting: no sync however late */
+    IMP_ASSERT_INT_EQ(imp_journal_maybe_sync(j, t0 + 10.0, &err), 0);
+    /* the clock restarts at the last sync */
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &a, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_maybe_sync(j, t0 + 3.0, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_maybe_sync(j, t0 + 4.6, &err), 1);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + 2 * REC(0) + REC(1));
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &b, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_sync(j, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + 2 * REC(0) + 2 * REC(1));
+
+    size_t counts[IMP_CELL__NSTATUS];
+    IMP_ASSERT_INT_EQ(imp_journal_appended(j, counts), 4);
+    IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], 2);
+    IMP_ASSERT_INT_EQ(counts[IMP_CELL_FAILED], 2);
+
+    /* Bad records are refused before they reach the file. */
+    imp_cell_result bad = mk(NCELLS, IMP_CELL_DONE, 1.0f, 1.0f, 1.0f, 1, "");
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &bad, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "outside the grid");
+    bad = mk(1, IMP_CELL_PENDING, 1.0f, 1.0f, 1.0f, 1, "");
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &bad, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + 2 * REC(0) + 2 * REC(1));
+
+    /* After close the lock is gone. */
+    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j2, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j2, &err), 0);
+}
+
+static void test_long_message(void)
+{
+    const char *p = imp_test_path("long.journal");
+    imp_cell_result r = mk(4, IMP_CELL_FAILED, NAN, 0.0f, 0.0f, 0, "");
+    memset(r.message, 'e', sizeof r.message); /* not even NUL-terminated */
+    write_journal(p, &r, 1);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + REC(IMP_CELL_MSG_MAX - 1));
+    imp_journal_set *set;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(strlen(set->rec[0].message), IMP_CELL_MSG_MAX - 1);
+    imp_journal_set_free(set);
+}
+
+int main(void)
+{
+    static const imp_test tests[] = {
+        {"roundtrip", test_roundtrip},
+        {"torn_tail", test_torn_tail},
+        {"corrupt_middle", test_corrupt_middle},
+        {"not_a_journal", test_not_a_journal},
+        {"grid_mismatch", test_grid_mismatch},
+        {"override_order", test_override_order},
+        {"sync_and_lock", test_sync_and_lock},
+        {"long_message", test_long_message},
+        {NULL, NULL},
+    };
+    return imp_test_main("journal", tests);
+}
