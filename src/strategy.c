@@ -217,3 +217,40 @@ int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char *
     }
     return 1;
 }
+
+int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_eff,
+                     const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    if (k == 0 || k < -1) {
+        *why = "k must be >= 1 or -1";
+        return 0;
+    }
+    if (shot == 0 || shot < -1) {
+        *why = "shot must be >= 1 or all";
+        return 0;
+    }
+    if (s->agg == IMP_AGG_MNN && k > 0 && s->m > 10 * k) {
+        *why = "mnn with m > 10*k";
+        return 0;
+    }
+    int64_t e = k;
+    if (s->gen == IMP_GEN_MEAN || s->gen == IMP_GEN_LS)
+        e = 1;
+    if (e == -1 && s->gen != IMP_GEN_ALL) {
+        *why = "k = -1 only for all";
+        return 0;
+    }
+    if (s->gen == IMP_GEN_ALL)
+        e = -1;
+    if (s->pre != IMP_NORM_NONE && s->pre != s->inf) {
+        *why = "NORMpre other than none needs NORMinf = NORMpre";
+        return 0;
+    }
+    if (shot != -1 && shot < e)
+        e = shot;
+    *k_eff = e;
+    return 1;
+}

@@ -4,6 +4,7 @@
 #define IMPRINT_STRATEGY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "imprint/err.h"
 
@@ -68,5 +69,16 @@ int imp_strategy_uses_seed(const imp_strategy *s, int k, int shot);
  * Rules that depend on the whole axis (m > 10k evaluated before mean/ls force k = 1; shot < k
  * mapping) are applied by the grid module, which knows the axes. */
 int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char **why);
+
+/* One row of the reference's grid (spec §1.6) through its filter pipeline in the reference's
+ * order: rule 4 (drop mnn with m > 10·k, k > 0; k as listed, before rule 7), rule 7 (mean/ls
+ * → k = 1), rule 8 (drop k = -1 unless all), rule 9 (all → k = -1), rule 10 (drop NORMpre
+ * other than none with NORMinf != NORMpre), rule 11 (shot f < k → k = f). Rules 1–3 are
+ * properties of our strategy text (max has no m; mnn needs M >= 1 and a metric). Returns 1
+ * and the k the row runs with in *k_eff, or 0 (dropped) with a static reason in *why.
+ * k is a listed k (>= 1 or -1), shot >= 1 or -1 for all. The grid module removes the
+ * duplicates this creates (rule 12) and places each surviving row in one cube cell. */
+int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_eff,
+                     const char **why);
 
 #endif
