@@ -48,22 +48,13 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static char **dup_strs(char *const *src, size_t n)
 {
     char **out = calloc(n ? n : 1, sizeof *out);
     if (!out)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (!(out[i] = dupstr(src[i]))) {
+        if (!(out[i] = strdup(src[i]))) {
             while (i--)
                 free(out[i]);
             free(out);
@@ -245,7 +236,7 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
         !(g->strategy = dup_strs(job->strategies, g->n_strategy)) ||
         !(g->strat = malloc(g->n_strategy * sizeof *g->strat)) ||
         !(g->k = dup_i64(job->ks, g->n_k)) || !(g->shot = dup_i64(job->shots, g->n_shot)) ||
-        !(g->seed = dup_i64(job->seeds, g->n_seed)) || !(g->store = dupstr(job->store)) ||
+        !(g->seed = dup_i64(job->seeds, g->n_seed)) || !(g->store = strdup(job->store)) ||
         !(g->task = calloc(g->n_task, sizeof *g->task)) ||
         !(g->task_def = calloc(g->n_task, sizeof *g->task_def)) ||
         !(g->task_classes = calloc(g->n_task, sizeof *g->task_classes)) ||
@@ -256,7 +247,7 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
     if (g->n_lambda)
         memcpy(g->lambda, job->lambda, g->n_lambda * sizeof *g->lambda);
     for (size_t t = 0; t < g->n_task; t++) {
-        if (!(g->task[t] = dupstr(job->tasks[t].name)) ||
+        if (!(g->task[t] = strdup(job->tasks[t].name)) ||
             !(g->task_def[t] = task_def(&job->tasks[t])))
             goto oom;
         g->task_classes[t] = job->tasks[t].n_classes;
@@ -300,7 +291,10 @@ oom:
 size_t imp_grid_cell_index(const imp_grid *g, const imp_cell *c)
 {
     return ((((c->model * g->n_task + c->task) * g->n_strategy + c->strategy) * g->n_k + c->k) *
-                g->n_shot + c->shot) * g->n_seed + c->seed;
+                g->n_shot +
+            c->shot) *
+               g->n_seed +
+           c->seed;
 }
 
 void imp_grid_cell_coords(const imp_grid *g, size_t cell, imp_cell *c)
@@ -389,8 +383,9 @@ static int diff_list(sbuf *out, const char *what, char *const *a, size_t na, cha
             size_t nx = side ? nb : na, ny = side ? na : nb, shown = 0, total = 0;
             for (size_t i = 0; i < nx; i++)
                 if (!in_list(y, ny, x[i]) && total++ < DIFF_SHOW_MAX)
-                    sb_printf(out, "%s%s", shown++ ? ", " : (side ? "; only in the second: "
-                                                                  : "; only in the first: "),
+                    sb_printf(out, "%s%s",
+                              shown++ ? ", "
+                                      : (side ? "; only in the second: " : "; only in the first: "),
                               x[i]);
             if (total > DIFF_SHOW_MAX)
                 sb_printf(out, " and %zu more", total - DIFF_SHOW_MAX);
@@ -419,7 +414,7 @@ static char **i64_strs(const int64_t *v, size_t n, int shots)
             shot_text(v[i], tmp, sizeof tmp);
         else
             snprintf(tmp, sizeof tmp, "%lld", (long long)v[i]);
-        if (!(out[i] = dupstr(tmp))) {
+        if (!(out[i] = strdup(tmp))) {
             free_strs(out, i);
             return NULL;
         }
@@ -435,7 +430,7 @@ static char **lambda_strs(const imp_grid *g)
     for (size_t i = 0; i < g->n_lambda; i++) {
         char tmp[512];
         snprintf(tmp, sizeof tmp, "%s: %.17g", g->lambda_model[i], g->lambda[i]);
-        if (!(out[i] = dupstr(tmp))) {
+        if (!(out[i] = strdup(tmp))) {
             free_strs(out, i);
             return NULL;
         }
@@ -485,7 +480,9 @@ int imp_grid_diff(const imp_grid *a, const imp_grid *b, char *buf, size_t n)
         nd++;
     }
     if (n) {
-        const char *txt = out.oom ? "(out of memory describing the difference)" : out.p ? out.p : "";
+        const char *txt = out.oom ? "(out of memory describing the difference)"
+                          : out.p ? out.p
+                                  : "";
         snprintf(buf, n, "%s", txt);
     }
     free(out.p);
@@ -567,8 +564,8 @@ static int cmp_unit(const void *pa, const void *pb)
     const imp_unit *a = pa, *b = pb;
     if (a->cost != b->cost)
         return a->cost < b->cost ? 1 : -1;
-    uint32_t ka[4] = {a->model, a->task, a->shot, a->seed}, kb[4] = {b->model, b->task, b->shot,
-                                                                         b->seed};
+    uint32_t ka[4] = {a->model, a->task, a->shot, a->seed},
+             kb[4] = {b->model, b->task, b->shot, b->seed};
     for (int i = 0; i < 4; i++)
         if (ka[i] != kb[i])
             return ka[i] < kb[i] ? -1 : 1;
@@ -637,8 +634,8 @@ int imp_plan_build(const imp_grid *g, const uint8_t *status, int retry_failed,
                             if (g->seed_shared[idx]) {
                                 /* computed in the unit of the first seed still to do */
                                 size_t first = 0;
-                                while (first < g->n_seed && !todo(status, cell - sd + first,
-                                                                  retry_failed))
+                                while (first < g->n_seed &&
+                                       !todo(status, cell - sd + first, retry_failed))
                                     first++;
                                 if (first != sd)
                                     continue;
@@ -666,8 +663,8 @@ int imp_plan_build(const imp_grid *g, const uint8_t *status, int retry_failed,
                             }
                             ugen[gi].n_cells++;
                             ugen[gi].cost += imp_cell_cost(st, e, g->shot[f], &h);
-                            imp_unit_cell uc = {cell, (uint32_t)s, (uint32_t)k, e, first_alias,
-                                                n_alias};
+                            imp_unit_cell uc = {cell, (uint32_t)s, (uint32_t)k,
+                                                e,    first_alias, n_alias};
                             tmp[nt].gen = gi;
                             tmp[nt++].cell = uc;
                         }

@@ -11,15 +11,6 @@
 
 /* ---- small utilities ------------------------------------------------------------------ */
 
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* Grow *arr (element size sz) so that index n fits; capacity doubles. */
 static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
@@ -39,7 +30,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 static char *join_path(const char *dir, const char *path)
 {
     if (!dir || path[0] == '/')
-        return dupstr(path);
+        return strdup(path);
     size_t n = strlen(dir) + strlen(path) + 2;
     char *out = malloc(n);
     if (out)
@@ -62,17 +53,23 @@ static imp_job_pos pos_of(const yaml_node_t *n)
     return p;
 }
 
+/* Every job error reads "FILE: line L, column C: what". */
+static int vfail(imp_err *err, const char *name, imp_job_pos p, const char *fmt, va_list ap)
+{
+    char msg[IMP_ERR_MSG_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return imp_err_set(err, IMP_EINPUT, "%s: line %d, column %d: %s", name, p.line, p.col, msg);
+}
+
 static int fail_at(pctx *c, imp_job_pos p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail_at(pctx *c, imp_job_pos p, const char *fmt, ...)
 {
-    char msg[IMP_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vfail(c->err, c->name, p, fmt, ap);
     va_end(ap);
-    return imp_err_set(c->err, IMP_EINPUT, "%s: line %d, column %d: %s", c->name, p.line, p.col,
-                       msg);
+    return rc;
 }
 
 static int nomem(pctx *c)
@@ -113,13 +110,11 @@ static int get_list(pctx *c, yaml_node_t *n, const char *what, yaml_node_item_t 
 {
     *items = NULL;
     *count = 0;
-    if (is_empty_scalar(n) ||
-        (n->type == YAML_SEQUENCE_NODE &&
-         n->data.sequence.items.top == n->data.sequence.items.start))
+    if (is_empty_scalar(n) || (n->type == YAML_SEQUENCE_NODE &&
+                               n->data.sequence.items.top == n->data.sequence.items.start))
         return fail_at(c, pos_of(n), "empty axis '%s': give at least one value", what);
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(c, pos_of(n), "%s: expected a list like [a, b], found %s", what,
-                       kind_of(n));
+        return fail_at(c, pos_of(n), "%s: expected a list like [a, b], found %s", what, kind_of(n));
     *items = n->data.sequence.items.start;
     *count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     return 0;
@@ -261,7 +256,7 @@ static int parse_path(pctx *c, yaml_node_t *n, const char *what, char **out, imp
     if (!*s)
         return fail_at(c, pos_of(n), "%s: empty path", what);
     *pos = pos_of(n);
-    if (!(*out = dupstr(s)))
+    if (!(*out = strdup(s)))
         return nomem(c);
     return 0;
 }
@@ -286,7 +281,7 @@ static int parse_models(pctx *c, yaml_node_t *n)
             if (strcmp(j->models[q], s) == 0)
                 return fail_at(c, pos_of(v), "duplicate model '%s' (first at line %d)", s,
                                j->model_pos[q].line);
-        if (!(j->models[j->n_models] = dupstr(s)))
+        if (!(j->models[j->n_models] = strdup(s)))
             return nomem(c);
         j->model_pos[j->n_models++] = pos_of(v);
     }
@@ -307,8 +302,7 @@ static int parse_label(pctx *c, yaml_node_t *n, const char *what, int32_t *out)
     if (rc)
         return rc;
     if (v < 0 || v > INT32_MAX)
-        return fail_at(c, pos_of(n), "%s: labels are integers >= 0, got %lld", what,
-                       (long long)v);
+        return fail_at(c, pos_of(n), "%s: labels are integers >= 0, got %lld", what, (long long)v);
     *out = (int32_t)v;
     return 0;
 }
@@ -334,9 +328,8 @@ static int parse_remap(pctx *c, imp_task *t, yaml_node_t *n)
             return rc;
         for (size_t q = 0; q < t->n_remap; q++)
             if (t->remap_from[q] == from)
-                return fail_at(c, pos_of(k),
-                               "task '%s': duplicate remap key %d (first at line %d)", t->name,
-                               (int)from, t->remap_pos[q].line);
+                return fail_at(c, pos_of(k), "task '%s': duplicate remap key %d (first at line %d)",
+                               t->name, (int)from, t->remap_pos[q].line);
         t->remap_from[t->n_remap] = from;
         t->remap_to[t->n_remap] = to;
         t->remap_pos[t->n_remap++] = pos_of(k);
@@ -352,8 +345,9 @@ static int parse_classes(pctx *c, imp_task *t, yaml_node_t *n)
             t->classes_all = 1;
             return 0;
         }
-        return fail_at(c, pos_of(n), "task '%s': classes: expected all or a list of labels, got '%s'",
-                       t->name, (const char *)n->data.scalar.value);
+        return fail_at(c, pos_of(n),
+                       "task '%s': classes: expected all or a list of labels, got '%s'", t->name,
+                       (const char *)n->data.scalar.value);
     }
     if (n->type != YAML_SEQUENCE_NODE)
         return fail_at(c, pos_of(n), "task '%s': classes: expected all or a list of labels",
@@ -395,7 +389,7 @@ static int parse_task(pctx *c, imp_task *t, yaml_node_t *n)
     if ((rc = get_scalar(c, v[0], "task name", &name)) ||
         (rc = check_name(c, v[0], "task name", name)))
         return rc;
-    if (!(t->name = dupstr(name)))
+    if (!(t->name = strdup(name)))
         return nomem(c);
     if (v[1] && v[2])
         return fail_at(c, kp[2], "task '%s': give either dataset or datasets, not both", name);
@@ -418,7 +412,7 @@ static int parse_task(pctx *c, imp_task *t, yaml_node_t *n)
             if (strcmp(t->datasets[q], ds) == 0)
                 return fail_at(c, pos_of(d), "task '%s': duplicate dataset '%s' (first at line %d)",
                                name, ds, t->dataset_pos[q].line);
-        if (!(t->datasets[t->n_datasets] = dupstr(ds)))
+        if (!(t->datasets[t->n_datasets] = strdup(ds)))
             return nomem(c);
         t->dataset_pos[t->n_datasets++] = pos_of(d);
     }
@@ -455,8 +449,10 @@ static int parse_task(pctx *c, imp_task *t, yaml_node_t *n)
                 vals[nd++] = vals[i];
         if (nd < 2) {
             free(vals);
-            return fail_at(c, pos_of(v[4]), "task '%s' has fewer than 2 classes (remap has %zu "
-                                            "distinct class)", name, nd);
+            return fail_at(c, pos_of(v[4]),
+                           "task '%s' has fewer than 2 classes (remap has %zu "
+                           "distinct class)",
+                           name, nd);
         }
         t->classes = vals;
         t->n_classes = nd;
@@ -501,8 +497,10 @@ static int add_strategy(pctx *c, const imp_strategy *s, imp_job_pos pos, int dup
     for (size_t q = 0; q < j->n_strategies; q++)
         if (strcmp(j->strategies[q], buf) == 0) {
             if (dup_is_error)
-                return fail_at(c, pos, "duplicate strategy '%s' (same as line %d after "
-                                       "canonicalisation)", buf, j->strategy_pos[q].line);
+                return fail_at(c, pos,
+                               "duplicate strategy '%s' (same as line %d after "
+                               "canonicalisation)",
+                               buf, j->strategy_pos[q].line);
             return 0;
         }
     /* the three arrays share one capacity */
@@ -512,7 +510,7 @@ static int add_strategy(pctx *c, const imp_strategy *s, imp_job_pos pos, int dup
         grow((void **)&j->strategy_pos, &c3, j->n_strategies, sizeof *j->strategy_pos))
         return nomem(c);
     *cap = c1;
-    if (!(j->strategies[j->n_strategies] = dupstr(buf)))
+    if (!(j->strategies[j->n_strategies] = strdup(buf)))
         return nomem(c);
     j->strats[j->n_strategies] = *s;
     j->strategy_pos[j->n_strategies++] = pos;
@@ -562,8 +560,7 @@ static int grid_part(pctx *c, yaml_node_t *n, int part, imp_strategy *out, size_
         char text[256];
         const char *fill[5] = {"none", "mean", "none", "none", "max"};
         fill[part] = s;
-        snprintf(text, sizeof text, "%s/%s/%s/%s/%s", fill[0], fill[1], fill[2], fill[3],
-                 fill[4]);
+        snprintf(text, sizeof text, "%s/%s/%s/%s/%s", fill[0], fill[1], fill[2], fill[3], fill[4]);
         imp_strategy st;
         imp_err serr;
         imp_err_clear(&serr);
@@ -574,8 +571,8 @@ static int grid_part(pctx *c, yaml_node_t *n, int part, imp_strategy *out, size_
         for (size_t q = 0; q < i; q++)
             if (strcmp(imp_strategy_format(&out[q], a, sizeof a),
                        imp_strategy_format(&st, b, sizeof b)) == 0)
-                return fail_at(c, pos_of(v), "duplicate %s value '%s' in strategy_grid", names[part],
-                               s);
+                return fail_at(c, pos_of(v), "duplicate %s value '%s' in strategy_grid",
+                               names[part], s);
         out[i] = st;
     }
     *cnt_out = cnt;
@@ -675,7 +672,8 @@ static int parse_int_axis(pctx *c, yaml_node_t *n, int kind, int64_t **vals, imp
         for (size_t q = 0; q < *count; q++)
             if ((*vals)[q] == x)
                 return fail_at(c, pos_of(v), "duplicate %s %s (first at line %d)", item[kind],
-                               kind == AXIS_SHOT && x == -1 ? "all" : (const char *)v->data.scalar.value,
+                               kind == AXIS_SHOT && x == -1 ? "all"
+                                                            : (const char *)v->data.scalar.value,
                                (*pos)[q].line);
         (*vals)[*count] = x;
         (*pos)[(*count)++] = pos_of(v);
@@ -717,7 +715,7 @@ static int parse_lambda(pctx *c, yaml_node_t *n)
             return fail_at(c, pos_of(v), "lambda of '%s': expected a number, got '%s'", model, val);
         if (x <= 0)
             return fail_at(c, pos_of(v), "lambda of '%s' must be > 0, got %s", model, val);
-        if (!(j->lambda_model[j->n_lambda] = dupstr(model)))
+        if (!(j->lambda_model[j->n_lambda] = strdup(model)))
             return nomem(c);
         j->lambda[j->n_lambda] = x;
         j->lambda_pos[j->n_lambda++] = pos_of(v);
@@ -754,16 +752,18 @@ static int check_strategies_run(pctx *c)
                 ok = imp_strategy_row(st, j->ks[k], j->shots[f], &e, &why);
             }
         if (!ok)
-            return fail_at(c, j->strategy_pos[s], "strategy '%s' runs at no k and shot of this job: %s",
-                           j->strategies[s], why ? why : "n/a");
+            return fail_at(c, j->strategy_pos[s],
+                           "strategy '%s' runs at no k and shot of this job: %s", j->strategies[s],
+                           why ? why : "n/a");
     }
     return 0;
 }
 
 static int parse_root(pctx *c, yaml_node_t *root, const char *base_dir)
 {
-    static const char *const keys[] = {"store", "cube",  "models", "tasks", "strategies",
-                                       "strategy_grid", "ks", "shots", "seeds", "lambda", NULL};
+    static const char *const keys[] = {"store",      "cube",          "models", "tasks",
+                                       "strategies", "strategy_grid", "ks",     "shots",
+                                       "seeds",      "lambda",        NULL};
     enum { K_STORE, K_CUBE, K_MODELS, K_TASKS, K_STRATS, K_GRID, K_KS, K_SHOTS, K_SEEDS, K_LAMBDA };
     yaml_node_t *v[10];
     imp_job_pos kp[10];
@@ -791,8 +791,9 @@ static int parse_root(pctx *c, yaml_node_t *root, const char *base_dir)
     if (v[K_GRID] && (rc = parse_strategy_grid(c, v[K_GRID], &cap)))
         return rc;
     if (j->n_strategies == 0)
-        return fail_at(c, pos_of(v[K_GRID]), "empty axis 'strategies': the strategy_grid leaves "
-                                             "no strategy after dropping NORMpre != NORMinf");
+        return fail_at(c, pos_of(v[K_GRID]),
+                       "empty axis 'strategies': the strategy_grid leaves "
+                       "no strategy after dropping NORMpre != NORMinf");
     if ((rc = parse_int_axis(c, v[K_KS], AXIS_K, &j->ks, &j->k_pos, &j->n_ks)))
         return rc;
     if (v[K_SHOTS]) {
@@ -817,7 +818,7 @@ int imp_job_parse(const char *text, size_t len, const char *name, const char *ba
 {
     *out = NULL;
     imp_job *j = calloc(1, sizeof *j);
-    if (!j || !(j->name = dupstr(name ? name : "(job)")) || !(j->text = malloc(len + 1))) {
+    if (!j || !(j->name = strdup(name ? name : "(job)")) || !(j->text = malloc(len + 1))) {
         imp_job_free(j);
         return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", name ? name : "(job)");
     }
@@ -836,8 +837,9 @@ int imp_job_parse(const char *text, size_t len, const char *name, const char *ba
     if (!yaml_parser_load(&parser, &doc)) {
         imp_job_pos p = {(int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
         if (parser.context)
-            rc = fail_at(&c, p, "malformed YAML: %s %s started at line %d", parser.problem ? parser.problem : "error",
-                         parser.context, (int)parser.context_mark.line + 1);
+            rc = fail_at(&c, p, "malformed YAML: %s %s started at line %d",
+                         parser.problem ? parser.problem : "error", parser.context,
+                         (int)parser.context_mark.line + 1);
         else
             rc = fail_at(&c, p, "malformed YAML: %s", parser.problem ? parser.problem : "error");
         yaml_parser_delete(&parser);
@@ -855,7 +857,8 @@ int imp_job_parse(const char *text, size_t len, const char *name, const char *ba
         /* A second document would be silently ignored; refuse it. */
         yaml_document_t doc2;
         if (!yaml_parser_load(&parser, &doc2)) {
-            imp_job_pos p = {(int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
+            imp_job_pos p = {(int)parser.problem_mark.line + 1,
+                             (int)parser.problem_mark.column + 1};
             rc = fail_at(&c, p, "malformed YAML: %s", parser.problem ? parser.problem : "error");
         } else {
             yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
@@ -964,12 +967,11 @@ static int store_fail(const imp_job *j, imp_err *err, imp_job_pos p, const char 
     __attribute__((format(printf, 4, 5)));
 static int store_fail(const imp_job *j, imp_err *err, imp_job_pos p, const char *fmt, ...)
 {
-    char msg[IMP_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vfail(err, j->name, p, fmt, ap);
     va_end(ap);
-    return imp_err_set(err, IMP_EINPUT, "%s: line %d, column %d: %s", j->name, p.line, p.col, msg);
+    return rc;
 }
 
 static int has_label(const int32_t *labs, size_t n, int32_t x)
@@ -997,8 +999,9 @@ static int task_labels(const imp_job *j, const imp_task *t, const char *model,
         }
         if (rc) {
             free(all);
-            return imp_err_prefix(err, "%s: task '%s', dataset '%s', model '%s'", j->name, t->name,
-                                  t->datasets[d], model);
+            return imp_err_prefix(
+                err, "%s: line %d, column %d: task '%s', dataset '%s', model '%s'", j->name,
+                t->dataset_pos[d].line, t->dataset_pos[d].col, t->name, t->datasets[d], model);
         }
         if (t->n_datasets > 1)
             for (size_t i = 0; i < n; i++)
@@ -1038,7 +1041,8 @@ int imp_job_check_store(imp_job *job, const imp_store_view *sv, imp_err *err)
     for (size_t m = 0; m < job->n_models; m++) {
         int rc = sv->has_model(sv->ctx, job->models[m], err);
         if (rc < 0)
-            return imp_err_prefix(err, "%s: model '%s'", job->name, job->models[m]);
+            return imp_err_prefix(err, "%s: line %d, column %d: model '%s'", job->name,
+                                  job->model_pos[m].line, job->model_pos[m].col, job->models[m]);
         if (rc == 0)
             return store_fail(job, err, job->model_pos[m], "model '%s' is not in the store %s",
                               job->models[m], job->store_path);
@@ -1057,15 +1061,16 @@ int imp_job_check_store(imp_job *job, const imp_store_view *sv, imp_err *err)
                         free(labs);
                         return store_fail(job, err, t->remap_pos[q],
                                           "task '%s': remap key %d is no label of its data "
-                                          "(model '%s')", t->name, (int)t->remap_from[q],
-                                          job->models[m]);
+                                          "(model '%s')",
+                                          t->name, (int)t->remap_from[q], job->models[m]);
                     }
             } else if (t->classes_all && t->n_classes == 0) {
                 if (n < 2) {
                     free(labs);
-                    return store_fail(job, err, t->classes_pos,
-                                      "task '%s' has fewer than 2 classes in the store (model '%s')",
-                                      t->name, job->models[m]);
+                    return store_fail(
+                        job, err, t->classes_pos,
+                        "task '%s' has fewer than 2 classes in the store (model '%s')", t->name,
+                        job->models[m]);
                 }
                 t->classes = labs;
                 t->n_classes = n;
@@ -1080,7 +1085,8 @@ int imp_job_check_store(imp_job *job, const imp_store_view *sv, imp_err *err)
                         free(labs);
                         return store_fail(job, err, t->class_pos[i],
                                           "task '%s': class %d is not present in %s '%s' "
-                                          "(model '%s')", t->name, (int)t->classes[i],
+                                          "(model '%s')",
+                                          t->name, (int)t->classes[i],
                                           t->n_datasets > 1 ? "datasets" : "dataset",
                                           t->datasets[0], job->models[m]);
                     }

@@ -39,47 +39,46 @@ static imp_grid *grid_of_file(const char *name)
 
 #define MODELS4 "models: [resnet18, resnet50, vit_b_16, swin_b]\n"
 #define SEEDS3 "seeds: [17121997, 123987, 12412312]\n"
-#define TASKS3                                                                                 \
-    "tasks:\n  - {name: mnist, dataset: mnist}\n  - {name: fmnist, dataset: fmnist}\n"         \
+#define TASKS3                                                                                     \
+    "tasks:\n  - {name: mnist, dataset: mnist}\n  - {name: fmnist, dataset: fmnist}\n"             \
     "  - {name: cifar10, dataset: cifar10}\n"
-#define SPLITS(ds)                                                                             \
-    "  - {name: " ds "-all, dataset: " ds "}\n"                                                \
-    "  - {name: " ds "-even, dataset: " ds ", classes: [0, 2, 4, 6, 8]}\n"                     \
-    "  - {name: " ds "-odd, dataset: " ds ", classes: [1, 3, 5, 7, 9]}\n"                      \
+#define SPLITS(ds)                                                                                 \
+    "  - {name: " ds "-all, dataset: " ds "}\n"                                                    \
+    "  - {name: " ds "-even, dataset: " ds ", classes: [0, 2, 4, 6, 8]}\n"                         \
+    "  - {name: " ds "-odd, dataset: " ds ", classes: [1, 3, 5, 7, 9]}\n"                          \
     "  - {name: " ds "-short, dataset: " ds ", classes: [0, 1, 2]}\n"
 #define TASKS12 "tasks:\n" SPLITS("mnist") SPLITS("fmnist") SPLITS("cifar10")
 /* The reference's 45 aggregation rows after its rules 1–3 (max × 5 distances, where max with a
  * distance is our nn:METRIC; mnn × 4 distances × 2 weightings × m {1,3,5,20,50}). */
-#define MNN(m)                                                                                 \
-    "mnn:" m ":cosine:uniform, mnn:" m ":cosine:distance, mnn:" m ":euclidean:uniform, "       \
-    "mnn:" m ":euclidean:distance, mnn:" m ":manhattan:uniform, mnn:" m ":manhattan:distance, " \
+#define MNN(m)                                                                                     \
+    "mnn:" m ":cosine:uniform, mnn:" m ":cosine:distance, mnn:" m ":euclidean:uniform, "           \
+    "mnn:" m ":euclidean:distance, mnn:" m ":manhattan:uniform, mnn:" m ":manhattan:distance, "    \
     "mnn:" m ":mahalanobis:uniform, mnn:" m ":mahalanobis:distance"
-#define AGGS45                                                                                 \
-    "[max, nn:cosine, nn:euclidean, nn:manhattan, nn:mahalanobis, " MNN("1") ", " MNN("3")     \
-    ", " MNN("5") ", " MNN("20") ", " MNN("50") "]"
+#define AGGS45                                                                                     \
+    "[max, nn:cosine, nn:euclidean, nn:manhattan, nn:mahalanobis, " MNN("1") ", " MNN(             \
+        "3") ", " MNN("5") ", " MNN("20") ", " MNN("50") "]"
 #define HEAD "store: s.h5\ncube: c.h5\n"
 #define KS15 "ks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]\n"
-#define COMBI                                                                                  \
-    "tasks:\n  - name: combidigits\n    datasets: [mnist, mnistm, usps, svhn]\n    remap: {"    \
-    "0: 0, 10: 0, 20: 0, 30: 0, 1: 1, 11: 1, 21: 1, 31: 1, 2: 2, 12: 2, 22: 2, 32: 2, "         \
-    "3: 3, 13: 3, 23: 3, 33: 3, 4: 4, 14: 4, 24: 4, 34: 4, 5: 5, 15: 5, 25: 5, 35: 5, "         \
-    "6: 6, 16: 6, 26: 6, 36: 6, 7: 7, 17: 7, 27: 7, 37: 7, 8: 8, 18: 8, 28: 8, 38: 8, "         \
+#define COMBI                                                                                      \
+    "tasks:\n  - name: combidigits\n    datasets: [mnist, mnistm, usps, svhn]\n    remap: {"       \
+    "0: 0, 10: 0, 20: 0, 30: 0, 1: 1, 11: 1, 21: 1, 31: 1, 2: 2, 12: 2, 22: 2, 32: 2, "            \
+    "3: 3, 13: 3, 23: 3, 33: 3, 4: 4, 14: 4, 24: 4, 34: 4, 5: 5, 15: 5, 25: 5, 35: 5, "            \
+    "6: 6, 16: 6, 26: 6, 36: 6, 7: 7, 17: 7, 27: 7, 37: 7, 8: 8, 18: 8, 28: 8, 38: 8, "            \
     "9: 9, 19: 9, 29: 9, 39: 9}\n"
-#define FEWSHOT                                                                                \
-    "ks: [-1, 1, 5, 20]\nshots: [all, 1, 2, 5, 10, 20, 50, 100, 200, 400, 600, 800, 1000]\n"  \
+#define FEWSHOT                                                                                    \
+    "ks: [-1, 1, 5, 20]\nshots: [all, 1, 2, 5, 10, 20, 50, 100, 200, 400, 600, 800, 1000]\n"       \
     "seeds: [14057, 994348, 23092007, 123456, 98765]\n"
 
-static const char *const AGGFIXED =
-    HEAD MODELS4 TASKS12
+static const char *const AGGFIXED = HEAD MODELS4 TASKS12
     "strategy_grid: {pre: [none, l2], gen: [kmeans, kmedoids, mean, covmax, random, fps, all],"
     " post: [none, l2, quantile], inf: [none, l2], agg: [max]}\n"
     "ks: [-1, 1, 2, 3, 5, 10, 20]\n" SEEDS3;
-static const char *const AGGFOCUS =
-    HEAD MODELS4 TASKS12
+static const char *const AGGFOCUS = HEAD MODELS4 TASKS12
     "strategy_grid: {pre: [none, l2], gen: [kmeans, kmedoids, mean, all], post: [none, l2],"
     " inf: [none, l2], agg: " AGGS45 "}\n"
     "ks: [-1, 1, 5, 20]\n" SEEDS3;
-static const char *const SUBSEC2 = HEAD MODELS4 TASKS3 "strategies: [l2/kmeans/l2/l2/max]\n" FEWSHOT;
+static const char *const SUBSEC2 =
+    HEAD MODELS4 TASKS3 "strategies: [l2/kmeans/l2/l2/max]\n" FEWSHOT;
 
 /* ImageNet "d in 1": 100 tasks; their remaps do not change the counts, so each maps 10 raw
  * labels to 0..9. */
@@ -116,12 +115,15 @@ static void test_reference_counts(void)
     check_count("reprod_subsec1_aggfixed", AGGFIXED, 41472);
     check_count("reprod_subsec1_aggfixed_kls",
                 HEAD MODELS4 TASKS12 "strategies: [none/kls/none/none/max]\n"
-                "ks: [1, 2, 3, 5, 10, 20]\n" SEEDS3, 864);
+                                     "ks: [1, 2, 3, 5, 10, 20]\n" SEEDS3,
+                864);
     check_count("reprod_subsec1_aggfocus", AGGFOCUS, 283392);
     check_count("reprod_subsec1_aggfocus_kls",
                 HEAD MODELS4 TASKS12
-                "strategy_grid: {pre: [none], gen: [kls], post: [none], inf: [none], agg: " AGGS45 "}\n"
-                "ks: [1, 5, 20]\n" SEEDS3, 17136);
+                "strategy_grid: {pre: [none], gen: [kls], post: [none], inf: [none], agg: " AGGS45
+                "}\n"
+                "ks: [1, 5, 20]\n" SEEDS3,
+                17136);
     check_count("reprod_subsec2", SUBSEC2, 2100);
     check_count("reprod_subsec2_kls",
                 HEAD MODELS4 TASKS3 "strategies: [none/kls/none/none/max]\n" FEWSHOT, 2100);
@@ -129,23 +131,32 @@ static void test_reference_counts(void)
                 HEAD MODELS4 TASKS3
                 "strategy_grid: {pre: [l2], gen: [kmeans, kmedoids, mean, ls, kls, covmax, random,"
                 " fps, all], post: [l2], inf: [l2], agg: [max]}\n"
-                "ks: [-1, 1, 2, 3, 5, 10, 20, 50, 100]\n" SEEDS3, 1836);
-    check_count("reprod_subsec3_combidigits",
-                HEAD MODELS4 COMBI
-                "strategy_grid: {pre: [none, l2], gen: [kmeans], post: [l2], inf: [l2], agg: [max]}\n"
-                KS15 SEEDS3, 360);
-    check_count("reprod_subsec3_combidigits_kls",
-                HEAD MODELS4 COMBI
-                "strategy_grid: {pre: [none, l2], gen: [kls], post: [none], inf: [none], agg: [max]}\n"
-                KS15 SEEDS3, 180);
-    check_count("reprod_subsec3_non-imagenet",
-                HEAD MODELS4 TASKS3
-                "strategy_grid: {pre: [none, l2], gen: [kmeans], post: [l2], inf: [l2], agg: [max]}\n"
-                KS15 SEEDS3, 1080);
-    check_count("reprod_subsec3_non-imagenet_kls",
-                HEAD MODELS4 TASKS3
-                "strategy_grid: {pre: [none, l2], gen: [kls], post: [none], inf: [none], agg: [max]}\n"
-                KS15 SEEDS3, 540);
+                "ks: [-1, 1, 2, 3, 5, 10, 20, 50, 100]\n" SEEDS3,
+                1836);
+    check_count(
+        "reprod_subsec3_combidigits",
+        HEAD MODELS4 COMBI
+        "strategy_grid: {pre: [none, l2], gen: [kmeans], post: [l2], inf: [l2], agg: [max]}\n" KS15
+            SEEDS3,
+        360);
+    check_count(
+        "reprod_subsec3_combidigits_kls",
+        HEAD MODELS4 COMBI
+        "strategy_grid: {pre: [none, l2], gen: [kls], post: [none], inf: [none], agg: [max]}\n" KS15
+            SEEDS3,
+        180);
+    check_count(
+        "reprod_subsec3_non-imagenet",
+        HEAD MODELS4 TASKS3
+        "strategy_grid: {pre: [none, l2], gen: [kmeans], post: [l2], inf: [l2], agg: [max]}\n" KS15
+            SEEDS3,
+        1080);
+    check_count(
+        "reprod_subsec3_non-imagenet_kls",
+        HEAD MODELS4 TASKS3
+        "strategy_grid: {pre: [none, l2], gen: [kls], post: [none], inf: [none], agg: [max]}\n" KS15
+            SEEDS3,
+        540);
     char *t = imagenet_job(
         "strategy_grid: {pre: [none, l2], gen: [kmeans], post: [l2], inf: [l2], agg: [max]}\n");
     check_count("reprod_subsec3_imagenet", t, 36000);
@@ -213,9 +224,11 @@ static void test_axis_rules(void)
     imp_grid_free(g);
 
     /* mean with mnn m = 20: valid at k = 1 when ks lists 5 (20 <= 50), else not */
-    g = grid_of(HEAD "models: [m]\ntasks: [{name: t, dataset: d}]\n"
-                "strategies: [l2/mean/l2/l2/mnn:20:cosine:uniform, l2/kmeans/l2/l2/mnn:20:cosine:uniform]\n"
-                "ks: [1, 5]\nseeds: [1]\n");
+    g = grid_of(
+        HEAD
+        "models: [m]\ntasks: [{name: t, dataset: d}]\n"
+        "strategies: [l2/mean/l2/l2/mnn:20:cosine:uniform, l2/kmeans/l2/l2/mnn:20:cosine:uniform]\n"
+        "ks: [1, 5]\nseeds: [1]\n");
     if (!g)
         return;
     const char *why = NULL;
@@ -240,16 +253,17 @@ static void test_axis_rules(void)
     static const size_t per_shot[13] = {3, 1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3};
     for (size_t f = 0; f < 13; f++)
         IMP_ASSERT_INT_EQ(count_sk(g, IMP_GEN_KMEANS, 0, f), per_shot[f]);
-    /* ks index: 0 → -1, 1 → 1, 2 → 5, 3 → 20; shots index: 0 all, 1 → 1, 2 → 2, 3 → 5, 4 → 10 */
+    /* ks index: 0 → -1, 1 → 1, 2 → 5, 3 → 20; shot index: 0 all, 1 → 1, 2 → 2, 3 → 5,
+     * 4 → 10 */
     struct {
         size_t k, shot;
         int64_t k_eff; /* IMP_GRID_KNA: n/a */
     } cases[] = {
-        {0, 0, IMP_GRID_KNA}, {1, 0, 1}, {2, 0, 5}, {3, 0, 20},
-        {1, 1, 1}, {2, 1, IMP_GRID_KNA}, {3, 1, IMP_GRID_KNA},
-        {1, 2, 1}, {2, 2, 2}, {3, 2, IMP_GRID_KNA},
-        {1, 3, 1}, {2, 3, 5}, {3, 3, IMP_GRID_KNA},
-        {1, 4, 1}, {2, 4, 5}, {3, 4, 10},
+        /* shot all */ {0, 0, IMP_GRID_KNA}, {1, 0, 1}, {2, 0, 5}, {3, 0, 20},
+        /* shot 1 */ {1, 1, 1}, {2, 1, IMP_GRID_KNA}, {3, 1, IMP_GRID_KNA},
+        /* shot 2 */ {1, 2, 1}, {2, 2, 2}, {3, 2, IMP_GRID_KNA},
+        /* shot 5 */ {1, 3, 1}, {2, 3, 5}, {3, 3, IMP_GRID_KNA},
+        /* shot 10 */ {1, 4, 1}, {2, 4, 5}, {3, 4, 10},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         imp_cell c = {1, 2, 0, cases[i].k, cases[i].shot, 3};
@@ -320,8 +334,8 @@ static void test_hash(void)
     IMP_ASSERT_INT_EQ(strcmp(imp_grid_canonical(g), canon), 0);
     /* FNV-1a 64 of that text, computed once with a 5-line Python loop (offset
      * 0xcbf29ce484222325, prime 0x100000001b3) */
-    imp__assert_msg(imp_grid_hash(g) == 0x271bb689dbadb4f0ULL, __LINE__, __FILE__,
-                    "hash %016llx", (unsigned long long)imp_grid_hash(g));
+    imp__assert_msg(imp_grid_hash(g) == 0x271bb689dbadb4f0ULL, __LINE__, __FILE__, "hash %016llx",
+                    (unsigned long long)imp_grid_hash(g));
     uint64_t h0 = imp_grid_hash(g);
     imp_grid_free(g);
 
@@ -357,8 +371,8 @@ static void test_hash(void)
     for (size_t i = 0; i < sizeof change / sizeof change[0]; i++) {
         g = grid_of(replace(SMALL, change[i].from, change[i].to));
         if (g)
-            imp__assert_msg(imp_grid_hash(g) != h0, __LINE__, __FILE__, "change %zu alters the hash",
-                            i);
+            imp__assert_msg(imp_grid_hash(g) != h0, __LINE__, __FILE__,
+                            "change %zu alters the hash", i);
         imp_grid_free(g);
     }
 }
@@ -373,8 +387,8 @@ static void expect_diff(const char *from, const char *to, int n, const char *tex
     }
     char buf[2048];
     IMP_ASSERT_INT_EQ(imp_grid_diff(a, b, buf, sizeof buf), n);
-    IMP_ASSERT_INT_EQ(strcmp(buf, text), 0);
-    imp__assert_msg(strcmp(buf, text) == 0, __LINE__, __FILE__, "diff\n%s\nexpected\n%s", buf, text);
+    imp__assert_msg(strcmp(buf, text) == 0, __LINE__, __FILE__, "diff\n%s\nexpected\n%s", buf,
+                    text);
     imp_grid_free(a);
     imp_grid_free(b);
 }
@@ -382,14 +396,17 @@ static void expect_diff(const char *from, const char *to, int n, const char *tex
 static void test_diff(void)
 {
     expect_diff("ks: [1, 5]", "ks: [1, 5, 20]", 1, "ks: [1, 5] vs [1, 5, 20]");
-    expect_diff("cube: results/x.h5", "cube: y.h5", 0, ""); /* the cube path is no part of the grid */
+    expect_diff("cube: results/x.h5", "cube: y.h5", 0,
+                ""); /* the cube path is no part of the grid */
     expect_diff("shots: [all, 2]", "shots: [2, all]", 1, "shots: [all, 2] vs [2, all]");
-    expect_diff("seeds: [17121997, 7]\nlambda: {pixels: 0.05}", "seeds: [17121997]\nlambda: {pixels: 0.5}",
-                2, "seeds: [17121997, 7] vs [17121997]\nlambda: [pixels: 0.050000000000000003] vs "
-                   "[pixels: 0.5]");
-    expect_diff("classes: [0, 2, 4]", "classes: [0, 2]", 1,
-                "task even: datasets=fmnist classes=0,2,4 remap=none vs datasets=fmnist classes=0,2 "
-                "remap=none");
+    expect_diff("seeds: [17121997, 7]\nlambda: {pixels: 0.05}",
+                "seeds: [17121997]\nlambda: {pixels: 0.5}", 2,
+                "seeds: [17121997, 7] vs [17121997]\nlambda: [pixels: 0.050000000000000003] vs "
+                "[pixels: 0.5]");
+    expect_diff(
+        "classes: [0, 2, 4]", "classes: [0, 2]", 1,
+        "task even: datasets=fmnist classes=0,2,4 remap=none vs datasets=fmnist classes=0,2 "
+        "remap=none");
     expect_diff("store: data/store.h5\n", "store: s2.h5\n", 1, "store: data/store.h5 vs s2.h5");
     expect_diff("models: [pixels, randfeat512]", "models: [pixels, r2]", 1,
                 "models: [pixels, randfeat512] vs [pixels, r2]");
@@ -473,7 +490,8 @@ static void test_units(void)
                 imp_cell c;
                 imp_grid_cell_coords(g, uc->cell, &c);
                 /* a cell belongs to its unit and shares its gen's PRE, GEN, k_eff */
-                IMP_ASSERT_INT_EQ(c.task == un->task && c.shot == un->shot && c.seed == un->seed, 1);
+                IMP_ASSERT_INT_EQ(c.task == un->task && c.shot == un->shot && c.seed == un->seed,
+                                  1);
                 IMP_ASSERT_INT_EQ(g->strat[uc->strategy].pre == g->strat[ge->strategy].pre, 1);
                 IMP_ASSERT_INT_EQ(g->strat[uc->strategy].gen == g->strat[ge->strategy].gen, 1);
                 IMP_ASSERT_INT_EQ(uc->k_eff, ge->k_eff);
@@ -526,7 +544,8 @@ static void test_units(void)
     IMP_ASSERT_INT_EQ(p->n_failed, 6);
     IMP_ASSERT_INT_EQ(p->n_todo, 96 - 8 - 6);
     IMP_ASSERT_INT_EQ(p->n_alias, 2 * 1 + 2 * 2); /* t1: 2 cells × 1 alias; t2 as before */
-    IMP_ASSERT_INT_EQ(p->n_gens, 56 - 4 - 4);    /* t1/all: seed 1 kmeans (4) done, seed 2 failed (4) */
+    IMP_ASSERT_INT_EQ(p->n_gens,
+                      56 - 4 - 4); /* t1/all: seed 1 kmeans (4) done, seed 2 failed (4) */
     imp_plan_free(p);
     IMP_ASSERT_INT_EQ(imp_plan_build(g, st, 1, NULL, &p, &err), 0); /* --retry-failed */
     IMP_ASSERT_INT_EQ(p->n_todo, 96 - 8);

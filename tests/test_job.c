@@ -99,12 +99,13 @@ static void test_every_key(void)
     imp_job_free(j);
 
     /* shots defaults to [all]; a list of grids; aliases */
-    j = parse_ok("store: s\ncube: c\nmodels: [m]\ntasks: [{name: t, dataset: d}]\n"
-                 "strategy_grid:\n"
-                 "  - {pre: [none], gen: [kmeans], post: [none], inf: [none], agg: &a [max, nn:cosine]}\n"
-                 "  - {pre: [l2], gen: [kls], post: [none], inf: [l2], agg: *a}\n"
-                 "ks: [5]\nseeds: [1]\n",
-                 NULL);
+    j = parse_ok(
+        "store: s\ncube: c\nmodels: [m]\ntasks: [{name: t, dataset: d}]\n"
+        "strategy_grid:\n"
+        "  - {pre: [none], gen: [kmeans], post: [none], inf: [none], agg: &a [max, nn:cosine]}\n"
+        "  - {pre: [l2], gen: [kls], post: [none], inf: [l2], agg: *a}\n"
+        "ks: [5]\nseeds: [1]\n",
+        NULL);
     if (!j)
         return;
     IMP_ASSERT_INT_EQ(j->n_shots, 1);
@@ -118,15 +119,15 @@ static void test_every_key(void)
 
 /* The base job; error cases replace one line (1-based) by other text. */
 static const char *const BASE[] = {
-    "store: s.h5",                                 /* 1 */
-    "cube: c.h5",                                  /* 2 */
-    "models: [m1, m2]",                            /* 3 */
-    "tasks:",                                      /* 4 */
+    "store: s.h5",                                  /* 1 */
+    "cube: c.h5",                                   /* 2 */
+    "models: [m1, m2]",                             /* 3 */
+    "tasks:",                                       /* 4 */
     "  - {name: t1, dataset: d1, classes: [0, 1]}", /* 5 */
-    "strategies: [l2/kmeans/l2/l2/max]",           /* 6 */
-    "ks: [1, 5]",                                  /* 7 */
-    "shots: [all]",                                /* 8 */
-    "seeds: [1]",                                  /* 9 */
+    "strategies: [l2/kmeans/l2/l2/max]",            /* 6 */
+    "ks: [1, 5]",                                   /* 7 */
+    "shots: [all]",                                 /* 8 */
+    "seeds: [1]",                                   /* 9 */
     NULL,
 };
 
@@ -173,64 +174,74 @@ static void test_errors(void)
     imp_job_free(j);
 
     expect_error(10, "foo: 1", "demo.yaml: line 10, column 1:", "unknown key 'foo' in the job");
-    expect_error(5, "  - {name: t1, dataset: d1, clases: [0, 1]}", "demo.yaml: line 5, column 29:",
-                 "unknown key 'clases' in task");
-    expect_error(6, "strategies: [l2/kmean/l2/l2/max]", "demo.yaml: line 6, column 14:",
-                 "unknown GEN 'kmean'");
+    expect_error(5, "  - {name: t1, dataset: d1, clases: [0, 1]}",
+                 "demo.yaml: line 5, column 29:", "unknown key 'clases' in task");
+    expect_error(6, "strategies: [l2/kmean/l2/l2/max]",
+                 "demo.yaml: line 6, column 14:", "unknown GEN 'kmean'");
     expect_error(6, "strategies: [l2/kmeans/l2/l2/mnn:3:chebyshev:uniform]", "line 6,",
                  "unknown metric 'chebyshev'");
-    expect_error(10, "strategy_grid: {pre: [none], gen: [kmeans], post: [l3], inf: [none], agg: [max]}",
+    expect_error(10,
+                 "strategy_grid: {pre: [none], gen: [kmeans], post: [l3], inf: [none], agg: [max]}",
                  "line 10, column 52:", "unknown strategy part post 'l3'");
-    expect_error(10, "strategy_grid: {pre: [none], gen: [kmeans], post: [none], inf: [none], agg: [mx]}",
-                 "line 10,", "unknown strategy part agg 'mx'");
+    expect_error(
+        10, "strategy_grid: {pre: [none], gen: [kmeans], post: [none], inf: [none], agg: [mx]}",
+        "line 10,", "unknown strategy part agg 'mx'");
     expect_error(10, "strategy_grid: {pre: [none], gen: [kmeans], post: [none], inf: [none]}",
                  "line 10, column 16:", "strategy_grid: missing required key 'agg'");
     expect_error(7, "ks: []", "demo.yaml: line 7, column 5:", "empty axis 'ks'");
     expect_error(3, "models:", "demo.yaml: line 3, column 8:", "empty axis 'models'");
-    expect_error(6, "strategies: [l2/kmeans/l2/l2/mnn:3:cosine:uniform,\n"
-                    "             \"l2/kmeans/l2/l2/mnn:03:cosine:uniform\"]",
+    expect_error(6,
+                 "strategies: [l2/kmeans/l2/l2/mnn:3:cosine:uniform,\n"
+                 "             \"l2/kmeans/l2/l2/mnn:03:cosine:uniform\"]",
                  "demo.yaml: line 7, column 14:",
                  "duplicate strategy 'l2/kmeans/l2/l2/mnn:3:cosine:uniform' (same as line 6");
     expect_error(7, "ks: [1, 5, 1]", "line 7, column 12:", "duplicate k 1 (first at line 7)");
     expect_error(8, "shots: [all, 5, all]", "line 8, column 17:", "duplicate shot all");
-    expect_error(9, "seeds:\n  - 3\n  - 3", "line 11, column 5:", "duplicate seed 3 (first at line 10)");
+    expect_error(9, "seeds:\n  - 3\n  - 3",
+                 "line 11, column 5:", "duplicate seed 3 (first at line 10)");
     expect_error(3, "models: [m1, m1]", "line 3, column 14:", "duplicate model 'm1'");
-    expect_error(5, "  - {name: t1, dataset: d1}\n  - {name: t1, dataset: d2}", "line 6, column 5:",
-                 "duplicate task name 't1' (first at line 5)");
-    expect_error(5, "  - {name: t1, datasets: [d1, d1]}", "line 5, column 31:",
-                 "duplicate dataset 'd1'");
+    expect_error(5, "  - {name: t1, dataset: d1}\n  - {name: t1, dataset: d2}",
+                 "line 6, column 5:", "duplicate task name 't1' (first at line 5)");
+    expect_error(5, "  - {name: t1, datasets: [d1, d1]}",
+                 "line 5, column 31:", "duplicate dataset 'd1'");
     expect_error(5, "  - {name: t1, dataset: d1, classes: [0, 1, 0]}", "line 5,",
                  "duplicate class 0");
     expect_error(5, "  - {name: t1, dataset: d1, remap: {3: 0, 3: 1}}", "line 5,",
                  "duplicate remap key 3");
-    expect_error(7, "ks: [1, 0]", "line 7, column 9:", "k must be >= 1 or -1 (every row a proxy), got 0");
+    expect_error(7, "ks: [1, 0]",
+                 "line 7, column 9:", "k must be >= 1 or -1 (every row a proxy), got 0");
     expect_error(7, "ks: [-2]", "line 7, column 6:", "k must be >= 1 or -1");
     expect_error(7, "ks: [1, five]", "line 7,", "k: expected an integer, got 'five'");
     expect_error(8, "shots: [all, 0]", "line 8, column 14:", "shot must be >= 1 or all, got 0");
     expect_error(8, "shots: [-1]", "line 8,", "shot must be >= 1 or all");
     expect_error(9, "seeds: [-4]", "line 9,", "seed must be >= 0");
-    expect_error(5, "  - {name: t1, dataset: d1, classes: [3]}", "line 5, column 38:",
-                 "task 't1' has fewer than 2 classes");
-    expect_error(5, "  - {name: t1, dataset: d1, remap: {3: 0, 4: 0}}", "line 5, column 36:",
-                 "task 't1' has fewer than 2 classes");
+    expect_error(5, "  - {name: t1, dataset: d1, classes: [3]}",
+                 "line 5, column 38:", "task 't1' has fewer than 2 classes");
+    expect_error(5, "  - {name: t1, dataset: d1, remap: {3: 0, 4: 0}}",
+                 "line 5, column 36:", "task 't1' has fewer than 2 classes");
     expect_error(5, "  - {name: t1, dataset: d1, classes: [0, 5], remap: {0: 0, 1: 1}}",
                  "line 5, column 42:", "class 5 is no value of its remap");
-    expect_error(5, "  - {name: t1, dataset: d1, datasets: [d2]}", "line 5, column 29:",
-                 "give either dataset or datasets");
-    expect_error(5, "  - {name: t1, classes: all}", "line 5, column 5:",
-                 "missing required key 'dataset'");
+    expect_error(5, "  - {name: t1, dataset: d1, datasets: [d2]}",
+                 "line 5, column 29:", "give either dataset or datasets");
+    expect_error(5, "  - {name: t1, classes: all}",
+                 "line 5, column 5:", "missing required key 'dataset'");
     expect_error(5, "  - {dataset: d1}", "line 5, column 5:", "task: missing required key 'name'");
     expect_error(5, "  - {name: t/1, dataset: d1}", "line 5,", "names may not contain");
-    expect_error(10, "lambda: {m1: 0}", "demo.yaml: line 10, column 14:", "lambda of 'm1' must be > 0");
+    expect_error(10, "lambda: {m1: 0}",
+                 "demo.yaml: line 10, column 14:", "lambda of 'm1' must be > 0");
     expect_error(10, "lambda: {m1: -0.5}", "line 10,", "must be > 0");
     expect_error(10, "lambda: {m1: abc}", "line 10,", "expected a number");
-    expect_error(10, "lambda: {m3: 0.1}", "line 10, column 10:", "lambda for 'm3', which is not in models");
+    expect_error(10, "lambda: {m3: 0.1}",
+                 "line 10, column 10:", "lambda for 'm3', which is not in models");
     expect_error(7, "ks: [1, 5", "demo.yaml: line 8, column 6:",
-                 "malformed YAML: did not find expected ',' or ']' while parsing a flow sequence started at line 7");
+                 "malformed YAML: did not find expected ',' or ']' while parsing a flow sequence "
+                 "started at line 7");
     expect_error(2, "cube: [c.h5", "demo.yaml: line 3,", "malformed YAML:");
     expect_error(9, "", "demo.yaml: line 1, column 1:", "missing required key 'seeds'");
-    expect_error(6, "", "line 1, column 1:", "missing required key 'strategies' (or 'strategy_grid')");
-    expect_error(10, "ks: [2]", "line 10, column 1:", "duplicate key 'ks' in the job (first at line 7)");
+    expect_error(6, "",
+                 "line 1, column 1:", "missing required key 'strategies' (or 'strategy_grid')");
+    expect_error(10, "ks: [2]",
+                 "line 10, column 1:", "duplicate key 'ks' in the job (first at line 7)");
     expect_error(7, "ks: 5", "line 7, column 5:", "ks: expected a list");
     expect_error_text("store: s\ncube: c\nmodels: [m]\ntasks: [{name: t, dataset: d}]\n"
                       "strategies: [l2/kmeans/l2/l2/max, l2/mean/l2/l2/max]\nks: [5]\nseeds: [1]\n",
@@ -241,15 +252,19 @@ static void test_errors(void)
                       "strategies: [l2/mean/l2/l2/mnn:50:cosine:uniform]\nks: [1, 2]\nseeds: [1]\n",
                       "line 5, column 14:", "runs at no k and shot of this job: mnn with m > 10*k");
     expect_error(6, "strategies: [none/all/none/none/max]", "line 6,", "runs only at k = -1");
-    expect_error(6, "strategies: [l2/kmeans/l2/none/max]", "line 6,",
-                 "runs at no k and shot of this job: NORMpre other than none needs NORMinf = NORMpre");
+    expect_error(
+        6, "strategies: [l2/kmeans/l2/none/max]", "line 6,",
+        "runs at no k and shot of this job: NORMpre other than none needs NORMinf = NORMpre");
     expect_error(6, "strategies: [l2/kmeans/l2/l2/mnn:60:cosine:uniform]", "line 6,",
                  "runs at no k and shot of this job: mnn with m > 10*k");
     expect_error(10, "---\nx: 1", "line 11, column 1:", "one YAML document");
-    expect_error(6, "strategy_grid: {pre: [l2], gen: [kmeans], post: [none], inf: [none], agg: [max]}",
-                 "line 6, column 16:", "empty axis 'strategies': the strategy_grid leaves no strategy");
-    expect_error(10, "strategy_grid: {pre: [none, none], gen: [kmeans], post: [none], inf: [none], agg: [max]}",
-                 "line 10, column 29:", "duplicate pre value 'none'");
+    expect_error(
+        6, "strategy_grid: {pre: [l2], gen: [kmeans], post: [none], inf: [none], agg: [max]}",
+        "line 6, column 16:", "empty axis 'strategies': the strategy_grid leaves no strategy");
+    expect_error(
+        10,
+        "strategy_grid: {pre: [none, none], gen: [kmeans], post: [none], inf: [none], agg: [max]}",
+        "line 10, column 29:", "duplicate pre value 'none'");
 }
 
 static void test_load_files(void)
@@ -353,8 +368,9 @@ static void expect_store(int line, const char *repl, int code, const char *needl
 
 static void test_store_check(void)
 {
-    const char *text = with_line(5, "  - {name: t1, dataset: d1}\n"
-                                    "  - {name: t2, datasets: [d1, d2], remap: {0: 0, 10: 0, 1: 1, 11: 1}}");
+    const char *text =
+        with_line(5, "  - {name: t1, dataset: d1}\n"
+                     "  - {name: t2, datasets: [d1, d2], remap: {0: 0, 10: 0, 1: 1, 11: 1}}");
     imp_job *job = parse_ok(text, NULL);
     if (!job)
         return;
@@ -374,21 +390,25 @@ static void test_store_check(void)
     expect_store(5, "  - {name: t1, dataset: d9}", IMP_EINPUT,
                  "demo.yaml: line 5, column 25: dataset 'd9' of task 't1' is not in the store s.h5 "
                  "for model 'm1'");
-    expect_store(5, "  - {name: t1, datasets: [d1, only2]}", IMP_EINPUT,
-                 "line 5, column 31: dataset 'only2' of task 't1' is not in the store s.h5 for model 'm1'");
+    expect_store(
+        5, "  - {name: t1, datasets: [d1, only2]}", IMP_EINPUT,
+        "line 5, column 31: dataset 'only2' of task 't1' is not in the store s.h5 for model 'm1'");
     expect_store(5, "  - {name: t1, dataset: d2, classes: [0, 1, 7]}", IMP_EINPUT,
                  "demo.yaml: line 5, column 45: task 't1': class 7 is not present in dataset 'd2'");
     expect_store(5, "  - {name: t1, datasets: [d1, d2], classes: [0, 13]}", IMP_EINPUT,
                  "line 5, column 49: task 't1': class 13 is not present in datasets");
     expect_store(5, "  - {name: t1, datasets: [d2, d1], remap: {0: 0, 10: 0, 5: 1}}", IMP_EINPUT,
                  "line 5, column 57: task 't1': remap key 5 is no label of its data");
-    expect_store(5, "  - {name: t1, datasets: [big, d1]}", IMP_EINPUT,
-                 "line 5, column 27: dataset 'big' of task 't1' has label 11; concatenated datasets "
-                 "need labels 0..9");
+    expect_store(
+        5, "  - {name: t1, datasets: [big, d1]}", IMP_EINPUT,
+        "line 5, column 27: dataset 'big' of task 't1' has label 11; concatenated datasets "
+        "need labels 0..9");
     expect_store(5, "  - {name: t1, dataset: one}", IMP_EINPUT,
                  "line 5, column 5: task 't1' has fewer than 2 classes in the store");
-    expect_store(5, "  - {name: t1, dataset: broken}", IMP_EHDF5,
-                 "demo.yaml: task 't1', dataset 'broken', model 'm1': cannot read /m1/broken/train/y");
+    expect_store(
+        5, "  - {name: t1, dataset: broken}", IMP_EHDF5,
+        "demo.yaml: line 5, column 25: task 't1', dataset 'broken', model 'm1': cannot read "
+        "/m1/broken/train/y");
     /* a single dataset may have any labels */
     expect_store(5, "  - {name: t1, dataset: big, classes: [2, 11]}", 0, "");
 }
