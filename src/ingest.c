@@ -215,16 +215,23 @@ typedef struct ref_file {
 static ref_file *g_ref;
 static size_t g_nref, g_capref;
 
+/* Store names of the reference's datasets: FashionMNIST → fmnist, others lower-cased without
+ * punctuation (MNIST-M → mnistm, CIFAR10 → cifar10, ImageNet → imagenet). */
 static void lower_dataset(const char *in, char *out, size_t n)
 {
     if (strcmp(in, "FashionMNIST") == 0) {
         snprintf(out, n, "fmnist");
         return;
     }
-    size_t i = 0;
-    for (; in[i] && i + 1 < n; i++)
-        out[i] = (char)((in[i] >= 'A' && in[i] <= 'Z') ? in[i] - 'A' + 'a' : in[i]);
-    out[i] = '\0';
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o + 1 < n; i++) {
+        char c = in[i];
+        if (c >= 'A' && c <= 'Z')
+            out[o++] = (char)(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            out[o++] = c;
+    }
+    out[o] = '\0';
 }
 
 static int ref_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
