@@ -332,6 +332,12 @@ void imp_data_free(imp_data *d)
 int imp_store_load(imp_store *s, const char *model, const char *dataset, const char *split,
                    const imp_classmap *map, imp_data *out, imp_err *err)
 {
+    return imp_store_load_ex(s, model, dataset, split, map, 0, out, err);
+}
+
+int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, const char *split,
+                      const imp_classmap *map, int allow_empty, imp_data *out, imp_err *err)
+{
     memset(out, 0, sizeof *out);
     int32_t *y = NULL;
     size_t n = 0;
@@ -378,7 +384,7 @@ int imp_store_load(imp_store *s, const char *model, const char *dataset, const c
         }
     }
     for (int c = 0; c < nc; c++) {
-        if (offset[c + 1] == 0) {
+        if (offset[c + 1] == 0 && !allow_empty) {
             char labels[256] = "";
             for (size_t j = 0; j < map->n; j++)
                 if (map->cls[j] == c && strlen(labels) < 200)

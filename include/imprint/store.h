@@ -66,6 +66,9 @@ typedef struct imp_data {
  * named), shape/type mismatch. *out owns its buffers: free with imp_data_free. */
 int imp_store_load(imp_store *s, const char *model, const char *dataset, const char *split,
                    const imp_classmap *map, imp_data *out, imp_err *err);
+/* The same, optionally allowing classes without rows (for one dataset of a concatenation). */
+int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, const char *split,
+                      const imp_classmap *map, int allow_empty, imp_data *out, imp_err *err);
 void imp_data_free(imp_data *d);
 
 /* ---- writing (ingest) ---------------------------------------------------------------------

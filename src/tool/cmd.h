@@ -17,6 +17,8 @@ int imp_cmd_ingest(int argc, char **argv);
 int imp_cmd_store(int argc, char **argv);
 int imp_cmd_eval(int argc, char **argv);
 int imp_cmd_nc1(int argc, char **argv);
+int imp_cmd_plan(int argc, char **argv);
+int imp_cmd_sweep(int argc, char **argv);
 
 /* Print "imprint: <msg>" for an error and return its exit code. */
 int imp_tool_fail(const imp_err *err);

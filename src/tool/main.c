@@ -13,6 +13,8 @@ static const imp_cmd commands[] = {
     {"ingest", imp_cmd_ingest, "write embeddings into an HDF5 store (fashion-mnist, idx, reference)"},
     {"store", imp_cmd_store, "list the models, datasets and splits of a store"},
     {"eval", imp_cmd_eval, "evaluate one cell (model, dataset, strategy, k, shot, seed)"},
+    {"plan", imp_cmd_plan, "grid sizes, cells done / pending / failed, cost estimate (runs nothing)"},
+    {"sweep", imp_cmd_sweep, "compute every pending cell of a job over MPI ranks (resumable)"},
     {"nc1", imp_cmd_nc1, "neural-collapse NC1 of a model's embeddings on a task"},
     {NULL, NULL, NULL},
 };
