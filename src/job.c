@@ -882,7 +882,7 @@ int imp_job_load(const char *path, imp_job **out, imp_err *err)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return imp_err_set(err, IMP_EIO, "%s: cannot open the job file: %s", path, strerror(errno));
+        return imp_err_set(err, errno == EACCES || errno == EIO ? IMP_EIO : IMP_EINPUT, "%s: cannot open the job file: %s", path, strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     while (buf) {

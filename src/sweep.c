@@ -137,7 +137,7 @@ static int setup(const char *job_path, imp_job **job, imp_grid **grid, imp_err *
 
 /* ---- shared with `imprint plan` ----------------------------------------------------------- */
 
-int imp_sweep_new_cube(const imp_grid *g, imp_cube **out, imp_err *err)
+int imp_sweep_new_cube(const imp_job *job, const imp_grid *g, imp_cube **out, imp_err *err)
 {
     imp_cube_axes ax = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed,
                         g->model, g->task, g->strategy, g->k, g->shot, g->seed};
@@ -148,6 +148,12 @@ int imp_sweep_new_cube(const imp_grid *g, imp_cube **out, imp_err *err)
         valid[c] = (uint8_t)imp_grid_cell_valid(g, c, NULL, NULL);
     int rc = imp_cube_create(&ax, valid, out, err);
     free(valid);
+    if (!rc)
+        rc = imp_cube_set_attrs(*out, job->text, job->store_path, g->hash, err);
+    if (rc) {
+        imp_cube_free(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -521,10 +527,7 @@ static int rank0_prepare(sched *s)
         return imp_err_set(&s->err, IMP_ENOMEM, "out of memory");
     snprintf(s->journal_path, len, "%s.journal", s->cube_path);
     snprintf(s->progress_path, len, "%s.progress.json", s->cube_path);
-    int rc = imp_sweep_new_cube(g, &s->cube, &s->err);
-    if (rc)
-        return rc;
-    rc = imp_cube_set_attrs(s->cube, s->job->text, s->job->store_path, g->hash, &s->err);
+    int rc = imp_sweep_new_cube(s->job, g, &s->cube, &s->err);
     if (rc)
         return rc;
     if (s->o->fresh) {

@@ -198,6 +198,13 @@ int imp_worker_run(imp_worker *w, const int64_t *msg, size_t len, imp_cell_resul
         (size_t)msg[2] >= g->n_task || msg[3] < 0 || (size_t)msg[3] >= g->n_shot || msg[4] < 0 ||
         (size_t)msg[4] >= g->n_seed)
         return imp_err_set(err, IMP_EINPUT, "malformed work unit message (%zu words)", len);
+    /* testing hook: slow every unit down so tests can stop a sweep mid-run */
+    const char *slow = getenv("IMPRINT_TEST_UNIT_SLEEP_MS");
+    if (slow && atoi(slow) > 0) {
+        long ms = atol(slow);
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     int64_t model = msg[1], task = msg[2];
     int shot = (int)g->shot[msg[3]];
     uint64_t seed = (uint64_t)g->seed[msg[4]];

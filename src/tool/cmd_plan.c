@@ -51,7 +51,7 @@ int imp_cmd_plan(int argc, char **argv)
     char journal[4200];
     snprintf(journal, sizeof journal, "%s.journal", job->cube_path);
     const char *jstate = "none yet";
-    rc = imp_sweep_new_cube(g, &cube, &err);
+    rc = imp_sweep_new_cube(job, g, &cube, &err);
     if (!rc && access(journal, F_OK) == 0) {
         imp_journal_info info;
         imp_err jerr;
@@ -61,7 +61,7 @@ int imp_cmd_plan(int argc, char **argv)
             jstate = "from another grid: sweep refuses it unless --fresh (which discards it)";
             imp_cube_free(cube);
             cube = NULL;
-            rc = imp_sweep_new_cube(g, &cube, &err);
+            rc = imp_sweep_new_cube(job, g, &cube, &err);
         } else {
             fprintf(stderr, "imprint: %s\n", jerr.msg);
             rc = jerr.code;

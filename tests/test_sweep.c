@@ -1,0 +1,399 @@
+/* test_sweep.c — the MPI sweep end to end on a small generated store: 1, 2 and 3 ranks give
+ * identical cubes; kills and SIGTERM lose nothing and run no synced cell twice; a changed grid
+ * is refused; h5py sees the dimension scales. */
+#include <hdf5.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imprint/cube.h"
+#include "imprint/journal.h"
+#include "imprint/rng.h"
+#include "imprint/store.h"
+#include "testutil.h"
+
+static char g_store[800];
+
+/* 3 Gaussian blobs in 8-d: 60 train and 20 test rows per class, labels interleaved */
+static void make_store(void)
+{
+    snprintf(g_store, sizeof g_store, "%s", imp_test_path("toy.h5"));
+    enum { d = 8, ntr = 180, nte = 60 };
+    static float Xtr[ntr * d], Xte[nte * d];
+    static int32_t ytr[ntr], yte[nte];
+    imp_rng r;
+    imp_rng_init(&r, 42, 0, 0, 0);
+    for (int i = 0; i < ntr + nte; i++) {
+        int c = i % 3;
+        float *x = i < ntr ? Xtr + i * d : Xte + (i - ntr) * d;
+        for (int j = 0; j < d; j++)
+            x[j] = (float)(imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5);
+        if (i < ntr)
+            ytr[i] = c;
+        else
+            yte[i - ntr] = c;
+    }
+    imp_store_tx *tx;
+    imp_err err;
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_begin(g_store, &tx, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "train", Xtr, ytr, ntr, d, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "test", Xte, yte, nte, d, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+}
+
+/* A job in dir/<name>.yaml with its cube beside it; extra_ks changes the grid. */
+static void write_job(const char *name, const char *ks)
+{
+    char path[900], text[4096];
+    snprintf(path, sizeof path, "%s/%s.yaml", imp_test_tmpdir(), name);
+    snprintf(text, sizeof text,
+             "store: toy.h5\n"
+             "cube: %s.h5\n"
+             "models: [toy]\n"
+             "tasks:\n"
+             "  - {name: all3, dataset: blobs, classes: all}\n"
+             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
+             "strategies:\n"
+             "  - none/mean/none/none/max\n"
+             "  - l2/mean/l2/l2/max\n"
+             "  - none/mean/quantile/none/max\n"
+             "  - l2/random/l2/l2/max\n"
+             "  - none/ls/none/none/max\n"
+             "  - none/fps/none/none/nn:euclidean\n"
+             "  - none/covmax/none/none/mnn:3:cosine:distance\n"
+             "  - none/all/none/none/mnn:3:euclidean:uniform\n"
+             "ks: %s\n"
+             "shots: [all, 5]\n"
+             "seeds: [1, 2, 3]\n",
+             name, ks);
+    CU_ASSERT_EQUAL(imp_test_write_file(path, text, strlen(text)), 0);
+}
+
+static const char *job_path(const char *name)
+{
+    static char p[8][900];
+    static int slot;
+    char *b = p[slot++ & 7];
+    snprintf(b, sizeof p[0], "%s/%s.yaml", imp_test_tmpdir(), name);
+    return b;
+}
+
+static imp_cube *read_cube(const char *name)
+{
+    char path[900];
+    snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), name);
+    imp_cube *c = NULL;
+    imp_err err;
+    int rc = imp_cube_read(path, &c, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
+    return c;
+}
+
+/* Count records per cell in a journal; returns the largest count of any cell. */
+static int max_records_per_cell(const char *name, size_t *n_records)
+{
+    char path[900];
+    snprintf(path, sizeof path, "%s/%s.h5.journal", imp_test_tmpdir(), name);
+    imp_journal_set *set = NULL;
+    imp_journal_info info;
+    imp_err err;
+    if (imp_journal_load(path, 0, 0, &set, &info, &err) != 0) {
+        fprintf(stderr, "journal %s: %s\n", path, err.msg);
+        return -1;
+    }
+    *n_records = info.n_records;
+    /* the set keeps one record per cell; duplicates show as n_records > set->n */
+    int maxc = (int)(info.n_records - set->n) + 1;
+    imp_journal_set_free(set);
+    return maxc;
+}
+
+static int sweep(const char *ranks, const char *name, const char *extra, char **out)
+{
+    if (!ranks)
+        return imp_test_tool(out, "sweep %s --quiet %s", job_path(name), extra);
+    return imp_test_sh(out, "%s -np %s --oversubscribe '%s' sweep %s --quiet %s", IMP_MPIEXEC,
+                       ranks, IMP_TOOL_PATH, job_path(name), extra);
+}
+
+static void assert_same_cube(const imp_cube *a, const imp_cube *b)
+{
+    IMP_ASSERT_INT_EQ(a->n_cells, b->n_cells);
+    size_t diff = 0, done = 0;
+    for (uint64_t c = 0; c < a->n_cells && c < b->n_cells; c++) {
+        if (a->status[c] != b->status[c])
+            diff++;
+        else if (a->status[c] == IMP_CELL_DONE) {
+            done++;
+            if (memcmp(&a->accuracy[c], &b->accuracy[c], sizeof(float)) != 0 ||
+                a->n_proxies[c] != b->n_proxies[c])
+                diff++;
+        }
+    }
+    IMP_ASSERT_INT_EQ(diff, 0);
+    CU_ASSERT(done > 0);
+}
+
+static void test_ranks_agree(void)
+{
+    make_store();
+    write_job("one", "[1, 3, -1]");
+    write_job("two", "[1, 3, -1]");
+    write_job("three", "[1, 3, -1]");
+    char *out = NULL;
+    int rc = sweep(NULL, "one", "", &out);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "1 process: exit %d\n%s", rc, out);
+    free(out);
+    rc = sweep("2", "two", "", &out);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "2 ranks: exit %d\n%s", rc, out);
+    free(out);
+    rc = sweep("3", "three", "--threads 1", &out);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "3 ranks: exit %d\n%s", rc, out);
+    free(out);
+    imp_cube *a = read_cube("one"), *b = read_cube("two"), *c = read_cube("three");
+    if (a && b && c) {
+        assert_same_cube(a, b);
+        assert_same_cube(a, c);
+        size_t counts[IMP_CELL__NSTATUS];
+        imp_cube_count(a, counts);
+        /* valid cells: per task x shot x seed: 8 strategies at their k's... worked out from the
+         * grid rules: mean x3 (k 1), ls (k 1), all (k -1), random/fps/covmax at k 1 and 3 →
+         * 3 + 1 + 1 + 6 = 11 per (task, shot, seed), x 2 tasks x 2 shots x 3 seeds = 132 */
+        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], 132);
+        IMP_ASSERT_INT_EQ(counts[IMP_CELL_FAILED], 0);
+        IMP_ASSERT_INT_EQ(counts[IMP_CELL_NA], 2 * 8 * 3 * 2 * 3 - 132);
+        /* a cell read back against imprint eval of the same cell: task pair, strategy 0 (mean),
+         * k 1, shot all, seed 1 */
+        size_t idx[IMP_AX__COUNT] = {0, 1, 0, 0, 0, 0};
+        uint64_t cell = imp_cube_cell_index(&a->axes, idx);
+        char *ev = NULL;
+        rc = imp_test_tool(&ev, "eval --store %s --model toy --dataset blobs --classes 2,0 "
+                                "--strategy none/mean/none/none/max --task pair --json", g_store);
+        IMP_ASSERT_INT_EQ(rc, 0);
+        char want[64];
+        snprintf(want, sizeof want, "\"accuracy\": %.6f", (double)a->accuracy[cell]);
+        IMP_ASSERT_STR_CONTAINS(ev, want);
+        free(ev);
+        /* seed-shared cells: mean gives the same accuracy for every seed (shot all) */
+        idx[5] = 2;
+        IMP_ASSERT_INT_EQ(memcmp(&a->accuracy[cell], &a->accuracy[imp_cube_cell_index(&a->axes, idx)],
+                                 sizeof(float)), 0);
+    }
+    imp_cube_free(a);
+    imp_cube_free(b);
+    imp_cube_free(c);
+    size_t nrec = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell("two", &nrec), 1);
+    IMP_ASSERT_INT_EQ(nrec, 132);
+}
+
+/* Start a sweep in the background; returns the pid of the process to kill: the imprint
+ * process itself (ranks NULL), or rank `victim` under mpirun (its pid is written to a file). */
+static pid_t start_bg(const char *ranks, const char *name, int victim, pid_t *launcher)
+{
+    char cmd[4096], pidfile[900];
+    snprintf(pidfile, sizeof pidfile, "%s/%s.pid", imp_test_tmpdir(), name);
+    unlink(pidfile);
+    if (!ranks)
+        snprintf(cmd, sizeof cmd, "echo $$ > %s.0; exec '%s' sweep %s --quiet >/dev/null 2>&1",
+                 pidfile, IMP_TOOL_PATH, job_path(name));
+    else
+        snprintf(cmd, sizeof cmd,
+                 "exec %s -np %s --oversubscribe sh -c 'echo $$ > %s.$OMPI_COMM_WORLD_RANK; exec "
+                 "\"%s\" sweep %s --quiet --threads 1' >/dev/null 2>&1",
+                 IMP_MPIEXEC, ranks, pidfile, IMP_TOOL_PATH, job_path(name));
+    pid_t p = fork();
+    if (p == 0) {
+        setenv("IMPRINT_TEST_UNIT_SLEEP_MS", "500", 1);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    *launcher = p;
+    char vf[1000];
+    snprintf(vf, sizeof vf, "%s.%d", pidfile, victim);
+    for (int i = 0; i < 300; i++) { /* up to 30 s for the pid file */
+        FILE *f = fopen(vf, "r");
+        long v = 0;
+        if (f && fscanf(f, "%ld", &v) == 1 && v > 0) {
+            fclose(f);
+            return (pid_t)v;
+        }
+        if (f)
+            fclose(f);
+        usleep(100000);
+    }
+    return -1;
+}
+
+static size_t journal_size(const char *name)
+{
+    char p[900];
+    snprintf(p, sizeof p, "%s/%s.h5.journal", imp_test_tmpdir(), name);
+    struct stat st;
+    return stat(p, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* wait until the journal holds some synced records (header is 40 bytes) */
+static void wait_for_records(const char *name, size_t bytes)
+{
+    for (int i = 0; i < 300 && journal_size(name) < bytes; i++)
+        usleep(100000);
+}
+
+static int wait_exit(pid_t p)
+{
+    int st = 0;
+    waitpid(p, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static void kill_and_resume(const char *ranks, const char *name, int victim)
+{
+    write_job(name, "[1, 3, -1]");
+    pid_t launcher;
+    pid_t v = start_bg(ranks, name, victim, &launcher);
+    CU_ASSERT_FATAL(v > 0);
+    wait_for_records(name, 40 + 10 * 35);
+    kill(v, SIGKILL);
+    int code = wait_exit(launcher);
+    CU_ASSERT(code != 0); /* killed mid-run */
+    size_t before = journal_size(name);
+    CU_ASSERT(before > 40);
+    char *out = NULL;
+    int rc = sweep(ranks, name, ranks ? "--threads 1" : "", &out);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "resume after kill: exit %d\n%s", rc, out);
+    free(out);
+    imp_cube *a = read_cube("one"), *b = read_cube(name);
+    if (a && b)
+        assert_same_cube(a, b);
+    imp_cube_free(a);
+    imp_cube_free(b);
+    size_t nrec = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &nrec), 1); /* no synced cell ran twice */
+    IMP_ASSERT_INT_EQ(nrec, 132);
+}
+
+static void test_kill_rank0_single(void) { kill_and_resume(NULL, "killsingle", 0); }
+static void test_kill_rank0_mpi(void) { kill_and_resume("2", "killrank0", 0); }
+static void test_kill_worker_mpi(void) { kill_and_resume("2", "killworker", 1); }
+
+static void test_sigterm(void)
+{
+    write_job("term", "[1, 3, -1]");
+    pid_t launcher;
+    pid_t v = start_bg(NULL, "term", 0, &launcher);
+    CU_ASSERT_FATAL(v > 0);
+    wait_for_records("term", 40 + 5 * 35);
+    kill(v, SIGTERM);
+    IMP_ASSERT_INT_EQ(wait_exit(launcher), 75);
+    imp_cube *part = read_cube("term");
+    if (part) {
+        size_t counts[IMP_CELL__NSTATUS];
+        imp_cube_count(part, counts);
+        CU_ASSERT(counts[IMP_CELL_DONE] > 0 && counts[IMP_CELL_DONE] < 132);
+        imp_cube_free(part);
+    }
+    char *out = NULL;
+    int rc = sweep(NULL, "term", "", &out);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    free(out);
+    imp_cube *a = read_cube("one"), *b = read_cube("term");
+    if (a && b)
+        assert_same_cube(a, b);
+    imp_cube_free(a);
+    imp_cube_free(b);
+    size_t nrec = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell("term", &nrec), 1);
+}
+
+static void test_changed_grid(void)
+{
+    /* the cube "one" is complete; a job with another ks axis and the same cube is refused */
+    write_job("one", "[1, 3, 5, -1]");
+    char *out = NULL;
+    int rc = sweep(NULL, "one", "", &out);
+    IMP_ASSERT_INT_EQ(rc, 2);
+    IMP_ASSERT_STR_CONTAINS(out, "another grid");
+    IMP_ASSERT_STR_CONTAINS(out, "ks: [1, 3, -1] vs [1, 3, 5, -1]");
+    IMP_ASSERT_STR_CONTAINS(out, "--fresh");
+    free(out);
+    rc = imp_test_tool(&out, "plan %s", job_path("one"));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "from another grid");
+    free(out);
+    /* re-running the original job resumes with nothing to do */
+    write_job("one", "[1, 3, -1]");
+    rc = imp_test_tool(&out, "plan %s", job_path("one"));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "valid cells: 132");
+    IMP_ASSERT_STR_CONTAINS(out, "\ndone        132\n");
+    IMP_ASSERT_STR_CONTAINS(out, "\npending     0\n");
+    free(out);
+    rc = sweep(NULL, "one", "", &out);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    free(out);
+    size_t nrec = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell("one", &nrec), 1);
+    IMP_ASSERT_INT_EQ(nrec, 132);
+}
+
+static void test_bad_jobs(void)
+{
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(sweep(NULL, "nonexistent", "", &out), 2);
+    free(out);
+    const char *bad = "store: toy.h5\ncube: bad.h5\nmodels: [toy]\ntasks:\n"
+                      "  - {name: t, dataset: blobs, classes: [0, 7]}\n"
+                      "strategies: [none/mean/none/none/max]\nks: [1]\nseeds: [1]\n";
+    imp_test_write_file(job_path("bad"), bad, strlen(bad));
+    IMP_ASSERT_INT_EQ(sweep(NULL, "bad", "", &out), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "line 5");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "sweep"), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "which job?");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "sweep %s --drain-seconds x", job_path("one")), 2);
+    free(out);
+}
+
+static void test_h5py_reads_cube(void)
+{
+    if (access("/usr/bin/python3", X_OK) != 0 ||
+        imp_test_sh(NULL, "/usr/bin/python3 -c 'import h5py'") != 0) {
+        fprintf(stderr, "(skipped: no python3-h5py)\n");
+        return;
+    }
+    char *out = NULL;
+    int rc = imp_test_sh(&out,
+                         "/usr/bin/python3 -c \"import h5py; f = h5py.File('%s/one.h5', 'r'); "
+                         "a = f['accuracy']; print([d[0].name for d in a.dims]); "
+                         "print(list(a.dims[2][0].asstr()[:])[:2]); print(a.shape)\"",
+                         imp_test_tmpdir());
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "['/model', '/task', '/strategy', '/k', '/shot', '/seed']");
+    IMP_ASSERT_STR_CONTAINS(out, "['none/mean/none/none/max', 'l2/mean/l2/l2/max']");
+    IMP_ASSERT_STR_CONTAINS(out, "(1, 2, 8, 3, 2, 3)");
+    free(out);
+}
+
+int main(void)
+{
+    static const imp_test tests[] = {
+        {"ranks_agree", test_ranks_agree},
+        {"kill_rank0_single", test_kill_rank0_single},
+        {"kill_rank0_mpi", test_kill_rank0_mpi},
+        {"kill_worker_mpi", test_kill_worker_mpi},
+        {"sigterm", test_sigterm},
+        {"changed_grid", test_changed_grid},
+        {"bad_jobs", test_bad_jobs},
+        {"h5py_reads_cube", test_h5py_reads_cube},
+        {NULL, NULL},
+    };
+    return imp_test_main("sweep", tests);
+}
