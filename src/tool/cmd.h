@@ -17,6 +17,9 @@ int imp_cmd_ingest(int argc, char **argv);
 int imp_cmd_store(int argc, char **argv);
 int imp_cmd_eval(int argc, char **argv);
 int imp_cmd_nc1(int argc, char **argv);
+int imp_cmd_status(int argc, char **argv);
+int imp_cmd_export(int argc, char **argv);
+int imp_cmd_analyze(int argc, char **argv);
 
 /* Print "imprint: <msg>" for an error and return its exit code. */
 int imp_tool_fail(const imp_err *err);

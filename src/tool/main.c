@@ -14,6 +14,9 @@ static const imp_cmd commands[] = {
     {"store", imp_cmd_store, "list the models, datasets and splits of a store"},
     {"eval", imp_cmd_eval, "evaluate one cell (model, dataset, strategy, k, shot, seed)"},
     {"nc1", imp_cmd_nc1, "neural-collapse NC1 of a model's embeddings on a task"},
+    {"status", imp_cmd_status, "cells done / pending / failed / n-a of a result cube, per axis value"},
+    {"export", imp_cmd_export, "a result cube as CSV, one row per cell"},
+    {"analyze", imp_cmd_analyze, "ranks, Friedman, Wilcoxon-Holm, cliques and CD diagram of a cube"},
     {NULL, NULL, NULL},
 };
 
