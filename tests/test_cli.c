@@ -22,7 +22,7 @@ static void test_help_and_version(void)
     expect(0, "usage: imprint", "help");
     expect(0, "imprint " IMPRINT_VERSION, "--version");
     expect(2, "usage: imprint", "");
-    const char *cmds[] = {"ingest", "store", "eval", NULL};
+    const char *cmds[] = {"ingest", "store", "eval", "status", "export", "analyze", NULL};
     for (int i = 0; cmds[i]; i++) {
         char args[64];
         snprintf(args, sizeof args, "%s --help", cmds[i]);
@@ -50,6 +50,17 @@ static void test_usage_errors(void)
     expect(2, "which store?", "store");
     expect(2, "unknown option '--all'", "store --all");
     expect(2, "cannot read the embedding store", "store /nonexistent/s.h5");
+    expect(2, "which cube?", "status");
+    expect(2, "unknown option '--all'", "status c.h5 --all");
+    expect(2, "option --failures needs a value", "status c.h5 --failures");
+    expect(2, "one cube at a time", "status a.h5 b.h5");
+    expect(2, "which cube?", "export --csv x.csv");
+    expect(2, "--csv OUT.csv is required", "export c.h5");
+    expect(2, "which cube?", "analyze");
+    expect(2, "unknown option '--frob'", "analyze c.h5 --frob");
+    expect(2, "option --where needs a value", "analyze c.h5 --where");
+    expect(2, "--top '1': expected a count >= 2", "analyze c.h5 --top 1");
+    expect(2, "No such file or directory", "analyze /nonexistent/c.h5");
 }
 
 static void test_fashion_mnist_dir_missing(void)

@@ -290,8 +290,9 @@ static void test_load_files(void)
     imp_job_free(j);
 
     imp_err_clear(&err);
+    /* a missing job file is bad input (exit 2), not an I/O failure */
     rc = imp_job_load(imp_test_path("missing.yaml"), &j, &err);
-    IMP_ASSERT_INT_EQ(rc, IMP_EIO);
+    IMP_ASSERT_INT_EQ(rc, IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg, "missing.yaml: cannot open the job file");
 
     /* an error from a file names the file as given */

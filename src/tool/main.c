@@ -16,6 +16,9 @@ static const imp_cmd commands[] = {
     {"plan", imp_cmd_plan, "grid sizes, cells done / pending / failed, cost estimate (runs nothing)"},
     {"sweep", imp_cmd_sweep, "compute every pending cell of a job over MPI ranks (resumable)"},
     {"nc1", imp_cmd_nc1, "neural-collapse NC1 of a model's embeddings on a task"},
+    {"status", imp_cmd_status, "cells done / pending / failed / n-a of a result cube, per axis value"},
+    {"export", imp_cmd_export, "a result cube as CSV, one row per cell"},
+    {"analyze", imp_cmd_analyze, "ranks, Friedman, Wilcoxon-Holm, cliques and CD diagram of a cube"},
     {NULL, NULL, NULL},
 };
 

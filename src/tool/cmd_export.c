@@ -1,0 +1,66 @@
+/* cmd_export.c — `imprint export CUBE.h5 --csv OUT.csv`: the cube as a long-format CSV. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "toolio.h"
+
+static void help(void)
+{
+    printf("usage: imprint export CUBE.h5 --csv OUT.csv [--no-journal]\n"
+           "\n"
+           "Write one CSV row per cell of a result cube (long format):\n"
+           "  model,task,strategy,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,n_proxies,message\n"
+           "status is done, pending, failed or n-a; shot -1 is written \"all\"; numbers a cell\n"
+           "does not have are empty fields. OUT.csv is written to OUT.csv.tmp and renamed, so it\n"
+           "is never seen half-written; \"-\" writes to stdout. The journal beside the cube\n"
+           "(CUBE.h5.journal) is merged when it exists unless --no-journal is given.\n");
+}
+
+int imp_cmd_export(int argc, char **argv)
+{
+    const char *path = NULL, *csv = NULL;
+    int no_journal = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (imp_is_help(a)) {
+            help();
+            return 0;
+        }
+        if (strcmp(a, "--no-journal") == 0) {
+            no_journal = 1;
+        } else if (strcmp(a, "--csv") == 0) {
+            if (i + 1 >= argc)
+                return imp_tool_usage("export", "option --csv needs a value");
+            csv = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            return imp_tool_usage("export", "unknown option '%s'", a);
+        } else if (path) {
+            return imp_tool_usage("export", "one cube at a time");
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return imp_tool_usage("export", "which cube? imprint export CUBE.h5 --csv OUT.csv");
+    if (!csv)
+        return imp_tool_usage("export", "--csv OUT.csv is required (\"-\" for stdout)");
+    imp_err err;
+    imp_err_clear(&err);
+    imp_cube *c;
+    if (imp_tool_load_cube(path, no_journal, stderr, &c, &err))
+        return imp_tool_fail(&err);
+    imp_outfile of;
+    int rc = imp_outfile_open(&of, csv, &err);
+    if (!rc) {
+        rc = imp_cube_export_csv(c, of.f, &err);
+        if (rc)
+            imp_err_prefix(&err, "%s", csv);
+        if (!rc)
+            rc = imp_outfile_commit(&of, &err);
+        else
+            imp_outfile_abort(&of);
+    }
+    imp_cube_free(c);
+    return rc ? imp_tool_fail(&err) : 0;
+}

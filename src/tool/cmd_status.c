@@ -1,0 +1,63 @@
+/* cmd_status.c — `imprint status CUBE.h5`: cells done / pending / failed / n-a, in total and
+ * per axis value, and the first failure messages. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "toolio.h"
+
+static void help(void)
+{
+    printf("usage: imprint status CUBE.h5 [--failures N] [--no-journal]\n"
+           "\n"
+           "Count the cells of a result cube by status (done, pending, failed, n-a = not a\n"
+           "valid cell of the grid), in total and for every value of every axis, and list\n"
+           "the first N failure messages (--failures, default 10; 0 lists none).\n"
+           "The journal beside the cube (CUBE.h5.journal) is merged when it exists, so a\n"
+           "running sweep shows its latest cells; --no-journal reads the cube alone.\n"
+           "A file that is not a readable cube exits 2.\n");
+}
+
+int imp_cmd_status(int argc, char **argv)
+{
+    const char *path = NULL;
+    long failures = 10;
+    int no_journal = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (imp_is_help(a)) {
+            help();
+            return 0;
+        }
+        if (strcmp(a, "--no-journal") == 0) {
+            no_journal = 1;
+        } else if (strcmp(a, "--failures") == 0) {
+            if (i + 1 >= argc)
+                return imp_tool_usage("status", "option --failures needs a value");
+            if (imp_parse_long(argv[++i], 0, 1000000000L, &failures))
+                return imp_tool_usage("status", "--failures '%s': expected a count >= 0",
+                                      argv[i]);
+        } else if (a[0] == '-' && a[1]) {
+            return imp_tool_usage("status", "unknown option '%s'", a);
+        } else if (path) {
+            return imp_tool_usage("status", "one cube at a time");
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return imp_tool_usage("status", "which cube? imprint status CUBE.h5");
+    imp_err err;
+    imp_err_clear(&err);
+    imp_cube *c;
+    printf("cube: %s\n", path);
+    if (imp_tool_load_cube(path, no_journal, stdout, &c, &err))
+        return imp_tool_fail(&err);
+    printf("updated: %s (created %s, imprint %s)\n", c->updated[0] ? c->updated : "?",
+           c->created[0] ? c->created : "?", c->imprint_version[0] ? c->imprint_version : "?");
+    int rc = imp_cube_print_status(c, stdout, (size_t)failures, &err);
+    imp_cube_free(c);
+    if (!rc && fflush(stdout) != 0)
+        rc = imp_err_set(&err, IMP_EIO, "stdout: write error");
+    return rc ? imp_tool_fail(&err) : 0;
+}

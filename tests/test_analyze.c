@@ -1,0 +1,787 @@
+/* test_analyze.c — `imprint analyze`, `status` and `export` on a hand-made cube: the
+ * competitors × voters matrix (medians over seeds, missing values), ranks, Friedman, Wilcoxon,
+ * Holm and cliques against values worked out by hand or with scipy, and the commands' output. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze.h"
+#include "imprint/cube.h"
+#include "imprint/journal.h"
+#include "testutil.h"
+
+#define HASH 0x5eed5eed12345678ULL
+
+/* The cube: 3 models × 3 tasks (9 voters) × 4 strategies × k {1, 20} × shot all × 3 seeds =
+ * 216 cells. mean and ls exist only at k = 1, so the (strategy, k) columns with valid cells
+ * are c0 = Qi (l2/mean k=1), c1 = l2/kmeans k=1, c2 = Ours (l2/kmeans k=20), c3 = Janson
+ * (none/mean/nn k=1) and c4 = Oracle (none/ls k=1, every cell pending); the other 81 are n/a. */
+static char *models[] = {"m1", "m2", "m3"};
+static char *tasks[] = {"t1", "t2", "t3"};
+static char *strategies[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max",
+                             "none/mean/none/none/nn:euclidean", "none/ls/none/none/max"};
+static int64_t ks[] = {1, 20};
+static int64_t shots[] = {-1};
+static int64_t seeds[] = {1, 2, 3};
+
+#define NAME0 "l2/mean/l2/l2/max k=1 shot=all"
+#define NAME1 "l2/kmeans/l2/l2/max k=1 shot=all"
+#define NAME2 "l2/kmeans/l2/l2/max k=20 shot=all"
+#define NAME3 "none/mean/none/none/nn:euclidean k=1 shot=all"
+#define NAME4 "none/ls/none/none/max k=1 shot=all"
+
+/* (strategy, k) of c0..c4 */
+static const size_t col_sk[5][2] = {{0, 0}, {1, 0}, {1, 1}, {2, 0}, {3, 0}};
+
+/* The median over seeds of every column on voters v = model·3 + task. Chosen so that:
+ * c2 − c3 is positive with distinct |d| on all 9 voters (exact Wilcoxon p = 2/2⁹); c0 and c3
+ * tie on voter 2 (a Friedman tie, and a zero difference for Wilcoxon); c1 has no value on
+ * voter 8 (all seeds failed). Seeds carry v − 1, v + 0.5, v (median v), except c0 on voter 0
+ * (84, failed, 86) and c3 on voter 1 (81, pending, 83). */
+static const double med[4][9] = {
+    {85, 84, 86, 81, 89, 83, 80, 87, 78},
+    {70, 71, 72, 73, 74, 75, 76, 77, NAN},
+    {90, 85, 88, 80, 92, 86, 84, 91, 79},
+    {80, 82, 86, 75, 87.5, 85, 77, 83, 72.5},
+};
+
+static imp_cube_axes axes(void)
+{
+    imp_cube_axes a = {3, 3, 4, 2, 1, 3, models, tasks, strategies, ks, shots, seeds};
+    return a;
+}
+
+static imp_cell_result rec(const imp_cube_axes *a, size_t c, size_t v, size_t e, int status,
+                           float acc, const char *msg)
+{
+    imp_cell_result r;
+    memset(&r, 0, sizeof r);
+    size_t idx[IMP_AX__COUNT] = {v / 3, v % 3, col_sk[c][0], col_sk[c][1], 0, e};
+    r.cell = imp_cube_cell_index(a, idx);
+    r.status = (uint8_t)status;
+    r.accuracy = status == IMP_CELL_DONE ? acc : NAN;
+    r.gen_seconds = status == IMP_CELL_DONE ? 0.5f : 1.5f;
+    r.inf_seconds = status == IMP_CELL_DONE ? 0.25f : NAN;
+    r.n_proxies = status == IMP_CELL_DONE ? 10 : 0;
+    snprintf(r.message, sizeof r.message, "%s", msg);
+    return r;
+}
+
+static imp_cube *make_cube(void)
+{
+    imp_cube_axes a = axes();
+    uint8_t valid[216];
+    size_t idx[IMP_AX__COUNT];
+    for (uint64_t c = 0; c < 216; c++) {
+        imp_cube_cell_coords(&a, c, idx);
+        valid[c] = !(idx[IMP_AX_STRATEGY] != 1 && idx[IMP_AX_K] == 1);
+    }
+    imp_err err;
+    imp_err_clear(&err);
+    imp_cube *cube;
+    IMP_ASSERT_INT_EQ(imp_cube_create(&a, valid, &cube, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_cube_set_attrs(cube, "job: test\n", "store.h5", HASH, &err), 0);
+    for (size_t c = 0; c < 4; c++)
+        for (size_t v = 0; v < 9; v++) {
+            float m = (float)med[c][v];
+            float val[3] = {m - 1.0f, m + 0.5f, m};
+            int st[3] = {IMP_CELL_DONE, IMP_CELL_DONE, IMP_CELL_DONE};
+            const char *msg = "";
+            if (c == 0 && v == 0) {
+                val[0] = 84, val[2] = 86, st[1] = IMP_CELL_FAILED;
+                msg = "empty cluster, k too large";
+            } else if (c == 3 && v == 1) {
+                val[0] = 81, val[2] = 83, st[1] = -1; /* pending: no record */
+            } else if (c == 1 && v == 8) {
+                st[0] = st[1] = st[2] = IMP_CELL_FAILED;
+                msg = "non-finite scores";
+            }
+            for (size_t e = 0; e < 3; e++) {
+                if (st[e] < 0)
+                    continue;
+                imp_cell_result r = rec(&a, c, v, e, st[e], val[e],
+                                        st[e] == IMP_CELL_FAILED ? msg : "");
+                IMP_ASSERT_INT_EQ(imp_cube_apply(cube, &r, &err), 0);
+            }
+        }
+    return cube;
+}
+
+/* Write the cube once per test process; returns its path. */
+static const char *cube_path(void)
+{
+    static char path[512];
+    if (!path[0]) {
+        snprintf(path, sizeof path, "%s", imp_test_path("cube.h5"));
+        imp_cube *c = make_cube();
+        imp_err err;
+        imp_err_clear(&err);
+        IMP_ASSERT_INT_EQ(imp_cube_write(c, path, &err), 0);
+        imp_cube_free(c);
+    }
+    return path;
+}
+
+static imp_analyze_matrix build(const imp_cube *cube, const char *const *where,
+                                const char *competitors)
+{
+    imp_err err;
+    imp_err_clear(&err);
+    imp_analyze_sel sel;
+    IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &cube->axes, &err), 0);
+    for (size_t i = 0; where && where[i]; i++)
+        IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &cube->axes, where[i], &err), 0);
+    if (competitors)
+        IMP_ASSERT_INT_EQ(imp_analyze_competitors(&sel, &cube->axes, competitors, &err), 0);
+    imp_analyze_matrix mat;
+    IMP_ASSERT_INT_EQ(imp_analyze_build(cube, &sel, &mat, &err), 0);
+    imp_analyze_sel_free(&sel);
+    return mat;
+}
+
+/* ---- library ---- */
+
+static void test_matrix_all(void)
+{
+    imp_cube *cube = make_cube();
+    imp_analyze_matrix mat = build(cube, NULL, NULL);
+    /* five candidate columns; c4 (all pending) dropped; c1 lacks voter 8, so 8 voters remain */
+    IMP_ASSERT_INT_EQ(mat.n_comp, 5);
+    IMP_ASSERT_INT_EQ(mat.m, 4);
+    IMP_ASSERT_INT_EQ(mat.N, 8);
+    IMP_ASSERT_INT_EQ(mat.n_cand_voters, 9);
+    IMP_ASSERT_INT_EQ(mat.n_empty_voters, 0);
+    IMP_ASSERT_INT_EQ(mat.n_seeds, 3);
+    IMP_ASSERT_INT_EQ(mat.n_partial, 2); /* c0 on voter 0, c3 on voter 1 */
+    const char *names[5] = {NAME0, NAME1, NAME2, NAME3, NAME4};
+    const size_t nv[5] = {9, 8, 9, 9, 0};
+    for (size_t c = 0; c < 5; c++) {
+        IMP_ASSERT_INT_EQ(strcmp(mat.comp[c].name, names[c]), 0);
+        IMP_ASSERT_INT_EQ(mat.comp[c].n_voters, nv[c]);
+        IMP_ASSERT_INT_EQ(mat.comp[c].kept, c < 4);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        IMP_ASSERT_INT_EQ(mat.row[i], i);
+        for (size_t v = 0; v < 8; v++)
+            IMP_ASSERT_NEAR(mat.A[i * 8 + v], med[i][v], 0);
+    }
+    for (size_t v = 0; v < 8; v++) {
+        IMP_ASSERT_INT_EQ(mat.voter_model[v], v / 3);
+        IMP_ASSERT_INT_EQ(mat.voter_task[v], v % 3);
+    }
+
+    /* Statistics. Expected values from scipy 1.10.1 (rankdata, friedmanchisquare,
+     * wilcoxon(zero_method='pratt', method='exact' without ties or zeros, else 'approx')),
+     * run once on the medians above. Hand check of the ranks: c2 is first on 7 voters and
+     * second on voter 3 → 9/8 = 1.125; c1 is last everywhere → 4. */
+    imp_err err;
+    imp_err_clear(&err);
+    imp_analysis an;
+    IMP_ASSERT_INT_EQ(imp_analyze_run(&mat, NULL, &an, &err), 0);
+    const imp_cd_result *cd = &an.cd;
+    const double avg[4] = {2.0625, 4.0, 1.125, 2.8125}, dense[4] = {2.0, 3.875, 1.125, 2.75};
+    const double mean[4] = {84.375, 73.5, 87.0, 81.9375};
+    const double sd[4] = {3.020761493398643, 2.449489742783178, 4.035556254807296,
+                          4.378824858664382};
+    const size_t wins[4] = {1, 0, 7, 0};
+    for (size_t i = 0; i < 4; i++) {
+        IMP_ASSERT_NEAR(cd->summary[i].mean_rank, avg[i], 1e-12);
+        IMP_ASSERT_NEAR(an.dense[i].mean_rank, dense[i], 1e-12);
+        IMP_ASSERT_NEAR(cd->rank[i], avg[i], 1e-12);
+        IMP_ASSERT_NEAR(cd->summary[i].mean, mean[i], 1e-12);
+        IMP_ASSERT_REL(cd->summary[i].std, sd[i], 1e-12);
+        IMP_ASSERT_INT_EQ(cd->summary[i].wins, wins[i]);
+    }
+    const size_t order[4] = {2, 0, 3, 1};
+    for (size_t t = 0; t < 4; t++)
+        IMP_ASSERT_INT_EQ(cd->order[t], order[t]);
+    IMP_ASSERT_REL(cd->friedman.statistic, 21.531645569620242, 1e-12);
+    IMP_ASSERT_REL(cd->friedman.p, 8.163258393615688e-05, 1e-9);
+    IMP_ASSERT_INT_EQ(cd->friedman_significant, 1);
+    IMP_ASSERT_INT_EQ(an.gated, 0);
+    /* Iman–Davenport F = 7·χ²/(8·3 − χ²), p from scipy.stats.f.sf(F, 3, 21) */
+    IMP_ASSERT_REL(an.id_F, 61.06153846153814, 1e-10);
+    IMP_ASSERT_REL(an.id_p, 1.5301298920607738e-10, 1e-6);
+    /* pairs (0,1) (0,2) (0,3) (1,2) (1,3) (2,3) */
+    const double p[6] = {0.01151382807684542,  0.020394840183375906, 0.04910953919720455,
+                         0.011616044899262472, 0.011616044899262472, 0.0078125};
+    for (size_t k = 0; k < 6; k++)
+        IMP_ASSERT_REL(cd->pair[k].p, p[k], 1e-9);
+    IMP_ASSERT_INT_EQ(cd->pair[5].method, IMP_WILCOXON_EXACT);
+    IMP_ASSERT_INT_EQ(cd->pair[0].method, IMP_WILCOXON_APPROX);
+    /* Holm over 6: 0.0078125 <= 0.05/6 passes, 0.0115 > 0.05/5 stops: only (2,3) */
+    for (size_t k = 0; k < 6; k++)
+        IMP_ASSERT_INT_EQ(cd->significant[k], k == 5);
+    IMP_ASSERT_NEAR(cd->threshold[5], 0.05 / 6, 1e-15);
+    IMP_ASSERT_NEAR(cd->threshold[0], 0.05 / 5, 1e-15);
+    IMP_ASSERT_NEAR(cd->threshold[1], 0.05 / 2, 1e-15);
+    IMP_ASSERT_NEAR(cd->threshold[2], 0.05 / 1, 1e-15);
+    /* the non-significance graph lacks only the edge c2–c3: cliques {c2,c0,c1}, {c0,c3,c1} */
+    IMP_ASSERT_INT_EQ(cd->cliques.n, 2);
+    const size_t cl[6] = {2, 0, 1, 0, 3, 1};
+    for (size_t t = 0; t < 6 && cd->cliques.n == 2; t++)
+        IMP_ASSERT_INT_EQ(cd->cliques.members[t], cl[t]);
+
+    /* --top 2: c2 and c0 on the same 8 voters: Friedman skipped, one Wilcoxon test */
+    size_t top[2] = {cd->order[0], cd->order[1]};
+    IMP_ASSERT_INT_EQ(imp_analyze_keep_rows(&mat, top, 2, &err), 0);
+    imp_analysis_free(&an);
+    IMP_ASSERT_INT_EQ(mat.m, 2);
+    IMP_ASSERT_INT_EQ(mat.comp[3].kept, 0);
+    IMP_ASSERT_INT_EQ(mat.comp[1].kept, 0);
+    IMP_ASSERT_INT_EQ(mat.comp[2].kept, 1);
+    IMP_ASSERT_INT_EQ(imp_analyze_run(&mat, NULL, &an, &err), 0);
+    IMP_ASSERT_INT_EQ(isnan(an.cd.friedman.p), 1);
+    IMP_ASSERT_INT_EQ(an.gated, 0);
+    IMP_ASSERT_REL(an.cd.pair[0].p, 0.020394840183375906, 1e-9);
+    IMP_ASSERT_INT_EQ(an.cd.significant[0], 1);
+    IMP_ASSERT_INT_EQ(an.cd.cliques.n, 0);
+    imp_analysis_free(&an);
+    imp_analyze_matrix_free(&mat);
+    imp_cube_free(cube);
+}
+
+static void test_matrix_selected(void)
+{
+    imp_cube *cube = make_cube();
+    /* The paper's names select c0, c2, c3: all 9 voters. */
+    imp_analyze_matrix mat = build(cube, NULL, "Qi,Ours,Janson");
+    IMP_ASSERT_INT_EQ(mat.m, 3);
+    IMP_ASSERT_INT_EQ(mat.N, 9);
+    IMP_ASSERT_INT_EQ(mat.n_comp, 3);
+    IMP_ASSERT_INT_EQ(strcmp(mat.comp[mat.row[1]].name, NAME2), 0);
+    for (size_t v = 0; v < 9; v++)
+        IMP_ASSERT_NEAR(mat.A[2 * 9 + v], med[3][v], 0);
+
+    imp_err err;
+    imp_err_clear(&err);
+    imp_analysis an;
+    imp_analyze_opts o = {.rank_method = IMP_RANK_DENSE, .nemenyi = 1};
+    IMP_ASSERT_INT_EQ(imp_analyze_run(&mat, &o, &an, &err), 0);
+    /* scipy 1.10.1: Friedman (one tie on voter 2: c = 1 − 6/216) and the pairs */
+    IMP_ASSERT_REL(an.cd.friedman.statistic, 13.771428571428569, 1e-12);
+    IMP_ASSERT_REL(an.cd.friedman.p, 0.0010222856904426312, 1e-9);
+    IMP_ASSERT_REL(an.cd.pair[0].p, 0.014625802185752955, 1e-9); /* c0–c2 */
+    IMP_ASSERT_REL(an.cd.pair[1].p, 0.027986088969632564, 1e-9); /* c0–c3, one zero */
+    IMP_ASSERT_NEAR(an.cd.pair[2].p, 2.0 / 512.0, 1e-15);        /* c2–c3 exact */
+    for (size_t k = 0; k < 3; k++)
+        IMP_ASSERT_INT_EQ(an.cd.significant[k], 1);
+    IMP_ASSERT_INT_EQ(an.cd.cliques.n, 0);
+    /* c3 is last on 7 voters and second on voters 2 (tied with c0) and 5: dense rank
+     * (7·3 + 2 + 2)/9 = 25/9, average rank (7·3 + 2.5 + 2)/9 = 25.5/9 */
+    IMP_ASSERT_NEAR(an.cd.rank[0], 2.0, 1e-12);
+    IMP_ASSERT_NEAR(an.cd.rank[1], 10.0 / 9.0, 1e-12);
+    IMP_ASSERT_NEAR(an.cd.rank[2], 25.0 / 9.0, 1e-12);
+    IMP_ASSERT_NEAR(an.cd.summary[2].mean_rank, 25.5 / 9.0, 1e-12);
+    /* Nemenyi: q(3, 0.05) = 2.343701 (Orange), CD = q·sqrt(3·4/(6·9)) */
+    IMP_ASSERT_NEAR(an.nemenyi_q, 2.343701, 1e-6);
+    IMP_ASSERT_NEAR(an.nemenyi_cd, 2.343701 * sqrt(12.0 / 54.0), 1e-6);
+    imp_analysis_free(&an);
+
+    /* alpha 0.001: Friedman p = 0.00102 is not below it → gated: nothing significant, one
+     * clique of all three, best first; the raw Holm decisions are kept in holm. */
+    o = (imp_analyze_opts){.alpha = 0.001};
+    IMP_ASSERT_INT_EQ(imp_analyze_run(&mat, &o, &an, &err), 0);
+    IMP_ASSERT_INT_EQ(an.gated, 1);
+    for (size_t k = 0; k < 3; k++)
+        IMP_ASSERT_INT_EQ(an.cd.significant[k], 0);
+    IMP_ASSERT_INT_EQ(an.cd.cliques.n, 1);
+    IMP_ASSERT_INT_EQ(an.cd.cliques.off[1], 3);
+    IMP_ASSERT_INT_EQ(an.cd.cliques.members[0], 1);
+    IMP_ASSERT_INT_EQ(an.cd.cliques.members[2], 2);
+    imp_analysis_free(&an);
+    imp_analyze_matrix_free(&mat);
+
+    /* model m1,m2: 6 voters, c1 complete there, so all four competitors stay */
+    const char *where[] = {"model=m1,m2", "shot=all", NULL};
+    mat = build(cube, where, NULL);
+    IMP_ASSERT_INT_EQ(mat.m, 4);
+    IMP_ASSERT_INT_EQ(mat.N, 6);
+    IMP_ASSERT_INT_EQ(mat.comp[1].n_voters, 6);
+    imp_analyze_matrix_free(&mat);
+
+    /* seeds 1 and 3 only: medians of two values (v − 1, v) → v − 0.5; c0 on voter 0 keeps
+     * (84 + 86)/2 and no value is partial any more (seed 2 held the failed/pending cells) */
+    const char *where2[] = {"seed=1,3", "strategy=l2/mean/l2/l2/max", NULL};
+    mat = build(cube, where2, NULL);
+    IMP_ASSERT_INT_EQ(mat.m, 1);
+    IMP_ASSERT_INT_EQ(mat.N, 9);
+    IMP_ASSERT_INT_EQ(mat.n_partial, 0);
+    IMP_ASSERT_NEAR(mat.A[0], 85.0, 0);
+    IMP_ASSERT_NEAR(mat.A[1], 83.5, 0);
+    imp_analyze_matrix_free(&mat);
+
+    /* pending only: the Oracle column is a candidate without values; no voters survive the
+     * selection strategy=none/ls… alone */
+    const char *where3[] = {"strategy=none/ls/none/none/max", NULL};
+    mat = build(cube, where3, NULL);
+    IMP_ASSERT_INT_EQ(mat.n_comp, 1);
+    IMP_ASSERT_INT_EQ(mat.m, 0);
+    IMP_ASSERT_INT_EQ(mat.n_empty_voters, 9);
+    imp_analyze_matrix_free(&mat);
+    imp_cube_free(cube);
+}
+
+static void test_selection_errors(void)
+{
+    imp_cube_axes a = axes();
+    imp_err err;
+    imp_err_clear(&err);
+    imp_analyze_sel sel;
+    IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &a, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "colour=red", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "unknown axis");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "shot=5", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no such shot (values: all)");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "model", &err), IMP_EUSAGE);
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "k=,", &err), IMP_EUSAGE);
+    /* integer axes match by value: shot -1 is all, k 020 is 20 */
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "shot=-1", &err), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "k=020", &err), 0);
+    IMP_ASSERT_INT_EQ(sel.keep[IMP_AX_K][0], 0);
+    IMP_ASSERT_INT_EQ(sel.keep[IMP_AX_K][1], 1);
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "strategy=l2/kmeans/l2/l2/max", &err), 0);
+    IMP_ASSERT_INT_EQ(sel.keep[IMP_AX_STRATEGY][1], 1);
+    IMP_ASSERT_INT_EQ(sel.keep[IMP_AX_STRATEGY][0], 0);
+    /* competitors */
+    IMP_ASSERT_INT_EQ(imp_analyze_competitors(&sel, &a, "l2/kmeans/l2/l2/max@k=7", &err),
+                      IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no k = 7 (k: 1, 20)");
+    IMP_ASSERT_INT_EQ(imp_analyze_competitors(&sel, &a, "l2/fps/l2/l2/max", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no strategy l2/fps/l2/l2/max");
+    IMP_ASSERT_INT_EQ(imp_analyze_competitors(&sel, &a, "Ours@x=1", &err), IMP_EUSAGE);
+    /* the printed name form works, and matching is per column c = (s·2 + k)·1 + shot: Qi
+     * (no k given) is columns 0 and 1, the name is column 3 */
+    IMP_ASSERT_INT_EQ(imp_analyze_competitors(&sel, &a, NAME2 ",Qi", &err), 0);
+    for (size_t c = 0; c < sel.n_col; c++)
+        IMP_ASSERT_INT_EQ(sel.col[c], c <= 1 || c == 3);
+    imp_analyze_sel_free(&sel);
+}
+
+static void test_labels(void)
+{
+    imp_cube *cube = make_cube();
+    imp_err err;
+    imp_err_clear(&err);
+    char **L, *common;
+    /* c0..c3: shot all everywhere; k implied for the two mean strategies; k differs between
+     * c1 and c2, so it stays */
+    imp_analyze_matrix mat = build(cube, NULL, NULL);
+    IMP_ASSERT_INT_EQ(imp_analyze_labels(&cube->axes, &mat, &L, &common, &err), 0);
+    IMP_ASSERT_INT_EQ(strcmp(L[0], "l2/mean/l2/l2/max"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(L[1], "l2/kmeans/l2/l2/max k=1"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(L[2], "l2/kmeans/l2/l2/max k=20"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(L[3], "none/mean/none/none/nn:euclidean"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(common, "shot=all"), 0);
+    imp_analyze_labels_free(L, mat.m, common);
+    imp_analyze_matrix_free(&mat);
+    /* only one row with a free k: it keeps "k=20" */
+    mat = build(cube, NULL, "Qi,Ours");
+    IMP_ASSERT_INT_EQ(imp_analyze_labels(&cube->axes, &mat, &L, &common, &err), 0);
+    IMP_ASSERT_INT_EQ(strcmp(L[1], "l2/kmeans/l2/l2/max k=20"), 0);
+    imp_analyze_labels_free(L, mat.m, common);
+    imp_analyze_matrix_free(&mat);
+    imp_cube_free(cube);
+}
+
+/* ---- commands ---- */
+
+/* The line of out containing needle (copied into line), or "" */
+static const char *line_with(const char *out, const char *needle, char *line, size_t n)
+{
+    const char *p = out ? strstr(out, needle) : NULL;
+    line[0] = '\0';
+    if (!p)
+        return line;
+    const char *b = p, *e = strchr(p, '\n');
+    while (b > out && b[-1] != '\n')
+        b--;
+    size_t len = e ? (size_t)(e - b) : strlen(b);
+    if (len >= n)
+        len = n - 1;
+    memcpy(line, b, len);
+    line[len] = '\0';
+    return line;
+}
+
+/* The line of out starting with prefix ends with tail. */
+static void expect_row(const char *out, const char *prefix, const char *tail, int lineno)
+{
+    char line[1024];
+    line_with(out, prefix, line, sizeof line);
+    size_t ll = strlen(line), tl = strlen(tail);
+    imp__assert_msg(ll >= tl && strcmp(line + ll - tl, tail) == 0, lineno, __FILE__,
+                    "line with \"%s\" ends with \"%s\"; it is \"%s\"; output:\n%s", prefix, tail,
+                    line, out ? out : "");
+}
+
+static char *run(int want, const char *fmt, const char *a1, const char *a2)
+{
+    char *out = NULL;
+    char args[2048];
+    snprintf(args, sizeof args, fmt, a1, a2);
+    int rc = imp_test_tool(&out, "%s", args);
+    imp__assert_msg(rc == want, __LINE__, __FILE__, "imprint %s: exit %d, expected %d:\n%s",
+                    args, rc, want, out ? out : "");
+    return out;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t got = fread(b, 1, (size_t)n, f);
+    b[got] = '\0';
+    fclose(f);
+    return b;
+}
+
+static void test_cmd_analyze_all(void)
+{
+    const char *cube = cube_path();
+    char *out = run(0, "analyze %s%s", cube, "");
+    /* notes on stderr (captured with stdout) */
+    IMP_ASSERT_STR_CONTAINS(out, "note: competitor '" NAME4 "' has no results");
+    IMP_ASSERT_STR_CONTAINS(out, "note: competitor '" NAME1 "' lacks 1 of 9 voters");
+    IMP_ASSERT_STR_CONTAINS(out, "note: 2 of 32 values are medians over fewer than the 3 "
+                                 "selected seeds");
+    IMP_ASSERT_STR_CONTAINS(out, "4 competitors (strategy, k, shot) ranked on 8 voters");
+    /* rank, name, mean rank, mean acc, std, wins, voters (values as in test_matrix_all) */
+    expect_row(out, "   1  " NAME2, "1.1250    87.000    4.036     7       8", __LINE__);
+    expect_row(out, "   2  " NAME0, "2.0625    84.375    3.021     1       8", __LINE__);
+    expect_row(out, "   3  " NAME3, "2.8125    81.938    4.379     0       8", __LINE__);
+    expect_row(out, "   4  " NAME1, "4.0000    73.500    2.449     0       8", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "Friedman: chi2 = 21.531646, df = 3, p = 8.16326e-05 "
+                                 "(Iman-Davenport F = 61.0615, p = 1.53013e-10)");
+    IMP_ASSERT_STR_CONTAINS(out, "p < alpha = 0.05: the competitors differ");
+    /* pairs: a ranked above b; p, Holm threshold, decision, method */
+    char key[256];
+    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME3);
+    expect_row(out, key, "0.0078125    0.00833333          yes  exact", __LINE__);
+    snprintf(key, sizeof key, "  %-45s  %s", NAME0, NAME1);
+    expect_row(out, key, "0.0115138          0.01           no  approx", __LINE__);
+    snprintf(key, sizeof key, "  %-45s  %s", NAME0, NAME3);
+    expect_row(out, key, "0.0491095          0.05           no  approx", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 " | " NAME1 "\n");
+    IMP_ASSERT_STR_CONTAINS(out, "  2: " NAME0 " | " NAME3 " | " NAME1 "\n");
+    free(out);
+
+    /* --top 2: c2 and c0, Friedman skipped, the Wilcoxon test decides */
+    out = run(0, "analyze %s --top 2%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "top 2 of 4 competitors");
+    IMP_ASSERT_STR_CONTAINS(out, "Friedman: skipped (it needs at least 3 competitors)");
+    snprintf(key, sizeof key, "  %-33s  %s", NAME2, NAME0);
+    expect_row(out, key, "0.0203948          0.05          yes  approx", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "none: every pair differs significantly");
+    free(out);
+}
+
+static void test_cmd_analyze_selected(void)
+{
+    const char *cube = cube_path();
+    const char *md = imp_test_path("ranks.md"), *csv = imp_test_path("ranks.csv");
+    const char *pairs = imp_test_path("pairs.csv"), *svg = imp_test_path("cd.svg");
+    char args[2048];
+    snprintf(args, sizeof args, "analyze %s --competitors Qi --competitors 'Ours,%s' --md %s "
+             "--csv %s --pairs-csv %s --svg %s", cube, NAME3, md, csv, pairs, svg);
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "%s", args), 0);
+    IMP_ASSERT_STR_CONTAINS(out, "3 competitors (strategy, k, shot) ranked on 9 voters");
+    if (strstr(out, "lacks"))
+        imp__assert_msg(0, __LINE__, __FILE__, "no competitor lacks voters:\n%s", out);
+    expect_row(out, "   1  " NAME2, "1.1111    86.111    4.622     8       9", __LINE__);
+    expect_row(out, "   2  " NAME0, "2.0556    83.667    3.536     1       9", __LINE__);
+    expect_row(out, "   3  " NAME3, "2.8333    80.889    5.165     0       9", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "chi2 = 13.771429, df = 2, p = 0.00102229 (Iman-Davenport "
+                                 "F = 26.0541, p = 9.27618e-06)");
+    char key[256];
+    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME3);
+    expect_row(out, key, "0.00390625     0.0166667          yes  exact", __LINE__);
+    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME0);
+    expect_row(out, key, "0.0146258         0.025          yes  approx", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "none: every pair differs significantly");
+    free(out);
+
+    char *t = slurp(md);
+    IMP_ASSERT_STR_CONTAINS(t, "| rank | competitor | mean rank | mean acc | std | wins | voters |");
+    IMP_ASSERT_STR_CONTAINS(t, "| 1 | " NAME2 " | 1.1111 | 86.111 | 4.622 | 8 | 9 |\n");
+    IMP_ASSERT_STR_CONTAINS(t, "| 3 | " NAME3 " | 2.8333 | 80.889 | 5.165 | 0 | 9 |\n");
+    IMP_ASSERT_STR_CONTAINS(t, "| " NAME2 " | " NAME3 " | 0.00390625 | 0.0166667 | yes | exact |");
+    IMP_ASSERT_STR_CONTAINS(t, "Friedman: chi2 = 13.771429");
+    free(t);
+
+    /* CSV: exact fields, numbers compared after parsing (scipy values as above) */
+    t = slurp(csv);
+    IMP_ASSERT_STR_CONTAINS(t, "rank,competitor,strategy,k,shot,avg_rank,dense_rank,"
+                               "mean_accuracy,std,wins,voters\n");
+    char line[1024];
+    line_with(t, "3," NAME3 ",none/mean/none/none/nn:euclidean,1,all,", line, sizeof line);
+    double r, d, mean, sd;
+    int wins, voters;
+    char *p = line + strlen("3," NAME3 ",none/mean/none/none/nn:euclidean,1,all,");
+    IMP_ASSERT_INT_EQ(sscanf(p, "%lf,%lf,%lf,%lf,%d,%d", &r, &d, &mean, &sd, &wins, &voters), 6);
+    IMP_ASSERT_NEAR(r, 25.5 / 9, 1e-12);
+    IMP_ASSERT_NEAR(d, 25.0 / 9, 1e-12);
+    IMP_ASSERT_NEAR(mean, 728.0 / 9, 1e-12);
+    IMP_ASSERT_REL(sd, 5.16465014411539, 1e-12);
+    IMP_ASSERT_INT_EQ(wins, 0);
+    IMP_ASSERT_INT_EQ(voters, 9);
+    IMP_ASSERT_STR_CONTAINS(t, "\n1," NAME2 ",l2/kmeans/l2/l2/max,20,all,");
+    free(t);
+    t = slurp(pairs);
+    IMP_ASSERT_STR_CONTAINS(t, "competitor_a,competitor_b,p,holm_threshold,significant,"
+                               "statistic,method,n,n_zero\n");
+    IMP_ASSERT_STR_CONTAINS(t, NAME2 "," NAME3 ",0.00390625,");
+    IMP_ASSERT_STR_CONTAINS(t, ",yes,0,exact,9,0\n");
+    const char *pl = line_with(t, NAME0 "," NAME3 ",", line, sizeof line);
+    IMP_ASSERT_STR_CONTAINS(pl, ",0.050000000000000003,yes,3.5,approx,9,1");
+    free(t);
+
+    /* SVG: every label (k implied for the mean strategies, shot=all in the title) */
+    t = slurp(svg);
+    IMP_ASSERT_STR_CONTAINS(t, "Average rank (shot=all)");
+    IMP_ASSERT_STR_CONTAINS(t, ">l2/kmeans/l2/l2/max k=20 (1.11)<");
+    IMP_ASSERT_STR_CONTAINS(t, ">l2/mean/l2/l2/max (2.06)<");
+    IMP_ASSERT_STR_CONTAINS(t, ">none/mean/none/none/nn:euclidean (2.83)<");
+    IMP_ASSERT_INT_EQ(strstr(t, "class=\"bar\"") == NULL, 1); /* no clique */
+    free(t);
+    struct stat st;
+    IMP_ASSERT_INT_EQ(stat(imp_test_path("cd.svg.tmp"), &st) != 0, 1);
+
+    /* --where model=m1,m2: 6 voters, all four competitors, nothing significant under Holm */
+    out = run(0, "analyze %s --where model=m1,m2 --where k=1,20%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "4 competitors (strategy, k, shot) ranked on 6 voters");
+    expect_row(out, "   1  " NAME2, "1.1667    86.833    4.215     5       6", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "chi2 = 15.610169, df = 3, p = 0.00136294");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 " | " NAME3 " | " NAME1 "\n");
+    if (strstr(out, "lacks"))
+        imp__assert_msg(0, __LINE__, __FILE__, "no competitor lacks voters:\n%s", out);
+    free(out);
+
+    /* alpha 0.001: Friedman not significant: said clearly, table still printed */
+    out = run(0, "analyze %s --competitors Qi,Ours,Janson --alpha 0.001 --dense-ranks%s", cube,
+              "");
+    IMP_ASSERT_STR_CONTAINS(out, "p >= alpha = 0.001: no difference between the competitors "
+                                 "is significant.");
+    IMP_ASSERT_STR_CONTAINS(out, "dense rank");
+    expect_row(out, "   3  " NAME3, "2.7778    80.889    5.165     0       9", __LINE__);
+    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME3);
+    expect_row(out, key, "0.00390625   0.000333333           no  exact", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 " | " NAME3 "\n");
+    free(out);
+
+    /* --nemenyi: CD printed, and the diagram draws the CD scale and the Nemenyi bars */
+    out = run(0, "analyze %s --competitors Qi,Ours,Janson --nemenyi --svg %s", cube, svg);
+    /* q(3, 0.05) = 2.343701 (Orange's table); CD = q·sqrt(3·4/(6·9)) = 1.104831. Mean ranks
+     * 1.11, 2.06, 2.83: c2–c0 and c0–c3 are within CD, c2–c3 (1.72) is not: two bars. */
+    IMP_ASSERT_STR_CONTAINS(out, "Nemenyi: CD = 1.104831 (q = 2.343701");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 "\n  2: " NAME0 " | " NAME3 "\n");
+    free(out);
+    t = slurp(svg);
+    IMP_ASSERT_STR_CONTAINS(t, "<g class=\"cd\"");
+    IMP_ASSERT_STR_CONTAINS(t, "<line class=\"bar\" data-set=\"1\"");
+    free(t);
+}
+
+static void test_cmd_analyze_errors(void)
+{
+    const char *cube = cube_path();
+    char *out;
+    out = run(2, "analyze %s --where shot=5%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--where shot=5: the cube has no such shot (values: all)");
+    free(out);
+    out = run(2, "analyze %s --bogus%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "unknown option '--bogus'");
+    free(out);
+    out = run(2, "analyze %s --alpha 1.5%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--alpha '1.5': expected a number in (0, 1)");
+    free(out);
+    out = run(2, "analyze %s --top 1%s", cube, "");
+    free(out);
+    out = run(2, "analyze%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(out, "which cube?");
+    free(out);
+    /* one competitor left */
+    out = run(2, "analyze %s --competitors Ours%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "1 competitor with results in the selection");
+    free(out);
+    /* only the pending column: nothing to rank */
+    out = run(2, "analyze %s --competitors Oracle%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "has no results (no done cell): left out");
+    IMP_ASSERT_STR_CONTAINS(out, "0 competitors with results");
+    free(out);
+    /* one voter */
+    out = run(2, "analyze %s --where model=m1 --where task=t2%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "1 voter (model, task) where all 4 competitors have results");
+    free(out);
+
+    /* a truncated cube and a text file */
+    char *bytes = slurp(cube);
+    struct stat st;
+    IMP_ASSERT_INT_EQ(stat(cube, &st), 0);
+    const char *trunc = imp_test_path("trunc.h5");
+    IMP_ASSERT_INT_EQ(imp_test_write_file(trunc, bytes, (size_t)st.st_size / 2), 0);
+    free(bytes);
+    const char *cmds[] = {"analyze %s", "status %s", "export %s --csv -"};
+    for (int c = 0; c < 3; c++) {
+        out = run(2, cmds[c], trunc, "");
+        IMP_ASSERT_STR_CONTAINS(out, "trunc.h5");
+        free(out);
+    }
+    const char *txt = imp_test_path("text.h5");
+    IMP_ASSERT_INT_EQ(imp_test_write_file(txt, "hello\n", 6), 0);
+    out = run(2, "analyze %s%s", txt, "");
+    IMP_ASSERT_STR_CONTAINS(out, "not an HDF5 file, or truncated or corrupt");
+    free(out);
+    out = run(2, "status %s%s", "/nonexistent/cube.h5", "");
+    IMP_ASSERT_STR_CONTAINS(out, "/nonexistent/cube.h5");
+    free(out);
+}
+
+static void test_cmd_status(void)
+{
+    const char *cube = cube_path();
+    char *out = run(0, "status %s --failures 2%s", cube, "");
+    const char *want[] = {
+        "cells: 216 (valid 135): done 103, pending 28, failed 4, n-a 81\n",
+        "complete: 76.3%\n",
+        "model:\n  m1  done 34, pending 10, failed 1, n-a 27\n"
+        "  m2  done 36, pending 9, failed 0, n-a 27\n"
+        "  m3  done 33, pending 9, failed 3, n-a 27\n",
+        "task:\n  t1  done 35, pending 9, failed 1, n-a 27\n"
+        "  t2  done 35, pending 10, failed 0, n-a 27\n"
+        "  t3  done 33, pending 9, failed 3, n-a 27\n",
+        "strategy:\n"
+        "  l2/mean/l2/l2/max                 done 26, pending 0, failed 1, n-a 27\n"
+        "  l2/kmeans/l2/l2/max               done 51, pending 0, failed 3, n-a 0\n"
+        "  none/mean/none/none/nn:euclidean  done 26, pending 1, failed 0, n-a 27\n"
+        "  none/ls/none/none/max             done 0, pending 27, failed 0, n-a 27\n",
+        "k:\n  1   done 76, pending 28, failed 4, n-a 0\n"
+        "  20  done 27, pending 0, failed 0, n-a 81\n",
+        "shot:\n  all  done 103, pending 28, failed 4, n-a 81\n",
+        "seed:\n  1  done 35, pending 9, failed 1, n-a 27\n"
+        "  2  done 33, pending 10, failed 2, n-a 27\n"
+        "  3  done 35, pending 9, failed 1, n-a 27\n",
+        "failures (4, first 2 shown):\n"
+        "  model=m1 task=t1 strategy=l2/mean/l2/l2/max k=1 shot=all seed=2: empty cluster, k "
+        "too large\n"
+        "  model=m3 task=t3 strategy=l2/kmeans/l2/l2/max k=1 shot=all seed=1: non-finite "
+        "scores\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        IMP_ASSERT_STR_CONTAINS(out, want[i]);
+    IMP_ASSERT_STR_CONTAINS(out, "cube: ");
+    if (strstr(out, "seed=2: non-finite"))
+        imp__assert_msg(0, __LINE__, __FILE__, "only 2 failures listed:\n%s", out);
+    free(out);
+    out = run(2, "status %s --failures x%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--failures 'x'");
+    free(out);
+    out = run(2, "status %s --json%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "unknown option '--json'");
+    free(out);
+
+    /* A journal beside the cube is merged: one more done cell (Oracle, m1 t1 seed 1). */
+    const char *jc = imp_test_path("j.h5");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp %s %s", cube, jc);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "%s", cmd), 0);
+    char jp[600];
+    snprintf(jp, sizeof jp, "%s.journal", jc);
+    imp_err err;
+    imp_err_clear(&err);
+    imp_journal *j;
+    IMP_ASSERT_INT_EQ(imp_journal_open(jp, HASH, 216, 1, &j, NULL, &err), 0);
+    imp_cube_axes a = axes();
+    imp_cell_result r = rec(&a, 4, 0, 0, IMP_CELL_DONE, 50.0f, "");
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &r, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    out = run(0, "status %s%s", jc, "");
+    IMP_ASSERT_STR_CONTAINS(out, "merged (1 records)");
+    IMP_ASSERT_STR_CONTAINS(out, "cells: 216 (valid 135): done 104, pending 27, failed 4, n-a 81\n");
+    free(out);
+    out = run(0, "status %s --no-journal%s", jc, "");
+    IMP_ASSERT_STR_CONTAINS(out, "done 103, pending 28");
+    free(out);
+    /* analyze sees the Oracle now: it has 1 of 9 voters, so 1 voter remains → exit 2 */
+    out = run(2, "analyze %s%s", jc, "");
+    IMP_ASSERT_STR_CONTAINS(out, "'" NAME4 "' lacks 8 of 9 voters");
+    free(out);
+}
+
+static void test_cmd_export(void)
+{
+    const char *cube = cube_path();
+    const char *csv = imp_test_path("cells.csv");
+    char *out = run(0, "export %s --csv %s", cube, csv);
+    free(out);
+    char *t = slurp(csv);
+    IMP_ASSERT_STR_CONTAINS(t,
+        "model,task,strategy,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,n_proxies,message\n"
+        "m1,t1,l2/mean/l2/l2/max,1,all,1,done,84,0.5,0.25,10,\n"
+        "m1,t1,l2/mean/l2/l2/max,1,all,2,failed,,1.5,,0,\"empty cluster, k too large\"\n"
+        "m1,t1,l2/mean/l2/l2/max,1,all,3,done,86,0.5,0.25,10,\n"
+        "m1,t1,l2/mean/l2/l2/max,20,all,1,n-a,,,,,\n");
+    IMP_ASSERT_STR_CONTAINS(t, "\nm1,t2,none/mean/none/none/nn:euclidean,1,all,2,pending,,,,,\n");
+    IMP_ASSERT_STR_CONTAINS(t, "\nm2,t2,none/mean/none/none/nn:euclidean,1,all,2,done,88,0.5,"
+                               "0.25,10,\n");
+    IMP_ASSERT_STR_CONTAINS(t, "\nm3,t3,none/ls/none/none/max,20,all,3,n-a,,,,,\n");
+    size_t lines = 0;
+    for (const char *p = t; *p; p++)
+        lines += *p == '\n';
+    IMP_ASSERT_INT_EQ(lines, 217);
+    /* stdout gives the same bytes */
+    out = run(0, "export %s --csv -%s", cube, "");
+    IMP_ASSERT_INT_EQ(strcmp(out, t), 0);
+    free(out);
+    free(t);
+    struct stat st;
+    IMP_ASSERT_INT_EQ(stat(imp_test_path("cells.csv.tmp"), &st) != 0, 1);
+    out = run(2, "export %s%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--csv OUT.csv is required");
+    free(out);
+    out = run(1, "export %s --csv %s", cube, "/nonexistent/dir/x.csv");
+    IMP_ASSERT_STR_CONTAINS(out, "/nonexistent/dir/x.csv.tmp: cannot create");
+    free(out);
+}
+
+static void test_cmd_help(void)
+{
+    const char *cmds[] = {"analyze", "status", "export"};
+    for (int c = 0; c < 3; c++) {
+        char *out = run(0, "%s --help%s", cmds[c], "");
+        char needle[64];
+        snprintf(needle, sizeof needle, "usage: imprint %s", cmds[c]);
+        IMP_ASSERT_STR_CONTAINS(out, needle);
+        free(out);
+    }
+    char *out = run(0, "--help%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(out, "  analyze ");
+    IMP_ASSERT_STR_CONTAINS(out, "  status ");
+    IMP_ASSERT_STR_CONTAINS(out, "  export ");
+    free(out);
+}
+
+int main(void)
+{
+    static const imp_test tests[] = {
+        {"matrix_all", test_matrix_all},
+        {"matrix_selected", test_matrix_selected},
+        {"selection_errors", test_selection_errors},
+        {"labels", test_labels},
+        {"cmd_analyze_all", test_cmd_analyze_all},
+        {"cmd_analyze_selected", test_cmd_analyze_selected},
+        {"cmd_analyze_errors", test_cmd_analyze_errors},
+        {"cmd_status", test_cmd_status},
+        {"cmd_export", test_cmd_export},
+        {"cmd_help", test_cmd_help},
+        {NULL, NULL},
+    };
+    return imp_test_main("analyze", tests);
+}
