@@ -22,13 +22,16 @@ typedef struct imp_kmeans_opts {
     double tol;                /* relative tol (sklearn 1e-4); the stop threshold on
                                 * sum_j ||c_j' - c_j||^2 is tol * mean over features of Var */
     imp_kmeans_algo algorithm; /* IMP_KMEANS_ACCEL by default */
+    const float *init;         /* NULL: greedy k-means++ from rng (sklearn's default); else k x d
+                                * initial centres (sklearn init=ndarray), rng is not used */
 } imp_kmeans_opts;
 
 typedef struct imp_kmeans_info {
     /* Optional outputs owned by the caller: set them (or leave NULL) before the call. */
     double *inertia_trace; /* >= max_iter entries; [t] = inertia of (labels_t, centres_t),
                             * the assignment of iteration t against the centres it used */
-    size_t *init_indices;  /* k entries: the rows chosen by k-means++, in centre order */
+    size_t *init_indices;  /* k entries: the rows chosen by k-means++, in centre order (not
+                            * written when opts.init is set) */
     /* Written by imp_kmeans: */
     int n_iter;             /* sklearn's n_iter_ (iterations run, 1..max_iter) */
     int strict_convergence; /* 1: stopped because labels did not change */
@@ -36,11 +39,13 @@ typedef struct imp_kmeans_info {
     double inertia;         /* sum ||x_i - c_label(i)||^2 of the returned result (double) */
     double tol_abs;         /* the scaled tolerance actually used */
     uint64_t n_dist_init;   /* point-candidate distances computed by k-means++ */
-    uint64_t n_dist_iter;   /* point-centre distances computed by the E-steps */
+    uint64_t n_dist_iter;   /* point-centre distances computed by the E-steps (all kinds) */
+    uint64_t n_dist_exact;  /* of those, on the float32 rows because the half rows left the
+                             * nearest centre ambiguous (accelerated path) */
     uint64_t n_dist_lloyd;  /* what plain Lloyd computes for the same E-steps: n*k*(steps) */
 } imp_kmeans_info;
 
-/* max_iter 300, tol 1e-4, IMP_KMEANS_ACCEL. */
+/* max_iter 300, tol 1e-4, IMP_KMEANS_ACCEL, init NULL. */
 void imp_kmeans_opts_default(imp_kmeans_opts *o);
 
 /* Cluster the n rows of x (n x d float32, row-major, not modified) into k clusters, one run
@@ -62,7 +67,7 @@ void imp_kmeans_opts_default(imp_kmeans_opts *o);
  * struct whose two optional pointers are set/NULL. opts NULL = defaults.
  * Requires 1 <= k <= n (k > n: IMP_EINPUT, as sklearn's "n_samples should be >= n_clusters"),
  * k <= 1024, n < 2^31,
- * d >= 1. Non-finite input or |x| > 1e18: IMP_ENUMERIC. IMP_ENOMEM if allocation fails.
+ * d >= 1. Non-finite input or |x| > 1e15: IMP_ENUMERIC. IMP_ENOMEM if allocation fails.
  * Thread-safe and re-entrant (no global state; rng is the caller's). Uses cblas_sgemm only in
  * the IMP_KMEANS_LLOYD path; callers running several instances in threads should set
  * OpenBLAS to one thread (openblas_set_num_threads(1)). */
