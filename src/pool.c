@@ -1,48 +1,56 @@
-/* pool.c — parallel-for: each worker claims the next index with an atomic counter. */
+/* pool.c — imp_parallel_for: pthreads claiming indices from one atomic counter. */
 #include "imprint/pool.h"
+
+#include <unistd.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <unistd.h>
 
-typedef struct {
+typedef struct pool_job {
     atomic_size_t next;
     size_t n;
-    void (*fn)(size_t, void *);
+    void (*fn)(size_t i, void *ctx);
     void *ctx;
-} pf_state;
+} pool_job;
 
-static void *pf_worker(void *arg)
+static void *pool_worker(void *arg)
 {
-    pf_state *st = arg;
+    pool_job *job = arg;
     for (;;) {
-        size_t i = atomic_fetch_add(&st->next, 1);
-        if (i >= st->n)
+        size_t i = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
+        if (i >= job->n)
             break;
-        st->fn(i, st->ctx);
+        job->fn(i, job->ctx);
     }
     return NULL;
 }
 
-void imp_parallel_for(size_t n, int threads, void (*fn)(size_t i, void *ctx), void *ctx)
+int imp_parallel_for(size_t n, int threads, void (*fn)(size_t i, void *ctx), void *ctx)
 {
-    if (threads <= 1 || n <= 1) {
+    if (n == 0)
+        return 0;
+    if (threads <= 1 || n == 1) {
         for (size_t i = 0; i < n; i++)
             fn(i, ctx);
-        return;
+        return 1;
     }
-    if ((size_t)threads > n)
-        threads = (int)n;
-    pf_state st = {.n = n, .fn = fn, .ctx = ctx};
-    atomic_init(&st.next, 0);
-    pthread_t tid[64];
-    int spawned = 0;
-    for (int t = 1; t < threads && t < 64; t++)
-        if (pthread_create(&tid[spawned], NULL, pf_worker, &st) == 0)
-            spawned++;
-    pf_worker(&st);
-    for (int t = 0; t < spawned; t++)
+    enum { MAX_THREADS = 256 };
+    size_t want = (size_t)threads < n ? (size_t)threads : n;
+    if (want > MAX_THREADS)
+        want = MAX_THREADS;
+    pool_job job = {.n = n, .fn = fn, .ctx = ctx};
+    atomic_init(&job.next, 0);
+    pthread_t tid[MAX_THREADS];
+    size_t started = 0;
+    for (size_t t = 1; t < want; t++) {
+        if (pthread_create(&tid[started], NULL, pool_worker, &job) != 0)
+            break;
+        started++;
+    }
+    pool_worker(&job);
+    for (size_t t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
+    return (int)(started + 1);
 }
 
 int imp_cpu_count(void)

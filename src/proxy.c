@@ -366,7 +366,7 @@ static void class_worker(size_t c, void *ctx)
         }
         imp_rng rng;
         imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_KMEANS);
-        rc = imp_kmeans(X, n, d, k, &rng, NULL, centers, j->labels[c], NULL, err);
+        rc = imp_kmeans(X, n, d, (size_t)k, NULL, &rng, centers, j->labels[c], NULL, err);
         free(centers);
         j->rc[c] = rc;
         j->secs[c] = now_s() - t0;
@@ -401,7 +401,7 @@ static void class_worker(size_t c, void *ctx)
         }
         case IMP_GEN_KMEANS:
             imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_KMEANS);
-            rc = imp_kmeans(X, n, d, k, &rng, NULL, W, NULL, NULL, err);
+            rc = imp_kmeans(X, n, d, (size_t)k, NULL, &rng, W, NULL, NULL, err);
             break;
         case IMP_GEN_KMEDOIDS:
             rc = gen_kmedoids(X, n, d, k, W, err);
