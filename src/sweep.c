@@ -540,10 +540,9 @@ static int rank0_prepare(sched *s)
             explain_mismatch(s, why, sizeof why);
             return imp_err_set(&s->err, IMP_EINPUT,
                                "%s: the journal %s was written for another grid; what changed:\n"
-                               "%s\nRerun with --fresh to start over (this discards its %llu "
-                               "records), or restore the previous job file.",
-                               s->o->job_path, s->journal_path, why,
-                               (unsigned long long)info.n_records);
+                               "%s\nRerun with --fresh to start over (this discards the journal's "
+                               "results), or restore the previous job file.",
+                               s->o->job_path, s->journal_path, why);
         }
         if (rc)
             return rc;

@@ -181,7 +181,7 @@ static void test_paper_jobs(void)
         {"paper-nc.yaml", 360 + 180 + 1080 + 540},
         {"paper-imagenet.yaml", 36000 + 18000},
         /* 2 models × 4 tasks × 3 seeds × (Qi, Hosoda, Janson, Oracle at k 1; Ours at 1, 20) */
-        {"demo.yaml", 2 * 4 * 3 * 6},
+        {"demo.yaml", 2 * 8 * 3 * 6},
     };
     for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
         imp_grid *g = grid_of_file(jobs[i].file);
@@ -554,17 +554,17 @@ static void test_units(void)
     free(st);
     imp_grid_free(g);
 
-    /* the demo: per (model, task): mean pre l2 (Qi), mean pre none (Hosoda + Janson), ls
+    /* the demo (2 models x 8 tasks): per (model, task): mean pre l2 (Qi), mean pre none (Hosoda + Janson), ls
      * (Oracle) once for all seeds; kmeans k 1, 20 per seed → 3 + 6 = 9 computations, 10 cells
      * computed, 8 recorded as aliases. */
     g = grid_of_file("demo.yaml");
     if (!g)
         return;
     IMP_ASSERT_INT_EQ(imp_plan_build(g, NULL, 0, NULL, &p, &err), 0);
-    IMP_ASSERT_INT_EQ(p->n_gens, 8 * 9);
-    IMP_ASSERT_INT_EQ(p->n_cells, 8 * 10);
-    IMP_ASSERT_INT_EQ(p->n_alias, 8 * 8);
-    IMP_ASSERT_INT_EQ(p->n_units, 8 * 3);
+    IMP_ASSERT_INT_EQ(p->n_gens, 16 * 9);
+    IMP_ASSERT_INT_EQ(p->n_cells, 16 * 10);
+    IMP_ASSERT_INT_EQ(p->n_alias, 16 * 8);
+    IMP_ASSERT_INT_EQ(p->n_units, 16 * 3);
     imp_plan_free(p);
     imp_grid_free(g);
 }
