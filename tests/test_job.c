@@ -281,8 +281,9 @@ static void test_load_files(void)
     IMP_ASSERT_INT_EQ(j->n_models, 2);
     IMP_ASSERT_INT_EQ(strcmp(j->models[0], "pixels"), 0);
     IMP_ASSERT_INT_EQ(strcmp(j->models[1], "randfeat512"), 0);
-    IMP_ASSERT_INT_EQ(j->n_tasks, 4);
+    IMP_ASSERT_INT_EQ(j->n_tasks, 8);
     IMP_ASSERT_INT_EQ(j->tasks[3].n_classes, 3);
+    IMP_ASSERT_INT_EQ(j->tasks[7].classes[0], 6); /* fmnist-hard lists the shirt first */
     IMP_ASSERT_INT_EQ(j->n_strategies, 5);
     IMP_ASSERT_INT_EQ(strcmp(j->strategies[2], "none/mean/none/none/nn:euclidean"), 0);
     IMP_ASSERT_INT_EQ(j->n_seeds, 3);
