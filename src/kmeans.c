@@ -21,7 +21,9 @@
  * 8-float blocks, then a fixed reduction tree. The 4-centre variants follow exactly the same
  * order per centre, so a value never depends on which call (or slot) computed it.
  * Rounding: each lane sums <= ld/16 + 1 positive terms, so the relative error of a squared
- * distance is below (ld/16 + 8) * 2^-24; twice that is the margin km.eps.
+ * distance is below (ld/16 + 8) * 2^-24 (ld/8 + 8 for the one-accumulator h2x8), and that of
+ * a distance half of it. km.eps, the relative margin on distances, is (ld/8 + 16) * 2^-24:
+ * four times the need of the two-accumulator kernels, twice that of h2x8.
  * The "h" variants read a half row h and use z = float(h) * scale, exactly as h2f does. */
 
 static float hsum_generic(const float a0[8], const float a1[8])
@@ -131,6 +133,14 @@ static void h2x4_generic(const uint16_t *h, float scale, const float *const c[4]
     d2x4_generic(tmp, c, ld, out);
 }
 
+static void h2x8_generic(const uint16_t *h, float scale, const float *const c[8], size_t ld,
+                         float out[8], float *tmp)
+{
+    h2f_generic(h, scale, ld, tmp);
+    d2x4_generic(tmp, c, ld, out);
+    d2x4_generic(tmp, c + 4, ld, out + 4);
+}
+
 #ifdef KM_HAVE_AVX2
 KM_AVX2 static inline float hsum_avx2(__m256 a0, __m256 a1)
 {
@@ -221,6 +231,32 @@ KM_AVX2 static void h2x4_avx2(const uint16_t *h, float scale, const float *const
     (void)tmp;
     const __m256 sc = _mm256_set1_ps(scale);
     KM_D2X4_BODY(KM_LOADH);
+}
+
+/* Eight centres, one accumulator each (a different summation order than the kernels above,
+ * within the same error margin): used by k-means++ when it has more than four candidates. */
+KM_AVX2 static void h2x8_avx2(const uint16_t *h, float scale, const float *const c[8],
+                              size_t ld, float out[8], float *tmp)
+{
+    (void)tmp;
+    const __m256 sc = _mm256_set1_ps(scale);
+    __m256 a[8];
+    for (int q = 0; q < 8; q++)
+        a[q] = _mm256_setzero_ps();
+    for (size_t j = 0; j < ld; j += 8) {
+        __m256 x0 = KM_LOADH(j);
+        KM_ACC(a[0], x0, c[0], j);
+        KM_ACC(a[1], x0, c[1], j);
+        KM_ACC(a[2], x0, c[2], j);
+        KM_ACC(a[3], x0, c[3], j);
+        KM_ACC(a[4], x0, c[4], j);
+        KM_ACC(a[5], x0, c[5], j);
+        KM_ACC(a[6], x0, c[6], j);
+        KM_ACC(a[7], x0, c[7], j);
+    }
+    const __m256 zero = _mm256_setzero_ps();
+    for (int q = 0; q < 8; q++)
+        out[q] = hsum_avx2(a[q], zero);
 }
 
 KM_AVX2 static void h2f_avx2(const uint16_t *h, float scale, size_t ld, float *out)
@@ -319,10 +355,8 @@ KM_AVX2 static void addsub_avx2(double *to, double *from, const float *x, size_t
  * outwards (a float op errs by <= 2^-24 relative, the factors
  * 1 -/+ 2^-22 more than cover two of them), and list the rows whose bounds fail. Only bounds
  * are read here, no row data. */
-KM_INLINE size_t scan_body(size_t n, size_t k, const int32_t *restrict lab,
-                           float *restrict ub, float *restrict lb, const float *restrict du,
-                           const float *restrict hc, const float *restrict s,
-                           uint32_t *restrict list)
+static size_t scan_generic(size_t n, size_t k, const int32_t *lab, float *ub, float *lb,
+                           const float *du, const float *hc, const float *s, uint32_t *list)
 {
     size_t nl = 0;
     for (size_t i = 0; i < n; i++) {
@@ -348,13 +382,8 @@ KM_INLINE size_t scan_body(size_t n, size_t k, const int32_t *restrict lab,
     return nl;
 }
 
-static size_t scan_generic(size_t n, size_t k, const int32_t *lab, float *ub, float *lb,
-                           const float *du, const float *hc, const float *s, uint32_t *list)
-{
-    return scan_body(n, k, lab, ub, lb, du, hc, s, list);
-}
 #ifdef KM_HAVE_AVX2
-/* scan_body in intrinsics (the compiler does not vectorise the short rows well); same bits. */
+/* scan_generic in intrinsics (the compiler does not vectorise the short rows well); same bits. */
 KM_AVX2 static size_t scan_avx2(size_t n, size_t k, const int32_t *lab, float *ub, float *lb,
                                 const float *du, const float *hc, const float *s,
                                 uint32_t *list)
@@ -424,6 +453,8 @@ typedef struct km_ops {
     float (*h2x1)(const uint16_t *h, float scale, const float *c, size_t ld, float *tmp);
     void (*h2x4)(const uint16_t *h, float scale, const float *const c[4], size_t ld,
                  float out[4], float *tmp);
+    void (*h2x8)(const uint16_t *h, float scale, const float *const c[8], size_t ld,
+                 float out[8], float *tmp);
     void (*h2f)(const uint16_t *h, float scale, size_t ld, float *out);
     void (*f2h)(const float *x, float scale, size_t ld, uint16_t *out);
     void (*stats)(const float *x, size_t d, double *sum, float *amax);
@@ -437,15 +468,33 @@ typedef struct km_ops {
 
 static void ops_init(km_ops *o)
 {
-    *o = (km_ops){d2x1_generic, d2x4_generic, h2x1_generic,  h2x4_generic,  h2f_generic,
-                  f2h_generic,  stats_generic, centre_generic, addsub_generic, scan_generic,
-                  gather_generic};
+    *o = (km_ops){.d2x1 = d2x1_generic,
+                  .d2x4 = d2x4_generic,
+                  .h2x1 = h2x1_generic,
+                  .h2x4 = h2x4_generic,
+                  .h2x8 = h2x8_generic,
+                  .h2f = h2f_generic,
+                  .f2h = f2h_generic,
+                  .stats = stats_generic,
+                  .centre = centre_generic,
+                  .addsub = addsub_generic,
+                  .scan = scan_generic,
+                  .gather = gather_generic};
 #ifdef KM_HAVE_AVX2
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c"))
-        *o = (km_ops){d2x1_avx2, d2x4_avx2,  h2x1_avx2,   h2x4_avx2,  h2f_avx2,
-                      f2h_avx2,  stats_avx2, centre_avx2, addsub_avx2, scan_avx2,
-                      gather_avx2};
+        *o = (km_ops){.d2x1 = d2x1_avx2,
+                      .d2x4 = d2x4_avx2,
+                      .h2x1 = h2x1_avx2,
+                      .h2x4 = h2x4_avx2,
+                      .h2x8 = h2x8_avx2,
+                      .h2f = h2f_avx2,
+                      .f2h = f2h_avx2,
+                      .stats = stats_avx2,
+                      .centre = centre_avx2,
+                      .addsub = addsub_avx2,
+                      .scan = scan_avx2,
+                      .gather = gather_avx2};
 #endif
 }
 
@@ -767,7 +816,13 @@ static void kmeanspp(km *w, imp_rng *rng, double pot, float *lbm, size_t *idx_ou
             for (int t = 0; t < L; t++)
                 if (m >> t & 1)
                     sub[ns++] = rows[t];
-            dist_many(w, NULL, i, sub, ns, o);
+            if (ns > 4) { /* one pass over the row for up to eight candidates */
+                for (int t = ns; t < 8; t++)
+                    sub[t] = sub[ns - 1];
+                w->op.h2x8(w->H + i * ld, w->hscale, sub, ld, o, w->tb);
+            } else {
+                dist_many(w, NULL, i, sub, ns, o);
+            }
             w->ndist += (uint64_t)ns;
             ns = 0;
             for (int t = 0; t < L; t++)
@@ -1170,9 +1225,8 @@ int imp_kmeans(const float *x, size_t n, size_t d, size_t k, const imp_kmeans_op
     w.ld = (d + 7) / 8 * 8;
     w.kp = (k + 7) / 8 * 8;
     w.in = x;
-    /* kernel rounding: (ld/16 + 8) * 2^-24 relative on a squared distance; twice that, plus a
-     * little, as the margin on distances */
-    w.eps = 2.0 * ((double)w.ld / 16.0 + 8.0) * 0x1p-24 + 1e-7;
+    /* the margin on distances for kernel rounding (see the kernels), plus a little */
+    w.eps = ((double)w.ld / 8.0 + 16.0) * 0x1p-24 + 1e-7;
     ops_init(&w.op);
     const size_t ld = w.ld;
     int fail = 0;
