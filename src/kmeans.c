@@ -21,9 +21,9 @@
  * 8-float blocks, then a fixed reduction tree. The 4-centre variants follow exactly the same
  * order per centre, so a value never depends on which call (or slot) computed it.
  * Rounding: each lane sums <= ld/16 + 1 positive terms, so the relative error of a squared
- * distance is below (ld/16 + 8) * 2^-24 (ld/8 + 8 for the one-accumulator h2x8), and that of
+ * distance is below (ld/16 + 8) * 2^-24 (ld/8 + 8 for the one-accumulator h2xm), and that of
  * a distance half of it. km.eps, the relative margin on distances, is (ld/8 + 16) * 2^-24:
- * four times the need of the two-accumulator kernels, twice that of h2x8.
+ * four times the need of the two-accumulator kernels, twice that of h2xm.
  * The "h" variants read a half row h and use z = float(h) * scale, exactly as h2f does. */
 
 static float hsum_generic(const float a0[8], const float a1[8])
@@ -133,12 +133,12 @@ static void h2x4_generic(const uint16_t *h, float scale, const float *const c[4]
     d2x4_generic(tmp, c, ld, out);
 }
 
-static void h2x8_generic(const uint16_t *h, float scale, const float *const c[8], size_t ld,
-                         float out[8], float *tmp)
+static void h2xm_generic(const uint16_t *h, float scale, const float *const *c, int m,
+                         size_t ld, float *out, float *tmp)
 {
     h2f_generic(h, scale, ld, tmp);
-    d2x4_generic(tmp, c, ld, out);
-    d2x4_generic(tmp, c + 4, ld, out + 4);
+    for (int q = 0; q < m; q++)
+        out[q] = d2x1_generic(tmp, c[q], ld);
 }
 
 #ifdef KM_HAVE_AVX2
@@ -233,30 +233,44 @@ KM_AVX2 static void h2x4_avx2(const uint16_t *h, float scale, const float *const
     KM_D2X4_BODY(KM_LOADH);
 }
 
-/* Eight centres, one accumulator each (a different summation order than the kernels above,
- * within the same error margin): used by k-means++ when it has more than four candidates. */
-KM_AVX2 static void h2x8_avx2(const uint16_t *h, float scale, const float *const c[8],
-                              size_t ld, float out[8], float *tmp)
+/* M (5..8) centres, one accumulator each (a different summation order than the kernels
+ * above, within the same error margin): k-means++ with more than four candidates. */
+KM_AVX2 static inline __attribute__((always_inline)) void
+h2xm_body(const uint16_t *h, float scale, const float *const *c, size_t ld, float *out,
+          const int M)
 {
-    (void)tmp;
     const __m256 sc = _mm256_set1_ps(scale);
     __m256 a[8];
-    for (int q = 0; q < 8; q++)
+    for (int q = 0; q < M; q++)
         a[q] = _mm256_setzero_ps();
     for (size_t j = 0; j < ld; j += 8) {
         __m256 x0 = KM_LOADH(j);
-        KM_ACC(a[0], x0, c[0], j);
-        KM_ACC(a[1], x0, c[1], j);
-        KM_ACC(a[2], x0, c[2], j);
-        KM_ACC(a[3], x0, c[3], j);
-        KM_ACC(a[4], x0, c[4], j);
-        KM_ACC(a[5], x0, c[5], j);
-        KM_ACC(a[6], x0, c[6], j);
-        KM_ACC(a[7], x0, c[7], j);
+        for (int q = 0; q < M; q++)
+            KM_ACC(a[q], x0, c[q], j);
     }
     const __m256 zero = _mm256_setzero_ps();
-    for (int q = 0; q < 8; q++)
+    for (int q = 0; q < M; q++)
         out[q] = hsum_avx2(a[q], zero);
+}
+
+KM_AVX2 static void h2xm_avx2(const uint16_t *h, float scale, const float *const *c, int m,
+                              size_t ld, float *out, float *tmp)
+{
+    (void)tmp;
+    switch (m) {
+    case 5:
+        h2xm_body(h, scale, c, ld, out, 5);
+        break;
+    case 6:
+        h2xm_body(h, scale, c, ld, out, 6);
+        break;
+    case 7:
+        h2xm_body(h, scale, c, ld, out, 7);
+        break;
+    default:
+        h2xm_body(h, scale, c, ld, out, 8);
+        break;
+    }
 }
 
 KM_AVX2 static void h2f_avx2(const uint16_t *h, float scale, size_t ld, float *out)
@@ -453,8 +467,8 @@ typedef struct km_ops {
     float (*h2x1)(const uint16_t *h, float scale, const float *c, size_t ld, float *tmp);
     void (*h2x4)(const uint16_t *h, float scale, const float *const c[4], size_t ld,
                  float out[4], float *tmp);
-    void (*h2x8)(const uint16_t *h, float scale, const float *const c[8], size_t ld,
-                 float out[8], float *tmp);
+    void (*h2xm)(const uint16_t *h, float scale, const float *const *c, int m, size_t ld,
+                 float *out, float *tmp);
     void (*h2f)(const uint16_t *h, float scale, size_t ld, float *out);
     void (*f2h)(const float *x, float scale, size_t ld, uint16_t *out);
     void (*stats)(const float *x, size_t d, double *sum, float *amax);
@@ -472,7 +486,7 @@ static void ops_init(km_ops *o)
                   .d2x4 = d2x4_generic,
                   .h2x1 = h2x1_generic,
                   .h2x4 = h2x4_generic,
-                  .h2x8 = h2x8_generic,
+                  .h2xm = h2xm_generic,
                   .h2f = h2f_generic,
                   .f2h = f2h_generic,
                   .stats = stats_generic,
@@ -487,7 +501,7 @@ static void ops_init(km_ops *o)
                       .d2x4 = d2x4_avx2,
                       .h2x1 = h2x1_avx2,
                       .h2x4 = h2x4_avx2,
-                      .h2x8 = h2x8_avx2,
+                      .h2xm = h2xm_avx2,
                       .h2f = h2f_avx2,
                       .f2h = f2h_avx2,
                       .stats = stats_avx2,
@@ -817,9 +831,7 @@ static void kmeanspp(km *w, imp_rng *rng, double pot, float *lbm, size_t *idx_ou
                 if (m >> t & 1)
                     sub[ns++] = rows[t];
             if (ns > 4) { /* one pass over the row for up to eight candidates */
-                for (int t = ns; t < 8; t++)
-                    sub[t] = sub[ns - 1];
-                w->op.h2x8(w->H + i * ld, w->hscale, sub, ld, o, w->tb);
+                w->op.h2xm(w->H + i * ld, w->hscale, sub, ns, ld, o, w->tb);
             } else {
                 dist_many(w, NULL, i, sub, ns, o);
             }
