@@ -21,7 +21,9 @@
  * 8-float blocks, then a fixed reduction tree. The 4-centre variants follow exactly the same
  * order per centre, so a value never depends on which call (or slot) computed it.
  * Rounding: each lane sums <= ld/16 + 1 positive terms, so the relative error of a squared
- * distance is below (ld/16 + 8) * 2^-24; twice that is the margin km.eps.
+ * distance is below (ld/16 + 8) * 2^-24 (ld/8 + 8 for the one-accumulator h2xm), and that of
+ * a distance half of it. km.eps, the relative margin on distances, is (ld/8 + 16) * 2^-24:
+ * four times the need of the two-accumulator kernels, twice that of h2xm.
  * The "h" variants read a half row h and use z = float(h) * scale, exactly as h2f does. */
 
 static float hsum_generic(const float a0[8], const float a1[8])
@@ -131,6 +133,14 @@ static void h2x4_generic(const uint16_t *h, float scale, const float *const c[4]
     d2x4_generic(tmp, c, ld, out);
 }
 
+static void h2xm_generic(const uint16_t *h, float scale, const float *const *c, int m,
+                         size_t ld, float *out, float *tmp)
+{
+    h2f_generic(h, scale, ld, tmp);
+    for (int q = 0; q < m; q++)
+        out[q] = d2x1_generic(tmp, c[q], ld);
+}
+
 #ifdef KM_HAVE_AVX2
 KM_AVX2 static inline float hsum_avx2(__m256 a0, __m256 a1)
 {
@@ -223,6 +233,46 @@ KM_AVX2 static void h2x4_avx2(const uint16_t *h, float scale, const float *const
     KM_D2X4_BODY(KM_LOADH);
 }
 
+/* M (5..8) centres, one accumulator each (a different summation order than the kernels
+ * above, within the same error margin): k-means++ with more than four candidates. */
+KM_AVX2 static inline __attribute__((always_inline)) void
+h2xm_body(const uint16_t *h, float scale, const float *const *c, size_t ld, float *out,
+          const int M)
+{
+    const __m256 sc = _mm256_set1_ps(scale);
+    __m256 a[8];
+    for (int q = 0; q < M; q++)
+        a[q] = _mm256_setzero_ps();
+    for (size_t j = 0; j < ld; j += 8) {
+        __m256 x0 = KM_LOADH(j);
+        for (int q = 0; q < M; q++)
+            KM_ACC(a[q], x0, c[q], j);
+    }
+    const __m256 zero = _mm256_setzero_ps();
+    for (int q = 0; q < M; q++)
+        out[q] = hsum_avx2(a[q], zero);
+}
+
+KM_AVX2 static void h2xm_avx2(const uint16_t *h, float scale, const float *const *c, int m,
+                              size_t ld, float *out, float *tmp)
+{
+    (void)tmp;
+    switch (m) {
+    case 5:
+        h2xm_body(h, scale, c, ld, out, 5);
+        break;
+    case 6:
+        h2xm_body(h, scale, c, ld, out, 6);
+        break;
+    case 7:
+        h2xm_body(h, scale, c, ld, out, 7);
+        break;
+    default:
+        h2xm_body(h, scale, c, ld, out, 8);
+        break;
+    }
+}
+
 KM_AVX2 static void h2f_avx2(const uint16_t *h, float scale, size_t ld, float *out)
 {
     const __m256 sc = _mm256_set1_ps(scale);
@@ -244,7 +294,8 @@ KM_AVX2 static void f2h_avx2(const float *x, float scale, size_t ld, uint16_t *o
  * Row loops written once (always inlined) and compiled twice, generic and AVX2. No FMA
  * contraction in ISO C mode, and no reduction across columns, so both give the same bits. */
 
-KM_INLINE void stats_body(const float *x, size_t d, double *sum, float *amax)
+KM_INLINE void stats_body(const float *restrict x, size_t d, double *restrict sum,
+                          float *restrict amax)
 {
     for (size_t j = 0; j < d; j++) {
         float v = fabsf(x[j]);
@@ -253,8 +304,9 @@ KM_INLINE void stats_body(const float *x, size_t d, double *sum, float *amax)
     }
 }
 
-KM_INLINE void centre_body(const float *x, const float *mean, size_t d, size_t ld, float *out,
-                           double *cs, double *sq)
+KM_INLINE void centre_body(const float *restrict x, const float *restrict mean, size_t d,
+                           size_t ld, float *restrict out, double *restrict cs,
+                           double *restrict sq)
 {
     for (size_t j = 0; j < d; j++)
         out[j] = x[j] - mean[j];
@@ -267,7 +319,8 @@ KM_INLINE void centre_body(const float *x, const float *mean, size_t d, size_t l
         }
 }
 
-KM_INLINE void addsub_body(double *to, double *from, const float *x, size_t ld)
+KM_INLINE void addsub_body(double *restrict to, double *restrict from, const float *restrict x,
+                           size_t ld)
 {
     if (from)
         for (size_t j = 0; j < ld; j++) {
@@ -308,6 +361,105 @@ KM_AVX2 static void addsub_avx2(double *to, double *from, const float *x, size_t
 }
 #endif
 
+#define KM_UP (1.0f + 0x1p-22f)
+#define KM_DOWN (1.0f - 0x1p-22f)
+
+/* Pass 1 of an Elkan E-step over rows of k bounds (k = the padded kp, a multiple of 8): move
+ * the bounds by the last centre shifts (du, rounded up; NULL when none is pending), rounding
+ * outwards (a float op errs by <= 2^-24 relative, the factors
+ * 1 -/+ 2^-22 more than cover two of them), and list the rows whose bounds fail. Only bounds
+ * are read here, no row data. */
+static size_t scan_generic(size_t n, size_t k, const int32_t *lab, float *ub, float *lb,
+                           const float *du, const float *hc, const float *s, uint32_t *list)
+{
+    size_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t a = lab[i];
+        float u = ub[i], *l = lb + i * k;
+        if (du) {
+            u = (u + du[a]) * KM_UP;
+            ub[i] = u;
+            for (size_t c = 0; c < k; c++) {
+                float t = (l[c] - du[c]) * KM_DOWN;
+                l[c] = t > 0 ? t : 0;
+            }
+        }
+        if (u <= s[a])
+            continue;
+        const float *ha = hc + (size_t)a * k;
+        int any = 0; /* branch-free so that it vectorises */
+        for (size_t c = 0; c < k; c++)
+            any |= (u > l[c]) & (u > ha[c]);
+        list[nl] = (uint32_t)i;
+        nl += any != 0;
+    }
+    return nl;
+}
+
+#ifdef KM_HAVE_AVX2
+/* scan_generic in intrinsics (the compiler does not vectorise the short rows well); same bits. */
+KM_AVX2 static size_t scan_avx2(size_t n, size_t k, const int32_t *lab, float *ub, float *lb,
+                                const float *du, const float *hc, const float *s,
+                                uint32_t *list)
+{
+    const __m256 down = _mm256_set1_ps(KM_DOWN), zero = _mm256_setzero_ps();
+    size_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t a = lab[i];
+        float u = ub[i], *l = lb + i * k;
+        if (du) {
+            u = (u + du[a]) * KM_UP;
+            ub[i] = u;
+            for (size_t c = 0; c < k; c += 8) {
+                __m256 t = _mm256_sub_ps(_mm256_loadu_ps(l + c), _mm256_loadu_ps(du + c));
+                _mm256_storeu_ps(l + c, _mm256_max_ps(_mm256_mul_ps(t, down), zero));
+            }
+        }
+        if (u <= s[a])
+            continue;
+        const float *ha = hc + (size_t)a * k;
+        const __m256 uv = _mm256_set1_ps(u);
+        int any = 0;
+        for (size_t c = 0; c < k; c += 8)
+            any |= _mm256_movemask_ps(
+                _mm256_and_ps(_mm256_cmp_ps(uv, _mm256_loadu_ps(l + c), _CMP_GT_OQ),
+                              _mm256_cmp_ps(uv, _mm256_loadu_ps(ha + c), _CMP_GT_OQ)));
+        list[nl] = (uint32_t)i;
+        nl += any != 0;
+    }
+    return nl;
+}
+#endif
+
+/* Candidates of one row in pass 2: the centres c (ascending) with u > l[c] and u > ha[c]; k is
+ * the padded kp. Returns their number. */
+static int gather_generic(float u, const float *l, const float *ha, size_t k, int32_t *cand)
+{
+    int m = 0;
+    for (size_t c = 0; c < k; c++) {
+        cand[m] = (int32_t)c;
+        m += (u > l[c]) & (u > ha[c]);
+    }
+    return m;
+}
+#ifdef KM_HAVE_AVX2
+KM_AVX2 static int gather_avx2(float u, const float *l, const float *ha, size_t k, int32_t *cand)
+{
+    const __m256 uv = _mm256_set1_ps(u);
+    int m = 0;
+    for (size_t c = 0; c < k; c += 8) {
+        unsigned bits = (unsigned)_mm256_movemask_ps(
+            _mm256_and_ps(_mm256_cmp_ps(uv, _mm256_loadu_ps(l + c), _CMP_GT_OQ),
+                          _mm256_cmp_ps(uv, _mm256_loadu_ps(ha + c), _CMP_GT_OQ)));
+        while (bits) {
+            cand[m++] = (int32_t)(c + (size_t)__builtin_ctz(bits));
+            bits &= bits - 1;
+        }
+    }
+    return m;
+}
+#endif
+
 /* The implementations chosen for this CPU (per call; no global state). */
 typedef struct km_ops {
     float (*d2x1)(const float *x, const float *c, size_t ld);
@@ -315,23 +467,48 @@ typedef struct km_ops {
     float (*h2x1)(const uint16_t *h, float scale, const float *c, size_t ld, float *tmp);
     void (*h2x4)(const uint16_t *h, float scale, const float *const c[4], size_t ld,
                  float out[4], float *tmp);
+    void (*h2xm)(const uint16_t *h, float scale, const float *const *c, int m, size_t ld,
+                 float *out, float *tmp);
     void (*h2f)(const uint16_t *h, float scale, size_t ld, float *out);
     void (*f2h)(const float *x, float scale, size_t ld, uint16_t *out);
     void (*stats)(const float *x, size_t d, double *sum, float *amax);
     void (*centre)(const float *x, const float *mean, size_t d, size_t ld, float *out,
                    double *cs, double *sq);
     void (*addsub)(double *to, double *from, const float *x, size_t ld);
+    size_t (*scan)(size_t n, size_t k, const int32_t *lab, float *ub, float *lb,
+                   const float *du, const float *hc, const float *s, uint32_t *list);
+    int (*gather)(float u, const float *l, const float *ha, size_t k, int32_t *cand);
 } km_ops;
 
 static void ops_init(km_ops *o)
 {
-    *o = (km_ops){d2x1_generic, d2x4_generic, h2x1_generic,  h2x4_generic,  h2f_generic,
-                  f2h_generic,  stats_generic, centre_generic, addsub_generic};
+    *o = (km_ops){.d2x1 = d2x1_generic,
+                  .d2x4 = d2x4_generic,
+                  .h2x1 = h2x1_generic,
+                  .h2x4 = h2x4_generic,
+                  .h2xm = h2xm_generic,
+                  .h2f = h2f_generic,
+                  .f2h = f2h_generic,
+                  .stats = stats_generic,
+                  .centre = centre_generic,
+                  .addsub = addsub_generic,
+                  .scan = scan_generic,
+                  .gather = gather_generic};
 #ifdef KM_HAVE_AVX2
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c"))
-        *o = (km_ops){d2x1_avx2, d2x4_avx2,  h2x1_avx2,   h2x4_avx2,  h2f_avx2,
-                      f2h_avx2,  stats_avx2, centre_avx2, addsub_avx2};
+        *o = (km_ops){.d2x1 = d2x1_avx2,
+                      .d2x4 = d2x4_avx2,
+                      .h2x1 = h2x1_avx2,
+                      .h2x4 = h2x4_avx2,
+                      .h2xm = h2xm_avx2,
+                      .h2f = h2f_avx2,
+                      .f2h = f2h_avx2,
+                      .stats = stats_avx2,
+                      .centre = centre_avx2,
+                      .addsub = addsub_avx2,
+                      .scan = scan_avx2,
+                      .gather = gather_avx2};
 #endif
 }
 
@@ -346,10 +523,12 @@ static void ops_init(km_ops *o)
  * Invariants between iterations:
  *  - sums[j] (double) / cnt[j] are the sum / count of the rows whose label is j (labels of the
  *    last E-step); relocation works on a copy;
- *  - accelerated path: ub[i] >= ||x_i - C[lab[i]]|| and lb[i*k+c] <= ||x_i - C[c]|| for the
+ *  - accelerated path: ub[i] >= ||x_i - C[lab[i]]|| and lb[i*kp+c] <= ||x_i - C[c]|| for the
  *    real-number distances of the float32 rows, kernel rounding included. */
 typedef struct km {
     size_t n, d, k, ld;
+    size_t kp; /* k rounded up to a multiple of 8: the row stride of lb and hc, whose padding
+                * columns hold +inf (they never pass a test) */
     km_ops op;
     const float *in; /* caller's rows, stride d */
     float *mean;     /* d: float32 column means */
@@ -367,9 +546,13 @@ typedef struct km {
     double *shift;   /* k */
     int32_t *lab;    /* n */
     float *ub;       /* n (accelerated) */
-    float *lb;       /* n x k (accelerated) */
-    float *hc;       /* k x k half centre distances, lower bounds, +inf on the diagonal */
+    float *lb;       /* n x kp (accelerated) */
+    float *hc;       /* k x kp half centre distances, lower bounds, +inf on the diagonal */
     float *s;        /* k: min over c != a of hc[a][c] */
+    float *du;       /* kp: last centre shifts rounded up, pending for the bounds (pad 0) */
+    int du_pending;
+    uint32_t *mv;    /* n: rows whose label changed in this E-step */
+    int32_t *mvfrom; /* n: their previous labels */
     float *fbuf;     /* max(L*n, 256*k) floats: candidate distances, GEMM block, relocation */
     double *cum;     /* n */
     float *closest;  /* n: k-means++ squared z-distance to the closest chosen centre */
@@ -382,9 +565,6 @@ typedef struct km {
     uint64_t ndist, nexact;
     int n_relocated;
 } km;
-
-#define KM_UP (1.0f + 0x1p-22f)
-#define KM_DOWN (1.0f - 0x1p-22f)
 
 /* Bounds on ||x - c|| from a kernel value v ~ ||y - c||^2 where ||x - y|| <= e. */
 static float bound_lo(const km *w, float v, float e)
@@ -459,8 +639,12 @@ static void *km_alloc(size_t count, size_t size, int *fail)
 static inline void prefetch_half_row(const km *w, size_t i)
 {
     const char *c = (const char *)(w->H + i * w->ld);
-    for (size_t off = 0; off < w->ld * sizeof(uint16_t); off += 64)
+    for (size_t off = 0; off < w->ld * sizeof(uint16_t); off += 256) {
         __builtin_prefetch(c + off, 0, 3);
+        __builtin_prefetch(c + off + 64, 0, 3);
+        __builtin_prefetch(c + off + 128, 0, 3);
+        __builtin_prefetch(c + off + 192, 0, 3);
+    }
 }
 
 enum { KM_PF = 2 }; /* rows of look-ahead */
@@ -470,7 +654,8 @@ static void km_free(km *w)
     void *all[] = {w->mean, w->X,   w->H,     w->eh,   w->xb,  w->tb,      w->crow,
                    w->C,    w->C2,  w->sums,  w->tmp,  w->cnt, w->wts,     w->shift,
                    w->lab,  w->ub,  w->lb,    w->hc,   w->s,   w->fbuf,    w->cum,
-                   w->closest, w->rd, w->list, w->mask, w->qc};
+                   w->closest, w->rd, w->list, w->mask, w->qc,     w->du,  w->mv,
+                   w->mvfrom};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
 }
@@ -529,7 +714,7 @@ static int prepare_stats(km *w, float *amax_out, imp_err *err)
 static int prepare_rows(km *w, double tol, double *tol_abs, float amax, float *lbm, double *pot,
                         imp_err *err)
 {
-    const size_t n = w->n, d = w->d, ld = w->ld, k = w->k;
+    const size_t n = w->n, d = w->d, ld = w->ld, kp = w->kp;
     double *cs = calloc(2 * d, sizeof(double));
     if (!cs)
         return imp_err_set(err, IMP_ENOMEM, "kmeans: out of memory (%zu features)", d);
@@ -557,7 +742,7 @@ static int prepare_rows(km *w, double tol, double *tol_abs, float amax, float *l
         w->rd[i] = bound_hi(w, v, e);
         w->lab[i] = 0;
         if (lbm)
-            lbm[i * k] = bound_lo(w, v, e);
+            lbm[i * kp] = bound_lo(w, v, e);
         p += v;
     }
     w->ndist += n;
@@ -584,7 +769,7 @@ static int prepare_rows(km *w, double tol, double *tol_abs, float amax, float *l
  * A candidate q cannot be closer to x than x's closest centre a when d(q, a) >= 2 d(x, a)
  * (triangle inequality); such distances are not computed, they would only contribute
  * min(closest, d^2) = closest to the potential, so the draws and the choices are those of the
- * full computation. If lbm is not NULL it receives lbm[i*k + c] <= ||x_i - C_c|| for every
+ * full computation. If lbm is not NULL it receives lbm[i*kp + c] <= ||x_i - C_c|| for every
  * chosen centre (from the computed distance or from the triangle bound): with lab and rd the
  * state of Elkan's bounds before the first E-step. */
 static void kmeanspp(km *w, imp_rng *rng, double pot, float *lbm, size_t *idx_out)
@@ -645,7 +830,11 @@ static void kmeanspp(km *w, imp_rng *rng, double pot, float *lbm, size_t *idx_ou
             for (int t = 0; t < L; t++)
                 if (m >> t & 1)
                     sub[ns++] = rows[t];
-            dist_many(w, NULL, i, sub, ns, o);
+            if (ns > 4) { /* one pass over the row for up to eight candidates */
+                w->op.h2xm(w->H + i * ld, w->hscale, sub, ns, ld, o, w->tb);
+            } else {
+                dist_many(w, NULL, i, sub, ns, o);
+            }
             w->ndist += (uint64_t)ns;
             ns = 0;
             for (int t = 0; t < L; t++)
@@ -671,7 +860,7 @@ static void kmeanspp(km *w, imp_rng *rng, double pot, float *lbm, size_t *idx_ou
             if (w->mask[i] >> best & 1) {
                 float v = bd[i];
                 if (lbm)
-                    lbm[i * k + c] = bound_lo(w, v, w->eh[i]);
+                    lbm[i * w->kp + c] = bound_lo(w, v, w->eh[i]);
                 if (v < closest[i]) {
                     closest[i] = v;
                     rd[i] = bound_hi(w, v, w->eh[i]);
@@ -679,7 +868,7 @@ static void kmeanspp(km *w, imp_rng *rng, double pot, float *lbm, size_t *idx_ou
                 }
             } else if (lbm) {
                 float t = (qb[a[i]] - rd[i]) * KM_DOWN;
-                lbm[i * k + c] = t > 0 ? t : 0;
+                lbm[i * w->kp + c] = t > 0 ? t : 0;
             }
         }
         memcpy(w->C + c * ld, rows[best], ld * sizeof(float));
@@ -859,19 +1048,21 @@ static size_t estep_lloyd(km *w, const float *C)
 
 static void centre_half_distances(km *w, const float *C)
 {
-    const size_t k = w->k, ld = w->ld;
+    const size_t k = w->k, kp = w->kp, ld = w->ld;
     for (size_t a = 0; a < k; a++) {
-        w->hc[a * k + a] = INFINITY;
+        for (size_t c = k; c < kp; c++)
+            w->hc[a * kp + c] = INFINITY;
+        w->hc[a * kp + a] = INFINITY;
         for (size_t c = a + 1; c < k; c++) {
             float v = 0.5f * bound_lo(w, w->op.d2x1(C + a * ld, C + c * ld, ld), 0);
-            w->hc[a * k + c] = w->hc[c * k + a] = v;
+            w->hc[a * kp + c] = w->hc[c * kp + a] = v;
         }
     }
     for (size_t a = 0; a < k; a++) {
         float m = INFINITY;
         for (size_t c = 0; c < k; c++)
-            if (w->hc[a * k + c] < m)
-                m = w->hc[a * k + c];
+            if (w->hc[a * kp + c] < m)
+                m = w->hc[a * kp + c];
         w->s[a] = m;
     }
 }
@@ -905,35 +1096,22 @@ static void elkan_group(km *w, const float *C, const float *x, size_t i, float e
  * float32 row decides among the ambiguous ones. Returns the number of labels changed. */
 static size_t estep_elkan(km *w, const float *C, int update_sums)
 {
-    const size_t n = w->n, k = w->k;
+    const size_t n = w->n, kp = w->kp;
     centre_half_distances(w, C);
-    size_t changed = 0, nl = 0;
+    size_t changed = 0;
     int32_t cand[1024], g[1024];
-    for (size_t i = 0; i < n; i++) {
-        const int32_t a = w->lab[i];
-        const float u = w->ub[i];
-        if (u <= w->s[a])
-            continue;
-        const float *l = w->lb + i * k, *ha = w->hc + (size_t)a * k;
-        int any = 0; /* branch-free so that it vectorises */
-        for (size_t c = 0; c < k; c++)
-            any |= (u > l[c]) & (u > ha[c]);
-        w->list[nl] = (uint32_t)i;
-        nl += any != 0;
-    }
+    const size_t nl = w->op.scan(n, kp, w->lab, w->ub, w->lb, w->du_pending ? w->du : NULL, w->hc,
+                                 w->s, w->list);
+    w->du_pending = 0;
     for (size_t q = 0; q < nl; q++) {
         if (q + KM_PF < nl)
             prefetch_half_row(w, w->list[q + KM_PF]);
         const size_t i = w->list[q];
         const int32_t a = w->lab[i];
         const float e = w->eh[i];
-        float u = w->ub[i], *l = w->lb + i * k;
-        const float *ha = w->hc + (size_t)a * k;
-        int m = 0;
-        for (size_t c = 0; c < k; c++) {
-            cand[m] = (int32_t)c;
-            m += (u > l[c]) & (u > ha[c]);
-        }
+        float u = w->ub[i], *l = w->lb + i * kp;
+        const float *ha = w->hc + (size_t)a * kp;
+        const int m = w->op.gather(u, l, ha, kp, cand);
         /* first group: a and the (up to) three candidates with the smallest lower bounds */
         int ng = 1, done = 0;
         g[0] = a;
@@ -954,7 +1132,7 @@ static size_t estep_elkan(km *w, const float *C, int update_sums)
             elkan_group(w, C, NULL, i, e, l, g + done, ng, &best, &bv);
             done += ng;
             u = bound_hi(w, bv, e);
-            const float *hb = w->hc + (size_t)best * k;
+            const float *hb = w->hc + (size_t)best * kp;
             ng = 0;
             while (rest < m && ng < 4) {
                 int32_t c = cand[rest++];
@@ -978,34 +1156,34 @@ static size_t estep_elkan(km *w, const float *C, int update_sums)
         }
         if (best != a) {
             w->lab[i] = best;
-            if (update_sums)
-                move_point(w, i, a, best);
-            changed++;
+            w->mv[changed] = (uint32_t)i;
+            w->mvfrom[changed++] = a;
         }
         w->ub[i] = u;
+    }
+    /* the label sums follow the moves; their float32 rows are read from the caller's data */
+    for (size_t q = 0; update_sums && q < changed; q++) {
+        if (q + KM_PF < changed) {
+            const char *p = (const char *)(w->in + (size_t)w->mv[q + KM_PF] * w->d);
+            for (size_t off = 0; off < w->d * sizeof(float); off += 64)
+                __builtin_prefetch(p + off, 0, 3);
+        }
+        move_point(w, w->mv[q], w->mvfrom[q], w->lab[w->mv[q]]);
     }
     return changed;
 }
 
-/* Move the bounds along with the centres (shift in w->shift, exact in double). */
+/* The last centre shifts (exact in double) rounded up to float, applied to the bounds by the
+ * next E-step's first pass. */
 static void elkan_shift_bounds(km *w)
 {
-    const size_t n = w->n, k = w->k;
-    float du[1024];
-    for (size_t c = 0; c < k; c++) {
+    for (size_t c = 0; c < w->k; c++) { /* the padding of du stays 0 */
         float f = (float)w->shift[c];
         if ((double)f < w->shift[c])
             f = nextafterf(f, INFINITY);
-        du[c] = f;
+        w->du[c] = f;
     }
-    for (size_t i = 0; i < n; i++) {
-        w->ub[i] = (w->ub[i] + du[w->lab[i]]) * KM_UP;
-        float *l = w->lb + i * k;
-        for (size_t c = 0; c < k; c++) {
-            float t = (l[c] - du[c]) * KM_DOWN;
-            l[c] = t > 0 ? t : 0;
-        }
-    }
+    w->du_pending = 1;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1057,10 +1235,10 @@ int imp_kmeans(const float *x, size_t n, size_t d, size_t k, const imp_kmeans_op
     w.d = d;
     w.k = k;
     w.ld = (d + 7) / 8 * 8;
+    w.kp = (k + 7) / 8 * 8;
     w.in = x;
-    /* kernel rounding: (ld/16 + 8) * 2^-24 relative on a squared distance; twice that, plus a
-     * little, as the margin on distances */
-    w.eps = 2.0 * ((double)w.ld / 16.0 + 8.0) * 0x1p-24 + 1e-7;
+    /* the margin on distances for kernel rounding (see the kernels), plus a little */
+    w.eps = ((double)w.ld / 8.0 + 16.0) * 0x1p-24 + 1e-7;
     ops_init(&w.op);
     const size_t ld = w.ld;
     int fail = 0;
@@ -1092,9 +1270,12 @@ int imp_kmeans(const float *x, size_t n, size_t d, size_t k, const imp_kmeans_op
     w.qc = km_alloc((size_t)L * k, sizeof(float), &fail);
     if (accel) {
         w.ub = km_alloc(n, sizeof(float), &fail);
-        w.lb = km_alloc(n * k, sizeof(float), &fail);
-        w.hc = km_alloc(k * k, sizeof(float), &fail);
+        w.lb = km_alloc(n * w.kp, sizeof(float), &fail);
+        w.hc = km_alloc(k * w.kp, sizeof(float), &fail);
         w.s = km_alloc(k, sizeof(float), &fail);
+        w.du = km_alloc(w.kp, sizeof(float), &fail);
+        w.mv = km_alloc(n, sizeof(uint32_t), &fail);
+        w.mvfrom = km_alloc(n, sizeof(int32_t), &fail);
     }
     double *trace = info ? info->inertia_trace : NULL;
     size_t *init_idx = info ? info->init_indices : NULL;
@@ -1104,6 +1285,12 @@ int imp_kmeans(const float *x, size_t n, size_t d, size_t k, const imp_kmeans_op
     if (fail) {
         rc = imp_err_set(err, IMP_ENOMEM, "kmeans: out of memory (n=%zu d=%zu k=%zu)", n, d, k);
         goto done;
+    }
+    if (accel) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = k; c < w.kp; c++)
+                w.lb[i * w.kp + c] = INFINITY;
+        memset(w.du, 0, w.kp * sizeof(float));
     }
     if ((rc = prepare_stats(&w, &amax, err)) != 0)
         goto done;
@@ -1128,7 +1315,8 @@ int imp_kmeans(const float *x, size_t n, size_t d, size_t k, const imp_kmeans_op
             w.ub[i] = INFINITY;
             w.lab[i] = 0;
         }
-        memset(w.lb, 0, n * k * sizeof(float));
+        for (size_t i = 0; i < n; i++)
+            memset(w.lb + i * w.kp, 0, k * sizeof(float));
     } else if (accel) {
         memcpy(w.ub, w.rd, n * sizeof(float));
     } else { /* sklearn starts from labels_old = -1 */

@@ -49,28 +49,34 @@ typedef struct imp_kmeans_info {
 void imp_kmeans_opts_default(imp_kmeans_opts *o);
 
 /* Cluster the n rows of x (n x d float32, row-major, not modified) into k clusters, one run
- * (sklearn n_init = 1) with sklearn 1.5.2 semantics:
- *  - the data is centred by its column mean (float32), the mean is added back to the centres;
+ * (sklearn n_init = 1) with sklearn 1.5.2 KMeans semantics:
+ *  - the data is centred by its float32 column mean, which is added back to the centres;
+ *  - tol_abs = opts.tol * mean over features of the population variance;
  *  - greedy k-means++ with 2 + floor(ln k) local trials. Draw order from rng: the first centre
  *    is imp_rng_below(rng, n); then for each further centre 2 + floor(ln k) uniforms u_t,
  *    candidate_t = first i with cumsum(closest_d2)[i] >= u_t * potential (clipped to n-1);
- *    the candidate with the lowest potential wins (first on ties);
- *  - Lloyd: labels by argmin distance (first index on ties); empty clusters take the points
- *    farthest from their old centre (sklearn _relocate_empty_clusters_dense; among equal
- *    distances the lower row first); a cluster still empty is set like sklearn's
- *    _average_centers (to the row of the heaviest cluster, including its quirk of copying the
- *    un-averaged sum when that cluster has a higher index); stop when labels are unchanged
- *    (strict) or when sum of squared centre shifts <= tol_abs; if not strict, one more E-step.
- * Centre sums are accumulated in double. Both algorithms give the same result up to float
- * rounding in near-ties (the distances of the two paths are computed differently).
+ *    the candidate with the lowest potential wins (first on ties). The squared distances of
+ *    the potentials come from a float16 copy of the centred rows (relative error ~1e-4;
+ *    sklearn computes them in float64), the centres are the float32 rows;
+ *  - Lloyd, up to max_iter: labels by argmin distance (lowest index on ties); an empty cluster
+ *    takes the point farthest from its old centre (sklearn _relocate_empty_clusters_dense;
+ *    among equal distances the lower row first); a cluster still empty gets the row of the
+ *    heaviest cluster as sklearn's _average_centers does, including its order quirk (the
+ *    un-averaged sum when that cluster has the higher index); stop when no label changed
+ *    (strict) or when sum_j ||c_j' - c_j||^2 <= tol_abs; if not strict, one more E-step.
+ * Centre sums are accumulated in double; inertia is computed from them (double).
+ * IMP_KMEANS_ACCEL prunes with triangle-inequality bounds that absorb all rounding; what they
+ * leave open is decided on float32 distances. It and IMP_KMEANS_LLOYD (argmin of an SGEMM
+ * ||c||^2 - 2 x.c) can differ only where two centres are equally far within float32 rounding.
  * centers: k x d output (cluster-index order). labels: n entries or NULL. info: NULL or a
- * struct whose two optional pointers are set/NULL. opts NULL = defaults.
- * Requires 1 <= k <= n (k > n: IMP_EINPUT, as sklearn's "n_samples should be >= n_clusters"),
- * k <= 1024, n < 2^31,
- * d >= 1. Non-finite input or |x| > 1e15: IMP_ENUMERIC. IMP_ENOMEM if allocation fails.
- * Thread-safe and re-entrant (no global state; rng is the caller's). Uses cblas_sgemm only in
- * the IMP_KMEANS_LLOYD path; callers running several instances in threads should set
- * OpenBLAS to one thread (openblas_set_num_threads(1)). */
+ * struct whose two optional pointers are set or NULL. opts NULL = defaults.
+ * Requires 1 <= k <= n (k > n: IMP_EINPUT, sklearn's "n_samples should be >= n_clusters";
+ * k == n is fine), k <= 1024, n < 2^31, d >= 1. Non-finite values or |x| > 1e15 in x, or
+ * non-finite values in opts.init: IMP_ENUMERIC. IMP_ENOMEM if allocation fails. Memory: about 2 n d bytes (+4 n d
+ * for IMP_KMEANS_LLOYD) and 4 n k bytes.
+ * Thread-safe and re-entrant (no global state; rng is the caller's): run classes on threads,
+ * one call each. Only IMP_KMEANS_LLOYD calls BLAS (cblas_sgemm); threaded callers should keep
+ * OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1 at start-up, or openblas_set_num_threads). */
 int imp_kmeans(const float *x, size_t n, size_t d, size_t k, const imp_kmeans_opts *opts,
                imp_rng *rng, float *centers, int32_t *labels, imp_kmeans_info *info,
                imp_err *err);
