@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# submit.sh — submit a sweep (requeued until complete) and its analysis (runs after the sweep
+# succeeds) in one go; prints both job ids.
+#
+#   slurm/submit.sh JOB.yaml [imprint sweep options]
+#
+#   SWEEP_SBATCH_ARGS="-N 4 --time=12:00:00 -p cpu" ANALYZE_SBATCH_ARGS="-p cpu" slurm/submit.sh jobs/demo.yaml
+#
+# Output: a line `sweep JOBID` and a line `analyze JOBID`. Logs go to imprint-sweep-JOBID.log
+# and imprint-analyze-JOBID.log in the current directory (the directory you submit from).
+# The job is checked with `imprint plan` first: a bad job file is reported and nothing is
+# submitted. Which imprint: $IMPRINT, else `imprint` on PATH, else this checkout's build
+# (build/imprint or build/release/imprint); jobs get its absolute path.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [ $# -lt 1 ]; then
+  echo "usage: $0 JOB.yaml [imprint sweep options]" >&2
+  exit 2
+fi
+job="$1"
+shift
+
+if [ -z "${IMPRINT:-}" ]; then
+  IMPRINT="$(command -v imprint || true)"
+  for cand in "$here/../build/imprint" "$here/../build/release/imprint"; do
+    [ -n "$IMPRINT" ] && break
+    [ -x "$cand" ] && IMPRINT="$cand"
+  done
+fi
+if [ -z "${IMPRINT:-}" ] || ! command -v "$IMPRINT" >/dev/null; then
+  echo "submit.sh: no imprint binary: put it on PATH, set IMPRINT, or build this checkout" >&2
+  exit 2
+fi
+IMPRINT="$(cd "$(dirname "$(command -v "$IMPRINT")")" && pwd)/$(basename "$IMPRINT")"
+export IMPRINT
+
+# a bad job file fails here, not hours later in the queue
+if ! plan="$("$IMPRINT" plan "$job" 2>&1)"; then
+  echo "$plan" >&2
+  echo "submit.sh: job '$job' is not valid; nothing submitted" >&2
+  exit 2
+fi
+echo "$plan" | grep -E '^(valid cells|pending)' >&2 || true
+
+# shellcheck disable=SC2086  # the *_SBATCH_ARGS are word lists on purpose
+sweep_id="$(sbatch --parsable ${SWEEP_SBATCH_ARGS:-} "$here/sweep.sbatch" "$job" "$@")"
+sweep_id="${sweep_id%%;*}"
+# shellcheck disable=SC2086
+analyze_id="$(sbatch --parsable --dependency="afterok:$sweep_id" --kill-on-invalid-dep=yes \
+  ${ANALYZE_SBATCH_ARGS:-} "$here/analyze.sbatch" "$job")" || {
+  echo "submit.sh: sweep $sweep_id submitted, but the analysis could not be" >&2
+  echo "sweep $sweep_id"
+  exit 1
+}
+analyze_id="${analyze_id%%;*}"
+echo "sweep $sweep_id"
+echo "analyze $analyze_id"

@@ -1,0 +1,385 @@
+/* test_slurm.c — the slurm/ scripts against a real single-node Slurm (scripts/slurm-local.sh):
+ * a sweep stopped by `scancel --signal=USR1` and one stopped by its time limit's --signal both
+ * exit 75, requeue themselves and complete the grid with no cell computed twice, and the
+ * dependent analysis starts only after the sweep has completed. Runs only with
+ * IMPRINT_SLURM_TESTS=1 (as root: it installs and starts munge and Slurm); otherwise it passes
+ * with a note, so the default ctest run stays fast and needs no Slurm. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imprint/cube.h"
+#include "imprint/journal.h"
+#include "imprint/rng.h"
+#include "imprint/store.h"
+#include "testutil.h"
+
+/* 36 cells: 3 tasks x 2 shots x 3 seeds x 2 strategies, in 12 work units (shot all: one unit
+ * serves every seed) */
+enum { N_CELLS = 36 };
+
+static char g_cluster[256]; /* the local cluster's directory, "" until started */
+static int g_have_analyze;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void stop_cluster(void)
+{
+    if (!g_cluster[0])
+        return;
+    char *out = NULL;
+    if (imp_test_sh(&out, "'%s/scripts/slurm-local.sh' stop '%s'", IMP_SOURCE_DIR, g_cluster))
+        fprintf(stderr, "slurm-local.sh stop: %s\n", out ? out : "");
+    free(out);
+    if (!getenv("IMP_KEEP_TMP") && imp_test_sh(NULL, "rm -rf '%s'", g_cluster) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", g_cluster);
+    g_cluster[0] = '\0';
+}
+
+/* 3 Gaussian blobs in 8-d (60 train, 20 test rows per class), as in test_sweep.c */
+static void make_store(void)
+{
+    enum { d = 8, ntr = 180, nte = 60 };
+    static float Xtr[ntr * d], Xte[nte * d];
+    static int32_t ytr[ntr], yte[nte];
+    imp_rng r;
+    imp_rng_init(&r, 42, 0, 0, 0);
+    for (int i = 0; i < ntr + nte; i++) {
+        int c = i % 3;
+        float *x = i < ntr ? Xtr + i * d : Xte + (i - ntr) * d;
+        for (int j = 0; j < d; j++)
+            x[j] = (float)(imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5);
+        if (i < ntr)
+            ytr[i] = c;
+        else
+            yte[i - ntr] = c;
+    }
+    imp_store_tx *tx;
+    imp_err err;
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_begin(imp_test_path("toy.h5"), &tx, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "train", Xtr, ytr, ntr, d, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "test", Xte, yte, nte, d, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+}
+
+static void write_job(const char *name)
+{
+    char path[900], text[1024];
+    snprintf(path, sizeof path, "%s/%s.yaml", imp_test_tmpdir(), name);
+    snprintf(text, sizeof text,
+             "store: toy.h5\n"
+             "cube: %s.h5\n"
+             "models: [toy]\n"
+             "tasks:\n"
+             "  - {name: all3, dataset: blobs, classes: all}\n"
+             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
+             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
+             "strategies: [none/mean/none/none/max, l2/mean/l2/l2/max]\n"
+             "ks: [1]\n"
+             "shots: [all, 5]\n"
+             "seeds: [1, 2, 3]\n",
+             name);
+    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
+}
+
+/* One field of `scontrol show job -o ID` (e.g. JobState, Restarts, ExitCode, EndTime) into
+ * buf; "" if the job or field is unknown. */
+static const char *job_field(long id, const char *field, char *buf, size_t n)
+{
+    char *out = NULL;
+    buf[0] = '\0';
+    imp_test_sh(&out, "scontrol show job -o %ld", id);
+    char key[64];
+    snprintf(key, sizeof key, " %s=", field);
+    const char *p = out ? strstr(out, key) : NULL;
+    if (p) {
+        p += strlen(key);
+        size_t len = strcspn(p, " \n");
+        if (len >= n)
+            len = n - 1;
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+    }
+    free(out);
+    return buf;
+}
+
+static int is_final(const char *state)
+{
+    return strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0 ||
+           strcmp(state, "CANCELLED") == 0 || strcmp(state, "TIMEOUT") == 0 ||
+           strcmp(state, "NODE_FAIL") == 0 || strcmp(state, "OUT_OF_MEMORY") == 0;
+}
+
+/* Wait until the job has ended (or timeout_s passed); returns the seconds waited. */
+static double wait_final(long id, double timeout_s, char *state, size_t n)
+{
+    double t0 = now_s();
+    while (now_s() - t0 < timeout_s) {
+        if (is_final(job_field(id, "JobState", state, n)))
+            break;
+        usleep(250000);
+    }
+    return now_s() - t0;
+}
+
+static char *read_log(const char *name)
+{
+    char *out = NULL;
+    imp_test_sh(&out, "cat '%s'", imp_test_path(name));
+    return out;
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Submit JOB through slurm/submit.sh with the given sweep sbatch options and unit delay;
+ * fills the two job ids. */
+static void submit(const char *job, const char *sweep_args, const char *sleep_ms, long *sweep,
+                   long *analyze)
+{
+    setenv("SWEEP_SBATCH_ARGS", sweep_args, 1);
+    setenv("IMPRINT_TEST_UNIT_SLEEP_MS", sleep_ms, 1);
+    char *out = NULL;
+    int rc = imp_test_sh(&out, "cd '%s' && '%s/slurm/submit.sh' %s.yaml --progress-seconds 2",
+                         imp_test_tmpdir(), IMP_SOURCE_DIR, job);
+    unsetenv("IMPRINT_TEST_UNIT_SLEEP_MS");
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "submit.sh: exit %d\n%s", rc, out);
+    const char *s = out ? strstr(out, "sweep ") : NULL, *a = out ? strstr(out, "analyze ") : NULL;
+    *sweep = s ? atol(s + 6) : 0;
+    *analyze = a ? atol(a + 8) : 0;
+    imp__assert_msg(*sweep > 0 && *analyze > 0, __LINE__, __FILE__, "job ids in:\n%s", out);
+    free(out);
+}
+
+/* The grid of JOB is complete and, judged by its journal, no cell was computed twice. */
+static void assert_complete_once(const char *job)
+{
+    char *out = NULL;
+    int rc = imp_test_tool(&out, "plan %s/%s.yaml --json", imp_test_tmpdir(), job);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "\"pending\": 0,");
+    IMP_ASSERT_STR_CONTAINS(out, "\"done\": 36,");
+    free(out);
+    char path[900];
+    snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), job);
+    imp_cube *c = NULL;
+    imp_err err;
+    rc = imp_cube_read(path, &c, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
+    if (c) {
+        size_t counts[IMP_CELL__NSTATUS];
+        imp_cube_count(c, counts);
+        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], N_CELLS);
+        imp_cube_free(c);
+    }
+    snprintf(path, sizeof path, "%s/%s.h5.journal", imp_test_tmpdir(), job);
+    imp_journal_set *set = NULL;
+    imp_journal_info info;
+    rc = imp_journal_load(path, 0, 0, &set, &info, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "journal %s: %s", path, rc ? err.msg : "");
+    if (set) {
+        IMP_ASSERT_INT_EQ(info.n_records, N_CELLS); /* one record per cell: none ran twice */
+        imp_journal_set_free(set);
+    }
+}
+
+/* The analysis job ran after the sweep had ended: it succeeded and wrote its files, or (an
+ * imprint without `analyze`) failed with the script's message. */
+static void assert_analysis(const char *job, long sweep, long analyze)
+{
+    char state[64], sweep_end[64], start[64];
+    wait_final(analyze, 60, state, sizeof state);
+    job_field(sweep, "EndTime", sweep_end, sizeof sweep_end);
+    job_field(analyze, "StartTime", start, sizeof start);
+    /* ISO timestamps of the same clock compare as strings */
+    imp__assert_msg(strcmp(start, sweep_end) >= 0, __LINE__, __FILE__,
+                    "analysis started %s, before the sweep ended %s", start, sweep_end);
+    char name[64];
+    snprintf(name, sizeof name, "imprint-analyze-%ld.log", analyze);
+    char *log = read_log(name);
+    if (g_have_analyze) {
+        imp__assert_msg(strcmp(state, "COMPLETED") == 0, __LINE__, __FILE__,
+                        "analysis job %ld: %s\n%s", analyze, state, log);
+        IMP_ASSERT_STR_CONTAINS(log, "Friedman");
+        char p[900];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s-cd.svg", imp_test_tmpdir(), job);
+        CU_ASSERT(stat(p, &st) == 0 && st.st_size > 100);
+        snprintf(p, sizeof p, "%s/%s-ranks.md", imp_test_tmpdir(), job);
+        CU_ASSERT(stat(p, &st) == 0 && st.st_size > 10);
+    } else {
+        IMP_ASSERT_INT_EQ(strcmp(state, "FAILED"), 0);
+        IMP_ASSERT_STR_CONTAINS(log, "has no 'analyze' command");
+        printf("\n  note: this imprint has no 'analyze' command yet: checked only that the "
+               "analysis job ran after the sweep (%s >= %s) and failed clearly\n", start,
+               sweep_end);
+    }
+    free(log);
+}
+
+/* Print what the runs measured: end-to-end time, requeues, stop signals seen by imprint. */
+static void report(const char *what, long id, double seconds, const char *log)
+{
+    char restarts[32];
+    job_field(id, "Restarts", restarts, sizeof restarts);
+    printf("\n  %s: job %ld done in %.1f s from submit, %s requeue(s), %d 'stop signal' line(s), "
+           "%d srun relaunch(es)\n",
+           what, id, seconds, restarts, count_of(log, "sweep: stop signal"),
+           count_of(log, "launching again"));
+    /* the script's own lines carry timestamps: runs, stops, requeues */
+    for (const char *p = log; p && (p = strstr(p, "sweep.sbatch: ")) != NULL;) {
+        size_t len = strcspn(p, "\n");
+        printf("    %.*s\n", (int)len, p);
+        p += len;
+    }
+}
+
+static void test_cluster(void)
+{
+    snprintf(g_cluster, sizeof g_cluster, "/tmp/imprint-slurm-test.XXXXXX");
+    CU_ASSERT_FATAL(mkdtemp(g_cluster) != NULL);
+    chmod(g_cluster, 0755); /* munged wants a socket directory everyone can traverse */
+    atexit(stop_cluster);
+    char *out = NULL;
+    double t0 = now_s();
+    int rc = imp_test_sh(&out, "IMPRINT_SLURM_PORT=16827 '%s/scripts/slurm-local.sh' start '%s'",
+                         IMP_SOURCE_DIR, g_cluster);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "slurm-local.sh start: exit %d\n%s", rc, out);
+    free(out);
+    CU_ASSERT_FATAL(rc == 0);
+    printf("\n  local Slurm up in %.1f s (%s)\n", now_s() - t0, g_cluster);
+    char conf[300];
+    snprintf(conf, sizeof conf, "%s/slurm.conf", g_cluster);
+    setenv("SLURM_CONF", conf, 1);
+    setenv("IMPRINT", IMP_TOOL_PATH, 1);
+    /* In a sanitizer build, leaks at exit (Open MPI's unloaded components among them) would
+     * turn every sweep's exit code into LeakSanitizer's; leak checking of the sweep is
+     * test_sweep's business, this test is about the scripts. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    char opts[512];
+    snprintf(opts, sizeof opts, "%s%sdetect_leaks=0", asan ? asan : "", asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+    g_have_analyze = imp_test_tool(NULL, "analyze --help") == 0;
+    make_store();
+}
+
+/* `scancel --signal=USR1` (what Slurm's --signal does before the time limit): imprint stops
+ * with 75, the script requeues the job, the rerun resumes and completes; then the analysis. */
+static void test_signal_requeue(void)
+{
+    CU_ASSERT_FATAL(g_cluster[0] != '\0');
+    write_job("sig");
+    long sweep = 0, analyze = 0;
+    double t0 = now_s();
+    /* 12 units of 1.5 s on 2 ranks: ~9 s of work */
+    submit("sig", "-N1 --ntasks-per-node=2 -c1 --time=10", "1500", &sweep, &analyze);
+    CU_ASSERT_FATAL(sweep > 0);
+    char log_name[64];
+    snprintf(log_name, sizeof log_name, "imprint-sweep-%ld.log", sweep);
+    /* signal once some cells are done and most are not */
+    int rc = imp_test_sh(NULL, "for i in $(seq 120); do grep -Eq 'sweep: [1-9][0-9]*/36 cells done' "
+                               "'%s' 2>/dev/null && exit 0; sleep 0.25; done; exit 1",
+                         imp_test_path(log_name));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "scancel --signal=USR1 %ld", sweep), 0);
+    char state[64];
+    wait_final(sweep, 120, state, sizeof state);
+    double seconds = now_s() - t0;
+    char *log = read_log(log_name);
+    imp__assert_msg(strcmp(state, "COMPLETED") == 0, __LINE__, __FILE__, "sweep job %ld: %s\n%s",
+                    sweep, state, log);
+    IMP_ASSERT_STR_CONTAINS(log, "sweep: stop signal");
+    IMP_ASSERT_STR_CONTAINS(log, "Exited with exit code 75");
+    IMP_ASSERT_STR_CONTAINS(log, "stopped early (exit 75): requeueing job");
+    IMP_ASSERT_STR_CONTAINS(log, "run 2 (requeues so far: 1)");
+    IMP_ASSERT_STR_CONTAINS(log, "grid complete (exit 0) after 1 requeue(s)");
+    char buf[64];
+    IMP_ASSERT_INT_EQ(atoi(job_field(sweep, "Restarts", buf, sizeof buf)), 1);
+    IMP_ASSERT_INT_EQ(strcmp(job_field(sweep, "ExitCode", buf, sizeof buf), "0:0"), 0);
+    report("scancel --signal=USR1", sweep, seconds, log);
+    free(log);
+    assert_complete_once("sig");
+    assert_analysis("sig", sweep, analyze);
+}
+
+/* The time limit: --time=1 with --signal=USR1@50 signals imprint 10-40 s into each run (Slurm
+ * checks limits every 30 s; measured 22-29 s here); every stop is requeued until the work is
+ * done. */
+static void test_time_limit_requeue(void)
+{
+    CU_ASSERT_FATAL(g_cluster[0] != '\0');
+    write_job("limit");
+    long sweep = 0, analyze = 0;
+    double t0 = now_s();
+    /* 12 units of 8 s on 2 ranks: ~48 s of work, more than the first run gets before its
+     * signal (at most 40 s in); the drain (at most 2 units per rank in flight, 16 s) still ends
+     * before the limit */
+    submit("limit", "-N1 --ntasks-per-node=2 -c1 --time=1 --signal=USR1@50", "8000", &sweep,
+           &analyze);
+    CU_ASSERT_FATAL(sweep > 0);
+    char state[64];
+    wait_final(sweep, 200, state, sizeof state);
+    double seconds = now_s() - t0;
+    char log_name[64];
+    snprintf(log_name, sizeof log_name, "imprint-sweep-%ld.log", sweep);
+    char *log = read_log(log_name);
+    imp__assert_msg(strcmp(state, "COMPLETED") == 0, __LINE__, __FILE__, "sweep job %ld: %s\n%s",
+                    sweep, state, log);
+    char buf[64];
+    int restarts = atoi(job_field(sweep, "Restarts", buf, sizeof buf));
+    CU_ASSERT(restarts >= 1);
+    /* every run but the last was stopped by the signal and requeued (the last one may get the
+     * signal too, with nothing left but the units in flight) */
+    CU_ASSERT(count_of(log, "sweep: stop signal") >= restarts);
+    IMP_ASSERT_INT_EQ(count_of(log, "stopped early (exit 75): requeueing job"), restarts);
+    IMP_ASSERT_STR_CONTAINS(log, "grid complete (exit 0)");
+    CU_ASSERT(strstr(log, "DUE TO TIME LIMIT") == NULL);
+    report("time limit (--time=1 --signal=USR1@50)", sweep, seconds, log);
+    free(log);
+    assert_complete_once("limit");
+    assert_analysis("limit", sweep, analyze);
+}
+
+/* embed.sbatch without jobs/embed.py says so and exits 2 (no GPU or Slurm needed) */
+static void test_embed_missing(void)
+{
+    char *out = NULL;
+    int rc = imp_test_sh(&out, "cd '%s' && bash '%s/slurm/embed.sbatch' --store s.h5 --model m "
+                               "--dataset d",
+                         imp_test_tmpdir(), IMP_SOURCE_DIR);
+    IMP_ASSERT_INT_EQ(rc, 2);
+    IMP_ASSERT_STR_CONTAINS(out, "jobs/embed.py not found");
+    free(out);
+}
+
+int main(void)
+{
+    const char *on = getenv("IMPRINT_SLURM_TESTS");
+    if (!on || strcmp(on, "1") != 0) {
+        printf("test_slurm: skipped (set IMPRINT_SLURM_TESTS=1 to test slurm/ against a local "
+               "single-node Slurm; needs root, installs slurm-wlm and munge if missing)\n");
+        return 0;
+    }
+    static const imp_test tests[] = {
+        {"local cluster up", test_cluster},
+        {"scancel --signal=USR1: exit 75, requeue, complete, then analyze", test_signal_requeue},
+        {"time limit --signal: exit 75, requeue until complete", test_time_limit_requeue},
+        {"embed.sbatch without embed.py", test_embed_missing},
+        {NULL, NULL},
+    };
+    return imp_test_main("slurm", tests);
+}
