@@ -15,13 +15,12 @@ int imp_default_k(imp_gen gen)
     return 20;
 }
 
-int imp_cell_run(imp_data *train, const imp_data *test, const imp_cell_spec *spec,
+int imp_cell_run(const imp_data *train, const imp_data *test, const imp_cell_spec *spec,
                  imp_cell_out *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
-    if (spec->strat.pre == IMP_NORM_L2)
-        imp_l2_rows_noeps(train->X, train->n, train->d);
     imp_gen_params gp = {
+        .pre = spec->strat.pre,
         .gen = spec->strat.gen,
         .k = spec->k,
         .shot = spec->shot,
@@ -37,7 +36,7 @@ int imp_cell_run(imp_data *train, const imp_data *test, const imp_cell_spec *spe
     rc = imp_post_apply(&px, spec->strat.post, err);
     if (!rc) {
         imp_infer_result ir;
-        rc = imp_infer(&px, test, &spec->strat, NULL, &ir, err);
+        rc = imp_infer(&px, test, &spec->strat, spec->threads, NULL, &ir, err);
         if (!rc) {
             out->accuracy = ir.accuracy;
             out->inf_seconds = ir.seconds;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "imprint/norm.h"
+#include "imprint/pool.h"
 
 static double now_s(void)
 {
@@ -57,6 +58,9 @@ static int mahal_factor(const imp_proxies *px, double **Lout, imp_err *err)
     for (size_t i = 0; i < P; i++)
         for (size_t j = 0; j < d; j++)
             Z[i * d + j] = px->W[i * d + j] - mean[j];
+    /* one thread: the threaded potrf blocks by thread count and so rounds differently */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)P, 1.0 / (double)(P - 1), Z,
                 (int)d, 0.0, L, (int)d);
     for (size_t j = 0; j < d; j++)
@@ -64,6 +68,7 @@ static int mahal_factor(const imp_proxies *px, double **Lout, imp_err *err)
     free(mean);
     free(Z);
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)d, L, (lapack_int)d);
+    openblas_set_num_threads(blas_threads);
     if (info != 0) {
         free(L);
         return imp_err_set(err, IMP_ENUMERIC,
@@ -83,8 +88,11 @@ static void mahal_map(const double *L, float *rows, size_t n, size_t d)
     double *t = malloc(n * d * sizeof *t);
     for (size_t i = 0; i < n * d; i++)
         t[i] = rows[i];
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)d,
                 1.0, L, (int)d, t, (int)d);
+    openblas_set_num_threads(blas_threads);
     for (size_t i = 0; i < n * d; i++)
         rows[i] = (float)t[i];
     free(t);
@@ -95,8 +103,134 @@ typedef struct {
     size_t idx;
 } nb;
 
-int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s, int32_t *pred,
-              imp_infer_result *out, imp_err *err)
+/* Shared, read-only state of one inference, and what the blocks report. */
+typedef struct infer_ctx {
+    const imp_proxies *px;
+    const imp_data *test;
+    const imp_strategy *s;
+    imp_metric metric;
+    const float *W; /* proxies as the metric sees them */
+    const double *wn, *L;
+    const int32_t *pcls;
+    size_t B, m;
+    int32_t *pred;     /* one per test row (owned by imp_infer) */
+    int *block_rc;     /* per block: 0 or IMP_ENUMERIC / IMP_ENOMEM */
+    size_t *bad_row;
+} infer_ctx;
+
+/* One block of test rows: NORMinf, one single-threaded SGEMM against every proxy (so the
+ * result does not depend on how many threads run blocks), then the aggregation per row. */
+static void infer_block(size_t b, void *arg)
+{
+    infer_ctx *x = arg;
+    const imp_proxies *px = x->px;
+    size_t P = px->P, d = px->d, C = (size_t)px->n_classes, m = x->m;
+    size_t r0 = b * x->B, nb_rows = x->test->n - r0 < x->B ? x->test->n - r0 : x->B;
+    float *xb = malloc(nb_rows * d * sizeof *xb);
+    float *S = malloc(nb_rows * (P ? P : 1) * sizeof *S);
+    double *xn = malloc(nb_rows * sizeof *xn);
+    nb *best = malloc((m ? m : 1) * sizeof *best);
+    double *votes = malloc(C * sizeof *votes);
+    if (!xb || !S || !xn || !best || !votes) {
+        x->block_rc[b] = IMP_ENOMEM;
+        goto out;
+    }
+    const float *X = x->test->X + r0 * d;
+    if (x->s->inf == IMP_NORM_L2)
+        imp_l2_rows(xb, X, nb_rows, d);
+    else
+        memcpy(xb, X, nb_rows * d * sizeof(float));
+    if (x->metric == IMP_METRIC_MAHALANOBIS)
+        mahal_map(x->L, xb, nb_rows, d);
+    if (x->metric != IMP_METRIC_MANHATTAN)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb_rows, (int)P, (int)d, 1.0f, xb,
+                    (int)d, x->W, (int)d, 0.0f, S, (int)P);
+    for (size_t i = 0; i < nb_rows; i++) {
+        double t = 0;
+        for (size_t a = 0; a < d; a++)
+            t += (double)xb[i * d + a] * xb[i * d + a];
+        xn[i] = t;
+    }
+    for (size_t i = 0; i < nb_rows; i++) {
+        const float *srow = S + i * P;
+        size_t row = r0 + i;
+        int32_t p_c = 0;
+        if (x->metric == IMP_METRIC_INNER) {
+            double bestv = -INFINITY;
+            for (size_t c = 0; c < C; c++) {
+                double v = -INFINITY;
+                for (size_t j = px->offset[c]; j < px->offset[c + 1]; j++)
+                    if (srow[j] > v)
+                        v = srow[j];
+                if (v > bestv || c == 0) {
+                    bestv = v;
+                    p_c = (int32_t)c;
+                }
+            }
+            if (!isfinite(bestv)) {
+                x->block_rc[b] = IMP_ENUMERIC;
+                x->bad_row[b] = row;
+                goto out;
+            }
+        } else {
+            size_t have = 0;
+            for (size_t j = 0; j < P; j++) {
+                double dist;
+                switch (x->metric) {
+                case IMP_METRIC_COSINE: {
+                    double den = sqrt(xn[i]) * sqrt(x->wn[j]);
+                    double cs = den > 0 ? (double)srow[j] / den : 0.0;
+                    dist = 1.0 - cs;
+                    if (dist < 0)
+                        dist = 0;
+                    break;
+                }
+                case IMP_METRIC_MANHATTAN: {
+                    double t = 0;
+                    const float *xr = xb + i * d, *w = x->W + j * d;
+                    for (size_t a = 0; a < d; a++)
+                        t += fabs((double)xr[a] - w[a]);
+                    dist = t;
+                    break;
+                }
+                default: { /* euclidean, and mahalanobis in the mapped space */
+                    double v = xn[i] + x->wn[j] - 2.0 * (double)srow[j];
+                    dist = v > 0 ? sqrt(v) : 0.0;
+                }
+                }
+                if (!isfinite(dist)) {
+                    x->block_rc[b] = IMP_ENUMERIC;
+                    x->bad_row[b] = row;
+                    goto out;
+                }
+                /* keep the m smallest, sorted; strict < keeps the lower index first */
+                if (have < m || dist < best[have - 1].dist) {
+                    size_t pos = have < m ? have++ : have - 1;
+                    while (pos > 0 && dist < best[pos - 1].dist) {
+                        best[pos] = best[pos - 1];
+                        pos--;
+                    }
+                    best[pos].dist = dist;
+                    best[pos].idx = j;
+                }
+            }
+            for (size_t c = 0; c < C; c++)
+                votes[c] = 0;
+            for (size_t q = 0; q < have; q++)
+                votes[x->pcls[best[q].idx]] +=
+                    x->s->weight == IMP_WEIGHT_DISTANCE ? 1.0 / (best[q].dist + 1e-10) : 1.0;
+            for (size_t c = 1; c < C; c++)
+                if (votes[c] > votes[p_c])
+                    p_c = (int32_t)c;
+        }
+        x->pred[row] = p_c;
+    }
+out:
+    free(xb), free(S), free(xn), free(best), free(votes);
+}
+
+int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s, int threads,
+              int32_t *pred, imp_infer_result *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
     double t0 = now_s();
@@ -107,153 +241,83 @@ int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s
     if ((size_t)test->n_classes != C)
         return imp_err_set(err, IMP_EINTERNAL, "test has %d classes, proxies %zu", test->n_classes,
                            C);
+    infer_ctx x = {.px = px, .test = test, .s = s};
+    x.metric = s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
+    x.m = s->agg == IMP_AGG_MAX ? 0 : (size_t)s->m;
+    if (x.m > P)
+        x.m = P;
+    /* blocks of test rows whose B × P score block stays near 32 MiB; B depends only on P,
+     * so the partition (and every result) is the same for any thread count */
+    x.B = (8u << 20) / (P ? P : 1);
+    x.B = x.B < 1 ? 1 : x.B > 2048 ? 2048 : x.B;
+    size_t nblocks = (test->n + x.B - 1) / x.B;
     int32_t *pcls = malloc((P ? P : 1) * sizeof *pcls);
-    for (size_t c = 0; pcls && c < C; c++)
-        for (size_t i = px->offset[c]; i < px->offset[c + 1]; i++)
-            pcls[i] = (int32_t)c;
-    /* block of test rows so that the B × P score block stays near 64 MiB */
-    size_t B = (16u << 20) / (P ? P : 1);
-    B = B < 1 ? 1 : B > 4096 ? 4096 : B;
-    imp_metric metric = s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
-    float *W = px->W; /* proxies as seen by the metric */
+    double *wn = malloc((P ? P : 1) * sizeof *wn);
+    int32_t *pr = malloc((test->n ? test->n : 1) * sizeof *pr);
+    int *brc = calloc(nblocks ? nblocks : 1, sizeof *brc);
+    size_t *bad = calloc(nblocks ? nblocks : 1, sizeof *bad);
     float *Wm = NULL;
     double *L = NULL;
     int rc = 0;
-    if (metric == IMP_METRIC_MAHALANOBIS) {
-        rc = mahal_factor(px, &L, err);
-        if (rc) {
-            free(pcls);
-            return rc;
-        }
-        Wm = malloc(P * d * sizeof *Wm);
-        if (Wm) {
-            memcpy(Wm, px->W, P * d * sizeof *Wm);
-            mahal_map(L, Wm, P, d);
-        }
-        W = Wm;
-    }
-    double *wn = malloc((P ? P : 1) * sizeof *wn);
-    float *xb = malloc(B * d * sizeof *xb);
-    float *S = malloc(B * (P ? P : 1) * sizeof *S);
-    double *xn = malloc(B * sizeof *xn);
-    size_t m = s->agg == IMP_AGG_MAX ? 0 : (size_t)s->m;
-    if (m > P)
-        m = P;
-    nb *best = malloc((m ? m : 1) * sizeof *best);
-    double *votes = malloc(C * sizeof *votes);
-    if (!pcls || !W || !wn || !xb || !S || !xn || !best || !votes) {
+    if (!pcls || !wn || !pr || !brc || !bad) {
         rc = imp_err_set(err, IMP_ENOMEM, "inference: out of memory (%zu proxies)", P);
         goto out;
+    }
+    for (size_t c = 0; c < C; c++)
+        for (size_t i = px->offset[c]; i < px->offset[c + 1]; i++)
+            pcls[i] = (int32_t)c;
+    x.W = px->W;
+    if (x.metric == IMP_METRIC_MAHALANOBIS) {
+        rc = mahal_factor(px, &L, err);
+        if (rc)
+            goto out;
+        Wm = malloc(P * d * sizeof *Wm);
+        if (!Wm) {
+            rc = imp_err_set(err, IMP_ENOMEM, "mahalanobis: out of memory");
+            goto out;
+        }
+        memcpy(Wm, px->W, P * d * sizeof *Wm);
+        mahal_map(L, Wm, P, d);
+        x.W = Wm;
+        x.L = L;
     }
     for (size_t j = 0; j < P; j++) {
         double t = 0;
         for (size_t a = 0; a < d; a++)
-            t += (double)W[j * d + a] * W[j * d + a];
+            t += (double)x.W[j * d + a] * x.W[j * d + a];
         wn[j] = t;
     }
+    x.wn = wn;
+    x.pcls = pcls;
+    x.pred = pr;
+    x.block_rc = brc;
+    x.bad_row = bad;
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    imp_parallel_for(nblocks, threads, infer_block, &x);
+    openblas_set_num_threads(blas_threads);
+    for (size_t b = 0; b < nblocks; b++)
+        if (brc[b]) {
+            rc = brc[b] == IMP_ENOMEM
+                     ? imp_err_set(err, IMP_ENOMEM, "inference: out of memory (%zu proxies)", P)
+                     : imp_err_set(err, IMP_ENUMERIC,
+                                   "inference: non-finite score or distance for test row %zu",
+                                   bad[b]);
+            goto out;
+        }
     size_t correct = 0, cls = 0;
-    for (size_t r0 = 0; r0 < test->n; r0 += B) {
-        size_t nb_rows = test->n - r0 < B ? test->n - r0 : B;
-        const float *X = test->X + r0 * d;
-        if (s->inf == IMP_NORM_L2)
-            imp_l2_rows(xb, X, nb_rows, d);
-        else
-            memcpy(xb, X, nb_rows * d * sizeof(float));
-        if (metric == IMP_METRIC_MAHALANOBIS)
-            mahal_map(L, xb, nb_rows, d);
-        if (metric != IMP_METRIC_MANHATTAN)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb_rows, (int)P, (int)d, 1.0f,
-                        xb, (int)d, W, (int)d, 0.0f, S, (int)P);
-        for (size_t i = 0; i < nb_rows; i++) {
-            double t = 0;
-            for (size_t a = 0; a < d; a++)
-                t += (double)xb[i * d + a] * xb[i * d + a];
-            xn[i] = t;
-        }
-        for (size_t i = 0; i < nb_rows; i++) {
-            const float *srow = S + i * P;
-            size_t row = r0 + i;
-            while (cls + 1 < C && row >= test->offset[cls + 1])
-                cls++;
-            int32_t p_c = 0;
-            if (metric == IMP_METRIC_INNER) {
-                double bestv = -INFINITY;
-                for (size_t c = 0; c < C; c++) {
-                    double v = -INFINITY;
-                    for (size_t j = px->offset[c]; j < px->offset[c + 1]; j++)
-                        if (srow[j] > v)
-                            v = srow[j];
-                    if (v > bestv || c == 0) {
-                        bestv = v;
-                        p_c = (int32_t)c;
-                    }
-                }
-                if (!isfinite(bestv)) {
-                    rc = imp_err_set(err, IMP_ENUMERIC, "inference: non-finite score for test row %zu",
-                                     row);
-                    goto out;
-                }
-            } else {
-                size_t have = 0;
-                for (size_t j = 0; j < P; j++) {
-                    double dist;
-                    switch (metric) {
-                    case IMP_METRIC_COSINE: {
-                        double den = sqrt(xn[i]) * sqrt(wn[j]);
-                        double cs = den > 0 ? (double)srow[j] / den : 0.0;
-                        dist = 1.0 - cs;
-                        if (dist < 0)
-                            dist = 0;
-                        break;
-                    }
-                    case IMP_METRIC_MANHATTAN: {
-                        double t = 0;
-                        const float *x = xb + i * d, *w = W + j * d;
-                        for (size_t a = 0; a < d; a++)
-                            t += fabs((double)x[a] - w[a]);
-                        dist = t;
-                        break;
-                    }
-                    default: { /* euclidean, and mahalanobis in the mapped space */
-                        double v = xn[i] + wn[j] - 2.0 * (double)srow[j];
-                        dist = v > 0 ? sqrt(v) : 0.0;
-                    }
-                    }
-                    if (!isfinite(dist)) {
-                        rc = imp_err_set(err, IMP_ENUMERIC,
-                                         "inference: non-finite distance for test row %zu", row);
-                        goto out;
-                    }
-                    /* keep the m smallest, sorted; strict < keeps the lower index first */
-                    if (have < m || dist < best[have - 1].dist) {
-                        size_t pos = have < m ? have++ : have - 1;
-                        while (pos > 0 && dist < best[pos - 1].dist) {
-                            best[pos] = best[pos - 1];
-                            pos--;
-                        }
-                        best[pos].dist = dist;
-                        best[pos].idx = j;
-                    }
-                }
-                for (size_t c = 0; c < C; c++)
-                    votes[c] = 0;
-                for (size_t q = 0; q < have; q++)
-                    votes[pcls[best[q].idx]] +=
-                        s->weight == IMP_WEIGHT_DISTANCE ? 1.0 / (best[q].dist + 1e-10) : 1.0;
-                for (size_t c = 1; c < C; c++)
-                    if (votes[c] > votes[p_c])
-                        p_c = (int32_t)c;
-            }
-            if (pred)
-                pred[row] = p_c;
-            correct += (size_t)p_c == cls;
-        }
+    for (size_t row = 0; row < test->n; row++) {
+        while (cls + 1 < C && row >= test->offset[cls + 1])
+            cls++;
+        correct += (size_t)pr[row] == cls;
+        if (pred)
+            pred[row] = pr[row];
     }
     out->correct = correct;
     out->total = test->n;
     out->accuracy = test->n ? (float)(100.0 * (double)correct / (double)test->n) : 0.0f;
 out:
     out->seconds = now_s() - t0;
-    free(pcls), free(Wm), free(L), free(wn), free(xb), free(S), free(xn), free(best), free(votes);
+    free(pcls), free(Wm), free(L), free(wn), free(pr), free(brc), free(bad);
     return rc;
 }

@@ -5,16 +5,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+float imp_row_norm(const float *x, size_t d)
+{
+    /* four double partial sums: exact enough, and the compiler can keep them in vectors */
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= d; j += 4) {
+        s0 += (double)x[j] * x[j];
+        s1 += (double)x[j + 1] * x[j + 1];
+        s2 += (double)x[j + 2] * x[j + 2];
+        s3 += (double)x[j + 3] * x[j + 3];
+    }
+    for (; j < d; j++)
+        s0 += (double)x[j] * x[j];
+    return (float)sqrt((s0 + s1) + (s2 + s3));
+}
+
 void imp_l2_rows_noeps(float *X, size_t n, size_t d)
 {
     for (size_t i = 0; i < n; i++) {
         float *x = X + i * d;
-        double s = 0;
-        for (size_t j = 0; j < d; j++)
-            s += (double)x[j] * x[j];
-        float nrm = (float)sqrt(s);
+        float nrm = imp_row_norm(x, d);
         for (size_t j = 0; j < d; j++)
             x[j] = x[j] / nrm;
+    }
+}
+
+void imp_l2_rows_noeps_copy(float *dst, const float *src, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *x = src + i * d;
+        float *o = dst + i * d;
+        float nrm = imp_row_norm(x, d);
+        for (size_t j = 0; j < d; j++)
+            o[j] = x[j] / nrm;
     }
 }
 
@@ -23,10 +47,7 @@ void imp_l2_rows(float *dst, const float *src, size_t n, size_t d)
     for (size_t i = 0; i < n; i++) {
         const float *x = src + i * d;
         float *o = dst + i * d;
-        double s = 0;
-        for (size_t j = 0; j < d; j++)
-            s += (double)x[j] * x[j];
-        float nrm = (float)sqrt(s);
+        float nrm = imp_row_norm(x, d);
         if (nrm < 1e-12f)
             nrm = 1e-12f;
         for (size_t j = 0; j < d; j++)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "imprint/kmeans.h"
+#include "imprint/norm.h"
 #include "imprint/pool.h"
 #include "imprint/rng.h"
 
@@ -45,12 +46,22 @@ int imp_proxies_copy(const imp_proxies *src, imp_proxies *dst, imp_err *err)
 
 /* ---- per-class generators ------------------------------------------------------------- */
 
-static void gen_mean(const float *X, size_t n, size_t d, float *out)
+/* mean of the rows; with l2, of the rows normalised on the fly (x/‖x‖ rounded to float
+ * exactly as imp_l2_rows_noeps would store it) */
+static void gen_mean(const float *X, size_t n, size_t d, int l2, float *out)
 {
     double *acc = calloc(d, sizeof *acc);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++)
-            acc[j] += X[i * d + j];
+    for (size_t i = 0; i < n; i++) {
+        const float *x = X + i * d;
+        if (l2) {
+            float nrm = imp_row_norm(x, d);
+            for (size_t j = 0; j < d; j++)
+                acc[j] += (double)(x[j] / nrm);
+        } else {
+            for (size_t j = 0; j < d; j++)
+                acc[j] += x[j];
+        }
+    }
     for (size_t j = 0; j < d; j++)
         out[j] = (float)(acc[j] / (double)n);
     free(acc);
@@ -296,8 +307,17 @@ static int presample(class_job *j, size_t c, imp_err *err)
     size_t n = j->train->offset[c + 1] - j->train->offset[c], d = j->train->d;
     j->rows[c] = NULL;
     j->nrows[c] = n;
-    if (gp->shot < 0)
+    if (gp->shot < 0) {
+        /* NORMpre on a copy of this class only; GEN mean fuses it instead */
+        if (gp->pre == IMP_NORM_L2 && gp->gen != IMP_GEN_MEAN) {
+            float *r = malloc((n ? n : 1) * d * sizeof *r);
+            if (!r)
+                return imp_err_set(err, IMP_ENOMEM, "NORMpre: out of memory");
+            imp_l2_rows_noeps_copy(r, j->train->X + j->train->offset[c] * d, n, d);
+            j->rows[c] = r;
+        }
         return 0;
+    }
     size_t f = (size_t)gp->shot < n ? (size_t)gp->shot : n;
     size_t *idx = malloc(n * sizeof *idx);
     float *r = malloc((f ? f : 1) * d * sizeof *r);
@@ -313,6 +333,8 @@ static int presample(class_job *j, size_t c, imp_err *err)
     for (size_t i = 0; i < f; i++)
         memcpy(r + i * d, X + idx[i] * d, d * sizeof(float));
     free(idx);
+    if (gp->pre == IMP_NORM_L2) /* the reference normalises before it presamples: same rows */
+        imp_l2_rows_noeps(r, f, d);
     j->rows[c] = r;
     j->nrows[c] = f;
     return 0;
@@ -340,7 +362,8 @@ static void class_worker(size_t c, void *ctx)
         return;
     }
     const float *X = class_rows(j, c, &n);
-    if ((rc = check_finite(X, n, d, c, err))) {
+    /* rows from the store are finite; NORMpre turns a zero row into NaN */
+    if (gp->pre == IMP_NORM_L2 && j->rows[c] && (rc = check_finite(X, n, d, c, err))) {
         j->rc[c] = rc;
         return;
     }
@@ -380,11 +403,13 @@ static void class_worker(size_t c, void *ctx)
     }
     if (take_all || n == 1) {
         memcpy(W, X, p * d * sizeof(float));
+        if (gp->pre == IMP_NORM_L2 && !j->rows[c]) /* GEN mean left NORMpre to the fused path */
+            imp_l2_rows_noeps(W, p, d);
     } else {
         imp_rng rng;
         switch (gp->gen) {
         case IMP_GEN_MEAN:
-            gen_mean(X, n, d, W);
+            gen_mean(X, n, d, gp->pre == IMP_NORM_L2 && !j->rows[c], W);
             break;
         case IMP_GEN_RANDOM: {
             size_t *idx = malloc(n * sizeof *idx);
@@ -427,28 +452,56 @@ static void class_worker(size_t c, void *ctx)
     j->p[c] = p;
 }
 
+typedef struct syrk_ctx {
+    const float *X;
+    size_t N, d, chunk;
+    float *part;
+} syrk_ctx;
+
+static void syrk_chunk(size_t q, void *arg)
+{
+    syrk_ctx *c = arg;
+    size_t r0 = q * c->chunk, n = c->N - r0 < c->chunk ? c->N - r0 : c->chunk;
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)c->d, (int)n, 1.0f, c->X + r0 * c->d,
+                (int)c->d, 0.0f, c->part + q * c->d * c->d, (int)c->d);
+}
+
 int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
-                      float *W, imp_err *err)
+                      int threads, float *W, imp_err *err)
 {
     size_t N = goff[G] - goff[0];
     if (N == 0 || G == 0)
         return imp_err_set(err, IMP_ENUMERIC, "least squares: no rows");
     const float *X0 = X + goff[0] * d;
-    float *Af = calloc(d * d, sizeof *Af);
     double *A = malloc(d * d * sizeof *A), *Bm = calloc(d * G, sizeof *Bm);
-    if (!Af || !A || !Bm) {
-        free(Af), free(A), free(Bm);
+    if (!A || !Bm) {
+        free(A), free(Bm);
         return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (d = %zu)", d);
     }
-    /* A = XᵀX (upper triangle, row-major), float32 SYRK as the reference's float32 algebra */
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)N, 1.0f, X0, (int)d, 0.0f, Af,
-                (int)d);
+    /* A = XᵀX/N: float32 SYRK (the reference's float32 algebra) over fixed chunks of rows,
+     * each on one BLAS thread, chunks in parallel, partial sums added in chunk order — so
+     * the result is the same bits for any thread count */
+    const size_t CH = 8192;
+    size_t nch = (N + CH - 1) / CH;
+    float *part = calloc(nch * d * d, sizeof *part);
+    if (!part) {
+        free(A), free(Bm);
+        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (%zu x %zu)", d, d);
+    }
+    syrk_ctx sc = {X0, N, d, CH, part};
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    imp_parallel_for(nch, threads, syrk_chunk, &sc);
     for (size_t a = 0; a < d; a++)
         for (size_t b = a; b < d; b++) {
-            double v = (double)Af[a * d + b] / (double)N;
+            double v = 0;
+            for (size_t q = 0; q < nch; q++)
+                v += part[q * d * d + a * d + b];
+            v /= (double)N;
             A[a * d + b] = v;
             A[b * d + a] = v;
         }
+    free(part);
     for (size_t a = 0; a < d; a++)
         A[a * d + a] += lambda;
     /* right-hand sides: column g = μ_g / G (row-major d × G) */
@@ -462,6 +515,8 @@ int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, do
             Bm[a * G + g] /= (double)n * (double)G;
     }
     int rc = 0;
+    /* still one BLAS thread: OpenBLAS's threaded potrf blocks by thread count and so rounds
+     * differently; the d×d factorisation is cheap */
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
     if (info != 0) {
         rc = imp_err_set(err, IMP_ENUMERIC,
@@ -474,13 +529,14 @@ int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, do
             rc = imp_err_set(err, IMP_ENUMERIC, "least squares: solve failed (LAPACK info %d)",
                              (int)info);
     }
+    openblas_set_num_threads(blas_threads);
     for (size_t g = 0; g < G && !rc; g++)
         for (size_t a = 0; a < d; a++) {
             W[g * d + a] = (float)Bm[a * G + g];
             if (!isfinite(W[g * d + a]))
                 rc = imp_err_set(err, IMP_ENUMERIC, "least squares: non-finite weight");
         }
-    free(Af), free(A), free(Bm);
+    free(A), free(Bm);
     return rc;
 }
 
@@ -533,7 +589,8 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
         }
     }
     double t0 = now_s();
-    int rc = imp_lstsq_weights(contiguous ? j->train->X : Xg, d, goff, G, gp->lambda, Wg, err);
+    int rc = imp_lstsq_weights(contiguous ? j->train->X : Xg, d, goff, G, gp->lambda,
+                               gp->threads, Wg, err);
     double secs = now_s() - t0;
     free(Xg);
     free(goff);
@@ -591,14 +648,13 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
         goto out;
     }
     int threads = gp->threads > 1 ? gp->threads : 1;
+    /* parallel over classes, one BLAS thread each: results do not depend on thread counts */
     int blas_before = openblas_get_num_threads();
-    if (threads > 1)
-        openblas_set_num_threads(1); /* parallel over classes, not inside BLAS */
+    openblas_set_num_threads(1);
     double t0 = now_s();
     imp_parallel_for(C, threads, class_worker, &j);
     double wall = now_s() - t0;
-    if (threads > 1)
-        openblas_set_num_threads(blas_before);
+    openblas_set_num_threads(blas_before);
     for (size_t c = 0; c < C; c++)
         if (j.rc[c]) {
             rc = j.rc[c];

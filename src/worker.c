@@ -271,7 +271,7 @@ int imp_worker_run(imp_worker *w, const int64_t *msg, size_t len, imp_cell_resul
             }
             imp_infer_result ir;
             if (!crc)
-                crc = imp_infer(&view, &w->test, s, NULL, &ir, &cerr);
+                crc = imp_infer(&view, &w->test, s, w->threads, NULL, &ir, &cerr);
             double secs = now_s() - t0;
             imp_proxies_free(&copy);
             if (crc) {

@@ -254,7 +254,7 @@ static void test_ls_normal_equations(void)
     size_t goff[4] = {0, n0, n0 + n1, N};
     float W[3 * d];
     double lambda = 0.01;
-    IMP_ASSERT_INT_EQ(imp_lstsq_weights(X, d, goff, 3, lambda, W, NULL), 0);
+    IMP_ASSERT_INT_EQ(imp_lstsq_weights(X, d, goff, 3, lambda, 2, W, NULL), 0);
     double A[d][d] = {{0}};
     for (int i = 0; i < N; i++)
         for (int a = 0; a < d; a++)
@@ -323,7 +323,7 @@ static void predict(const imp_proxies *px, const float *x, size_t n, const char 
     imp_infer_result ir;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_infer(px, &T, &s, pred, &ir, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_infer(px, &T, &s, 2, pred, &ir, &err), 0);
     imp_data_free(&T);
 }
 
@@ -409,7 +409,7 @@ static void test_agg_metrics(void)
     imp_strategy s = strat("none/mean/none/none/nn:mahalanobis");
     imp_infer_result ir;
     imp_err err;
-    IMP_ASSERT_INT_EQ(imp_infer(&px, &T, &s, NULL, &ir, &err), IMP_ENUMERIC);
+    IMP_ASSERT_INT_EQ(imp_infer(&px, &T, &s, 1, NULL, &ir, &err), IMP_ENUMERIC);
     IMP_ASSERT_STR_CONTAINS(err.msg, "at least 2 proxies");
     imp_data_free(&T);
     imp_proxies_free(&px);

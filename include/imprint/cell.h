@@ -26,9 +26,9 @@ typedef struct imp_cell_out {
     size_t correct, total;
 } imp_cell_out;
 
-/* Run a cell. train is normalised in place when NORMpre is l2 (the caller owns it and must
- * not reuse it raw afterwards). */
-int imp_cell_run(imp_data *train, const imp_data *test, const imp_cell_spec *spec,
+/* Run a cell on the raw training rows (not modified: NORMpre happens class by class inside
+ * GEN) and the test rows. */
+int imp_cell_run(const imp_data *train, const imp_data *test, const imp_cell_spec *spec,
                  imp_cell_out *out, imp_err *err);
 
 /* The k a strategy gets when none is given: mean/ls → 1, all → -1, others → 20 (the paper's). */

@@ -23,10 +23,12 @@ typedef struct imp_infer_result {
  * mnn = votes of the m nearest proxies (uniform or 1/(dist + 1e-10)). Ties between classes go
  * to the lowest class index; equal distances to the lower proxy index. Scores for max, cosine
  * and euclidean come from one SGEMM per block of test rows. pred (may be NULL) receives one
- * class per test row. Failures (mahalanobis with fewer than 2 proxies, a singular proxy
+ * class per test row. Blocks of test rows run on `threads` threads, each with a
+ * single-threaded SGEMM over a fixed partition, so the result is bit-identical for any
+ * thread count. Failures (mahalanobis with fewer than 2 proxies, a singular proxy
  * covariance, non-finite scores) → IMP_ENUMERIC. */
-int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s, int32_t *pred,
-              imp_infer_result *out, imp_err *err);
+int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s, int threads,
+              int32_t *pred, imp_infer_result *out, imp_err *err);
 
 /* Apply NORMpost to proxies in place, class by class in task order (quantile uses the
  * earlier classes' already-normalised weights as its reference). */

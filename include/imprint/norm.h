@@ -6,9 +6,13 @@
 
 #include "imprint/err.h"
 
+/* ‖x‖₂ of one row, accumulated in double, rounded to float (the one norm every l2 uses). */
+float imp_row_norm(const float *x, size_t d);
 /* NORMpre l2: x ← x / ‖x‖₂ with no epsilon, as the reference (a zero row becomes NaN, which
  * the cell then reports as a failure). In place on n rows of d. */
 void imp_l2_rows_noeps(float *X, size_t n, size_t d);
+/* The same into dst (src unchanged). */
+void imp_l2_rows_noeps_copy(float *dst, const float *src, size_t n, size_t d);
 /* NORMpost / NORMinf l2: x ← x / max(‖x‖₂, 1e-12) (torch F.normalize). dst may equal src. */
 void imp_l2_rows(float *dst, const float *src, size_t n, size_t d);
 

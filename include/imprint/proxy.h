@@ -25,6 +25,8 @@ void imp_proxies_free(imp_proxies *p);
 int imp_proxies_copy(const imp_proxies *src, imp_proxies *dst, imp_err *err);
 
 typedef struct imp_gen_params {
+    imp_norm pre;       /* NORMpre applied here, class by class (none when the caller passes
+                         * rows it has normalised already) */
     imp_gen gen;
     int k;              /* proxies per class; -1 = every row */
     int shot;           /* rows per class drawn before GEN; -1 = all */
@@ -34,17 +36,19 @@ typedef struct imp_gen_params {
     int threads;        /* classes generated in parallel (BLAS should then run 1 thread) */
 } imp_gen_params;
 
-/* Generate proxies from the (already NORMpre-normalised) training rows grouped by class.
- * Per class c: draw min(shot, n_c) rows without replacement (stream IMP_RNG_SHOT of
+/* Generate proxies from the training rows grouped by class (not modified). Per class c:
+ * NORMpre (l2 without epsilon: on a copy of the class's rows, or fused into the mean for
+ * GEN mean, so the whole training set is never copied); draw min(shot, n_c) rows without replacement (stream IMP_RNG_SHOT of
  * (seed, task, c); order = draw order, as torch.randperm(n)[:f]); then GEN. If gen is all,
  * k = -1 or n_c < k, the class's rows themselves are its proxies (kls: raw rows, left out of
  * the joint system). Failures (non-finite input, singular system) → IMP_ENUMERIC. */
 int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *out, imp_err *err);
 
 /* Least-squares weights (ls) for groups of rows: group g = rows goff[g]..goff[g+1]-1 of X.
- * A = XᵀX/N + λI (SSYRK, then Cholesky in double via LAPACKE), W = (1/G)·Mᵀ A⁻¹ with M the
- * group means; never an explicit inverse. W is [G, d], caller-allocated. */
+ * A = XᵀX/N + λI (SSYRK over fixed row chunks on `threads` threads, then Cholesky in double
+ * via LAPACKE), W = (1/G)·Mᵀ A⁻¹ with M the group means; never an explicit inverse. The
+ * result is bit-identical for any thread count. W is [G, d], caller-allocated. */
 int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
-                      float *W, imp_err *err);
+                      int threads, float *W, imp_err *err);
 
 #endif
