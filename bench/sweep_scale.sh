@@ -53,6 +53,22 @@ printf '  %s cells in %.2f s wall (incl. MPI start-up); rank 0 reported %s\n' "$
 d1=$(t "$IMPRINT" sweep "$W/tiny.yaml" --fresh --threads 1 --progress-seconds 1000)
 rate1=$(grep -o '[0-9.]* cells/s' "$W/out" | tail -1)
 printf '  same grid, 1 process: %.2f s wall; %s\n' "$d1" "$rate1"
+# units of 3 cells each: every (shot, seed) is its own unit, so rank 0 dispatches 4000 units
+cat > "$W/tiny2.yaml" <<YAML
+store: $W/tiny.h5
+cube: $W/tiny2-cube.h5
+models: [tiny]
+tasks: [{name: two, dataset: two, classes: all}]
+strategies: [none/random/none/none/max]
+ks: [1, 2, 3]
+shots: [2, 4, 6, 8]
+seeds: [$(seq -s, 1 1000)]
+YAML
+tc2=$("$IMPRINT" plan "$W/tiny2.yaml" --json | sed 's/.*"valid_cells": \([0-9]*\).*/\1/')
+u2=$("$IMPRINT" plan "$W/tiny2.yaml" --json | sed 's/.*"units_todo": \([0-9]*\).*/\1/')
+d2=$(t mpirun -np 16 --oversubscribe "$IMPRINT" sweep "$W/tiny2.yaml" --fresh --threads 1 --progress-seconds 1000)
+rate2=$(grep -o '[0-9.]* cells/s' "$W/out" | tail -1)
+printf '  %s cells in %s units of 3 cells: %.2f s wall; rank 0 reported %s\n' "$tc2" "$u2" "$d2" "$rate2"
 
 echo "== 3. GEN sharing: Ours' GEN with 8 (POST, INF, AGG) variants on fmnist pixels"
 cat > "$W/share.yaml" <<YAML

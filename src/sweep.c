@@ -197,7 +197,7 @@ typedef struct done_item {
 typedef struct local_worker {
     pthread_t tid;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv, done_cv; /* cv: work for the thread; done_cv: results for rank 0 */
     imp_worker *w;
     size_t inbox[MAX_OUT];
     int64_t *msg[MAX_OUT];
@@ -246,6 +246,7 @@ static void *local_main(void *arg)
             else
                 lw->done_head = d;
             lw->done_tail = d;
+            pthread_cond_signal(&lw->done_cv);
         } else {
             free(d);
             free(res);
@@ -600,6 +601,7 @@ static int run_rank0(sched *s, int *exit_code)
     /* the local worker */
     pthread_mutex_init(&s->lw.mu, NULL);
     pthread_cond_init(&s->lw.cv, NULL);
+    pthread_cond_init(&s->lw.done_cv, NULL);
     rc = imp_worker_create(s->job, s->grid, s->threads, &s->lw.w, &s->err);
     if (!rc) {
         imp_worker_set_hdf5_lock(s->lw.w, h5_lock, h5_unlock);
@@ -708,8 +710,20 @@ static int run_rank0(sched *s, int *exit_code)
                     s->o->drain_seconds, outstanding(s), outstanding(s) == 1 ? "" : "s");
             break;
         }
-        if (!progressed)
-            sleep_us(500);
+        if (!progressed) {
+            /* idle: wake at once when the local thread finishes, else poll MPI again soon */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 300000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_mutex_lock(&s->lw.mu);
+            if (!s->lw.done_head)
+                pthread_cond_timedwait(&s->lw.done_cv, &s->lw.mu, &ts);
+            pthread_mutex_unlock(&s->lw.mu);
+        }
     }
     free(buf);
     int sync_rc = imp_journal_sync(s->jr, rc ? NULL : &s->err);
