@@ -616,22 +616,6 @@ static const char *method_name(imp_wilcoxon_method m)
     return m == IMP_WILCOXON_EXACT ? "exact" : m == IMP_WILCOXON_APPROX ? "approx" : "identical";
 }
 
-/* Write s as a CSV field (quoted when it holds , " or a line break). */
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    putc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', out);
-        putc(*s, out);
-    }
-    putc('"', out);
-}
-
 /* Markdown cell text: '|' escaped. */
 static void md_cell(FILE *out, const char *s)
 {
@@ -658,9 +642,9 @@ static void report_csv(FILE *out, const imp_cube_axes *axes, const imp_analyze_m
         const imp_analyze_comp *c = &mat->comp[mat->row[i]];
         const imp_rank_summary *s = &an->cd.summary[i];
         fprintf(out, "%zu,", t + 1);
-        csv_field(out, c->name);
+        imp_csv_field(out, c->name);
         putc(',', out);
-        csv_field(out, axes->strategy[c->strategy]);
+        imp_csv_field(out, axes->strategy[c->strategy]);
         fprintf(out, ",%s,%s,%.17g,%.17g,%.17g,%.17g,%zu,%zu\n",
                 imp_cube_axis_value(axes, IMP_AX_K, c->k, kb, sizeof kb),
                 imp_cube_axis_value(axes, IMP_AX_SHOT, c->shot, hb, sizeof hb), s->mean_rank,
@@ -678,9 +662,9 @@ static void report_pairs_csv(FILE *out, const imp_analyze_matrix *mat, const imp
             size_t i = an->cd.order[ta], j = an->cd.order[tb];
             size_t k = imp_stats_pair_index(i < j ? i : j, i < j ? j : i, m);
             const imp_wilcoxon *w = &an->cd.pair[k];
-            csv_field(out, name_of(mat, i));
+            imp_csv_field(out, name_of(mat, i));
             putc(',', out);
-            csv_field(out, name_of(mat, j));
+            imp_csv_field(out, name_of(mat, j));
             fprintf(out, ",%.17g,%.17g,%s,%.17g,%s,%zu,%zu\n", w->p, an->cd.threshold[k],
                     an->cd.significant[k] ? "yes" : "no", w->statistic, method_name(w->method),
                     w->n, w->n_zero);

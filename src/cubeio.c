@@ -20,8 +20,7 @@ static const char *fmt_float(float f, char buf[32])
     return buf;
 }
 
-/* Write s as one CSV field, quoted (RFC 4180) if it holds a comma, quote or line break. */
-static void csv_field(FILE *out, const char *s)
+void imp_csv_field(FILE *out, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, out);
@@ -45,7 +44,7 @@ int imp_cube_export_csv(const imp_cube *c, FILE *out, imp_err *err)
     for (uint64_t i = 0; i < c->n_cells; i++) {
         imp_cube_cell_coords(&c->axes, i, idx);
         for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
-            csv_field(out, imp_cube_axis_value(&c->axes, ax, idx[ax], vb, sizeof vb));
+            imp_csv_field(out, imp_cube_axis_value(&c->axes, ax, idx[ax], vb, sizeof vb));
             putc(',', out);
         }
         fputs(imp_cube_status_name(c->status[i]), out);
@@ -60,7 +59,7 @@ int imp_cube_export_csv(const imp_cube *c, FILE *out, imp_err *err)
             fprintf(out, "%d", (int)c->n_proxies[i]);
         putc(',', out);
         if (c->message[i])
-            csv_field(out, c->message[i]);
+            imp_csv_field(out, c->message[i]);
         putc('\n', out);
     }
     if (ferror(out))

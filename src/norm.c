@@ -21,39 +21,28 @@ float imp_row_norm(const float *x, size_t d)
     return (float)sqrt((s0 + s1) + (s2 + s3));
 }
 
-void imp_l2_rows_noeps(float *X, size_t n, size_t d)
+/* dst ← src / max(‖src‖, floor) row by row; floor 0 is the no-epsilon NORMpre */
+static void l2_rows(float *dst, const float *src, size_t n, size_t d, float floor)
 {
     for (size_t i = 0; i < n; i++) {
-        float *x = X + i * d;
+        const float *x = src + i * d;
+        float *o = dst + i * d;
         float nrm = imp_row_norm(x, d);
+        if (nrm < floor)
+            nrm = floor;
         for (size_t j = 0; j < d; j++)
-            x[j] = x[j] / nrm;
+            o[j] = x[j] / nrm;
     }
 }
+
+void imp_l2_rows_noeps(float *X, size_t n, size_t d) { l2_rows(X, X, n, d, 0.0f); }
 
 void imp_l2_rows_noeps_copy(float *dst, const float *src, size_t n, size_t d)
 {
-    for (size_t i = 0; i < n; i++) {
-        const float *x = src + i * d;
-        float *o = dst + i * d;
-        float nrm = imp_row_norm(x, d);
-        for (size_t j = 0; j < d; j++)
-            o[j] = x[j] / nrm;
-    }
+    l2_rows(dst, src, n, d, 0.0f);
 }
 
-void imp_l2_rows(float *dst, const float *src, size_t n, size_t d)
-{
-    for (size_t i = 0; i < n; i++) {
-        const float *x = src + i * d;
-        float *o = dst + i * d;
-        float nrm = imp_row_norm(x, d);
-        if (nrm < 1e-12f)
-            nrm = 1e-12f;
-        for (size_t j = 0; j < d; j++)
-            o[j] = x[j] / nrm;
-    }
-}
+void imp_l2_rows(float *dst, const float *src, size_t n, size_t d) { l2_rows(dst, src, n, d, 1e-12f); }
 
 static int cmp_float(const void *a, const void *b)
 {

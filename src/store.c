@@ -180,6 +180,24 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
+                              const char *split, int32_t **labels, size_t *n, imp_err *err)
+{
+    int32_t *y;
+    size_t ny;
+    int rc = read_labels(s, model, dataset, split, &y, &ny, err);
+    if (rc)
+        return rc;
+    qsort(y, ny, sizeof *y, cmp_i32);
+    size_t np = 0;
+    for (size_t i = 0; i < ny; i++)
+        if (i == 0 || y[i] != y[np - 1])
+            y[np++] = y[i];
+    *labels = y;
+    *n = np;
+    return 0;
+}
+
 int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
                        imp_err *err)
 {
@@ -295,6 +313,15 @@ int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
         *n = 0;
     }
     return rc;
+}
+
+int imp_store_has_model(imp_store *s, const char *model)
+{
+    char p[IMP_NAME_MAX + 2];
+    if (strlen(model) >= IMP_NAME_MAX || strchr(model, '/'))
+        return 0;
+    snprintf(p, sizeof p, "/%s", model);
+    return H5Lexists(s->file, p, H5P_DEFAULT) > 0;
 }
 
 double imp_default_lambda(const char *model)

@@ -6,31 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* distinct labels of a split, ascending */
-static int distinct_labels(imp_store *s, const char *model, const char *dataset, int32_t **out,
-                           size_t *n, imp_err *err)
-{
-    int32_t *y;
-    size_t ny;
-    int rc = imp_store_labels(s, model, dataset, "train", &y, &ny, err);
-    if (rc)
-        return rc;
-    qsort(y, ny, sizeof *y, cmp_i32);
-    size_t np = 0;
-    for (size_t i = 0; i < ny; i++)
-        if (i == 0 || y[i] != y[np - 1])
-            y[np++] = y[i];
-    *out = y;
-    *n = np;
-    return 0;
-}
-
 int imp_task_load(imp_store *s, const imp_task *t, const char *model, const char *split,
                   imp_data *out, imp_err *err)
 {
@@ -44,18 +19,12 @@ int imp_task_load(imp_store *s, const imp_task *t, const char *model, const char
     int rc = 0;
     for (size_t i = 0; i < t->n_datasets && !rc; i++) {
         /* the labels present in this split: train and test may differ, so take both */
+        /* the labels present in this split: train and test may differ */
         int32_t *lab = NULL;
         size_t nl = 0;
-        int32_t *y;
-        size_t ny;
-        rc = imp_store_labels(s, model, t->datasets[i], split, &y, &ny, err);
+        rc = imp_store_distinct_labels(s, model, t->datasets[i], split, &lab, &nl, err);
         if (rc)
             break;
-        qsort(y, ny, sizeof *y, cmp_i32);
-        for (size_t j = 0; j < ny; j++)
-            if (j == 0 || y[j] != y[nl - 1])
-                y[nl++] = y[j];
-        lab = y;
         int32_t *raw = malloc((nl ? nl : 1) * sizeof *raw), *cls = malloc((nl ? nl : 1) * sizeof *cls);
         size_t nm = 0;
         for (size_t j = 0; raw && cls && j < nl; j++) {
@@ -125,23 +94,13 @@ int imp_task_load(imp_store *s, const imp_task *t, const char *model, const char
 static int view_has_model(void *ctx, const char *model, imp_err *err)
 {
     (void)err;
-    imp_store *s = ctx;
-    imp_store_entry *e;
-    size_t n;
-    /* a model exists if the store lists at least one of its datasets */
-    if (imp_store_list(s, &e, &n, NULL) != 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: cannot list the store", imp_store_path(s));
-    int found = 0;
-    for (size_t i = 0; i < n; i++)
-        found |= strcmp(e[i].model, model) == 0;
-    free(e);
-    return found;
+    return imp_store_has_model(ctx, model);
 }
 
 static int view_labels(void *ctx, const char *model, const char *dataset, int32_t **labels,
                        size_t *n, imp_err *err)
 {
-    return distinct_labels(ctx, model, dataset, labels, n, err);
+    return imp_store_distinct_labels(ctx, model, dataset, "train", labels, n, err);
 }
 
 void imp_store_view_init(imp_store_view *v, imp_store *s)

@@ -123,6 +123,8 @@ const char *imp_cube_status_name(int status);
  * the shortest text that reads back to the same float32; fields with , " or newlines quoted
  * (RFC 4180). Returns IMP_EIO if the stream failed. */
 int imp_cube_export_csv(const imp_cube *cube, FILE *out, imp_err *err);
+/* Write s as one CSV field, quoted (RFC 4180) if it holds a comma, quote or line break. */
+void imp_csv_field(FILE *out, const char *s);
 /* Human summary: totals, per-axis-value counts and the first max_failures failure messages. */
 int imp_cube_print_status(const imp_cube *cube, FILE *out, size_t max_failures, imp_err *err);
 

@@ -38,6 +38,12 @@ int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp
 int imp_store_labels(imp_store *s, const char *model, const char *dataset, const char *split,
                      int32_t **y, size_t *n, imp_err *err);
 
+/* 1 if the store has a group /<model>. */
+int imp_store_has_model(imp_store *s, const char *model);
+/* The distinct labels of a split, ascending; *labels malloc'd, caller frees. */
+int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
+                              const char *split, int32_t **labels, size_t *n, imp_err *err);
+
 /* λ for ls/kls: the `lambda` attribute of /<model>, else the DESIGN.md default for the
  * model name (resnet18, resnet50 1e-4; vit_b_16 0.1; swin_b 0.05; others 0.05). */
 double imp_store_lambda(imp_store *s, const char *model);

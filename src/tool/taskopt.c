@@ -7,12 +7,6 @@
 
 #include "cmd.h"
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 static int has(const int32_t *v, size_t n, int32_t x)
 {
     for (size_t i = 0; i < n; i++)
@@ -80,15 +74,10 @@ int imp_taskopt_build(imp_store *s, const char *sub, const char *model, const ch
 {
     memset(out, 0, sizeof *out);
     int32_t *y = NULL;
-    size_t ny = 0;
-    int rc = imp_store_labels(s, model, dataset, "train", &y, &ny, err);
+    size_t np = 0;
+    int rc = imp_store_distinct_labels(s, model, dataset, "train", &y, &np, err);
     if (rc)
         return rc;
-    qsort(y, ny, sizeof *y, cmp_i32);
-    size_t np = 0;
-    for (size_t i = 0; i < ny; i++)
-        if (i == 0 || y[i] != y[np - 1])
-            y[np++] = y[i];
     int32_t *a = NULL, *b = NULL;
     size_t n = 0;
     int off;
