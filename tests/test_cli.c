@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/store.h"
 #include "testutil.h"
 
 static void expect(int want_rc, const char *needle, const char *args)
@@ -22,7 +23,8 @@ static void test_help_and_version(void)
     expect(0, "usage: imprint", "help");
     expect(0, "imprint " IMPRINT_VERSION, "--version");
     expect(2, "usage: imprint", "");
-    const char *cmds[] = {"ingest", "store", "eval", "status", "export", "analyze", NULL};
+    const char *cmds[] = {"ingest", "store", "eval", "status", "export", "analyze", "plan",
+                          "sweep", "nc1", NULL};
     for (int i = 0; cmds[i]; i++) {
         char args[64];
         snprintf(args, sizeof args, "%s --help", cmds[i]);
@@ -72,10 +74,54 @@ static void test_fashion_mnist_dir_missing(void)
     expect(2, "dataset-fashion-mnist", args);
 }
 
+/* eval and nc1 on a small store: every usage and input error exits 2 with its reason */
+static void test_eval_errors(void)
+{
+    char store[800];
+    snprintf(store, sizeof store, "%s", imp_test_path("ev.h5"));
+    float X[6 * 2] = {0, 1, 0, 2, 5, 5, 5, 6, 9, 0, 9, 1};
+    int32_t y[6] = {0, 0, 1, 1, 2, 2};
+    imp_store_tx *tx;
+    imp_err err;
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_begin(store, &tx, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "train", X, y, 6, 2, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "test", X, y, 6, 2, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+    char a[1024];
+#define EV(rc, needle, ...)                                                                    \
+    do {                                                                                       \
+        snprintf(a, sizeof a, "eval --store %s --model m --dataset d " __VA_ARGS__);          \
+        expect(rc, needle, a);                                                                 \
+    } while (0)
+    /* nearest class mean on well-separated points: every training row is classified right */
+    EV(0, "accuracy    100.00 % (6 of 6 test rows)", "--strategy none/mean/none/none/nn:euclidean", store);
+    EV(2, "unknown GEN 'kmean'", "--strategy l2/kmean/l2/l2/max", store);
+    EV(2, "--k '0': expected an integer >= 1", "--strategy l2/kmeans/l2/l2/max --k 0", store);
+    EV(2, "--k '-2'", "--strategy l2/kmeans/l2/l2/max --k -2", store);
+    EV(2, "--shot '0': expected all or an integer >= 1", "--strategy l2/mean/l2/l2/max --shot 0", store);
+    EV(2, "label 7 is not in /m/d/train/y", "--strategy l2/mean/l2/l2/max --classes 0,7", store);
+    EV(2, "at least 2 classes", "--strategy l2/mean/l2/l2/max --classes 1", store);
+    EV(2, "--lambda '0': expected a number > 0", "--strategy none/ls/none/none/max --lambda 0", store);
+    EV(2, "--lambda '-1'", "--strategy none/ls/none/none/max --lambda -1", store);
+    EV(2, "excluded by the grid rules: mean and ls only at k = 1", "--strategy l2/mean/l2/l2/max --k 5", store);
+    EV(2, "NORMpre other than none needs NORMinf", "--strategy l2/mean/l2/none/max", store);
+    EV(2, "--seed 'x'", "--strategy l2/mean/l2/l2/max --seed x", store);
+    EV(2, "--strategy are required", "", store);
+    expect(2, "cannot read the embedding store", "eval --store /nonexistent.h5 --model m --dataset d --strategy l2/mean/l2/l2/max");
+    snprintf(a, sizeof a, "eval --store %s --model nope --dataset d --strategy l2/mean/l2/l2/max", store);
+    expect(2, "/nope (unknown model)", a);
+    snprintf(a, sizeof a, "nc1 --store %s --model m --dataset d --split val", store);
+    expect(2, "--split 'val': expected train or test", a);
+    snprintf(a, sizeof a, "nc1 --store %s --model m --dataset d --remap 0:0,1:2", store);
+    expect(2, "no label maps to 1", a);
+#undef EV
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
         {"help_and_version", test_help_and_version},
+        {"eval_errors", test_eval_errors},
         {"usage_errors", test_usage_errors},
         {"fashion_mnist_dir_missing", test_fashion_mnist_dir_missing},
         {NULL, NULL},

@@ -8,9 +8,10 @@
 
 static void help(void)
 {
-    printf("usage: [mpirun -np N] imprint sweep JOB.yaml [--retry-failed] [--fresh] [--threads T]\n"
-           "                                   [--drain-seconds S] [--progress-seconds S]\n"
-           "                                   [--cube-seconds S] [--quiet]\n"
+    printf("usage: imprint sweep JOB.yaml [--retry-failed] [--fresh] [--threads T]\n"
+           "                            [--drain-seconds S] [--progress-seconds S]\n"
+           "                            [--cube-seconds S] [--quiet]\n"
+           "       mpirun -np N imprint sweep JOB.yaml [...]\n"
            "\n"
            "Compute every pending cell of the job's grid once, over all MPI ranks (also runs as\n"
            "one process without mpirun). Rank 0 schedules work units (one task's rows loaded once,\n"
