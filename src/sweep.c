@@ -597,7 +597,6 @@ static int run_rank0(sched *s, int *exit_code)
         return rc;
     write_cube(s);
     s->t_start = s->t_progress = s->t_cube = now_s();
-    write_progress(s, 0);
     /* the local worker */
     pthread_mutex_init(&s->lw.mu, NULL);
     pthread_cond_init(&s->lw.cv, NULL);
@@ -616,6 +615,8 @@ static int run_rank0(sched *s, int *exit_code)
             if (dispatch(s, r) < 0)
                 rc = -1;
     }
+    if (!rc)
+        write_progress(s, 0); /* after the first dispatch, so "ranks busy" is true */
     int seen_signals = 0, aborting = 0;
     double drain_deadline = 0;
     size_t cap = 0;
