@@ -394,14 +394,34 @@ int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, cons
         rc = imp_err_set(err, IMP_ENOMEM, "out of memory");
         goto fail;
     }
+    /* label → class through a table over the map's label range (one lookup per row; a
+     * remapped ImageNet task has up to 100 labels and 1.3 M rows) */
+    int32_t lab_lo = 0, lab_hi = -1;
+    for (size_t j = 0; j < map->n; j++) {
+        if (j == 0 || map->raw[j] < lab_lo)
+            lab_lo = map->raw[j];
+        if (j == 0 || map->raw[j] > lab_hi)
+            lab_hi = map->raw[j];
+    }
+    size_t range = map->n ? (size_t)((int64_t)lab_hi - lab_lo) + 1 : 0;
+    int32_t *table = range && range <= (1u << 24) ? malloc(range * sizeof *table) : NULL;
+    for (size_t r = 0; table && r < range; r++)
+        table[r] = -1;
+    for (size_t j = map->n; table && j-- > 0;) /* first entry wins, as the linear scan */
+        table[map->raw[j] - lab_lo] = map->cls[j];
     size_t first = n, last = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
         cls[i] = -1;
-        for (size_t j = 0; j < map->n; j++)
-            if (map->raw[j] == y[i]) {
-                cls[i] = map->cls[j];
-                break;
-            }
+        if (table) {
+            if (y[i] >= lab_lo && y[i] <= lab_hi)
+                cls[i] = table[y[i] - lab_lo];
+        } else {
+            for (size_t j = 0; j < map->n; j++)
+                if (map->raw[j] == y[i]) {
+                    cls[i] = map->cls[j];
+                    break;
+                }
+        }
         if (cls[i] >= 0) {
             offset[cls[i] + 1]++;
             if (first == n)
@@ -410,6 +430,7 @@ int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, cons
             total++;
         }
     }
+    free(table);
     for (int c = 0; c < nc; c++) {
         if (offset[c + 1] == 0 && !allow_empty) {
             char labels[256] = "";
