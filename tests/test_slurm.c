@@ -47,27 +47,7 @@ static void stop_cluster(void)
 /* 3 Gaussian blobs in 8-d (60 train, 20 test rows per class), as in test_sweep.c */
 static void make_store(void)
 {
-    enum { d = 8, ntr = 180, nte = 60 };
-    static float Xtr[ntr * d], Xte[nte * d];
-    static int32_t ytr[ntr], yte[nte];
-    imp_rng r;
-    imp_rng_init(&r, 42, 0, 0, 0);
-    for (int i = 0; i < ntr + nte; i++) {
-        int c = i % 3;
-        float *x = i < ntr ? Xtr + i * d : Xte + (i - ntr) * d;
-        for (int j = 0; j < d; j++)
-            x[j] = (float)(imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5);
-        if (i < ntr)
-            ytr[i] = c;
-        else
-            yte[i - ntr] = c;
-    }
-    imp_store_tx *tx;
-    imp_err err;
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_begin(imp_test_path("toy.h5"), &tx, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "train", Xtr, ytr, ntr, d, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "test", Xte, yte, nte, d, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("toy.h5")), 0);
 }
 
 static void write_job(const char *name)

@@ -24,27 +24,7 @@ static char g_store[800];
 static void make_store(void)
 {
     snprintf(g_store, sizeof g_store, "%s", imp_test_path("toy.h5"));
-    enum { d = 8, ntr = 180, nte = 60 };
-    static float Xtr[ntr * d], Xte[nte * d];
-    static int32_t ytr[ntr], yte[nte];
-    imp_rng r;
-    imp_rng_init(&r, 42, 0, 0, 0);
-    for (int i = 0; i < ntr + nte; i++) {
-        int c = i % 3;
-        float *x = i < ntr ? Xtr + i * d : Xte + (i - ntr) * d;
-        for (int j = 0; j < d; j++)
-            x[j] = (float)(imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5);
-        if (i < ntr)
-            ytr[i] = c;
-        else
-            yte[i - ntr] = c;
-    }
-    imp_store_tx *tx;
-    imp_err err;
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_begin(g_store, &tx, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "train", Xtr, ytr, ntr, d, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "toy", "blobs", "test", Xte, yte, nte, d, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(g_store), 0);
 }
 
 /* A job in dir/<name>.yaml with its cube beside it; extra_ks changes the grid. */

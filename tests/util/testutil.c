@@ -1,6 +1,9 @@
 /* testutil.c — shared CUnit scaffolding for the per-module test executables. */
 #include "testutil.h"
 
+#include "imprint/rng.h"
+#include "imprint/store.h"
+
 #include <CUnit/Basic.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -129,4 +132,33 @@ int imp_test_main(const char *suite, const imp_test *tests)
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
     return failed ? 1 : 0;
+}
+
+int imp_test_blob_store(const char *path)
+{
+    enum { d = 8, ntr = 180, nte = 60 };
+    static float Xtr[ntr * d], Xte[nte * d];
+    static int32_t ytr[ntr], yte[nte];
+    imp_rng r;
+    imp_rng_init(&r, 42, 0, 0, 0);
+    for (int i = 0; i < ntr + nte; i++) {
+        int c = i % 3;
+        float *x = i < ntr ? Xtr + i * d : Xte + (i - ntr) * d;
+        for (int j = 0; j < d; j++)
+            x[j] = (float)(imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5);
+        if (i < ntr)
+            ytr[i] = c;
+        else
+            yte[i - ntr] = c;
+    }
+    imp_store_tx *tx;
+    imp_err err;
+    if (imp_store_tx_begin(path, &tx, &err))
+        return -1;
+    if (imp_store_tx_put(tx, "toy", "blobs", "train", Xtr, ytr, ntr, d, &err) ||
+        imp_store_tx_put(tx, "toy", "blobs", "test", Xte, yte, nte, d, &err)) {
+        imp_store_tx_abort(tx);
+        return -1;
+    }
+    return imp_store_tx_commit(tx, &err) ? -1 : 0;
 }

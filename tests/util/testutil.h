@@ -29,6 +29,11 @@ int imp_test_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
 
+/* Write the toy store the sweep and Slurm tests share: model "toy", dataset "blobs", 3
+ * Gaussian blobs in 8-d (60 train and 20 test rows per class, labels interleaved, seed 42).
+ * Returns 0 on success. */
+int imp_test_blob_store(const char *path);
+
 void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
