@@ -177,7 +177,7 @@ static int parse(int argc, char **argv, opts *o)
                 return imp_tool_usage("analyze", "out of memory");
         } else if (strcmp(a, "--top") == 0) {
             if (imp_parse_long(v, 2, IMP_ANALYZE_MAX_TESTED, &o->top))
-                return imp_tool_usage("analyze", "--top '%s': expected a count from 2 to %d", v,
+                return imp_tool_usage("analyze", "--top '%s': expected a count >= 2 (at most %d)", v,
                                       IMP_ANALYZE_MAX_TESTED);
         } else if (strcmp(a, "--rows") == 0) {
             if (strcmp(v, "all") == 0)
