@@ -790,6 +790,168 @@ static void test_cmd_export(void)
     free(out);
 }
 
+/* ---- many competitors ---- */
+
+/* The crafted cube of tests/ref/analyze_2000.py: 4 models × 12 tasks, strategies
+ * none/kmeans/none/none/mnn:M:cosine:uniform (M = 1..1000) × k {10, 20}, one seed: 2,000
+ * competitors on 48 voters, accuracies from the script's LCG (float32, steps of 0.01). */
+static const char *many_cube_path(void)
+{
+    static char path[512];
+    if (path[0])
+        return path;
+    enum { NM = 4, NT = 12, NS = 1000, NK = 2 };
+    static char mb[NM][8], tb[NT][8], sb[NS][48];
+    char *mv[NM], *tv[NT], *sv[NS];
+    for (int i = 0; i < NM; i++)
+        snprintf(mb[i], sizeof mb[i], "m%d", i), mv[i] = mb[i];
+    for (int i = 0; i < NT; i++)
+        snprintf(tb[i], sizeof tb[i], "t%d", i), tv[i] = tb[i];
+    for (int i = 0; i < NS; i++)
+        snprintf(sb[i], sizeof sb[i], "none/kmeans/none/none/mnn:%d:cosine:uniform", i + 1),
+            sv[i] = sb[i];
+    int64_t k[NK] = {10, 20}, shot[1] = {-1}, seed[1] = {1};
+    imp_cube_axes a = {NM, NT, NS, NK, 1, 1, mv, tv, sv, k, shot, seed};
+    imp_err err;
+    imp_err_clear(&err);
+    imp_cube *cube;
+    IMP_ASSERT_INT_EQ(imp_cube_create(&a, NULL, &cube, &err), 0);
+    uint32_t x = 12345;
+    for (size_t v = 0; v < NM * NT; v++)
+        for (size_t c = 0; c < NS * NK; c++) {
+            x = 1664525u * x + 1013904223u;
+            imp_cell_result r;
+            memset(&r, 0, sizeof r);
+            size_t idx[IMP_AX__COUNT] = {v / NT, v % NT, c / NK, c % NK, 0, 0};
+            r.cell = imp_cube_cell_index(&a, idx);
+            r.status = IMP_CELL_DONE;
+            r.accuracy = (float)(50 + (double)((x >> 8) % 5000) / 100.0);
+            r.gen_seconds = r.inf_seconds = 0.1f;
+            r.n_proxies = 10;
+            IMP_ASSERT_INT_EQ(imp_cube_apply(cube, &r, &err), 0);
+        }
+    snprintf(path, sizeof path, "%s", imp_test_path("many.h5"));
+    IMP_ASSERT_INT_EQ(imp_cube_write(cube, path, &err), 0);
+    imp_cube_free(cube);
+    return path;
+}
+
+/* Competitor name of row c of the many cube. */
+static void many_name(size_t c, char *buf, size_t n)
+{
+    snprintf(buf, n, "none/kmeans/none/none/mnn:%zu:cosine:uniform k=%d shot=all", c / 2 + 1,
+             c % 2 ? 20 : 10);
+}
+
+static void test_many_competitors(void)
+{
+    const char *cube = many_cube_path();
+    const char *csv = imp_test_path("many.csv"), *pairs = imp_test_path("many-pairs.csv");
+    char *out = run(0, "analyze %s --csv %s", cube, csv);
+    /* stdout: the best 30 rows, then where the rest is; the default tested set */
+    IMP_ASSERT_STR_CONTAINS(out, "2,000 competitors (strategy, k, shot) ranked on 48 voters");
+    IMP_ASSERT_STR_CONTAINS(out, "… 1,970 more; the full table of 2,000 competitors is in ");
+    IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on the 20 best of 2,000 competitors by mean rank "
+                                 "(the default when there are more than 20");
+    IMP_ASSERT_STR_CONTAINS(out, "Holm at alpha = 0.05 over 190 pairs");
+    char name[128], line[1024];
+    many_name(1073, name, sizeof name); /* the reference's first row */
+    IMP_ASSERT_STR_CONTAINS(out, name);
+    free(out);
+
+    /* The first 20 rows of the CSV against numpy (tests/ref/analyze_2000.txt). */
+    char ref_path[1024];
+    snprintf(ref_path, sizeof ref_path, "%s/tests/ref/analyze_2000.txt", IMP_SOURCE_DIR);
+    FILE *ref = fopen(ref_path, "r");
+    imp__assert_msg(ref != NULL, __LINE__, __FILE__, "cannot open %s", ref_path);
+    char *t = slurp(csv);
+    size_t lines = 0;
+    for (const char *p = t; p && *p; p++)
+        lines += *p == '\n';
+    IMP_ASSERT_INT_EQ(lines, 2001);
+    size_t top10[10];
+    for (int i = 0; ref && i < 20; i++) {
+        int rank, wins, voters;
+        size_t row;
+        double mr, rsd, mean, sd;
+        IMP_ASSERT_INT_EQ(fscanf(ref, "%d %zu %lf %lf %lf %lf %d %d", &rank, &row, &mr, &rsd, &mean,
+                                 &sd, &wins, &voters), 8);
+        if (i < 10)
+            top10[i] = row;
+        char prefix[200];
+        many_name(row, name, sizeof name);
+        snprintf(prefix, sizeof prefix, "\n%d,%s,", rank, name);
+        const char *p = strstr(t, prefix);
+        imp__assert_msg(p != NULL, __LINE__, __FILE__, "row %d is %s", rank, name);
+        if (!p)
+            continue;
+        line_with(p + 1, prefix + 1, line, sizeof line);
+        /* rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,rank_se,mean,std,se,wins,voters */
+        const char *f = line;
+        for (int comma = 0; comma < 5 && f; comma++)
+            f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL;
+        double g_mr, g_dr, g_rsd, g_rse, g_mean, g_sd, g_se;
+        int g_wins, g_voters;
+        IMP_ASSERT_INT_EQ(sscanf(f ? f : "", "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%d,%d", &g_mr, &g_dr,
+                                 &g_rsd, &g_rse, &g_mean, &g_sd, &g_se, &g_wins, &g_voters), 9);
+        IMP_ASSERT_REL(g_mr, mr, 1e-11);
+        IMP_ASSERT_REL(g_rsd, rsd, 1e-10);
+        IMP_ASSERT_REL(g_mean, mean, 1e-11);
+        IMP_ASSERT_REL(g_sd, sd, 1e-10);
+        IMP_ASSERT_INT_EQ(g_wins, wins);
+        IMP_ASSERT_INT_EQ(g_voters, voters);
+    }
+    if (ref)
+        fclose(ref);
+    free(t);
+
+    /* --top 10: exactly the 45 pairs of the 10 best, each once */
+    out = run(0, "analyze %s --top 10 --pairs-csv %s", cube, pairs);
+    IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on the 10 best of 2,000 competitors by mean rank "
+                                 "(--top 10).");
+    IMP_ASSERT_STR_CONTAINS(out, "Holm at alpha = 0.05 over 45 pairs");
+    free(out);
+    t = slurp(pairs);
+    int seen[10][10] = {{0}};
+    size_t n_pairs = 0;
+    for (char *p = t ? strchr(t, '\n') : NULL; p && p[1]; p = strchr(p + 1, '\n')) {
+        n_pairs++;
+        int ia = -1, ib = -1;
+        for (int i = 0; i < 10; i++) {
+            char prefix[200];
+            many_name(top10[i], name, sizeof name);
+            snprintf(prefix, sizeof prefix, "%s,", name);
+            if (strncmp(p + 1, prefix, strlen(prefix)) == 0)
+                ia = i;
+            const char *second = strchr(p + 1, ',');
+            if (second && strncmp(second + 1, prefix, strlen(prefix)) == 0)
+                ib = i;
+        }
+        imp__assert_msg(ia >= 0 && ib >= 0 && ia != ib, __LINE__, __FILE__,
+                        "pair of two of the 10 best: %.200s", p + 1);
+        if (ia >= 0 && ib >= 0)
+            seen[ia < ib ? ia : ib][ia < ib ? ib : ia]++;
+    }
+    IMP_ASSERT_INT_EQ(n_pairs, 45);
+    for (int i = 0; i < 10; i++)
+        for (int j = i + 1; j < 10; j++)
+            IMP_ASSERT_INT_EQ(seen[i][j], 1);
+    free(t);
+
+    /* --csv -: only the CSV on stdout (the report goes to stderr) */
+    char *o2 = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_sh(&o2, "(%s analyze %s --top 5 --csv - 2>/dev/null)",
+                                  IMP_TOOL_PATH, cube), 0);
+    IMP_ASSERT_INT_EQ(strncmp(o2 ? o2 : "", "rank,competitor,", 16), 0);
+    lines = 0;
+    for (const char *p = o2; p && *p; p++)
+        lines += *p == '\n';
+    IMP_ASSERT_INT_EQ(lines, 2001);
+    if (o2 && strstr(o2, "Wilcoxon"))
+        imp__assert_msg(0, __LINE__, __FILE__, "no report on stdout with --csv -");
+    free(o2);
+}
+
 static void test_cmd_help(void)
 {
     const char *cmds[] = {"analyze", "status", "export"};
@@ -820,6 +982,7 @@ int main(void)
         {"cmd_status", test_cmd_status},
         {"cmd_export", test_cmd_export},
         {"cmd_help", test_cmd_help},
+        {"many_competitors", test_many_competitors},
         {NULL, NULL},
     };
     return imp_test_main("analyze", tests);
