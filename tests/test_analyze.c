@@ -950,6 +950,28 @@ static void test_many_competitors(void)
     if (o2 && strstr(o2, "Wilcoxon"))
         imp__assert_msg(0, __LINE__, __FILE__, "no report on stdout with --csv -");
     free(o2);
+
+    /* slurm/analyze.sbatch (run by bash, as sbatch would) on this paper-sized cube: exit 0,
+     * the Markdown report has all 2,000 rows, the diagram the 20 tested competitors */
+    o2 = NULL;
+    int rc = imp_test_sh(&o2, "IMPRINT='%s' bash '%s/slurm/analyze.sbatch' '%s'", IMP_TOOL_PATH,
+                         IMP_SOURCE_DIR, cube);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "analyze.sbatch: exit %d:\n%.2000s", rc,
+                    o2 ? o2 : "");
+    free(o2);
+    char md[600], svg[600];
+    snprintf(md, sizeof md, "%.*s-ranks.md", (int)(strlen(cube) - 3), cube);
+    snprintf(svg, sizeof svg, "%.*s-cd.svg", (int)(strlen(cube) - 3), cube);
+    t = slurp(md);
+    IMP_ASSERT_STR_CONTAINS(t, "\n| 2000 | ");
+    IMP_ASSERT_STR_CONTAINS(t, "Holm step-down at alpha = 0.05 over 190 pairs");
+    free(t);
+    t = slurp(svg);
+    size_t methods = 0;
+    for (const char *p = t; p && (p = strstr(p, "<g class=\"method\"")); p++)
+        methods++;
+    IMP_ASSERT_INT_EQ(methods, 20);
+    free(t);
 }
 
 static void test_cmd_help(void)
