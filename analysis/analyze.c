@@ -534,6 +534,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
     for (size_t e = 0; e < ns; e++)
         nsel_seed += sel->keep[IMP_AX_SEED][e] != 0;
     out->n_seeds = nsel_seed;
+    out->value = sel->value;
     const float *val = sel->value == IMP_VALUE_GEN_SECONDS   ? cube->gen_seconds
                        : sel->value == IMP_VALUE_INF_SECONDS ? cube->inf_seconds
                                                              : cube->accuracy;
@@ -837,6 +838,7 @@ int imp_analyze_table(const imp_analyze_matrix *mat, const imp_analyze_opts *opt
     out->m = m, out->N = N;
     out->rank_dense = o.rank_method == IMP_RANK_DENSE;
     out->lower_is_better = o.lower_is_better;
+    out->value = mat->value;
     out->top_asked = o.top;
     out->summary = malloc(m * sizeof *out->summary);
     out->dense = malloc(m * sizeof *out->dense);
@@ -1187,11 +1189,26 @@ static int is_tested(const imp_analysis *an, size_t row)
 
 static double se(double sd, size_t N) { return sd / sqrt((double)N); }
 
+/* The value's name in sentences, CSV headers and table headers. */
+static const char *value_name(const imp_analysis *an)
+{
+    return an->value == IMP_VALUE_GEN_SECONDS   ? "gen_seconds"
+           : an->value == IMP_VALUE_INF_SECONDS ? "inf_seconds"
+                                                : "accuracy";
+}
+
+static const char *value_header(const imp_analysis *an, int tex)
+{
+    if (an->value != IMP_VALUE_ACCURACY)
+        return "mean s";
+    return tex ? "mean acc." : "mean acc";
+}
+
 static void report_csv(FILE *out, const imp_cube_axes *axes, const imp_analyze_matrix *mat,
                        const imp_analysis *an)
 {
-    fprintf(out, "rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,rank_se,%s,std,"
-            "se,wins,voters,tested\n", an->lower_is_better ? "mean_value" : "mean_accuracy");
+    fprintf(out, "rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,rank_se,mean_%s,"
+            "std,se,wins,voters,tested\n", value_name(an));
     char kb[32], hb[32];
     for (size_t t = 0; t < an->m; t++) {
         size_t i = an->order[t];
@@ -1274,7 +1291,7 @@ static void report_latex(FILE *out, const imp_report_opts *ro, const imp_analyze
 {
     size_t shown = rows_shown(ro, an->m);
     best_vals b = find_best(an);
-    const char *val = an->lower_is_better ? "mean value" : "mean acc.";
+    const char *val = value_header(an, 1);
     fprintf(out, "%% %zu competitors ranked on %zu voters (model, task); best value of each "
             "column in bold%s\n", an->m, an->N, shown < an->m ? "; best rows only" : "");
     fputs("\\begin{tabular}{rlrrrrrrrr}\n\\toprule\n", out);
@@ -1335,8 +1352,9 @@ static void report_table(FILE *out, int md, const imp_report_opts *ro,
         w = l > w ? l : w;
     }
     const char *rank_hdr = an->rank_dense ? "dense rank" : "mean rank";
-    const char *val = an->lower_is_better ? "mean value" : "mean acc";
-    const char *what = an->lower_is_better ? "value" : "median accuracy";
+    const char *val = value_header(an, 0);
+    char what[64];
+    snprintf(what, sizeof what, "median %s", value_name(an));
     char cm[32];
     thousands(m, cm, sizeof cm);
     if (md) {
@@ -1402,8 +1420,10 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
     char why[512];
     imp_analyze_tested_text(an, why, sizeof why);
     if (an->n_tested < an->m) {
-        fprintf(out, md ? "\n## Tested set\n\nPairwise tests on %s.\n\n"
-                        : "\nPairwise tests on %s.\n", why);
+        fprintf(out, md ? "\n## Tested set\n\nPairwise tests on %s. Below they are ranked "
+                          "again among themselves (as the CD diagram shows them).\n\n"
+                        : "\nPairwise tests on %s.\nBelow they are ranked again among "
+                          "themselves (as the CD diagram shows them).\n", why);
         if (m < 3) {
             fputs("Friedman on them: skipped (it needs at least 3 competitors); the Wilcoxon "
                   "test below decides alone.\n", out);

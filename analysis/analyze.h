@@ -108,6 +108,7 @@ typedef struct imp_analyze_matrix {
     size_t n_empty_voters; /* selected (model, task) pairs without any value */
     size_t n_seeds;        /* selected seeds */
     size_t n_partial;      /* matrix entries whose median used fewer than n_seeds seeds */
+    imp_analyze_value value; /* what A holds (sel->value) */
 } imp_analyze_matrix;
 
 /* Build the matrix of the selected slice. m or N may come out 0 or 1: the caller decides
@@ -197,6 +198,7 @@ typedef struct imp_analysis {
     double id_F, id_p;         /* Iman–Davenport over all rows (NaN when m < 3) */
     int rank_dense;            /* rank holds dense ranks */
     int lower_is_better;
+    imp_analyze_value value;   /* mat->value, for the reports */
     /* step 2 */
     size_t n_tested;
     size_t *tested;            /* [n_tested] matrix rows, ascending */
@@ -275,7 +277,8 @@ typedef struct imp_report_opts {
  * Nemenyi CD. CSV columns:
  *   rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,rank_se,mean_accuracy,std,
  *   se,wins,voters,tested
- *   (mean_value instead of mean_accuracy with lower_is_better; tested = yes/no)
+ *   (mean_gen_seconds or mean_inf_seconds instead of mean_accuracy for those values;
+ *   tested = yes/no)
  *   competitor_a,competitor_b,p,holm_threshold,significant,statistic,method,n,n_zero
  * (pairs: a ranked above b, listed in rank order of a then b; empty without step 3).
  * Standard errors are std/√voters. Returns IMP_EIO if out failed. */

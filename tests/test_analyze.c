@@ -790,6 +790,216 @@ static void test_cmd_export(void)
     free(out);
 }
 
+/* ---- components, names, best of groups, values, LaTeX ---- */
+
+static void test_components(void)
+{
+    imp_cube_axes a = axes();
+    char b[64];
+    /* the split of each kind of AGG */
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("l2/kmeans/none/l2/max", IMP_COMP_POST, b,
+                                                   sizeof b), "none"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("l2/kmeans/none/l2/max", IMP_COMP_METRIC, b,
+                                                   sizeof b), "inner"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("l2/kmeans/none/l2/max", IMP_COMP_M, b,
+                                                   sizeof b), ""), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/mean/none/none/nn:euclidean", IMP_COMP_M,
+                                                   b, sizeof b), "1"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/mean/none/none/nn:euclidean",
+                                                   IMP_COMP_WEIGHT, b, sizeof b), ""), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/fps/quantile/none/mnn:5:cosine:distance",
+                                                   IMP_COMP_AGG, b, sizeof b), "mnn"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/fps/quantile/none/mnn:5:cosine:distance",
+                                                   IMP_COMP_M, b, sizeof b), "5"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/fps/quantile/none/mnn:5:cosine:distance",
+                                                   IMP_COMP_WEIGHT, b, sizeof b), "distance"), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_component("no/such", IMP_COMP_GEN, b, sizeof b) == NULL, 1);
+
+    /* --where on components; strategies are Qi, l2/kmeans, Janson, Oracle */
+    imp_err err;
+    imp_err_clear(&err);
+    imp_analyze_sel sel;
+    const struct {
+        const char *where[3];
+        unsigned char strategy[4], k[2];
+    } cases[] = {
+        {{"gen=kmeans"}, {0, 1, 0, 0}, {1, 1}},
+        {{"gen=mean,agg=max"}, {1, 0, 0, 0}, {1, 1}},
+        {{"gen=mean,kmeans,agg=max", "k=1"}, {1, 1, 0, 0}, {1, 0}},
+        {{"agg=nn"}, {0, 0, 1, 0}, {1, 1}},
+        {{"m=1"}, {0, 0, 1, 0}, {1, 1}},
+        {{"metric=inner"}, {1, 1, 0, 1}, {1, 1}},
+        {{"pre=none,post=none", "inf=none"}, {0, 0, 1, 1}, {1, 1}},
+        {{"k=20,gen=kmeans,ls"}, {0, 1, 0, 1}, {0, 1}},
+        {{"strategy=l2/mean/l2/l2/max,none/ls/none/none/max,gen=ls"}, {0, 0, 0, 1}, {1, 1}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &a, &err), 0);
+        for (size_t w = 0; w < 3 && cases[c].where[w]; w++)
+            IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, cases[c].where[w], &err), 0);
+        for (size_t s = 0; s < 4; s++)
+            imp__assert_msg(sel.keep[IMP_AX_STRATEGY][s] == cases[c].strategy[s], __LINE__,
+                            __FILE__, "case %zu (%s): strategy %zu kept %d", c, cases[c].where[0],
+                            s, sel.keep[IMP_AX_STRATEGY][s]);
+        for (size_t k = 0; k < 2; k++)
+            IMP_ASSERT_INT_EQ(sel.keep[IMP_AX_K][k], cases[c].k[k]);
+        imp_analyze_sel_free(&sel);
+    }
+    IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &a, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "gen=fps", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no strategy of the cube has gen fps (values: mean, kmeans, ls)");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "colour=red", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "unknown axis or component 'colour'");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "gen=mean,agg=", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no value given");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "kmeans,gen=mean", &err), IMP_EUSAGE);
+    imp_analyze_sel_free(&sel);
+
+    /* the command: kmeans at k = 1 and Qi; the kmeans column lacks voter 8 */
+    char *out = run(0, "analyze %s --where gen=mean,kmeans,agg=max --where k=1%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "2 competitors (strategy, k, shot) ranked on 8 voters");
+    expect_row(out, "   1  " SHOW0, "1.0000     0.000    0.000    84.375    3.021   1.068     8       8", __LINE__);
+    free(out);
+}
+
+static void test_names_and_groups(void)
+{
+    const char *cube = cube_path();
+    /* --group-by gen --best: mean → Qi (2.0625) beats Janson, kmeans → Ours (1.125) beats
+     * k = 1; then only Ours and Qi, on all 9 voters (the k = 1 column lacked voter 8): Ours
+     * is first on 8 of them (not on voter 3: 80 < 81) → 10/9, Qi 17/9 */
+    char *out = run(0, "analyze %s --group-by gen --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--group-by gen --best: the best of each of 2 groups by mean rank "
+                                 "over all 4 competitors");
+    IMP_ASSERT_STR_CONTAINS(out, "2 competitors (strategy, k, shot) ranked on 9 voters");
+    expect_row(out, "   1  " SHOW2, "1.1111     0.333    0.111    86.111    4.622   1.541     8       9", __LINE__);
+    expect_row(out, "   2  " SHOW0, "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
+    free(out);
+    /* the NORM triple: l2/l2/l2 → Ours, none/none/none → Janson (Oracle has no results);
+     * Ours is above Janson on every voter */
+    out = run(0, "analyze %s --group-by pre,post,inf --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "best of each of 2 groups");
+    expect_row(out, "   1  " SHOW2, "1.0000     0.000    0.000    86.111    4.622   1.541     9       9", __LINE__);
+    expect_row(out, "   2  " SHOW3, "2.0000     0.000    0.000    80.889    5.165   1.722     0       9", __LINE__);
+    free(out);
+    /* by k: k = 1 → Qi (Janson and the kmeans k = 1 rank below it), k = 20 → Ours */
+    out = run(0, "analyze %s --group-by k --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "best of each of 2 groups");
+    expect_row(out, "   2  " SHOW0, "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
+    free(out);
+    out = run(2, "analyze %s --group-by gen%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--group-by KEYS and --best go together");
+    free(out);
+    out = run(2, "analyze %s --group-by colour --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "unknown key 'colour'");
+    free(out);
+
+    /* user names: a name matching two k gets the k; later definitions win over the paper's */
+    out = run(0, "analyze %s --name KM=l2/kmeans/l2/l2/max%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "   1  KM k=20 ");
+    IMP_ASSERT_STR_CONTAINS(out, "   4  KM k=1 ");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: KM k=20 | Qi | KM k=1\n");
+    free(out);
+    /* a definition in --competitors selects and names; --no-names keeps the columns' text */
+    const char *csv = imp_test_path("named.csv");
+    out = run(0, "analyze %s --competitors 'Best=l2/kmeans/l2/l2/max@k=20,Qi' --csv %s", cube, csv);
+    IMP_ASSERT_STR_CONTAINS(out, "   1  Best ");
+    IMP_ASSERT_STR_CONTAINS(out, "   2  Qi ");
+    free(out);
+    char *t = slurp(csv);
+    IMP_ASSERT_STR_CONTAINS(t, "\n1,Best,l2/kmeans/l2/l2/max,20,all,");
+    free(t);
+    out = run(0, "analyze %s --competitors Qi,Ours --no-names%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "   1  " NAME2 " ");
+    free(out);
+    out = run(2, "analyze %s --name KM%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--name 'KM': expected NAME=STRATEGY");
+    free(out);
+    out = run(2, "analyze %s --name X=l2/fps/l2/l2/max%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "no strategy l2/fps/l2/l2/max");
+    free(out);
+}
+
+static void test_value_seconds(void)
+{
+    /* Times (lower is better) of 3 competitors on 4 voters:
+     *   c0 1 1 1 1, c1 2 2 2 2, c2 3 0.5 3 3
+     * ranks per voter: c0 1 2 1 1 → 1.25, c1 2 3 2 2 → 2.25, c2 3 1 3 3 → 2.5; wins c0 3,
+     * c2 1; mean value 1, 2, 2.375 (not negated) */
+    double A[12] = {1, 1, 1, 1, 2, 2, 2, 2, 3, 0.5, 3, 3};
+    imp_analyze_matrix mat = {0};
+    mat.m = 3, mat.N = 4, mat.A = A, mat.value = IMP_VALUE_GEN_SECONDS;
+    imp_analyze_opts o = {.lower_is_better = 1};
+    imp_analysis an;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_analyze_table(&mat, &o, &an, &err), 0);
+    const double r[3] = {1.25, 2.25, 2.5}, mean[3] = {1, 2, 2.375};
+    const size_t wins[3] = {3, 0, 1};
+    for (size_t i = 0; i < 3; i++) {
+        IMP_ASSERT_NEAR(an.summary[i].mean_rank, r[i], 1e-15);
+        IMP_ASSERT_NEAR(an.summary[i].mean, mean[i], 1e-15);
+        IMP_ASSERT_INT_EQ(an.summary[i].wins, wins[i]);
+        IMP_ASSERT_INT_EQ(an.order[i], i);
+    }
+    IMP_ASSERT_INT_EQ(an.n_tested, 3);
+    IMP_ASSERT_INT_EQ(an.why, IMP_TESTED_ALL);
+    imp_analysis_free(&an);
+
+    /* the command: every done cell of the test cube took 0.5 s, so all tie: mean rank 1.5,
+     * both win everywhere, the pair is identical */
+    char *out = run(0, "analyze %s --value gen_seconds --competitors Qi,Ours%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "value = median gen_seconds over seeds, lower is better");
+    IMP_ASSERT_STR_CONTAINS(out, "mean s");
+    expect_row(out, "   1  " SHOW0, "1.5000     0.000    0.000     0.500    0.000   0.000     9       9", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "1          0.05           no  identical");
+    free(out);
+    out = run(2, "analyze %s --value speed%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "--value 'speed': expected accuracy, gen_seconds or inf_seconds");
+    free(out);
+}
+
+static void test_latex(void)
+{
+    /* Qi, Ours, Janson on 9 voters (values of test_cmd_analyze_selected); bold = the best of
+     * each column: mean rank 1.111 (Ours), rank std 0.333 (Ours), mean acc 86.111 (Ours),
+     * std 3.536 (Qi), wins 8 (Ours) */
+    const char *tex = imp_test_path("ranks.tex");
+    char *out = run(0, "analyze %s --competitors Qi,Ours,Janson --tex %s", cube_path(), tex);
+    free(out);
+    char *t = slurp(tex);
+    IMP_ASSERT_STR_CONTAINS(t, "\\begin{tabular}{rlrrrrrrrr}\n\\toprule\n"
+                               "rank & competitor & mean rank & std & s.e. & mean acc. & std & "
+                               "s.e. & wins & voters \\\\\n\\midrule\n");
+    IMP_ASSERT_STR_CONTAINS(t, "1 & Ours & \\textbf{1.111} & \\textbf{0.333} & 0.111 & "
+                               "\\textbf{86.111} & 4.622 & 1.541 & \\textbf{8} & 9 \\\\\n");
+    IMP_ASSERT_STR_CONTAINS(t, "2 & Qi & 2.056 & 0.527 & 0.176 & 83.667 & \\textbf{3.536} & "
+                               "1.179 & 1 & 9 \\\\\n");
+    IMP_ASSERT_STR_CONTAINS(t, "\\bottomrule\n\\end{tabular}\n");
+    /* a booktabs table: one \toprule, \midrule and \bottomrule in that order, 10 columns per
+     * row (9 '&' on every line that ends with \\) */
+    const char *top = strstr(t, "\\toprule"), *mid = strstr(t, "\\midrule"),
+               *bot = strstr(t, "\\bottomrule");
+    IMP_ASSERT_INT_EQ(top && mid && bot && top < mid && mid < bot, 1);
+    size_t rows = 0;
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+        size_t len = strlen(line);
+        if (len < 2 || strcmp(line + len - 2, "\\\\") != 0)
+            continue;
+        size_t amp = 0;
+        for (const char *p = line; *p; p++)
+            amp += *p == '&' && (p == line || p[-1] != '\\');
+        IMP_ASSERT_INT_EQ(amp, 9);
+        rows++;
+    }
+    IMP_ASSERT_INT_EQ(rows, 4);
+    free(t);
+    /* names with TeX specials are escaped */
+    out = run(0, "analyze %s --name 'A_1&b%%=l2/mean/l2/l2/max' --tex -%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "& A\\_1\\&b\\% & ");
+    free(out);
+}
+
 /* ---- many competitors ---- */
 
 /* The crafted cube of tests/ref/analyze_2000.py: 4 models × 12 tasks, strategies
@@ -1005,6 +1215,10 @@ int main(void)
         {"cmd_export", test_cmd_export},
         {"cmd_help", test_cmd_help},
         {"many_competitors", test_many_competitors},
+        {"components", test_components},
+        {"names_and_groups", test_names_and_groups},
+        {"value_seconds", test_value_seconds},
+        {"latex", test_latex},
         {NULL, NULL},
     };
     return imp_test_main("analyze", tests);

@@ -303,27 +303,36 @@ static int write_report(const char *path, const imp_report_opts *ro, const imp_c
     return imp_outfile_commit(&of, err);
 }
 
-/* --group-by … --best: keep the best row of each group, then rank those again. */
-static int best_of_groups(const opts *o, const imp_cube_axes *axes, imp_analyze_matrix *mat,
-                          imp_analysis *an, imp_err *err)
+/* --group-by … --best: keep the best row of each group (by the table of mat), then build the
+ * matrix of those columns alone (so the voters are those they all have) and name it again. */
+static int best_of_groups(const opts *o, const imp_cube *cube, imp_analyze_sel *sel,
+                          imp_analyze_matrix *mat, const char *defs, imp_err *err)
 {
     int keys[16];
-    size_t n_keys, *rows, n;
+    size_t n_keys, *rows = NULL, n = 0;
+    imp_analysis an;
     int rc = imp_analyze_group_keys(o->group_by, keys, 16, &n_keys, err);
-    if (rc || (rc = imp_analyze_table(mat, &o->ao, an, err)))
+    if (rc || (rc = imp_analyze_table(mat, &o->ao, &an, err)))
         return rc;
-    size_t m_all = an->m;
-    if ((rc = imp_analyze_best_of_groups(mat, axes, an, keys, n_keys, &rows, &n, err))) {
-        imp_analysis_free(an);
+    size_t m_all = an.m;
+    rc = imp_analyze_best_of_groups(mat, &cube->axes, &an, keys, n_keys, &rows, &n, err);
+    imp_analysis_free(&an);
+    if (rc)
         return rc;
+    const imp_cube_axes *a = &cube->axes;
+    memset(sel->col, 0, sel->n_col);
+    for (size_t g = 0; g < n; g++) {
+        const imp_analyze_comp *c = &mat->comp[mat->row[rows[g]]];
+        sel->col[(c->strategy * a->n_k + c->k) * a->n_shot + c->shot] = 1;
     }
-    imp_analysis_free(an);
-    rc = imp_analyze_keep_rows(mat, rows, n, err);
     free(rows);
-    if (!rc)
-        fprintf(stderr, "imprint analyze: --group-by %s --best: the best of each of %zu groups "
-                "by mean rank over all %zu competitors\n", o->group_by, n, m_all);
-    return rc;
+    imp_analyze_matrix_free(mat);
+    if ((rc = imp_analyze_build(cube, sel, mat, err)) ||
+        (rc = imp_analyze_names(mat, a, defs, !o->no_names, err)))
+        return rc;
+    fprintf(stderr, "imprint analyze: --group-by %s --best: the best of each of %zu groups by "
+            "mean rank over all %zu competitors\n", o->group_by, n, m_all);
+    return 0;
 }
 
 /* Expand bare --name names in the --competitors list to their definitions. */
@@ -413,7 +422,7 @@ int imp_cmd_analyze(int argc, char **argv)
         goto fail;
     notes(&mat);
     if (o.group_by && mat.m >= 2 && mat.N >= 2 &&
-        (rc = best_of_groups(&o, &cube->axes, &mat, &an, &err)))
+        (rc = best_of_groups(&o, cube, &sel, &mat, defs, &err)))
         goto fail;
     if (mat.m < 2 || mat.N < 2) {
         if (mat.m < 2)
