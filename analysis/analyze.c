@@ -1033,8 +1033,10 @@ static int same_group(const imp_analyze_matrix *mat, const imp_cube_axes *a, siz
                 return 0;
         } else {
             char bi[64], bj[64];
-            const char *ti = imp_analyze_component(a->strategy[ci->strategy], keys[q], bi, sizeof bi);
-            const char *tj = imp_analyze_component(a->strategy[cj->strategy], keys[q], bj, sizeof bj);
+            const char *ti =
+                imp_analyze_component(a->strategy[ci->strategy], keys[q], bi, sizeof bi);
+            const char *tj =
+                imp_analyze_component(a->strategy[cj->strategy], keys[q], bj, sizeof bj);
             if (!ti || !tj || strcmp(ti, tj) != 0)
                 return 0;
         }

@@ -461,10 +461,14 @@ static void test_cmd_analyze_all(void)
     /* rank, name, mean rank, its std and standard error, mean acc, std, se, wins, voters
      * (values as in test_matrix_all; rank std and the standard errors from numpy on the
      * medians: Ours is 1st on 7 voters and 2nd on one, std of the ranks sqrt(1/8) = 0.354) */
-    expect_row(out, "   1  " SHOW2, "1.1250     0.354    0.125    87.000    4.036   1.427     7       8", __LINE__);
-    expect_row(out, "   2  " SHOW0, "2.0625     0.563    0.199    84.375    3.021   1.068     1       8", __LINE__);
-    expect_row(out, "   3  " SHOW3, "2.8125     0.372    0.132    81.938    4.379   1.548     0       8", __LINE__);
-    expect_row(out, "   4  " SHOW1, "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
+    expect_row(out, "   1  " SHOW2,
+               "1.1250     0.354    0.125    87.000    4.036   1.427     7       8", __LINE__);
+    expect_row(out, "   2  " SHOW0,
+               "2.0625     0.563    0.199    84.375    3.021   1.068     1       8", __LINE__);
+    expect_row(out, "   3  " SHOW3,
+               "2.8125     0.372    0.132    81.938    4.379   1.548     0       8", __LINE__);
+    expect_row(out, "   4  " SHOW1,
+               "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "Friedman: chi2 = 21.531646, df = 3, p = 8.16326e-05 "
                                  "(Iman-Davenport F = 61.0615, p = 1.53013e-10)");
     IMP_ASSERT_STR_CONTAINS(out, "p < alpha = 0.05: the competitors differ");
@@ -486,7 +490,8 @@ static void test_cmd_analyze_all(void)
                                  "(--top 2).");
     IMP_ASSERT_STR_CONTAINS(out, "Friedman on them: skipped (it needs at least 3 competitors)");
     /* the table still has all four, Friedman over all of them too */
-    expect_row(out, "   4  " SHOW1, "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
+    expect_row(out, "   4  " SHOW1,
+               "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "p = 8.16326e-05 (Iman-Davenport F = 61.0615, p = 1.53013e-10) "
                                  "over all competitors");
     snprintf(key, sizeof key, "  %-12s  %s", SHOW2, SHOW0);
@@ -508,9 +513,12 @@ static void test_cmd_analyze_selected(void)
     IMP_ASSERT_STR_CONTAINS(out, "3 competitors (strategy, k, shot) ranked on 9 voters");
     if (strstr(out, "lacks"))
         imp__assert_msg(0, __LINE__, __FILE__, "no competitor lacks voters:\n%s", out);
-    expect_row(out, "   1  " SHOW2, "1.1111     0.333    0.111    86.111    4.622   1.541     8       9", __LINE__);
-    expect_row(out, "   2  " SHOW0, "2.0556     0.527    0.176    83.667    3.536   1.179     1       9", __LINE__);
-    expect_row(out, "   3  " SHOW3, "2.8333     0.354    0.118    80.889    5.165   1.722     0       9", __LINE__);
+    expect_row(out, "   1  " SHOW2,
+               "1.1111     0.333    0.111    86.111    4.622   1.541     8       9", __LINE__);
+    expect_row(out, "   2  " SHOW0,
+               "2.0556     0.527    0.176    83.667    3.536   1.179     1       9", __LINE__);
+    expect_row(out, "   3  " SHOW3,
+               "2.8333     0.354    0.118    80.889    5.165   1.722     0       9", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on all 3 competitors named with --competitors.");
     IMP_ASSERT_STR_CONTAINS(out, "chi2 = 13.771429, df = 2, p = 0.00102229 (Iman-Davenport "
                                  "F = 26.0541, p = 9.27618e-06)");
@@ -525,8 +533,10 @@ static void test_cmd_analyze_selected(void)
     char *t = slurp(md);
     IMP_ASSERT_STR_CONTAINS(t, "| rank | competitor | mean rank | rank std | rank se | mean acc | "
                                "std | se | wins | voters |");
-    IMP_ASSERT_STR_CONTAINS(t, "| 1 | " SHOW2 " | 1.1111 | 0.333 | 0.111 | 86.111 | 4.622 | 1.541 | 8 | 9 |\n");
-    IMP_ASSERT_STR_CONTAINS(t, "| 3 | " SHOW3 " | 2.8333 | 0.354 | 0.118 | 80.889 | 5.165 | 1.722 | 0 | 9 |\n");
+    IMP_ASSERT_STR_CONTAINS(t, "| 1 | " SHOW2 " | 1.1111 | 0.333 | 0.111 | 86.111 | 4.622 | "
+                               "1.541 | 8 | 9 |\n");
+    IMP_ASSERT_STR_CONTAINS(t, "| 3 | " SHOW3 " | 2.8333 | 0.354 | 0.118 | 80.889 | 5.165 | "
+                               "1.722 | 0 | 9 |\n");
     IMP_ASSERT_STR_CONTAINS(t, "| " SHOW2 " | " SHOW3 " | 0.00390625 | 0.0166667 | yes | exact |");
     IMP_ASSERT_STR_CONTAINS(t, "Friedman: chi2 = 13.771429");
     free(t);
@@ -579,7 +589,8 @@ static void test_cmd_analyze_selected(void)
     /* --where model=m1,m2: 6 voters, all four competitors, nothing significant under Holm */
     out = run(0, "analyze %s --where model=m1,m2 --where k=1,20%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "4 competitors (strategy, k, shot) ranked on 6 voters");
-    expect_row(out, "   1  " SHOW2, "1.1667     0.408    0.167    86.833    4.215   1.721     5       6", __LINE__);
+    expect_row(out, "   1  " SHOW2,
+               "1.1667     0.408    0.167    86.833    4.215   1.721     5       6", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "chi2 = 15.610169, df = 3, p = 0.00136294");
     IMP_ASSERT_STR_CONTAINS(out, "  1: " SHOW2 " | " SHOW0 " | " SHOW3 " | " SHOW1 "\n");
     if (strstr(out, "lacks"))
@@ -593,7 +604,8 @@ static void test_cmd_analyze_selected(void)
                                  "is significant.");
     IMP_ASSERT_STR_CONTAINS(out, "dense rank");
     /* dense ranks 3 on 7 voters, 2 on two: std sqrt(14/72) = 0.441 */
-    expect_row(out, "   3  " SHOW3, "2.7778     0.441    0.147    80.889    5.165   1.722     0       9", __LINE__);
+    expect_row(out, "   3  " SHOW3,
+               "2.7778     0.441    0.147    80.889    5.165   1.722     0       9", __LINE__);
     snprintf(key, sizeof key, "  %-12s  %s", SHOW2, SHOW3);
     expect_row(out, key, "0.00390625   0.000333333           no  exact", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "  1: " SHOW2 " | " SHOW0 " | " SHOW3 "\n");
@@ -772,9 +784,10 @@ static void test_cmd_export(void)
     free(t);
     /* --all: every cell, n/a included */
     out = run(0, "export %s --all --csv -%s", cube, "");
-    IMP_ASSERT_STR_CONTAINS(out, "\nm1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,20,all,1,n-a,,,,,\n");
-    IMP_ASSERT_STR_CONTAINS(out, "\nm3,t3,none/ls/none/none/max,none,ls,none,none,max,inner,,,20,all,"
-                                 "3,n-a,,,,,\n");
+    IMP_ASSERT_STR_CONTAINS(out, "\nm1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,20,all,1,"
+                                 "n-a,,,,,\n");
+    IMP_ASSERT_STR_CONTAINS(out, "\nm3,t3,none/ls/none/none/max,none,ls,none,none,max,inner,,,20,"
+                                 "all,3,n-a,,,,,\n");
     lines = 0;
     for (const char *p = out; *p; p++)
         lines += *p == '\n';
@@ -847,7 +860,8 @@ static void test_components(void)
     }
     IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &a, &err), 0);
     IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "gen=fps", &err), IMP_EUSAGE);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "no strategy of the cube has gen fps (values: mean, kmeans, ls)");
+    IMP_ASSERT_STR_CONTAINS(err.msg,
+                            "no strategy of the cube has gen fps (values: mean, kmeans, ls)");
     IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "colour=red", &err), IMP_EUSAGE);
     IMP_ASSERT_STR_CONTAINS(err.msg, "unknown axis or component 'colour'");
     IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "gen=mean,agg=", &err), IMP_EUSAGE);
@@ -858,7 +872,8 @@ static void test_components(void)
     /* the command: kmeans at k = 1 and Qi; the kmeans column lacks voter 8 */
     char *out = run(0, "analyze %s --where gen=mean,kmeans,agg=max --where k=1%s", cube_path(), "");
     IMP_ASSERT_STR_CONTAINS(out, "2 competitors (strategy, k, shot) ranked on 8 voters");
-    expect_row(out, "   1  " SHOW0, "1.0000     0.000    0.000    84.375    3.021   1.068     8       8", __LINE__);
+    expect_row(out, "   1  " SHOW0,
+               "1.0000     0.000    0.000    84.375    3.021   1.068     8       8", __LINE__);
     free(out);
 }
 
@@ -872,20 +887,25 @@ static void test_names_and_groups(void)
     IMP_ASSERT_STR_CONTAINS(out, "--group-by gen --best: the best of each of 2 groups by mean rank "
                                  "over all 4 competitors");
     IMP_ASSERT_STR_CONTAINS(out, "2 competitors (strategy, k, shot) ranked on 9 voters");
-    expect_row(out, "   1  " SHOW2, "1.1111     0.333    0.111    86.111    4.622   1.541     8       9", __LINE__);
-    expect_row(out, "   2  " SHOW0, "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
+    expect_row(out, "   1  " SHOW2,
+               "1.1111     0.333    0.111    86.111    4.622   1.541     8       9", __LINE__);
+    expect_row(out, "   2  " SHOW0,
+               "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
     free(out);
     /* the NORM triple: l2/l2/l2 → Ours, none/none/none → Janson (Oracle has no results);
      * Ours is above Janson on every voter */
     out = run(0, "analyze %s --group-by pre,post,inf --best%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "best of each of 2 groups");
-    expect_row(out, "   1  " SHOW2, "1.0000     0.000    0.000    86.111    4.622   1.541     9       9", __LINE__);
-    expect_row(out, "   2  " SHOW3, "2.0000     0.000    0.000    80.889    5.165   1.722     0       9", __LINE__);
+    expect_row(out, "   1  " SHOW2,
+               "1.0000     0.000    0.000    86.111    4.622   1.541     9       9", __LINE__);
+    expect_row(out, "   2  " SHOW3,
+               "2.0000     0.000    0.000    80.889    5.165   1.722     0       9", __LINE__);
     free(out);
     /* by k: k = 1 → Qi (Janson and the kmeans k = 1 rank below it), k = 20 → Ours */
     out = run(0, "analyze %s --group-by k --best%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "best of each of 2 groups");
-    expect_row(out, "   2  " SHOW0, "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
+    expect_row(out, "   2  " SHOW0,
+               "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
     free(out);
     out = run(2, "analyze %s --group-by gen%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "--group-by KEYS and --best go together");
@@ -951,7 +971,8 @@ static void test_value_seconds(void)
     char *out = run(0, "analyze %s --value gen_seconds --competitors Qi,Ours%s", cube_path(), "");
     IMP_ASSERT_STR_CONTAINS(out, "value = median gen_seconds over seeds, lower is better");
     IMP_ASSERT_STR_CONTAINS(out, "mean s");
-    expect_row(out, "   1  " SHOW0, "1.5000     0.000    0.000     0.500    0.000   0.000     9       9", __LINE__);
+    expect_row(out, "   1  " SHOW0,
+               "1.5000     0.000    0.000     0.500    0.000   0.000     9       9", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "1          0.05           no  identical");
     free(out);
     out = run(2, "analyze %s --value speed%s", cube_path(), "");
@@ -1096,7 +1117,8 @@ static void test_many_competitors(void)
         if (!p)
             continue;
         line_with(p + 1, prefix + 1, line, sizeof line);
-        /* rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,rank_se,mean,std,se,wins,voters */
+        /* rank,competitor,strategy,k,shot, then avg_rank,dense_rank,rank_std,rank_se,mean,
+         * std,se,wins,voters */
         const char *f = line;
         for (int comma = 0; comma < 5 && f; comma++)
             f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL;

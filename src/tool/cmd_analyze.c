@@ -22,7 +22,8 @@ static void help(void)
         "                       [--where KEY=V1,V2[,KEY=V]...]... [--competitors LIST]...\n"
         "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
         "                       [--group-by KEY[,KEY...] --best] [--top N] [--rows N|all]\n"
-        "                       [--groups cliques|intervals] [--value accuracy|gen_seconds|inf_seconds]\n"
+        "                       [--groups cliques|intervals]\n"
+        "                       [--value accuracy|gen_seconds|inf_seconds]\n"
         "                       [--nemenyi] [--dense-ranks] [--compat-identical-significant]\n"
         "                       [--no-journal]\n"
         "\n"
@@ -177,8 +178,8 @@ static int parse(int argc, char **argv, opts *o)
                 return imp_tool_usage("analyze", "out of memory");
         } else if (strcmp(a, "--top") == 0) {
             if (imp_parse_long(v, 2, IMP_ANALYZE_MAX_TESTED, &o->top))
-                return imp_tool_usage("analyze", "--top '%s': expected a count >= 2 (at most %d)", v,
-                                      IMP_ANALYZE_MAX_TESTED);
+                return imp_tool_usage("analyze", "--top '%s': expected a count >= 2 (at most %d)",
+                                      v, IMP_ANALYZE_MAX_TESTED);
         } else if (strcmp(a, "--rows") == 0) {
             if (strcmp(v, "all") == 0)
                 o->rows = -1;
