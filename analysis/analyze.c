@@ -74,21 +74,28 @@ static int axis_matches(const imp_cube_axes *a, int ax, size_t i, const char *v)
     return strcmp(imp_cube_axis_value(a, ax, i, b1, sizeof b1), v) == 0;
 }
 
-/* "(values: a, b, c)" of an axis into buf, cut after a few hundred characters. */
+/* Append ", item" (or item first) to the list text in buf[n] of length *used; near the end
+ * of buf it writes ", …" instead and returns -1 (stop). */
+static int list_text_add(char *buf, size_t n, size_t *used, const char *item)
+{
+    int w = snprintf(buf + *used, n - *used, "%s%s", *used ? ", " : "", item);
+    if (w < 0 || *used + (size_t)w + 8 >= n) {
+        snprintf(buf + *used, n - *used, ", …");
+        return -1;
+    }
+    *used += (size_t)w;
+    return 0;
+}
+
+/* "a, b, c": the values of an axis into buf, cut after a few hundred characters. */
 static const char *axis_values_text(const imp_cube_axes *a, int ax, char *buf, size_t n)
 {
     size_t len = imp_cube_axis_len(a, ax), used = 0;
     char vb[64];
     buf[0] = '\0';
-    for (size_t i = 0; i < len; i++) {
-        const char *v = imp_cube_axis_value(a, ax, i, vb, sizeof vb);
-        int w = snprintf(buf + used, n - used, "%s%s", i ? ", " : "", v);
-        if (w < 0 || used + (size_t)w + 8 >= n) {
-            snprintf(buf + used, n - used, ", …");
+    for (size_t i = 0; i < len; i++)
+        if (list_text_add(buf, n, &used, imp_cube_axis_value(a, ax, i, vb, sizeof vb)))
             break;
-        }
-        used += (size_t)w;
-    }
     return buf;
 }
 
@@ -162,7 +169,7 @@ static size_t match_component(const imp_cube_axes *a, int comp, const char *v, u
     return n;
 }
 
-/* "(values: a, b)" of a component over the cube's strategies, each once. */
+/* "a, b": the values of a component over the cube's strategies, each once. */
 static const char *component_values_text(const imp_cube_axes *a, int comp, char *buf, size_t n)
 {
     size_t used = 0;
@@ -178,14 +185,8 @@ static const char *component_values_text(const imp_cube_axes *a, int comp, char 
             const char *u = imp_analyze_component(a->strategy[r], comp, c, sizeof c);
             seen = u && strcmp(u, t) == 0;
         }
-        if (seen)
-            continue;
-        int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", t);
-        if (w < 0 || used + (size_t)w + 8 >= n) {
-            snprintf(buf + used, n - used, ", …");
+        if (!seen && list_text_add(buf, n, &used, t))
             break;
-        }
-        used += (size_t)w;
     }
     return buf;
 }

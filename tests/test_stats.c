@@ -259,12 +259,13 @@ static void assert_clique(const imp_cliques *c, size_t q, const size_t *want, si
         IMP_ASSERT_INT_EQ(c->members[c->off[q] + t], want[t]);
 }
 
-static void test_cliques(void)
+/* The drawn graph on 12 nodes: triangles 0-1-2 and 1-2-3 (sharing edge 1-2), triangle
+ * 3-4-5, node 6 isolated, a K4 on 7..10 and a pendant edge 10-11. */
+enum { DRAWN = 12 };
+static void drawn_graph(unsigned char adj[DRAWN * DRAWN])
 {
-    /* Drawn graph: triangles 0-1-2 and 1-2-3 (sharing edge 1-2), triangle 3-4-5, node 6
-     * isolated, a K4 on 7..10 and a pendant edge 10-11. */
-    enum { M = 12 };
-    unsigned char adj[M * M] = {0};
+    const size_t M = DRAWN;
+    memset(adj, 0, M * M);
     add_edge(adj, M, 0, 1), add_edge(adj, M, 0, 2), add_edge(adj, M, 1, 2);
     add_edge(adj, M, 1, 3), add_edge(adj, M, 2, 3);
     add_edge(adj, M, 3, 4), add_edge(adj, M, 3, 5), add_edge(adj, M, 4, 5);
@@ -272,6 +273,13 @@ static void test_cliques(void)
         for (size_t j = i + 1; j <= 10; j++)
             add_edge(adj, M, i, j);
     add_edge(adj, M, 10, 11);
+}
+
+static void test_cliques(void)
+{
+    enum { M = DRAWN };
+    unsigned char adj[M * M];
+    drawn_graph(adj);
     imp_cliques c;
     IMP_ASSERT_INT_EQ(imp_stats_cliques(adj, M, 2, &c, NULL), 0);
     IMP_ASSERT_INT_EQ(c.n, 5);
@@ -340,15 +348,9 @@ static void test_interval_groups(void)
      * significant, so no run joins 0 and 4. By hand: the farthest reach of each node within
      * a run is 0→2, 1→3, 2→3, 3→5, 4→5, 5→5, 6→6, 7→10, 8→10, 9→10, 10→11, 11→11; the
      * maximal runs are 0..2, 1..3, 3..5, 7..10 and 10..11 (6 is alone). */
-    enum { M = 12 };
-    unsigned char adj[M * M] = {0};
-    add_edge(adj, M, 0, 1), add_edge(adj, M, 0, 2), add_edge(adj, M, 1, 2);
-    add_edge(adj, M, 1, 3), add_edge(adj, M, 2, 3);
-    add_edge(adj, M, 3, 4), add_edge(adj, M, 3, 5), add_edge(adj, M, 4, 5);
-    for (size_t i = 7; i <= 10; i++)
-        for (size_t j = i + 1; j <= 10; j++)
-            add_edge(adj, M, i, j);
-    add_edge(adj, M, 10, 11);
+    enum { M = DRAWN };
+    unsigned char adj[M * M];
+    drawn_graph(adj);
     add_edge(adj, M, 0, 4);
     imp_cliques g;
     IMP_ASSERT_INT_EQ(imp_stats_interval_groups(adj, M, &g, NULL), 0);
