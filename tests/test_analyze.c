@@ -484,6 +484,17 @@ static void test_cmd_analyze_all(void)
     IMP_ASSERT_STR_CONTAINS(out, "  2: " SHOW0 " | " SHOW3 " | " SHOW1 "\n");
     free(out);
 
+    /* --groups intervals: in rank order Ours, Qi, Janson, k=1 only Ours–Janson differs, so
+     * the runs are Ours..Qi (Ours cannot reach Janson) and Qi..k=1 */
+    out = run(0, "analyze %s --groups intervals%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "Groups (maximal runs in rank order without a significant "
+                                 "difference):\n  1: " SHOW2 " | " SHOW0 "\n  2: " SHOW0 " | "
+                                 SHOW3 " | " SHOW1 "\n");
+    free(out);
+    out = run(2, "analyze %s --groups bars%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--groups 'bars': expected cliques or intervals");
+    free(out);
+
     /* --top 2: c2 and c0, Friedman skipped, the Wilcoxon test decides */
     out = run(0, "analyze %s --top 2%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on the 2 best of 4 competitors by mean rank "
@@ -779,6 +790,10 @@ static void test_cmd_export(void)
     IMP_ASSERT_INT_EQ(lines, 136);
     /* stdout gives the same bytes */
     out = run(0, "export %s --csv -%s", cube, "");
+    IMP_ASSERT_INT_EQ(strcmp(out, t), 0);
+    free(out);
+    /* --valid-only is the default */
+    out = run(0, "export %s --valid-only --csv -%s", cube, "");
     IMP_ASSERT_INT_EQ(strcmp(out, t), 0);
     free(out);
     free(t);
@@ -1136,6 +1151,15 @@ static void test_many_competitors(void)
     if (ref)
         fclose(ref);
     free(t);
+
+    /* --rows 5: five rows, and no file named: how to get the rest */
+    out = run(0, "analyze %s --rows 5%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "\n   5  ");
+    IMP_ASSERT_STR_CONTAINS(out, "\n… 1,995 more; write the full table with --csv FILE or --md "
+                                 "FILE, or show it with --rows all\n");
+    if (strstr(out, "\n   6  "))
+        imp__assert_msg(0, __LINE__, __FILE__, "only 5 rows with --rows 5");
+    free(out);
 
     /* --top 10: exactly the 45 pairs of the 10 best, each once */
     out = run(0, "analyze %s --top 10 --pairs-csv %s", cube, pairs);
