@@ -1095,6 +1095,126 @@ int imp_analyze_export_csv(const imp_cube *cube, FILE *out, int valid_only, imp_
     return rc;
 }
 
+/* ---- The whole selection ---- */
+
+/* Append item to the growing comma list *list; -1 when out of memory. */
+static int list_append(char **list, const char *item, size_t len)
+{
+    size_t old = *list ? strlen(*list) : 0, n = old + len + 2;
+    char *p = realloc(*list, n);
+    if (!p)
+        return -1;
+    snprintf(p + old, n - old, "%s%.*s", old ? "," : "", (int)len, item);
+    *list = p;
+    return 0;
+}
+
+/* Is item (len bytes) a definition NAME=…, i.e. has it a '=' before any '@' or ' '? */
+static int is_definition(const char *item, size_t len)
+{
+    for (size_t i = 0; i < len && item[i] != '@' && item[i] != ' '; i++)
+        if (item[i] == '=')
+            return i > 0;
+    return 0;
+}
+
+/* The competitors list with each bare NAME of defs replaced by its definition, into *out. */
+static int expand_competitors(const char *list, const char *defs, char **out)
+{
+    *out = NULL;
+    for (const char *it = list; *it;) {
+        size_t len = strcspn(it, ","), dlen = len;
+        const char *item = it;
+        for (const char *d = defs; d && *d;) {
+            size_t dl = strcspn(d, ",");
+            if (dl > len && d[len] == '=' && strncmp(d, it, len) == 0)
+                item = d, dlen = dl;
+            d += dl + (d[dl] == ',');
+        }
+        if (len && list_append(out, item, dlen))
+            return -1;
+        it += len + (it[len] == ',');
+    }
+    return 0;
+}
+
+int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
+                       const imp_analyze_opts *opts, imp_analyze_matrix *out, size_t *n_groups,
+                       size_t *m_grouped, imp_err *err)
+{
+    const imp_cube_axes *a = &cube->axes;
+    imp_analyze_sel sel;
+    char *comp = NULL, *defs = NULL;
+    size_t *rows = NULL, n = 0, m_all = 0;
+    memset(out, 0, sizeof *out);
+    int rc = imp_analyze_sel_init(&sel, a, err);
+    if (rc)
+        return rc;
+    sel.value = spec->value;
+    for (size_t i = 0; i < spec->n_where && !rc; i++)
+        rc = imp_analyze_where(&sel, a, spec->where[i], err);
+    if (rc)
+        goto out;
+    /* names: the user's defs, then the NAME=… items of the competitors */
+    if (spec->names && list_append(&defs, spec->names, strlen(spec->names)))
+        goto nomem;
+    if (spec->competitors) {
+        if (expand_competitors(spec->competitors, spec->names, &comp))
+            goto nomem;
+        if (comp && (rc = imp_analyze_competitors(&sel, a, comp, err)))
+            goto out;
+        for (const char *it = comp; it && *it;) {
+            size_t len = strcspn(it, ",");
+            if (is_definition(it, len) && list_append(&defs, it, len))
+                goto nomem;
+            it += len + (it[len] == ',');
+        }
+    }
+    if ((rc = imp_analyze_build(cube, &sel, out, err)) ||
+        (rc = imp_analyze_names(out, a, defs, !spec->no_names, err)))
+        goto out;
+    if (spec->group_by) {
+        int keys[16];
+        size_t n_keys;
+        imp_analysis an;
+        if ((rc = imp_analyze_group_keys(spec->group_by, keys, 16, &n_keys, err)))
+            goto out;
+        if (out->m < 2 || out->N < 2)
+            goto out; /* nothing to rank: the caller reports the matrix as it is */
+        if ((rc = imp_analyze_table(out, opts, &an, err)))
+            goto out;
+        m_all = an.m;
+        rc = imp_analyze_best_of_groups(out, a, &an, keys, n_keys, &rows, &n, err);
+        imp_analysis_free(&an);
+        if (rc)
+            goto out;
+        memset(sel.col, 0, sel.n_col);
+        for (size_t g = 0; g < n; g++) {
+            const imp_analyze_comp *c = &out->comp[out->row[rows[g]]];
+            sel.col[(c->strategy * a->n_k + c->k) * a->n_shot + c->shot] = 1;
+        }
+        imp_analyze_matrix_free(out);
+        if ((rc = imp_analyze_build(cube, &sel, out, err)) ||
+            (rc = imp_analyze_names(out, a, defs, !spec->no_names, err)))
+            goto out;
+    }
+    goto out;
+nomem:
+    rc = imp_err_set(err, IMP_ENOMEM, "analyze: out of memory for the selection");
+out:
+    if (rc)
+        imp_analyze_matrix_free(out);
+    if (n_groups)
+        *n_groups = n;
+    if (m_grouped)
+        *m_grouped = m_all;
+    imp_analyze_sel_free(&sel);
+    free(comp);
+    free(defs);
+    free(rows);
+    return rc;
+}
+
 /* n with thousands separators ("2,087") into buf. */
 static const char *thousands(size_t n, char *buf, size_t len)
 {

@@ -126,6 +126,29 @@ void imp_analyze_matrix_free(imp_analyze_matrix *mat);
 int imp_analyze_names(imp_analyze_matrix *mat, const imp_cube_axes *axes, const char *defs,
                       int paper, imp_err *err);
 
+/* What to analyse, as the command line of `imprint analyze` says it. Every field may be
+ * 0/NULL. */
+typedef struct imp_analyze_spec {
+    const char *const *where;  /* [n_where] imp_analyze_where expressions */
+    size_t n_where;
+    const char *competitors;   /* imp_analyze_competitors list; bare names of defs expand */
+    const char *names;         /* imp_analyze_names defs (--name) */
+    int no_names;              /* do not apply the paper's names */
+    const char *group_by;      /* imp_analyze_group_keys list: keep the best of each group */
+    imp_analyze_value value;
+} imp_analyze_spec;
+
+/* The whole selection: select (where, competitors), build, name (the user's defs, the
+ * NAME=… items of the competitors, the paper's names) and, with group_by, keep the best
+ * column of each group by the table of opts (rank method) and build the matrix of those
+ * columns alone, so its voters are those they all have. *n_groups (may be NULL) gets the
+ * number of groups (0 without group_by) and *m_grouped the rows they were chosen from.
+ * On success the caller frees out with imp_analyze_matrix_free. */
+struct imp_analyze_opts;
+int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
+                       const struct imp_analyze_opts *opts, imp_analyze_matrix *out,
+                       size_t *n_groups, size_t *m_grouped, imp_err *err);
+
 /* Keep only the rows rows[0..n-1] (indices of current rows, any order, no repeats), in that
  * order; comp[].kept of the others becomes 0. The voters stay. */
 int imp_analyze_keep_rows(imp_analyze_matrix *mat, const size_t *rows, size_t n, imp_err *err);

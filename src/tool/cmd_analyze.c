@@ -96,7 +96,7 @@ static int append_list(char **list, const char *item)
 
 typedef struct opts {
     const char *cube, *svg, *md, *csv, *pairs_csv, *tex, *group_by;
-    const char *where[64];
+    const char *where[64]; /* --where, in order */
     int n_where;
     char *competitors, *names;
     long top, rows; /* rows: -1 all, 0 default */
@@ -304,67 +304,6 @@ static int write_report(const char *path, const imp_report_opts *ro, const imp_c
     return imp_outfile_commit(&of, err);
 }
 
-/* --group-by … --best: keep the best row of each group (by the table of mat), then build the
- * matrix of those columns alone (so the voters are those they all have) and name it again. */
-static int best_of_groups(const opts *o, const imp_cube *cube, imp_analyze_sel *sel,
-                          imp_analyze_matrix *mat, const char *defs, imp_err *err)
-{
-    int keys[16];
-    size_t n_keys, *rows = NULL, n = 0;
-    imp_analysis an;
-    int rc = imp_analyze_group_keys(o->group_by, keys, 16, &n_keys, err);
-    if (rc || (rc = imp_analyze_table(mat, &o->ao, &an, err)))
-        return rc;
-    size_t m_all = an.m;
-    rc = imp_analyze_best_of_groups(mat, &cube->axes, &an, keys, n_keys, &rows, &n, err);
-    imp_analysis_free(&an);
-    if (rc)
-        return rc;
-    const imp_cube_axes *a = &cube->axes;
-    memset(sel->col, 0, sel->n_col);
-    for (size_t g = 0; g < n; g++) {
-        const imp_analyze_comp *c = &mat->comp[mat->row[rows[g]]];
-        sel->col[(c->strategy * a->n_k + c->k) * a->n_shot + c->shot] = 1;
-    }
-    free(rows);
-    imp_analyze_matrix_free(mat);
-    if ((rc = imp_analyze_build(cube, sel, mat, err)) ||
-        (rc = imp_analyze_names(mat, a, defs, !o->no_names, err)))
-        return rc;
-    fprintf(stderr, "imprint analyze: --group-by %s --best: the best of each of %zu groups by "
-            "mean rank over all %zu competitors\n", o->group_by, n, m_all);
-    return 0;
-}
-
-/* Expand bare --name names in the --competitors list to their definitions. */
-static char *expand_competitors(const char *list, const char *names)
-{
-    char *out = NULL, *copy = strdup(list);
-    if (!copy)
-        return NULL;
-    char *save = NULL;
-    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-        const char *item = it;
-        size_t len = strlen(it);
-        char def[1024];
-        for (const char *p = names; p && *p;) {
-            size_t dl = strcspn(p, ",");
-            if (dl > len && p[len] == '=' && strncmp(p, it, len) == 0 && dl < sizeof def) {
-                memcpy(def, p, dl);
-                def[dl] = '\0';
-                item = def;
-            }
-            p += dl + (p[dl] == ',');
-        }
-        if (append_list(&out, item)) {
-            free(out), free(copy);
-            return NULL;
-        }
-    }
-    free(copy);
-    return out;
-}
-
 int imp_cmd_analyze(int argc, char **argv)
 {
     opts o;
@@ -378,10 +317,8 @@ int imp_cmd_analyze(int argc, char **argv)
     imp_err err;
     imp_err_clear(&err);
     imp_cube *cube = NULL;
-    imp_analyze_sel sel = {0};
     imp_analyze_matrix mat = {0};
     imp_analysis an = {0};
-    char *comp = NULL, *defs = NULL;
     int exit_code = 0;
     /* stdout carries the report, unless a file goes there */
     const char *outs[] = {o.svg, o.md, o.csv, o.tex, o.pairs_csv};
@@ -391,40 +328,15 @@ int imp_cmd_analyze(int argc, char **argv)
             hs = stderr;
     if ((rc = imp_tool_load_cube(o.cube, o.no_journal, stderr, &cube, &err)))
         goto fail;
-    if ((rc = imp_analyze_sel_init(&sel, &cube->axes, &err)))
+    imp_analyze_spec spec = {o.where, (size_t)o.n_where, o.competitors, o.names, o.no_names,
+                             o.group_by, o.value};
+    size_t n_groups, m_grouped;
+    if ((rc = imp_analyze_select(cube, &spec, &o.ao, &mat, &n_groups, &m_grouped, &err)))
         goto fail;
-    sel.value = o.value;
-    for (int i = 0; i < o.n_where; i++)
-        if ((rc = imp_analyze_where(&sel, &cube->axes, o.where[i], &err)))
-            goto fail;
-    if (o.competitors) {
-        if (!(comp = expand_competitors(o.competitors, o.names))) {
-            rc = imp_err_set(&err, IMP_ENOMEM, "analyze: out of memory");
-            goto fail;
-        }
-        if ((rc = imp_analyze_competitors(&sel, &cube->axes, comp, &err)))
-            goto fail;
-    }
-    if ((rc = imp_analyze_build(cube, &sel, &mat, &err)))
-        goto fail;
-    /* names: --name definitions, then the NAME=… items of --competitors */
-    if (o.names && append_list(&defs, o.names))
-        goto nomem;
-    for (char *p = comp; p && *p;) {
-        size_t len = strcspn(p, ",");
-        char item[1024];
-        snprintf(item, sizeof item, "%.*s", (int)len, p);
-        char *e = strchr(item, '='), *at = strpbrk(item, "@ ");
-        if (e && (!at || e < at) && append_list(&defs, item))
-            goto nomem;
-        p += len + (p[len] == ',');
-    }
-    if ((rc = imp_analyze_names(&mat, &cube->axes, defs, !o.no_names, &err)))
-        goto fail;
+    if (n_groups)
+        fprintf(stderr, "imprint analyze: --group-by %s --best: the best of each of %zu groups by "
+                "mean rank over all %zu competitors\n", o.group_by, n_groups, m_grouped);
     notes(&mat);
-    if (o.group_by && mat.m >= 2 && mat.N >= 2 &&
-        (rc = best_of_groups(&o, cube, &sel, &mat, defs, &err)))
-        goto fail;
     if (mat.m < 2 || mat.N < 2) {
         if (mat.m < 2)
             fprintf(stderr, "imprint analyze: %s: %zu competitor%s with results in the selection "
@@ -477,18 +389,13 @@ int imp_cmd_analyze(int argc, char **argv)
         goto fail;
     }
     goto out;
-nomem:
-    rc = imp_err_set(&err, IMP_ENOMEM, "analyze: out of memory");
 fail:
     exit_code = imp_tool_fail(&err);
 out:
     imp_analysis_free(&an);
     imp_analyze_matrix_free(&mat);
-    imp_analyze_sel_free(&sel);
     imp_cube_free(cube);
     free(o.competitors);
     free(o.names);
-    free(comp);
-    free(defs);
     return exit_code;
 }
