@@ -17,19 +17,52 @@
 /* Which part of a cube to analyse. keep[ax][i] != 0 keeps value i of axis ax; col[c] != 0 keeps
  * competitor column c = (strategy·n_k + k)·n_shot + shot. Owned by the struct: create with
  * imp_analyze_sel_init (everything kept), free with imp_analyze_sel_free. */
+/* The cell value a matrix is built from. */
+typedef enum {
+    IMP_VALUE_ACCURACY = 0, /* higher is better */
+    IMP_VALUE_GEN_SECONDS,  /* seconds: lower is better */
+    IMP_VALUE_INF_SECONDS
+} imp_analyze_value;
+
 typedef struct imp_analyze_sel {
     unsigned char *keep[IMP_AX__COUNT];
     unsigned char *col;
     size_t n_col;
+    imp_analyze_value value; /* ACCURACY after init */
 } imp_analyze_sel;
+
+/* The components of a strategy PRE/GEN/POST/INF/AGG, by which --where, --group-by and the
+ * export split it. */
+typedef enum {
+    IMP_COMP_PRE = 0,
+    IMP_COMP_GEN,
+    IMP_COMP_POST,
+    IMP_COMP_INF,
+    IMP_COMP_AGG,    /* max, nn, mnn */
+    IMP_COMP_METRIC, /* inner (max), cosine, euclidean, manhattan, mahalanobis */
+    IMP_COMP_M,      /* neighbours: 1 for nn, M for mnn; "" for max */
+    IMP_COMP_WEIGHT, /* uniform or distance for mnn; "" otherwise */
+    IMP_COMP__COUNT
+} imp_component;
+
+/* "pre", "gen", …, "weight"; and the component of that name (-1 if none). */
+const char *imp_analyze_component_name(int comp);
+int imp_analyze_component_from_name(const char *name, size_t len);
+/* Text of component comp of the strategy text strategy into buf ("" when it does not apply);
+ * NULL if the strategy does not parse. */
+const char *imp_analyze_component(const char *strategy, int comp, char *buf, size_t n);
 
 int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_cube_axes *axes, imp_err *err);
 void imp_analyze_sel_free(imp_analyze_sel *sel);
 
-/* Narrow sel to "AXIS=V1,V2,…" (AXIS one of model, task, strategy, k, shot, seed). A value
- * matches an axis value by its text (shot "all"), or for k, shot and seed by integer value
- * (shot -1 = all). Repeated calls intersect. An unknown axis or a value not on the axis is
- * IMP_EUSAGE naming the values the axis has. */
+/* Narrow sel to "KEY=V1,V2,…[,KEY2=W1,…]": a comma-separated list in which an item with '='
+ * starts a new key and an item without one adds a value to the current key (so the older
+ * form "AXIS=V1,V2" means the same). KEY is an axis (model, task, strategy, k, shot, seed) or
+ * a strategy component (pre, gen, post, inf, agg, metric, m, weight). An axis value matches
+ * by its text (shot "all"), or for k, shot and seed by integer value (shot -1 = all); a
+ * component value keeps the strategies whose component has that text. Keys are ANDed, values
+ * of one key ORed; repeated calls intersect. An unknown key or a value nothing has is
+ * IMP_EUSAGE naming the values there are. */
 int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const char *expr,
                       imp_err *err);
 
@@ -47,7 +80,8 @@ int imp_analyze_competitors(imp_analyze_sel *sel, const imp_cube_axes *axes, con
 /* A competitor: a (strategy, k, shot) column of the cube. */
 typedef struct imp_analyze_comp {
     size_t strategy, k, shot; /* axis indices */
-    char *name;               /* "STR k=K shot=S" (owned) */
+    char *name;               /* "STR k=K shot=S", or its name after imp_analyze_names (owned) */
+    int named;                /* name is a name (Qi, Ours, a user's), not the column's text */
     size_t n_voters;          /* candidate voters on which it has a value */
     int kept;                 /* 1 if it is a row of the matrix */
 } imp_analyze_comp;
@@ -74,6 +108,7 @@ typedef struct imp_analyze_matrix {
     size_t n_empty_voters; /* selected (model, task) pairs without any value */
     size_t n_seeds;        /* selected seeds */
     size_t n_partial;      /* matrix entries whose median used fewer than n_seeds seeds */
+    imp_analyze_value value; /* what A holds (sel->value) */
 } imp_analyze_matrix;
 
 /* Build the matrix of the selected slice. m or N may come out 0 or 1: the caller decides
@@ -82,6 +117,37 @@ typedef struct imp_analyze_matrix {
 int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_analyze_matrix *out,
                       imp_err *err);
 void imp_analyze_matrix_free(imp_analyze_matrix *mat);
+
+/* Give the competitors matched by a name its name, in every output: the paper's (Qi,
+ * Hosoda, Janson, Ours, Oracle; unless paper is 0) and the user's defs, a comma-separated
+ * list of NAME=STR[@k=K][@shot=S] (later definitions win). A name matching several
+ * competitors gets " k=K" and/or " shot=S" where they differ. A definition naming a strategy,
+ * k or shot the cube does not have is IMP_EUSAGE. */
+int imp_analyze_names(imp_analyze_matrix *mat, const imp_cube_axes *axes, const char *defs,
+                      int paper, imp_err *err);
+
+/* What to analyse, as the command line of `imprint analyze` says it. Every field may be
+ * 0/NULL. */
+typedef struct imp_analyze_spec {
+    const char *const *where;  /* [n_where] imp_analyze_where expressions */
+    size_t n_where;
+    const char *competitors;   /* imp_analyze_competitors list; bare names of defs expand */
+    const char *names;         /* imp_analyze_names defs (--name) */
+    int no_names;              /* do not apply the paper's names */
+    const char *group_by;      /* imp_analyze_group_keys list: keep the best of each group */
+    imp_analyze_value value;
+} imp_analyze_spec;
+
+/* The whole selection: select (where, competitors), build, name (the user's defs, the
+ * NAME=… items of the competitors, the paper's names) and, with group_by, keep the best
+ * column of each group by the table of opts (rank method) and build the matrix of those
+ * columns alone, so its voters are those they all have. *n_groups (may be NULL) gets the
+ * number of groups (0 without group_by) and *m_grouped the rows they were chosen from.
+ * On success the caller frees out with imp_analyze_matrix_free. */
+struct imp_analyze_opts;
+int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
+                       const struct imp_analyze_opts *opts, imp_analyze_matrix *out,
+                       size_t *n_groups, size_t *m_grouped, imp_err *err);
 
 /* Keep only the rows rows[0..n-1] (indices of current rows, any order, no repeats), in that
  * order; comp[].kept of the others becomes 0. The voters stay. */
@@ -94,37 +160,115 @@ int imp_analyze_keep_rows(imp_analyze_matrix *mat, const size_t *rows, size_t n,
  * imp_analyze_labels_free. */
 int imp_analyze_labels(const imp_cube_axes *axes, const imp_analyze_matrix *mat, char ***labels,
                        char **common, imp_err *err);
+/* The same for the n rows rows[0..n−1] of mat (e.g. imp_analysis.tested): *labels gets n
+ * strings, in that order. */
+int imp_analyze_labels_rows(const imp_cube_axes *axes, const imp_analyze_matrix *mat,
+                            const size_t *rows, size_t n, char ***labels, char **common,
+                            imp_err *err);
 void imp_analyze_labels_free(char **labels, size_t m, char *common);
 
-/* ---- Statistics ---- */
+/* ---- Statistics ----
+ * Three steps, so that the table never waits on (or is lost to) pairwise work:
+ *   1. imp_analyze_table: the rank table of every row — ranks per voter, mean and std of
+ *      rank and value, wins — and Friedman over all rows: O(m·N log m) time, O(m·N) memory;
+ *   2. (also imp_analyze_table) the tested set: the rows the pairwise tests run on, at most
+ *      IMP_ANALYZE_MAX_TESTED, chosen as imp_tested_why says;
+ *   3. imp_analyze_test: Friedman, Wilcoxon–Holm over exactly the tested pairs, groups and
+ *      Nemenyi on the tested rows: O(n² N) time, O(n² + n N) memory for n tested rows.
+ * imp_analyze_run does all three. */
+
+/* Tested set when the user names neither --top nor the competitors: the best this many. */
+#define IMP_ANALYZE_DEFAULT_TOP 20
+/* Never more rows than this in the pairwise tests (500 k pairs). */
+#define IMP_ANALYZE_MAX_TESTED 1000
 
 typedef struct imp_analyze_opts {
     double alpha;                     /* 0 means 0.05 */
     imp_rank_method rank_method;      /* ranks shown and drawn: AVERAGE (default) or DENSE */
     int compat_identical_significant; /* see imp_stats_wilcoxon */
     int nemenyi;                      /* also compute the Nemenyi CD and its bars */
+    size_t top;                       /* > 0: test the best top rows (--top) */
+    int test_all;                     /* the rows are the user's (--competitors): test them all
+                                       * (up to IMP_ANALYZE_MAX_TESTED) unless top is set */
+    imp_groups_kind groups;           /* cliques (default; intervals past the clique bound) or
+                                       * intervals */
+    int lower_is_better;              /* the values are costs (seconds): smaller ranks first */
 } imp_analyze_opts;
 
-/* The statistics of a matrix. cd is imp_cd_run's result with one change, the gate of
- * §5.2 step 2: when Friedman ran (m ≥ 3) and p ≥ alpha, gated = 1, every cd.significant is
- * cleared (raw Holm decisions stay in holm) and cd.cliques is the single set of all
- * competitors, best first. Owned; free with imp_analysis_free. */
+/* Why the tested set is what it is. */
+typedef enum {
+    IMP_TESTED_ALL = 0,     /* every row: no more than IMP_ANALYZE_DEFAULT_TOP */
+    IMP_TESTED_NAMED,       /* every row: the user named the competitors */
+    IMP_TESTED_DEFAULT_TOP, /* more rows than IMP_ANALYZE_DEFAULT_TOP: the best that many */
+    IMP_TESTED_TOP,         /* the best opts.top (--top) */
+    IMP_TESTED_CAPPED       /* the user's set had more than IMP_ANALYZE_MAX_TESTED rows: the
+                             * best IMP_ANALYZE_MAX_TESTED of it */
+} imp_tested_why;
+
+/* The analysis of a matrix. Owned; free with imp_analysis_free.
+ * Table fields index matrix rows 0..m−1; cd and the fields after it index the tested set:
+ * cd's competitor i is matrix row tested[i] (with every row tested, i is the row). */
 typedef struct imp_analysis {
-    imp_cd_result cd;
-    imp_rank_summary *dense; /* [m] summary with dense ranks (mean_rank dense, rest as cd) */
-    int *holm;               /* [K] Holm decisions before the gate */
+    /* step 1: every row */
+    size_t m, N;
+    imp_rank_summary *summary; /* [m] average ranks (pandas), mean/std of value, wins;
+                                * with lower_is_better, mean is the mean value (not negated)
+                                * and wins counts the smallest values */
+    imp_rank_summary *dense;   /* [m] the same with dense ranks */
+    double *rank;              /* [m] the rank shown: summary or dense mean_rank */
+    size_t *order;             /* [m] rows by rank ascending (best first), ties by row */
+    imp_friedman friedman;     /* over all rows; NaN/NaN when m < 3 */
+    double id_F, id_p;         /* Iman–Davenport over all rows (NaN when m < 3) */
+    int rank_dense;            /* rank holds dense ranks */
+    int lower_is_better;
+    imp_analyze_value value;   /* mat->value, for the reports */
+    /* step 2 */
+    size_t n_tested;
+    size_t *tested;            /* [n_tested] matrix rows, ascending */
+    imp_tested_why why;
+    size_t top_asked;          /* opts.top */
+    /* step 3 (tested_done = 1 once imp_analyze_test succeeded) */
+    int tested_done;
+    imp_cd_result cd;          /* on the tested rows; the gate of §5.2 step 2 applied: when
+                                * Friedman ran (n_tested ≥ 3) and p ≥ alpha, gated = 1, every
+                                * cd.significant is cleared and cd.cliques is the single set
+                                * of all tested rows, best first */
+    int *holm;                 /* [cd.K] Holm decisions before the gate */
     int gated;
-    int rank_dense;          /* cd.rank holds dense ranks */
-    double id_F, id_p;       /* Iman–Davenport F and p (NaN when m == 2) */
-    int nemenyi;             /* the fields below are set */
+    double cd_id_F, cd_id_p;   /* Iman–Davenport on the tested rows (NaN when < 3) */
+    int nemenyi;               /* the fields below are set */
     double nemenyi_q, nemenyi_cd;
-    imp_cliques nemenyi_bars; /* on cd.rank */
+    imp_cliques nemenyi_bars;  /* on cd.rank */
 } imp_analysis;
 
-/* Run the statistics on mat (m ≥ 2, N ≥ 2, else IMP_EINPUT). On error out is left empty. */
+/* Steps 1 and 2 on mat (m ≥ 2, N ≥ 2, else IMP_EINPUT). On error out is left empty. */
+int imp_analyze_table(const imp_analyze_matrix *mat, const imp_analyze_opts *opts,
+                      imp_analysis *out, imp_err *err);
+/* Step 3 on the tested set of an (from imp_analyze_table with the same mat and opts). On
+ * error an keeps steps 1–2 and tested_done stays 0. */
+int imp_analyze_test(const imp_analyze_matrix *mat, const imp_analyze_opts *opts,
+                     imp_analysis *an, imp_err *err);
+/* All three steps. On error out is left empty. */
 int imp_analyze_run(const imp_analyze_matrix *mat, const imp_analyze_opts *opts,
                     imp_analysis *out, imp_err *err);
 void imp_analysis_free(imp_analysis *an);
+
+/* The highlighter (§5.1): group the rows by the values of keys[0..n_keys−1] (IMP_COMP_* or,
+ * as IMP_COMP__COUNT + IMP_AX_K / IMP_AX_SHOT, the k or the shot) and keep the row with the
+ * best rank of an (a table of mat) in each group. *rows (caller frees) gets the kept rows in
+ * rank order, one per group, *n their number. */
+int imp_analyze_best_of_groups(const imp_analyze_matrix *mat, const imp_cube_axes *axes,
+                               const imp_analysis *an, const int *keys, size_t n_keys,
+                               size_t **rows, size_t *n, imp_err *err);
+/* Parse "gen,pre" / "k" into keys (at most max_keys) as imp_analyze_best_of_groups wants;
+ * IMP_EUSAGE naming the keys there are. */
+int imp_analyze_group_keys(const char *list, int *keys, size_t max_keys, size_t *n_keys,
+                           imp_err *err);
+
+/* One sentence on which rows were tested and why ("the 20 best of 2,087 competitors by mean
+ * rank (the default when there are more than 20; choose with --top N or --competitors)"),
+ * into buf; returns buf. */
+const char *imp_analyze_tested_text(const imp_analysis *an, char *buf, size_t n);
 
 /* ---- Reports ---- */
 
@@ -132,18 +276,45 @@ typedef enum {
     IMP_REPORT_TEXT = 0, /* aligned tables for a terminal */
     IMP_REPORT_MD,       /* the same as GitHub Markdown */
     IMP_REPORT_CSV,      /* the rank table only, one row per competitor */
-    IMP_REPORT_PAIRS_CSV /* the pairwise table only, one row per pair */
+    IMP_REPORT_PAIRS_CSV,/* the pairwise table only, one row per tested pair */
+    IMP_REPORT_LATEX     /* the rank table as a booktabs LaTeX table, best value in bold */
 } imp_report_format;
 
-/* Write the report of an analysis of mat to out (not closed). Rows are listed best first
- * (cd.order). Text and Markdown: the rank table (position, competitor, mean rank, mean
- * accuracy, std, wins, voters), Friedman (or why it was skipped or why nothing is
- * significant), every pair with its Wilcoxon p, Holm threshold and decision, the cliques and,
- * when computed, the Nemenyi CD. CSV columns:
- *   rank,competitor,strategy,k,shot,avg_rank,dense_rank,mean_accuracy,std,wins,voters
+typedef struct imp_report_opts {
+    imp_report_format format;
+    size_t max_rows;        /* text/Markdown/LaTeX table: at most this many rows (0: all) */
+    const char *full_table; /* with max_rows cutting: where the full table is ("ranks.csv"),
+                             * or NULL to name the options that write it */
+    unsigned sections;      /* text/Markdown: IMP_REPORT_TABLE | IMP_REPORT_TESTS (0: both) */
+} imp_report_opts;
+
+#define IMP_REPORT_TABLE 1u /* the rank table and Friedman over all rows */
+#define IMP_REPORT_TESTS 2u /* the tested set, its Friedman, pairs, groups, Nemenyi */
+
+/* Write a report of an analysis of mat to out (not closed). Rows are listed best first
+ * (an->order). Text and Markdown: the rank table (position, competitor, mean rank, its std
+ * and standard error, mean value, its std and standard error, wins, voters), Friedman over
+ * all rows, then — when step 3 ran — which rows were tested and why,
+ * Friedman on them (or why it was skipped or why nothing is significant), every tested pair
+ * with its Wilcoxon p, Holm threshold and decision, the groups and, when computed, the
+ * Nemenyi CD. CSV columns:
+ *   rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,rank_se,mean_accuracy,std,
+ *   se,wins,voters,tested
+ *   (mean_gen_seconds or mean_inf_seconds instead of mean_accuracy for those values;
+ *   tested = yes/no)
  *   competitor_a,competitor_b,p,holm_threshold,significant,statistic,method,n,n_zero
- * (pairs: a ranked above b, listed in rank order of a then b). Returns IMP_EIO if out failed. */
+ * (pairs: a ranked above b, listed in rank order of a then b; empty without step 3).
+ * Standard errors are std/√voters. Returns IMP_EIO if out failed. */
+int imp_analyze_report_ex(FILE *out, const imp_report_opts *ro, const imp_cube_axes *axes,
+                          const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err);
+/* imp_analyze_report_ex with every row and section. */
 int imp_analyze_report(FILE *out, imp_report_format format, const imp_cube_axes *axes,
                        const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err);
+
+/* ---- Export ---- */
+
+/* The cube as long CSV (imp_cube_export_csv_opts) with the strategy split into the columns
+ * pre,gen,post,inf,agg,metric,m,weight beside it; n/a cells left out when valid_only. */
+int imp_analyze_export_csv(const imp_cube *cube, FILE *out, int valid_only, imp_err *err);
 
 #endif

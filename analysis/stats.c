@@ -269,10 +269,13 @@ int imp_stats_rank_summary(const double *A, size_t m, size_t N, imp_rank_method 
         double sr = 0, sa = 0;
         for (size_t v = 0; v < N; v++)
             sr += R[i * N + v], sa += A[i * N + v];
-        double mean = sa / (double)N, ss = 0;
-        for (size_t v = 0; v < N; v++)
+        double mean = sa / (double)N, mr = sr / (double)N, ss = 0, sq = 0;
+        for (size_t v = 0; v < N; v++) {
             ss += (A[i * N + v] - mean) * (A[i * N + v] - mean);
-        out[i].mean_rank = sr / (double)N;
+            sq += (R[i * N + v] - mr) * (R[i * N + v] - mr);
+        }
+        out[i].mean_rank = mr;
+        out[i].rank_std = N > 1 ? sqrt(sq / (double)(N - 1)) : NAN;
         out[i].mean = mean;
         out[i].std = N > 1 ? sqrt(ss / (double)(N - 1)) : NAN;
         out[i].wins = 0;
@@ -358,13 +361,19 @@ int imp_stats_iman_davenport(double chi2, size_t k, size_t N, double *F, double 
 static double wilcoxon_exact_p(size_t n, long r)
 {
     long top = (long)(n * (n + 1) / 2);
-    double c[IMP_WILCOXON_EXACT_MAX * (IMP_WILCOXON_EXACT_MAX + 1) / 2 + 1];
-    memset(c, 0, (size_t)(top + 1) * sizeof c[0]);
-    c[0] = 1;
-    for (long k = 1; k <= (long)n; k++) {
-        long hi = k * (k + 1) / 2;
-        for (long s = hi; s >= k; s--)
-            c[s] += c[s - k];
+    /* The counts depend on n alone: kept per thread for the next call (an analysis tests
+     * many pairs on the same voters; the values are the same as recomputed). */
+    static _Thread_local double c[IMP_WILCOXON_EXACT_MAX * (IMP_WILCOXON_EXACT_MAX + 1) / 2 + 1];
+    static _Thread_local size_t c_n;
+    if (c_n != n) {
+        memset(c, 0, (size_t)(top + 1) * sizeof c[0]);
+        c[0] = 1;
+        for (long k = 1; k <= (long)n; k++) {
+            long hi = k * (k + 1) / 2;
+            for (long s = hi; s >= k; s--)
+                c[s] += c[s - k];
+        }
+        c_n = n;
     }
     if (2 * r == top)
         return 1.0;
@@ -490,7 +499,8 @@ void imp_cliques_free(imp_cliques *c)
 }
 
 typedef struct bk_state {
-    size_t m, W, min_size;
+    size_t m, W, min_size, max_cliques;
+    unsigned long long work, max_work; /* word operations spent / allowed */
     const uint64_t *nb; /* m rows of W words: neighbours */
     uint64_t *buf;      /* per depth: P, X, candidates (3W words) */
     size_t *R, rn;
@@ -498,6 +508,8 @@ typedef struct bk_state {
     size_t *off, n, capoff;
     int rc;
 } bk_state;
+
+#define BK_EXCEEDED 1 /* internal: a bound was hit */
 
 static int bits_empty(const uint64_t *a, size_t W)
 {
@@ -511,8 +523,8 @@ static int bk_report(bk_state *b)
 {
     if (b->rn < b->min_size)
         return 0;
-    if (b->n >= IMP__MAX_CLIQUES)
-        return IMP_EINPUT;
+    if (b->n >= b->max_cliques)
+        return BK_EXCEEDED;
     if (b->nmem + b->rn > b->capmem) {
         size_t cap = b->capmem ? 2 * b->capmem : 256;
         while (cap < b->nmem + b->rn)
@@ -544,6 +556,11 @@ static void bk_rec(bk_state *b, size_t depth)
     uint64_t *P = b->buf + depth * 3 * W, *X = P + W, *cand = X + W;
     if (b->rc)
         return;
+    b->work += (unsigned long long)b->m * W;
+    if (b->work > b->max_work) {
+        b->rc = BK_EXCEEDED;
+        return;
+    }
     if (bits_empty(P, W)) {
         if (bits_empty(X, W))
             b->rc = bk_report(b);
@@ -628,10 +645,12 @@ static int cliques_canonical(imp_cliques *c)
     return 0;
 }
 
-int imp_stats_cliques(const unsigned char *adj, size_t m, size_t min_size, imp_cliques *out,
-                      imp_err *err)
+int imp_stats_cliques_bounded(const unsigned char *adj, size_t m, size_t min_size,
+                              size_t max_cliques, unsigned long long max_work, imp_cliques *out,
+                              int *exceeded, imp_err *err)
 {
     memset(out, 0, sizeof *out);
+    *exceeded = 0;
     if (m == 0)
         return 0;
     for (size_t i = 0; i < m; i++)
@@ -639,7 +658,9 @@ int imp_stats_cliques(const unsigned char *adj, size_t m, size_t min_size, imp_c
             if (!adj[i * m + j] != !adj[j * m + i])
                 return imp_err_set(err, IMP_EINPUT,
                                    "cliques: adjacency is not symmetric at (%zu, %zu)", i, j);
-    bk_state b = {.m = m, .W = (m + 63) / 64, .min_size = min_size};
+    bk_state b = {.m = m, .W = (m + 63) / 64, .min_size = min_size,
+                  .max_cliques = max_cliques ? max_cliques : IMP_STATS_MAX_CLIQUES,
+                  .max_work = max_work ? max_work : IMP_STATS_MAX_CLIQUE_WORK};
     uint64_t *nb = calloc(m * b.W, sizeof *nb);
     b.buf = calloc((m + 2) * 3 * b.W, sizeof *b.buf);
     b.R = malloc(m * sizeof *b.R);
@@ -657,14 +678,72 @@ int imp_stats_cliques(const unsigned char *adj, size_t m, size_t min_size, imp_c
     bk_rec(&b, 0);
     free(nb), free(b.buf), free(b.R);
     out->n = b.n, out->off = b.off, out->members = b.members;
+    if (b.rc == BK_EXCEEDED) {
+        imp_cliques_free(out);
+        *exceeded = 1;
+        return 0;
+    }
     int rc = b.rc ? b.rc : cliques_canonical(out);
     if (rc) {
         imp_cliques_free(out);
-        if (rc == IMP_ENOMEM)
-            return imp_err_set(err, rc, "cliques: out of memory for %zu nodes", m);
-        return imp_err_set(err, rc, "cliques: more than %d maximal cliques on %zu nodes",
-                           IMP__MAX_CLIQUES, m);
+        return imp_err_set(err, rc, "cliques: out of memory for %zu nodes", m);
     }
+    return 0;
+}
+
+int imp_stats_cliques(const unsigned char *adj, size_t m, size_t min_size, imp_cliques *out,
+                      imp_err *err)
+{
+    int exceeded;
+    int rc = imp_stats_cliques_bounded(adj, m, min_size, IMP__MAX_CLIQUES, ~0ULL, out,
+                                       &exceeded, err);
+    if (!rc && exceeded)
+        return imp_err_set(err, IMP_EINPUT, "cliques: more than %d maximal cliques on %zu nodes",
+                           IMP__MAX_CLIQUES, m);
+    return rc;
+}
+
+int imp_stats_interval_groups(const unsigned char *adj, size_t m, imp_cliques *out,
+                              imp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (m < 2)
+        return 0;
+    size_t *far = malloc(m * sizeof *far);
+    if (!far)
+        return imp_err_set(err, IMP_ENOMEM, "interval groups: out of memory for %zu nodes", m);
+    /* far[i] = last j with every pair of i..j joined. If i..j is such a run so is i+1..j,
+     * hence far[i] <= far[i+1]: from the right, node i only has to reach up to far[i+1]. */
+    far[m - 1] = m - 1;
+    size_t total = 0;
+    for (size_t i = m - 1; i-- > 0;) {
+        size_t j = i;
+        while (j < far[i + 1] && adj[i * m + j + 1])
+            j++;
+        far[i] = j;
+    }
+    for (size_t i = 0; i < m; i++)
+        if (far[i] > i && (i == 0 || far[i - 1] != far[i]))
+            total += far[i] - i + 1, out->n++;
+    if (out->n) {
+        out->off = malloc((out->n + 1) * sizeof *out->off);
+        out->members = malloc(total * sizeof *out->members);
+        if (!out->off || !out->members) {
+            free(far);
+            imp_cliques_free(out);
+            return imp_err_set(err, IMP_ENOMEM, "interval groups: out of memory");
+        }
+        size_t q = 0, k = 0;
+        out->off[0] = 0;
+        for (size_t i = 0; i < m; i++) {
+            if (!(far[i] > i && (i == 0 || far[i - 1] != far[i])))
+                continue;
+            for (size_t t = i; t <= far[i]; t++)
+                out->members[k++] = t;
+            out->off[++q] = k;
+        }
+    }
+    free(far);
     return 0;
 }
 
@@ -856,7 +935,17 @@ int imp_cd_run(const double *A, size_t m, size_t N, const imp_cd_opts *opts, imp
         for (size_t j = i + 1; j < m; j++)
             if (!res->significant[imp_stats_pair_index(i, j, m)])
                 adj[pos[i] * m + pos[j]] = adj[pos[j] * m + pos[i]] = 1;
-    if ((rc = imp_stats_cliques(adj, m, 2, &res->cliques, err)))
+    res->groups = o.groups;
+    if (o.groups == IMP_GROUPS_CLIQUES) {
+        int exceeded;
+        if ((rc = imp_stats_cliques_bounded(adj, m, 2, o.max_cliques, 0, &res->cliques,
+                                            &exceeded, err)))
+            goto out;
+        if (exceeded)
+            res->groups = IMP_GROUPS_INTERVALS, res->groups_fallback = 1;
+    }
+    if (res->groups == IMP_GROUPS_INTERVALS &&
+        (rc = imp_stats_interval_groups(adj, m, &res->cliques, err)))
         goto out;
     size_t nmem = res->cliques.n ? res->cliques.off[res->cliques.n] : 0;
     for (size_t t = 0; t < nmem; t++)

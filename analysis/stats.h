@@ -41,6 +41,7 @@ int imp_stats_ranks(const double *A, size_t m, size_t N, imp_rank_method method,
 
 typedef struct imp_rank_summary {
     double mean_rank; /* mean over voters of the rank (method as requested) */
+    double rank_std;  /* sample std of the ranks over voters (ddof 1); NaN when N == 1 */
     double mean;      /* mean score over voters */
     double std;       /* sample std of the scores (ddof 1); NaN when N == 1 */
     size_t wins;      /* voters where this competitor has the maximal score. A first place
@@ -133,6 +134,24 @@ void imp_cliques_free(imp_cliques *c);
 int imp_stats_cliques(const unsigned char *adj, size_t m, size_t min_size, imp_cliques *out,
                       imp_err *err);
 
+/* The same with bounds, for sets a user may make large: stops once more than max_cliques
+ * maximal cliques are found or the search has cost more than max_work word operations
+ * (about m·⌈m/64⌉ per Bron–Kerbosch call), and then returns 0 with *exceeded = 1 and out
+ * empty (the caller falls back to imp_stats_interval_groups). 0 means the defaults
+ * IMP_STATS_MAX_CLIQUES and IMP_STATS_MAX_CLIQUE_WORK. */
+#define IMP_STATS_MAX_CLIQUES 10000
+#define IMP_STATS_MAX_CLIQUE_WORK 500000000ULL
+int imp_stats_cliques_bounded(const unsigned char *adj, size_t m, size_t min_size,
+                              size_t max_cliques, unsigned long long max_work, imp_cliques *out,
+                              int *exceeded, imp_err *err);
+
+/* Demšar's groups: the maximal runs i..j (j > i) of consecutive nodes in which no two nodes
+ * differ, i.e. adj[a*m + b] != 0 for all i <= a < b <= j. Number the nodes in rank order
+ * (best first) and these are the bars of Demšar's drawing for any pairwise test. Members
+ * ascending within a run, runs ordered by their first node; O(m · widest run). */
+int imp_stats_interval_groups(const unsigned char *adj, size_t m, imp_cliques *out,
+                              imp_err *err);
+
 /* ---- Nemenyi ---- */
 
 /* q_alpha = studentized range quantile (∞ df) / √2 for k competitors. alpha 0.05 and 0.10 with
@@ -150,11 +169,20 @@ int imp_stats_nemenyi_bars(const double *mean_rank, size_t m, double cd, imp_cli
 
 /* ---- The whole CD analysis (spec E.6) ---- */
 
+/* How the non-significant groups are found. */
+typedef enum {
+    IMP_GROUPS_CLIQUES = 0, /* maximal cliques (networkx.find_cliques, the reference) */
+    IMP_GROUPS_INTERVALS    /* maximal runs in rank order (Demšar's drawing) */
+} imp_groups_kind;
+
 typedef struct imp_cd_opts {
     double alpha;                     /* 0 means 0.05 */
     imp_rank_method rank_method;      /* ranks of the diagram: AVERAGE (Demšar, default) or
                                        * DENSE (the paper's cd_diag.py) */
     int compat_identical_significant; /* see imp_stats_wilcoxon */
+    imp_groups_kind groups;           /* cliques (default) or intervals */
+    size_t max_cliques;               /* bound of imp_stats_cliques_bounded (0: default); past
+                                       * it the groups fall back to intervals */
 } imp_cd_opts;
 
 typedef struct imp_cd_result {
@@ -168,12 +196,16 @@ typedef struct imp_cd_result {
     imp_wilcoxon *pair;        /* [K] pairs in imp_stats_pair_index order */
     double *threshold;         /* [K] Holm threshold alpha/(K−i) */
     int *significant;          /* [K] Holm decision */
-    imp_cliques cliques;       /* maximal cliques (≥ 2) of the non-significance graph, as
-                                * competitor indices; members best first, cliques ordered
-                                * lexicographically by rank position */
+    imp_cliques cliques;       /* the groups (≥ 2 members) of the non-significance graph, as
+                                * competitor indices, members best first: maximal cliques
+                                * ordered lexicographically by rank position, or runs */
+    imp_groups_kind groups;    /* what cliques holds */
+    int groups_fallback;       /* cliques were asked for but exceeded the bound: intervals */
 } imp_cd_result;
 
-/* Run Friedman, all pairwise Wilcoxon tests, Holm, ranks and cliques on A (m ≥ 2, N ≥ 1).
+/* Run Friedman, all pairwise Wilcoxon tests, Holm, ranks and groups on A (m ≥ 2, N ≥ 1).
+ * Memory: O(m² + m·N); call it on a bounded set (imprint analyze tests at most
+ * IMP_ANALYZE_MAX_TESTED competitors).
  * Everything is computed even when Friedman is not significant (the caller decides what to
  * print). On success the caller frees res with imp_cd_result_free; on error res is freed. */
 int imp_cd_run(const double *A, size_t m, size_t N, const imp_cd_opts *opts, imp_cd_result *res,

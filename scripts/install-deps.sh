@@ -9,5 +9,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config zlib1g-dev \
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools \
   libopenblas-dev liblapacke-dev libcunit1-dev libyaml-dev \
-  dataset-fashion-mnist python3-h5py python3-numpy librsvg2-bin bc >/dev/null
+  dataset-fashion-mnist python3-h5py python3-numpy librsvg2-bin bc \
+  texlive-latex-base texlive-latex-recommended >/dev/null
 echo "install-deps: done"

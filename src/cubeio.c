@@ -37,14 +37,26 @@ void imp_csv_field(FILE *out, const char *s)
 
 int imp_cube_export_csv(const imp_cube *c, FILE *out, imp_err *err)
 {
-    fputs("model,task,strategy,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,n_proxies,"
-          "message\n", out);
+    return imp_cube_export_csv_opts(c, out, NULL, err);
+}
+
+int imp_cube_export_csv_opts(const imp_cube *c, FILE *out, const imp_cube_csv_opts *opts,
+                             imp_err *err)
+{
+    imp_cube_csv_opts o = opts ? *opts : (imp_cube_csv_opts){0};
+    fprintf(out, "model,task,strategy%s,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,"
+            "n_proxies,message\n", o.strategy_fields && o.strategy_header ? o.strategy_header
+                                                                          : "");
     size_t idx[IMP_AX__COUNT];
     char vb[64], fb[32];
     for (uint64_t i = 0; i < c->n_cells; i++) {
+        if (o.valid_only && c->status[i] == IMP_CELL_NA)
+            continue;
         imp_cube_cell_coords(&c->axes, i, idx);
         for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
             imp_csv_field(out, imp_cube_axis_value(&c->axes, ax, idx[ax], vb, sizeof vb));
+            if (ax == IMP_AX_STRATEGY && o.strategy_fields)
+                o.strategy_fields(out, idx[ax], o.ctx);
             putc(',', out);
         }
         fputs(imp_cube_status_name(c->status[i]), out);

@@ -30,6 +30,12 @@ static int64_t seeds[] = {1, 2, 3};
 #define NAME2 "l2/kmeans/l2/l2/max k=20 shot=all"
 #define NAME3 "none/mean/none/none/nn:euclidean k=1 shot=all"
 #define NAME4 "none/ls/none/none/max k=1 shot=all"
+/* The same columns as the commands show them: under the paper's names where they have one */
+#define SHOW0 "Qi"
+#define SHOW1 NAME1
+#define SHOW2 "Ours"
+#define SHOW3 "Janson"
+#define SHOW4 "Oracle"
 
 /* (strategy, k) of c0..c4 */
 static const size_t col_sk[5][2] = {{0, 0}, {1, 0}, {1, 1}, {2, 0}, {3, 0}};
@@ -447,36 +453,59 @@ static void test_cmd_analyze_all(void)
     const char *cube = cube_path();
     char *out = run(0, "analyze %s%s", cube, "");
     /* notes on stderr (captured with stdout) */
-    IMP_ASSERT_STR_CONTAINS(out, "note: competitor '" NAME4 "' has no results");
-    IMP_ASSERT_STR_CONTAINS(out, "note: competitor '" NAME1 "' lacks 1 of 9 voters");
+    IMP_ASSERT_STR_CONTAINS(out, "note: competitor '" SHOW4 "' has no results");
+    IMP_ASSERT_STR_CONTAINS(out, "note: competitor '" SHOW1 "' lacks 1 of 9 voters");
     IMP_ASSERT_STR_CONTAINS(out, "note: 2 of 32 values are medians over fewer than the 3 "
                                  "selected seeds");
     IMP_ASSERT_STR_CONTAINS(out, "4 competitors (strategy, k, shot) ranked on 8 voters");
-    /* rank, name, mean rank, mean acc, std, wins, voters (values as in test_matrix_all) */
-    expect_row(out, "   1  " NAME2, "1.1250    87.000    4.036     7       8", __LINE__);
-    expect_row(out, "   2  " NAME0, "2.0625    84.375    3.021     1       8", __LINE__);
-    expect_row(out, "   3  " NAME3, "2.8125    81.938    4.379     0       8", __LINE__);
-    expect_row(out, "   4  " NAME1, "4.0000    73.500    2.449     0       8", __LINE__);
+    /* rank, name, mean rank, its std and standard error, mean acc, std, se, wins, voters
+     * (values as in test_matrix_all; rank std and the standard errors from numpy on the
+     * medians: Ours is 1st on 7 voters and 2nd on one, std of the ranks sqrt(1/8) = 0.354) */
+    expect_row(out, "   1  " SHOW2,
+               "1.1250     0.354    0.125    87.000    4.036   1.427     7       8", __LINE__);
+    expect_row(out, "   2  " SHOW0,
+               "2.0625     0.563    0.199    84.375    3.021   1.068     1       8", __LINE__);
+    expect_row(out, "   3  " SHOW3,
+               "2.8125     0.372    0.132    81.938    4.379   1.548     0       8", __LINE__);
+    expect_row(out, "   4  " SHOW1,
+               "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "Friedman: chi2 = 21.531646, df = 3, p = 8.16326e-05 "
                                  "(Iman-Davenport F = 61.0615, p = 1.53013e-10)");
     IMP_ASSERT_STR_CONTAINS(out, "p < alpha = 0.05: the competitors differ");
     /* pairs: a ranked above b; p, Holm threshold, decision, method */
     char key[256];
-    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME3);
+    snprintf(key, sizeof key, "  %-32s  %s", SHOW2, SHOW3);
     expect_row(out, key, "0.0078125    0.00833333          yes  exact", __LINE__);
-    snprintf(key, sizeof key, "  %-45s  %s", NAME0, NAME1);
+    snprintf(key, sizeof key, "  %-32s  %s", SHOW0, SHOW1);
     expect_row(out, key, "0.0115138          0.01           no  approx", __LINE__);
-    snprintf(key, sizeof key, "  %-45s  %s", NAME0, NAME3);
+    snprintf(key, sizeof key, "  %-32s  %s", SHOW0, SHOW3);
     expect_row(out, key, "0.0491095          0.05           no  approx", __LINE__);
-    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 " | " NAME1 "\n");
-    IMP_ASSERT_STR_CONTAINS(out, "  2: " NAME0 " | " NAME3 " | " NAME1 "\n");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " SHOW2 " | " SHOW0 " | " SHOW1 "\n");
+    IMP_ASSERT_STR_CONTAINS(out, "  2: " SHOW0 " | " SHOW3 " | " SHOW1 "\n");
+    free(out);
+
+    /* --groups intervals: in rank order Ours, Qi, Janson, k=1 only Ours–Janson differs, so
+     * the runs are Ours..Qi (Ours cannot reach Janson) and Qi..k=1 */
+    out = run(0, "analyze %s --groups intervals%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "Groups (maximal runs in rank order without a significant "
+                                 "difference):\n  1: " SHOW2 " | " SHOW0 "\n  2: " SHOW0 " | "
+                                 SHOW3 " | " SHOW1 "\n");
+    free(out);
+    out = run(2, "analyze %s --groups bars%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--groups 'bars': expected cliques or intervals");
     free(out);
 
     /* --top 2: c2 and c0, Friedman skipped, the Wilcoxon test decides */
     out = run(0, "analyze %s --top 2%s", cube, "");
-    IMP_ASSERT_STR_CONTAINS(out, "top 2 of 4 competitors");
-    IMP_ASSERT_STR_CONTAINS(out, "Friedman: skipped (it needs at least 3 competitors)");
-    snprintf(key, sizeof key, "  %-33s  %s", NAME2, NAME0);
+    IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on the 2 best of 4 competitors by mean rank "
+                                 "(--top 2).");
+    IMP_ASSERT_STR_CONTAINS(out, "Friedman on them: skipped (it needs at least 3 competitors)");
+    /* the table still has all four, Friedman over all of them too */
+    expect_row(out, "   4  " SHOW1,
+               "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "p = 8.16326e-05 (Iman-Davenport F = 61.0615, p = 1.53013e-10) "
+                                 "over all competitors");
+    snprintf(key, sizeof key, "  %-12s  %s", SHOW2, SHOW0);
     expect_row(out, key, "0.0203948          0.05          yes  approx", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "none: every pair differs significantly");
     free(out);
@@ -489,66 +518,80 @@ static void test_cmd_analyze_selected(void)
     const char *pairs = imp_test_path("pairs.csv"), *svg = imp_test_path("cd.svg");
     char args[2048];
     snprintf(args, sizeof args, "analyze %s --competitors Qi --competitors 'Ours,%s' --md %s "
-             "--csv %s --pairs-csv %s --svg %s", cube, NAME3, md, csv, pairs, svg);
+             "--csv %s --pairs-csv %s --svg %s", cube, SHOW3, md, csv, pairs, svg);
     char *out = NULL;
     IMP_ASSERT_INT_EQ(imp_test_tool(&out, "%s", args), 0);
     IMP_ASSERT_STR_CONTAINS(out, "3 competitors (strategy, k, shot) ranked on 9 voters");
     if (strstr(out, "lacks"))
         imp__assert_msg(0, __LINE__, __FILE__, "no competitor lacks voters:\n%s", out);
-    expect_row(out, "   1  " NAME2, "1.1111    86.111    4.622     8       9", __LINE__);
-    expect_row(out, "   2  " NAME0, "2.0556    83.667    3.536     1       9", __LINE__);
-    expect_row(out, "   3  " NAME3, "2.8333    80.889    5.165     0       9", __LINE__);
+    expect_row(out, "   1  " SHOW2,
+               "1.1111     0.333    0.111    86.111    4.622   1.541     8       9", __LINE__);
+    expect_row(out, "   2  " SHOW0,
+               "2.0556     0.527    0.176    83.667    3.536   1.179     1       9", __LINE__);
+    expect_row(out, "   3  " SHOW3,
+               "2.8333     0.354    0.118    80.889    5.165   1.722     0       9", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on all 3 competitors named with --competitors.");
     IMP_ASSERT_STR_CONTAINS(out, "chi2 = 13.771429, df = 2, p = 0.00102229 (Iman-Davenport "
                                  "F = 26.0541, p = 9.27618e-06)");
     char key[256];
-    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME3);
+    snprintf(key, sizeof key, "  %-12s  %s", SHOW2, SHOW3);
     expect_row(out, key, "0.00390625     0.0166667          yes  exact", __LINE__);
-    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME0);
+    snprintf(key, sizeof key, "  %-12s  %s", SHOW2, SHOW0);
     expect_row(out, key, "0.0146258         0.025          yes  approx", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "none: every pair differs significantly");
     free(out);
 
     char *t = slurp(md);
-    IMP_ASSERT_STR_CONTAINS(t, "| rank | competitor | mean rank | mean acc | std | wins | voters |");
-    IMP_ASSERT_STR_CONTAINS(t, "| 1 | " NAME2 " | 1.1111 | 86.111 | 4.622 | 8 | 9 |\n");
-    IMP_ASSERT_STR_CONTAINS(t, "| 3 | " NAME3 " | 2.8333 | 80.889 | 5.165 | 0 | 9 |\n");
-    IMP_ASSERT_STR_CONTAINS(t, "| " NAME2 " | " NAME3 " | 0.00390625 | 0.0166667 | yes | exact |");
+    IMP_ASSERT_STR_CONTAINS(t, "| rank | competitor | mean rank | rank std | rank se | mean acc | "
+                               "std | se | wins | voters |");
+    IMP_ASSERT_STR_CONTAINS(t, "| 1 | " SHOW2 " | 1.1111 | 0.333 | 0.111 | 86.111 | 4.622 | "
+                               "1.541 | 8 | 9 |\n");
+    IMP_ASSERT_STR_CONTAINS(t, "| 3 | " SHOW3 " | 2.8333 | 0.354 | 0.118 | 80.889 | 5.165 | "
+                               "1.722 | 0 | 9 |\n");
+    IMP_ASSERT_STR_CONTAINS(t, "| " SHOW2 " | " SHOW3 " | 0.00390625 | 0.0166667 | yes | exact |");
     IMP_ASSERT_STR_CONTAINS(t, "Friedman: chi2 = 13.771429");
     free(t);
 
     /* CSV: exact fields, numbers compared after parsing (scipy values as above) */
     t = slurp(csv);
-    IMP_ASSERT_STR_CONTAINS(t, "rank,competitor,strategy,k,shot,avg_rank,dense_rank,"
-                               "mean_accuracy,std,wins,voters\n");
+    IMP_ASSERT_STR_CONTAINS(t, "rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,"
+                               "rank_se,mean_accuracy,std,se,wins,voters,tested\n");
     char line[1024];
-    line_with(t, "3," NAME3 ",none/mean/none/none/nn:euclidean,1,all,", line, sizeof line);
-    double r, d, mean, sd;
+    line_with(t, "3," SHOW3 ",none/mean/none/none/nn:euclidean,1,all,", line, sizeof line);
+    double r, d, rsd, rse, mean, sd, se;
     int wins, voters;
-    char *p = line + strlen("3," NAME3 ",none/mean/none/none/nn:euclidean,1,all,");
-    IMP_ASSERT_INT_EQ(sscanf(p, "%lf,%lf,%lf,%lf,%d,%d", &r, &d, &mean, &sd, &wins, &voters), 6);
+    char tested[8];
+    char *p = line + strlen("3," SHOW3 ",none/mean/none/none/nn:euclidean,1,all,");
+    IMP_ASSERT_INT_EQ(sscanf(p, "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%d,%d,%3s", &r, &d, &rsd, &rse, &mean,
+                             &sd, &se, &wins, &voters, tested), 10);
     IMP_ASSERT_NEAR(r, 25.5 / 9, 1e-12);
     IMP_ASSERT_NEAR(d, 25.0 / 9, 1e-12);
+    /* average ranks 3 on 7 voters, 2.5 and 2 on the others: std (ddof 1) sqrt(0.125) */
+    IMP_ASSERT_REL(rsd, 0.3535533905932738, 1e-12);
+    IMP_ASSERT_REL(rse, 0.3535533905932738 / 3, 1e-12);
+    IMP_ASSERT_REL(se, 5.16465014411539 / 3, 1e-12);
+    IMP_ASSERT_INT_EQ(strcmp(tested, "yes"), 0);
     IMP_ASSERT_NEAR(mean, 728.0 / 9, 1e-12);
     IMP_ASSERT_REL(sd, 5.16465014411539, 1e-12);
     IMP_ASSERT_INT_EQ(wins, 0);
     IMP_ASSERT_INT_EQ(voters, 9);
-    IMP_ASSERT_STR_CONTAINS(t, "\n1," NAME2 ",l2/kmeans/l2/l2/max,20,all,");
+    IMP_ASSERT_STR_CONTAINS(t, "\n1," SHOW2 ",l2/kmeans/l2/l2/max,20,all,");
     free(t);
     t = slurp(pairs);
     IMP_ASSERT_STR_CONTAINS(t, "competitor_a,competitor_b,p,holm_threshold,significant,"
                                "statistic,method,n,n_zero\n");
-    IMP_ASSERT_STR_CONTAINS(t, NAME2 "," NAME3 ",0.00390625,");
+    IMP_ASSERT_STR_CONTAINS(t, SHOW2 "," SHOW3 ",0.00390625,");
     IMP_ASSERT_STR_CONTAINS(t, ",yes,0,exact,9,0\n");
-    const char *pl = line_with(t, NAME0 "," NAME3 ",", line, sizeof line);
+    const char *pl = line_with(t, SHOW0 "," SHOW3 ",", line, sizeof line);
     IMP_ASSERT_STR_CONTAINS(pl, ",0.050000000000000003,yes,3.5,approx,9,1");
     free(t);
 
     /* SVG: every label (k implied for the mean strategies, shot=all in the title) */
     t = slurp(svg);
     IMP_ASSERT_STR_CONTAINS(t, "Average rank (shot=all)");
-    IMP_ASSERT_STR_CONTAINS(t, ">l2/kmeans/l2/l2/max k=20 (1.11)<");
-    IMP_ASSERT_STR_CONTAINS(t, ">l2/mean/l2/l2/max (2.06)<");
-    IMP_ASSERT_STR_CONTAINS(t, ">none/mean/none/none/nn:euclidean (2.83)<");
+    IMP_ASSERT_STR_CONTAINS(t, ">Ours (1.11)<");
+    IMP_ASSERT_STR_CONTAINS(t, ">Qi (2.06)<");
+    IMP_ASSERT_STR_CONTAINS(t, ">Janson (2.83)<");
     IMP_ASSERT_INT_EQ(strstr(t, "class=\"bar\"") == NULL, 1); /* no clique */
     free(t);
     struct stat st;
@@ -557,9 +600,10 @@ static void test_cmd_analyze_selected(void)
     /* --where model=m1,m2: 6 voters, all four competitors, nothing significant under Holm */
     out = run(0, "analyze %s --where model=m1,m2 --where k=1,20%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "4 competitors (strategy, k, shot) ranked on 6 voters");
-    expect_row(out, "   1  " NAME2, "1.1667    86.833    4.215     5       6", __LINE__);
+    expect_row(out, "   1  " SHOW2,
+               "1.1667     0.408    0.167    86.833    4.215   1.721     5       6", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "chi2 = 15.610169, df = 3, p = 0.00136294");
-    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 " | " NAME3 " | " NAME1 "\n");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " SHOW2 " | " SHOW0 " | " SHOW3 " | " SHOW1 "\n");
     if (strstr(out, "lacks"))
         imp__assert_msg(0, __LINE__, __FILE__, "no competitor lacks voters:\n%s", out);
     free(out);
@@ -570,10 +614,12 @@ static void test_cmd_analyze_selected(void)
     IMP_ASSERT_STR_CONTAINS(out, "p >= alpha = 0.001: no difference between the competitors "
                                  "is significant.");
     IMP_ASSERT_STR_CONTAINS(out, "dense rank");
-    expect_row(out, "   3  " NAME3, "2.7778    80.889    5.165     0       9", __LINE__);
-    snprintf(key, sizeof key, "  %-45s  %s", NAME2, NAME3);
+    /* dense ranks 3 on 7 voters, 2 on two: std sqrt(14/72) = 0.441 */
+    expect_row(out, "   3  " SHOW3,
+               "2.7778     0.441    0.147    80.889    5.165   1.722     0       9", __LINE__);
+    snprintf(key, sizeof key, "  %-12s  %s", SHOW2, SHOW3);
     expect_row(out, key, "0.00390625   0.000333333           no  exact", __LINE__);
-    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 " | " NAME3 "\n");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " SHOW2 " | " SHOW0 " | " SHOW3 "\n");
     free(out);
 
     /* --nemenyi: CD printed, and the diagram draws the CD scale and the Nemenyi bars */
@@ -581,7 +627,7 @@ static void test_cmd_analyze_selected(void)
     /* q(3, 0.05) = 2.343701 (Orange's table); CD = q·sqrt(3·4/(6·9)) = 1.104831. Mean ranks
      * 1.11, 2.06, 2.83: c2–c0 and c0–c3 are within CD, c2–c3 (1.72) is not: two bars. */
     IMP_ASSERT_STR_CONTAINS(out, "Nemenyi: CD = 1.104831 (q = 2.343701");
-    IMP_ASSERT_STR_CONTAINS(out, "  1: " NAME2 " | " NAME0 "\n  2: " NAME0 " | " NAME3 "\n");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: " SHOW2 " | " SHOW0 "\n  2: " SHOW0 " | " SHOW3 "\n");
     free(out);
     t = slurp(svg);
     IMP_ASSERT_STR_CONTAINS(t, "<g class=\"cd\"");
@@ -711,7 +757,7 @@ static void test_cmd_status(void)
     free(out);
     /* analyze sees the Oracle now: it has 1 of 9 voters, so 1 voter remains → exit 2 */
     out = run(2, "analyze %s%s", jc, "");
-    IMP_ASSERT_STR_CONTAINS(out, "'" NAME4 "' lacks 8 of 9 voters");
+    IMP_ASSERT_STR_CONTAINS(out, "'" SHOW4 "' lacks 8 of 9 voters");
     free(out);
 }
 
@@ -721,26 +767,47 @@ static void test_cmd_export(void)
     const char *csv = imp_test_path("cells.csv");
     char *out = run(0, "export %s --csv %s", cube, csv);
     free(out);
+    /* the strategy split beside it: max has metric inner and no m or weight, nn has m 1 and
+     * no weight; n/a cells are left out (135 valid cells + the header) */
     char *t = slurp(csv);
     IMP_ASSERT_STR_CONTAINS(t,
-        "model,task,strategy,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,n_proxies,message\n"
-        "m1,t1,l2/mean/l2/l2/max,1,all,1,done,84,0.5,0.25,10,\n"
-        "m1,t1,l2/mean/l2/l2/max,1,all,2,failed,,1.5,,0,\"empty cluster, k too large\"\n"
-        "m1,t1,l2/mean/l2/l2/max,1,all,3,done,86,0.5,0.25,10,\n"
-        "m1,t1,l2/mean/l2/l2/max,20,all,1,n-a,,,,,\n");
-    IMP_ASSERT_STR_CONTAINS(t, "\nm1,t2,none/mean/none/none/nn:euclidean,1,all,2,pending,,,,,\n");
-    IMP_ASSERT_STR_CONTAINS(t, "\nm2,t2,none/mean/none/none/nn:euclidean,1,all,2,done,88,0.5,"
-                               "0.25,10,\n");
-    IMP_ASSERT_STR_CONTAINS(t, "\nm3,t3,none/ls/none/none/max,20,all,3,n-a,,,,,\n");
+        "model,task,strategy,pre,gen,post,inf,agg,metric,m,weight,k,shot,seed,status,accuracy,"
+        "gen_seconds,inf_seconds,n_proxies,message\n"
+        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,1,done,84,0.5,0.25,10,\n"
+        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,2,failed,,1.5,,0,"
+        "\"empty cluster, k too large\"\n"
+        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,3,done,86,0.5,0.25,10,\n"
+        "m1,t1,l2/kmeans/l2/l2/max,l2,kmeans,l2,l2,max,inner,,,1,all,1,done,");
+    IMP_ASSERT_STR_CONTAINS(t, "\nm1,t2,none/mean/none/none/nn:euclidean,none,mean,none,none,nn,"
+                               "euclidean,1,,1,all,2,pending,,,,,\n");
+    IMP_ASSERT_STR_CONTAINS(t, "\nm2,t2,none/mean/none/none/nn:euclidean,none,mean,none,none,nn,"
+                               "euclidean,1,,1,all,2,done,88,0.5,0.25,10,\n");
+    if (strstr(t, "n-a"))
+        imp__assert_msg(0, __LINE__, __FILE__, "no n/a rows by default:\n%.400s", t);
     size_t lines = 0;
     for (const char *p = t; *p; p++)
         lines += *p == '\n';
-    IMP_ASSERT_INT_EQ(lines, 217);
+    IMP_ASSERT_INT_EQ(lines, 136);
     /* stdout gives the same bytes */
     out = run(0, "export %s --csv -%s", cube, "");
     IMP_ASSERT_INT_EQ(strcmp(out, t), 0);
     free(out);
+    /* --valid-only is the default */
+    out = run(0, "export %s --valid-only --csv -%s", cube, "");
+    IMP_ASSERT_INT_EQ(strcmp(out, t), 0);
+    free(out);
     free(t);
+    /* --all: every cell, n/a included */
+    out = run(0, "export %s --all --csv -%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "\nm1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,20,all,1,"
+                                 "n-a,,,,,\n");
+    IMP_ASSERT_STR_CONTAINS(out, "\nm3,t3,none/ls/none/none/max,none,ls,none,none,max,inner,,,20,"
+                                 "all,3,n-a,,,,,\n");
+    lines = 0;
+    for (const char *p = out; *p; p++)
+        lines += *p == '\n';
+    IMP_ASSERT_INT_EQ(lines, 217);
+    free(out);
     struct stat st;
     IMP_ASSERT_INT_EQ(stat(imp_test_path("cells.csv.tmp"), &st) != 0, 1);
     out = run(2, "export %s%s", cube, "");
@@ -749,6 +816,418 @@ static void test_cmd_export(void)
     out = run(1, "export %s --csv %s", cube, "/nonexistent/dir/x.csv");
     IMP_ASSERT_STR_CONTAINS(out, "/nonexistent/dir/x.csv.tmp: cannot create");
     free(out);
+}
+
+/* ---- components, names, best of groups, values, LaTeX ---- */
+
+static void test_components(void)
+{
+    imp_cube_axes a = axes();
+    char b[64];
+    /* the split of each kind of AGG */
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("l2/kmeans/none/l2/max", IMP_COMP_POST, b,
+                                                   sizeof b), "none"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("l2/kmeans/none/l2/max", IMP_COMP_METRIC, b,
+                                                   sizeof b), "inner"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("l2/kmeans/none/l2/max", IMP_COMP_M, b,
+                                                   sizeof b), ""), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/mean/none/none/nn:euclidean", IMP_COMP_M,
+                                                   b, sizeof b), "1"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/mean/none/none/nn:euclidean",
+                                                   IMP_COMP_WEIGHT, b, sizeof b), ""), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/fps/quantile/none/mnn:5:cosine:distance",
+                                                   IMP_COMP_AGG, b, sizeof b), "mnn"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/fps/quantile/none/mnn:5:cosine:distance",
+                                                   IMP_COMP_M, b, sizeof b), "5"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("none/fps/quantile/none/mnn:5:cosine:distance",
+                                                   IMP_COMP_WEIGHT, b, sizeof b), "distance"), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_component("no/such", IMP_COMP_GEN, b, sizeof b) == NULL, 1);
+
+    /* --where on components; strategies are Qi, l2/kmeans, Janson, Oracle */
+    imp_err err;
+    imp_err_clear(&err);
+    imp_analyze_sel sel;
+    const struct {
+        const char *where[3];
+        unsigned char strategy[4], k[2];
+    } cases[] = {
+        {{"gen=kmeans"}, {0, 1, 0, 0}, {1, 1}},
+        {{"gen=mean,agg=max"}, {1, 0, 0, 0}, {1, 1}},
+        {{"gen=mean,kmeans,agg=max", "k=1"}, {1, 1, 0, 0}, {1, 0}},
+        {{"agg=nn"}, {0, 0, 1, 0}, {1, 1}},
+        {{"m=1"}, {0, 0, 1, 0}, {1, 1}},
+        {{"metric=inner"}, {1, 1, 0, 1}, {1, 1}},
+        {{"pre=none,post=none", "inf=none"}, {0, 0, 1, 1}, {1, 1}},
+        {{"k=20,gen=kmeans,ls"}, {0, 1, 0, 1}, {0, 1}},
+        {{"strategy=l2/mean/l2/l2/max,none/ls/none/none/max,gen=ls"}, {0, 0, 0, 1}, {1, 1}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &a, &err), 0);
+        for (size_t w = 0; w < 3 && cases[c].where[w]; w++)
+            IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, cases[c].where[w], &err), 0);
+        for (size_t s = 0; s < 4; s++)
+            imp__assert_msg(sel.keep[IMP_AX_STRATEGY][s] == cases[c].strategy[s], __LINE__,
+                            __FILE__, "case %zu (%s): strategy %zu kept %d", c, cases[c].where[0],
+                            s, sel.keep[IMP_AX_STRATEGY][s]);
+        for (size_t k = 0; k < 2; k++)
+            IMP_ASSERT_INT_EQ(sel.keep[IMP_AX_K][k], cases[c].k[k]);
+        imp_analyze_sel_free(&sel);
+    }
+    IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &a, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "gen=fps", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg,
+                            "no strategy of the cube has gen fps (values: mean, kmeans, ls)");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "colour=red", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "unknown axis or component 'colour'");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "gen=mean,agg=", &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no value given");
+    IMP_ASSERT_INT_EQ(imp_analyze_where(&sel, &a, "kmeans,gen=mean", &err), IMP_EUSAGE);
+    imp_analyze_sel_free(&sel);
+
+    /* the command: kmeans at k = 1 and Qi; the kmeans column lacks voter 8 */
+    char *out = run(0, "analyze %s --where gen=mean,kmeans,agg=max --where k=1%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "2 competitors (strategy, k, shot) ranked on 8 voters");
+    expect_row(out, "   1  " SHOW0,
+               "1.0000     0.000    0.000    84.375    3.021   1.068     8       8", __LINE__);
+    free(out);
+}
+
+static void test_names_and_groups(void)
+{
+    const char *cube = cube_path();
+    /* --group-by gen --best: mean → Qi (2.0625) beats Janson, kmeans → Ours (1.125) beats
+     * k = 1; then only Ours and Qi, on all 9 voters (the k = 1 column lacked voter 8): Ours
+     * is first on 8 of them (not on voter 3: 80 < 81) → 10/9, Qi 17/9 */
+    char *out = run(0, "analyze %s --group-by gen --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--group-by gen --best: the best of each of 2 groups by mean rank "
+                                 "over all 4 competitors");
+    IMP_ASSERT_STR_CONTAINS(out, "2 competitors (strategy, k, shot) ranked on 9 voters");
+    expect_row(out, "   1  " SHOW2,
+               "1.1111     0.333    0.111    86.111    4.622   1.541     8       9", __LINE__);
+    expect_row(out, "   2  " SHOW0,
+               "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
+    free(out);
+    /* the NORM triple: l2/l2/l2 → Ours, none/none/none → Janson (Oracle has no results);
+     * Ours is above Janson on every voter */
+    out = run(0, "analyze %s --group-by pre,post,inf --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "best of each of 2 groups");
+    expect_row(out, "   1  " SHOW2,
+               "1.0000     0.000    0.000    86.111    4.622   1.541     9       9", __LINE__);
+    expect_row(out, "   2  " SHOW3,
+               "2.0000     0.000    0.000    80.889    5.165   1.722     0       9", __LINE__);
+    free(out);
+    /* by k: k = 1 → Qi (Janson and the kmeans k = 1 rank below it), k = 20 → Ours */
+    out = run(0, "analyze %s --group-by k --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "best of each of 2 groups");
+    expect_row(out, "   2  " SHOW0,
+               "1.8889     0.333    0.111    83.667    3.536   1.179     1       9", __LINE__);
+    free(out);
+    out = run(2, "analyze %s --group-by gen%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--group-by KEYS and --best go together");
+    free(out);
+    out = run(2, "analyze %s --group-by colour --best%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "unknown key 'colour'");
+    free(out);
+
+    /* user names: a name matching two k gets the k; later definitions win over the paper's */
+    out = run(0, "analyze %s --name KM=l2/kmeans/l2/l2/max%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "   1  KM k=20 ");
+    IMP_ASSERT_STR_CONTAINS(out, "   4  KM k=1 ");
+    IMP_ASSERT_STR_CONTAINS(out, "  1: KM k=20 | Qi | KM k=1\n");
+    free(out);
+    /* a definition in --competitors selects and names; --no-names keeps the columns' text */
+    const char *csv = imp_test_path("named.csv");
+    out = run(0, "analyze %s --competitors 'Best=l2/kmeans/l2/l2/max@k=20,Qi' --csv %s", cube, csv);
+    IMP_ASSERT_STR_CONTAINS(out, "   1  Best ");
+    IMP_ASSERT_STR_CONTAINS(out, "   2  Qi ");
+    free(out);
+    char *t = slurp(csv);
+    IMP_ASSERT_STR_CONTAINS(t, "\n1,Best,l2/kmeans/l2/l2/max,20,all,");
+    free(t);
+    out = run(0, "analyze %s --competitors Qi,Ours --no-names%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "   1  " NAME2 " ");
+    free(out);
+    out = run(2, "analyze %s --name KM%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "--name 'KM': expected NAME=STRATEGY");
+    free(out);
+    out = run(2, "analyze %s --name X=l2/fps/l2/l2/max%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "no strategy l2/fps/l2/l2/max");
+    free(out);
+}
+
+static void test_value_seconds(void)
+{
+    /* Times (lower is better) of 3 competitors on 4 voters:
+     *   c0 1 1 1 1, c1 2 2 2 2, c2 3 0.5 3 3
+     * ranks per voter: c0 1 2 1 1 → 1.25, c1 2 3 2 2 → 2.25, c2 3 1 3 3 → 2.5; wins c0 3,
+     * c2 1; mean value 1, 2, 2.375 (not negated) */
+    double A[12] = {1, 1, 1, 1, 2, 2, 2, 2, 3, 0.5, 3, 3};
+    imp_analyze_matrix mat = {0};
+    mat.m = 3, mat.N = 4, mat.A = A, mat.value = IMP_VALUE_GEN_SECONDS;
+    imp_analyze_opts o = {.lower_is_better = 1};
+    imp_analysis an;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_analyze_table(&mat, &o, &an, &err), 0);
+    const double r[3] = {1.25, 2.25, 2.5}, mean[3] = {1, 2, 2.375};
+    const size_t wins[3] = {3, 0, 1};
+    for (size_t i = 0; i < 3; i++) {
+        IMP_ASSERT_NEAR(an.summary[i].mean_rank, r[i], 1e-15);
+        IMP_ASSERT_NEAR(an.summary[i].mean, mean[i], 1e-15);
+        IMP_ASSERT_INT_EQ(an.summary[i].wins, wins[i]);
+        IMP_ASSERT_INT_EQ(an.order[i], i);
+    }
+    IMP_ASSERT_INT_EQ(an.n_tested, 3);
+    IMP_ASSERT_INT_EQ(an.why, IMP_TESTED_ALL);
+    imp_analysis_free(&an);
+
+    /* the command: every done cell of the test cube took 0.5 s, so all tie: mean rank 1.5,
+     * both win everywhere, the pair is identical */
+    char *out = run(0, "analyze %s --value gen_seconds --competitors Qi,Ours%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "value = median gen_seconds over seeds, lower is better");
+    IMP_ASSERT_STR_CONTAINS(out, "mean s");
+    expect_row(out, "   1  " SHOW0,
+               "1.5000     0.000    0.000     0.500    0.000   0.000     9       9", __LINE__);
+    IMP_ASSERT_STR_CONTAINS(out, "1          0.05           no  identical");
+    free(out);
+    out = run(2, "analyze %s --value speed%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "--value 'speed': expected accuracy, gen_seconds or inf_seconds");
+    free(out);
+}
+
+static void test_latex(void)
+{
+    /* Qi, Ours, Janson on 9 voters (values of test_cmd_analyze_selected); bold = the best of
+     * each column: mean rank 1.111 (Ours), rank std 0.333 (Ours), mean acc 86.111 (Ours),
+     * std 3.536 (Qi), wins 8 (Ours) */
+    const char *tex = imp_test_path("ranks.tex");
+    char *out = run(0, "analyze %s --competitors Qi,Ours,Janson --tex %s", cube_path(), tex);
+    free(out);
+    char *t = slurp(tex);
+    IMP_ASSERT_STR_CONTAINS(t, "\\begin{tabular}{rlrrrrrrrr}\n\\toprule\n"
+                               "rank & competitor & mean rank & std & s.e. & mean acc. & std & "
+                               "s.e. & wins & voters \\\\\n\\midrule\n");
+    IMP_ASSERT_STR_CONTAINS(t, "1 & Ours & \\textbf{1.111} & \\textbf{0.333} & 0.111 & "
+                               "\\textbf{86.111} & 4.622 & 1.541 & \\textbf{8} & 9 \\\\\n");
+    IMP_ASSERT_STR_CONTAINS(t, "2 & Qi & 2.056 & 0.527 & 0.176 & 83.667 & \\textbf{3.536} & "
+                               "1.179 & 1 & 9 \\\\\n");
+    IMP_ASSERT_STR_CONTAINS(t, "\\bottomrule\n\\end{tabular}\n");
+    /* a booktabs table: one \toprule, \midrule and \bottomrule in that order, 10 columns per
+     * row (9 '&' on every line that ends with \\) */
+    const char *top = strstr(t, "\\toprule"), *mid = strstr(t, "\\midrule"),
+               *bot = strstr(t, "\\bottomrule");
+    IMP_ASSERT_INT_EQ(top && mid && bot && top < mid && mid < bot, 1);
+    size_t rows = 0;
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+        size_t len = strlen(line);
+        if (len < 2 || strcmp(line + len - 2, "\\\\") != 0)
+            continue;
+        size_t amp = 0;
+        for (const char *p = line; *p; p++)
+            amp += *p == '&' && (p == line || p[-1] != '\\');
+        IMP_ASSERT_INT_EQ(amp, 9);
+        rows++;
+    }
+    IMP_ASSERT_INT_EQ(rows, 4);
+    free(t);
+    /* names with TeX specials are escaped */
+    out = run(0, "analyze %s --name 'A_1&b%%=l2/mean/l2/l2/max' --tex -%s", cube_path(), "");
+    IMP_ASSERT_STR_CONTAINS(out, "& A\\_1\\&b\\% & ");
+    free(out);
+}
+
+/* ---- many competitors ---- */
+
+/* The crafted cube of tests/ref/analyze_2000.py: 4 models × 12 tasks, strategies
+ * none/kmeans/none/none/mnn:M:cosine:uniform (M = 1..1000) × k {10, 20}, one seed: 2,000
+ * competitors on 48 voters, accuracies from the script's LCG (float32, steps of 0.01). */
+static const char *many_cube_path(void)
+{
+    static char path[512];
+    if (path[0])
+        return path;
+    enum { NM = 4, NT = 12, NS = 1000, NK = 2 };
+    static char mb[NM][8], tb[NT][8], sb[NS][48];
+    char *mv[NM], *tv[NT], *sv[NS];
+    for (int i = 0; i < NM; i++)
+        snprintf(mb[i], sizeof mb[i], "m%d", i), mv[i] = mb[i];
+    for (int i = 0; i < NT; i++)
+        snprintf(tb[i], sizeof tb[i], "t%d", i), tv[i] = tb[i];
+    for (int i = 0; i < NS; i++)
+        snprintf(sb[i], sizeof sb[i], "none/kmeans/none/none/mnn:%d:cosine:uniform", i + 1),
+            sv[i] = sb[i];
+    int64_t k[NK] = {10, 20}, shot[1] = {-1}, seed[1] = {1};
+    imp_cube_axes a = {NM, NT, NS, NK, 1, 1, mv, tv, sv, k, shot, seed};
+    imp_err err;
+    imp_err_clear(&err);
+    imp_cube *cube;
+    IMP_ASSERT_INT_EQ(imp_cube_create(&a, NULL, &cube, &err), 0);
+    uint32_t x = 12345;
+    for (size_t v = 0; v < NM * NT; v++)
+        for (size_t c = 0; c < NS * NK; c++) {
+            x = 1664525u * x + 1013904223u;
+            imp_cell_result r;
+            memset(&r, 0, sizeof r);
+            size_t idx[IMP_AX__COUNT] = {v / NT, v % NT, c / NK, c % NK, 0, 0};
+            r.cell = imp_cube_cell_index(&a, idx);
+            r.status = IMP_CELL_DONE;
+            r.accuracy = (float)(50 + (double)((x >> 8) % 5000) / 100.0);
+            r.gen_seconds = r.inf_seconds = 0.1f;
+            r.n_proxies = 10;
+            IMP_ASSERT_INT_EQ(imp_cube_apply(cube, &r, &err), 0);
+        }
+    snprintf(path, sizeof path, "%s", imp_test_path("many.h5"));
+    IMP_ASSERT_INT_EQ(imp_cube_write(cube, path, &err), 0);
+    imp_cube_free(cube);
+    return path;
+}
+
+/* Competitor name of row c of the many cube. */
+static void many_name(size_t c, char *buf, size_t n)
+{
+    snprintf(buf, n, "none/kmeans/none/none/mnn:%zu:cosine:uniform k=%d shot=all", c / 2 + 1,
+             c % 2 ? 20 : 10);
+}
+
+static void test_many_competitors(void)
+{
+    const char *cube = many_cube_path();
+    const char *csv = imp_test_path("many.csv"), *pairs = imp_test_path("many-pairs.csv");
+    char *out = run(0, "analyze %s --csv %s", cube, csv);
+    /* stdout: the best 30 rows, then where the rest is; the default tested set */
+    IMP_ASSERT_STR_CONTAINS(out, "2,000 competitors (strategy, k, shot) ranked on 48 voters");
+    IMP_ASSERT_STR_CONTAINS(out, "… 1,970 more; the full table of 2,000 competitors is in ");
+    IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on the 20 best of 2,000 competitors by mean rank "
+                                 "(the default when there are more than 20");
+    IMP_ASSERT_STR_CONTAINS(out, "Holm at alpha = 0.05 over 190 pairs");
+    char name[128], line[1024];
+    many_name(1073, name, sizeof name); /* the reference's first row */
+    IMP_ASSERT_STR_CONTAINS(out, name);
+    free(out);
+
+    /* The first 20 rows of the CSV against numpy (tests/ref/analyze_2000.txt). */
+    char ref_path[1024];
+    snprintf(ref_path, sizeof ref_path, "%s/tests/ref/analyze_2000.txt", IMP_SOURCE_DIR);
+    FILE *ref = fopen(ref_path, "r");
+    imp__assert_msg(ref != NULL, __LINE__, __FILE__, "cannot open %s", ref_path);
+    char *t = slurp(csv);
+    size_t lines = 0;
+    for (const char *p = t; p && *p; p++)
+        lines += *p == '\n';
+    IMP_ASSERT_INT_EQ(lines, 2001);
+    size_t top10[10];
+    for (int i = 0; ref && i < 20; i++) {
+        int rank, wins, voters;
+        size_t row;
+        double mr, rsd, mean, sd;
+        IMP_ASSERT_INT_EQ(fscanf(ref, "%d %zu %lf %lf %lf %lf %d %d", &rank, &row, &mr, &rsd, &mean,
+                                 &sd, &wins, &voters), 8);
+        if (i < 10)
+            top10[i] = row;
+        char prefix[200];
+        many_name(row, name, sizeof name);
+        snprintf(prefix, sizeof prefix, "\n%d,%s,", rank, name);
+        const char *p = strstr(t, prefix);
+        imp__assert_msg(p != NULL, __LINE__, __FILE__, "row %d is %s", rank, name);
+        if (!p)
+            continue;
+        line_with(p + 1, prefix + 1, line, sizeof line);
+        /* rank,competitor,strategy,k,shot, then avg_rank,dense_rank,rank_std,rank_se,mean,
+         * std,se,wins,voters */
+        const char *f = line;
+        for (int comma = 0; comma < 5 && f; comma++)
+            f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL;
+        double g_mr, g_dr, g_rsd, g_rse, g_mean, g_sd, g_se;
+        int g_wins, g_voters;
+        IMP_ASSERT_INT_EQ(sscanf(f ? f : "", "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%d,%d", &g_mr, &g_dr,
+                                 &g_rsd, &g_rse, &g_mean, &g_sd, &g_se, &g_wins, &g_voters), 9);
+        IMP_ASSERT_REL(g_mr, mr, 1e-11);
+        IMP_ASSERT_REL(g_rsd, rsd, 1e-10);
+        IMP_ASSERT_REL(g_mean, mean, 1e-11);
+        IMP_ASSERT_REL(g_sd, sd, 1e-10);
+        IMP_ASSERT_INT_EQ(g_wins, wins);
+        IMP_ASSERT_INT_EQ(g_voters, voters);
+    }
+    if (ref)
+        fclose(ref);
+    free(t);
+
+    /* --rows 5: five rows, and no file named: how to get the rest */
+    out = run(0, "analyze %s --rows 5%s", cube, "");
+    IMP_ASSERT_STR_CONTAINS(out, "\n   5  ");
+    IMP_ASSERT_STR_CONTAINS(out, "\n… 1,995 more; write the full table with --csv FILE or --md "
+                                 "FILE, or show it with --rows all\n");
+    if (strstr(out, "\n   6  "))
+        imp__assert_msg(0, __LINE__, __FILE__, "only 5 rows with --rows 5");
+    free(out);
+
+    /* --top 10: exactly the 45 pairs of the 10 best, each once */
+    out = run(0, "analyze %s --top 10 --pairs-csv %s", cube, pairs);
+    IMP_ASSERT_STR_CONTAINS(out, "Pairwise tests on the 10 best of 2,000 competitors by mean rank "
+                                 "(--top 10).");
+    IMP_ASSERT_STR_CONTAINS(out, "Holm at alpha = 0.05 over 45 pairs");
+    free(out);
+    t = slurp(pairs);
+    int seen[10][10] = {{0}};
+    size_t n_pairs = 0;
+    for (char *p = t ? strchr(t, '\n') : NULL; p && p[1]; p = strchr(p + 1, '\n')) {
+        n_pairs++;
+        int ia = -1, ib = -1;
+        for (int i = 0; i < 10; i++) {
+            char prefix[200];
+            many_name(top10[i], name, sizeof name);
+            snprintf(prefix, sizeof prefix, "%s,", name);
+            if (strncmp(p + 1, prefix, strlen(prefix)) == 0)
+                ia = i;
+            const char *second = strchr(p + 1, ',');
+            if (second && strncmp(second + 1, prefix, strlen(prefix)) == 0)
+                ib = i;
+        }
+        imp__assert_msg(ia >= 0 && ib >= 0 && ia != ib, __LINE__, __FILE__,
+                        "pair of two of the 10 best: %.200s", p + 1);
+        if (ia >= 0 && ib >= 0)
+            seen[ia < ib ? ia : ib][ia < ib ? ib : ia]++;
+    }
+    IMP_ASSERT_INT_EQ(n_pairs, 45);
+    for (int i = 0; i < 10; i++)
+        for (int j = i + 1; j < 10; j++)
+            IMP_ASSERT_INT_EQ(seen[i][j], 1);
+    free(t);
+
+    /* --csv -: only the CSV on stdout (the report goes to stderr) */
+    char *o2 = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_sh(&o2, "(%s analyze %s --top 5 --csv - 2>/dev/null)",
+                                  IMP_TOOL_PATH, cube), 0);
+    IMP_ASSERT_INT_EQ(strncmp(o2 ? o2 : "", "rank,competitor,", 16), 0);
+    lines = 0;
+    for (const char *p = o2; p && *p; p++)
+        lines += *p == '\n';
+    IMP_ASSERT_INT_EQ(lines, 2001);
+    if (o2 && strstr(o2, "Wilcoxon"))
+        imp__assert_msg(0, __LINE__, __FILE__, "no report on stdout with --csv -");
+    free(o2);
+
+    /* slurm/analyze.sbatch (run by bash, as sbatch would) on this paper-sized cube: exit 0,
+     * the Markdown report has all 2,000 rows, the diagram the 20 tested competitors */
+    o2 = NULL;
+    int rc = imp_test_sh(&o2, "IMPRINT='%s' bash '%s/slurm/analyze.sbatch' '%s'", IMP_TOOL_PATH,
+                         IMP_SOURCE_DIR, cube);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "analyze.sbatch: exit %d:\n%.2000s", rc,
+                    o2 ? o2 : "");
+    free(o2);
+    char md[600], svg[600];
+    snprintf(md, sizeof md, "%.*s-ranks.md", (int)(strlen(cube) - 3), cube);
+    snprintf(svg, sizeof svg, "%.*s-cd.svg", (int)(strlen(cube) - 3), cube);
+    t = slurp(md);
+    IMP_ASSERT_STR_CONTAINS(t, "\n| 2000 | ");
+    IMP_ASSERT_STR_CONTAINS(t, "Holm step-down at alpha = 0.05 over 190 pairs");
+    free(t);
+    t = slurp(svg);
+    size_t methods = 0;
+    for (const char *p = t; p && (p = strstr(p, "<g class=\"method\"")); p++)
+        methods++;
+    IMP_ASSERT_INT_EQ(methods, 20);
+    free(t);
 }
 
 static void test_cmd_help(void)
@@ -781,6 +1260,11 @@ int main(void)
         {"cmd_status", test_cmd_status},
         {"cmd_export", test_cmd_export},
         {"cmd_help", test_cmd_help},
+        {"many_competitors", test_many_competitors},
+        {"components", test_components},
+        {"names_and_groups", test_names_and_groups},
+        {"value_seconds", test_value_seconds},
+        {"latex", test_latex},
         {NULL, NULL},
     };
     return imp_test_main("analyze", tests);

@@ -259,12 +259,13 @@ static void assert_clique(const imp_cliques *c, size_t q, const size_t *want, si
         IMP_ASSERT_INT_EQ(c->members[c->off[q] + t], want[t]);
 }
 
-static void test_cliques(void)
+/* The drawn graph on 12 nodes: triangles 0-1-2 and 1-2-3 (sharing edge 1-2), triangle
+ * 3-4-5, node 6 isolated, a K4 on 7..10 and a pendant edge 10-11. */
+enum { DRAWN = 12 };
+static void drawn_graph(unsigned char adj[DRAWN * DRAWN])
 {
-    /* Drawn graph: triangles 0-1-2 and 1-2-3 (sharing edge 1-2), triangle 3-4-5, node 6
-     * isolated, a K4 on 7..10 and a pendant edge 10-11. */
-    enum { M = 12 };
-    unsigned char adj[M * M] = {0};
+    const size_t M = DRAWN;
+    memset(adj, 0, M * M);
     add_edge(adj, M, 0, 1), add_edge(adj, M, 0, 2), add_edge(adj, M, 1, 2);
     add_edge(adj, M, 1, 3), add_edge(adj, M, 2, 3);
     add_edge(adj, M, 3, 4), add_edge(adj, M, 3, 5), add_edge(adj, M, 4, 5);
@@ -272,6 +273,13 @@ static void test_cliques(void)
         for (size_t j = i + 1; j <= 10; j++)
             add_edge(adj, M, i, j);
     add_edge(adj, M, 10, 11);
+}
+
+static void test_cliques(void)
+{
+    enum { M = DRAWN };
+    unsigned char adj[M * M];
+    drawn_graph(adj);
     imp_cliques c;
     IMP_ASSERT_INT_EQ(imp_stats_cliques(adj, M, 2, &c, NULL), 0);
     IMP_ASSERT_INT_EQ(c.n, 5);
@@ -313,6 +321,69 @@ static void test_cliques(void)
     imp_err_clear(&err);
     IMP_ASSERT_INT_EQ(imp_stats_cliques(asym, 2, 2, &c, &err), IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg, "not symmetric");
+
+    /* Bounds: the cocktail-party graph on 30 nodes (all pairs but 2i–2i+1) has one maximal
+     * clique per choice of one node of each pair, 2^15 = 32768 > 10000: exceeded, no output;
+     * with room for 40000 all are found. */
+    enum { Q = 30 };
+    unsigned char *cp = malloc(Q * Q);
+    for (size_t i = 0; i < Q; i++)
+        for (size_t j = 0; j < Q; j++)
+            cp[i * Q + j] = i != j && i / 2 != j / 2;
+    int exceeded = -1;
+    IMP_ASSERT_INT_EQ(imp_stats_cliques_bounded(cp, Q, 2, 0, 0, &c, &exceeded, NULL), 0);
+    IMP_ASSERT_INT_EQ(exceeded, 1);
+    IMP_ASSERT_INT_EQ(c.n, 0);
+    IMP_ASSERT_INT_EQ(imp_stats_cliques_bounded(cp, Q, 2, 40000, 0, &c, &exceeded, NULL), 0);
+    IMP_ASSERT_INT_EQ(exceeded, 0);
+    IMP_ASSERT_INT_EQ(c.n, 32768);
+    imp_cliques_free(&c);
+    free(cp);
+}
+
+/* Demšar's runs on hand-made non-significance patterns (nodes numbered in rank order). */
+static void test_interval_groups(void)
+{
+    /* The graph of test_cliques plus the edge 0–4: it adds the clique {0, 4}, but 0–3 is
+     * significant, so no run joins 0 and 4. By hand: the farthest reach of each node within
+     * a run is 0→2, 1→3, 2→3, 3→5, 4→5, 5→5, 6→6, 7→10, 8→10, 9→10, 10→11, 11→11; the
+     * maximal runs are 0..2, 1..3, 3..5, 7..10 and 10..11 (6 is alone). */
+    enum { M = DRAWN };
+    unsigned char adj[M * M];
+    drawn_graph(adj);
+    add_edge(adj, M, 0, 4);
+    imp_cliques g;
+    IMP_ASSERT_INT_EQ(imp_stats_interval_groups(adj, M, &g, NULL), 0);
+    IMP_ASSERT_INT_EQ(g.n, 5);
+    if (g.n == 5) {
+        assert_clique(&g, 0, (const size_t[]){0, 1, 2}, 3);
+        assert_clique(&g, 1, (const size_t[]){1, 2, 3}, 3);
+        assert_clique(&g, 2, (const size_t[]){3, 4, 5}, 3);
+        assert_clique(&g, 3, (const size_t[]){7, 8, 9, 10}, 4);
+        assert_clique(&g, 4, (const size_t[]){10, 11}, 2);
+    }
+    imp_cliques_free(&g);
+    IMP_ASSERT_INT_EQ(imp_stats_cliques(adj, M, 2, &g, NULL), 0);
+    IMP_ASSERT_INT_EQ(g.n, 6); /* the five runs and {0, 4} */
+    if (g.n == 6)
+        assert_clique(&g, 1, (const size_t[]){0, 4}, 2);
+    imp_cliques_free(&g);
+
+    /* 0–1 and 0–2 joined, 1–2 significant: the run from 0 stops at 1 (it cannot take 2
+     * without 1–2): one run {0, 1}; the cliques are {0, 1} and {0, 2}. */
+    unsigned char t3[9] = {0};
+    add_edge(t3, 3, 0, 1), add_edge(t3, 3, 0, 2);
+    IMP_ASSERT_INT_EQ(imp_stats_interval_groups(t3, 3, &g, NULL), 0);
+    IMP_ASSERT_INT_EQ(g.n, 1);
+    if (g.n == 1)
+        assert_clique(&g, 0, (const size_t[]){0, 1}, 2);
+    imp_cliques_free(&g);
+    /* every pair significant: no run; a single node: none */
+    unsigned char none[9] = {0};
+    IMP_ASSERT_INT_EQ(imp_stats_interval_groups(none, 3, &g, NULL), 0);
+    IMP_ASSERT_INT_EQ(g.n, 0);
+    IMP_ASSERT_INT_EQ(imp_stats_interval_groups(none, 1, &g, NULL), 0);
+    IMP_ASSERT_INT_EQ(g.n, 0);
 }
 
 static void test_nemenyi(void)
@@ -421,6 +492,28 @@ static void test_cd_run(void)
         IMP_ASSERT_INT_EQ(has1 && has2, 0);
     }
     imp_cd_result_free(&r);
+    /* The same with room for one clique only: the groups fall back to runs. All four mean
+     * ranks are 3 but row 3's (1 everywhere), so the rank positions are rows 3, 0, 1, 2 and
+     * only positions 2–3 (rows 1, 2) differ: one run, positions 0..2 = rows 3, 0, 1. */
+    o.max_cliques = 1;
+    IMP_ASSERT_INT_EQ(imp_cd_run(B, 4, 6, &o, &r, NULL), 0);
+    IMP_ASSERT_INT_EQ(r.groups_fallback, 1);
+    IMP_ASSERT_INT_EQ(r.groups, IMP_GROUPS_INTERVALS);
+    IMP_ASSERT_INT_EQ(r.cliques.n, 1);
+    if (r.cliques.n == 1) {
+        IMP_ASSERT_INT_EQ(r.cliques.off[1], 3);
+        IMP_ASSERT_INT_EQ(r.cliques.members[0], 3);
+        IMP_ASSERT_INT_EQ(r.cliques.members[1], 0);
+        IMP_ASSERT_INT_EQ(r.cliques.members[2], 1);
+    }
+    imp_cd_result_free(&r);
+    /* asked for directly: the same run, no fallback */
+    o = (imp_cd_opts){.alpha = 0.05, .compat_identical_significant = 1,
+                      .groups = IMP_GROUPS_INTERVALS};
+    IMP_ASSERT_INT_EQ(imp_cd_run(B, 4, 6, &o, &r, NULL), 0);
+    IMP_ASSERT_INT_EQ(r.groups_fallback, 0);
+    IMP_ASSERT_INT_EQ(r.cliques.n, 1);
+    imp_cd_result_free(&r);
 
     double bad[4] = {1, 2, INFINITY, 4};
     imp_err_clear(&err);
@@ -438,6 +531,7 @@ int main(void)
                               {"chi2 and F tails", test_distributions},
                               {"holm step-down", test_holm},
                               {"bron-kerbosch cliques", test_cliques},
+                              {"interval groups", test_interval_groups},
                               {"nemenyi", test_nemenyi},
                               {"cd pipeline", test_cd_run},
                               {NULL, NULL}};

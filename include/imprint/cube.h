@@ -123,6 +123,17 @@ const char *imp_cube_status_name(int status);
  * the shortest text that reads back to the same float32; fields with , " or newlines quoted
  * (RFC 4180). Returns IMP_EIO if the stream failed. */
 int imp_cube_export_csv(const imp_cube *cube, FILE *out, imp_err *err);
+/* The same with options: valid_only leaves out the n/a cells; strategy_header (e.g.
+ * ",pre,gen") follows "strategy" in the header and strategy_fields(out, s, ctx) writes the
+ * matching fields (each with its leading comma) of strategy s after the strategy field. */
+typedef struct imp_cube_csv_opts {
+    int valid_only;
+    const char *strategy_header;
+    void (*strategy_fields)(FILE *out, size_t strategy, void *ctx);
+    void *ctx;
+} imp_cube_csv_opts;
+int imp_cube_export_csv_opts(const imp_cube *cube, FILE *out, const imp_cube_csv_opts *opts,
+                             imp_err *err);
 /* Write s as one CSV field, quoted (RFC 4180) if it holds a comma, quote or line break. */
 void imp_csv_field(FILE *out, const char *s);
 /* Human summary: totals, per-axis-value counts and the first max_failures failure messages. */

@@ -9,42 +9,77 @@
 #include "cmd.h"
 #include "toolio.h"
 
+/* The table on stdout shows at most this many rows unless --rows says otherwise. */
+#define ROWS_CUT 30
+/* Notes on competitors that lack values: at most this many by name. */
+#define NOTES_MAX 10
+
 static void help(void)
 {
     printf(
         "usage: imprint analyze CUBE.h5 [--svg cd.svg] [--md ranks.md] [--csv ranks.csv]\n"
-        "                       [--pairs-csv pairs.csv] [--alpha 0.05] [--where AXIS=V1,V2]...\n"
-        "                       [--competitors \"STR@k=K@shot=S\",...] [--top N] [--nemenyi]\n"
-        "                       [--dense-ranks] [--compat-identical-significant] [--no-journal]\n"
+        "                       [--tex ranks.tex] [--pairs-csv pairs.csv] [--alpha 0.05]\n"
+        "                       [--where KEY=V1,V2[,KEY=V]...]... [--competitors LIST]...\n"
+        "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
+        "                       [--group-by KEY[,KEY...] --best] [--top N] [--rows N|all]\n"
+        "                       [--groups cliques|intervals]\n"
+        "                       [--value accuracy|gen_seconds|inf_seconds]\n"
+        "                       [--nemenyi] [--dense-ranks] [--compat-identical-significant]\n"
+        "                       [--no-journal]\n"
         "\n"
         "Rank the competitors — the (strategy, k, shot) columns of a result cube — on the\n"
         "voters — its (model, task) pairs — as the paper's analysis does. A voter's value is\n"
         "the median accuracy over the seeds whose cell is done. A competitor without any\n"
         "value is left out; the voters kept are those every remaining competitor has (a note\n"
-        "names each competitor that lacks voters).\n"
+        "names competitors that lack voters).\n"
         "\n"
-        "Printed: the rank table (mean rank, mean accuracy over voters, std, wins = voters\n"
-        "where it is best, ties included), the Friedman test (>= 3 competitors), two-sided\n"
-        "Wilcoxon signed-rank tests of every pair (zero_method pratt) with Holm's step-down,\n"
-        "and the maximal cliques of competitors with no significant difference. If Friedman's\n"
-        "p >= alpha nothing is declared significant (the reference stops there).\n"
-        "\n"
-        "  --where AXIS=V1,V2      keep only these values of an axis (model, task, strategy,\n"
-        "                          k, shot, seed; shot \"all\"); repeatable, all must hold\n"
+        "First, for every competitor: the rank table (mean rank, its std and standard error,\n"
+        "mean accuracy over voters, its std and standard error, wins = voters where it is best,\n"
+        "ties included) and the Friedman test (>= 3 competitors). This is written (stdout,\n"
+        "--csv, --md, --tex) before any pairwise work. Then, on the tested set only: Friedman,\n"
+        "two-sided Wilcoxon signed-rank tests of every pair (zero_method pratt), Holm's\n"
+        "step-down over exactly those pairs, the groups of competitors with no significant\n"
+        "difference and the CD diagram. The tested set is the competitors named with\n"
+        "--competitors (all of them), else the best --top N by mean rank, else all when there\n"
+        "are at most %d, else the best %d; never more than %d. If Friedman's p >= alpha on\n"
+        "the tested set nothing is declared significant (the reference stops there).\n"
+        "\n", IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_MAX_TESTED);
+    printf(
+        "  --where KEY=V1,V2       keep only these values; KEY is an axis (model, task,\n"
+        "                          strategy, k, shot, seed; shot \"all\") or a strategy\n"
+        "                          component (pre, gen, post, inf, agg, metric, m, weight);\n"
+        "                          several keys in one option: gen=kmeans,fps,agg=max;\n"
+        "                          repeatable; all must hold\n"
         "  --competitors LIST      keep only these columns: comma-separated STR[@k=K][@shot=S]\n"
         "                          (a missing k or shot matches all; the paper's names Qi,\n"
-        "                          Hosoda, Janson, Ours, Oracle work as STR); repeatable\n"
-        "  --top N                 rank all, then analyse again the N best by mean rank\n"
+        "                          Hosoda, Janson, Ours, Oracle work as STR; NAME=STR[@…]\n"
+        "                          names it too); repeatable; all of them are tested\n"
+        "  --name NAME=STR[@k=K]   show the competitors this matches as NAME (the paper's\n"
+        "                          names are always applied unless --no-names)\n"
+        "  --group-by KEYS --best  the reference's highlighter: of each group of competitors\n"
+        "                          sharing the values of KEYS (components, k, shot), keep the\n"
+        "                          one with the best mean rank, and rank those\n"
+        "  --top N                 test the N best by mean rank (the table still has all)\n"
+        "  --rows N|all            rows of the table on stdout (default: all up to %d, else\n"
+        "                          the best %d and where the full table is)\n"
+        "  --groups G              cliques (default; the reference's maximal cliques) or\n"
+        "                          intervals (Demsar's maximal runs in rank order); cliques\n"
+        "                          fall back to intervals, with a note, past %d cliques\n"
+        "  --value V               rank by accuracy (default), gen_seconds or inf_seconds\n"
+        "                          (times: lower is better; the table is then a time table)\n"
         "  --alpha A               significance level (default 0.05)\n"
         "  --dense-ranks           rank ties densely (the paper's CD plot) instead of averaging\n"
         "  --nemenyi               add Demsar's Nemenyi CD; the diagram then shows its bars\n"
         "  --compat-identical-significant\n"
         "                          the reference's quirk: identical result vectors count as\n"
         "                          significantly different (p = 0)\n"
-        "  --svg F / --md F / --csv F / --pairs-csv F\n"
-        "                          the CD diagram, the report as Markdown, the rank table and\n"
-        "                          the pairwise table as CSV (\"-\" for stdout)\n"
-        "  --no-journal            do not merge CUBE.h5.journal into the cube\n");
+        "  --svg F / --md F / --csv F / --tex F / --pairs-csv F\n"
+        "                          the CD diagram, the report as Markdown, the rank table as\n"
+        "                          CSV and as a LaTeX booktabs table, the tested pairs as CSV;\n"
+        "                          \"-\" writes that file alone to stdout (the report then goes\n"
+        "                          to stderr)\n"
+        "  --no-journal            do not merge CUBE.h5.journal into the cube\n",
+        ROWS_CUT, ROWS_CUT, IMP_STATS_MAX_CLIQUES);
 }
 
 /* Append item to the growing comma list *list. */
@@ -60,12 +95,13 @@ static int append_list(char **list, const char *item)
 }
 
 typedef struct opts {
-    const char *cube, *svg, *md, *csv, *pairs_csv;
-    const char *where[64];
+    const char *cube, *svg, *md, *csv, *pairs_csv, *tex, *group_by;
+    const char *where[64]; /* --where, in order */
     int n_where;
-    char *competitors;
-    long top;
-    int no_journal;
+    char *competitors, *names;
+    long top, rows; /* rows: -1 all, 0 default */
+    int no_journal, no_names, best;
+    imp_analyze_value value;
     imp_analyze_opts ao;
 } opts;
 
@@ -78,20 +114,22 @@ static int parse(int argc, char **argv, opts *o)
             help();
             return -1;
         }
-        if (strcmp(a, "--nemenyi") == 0) {
-            o->ao.nemenyi = 1;
+        const struct {
+            const char *flag;
+            int *field;
+        } flags[] = {{"--nemenyi", &o->ao.nemenyi},
+                     {"--compat-identical-significant", &o->ao.compat_identical_significant},
+                     {"--no-journal", &o->no_journal},
+                     {"--no-names", &o->no_names},
+                     {"--best", &o->best}};
+        int hit = 0;
+        for (size_t f = 0; f < sizeof flags / sizeof flags[0] && !hit; f++)
+            if (strcmp(a, flags[f].flag) == 0)
+                *flags[f].field = 1, hit = 1;
+        if (hit)
             continue;
-        }
         if (strcmp(a, "--dense-ranks") == 0) {
             o->ao.rank_method = IMP_RANK_DENSE;
-            continue;
-        }
-        if (strcmp(a, "--compat-identical-significant") == 0) {
-            o->ao.compat_identical_significant = 1;
-            continue;
-        }
-        if (strcmp(a, "--no-journal") == 0) {
-            o->no_journal = 1;
             continue;
         }
         if (a[0] != '-' || !a[1]) {
@@ -101,9 +139,10 @@ static int parse(int argc, char **argv, opts *o)
             o->cube = a;
             continue;
         }
-        static const char *const valued[] = {"--svg",   "--md",          "--csv",
-                                             "--alpha", "--where",       "--competitors",
-                                             "--top",   "--pairs-csv",   NULL};
+        static const char *const valued[] = {
+            "--svg",  "--md",     "--csv",    "--alpha", "--where",  "--competitors", "--top",
+            "--pairs-csv", "--tex", "--rows", "--groups", "--value", "--name", "--group-by",
+            NULL};
         int known = 0;
         for (int k = 0; valued[k]; k++)
             known |= strcmp(a, valued[k]) == 0;
@@ -118,8 +157,12 @@ static int parse(int argc, char **argv, opts *o)
             o->md = v;
         } else if (strcmp(a, "--csv") == 0) {
             o->csv = v;
+        } else if (strcmp(a, "--tex") == 0) {
+            o->tex = v;
         } else if (strcmp(a, "--pairs-csv") == 0) {
             o->pairs_csv = v;
+        } else if (strcmp(a, "--group-by") == 0) {
+            o->group_by = v;
         } else if (strcmp(a, "--alpha") == 0) {
             if (imp_parse_double(v, &o->ao.alpha) || !(o->ao.alpha > 0 && o->ao.alpha < 1))
                 return imp_tool_usage("analyze", "--alpha '%s': expected a number in (0, 1)", v);
@@ -130,30 +173,82 @@ static int parse(int argc, char **argv, opts *o)
         } else if (strcmp(a, "--competitors") == 0) {
             if (append_list(&o->competitors, v))
                 return imp_tool_usage("analyze", "out of memory");
+        } else if (strcmp(a, "--name") == 0) {
+            if (append_list(&o->names, v))
+                return imp_tool_usage("analyze", "out of memory");
         } else if (strcmp(a, "--top") == 0) {
-            if (imp_parse_long(v, 2, 1000000L, &o->top))
-                return imp_tool_usage("analyze", "--top '%s': expected a count >= 2", v);
+            if (imp_parse_long(v, 2, IMP_ANALYZE_MAX_TESTED, &o->top))
+                return imp_tool_usage("analyze", "--top '%s': expected a count >= 2 (at most %d)",
+                                      v, IMP_ANALYZE_MAX_TESTED);
+        } else if (strcmp(a, "--rows") == 0) {
+            if (strcmp(v, "all") == 0)
+                o->rows = -1;
+            else if (imp_parse_long(v, 1, 100000000L, &o->rows))
+                return imp_tool_usage("analyze", "--rows '%s': expected a count >= 1 or all", v);
+        } else if (strcmp(a, "--groups") == 0) {
+            if (strcmp(v, "cliques") == 0)
+                o->ao.groups = IMP_GROUPS_CLIQUES;
+            else if (strcmp(v, "intervals") == 0)
+                o->ao.groups = IMP_GROUPS_INTERVALS;
+            else
+                return imp_tool_usage("analyze", "--groups '%s': expected cliques or intervals",
+                                      v);
+        } else if (strcmp(a, "--value") == 0) {
+            if (strcmp(v, "accuracy") == 0)
+                o->value = IMP_VALUE_ACCURACY;
+            else if (strcmp(v, "gen_seconds") == 0)
+                o->value = IMP_VALUE_GEN_SECONDS;
+            else if (strcmp(v, "inf_seconds") == 0)
+                o->value = IMP_VALUE_INF_SECONDS;
+            else
+                return imp_tool_usage("analyze", "--value '%s': expected accuracy, gen_seconds "
+                                      "or inf_seconds", v);
         }
     }
     if (!o->cube)
         return imp_tool_usage("analyze", "which cube? imprint analyze CUBE.h5");
+    if (!!o->group_by != !!o->best)
+        return imp_tool_usage("analyze", "--group-by KEYS and --best go together (keep the "
+                              "best of each group)");
+    const char *outs[] = {o->svg, o->md, o->csv, o->tex, o->pairs_csv};
+    int dash = 0;
+    for (size_t f = 0; f < sizeof outs / sizeof outs[0]; f++)
+        dash += outs[f] && strcmp(outs[f], "-") == 0;
+    if (dash > 1)
+        return imp_tool_usage("analyze", "only one of --svg, --md, --csv, --tex and --pairs-csv "
+                              "can be \"-\" (stdout)");
+    o->ao.lower_is_better = o->value != IMP_VALUE_ACCURACY;
+    o->ao.top = (size_t)o->top;
+    o->ao.test_all = o->competitors != NULL;
     return 0;
 }
 
-/* Tell what building the matrix left out, on stderr. */
+/* Tell what building the matrix left out, on stderr (the first few competitors by name). */
 static void notes(const imp_analyze_matrix *mat)
 {
+    size_t shown = 0, more = 0;
     for (size_t c = 0; c < mat->n_comp; c++) {
         const imp_analyze_comp *cp = &mat->comp[c];
-        if (!cp->kept)
+        int empty = !cp->kept, short_ = cp->kept && cp->n_voters < mat->n_cand_voters;
+        if (!empty && !short_)
+            continue;
+        if (shown == NOTES_MAX) {
+            more++;
+            continue;
+        }
+        shown++;
+        if (empty)
             fprintf(stderr, "imprint analyze: note: competitor '%s' has no results (no done "
                     "cell): left out\n", cp->name);
-        else if (cp->n_voters < mat->n_cand_voters)
+        else
             fprintf(stderr, "imprint analyze: note: competitor '%s' lacks %zu of %zu voters; "
                     "only the voters every competitor has are analysed (leave it out with "
                     "--where or --competitors)\n", cp->name, mat->n_cand_voters - cp->n_voters,
                     mat->n_cand_voters);
     }
+    if (more)
+        fprintf(stderr, "imprint analyze: note: %zu more competitors have no results or lack "
+                "voters\n", more);
     if (mat->n_empty_voters)
         fprintf(stderr, "imprint analyze: note: %zu (model, task) voter%s without any "
                 "result left out\n", mat->n_empty_voters, mat->n_empty_voters == 1 ? "" : "s");
@@ -163,41 +258,44 @@ static void notes(const imp_analyze_matrix *mat)
                 mat->m * mat->N, mat->n_seeds);
 }
 
-/* The CD diagram into path. */
+/* The CD diagram of the tested rows into path. */
 static int write_svg(const char *path, const imp_cube_axes *axes, const imp_analyze_matrix *mat,
                      const imp_analysis *an, imp_err *err)
 {
     char **labels, *common;
-    int rc = imp_analyze_labels(axes, mat, &labels, &common, err);
+    int rc = imp_analyze_labels_rows(axes, mat, an->tested, an->n_tested, &labels, &common, err);
     if (rc)
         return rc;
-    char title[512];
-    snprintf(title, sizeof title, "%s%s%s%s", an->rank_dense ? "Average dense rank"
-                                                             : "Average rank",
-             common[0] ? " (" : "", common, common[0] ? ")" : "");
+    char title[512], part[128] = "";
+    if (an->n_tested < an->m)
+        snprintf(part, sizeof part, "%zu best of %zu", an->n_tested, an->m);
+    snprintf(title, sizeof title, "%s%s%s%s%s%s", an->rank_dense ? "Average dense rank"
+                                                                 : "Average rank",
+             part[0] || common[0] ? " (" : "", part, part[0] && common[0] ? "; " : "", common,
+             part[0] || common[0] ? ")" : "");
     imp_cdplot_opts po = {title, an->nemenyi ? an->nemenyi_cd : 0};
     imp_outfile of;
     rc = imp_outfile_open(&of, path, err);
     if (!rc) {
-        rc = imp_cdplot_svg(of.f, mat->m, (const char *const *)labels, an->cd.rank,
+        rc = imp_cdplot_svg(of.f, an->n_tested, (const char *const *)labels, an->cd.rank,
                             an->nemenyi ? &an->nemenyi_bars : &an->cd.cliques, &po, err);
         if (!rc)
             rc = imp_outfile_commit(&of, err);
         else
             imp_outfile_abort(&of);
     }
-    imp_analyze_labels_free(labels, mat->m, common);
+    imp_analyze_labels_free(labels, an->n_tested, common);
     return rc;
 }
 
-static int write_report(const char *path, imp_report_format fmt, const imp_cube_axes *axes,
+static int write_report(const char *path, const imp_report_opts *ro, const imp_cube_axes *axes,
                         const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err)
 {
     imp_outfile of;
     int rc = imp_outfile_open(&of, path, err);
     if (rc)
         return rc;
-    rc = imp_analyze_report(of.f, fmt, axes, mat, an, err);
+    rc = imp_analyze_report_ex(of.f, ro, axes, mat, an, err);
     if (rc) {
         imp_err_prefix(err, "%s", path);
         imp_outfile_abort(&of);
@@ -213,26 +311,31 @@ int imp_cmd_analyze(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc) {
         free(o.competitors);
+        free(o.names);
         return rc < 0 ? 0 : rc;
     }
     imp_err err;
     imp_err_clear(&err);
     imp_cube *cube = NULL;
-    imp_analyze_sel sel = {0};
     imp_analyze_matrix mat = {0};
     imp_analysis an = {0};
     int exit_code = 0;
+    /* stdout carries the report, unless a file goes there */
+    const char *outs[] = {o.svg, o.md, o.csv, o.tex, o.pairs_csv};
+    FILE *hs = stdout;
+    for (size_t f = 0; f < sizeof outs / sizeof outs[0]; f++)
+        if (outs[f] && strcmp(outs[f], "-") == 0)
+            hs = stderr;
     if ((rc = imp_tool_load_cube(o.cube, o.no_journal, stderr, &cube, &err)))
         goto fail;
-    if ((rc = imp_analyze_sel_init(&sel, &cube->axes, &err)))
+    imp_analyze_spec spec = {o.where, (size_t)o.n_where, o.competitors, o.names, o.no_names,
+                             o.group_by, o.value};
+    size_t n_groups, m_grouped;
+    if ((rc = imp_analyze_select(cube, &spec, &o.ao, &mat, &n_groups, &m_grouped, &err)))
         goto fail;
-    for (int i = 0; i < o.n_where; i++)
-        if ((rc = imp_analyze_where(&sel, &cube->axes, o.where[i], &err)))
-            goto fail;
-    if (o.competitors && (rc = imp_analyze_competitors(&sel, &cube->axes, o.competitors, &err)))
-        goto fail;
-    if ((rc = imp_analyze_build(cube, &sel, &mat, &err)))
-        goto fail;
+    if (n_groups)
+        fprintf(stderr, "imprint analyze: --group-by %s --best: the best of each of %zu groups by "
+                "mean rank over all %zu competitors\n", o.group_by, n_groups, m_grouped);
     notes(&mat);
     if (mat.m < 2 || mat.N < 2) {
         if (mat.m < 2)
@@ -246,28 +349,39 @@ int imp_cmd_analyze(int argc, char **argv)
         exit_code = 2;
         goto out;
     }
-    if ((rc = imp_analyze_run(&mat, &o.ao, &an, &err)))
+
+    /* Step 1–2: the table, written everywhere before any pairwise work. */
+    if ((rc = imp_analyze_table(&mat, &o.ao, &an, &err)))
         goto fail;
-    if (o.top && (size_t)o.top < mat.m) {
-        size_t m_all = mat.m;
-        if ((rc = imp_analyze_keep_rows(&mat, an.cd.order, (size_t)o.top, &err)))
-            goto fail;
-        imp_analysis_free(&an);
-        if ((rc = imp_analyze_run(&mat, &o.ao, &an, &err)))
-            goto fail;
-        printf("top %ld of %zu competitors by mean rank over all %zu\n", o.top, m_all, m_all);
+    const char *full = o.csv && strcmp(o.csv, "-") ? o.csv : o.md && strcmp(o.md, "-") ? o.md
+                                                                                       : NULL;
+    imp_report_opts human = {IMP_REPORT_TEXT, 0, full, IMP_REPORT_TABLE};
+    human.max_rows = o.rows < 0 ? 0 : o.rows ? (size_t)o.rows : mat.m > ROWS_CUT ? ROWS_CUT : 0;
+    imp_report_opts md = {IMP_REPORT_MD, 0, NULL, IMP_REPORT_TABLE};
+    imp_report_opts csv = {IMP_REPORT_CSV, 0, NULL, 0};
+    imp_report_opts tex = {IMP_REPORT_LATEX, human.max_rows, full, 0};
+    if ((rc = imp_analyze_report_ex(hs, &human, &cube->axes, &mat, &an, &err)))
+        goto fail;
+    fflush(hs);
+    if ((o.csv && (rc = write_report(o.csv, &csv, &cube->axes, &mat, &an, &err))) ||
+        (o.tex && (rc = write_report(o.tex, &tex, &cube->axes, &mat, &an, &err))) ||
+        (o.md && strcmp(o.md, "-") && (rc = write_report(o.md, &md, &cube->axes, &mat, &an, &err))))
+        goto fail;
+
+    /* Step 3: the tested set. */
+    if ((rc = imp_analyze_test(&mat, &o.ao, &an, &err))) {
+        fprintf(stderr, "imprint analyze: the rank table above is complete; the pairwise "
+                "tests failed:\n");
+        goto fail;
     }
-    if ((rc = imp_analyze_report(stdout, IMP_REPORT_TEXT, &cube->axes, &mat, &an, &err)))
+    human.sections = IMP_REPORT_TESTS;
+    md.sections = 0;
+    imp_report_opts pairs = {IMP_REPORT_PAIRS_CSV, 0, NULL, 0};
+    if ((rc = imp_analyze_report_ex(hs, &human, &cube->axes, &mat, &an, &err)))
         goto fail;
-    const struct {
-        const char *path;
-        imp_report_format fmt;
-    } files[] = {{o.md, IMP_REPORT_MD}, {o.csv, IMP_REPORT_CSV},
-                 {o.pairs_csv, IMP_REPORT_PAIRS_CSV}};
-    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
-        if (files[f].path &&
-            (rc = write_report(files[f].path, files[f].fmt, &cube->axes, &mat, &an, &err)))
-            goto fail;
+    if ((o.md && (rc = write_report(o.md, &md, &cube->axes, &mat, &an, &err))) ||
+        (o.pairs_csv && (rc = write_report(o.pairs_csv, &pairs, &cube->axes, &mat, &an, &err))))
+        goto fail;
     if (o.svg && (rc = write_svg(o.svg, &cube->axes, &mat, &an, &err)))
         goto fail;
     if (fflush(stdout) != 0) {
@@ -280,8 +394,8 @@ fail:
 out:
     imp_analysis_free(&an);
     imp_analyze_matrix_free(&mat);
-    imp_analyze_sel_free(&sel);
     imp_cube_free(cube);
     free(o.competitors);
+    free(o.names);
     return exit_code;
 }

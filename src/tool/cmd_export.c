@@ -1,26 +1,32 @@
-/* cmd_export.c — `imprint export CUBE.h5 --csv OUT.csv`: the cube as a long-format CSV. */
+/* cmd_export.c — `imprint export CUBE.h5 --csv OUT.csv`: the cube as a long-format CSV with the
+ * strategy split into its components, n/a cells left out unless --all. */
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "cmd.h"
 #include "toolio.h"
 
 static void help(void)
 {
-    printf("usage: imprint export CUBE.h5 --csv OUT.csv [--no-journal]\n"
+    printf("usage: imprint export CUBE.h5 --csv OUT.csv [--valid-only | --all] [--no-journal]\n"
            "\n"
-           "Write one CSV row per cell of a result cube (long format):\n"
-           "  model,task,strategy,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,n_proxies,message\n"
-           "status is done, pending, failed or n-a; shot -1 is written \"all\"; numbers a cell\n"
-           "does not have are empty fields. OUT.csv is written to OUT.csv.tmp and renamed, so it\n"
-           "is never seen half-written; \"-\" writes to stdout. The journal beside the cube\n"
+           "Write one CSV row per cell of a result cube (long format, for pandas):\n"
+           "  model,task,strategy,pre,gen,post,inf,agg,metric,m,weight,k,shot,seed,status,\n"
+           "  accuracy,gen_seconds,inf_seconds,n_proxies,message\n"
+           "pre … weight split the strategy into its components (agg max, nn or mnn; metric\n"
+           "inner for max; m empty for max, 1 for nn; weight only for mnn). status is done,\n"
+           "pending or failed, and with --all also n-a (cells the grid rules exclude, left out\n"
+           "by default); shot -1 is written \"all\"; numbers a cell does not have are empty\n"
+           "fields. OUT.csv is written to OUT.csv.tmp and renamed, so it is never seen\n"
+           "half-written; \"-\" writes to stdout. The journal beside the cube\n"
            "(CUBE.h5.journal) is merged when it exists unless --no-journal is given.\n");
 }
 
 int imp_cmd_export(int argc, char **argv)
 {
     const char *path = NULL, *csv = NULL;
-    int no_journal = 0;
+    int no_journal = 0, all = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (imp_is_help(a)) {
@@ -29,6 +35,10 @@ int imp_cmd_export(int argc, char **argv)
         }
         if (strcmp(a, "--no-journal") == 0) {
             no_journal = 1;
+        } else if (strcmp(a, "--all") == 0 || strcmp(a, "--with-na") == 0) {
+            all = 1;
+        } else if (strcmp(a, "--valid-only") == 0) {
+            all = 0;
         } else if (strcmp(a, "--csv") == 0) {
             if (i + 1 >= argc)
                 return imp_tool_usage("export", "option --csv needs a value");
@@ -53,7 +63,7 @@ int imp_cmd_export(int argc, char **argv)
     imp_outfile of;
     int rc = imp_outfile_open(&of, csv, &err);
     if (!rc) {
-        rc = imp_cube_export_csv(c, of.f, &err);
+        rc = imp_analyze_export_csv(c, of.f, !all, &err);
         if (rc)
             imp_err_prefix(&err, "%s", csv);
         if (!rc)
