@@ -147,7 +147,9 @@ static int nc1_all(imp_store *s, const char *const *concat, size_t n_concat, con
     size_t n = 0;
     for (size_t i = 0; i < ne && !rc; i++)
         rc = nc1_of(s, e[i].model, e[i].dataset, split, &rows[n++], err);
-    for (size_t c = 0; c < n_concat && !rc; c++)
+    for (size_t c = 0; c < n_concat && !rc; c++) {
+        size_t before = n;
+        char missing[IMP_NAME_MAX] = "";
         for (size_t i = 0; i < ne && !rc; i++) {
             if (i > 0 && strcmp(e[i].model, e[i - 1].model) == 0)
                 continue; /* each model once */
@@ -158,11 +160,18 @@ static int nc1_all(imp_store *s, const char *const *concat, size_t n_concat, con
                 int found = 0;
                 for (size_t j = 0; j < ne; j++)
                     found |= strcmp(e[j].model, e[i].model) == 0 && strcmp(e[j].dataset, tok) == 0;
+                if (!found && !*missing)
+                    snprintf(missing, sizeof missing, "%s", tok);
                 has_all &= found;
             }
             if (has_all)
                 rc = nc1_of(s, e[i].model, concat[c], split, &rows[n++], err);
         }
+        if (!rc && n == before)
+            rc = imp_err_set(err, IMP_EINPUT, "%s: --dataset %s: no model has every dataset of "
+                             "the concatenation (e.g. no /<model>/%s)", imp_store_path(s),
+                             concat[c], missing);
+    }
     if (!rc) {
         printf("%-16s %-24s %8s %6s %7s %12s %12s\n", "model", "dataset", "n", "d", "classes",
                "NC1", "NC1 textbook");
