@@ -183,10 +183,11 @@ static void linear_ticks(double *lo, double *hi, double *t, size_t *n)
         t[(*n)++] = fabs(v) < step * 1e-9 ? 0.0 : v;
 }
 
-/* Log ticks at decades (and 2, 5 within them when the axis spans at most two decades). */
+/* Log ticks at decades (and 2, 5 within them when the axis spans at most two decades). A
+ * value within 1e-6 decades of a power of ten counts as on it (float32 data: 0.01f). */
 static void log_ticks(double *lo, double *hi, double *t, size_t *n)
 {
-    double a = floor(*lo + 1e-9), b = ceil(*hi - 1e-9);
+    double a = floor(*lo + 1e-6), b = ceil(*hi - 1e-6);
     if (b <= a)
         b = a + 1;
     *lo = a, *hi = b;

@@ -1,6 +1,8 @@
 /* figcheck.c — SVG path and PNG header readers for the figure tests. */
 #include "figcheck.h"
 
+#include "imprint/cube.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,4 +193,64 @@ char *imp_read_file(const char *path, size_t *len)
     if (len)
         *len = n;
     return buf;
+}
+
+/* Accuracy of (strategy, k, task, seed) at shot all; shot 5 is 10 points lower.
+ *   kmeans k=1: t1 70 72 74, t2 80 81 85     kmeans k=5: t1 80 80 90, t2 90 91 92
+ *   mean: t1 60, t2 70 (every seed)          ls: t1 88, t2 93
+ * GEN seconds: mean 0.01, kmeans k=1 0.1·seed, kmeans k=5 seed (t1) and 3 + seed (t2), ls 0.5,
+ * the same at both shots. Failed: ls, shot 5, t2, seed 3 ("singular system"); pending: kmeans
+ * k=5, shot 5, t1, seed 3. mean and ls are n/a at k = 5. */
+int imp_test_fig_cube(imp_cube **out)
+{
+    static char *models[] = {"m1"}, *tasks[] = {"t1", "t2"};
+    static char *strats[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max", "none/ls/none/none/max"};
+    static int64_t ks[] = {1, 5}, shots[] = {5, -1}, seeds[] = {1, 2, 3};
+    imp_cube_axes a = {1, 2, 3, 2, 2, 3, models, tasks, strats, ks, shots, seeds};
+    static const double km1[2][3] = {{70, 72, 74}, {80, 81, 85}};
+    static const double km5[2][3] = {{80, 80, 90}, {90, 91, 92}};
+    static const double flat[3][2] = {{60, 70}, {0, 0}, {88, 93}};
+    uint8_t valid[72];
+    size_t idx[IMP_AX__COUNT];
+    for (uint64_t c = 0; c < 72; c++) {
+        imp_cube_cell_coords(&a, c, idx);
+        valid[c] = idx[IMP_AX_STRATEGY] == 1 || idx[IMP_AX_K] == 0;
+    }
+    imp_cube *cube;
+    imp_err err;
+    if (imp_cube_create(&a, valid, &cube, &err))
+        return -1;
+    for (uint64_t c = 0; c < 72; c++) {
+        if (!valid[c])
+            continue;
+        imp_cube_cell_coords(&a, c, idx);
+        size_t st = idx[IMP_AX_STRATEGY], k = idx[IMP_AX_K], t = idx[IMP_AX_TASK];
+        size_t sh = idx[IMP_AX_SHOT], se = idx[IMP_AX_SEED];
+        double acc = st == 1 ? (k == 0 ? km1[t][se] : km5[t][se]) : flat[st][t];
+        double gs = st == 0 ? 0.01 : st == 2 ? 0.5
+                    : k == 0 ? 0.1 * (double)(se + 1) : (double)(se + 1) + 3.0 * (double)t;
+        if (st == 2 && sh == 0 && t == 1 && se == 2) {
+            cube->status[c] = IMP_CELL_FAILED;
+            cube->message[c] = strdup("singular system");
+            continue;
+        }
+        if (st == 1 && k == 1 && sh == 0 && t == 0 && se == 2)
+            continue; /* pending */
+        cube->status[c] = IMP_CELL_DONE;
+        cube->accuracy[c] = (float)(acc - (sh == 0 ? 10.0 : 0.0));
+        cube->gen_seconds[c] = (float)gs;
+        cube->inf_seconds[c] = 0.001f;
+        cube->n_proxies[c] = 3;
+    }
+    const char *job = "store: s.h5\ncube: c.h5\nmodels: [m1]\ntasks:\n"
+                      "  - {name: t1, dataset: dA, classes: all}\n"
+                      "  - {name: t2, dataset: dB, classes: all}\n"
+                      "strategies: [l2/mean/l2/l2/max, l2/kmeans/l2/l2/max, none/ls/none/none/max]\n"
+                      "ks: [1, 5]\nshots: [5, all]\nseeds: [1, 2, 3]\n";
+    if (imp_cube_set_attrs(cube, job, "s.h5", 0, &err)) {
+        imp_cube_free(cube);
+        return -1;
+    }
+    *out = cube;
+    return 0;
 }

@@ -33,4 +33,12 @@ int imp_png_size(const char *path, unsigned *w, unsigned *h);
 /* Read a whole file into a NUL-terminated malloc'd buffer (NULL if unreadable). */
 char *imp_read_file(const char *path, size_t *len);
 
+
+/* The figure tests' crafted cube (numbers chosen by hand, see figcheck.c): model m1, tasks
+ * t1 t2, strategies l2/mean/l2/l2/max, l2/kmeans/l2/l2/max, none/ls/none/none/max, k 1 5,
+ * shot 5 all, seeds 1 2 3; one failed and one pending cell; its job names t1's dataset dA and
+ * t2's dB. Returns 0 and *out (imp_cube_free), or -1. */
+struct imp_cube;
+int imp_test_fig_cube(struct imp_cube **out);
+
 #endif
