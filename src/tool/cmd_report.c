@@ -159,13 +159,19 @@ typedef struct fig_arg {
     const imp_fig *fig;              /* a chart figure, or */
     const imp_analyze_matrix *mat;   /* the CD diagram of this matrix … */
     const imp_analysis *an;          /* … and analysis */
+    double *width;                   /* receives the figure's width in pt */
 } fig_arg;
 
 static int w_fig(FILE *f, const ctx *c, const void *arg, imp_err *err)
 {
     const fig_arg *a = arg;
-    if (a->fig)
-        return imp_fig_write(f, a->fmt, a->fig, NULL, err);
+    if (a->fig) {
+        imp_chart_layout L;
+        int rc = imp_fig_write(f, a->fmt, a->fig, &L, err);
+        if (!rc)
+            *a->width = L.width;
+        return rc;
+    }
     char **labels, *common;
     int rc = imp_analyze_labels(&c->cube->axes, a->mat, &labels, &common, err);
     if (rc)
@@ -175,9 +181,14 @@ static int w_fig(FILE *f, const ctx *c, const void *arg, imp_err *err)
                                                                 : "Average rank",
              common[0] ? " (" : "", common, common[0] ? ")" : "");
     imp_cdplot_opts po = {title, a->an->nemenyi ? a->an->nemenyi_cd : 0};
+    imp_cdplot_layout L;
     rc = imp_cdplot_write(f, a->fmt, a->mat->m, (const char *const *)labels, a->an->cd.rank,
-                          a->an->nemenyi ? &a->an->nemenyi_bars : &a->an->cd.cliques, &po, NULL,
+                          a->an->nemenyi ? &a->an->nemenyi_bars : &a->an->cd.cliques, &po, &L,
                           err);
+    if (!rc) {
+        *a->width = ceil(L.width);
+        imp_cdplot_layout_free(&L);
+    }
     imp_analyze_labels_free(labels, a->mat->m, common);
     return rc;
 }
@@ -389,12 +400,11 @@ static int add_figure(const ctx *c, page *P, const char *base, const char *capti
         *err = *ferr;
         return frc;
     }
-    fig_arg a = {.fig = fig};
+    fig_arg a = {.fig = fig, .width = &P->fig_w[P->n_fig]}; /* pt, shown as CSS px */
     int rc = write_fig(c, base, a, err);
     if (!rc) {
         P->fig_base[P->n_fig] = base;
-        P->fig_caption[P->n_fig] = caption;
-        P->fig_w[P->n_fig++] = IMP_CHART_WIDTH; /* its size in pt, shown as CSS px */
+        P->fig_caption[P->n_fig++] = caption;
     }
     imp_fig_free(fig);
     return rc;
@@ -474,7 +484,7 @@ int imp_cmd_report(int argc, char **argv)
          * matrix of their own (the page's tables keep every competitor). */
         imp_analyze_matrix sub = {0};
         imp_analysis top = {0};
-        fig_arg a = {.mat = &c.mat, .an = &c.an};
+        fig_arg a = {.mat = &c.mat, .an = &c.an, .width = &P.fig_w[P.n_fig]};
         if (c.mat.m > CD_MAX) {
             imp_analyze_sel sel = {0};
             rc = imp_analyze_sel_init(&sel, &c.cube->axes, &err);
@@ -499,7 +509,7 @@ int imp_cmd_report(int argc, char **argv)
                                                       "competitors (Wilcoxon-Holm cliques)."
                                                     : "Critical-difference diagram (bars join "
                                                       "competitors not significantly different).";
-        P.fig_w[P.n_fig++] = 540;
+        P.n_fig++;
     } else if (P.n_skipped < 8) {
         snprintf(P.skipped[P.n_skipped++], sizeof P.skipped[0], "CD diagram: %s", c.why_not);
     }
