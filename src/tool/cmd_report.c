@@ -318,9 +318,9 @@ static int w_html(FILE *f, const ctx *c, const void *arg, imp_err *err)
           "td:nth-child(n+3){font-variant-numeric:tabular-nums}\n"
           "figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}\n"
           ".done{color:#060}.failed{color:#a00}.pending{color:#a60}\n"
-          "</style></head><body>\n<h1>imprint report</h1>\n<p>Cube <code>", f);
+          "</style></head><body>\n<h1>imprint report</h1>\n<p>Store <code>", f);
     html_esc(f, c->cube->store && *c->cube->store ? c->cube->store : "");
-    fputs("</code> ", f);
+    fputs("</code>; cube ", f);
     fprintf(f, "written by imprint %s, updated %s.</p>\n", c->cube->imprint_version,
             c->cube->updated);
     fprintf(f, "<h2>Status</h2>\n<p id=\"status\"><span class=\"done\">%zu done</span>, "
