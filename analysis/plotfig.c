@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdplot.h"
 #include "imprint/job.h"
 #include "imprint/strategy.h"
 #include "stats.h"
@@ -687,4 +688,31 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
                            "(results at k = 1 and k > 1) and a row in the NC1 table");
     }
     return 0;
+}
+
+/* ---- CD diagram of an analysis ---- */
+
+int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
+               const imp_analyze_matrix *mat, const imp_analysis *an, double *width,
+               imp_err *err)
+{
+    char **labels, *common;
+    int rc = imp_analyze_labels(axes, mat, &labels, &common, err);
+    if (rc)
+        return rc;
+    char title[512];
+    snprintf(title, sizeof title, "%s%s%s%s", an->rank_dense ? "Average dense rank"
+                                                             : "Average rank",
+             common[0] ? " (" : "", common, common[0] ? ")" : "");
+    imp_cdplot_opts po = {title, an->nemenyi ? an->nemenyi_cd : 0};
+    imp_cdplot_layout L;
+    rc = imp_cdplot_write(out, fmt, mat->m, (const char *const *)labels, an->cd.rank,
+                          an->nemenyi ? &an->nemenyi_bars : &an->cd.cliques, &po, &L, err);
+    if (!rc) {
+        if (width)
+            *width = ceil(L.width);
+        imp_cdplot_layout_free(&L);
+    }
+    imp_analyze_labels_free(labels, mat->m, common);
+    return rc;
 }

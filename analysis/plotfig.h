@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "analyze.h"
 #include "imprint/cube.h"
 #include "imprint/err.h"
 #include "plot.h"
@@ -85,6 +86,14 @@ void imp_nc1_table_free(imp_nc1_table *t);
  * in f->note. IMP_ENOTFOUND if no voter has both a gain and an NC1. */
 int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *out, double *rho,
                      imp_err *err);
+
+/* The CD diagram of an analysis (what `imprint analyze --svg` and the report draw): labels
+ * without the parts every competitor shares, which go into the title ("Average rank (k=20,
+ * shot=all)"), the Nemenyi CD and bars when computed, else the Wilcoxon–Holm cliques.
+ * *width (may be NULL) receives the figure's width in pt. */
+int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
+               const imp_analyze_matrix *mat, const imp_analysis *an, double *width,
+               imp_err *err);
 
 /* Spearman's rank correlation of n pairs (average ranks for ties); NaN if n < 2 or a side
  * is constant. */

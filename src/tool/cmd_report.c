@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include "analyze.h"
-#include "cdplot.h"
 #include "cmd.h"
 #include "plotfig.h"
 #include "toolio.h"
@@ -172,25 +171,7 @@ static int w_fig(FILE *f, const ctx *c, const void *arg, imp_err *err)
             *a->width = L.width;
         return rc;
     }
-    char **labels, *common;
-    int rc = imp_analyze_labels(&c->cube->axes, a->mat, &labels, &common, err);
-    if (rc)
-        return rc;
-    char title[512];
-    snprintf(title, sizeof title, "%s%s%s%s", a->an->rank_dense ? "Average dense rank"
-                                                                : "Average rank",
-             common[0] ? " (" : "", common, common[0] ? ")" : "");
-    imp_cdplot_opts po = {title, a->an->nemenyi ? a->an->nemenyi_cd : 0};
-    imp_cdplot_layout L;
-    rc = imp_cdplot_write(f, a->fmt, a->mat->m, (const char *const *)labels, a->an->cd.rank,
-                          a->an->nemenyi ? &a->an->nemenyi_bars : &a->an->cd.cliques, &po, &L,
-                          err);
-    if (!rc) {
-        *a->width = ceil(L.width);
-        imp_cdplot_layout_free(&L);
-    }
-    imp_analyze_labels_free(labels, a->mat->m, common);
-    return rc;
+    return imp_fig_cd(f, a->fmt, &c->cube->axes, a->mat, a->an, a->width, err);
 }
 
 /* Every format of one figure: base.svg, base.pdf, base.png. */
