@@ -226,7 +226,7 @@ static void html_failures(FILE *f, const imp_cube *cube)
         shown++;
     }
     if (total)
-        fprintf(f, "</table>\n%s", total > shown ? "" : "");
+        fputs("</table>\n", f);
     if (total > shown)
         fprintf(f, "<p>… and %zu more failed cells (<code>imprint status</code> lists them).</p>\n",
                 total - shown);
