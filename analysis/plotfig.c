@@ -391,22 +391,33 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
     snprintf(f->xlabel, sizeof f->xlabel, "GEN");
     snprintf(f->ylabel, sizeof f->ylabel, "GEN seconds (log scale)");
     imp_fig_series *S = NULL;
+    /* Strategies grouped by (GEN, NORMpre) in cube order: a group's strategies share one GEN
+     * computation per (model, task, k, shot, seed), so the first done one gives its time.
+     * Every cell is looked at once at most. */
+    size_t *grp = malloc((a->n_strategy ? a->n_strategy : 1) * sizeof *grp), ng = 0;
+    if (!grp)
+        rc = -1;
+    for (int g = 0; g < IMP_GEN__COUNT && !rc; g++)
+        for (int p = 0; p < 3; p++)
+            for (size_t st = 0; st < a->n_strategy; st++)
+                if (gen[st] == g && pre[st] == p)
+                    grp[ng++] = st;
     for (int g = 0; g < IMP_GEN__COUNT && !rc; g++)
         for (size_t ki = 0; ki < (gen_fixes_k(g) ? 1 : a->n_k) && !rc; ki++) {
             nv = 0;
-            for (size_t kk = 0; kk < a->n_k; kk++) {
-                size_t k = ko[kk];
-                if (!gen_fixes_k(g) && k != ko[ki])
+            for (size_t g0 = 0, g1; g0 < ng; g0 = g1) {
+                for (g1 = g0; g1 < ng && gen[grp[g1]] == gen[grp[g0]] && pre[grp[g1]] == pre[grp[g0]];)
+                    g1++;
+                if (gen[grp[g0]] != g)
                     continue;
-                for (int p = 0; p < 3; p++)
+                for (size_t kk = gen_fixes_k(g) ? 0 : ki; kk < (gen_fixes_k(g) ? a->n_k : ki + 1);
+                     kk++)
                     for (size_t mo = 0; mo < a->n_model; mo++)
                         for (size_t ta = 0; ta < a->n_task; ta++)
                             for (size_t sh = 0; sh < a->n_shot; sh++)
                                 for (size_t se = 0; se < a->n_seed; se++)
-                                    for (size_t st = 0; st < a->n_strategy; st++) {
-                                        if (gen[st] != g || pre[st] != p)
-                                            continue;
-                                        uint64_t c = cell_of(cube, mo, ta, st, k, sh, se);
+                                    for (size_t j = g0; j < g1; j++) {
+                                        uint64_t c = cell_of(cube, mo, ta, grp[j], ko[kk], sh, se);
                                         float t = cube->gen_seconds[c];
                                         if (cube->status[c] != IMP_CELL_DONE || !(t > 0) ||
                                             !isfinite(t))
@@ -456,7 +467,7 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
             total += (double)nv;
         }
 done:
-    free(pre), free(gen), free(v), free(ko);
+    free(pre), free(gen), free(v), free(ko), free(grp);
     if (rc)
         return oom(f, err);
     if (!f->n_xcat) {
