@@ -110,6 +110,46 @@ int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_la
     return rc;
 }
 
+static double series_max(const imp_fig_series *S)
+{
+    double m = -INFINITY;
+    for (size_t i = 0; i < S->n; i++)
+        if (isfinite(S->y[i]))
+            m = fmax(m, S->y[i]);
+    return m;
+}
+
+void imp_fig_keep_best(imp_fig *f, size_t n)
+{
+    size_t total = f->n_series;
+    if (total <= n)
+        return;
+    unsigned char *keep = calloc(total, 1);
+    if (!keep)
+        return; /* leave the figure whole rather than half-cut */
+    for (size_t k = 0; k < n; k++) {
+        size_t best = total;
+        for (size_t i = 0; i < total; i++)
+            if (!keep[i] && (best == total || series_max(&f->series[i]) >
+                                                  series_max(&f->series[best])))
+                best = i;
+        keep[best] = 1;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (keep[i]) {
+            f->series[w++] = f->series[i];
+            continue;
+        }
+        imp_fig_series *S = &f->series[i];
+        free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
+        free(S->whi);
+    }
+    f->n_series = w;
+    free(keep);
+    snprintf(f->note, sizeof f->note, "the %zu best of %zu by their highest point", n, total);
+}
+
 /* Add a series of n NaN points with x = 0..n-1 (bands/whiskers allocated on request). */
 static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int band, int whisk)
 {

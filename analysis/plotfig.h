@@ -39,6 +39,10 @@ void imp_fig_free(imp_fig *f);
 int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_layout *L,
                   imp_err *err);
 
+/* Keep at most n series of f: those with the highest finite point (ties: cube order), in their
+ * order; when some are dropped, f->note says "the n best of M by their highest point". */
+void imp_fig_keep_best(imp_fig *f, size_t n);
+
 /* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
 size_t imp_fig_main_shot(const imp_cube_axes *axes);
 

@@ -93,6 +93,13 @@ static void test_acc_vs_k(void)
     IMP_ASSERT_INT_EQ(L.n_legend, 3);
     IMP_ASSERT_INT_EQ(L.ly[0] > L.y_xlabel && L.ly[2] < L.height, 1);
 #undef Y
+    /* Keeping the 2 best lines by their highest point: ls (93 → 90.5) and k-means (85.5);
+     * mean (65) goes, the order stays. */
+    imp_fig_keep_best(&f, 2);
+    IMP_ASSERT_INT_EQ(f.n_series, 2);
+    IMP_ASSERT_INT_EQ(strcmp(f.series[0].name, "l2/kmeans/l2/l2/max"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(f.series[1].name, "none/ls/none/none/max"), 0);
+    IMP_ASSERT_STR_CONTAINS(f.note, "the 2 best of 3 by their highest point");
     imp_svg_free(&S);
     imp_fig_free(&f);
 }

@@ -17,6 +17,7 @@
 #define HTML_ROWS 500    /* rank rows on the page (all in the .csv/.md/.tex) */
 #define HTML_PAIRS 300   /* pairwise rows on the page (all in pairs.csv) */
 #define HTML_FAILS 50    /* failures listed on the page */
+#define MAX_LINES 12     /* lines in the accuracy figures (the best, by their highest point) */
 
 static void help(void)
 {
@@ -29,12 +30,13 @@ static void help(void)
            "  cd            critical-difference diagram (the %d best when there are more)\n"
            "  acc-k         accuracy against k per strategy (k axis with 2+ values)\n"
            "  acc-shot      accuracy against shot, 95%% confidence bands over seeds (2+ shots)\n"
+           "                (both: the %d best lines by their highest point)\n"
            "  gen-seconds   GEN seconds per method, box plot on a log scale\n"
            "  nc1-gain      NC1 against the gain of multi-proxy over single-proxy imprinting,\n"
            "                Spearman's rho (needs --nc1, a table from `imprint nc1 --all --csv`)\n"
            "Each figure is written as FIG.svg, FIG.pdf and FIG.png, the tables as ranks.md,\n"
            "ranks.csv, ranks.tex and pairs.csv. Files are replaced atomically.\n",
-           CD_MAX);
+           CD_MAX, MAX_LINES);
 }
 
 /* ---- output helpers ---- */
@@ -495,11 +497,15 @@ int imp_cmd_report(int argc, char **argv)
         snprintf(P.skipped[P.n_skipped++], sizeof P.skipped[0], "CD diagram: %s", c.why_not);
     }
     rc = imp_fig_acc_vs_k(c.cube, &fig, &ferr);
+    if (!rc)
+        imp_fig_keep_best(&fig, MAX_LINES);
     if ((rc = add_figure(&c, &P, "acc-k", "Accuracy against k per strategy: mean over voters "
                          "of the seed medians, band: mean seed minimum to maximum.", rc, &fig,
                          &ferr, &err)))
         goto fail;
     rc = imp_fig_acc_vs_shot(c.cube, &fig, &ferr);
+    if (!rc)
+        imp_fig_keep_best(&fig, MAX_LINES);
     if ((rc = add_figure(&c, &P, "acc-shot", "Accuracy against shot: mean over seeds of the "
                          "voters' mean, band: 95% confidence interval over seeds.", rc, &fig,
                          &ferr, &err)))
