@@ -25,11 +25,12 @@ static const char *browser(void)
     return NULL;
 }
 
-/* Headless Chromium on a local file: --no-sandbox (CI runs as root), its own profile. */
+/* Headless Chromium on a local file: --no-sandbox (CI runs as root), /tmp instead of a small
+ * container /dev/shm, its own profile. */
 static int run_browser(char **out, const char *args, const char *file)
 {
     return imp_test_sh(out,
-                       "%s --headless --no-sandbox --disable-gpu --no-first-run "
+                       "%s --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
                        "--user-data-dir='%s/chromium' --virtual-time-budget=10000 %s "
                        "'file://%s' 2>/dev/null",
                        browser(), imp_test_tmpdir(), args, file);
