@@ -748,22 +748,25 @@ int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
                imp_err *err)
 {
     char **labels, *common;
-    int rc = imp_analyze_labels(axes, mat, &labels, &common, err);
+    int rc = imp_analyze_labels_rows(axes, mat, an->tested, an->n_tested, &labels, &common, err);
     if (rc)
         return rc;
-    char title[512];
-    snprintf(title, sizeof title, "%s%s%s%s", an->rank_dense ? "Average dense rank"
-                                                             : "Average rank",
-             common[0] ? " (" : "", common, common[0] ? ")" : "");
+    char title[512], part[128] = "";
+    if (an->n_tested < an->m)
+        snprintf(part, sizeof part, "%zu best of %zu", an->n_tested, an->m);
+    snprintf(title, sizeof title, "%s%s%s%s%s%s", an->rank_dense ? "Average dense rank"
+                                                                 : "Average rank",
+             part[0] || common[0] ? " (" : "", part, part[0] && common[0] ? "; " : "", common,
+             part[0] || common[0] ? ")" : "");
     imp_cdplot_opts po = {title, an->nemenyi ? an->nemenyi_cd : 0};
     imp_cdplot_layout L;
-    rc = imp_cdplot_write(out, fmt, mat->m, (const char *const *)labels, an->cd.rank,
+    rc = imp_cdplot_write(out, fmt, an->n_tested, (const char *const *)labels, an->cd.rank,
                           an->nemenyi ? &an->nemenyi_bars : &an->cd.cliques, &po, &L, err);
     if (!rc) {
         if (width)
             *width = ceil(L.width);
         imp_cdplot_layout_free(&L);
     }
-    imp_analyze_labels_free(labels, mat->m, common);
+    imp_analyze_labels_free(labels, an->n_tested, common);
     return rc;
 }

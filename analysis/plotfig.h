@@ -91,9 +91,10 @@ void imp_nc1_table_free(imp_nc1_table *t);
 int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *out, double *rho,
                      imp_err *err);
 
-/* The CD diagram of an analysis (what `imprint analyze --svg` and the report draw): labels
- * without the parts every competitor shares, which go into the title ("Average rank (k=20,
- * shot=all)"), the Nemenyi CD and bars when computed, else the Wilcoxon–Holm cliques.
+/* The CD diagram of an analysis's tested set (what `imprint analyze --svg` and the report
+ * draw; step 3 must have run): labels without the parts every competitor shares, which go
+ * into the title with the share tested ("Average rank (20 best of 96; shot=all)"), the
+ * Nemenyi CD and bars when computed, else the Wilcoxon–Holm groups.
  * *width (may be NULL) receives the figure's width in pt. */
 int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
                const imp_analyze_matrix *mat, const imp_analysis *an, double *width,

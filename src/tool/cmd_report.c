@@ -13,7 +13,6 @@
 #include "plotfig.h"
 #include "toolio.h"
 
-#define CD_MAX 40        /* the CD diagram shows at most this many competitors (the best) */
 #define HTML_ROWS 500    /* rank rows on the page (all in the .csv/.md/.tex) */
 #define HTML_PAIRS 300   /* pairwise rows on the page (all in pairs.csv) */
 #define HTML_FAILS 50    /* failures listed on the page */
@@ -27,7 +26,8 @@ static void help(void)
            "failed, pending; failures listed), the rank table of every (strategy, k, shot)\n"
            "competitor on the (model, task) voters, Friedman and Wilcoxon-Holm results, and\n"
            "every figure the cube's axes allow:\n"
-           "  cd            critical-difference diagram (the %d best when there are more)\n"
+           "  cd            critical-difference diagram of the tested competitors (the %d\n"
+           "                best by mean rank when there are more, as imprint analyze)\n"
            "  acc-k         accuracy against k per strategy (k axis with 2+ values)\n"
            "  acc-shot      accuracy against shot, 95%% confidence bands over seeds (2+ shots)\n"
            "                (both: the %d best lines by their highest point)\n"
@@ -36,7 +36,7 @@ static void help(void)
            "                Spearman's rho (needs --nc1, a table from `imprint nc1 --all --csv`)\n"
            "Each figure is written as FIG.svg, FIG.pdf and FIG.png, the tables as ranks.md,\n"
            "ranks.csv, ranks.tex and pairs.csv. Files are replaced atomically.\n",
-           CD_MAX, MAX_LINES);
+           IMP_ANALYZE_DEFAULT_TOP, MAX_LINES);
 }
 
 /* ---- output helpers ---- */
@@ -49,21 +49,6 @@ static void html_esc(FILE *f, const char *s)
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
-static void tex_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': case '%': case '$': case '#': case '_': case '{': case '}':
-            fprintf(f, "\\%c", *s);
-            break;
-        case '~': fputs("\\textasciitilde{}", f); break;
-        case '^': fputs("\\textasciicircum{}", f); break;
-        case '\\': fputs("\\textbackslash{}", f); break;
         default: fputc(*s, f);
         }
     }
@@ -114,43 +99,13 @@ static int write_file(const ctx *c, const char *name, writer_fn fn, const void *
 
 static int w_report(FILE *f, const ctx *c, const void *arg, imp_err *err)
 {
-    return imp_analyze_report(f, *(const imp_report_format *)arg, &c->cube->axes, &c->mat, &c->an,
-                              err);
+    return imp_analyze_report_ex(f, arg, &c->cube->axes, &c->mat, &c->an, err);
 }
 
+/* Name of matrix row i (after the paper's names: "Ours", "Qi", …). */
 static const char *row_name(const ctx *c, size_t i)
 {
     return c->mat.comp[c->mat.row[i]].name;
-}
-
-/* booktabs rank table, best value of each column in bold. */
-static int w_tex(FILE *f, const ctx *c, const void *arg, imp_err *err)
-{
-    (void)arg;
-    const imp_cd_result *cd = &c->an.cd;
-    double best_rank = INFINITY, best_acc = -INFINITY;
-    size_t best_wins = 0;
-    for (size_t i = 0; i < cd->m; i++) {
-        best_rank = fmin(best_rank, cd->rank[i]);
-        best_acc = fmax(best_acc, cd->summary[i].mean);
-        best_wins = cd->summary[i].wins > best_wins ? cd->summary[i].wins : best_wins;
-    }
-    fprintf(f, "%% imprint report: %zu competitors on %zu voters\n"
-               "\\begin{tabular}{rlrrrr}\n\\toprule\n"
-               "& Competitor & Mean rank & Mean acc. (\\%%) & Std & Wins \\\\\n\\midrule\n",
-            cd->m, cd->N);
-    for (size_t r = 0; r < cd->m; r++) {
-        size_t i = cd->order[r];
-        const imp_rank_summary *s = &cd->summary[i];
-        fprintf(f, "%zu & ", r + 1);
-        tex_esc(f, row_name(c, i));
-        fprintf(f, cd->rank[i] == best_rank ? " & \\textbf{%.2f}" : " & %.2f", cd->rank[i]);
-        fprintf(f, s->mean == best_acc ? " & \\textbf{%.2f}" : " & %.2f", s->mean);
-        fprintf(f, isfinite(s->std) ? " & %.2f" : " & --", s->std);
-        fprintf(f, s->wins == best_wins ? " & \\textbf{%zu} \\\\\n" : " & %zu \\\\\n", s->wins);
-    }
-    fputs("\\bottomrule\n\\end{tabular}\n", f);
-    return ferror(f) ? imp_err_set(err, IMP_EIO, "write failed") : 0;
 }
 
 /* ---- figures ---- */
@@ -236,39 +191,54 @@ static void html_failures(FILE *f, const imp_cube *cube)
 
 static void html_ranks(FILE *f, const ctx *c)
 {
-    const imp_cd_result *cd = &c->an.cd;
+    const imp_analysis *an = &c->an;
     fprintf(f, "<p>%zu competitors ranked on %zu voters (model, task); a voter's value is the "
-               "median accuracy over the done seeds. Best first.</p>\n", cd->m, cd->N);
+               "median accuracy over the done seeds. Best first.</p>\n", an->m, an->N);
     fputs("<table id=\"ranks\"><tr><th>#</th><th>competitor</th><th>mean rank</th>"
           "<th>mean acc. %</th><th>std</th><th>wins</th></tr>\n", f);
-    for (size_t r = 0; r < cd->m && r < HTML_ROWS; r++) {
-        size_t i = cd->order[r];
-        const imp_rank_summary *s = &cd->summary[i];
+    for (size_t r = 0; r < an->m && r < HTML_ROWS; r++) {
+        size_t i = an->order[r];
+        const imp_rank_summary *s = &an->summary[i];
         fprintf(f, "<tr><td>%zu</td><td>", r + 1);
         html_esc(f, row_name(c, i));
         fprintf(f, "</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%zu</td></tr>\n",
-                cd->rank[i], s->mean, s->std, s->wins);
+                an->rank[i], s->mean, s->std, s->wins);
     }
     fputs("</table>\n", f);
-    if (cd->m > HTML_ROWS)
+    if (an->m > HTML_ROWS)
         fprintf(f, "<p>%zu more rows in <a href=\"ranks.csv\">ranks.csv</a>.</p>\n",
-                cd->m - HTML_ROWS);
+                an->m - HTML_ROWS);
 }
 
+static void html_friedman(FILE *f, const char *id, const char *what, size_t m,
+                          const imp_friedman *fr, double alpha)
+{
+    if (m >= 3)
+        fprintf(f, "<p id=\"%s\">Friedman over %s: &chi;&sup2; = %.4g, p = %.3g (%s at "
+                   "&alpha; = %g).</p>\n", id, what, fr->statistic, fr->p,
+                fr->p < alpha ? "significant" : "not significant", alpha);
+    else
+        fprintf(f, "<p id=\"%s\">Friedman over %s: needs 3 competitors or more.</p>\n", id,
+                what);
+}
+
+/* The tested set: cd's competitor i is matrix row an->tested[i]. */
 static void html_significance(FILE *f, const ctx *c)
 {
-    const imp_cd_result *cd = &c->an.cd;
-    if (cd->m >= 3)
-        fprintf(f, "<p id=\"friedman\">Friedman: &chi;&sup2; = %.4g, p = %.3g (%s at "
-                   "&alpha; = %g).%s</p>\n",
-                cd->friedman.statistic, cd->friedman.p,
-                cd->friedman_significant ? "significant" : "not significant", cd->alpha,
-                c->an.gated ? " Nothing is declared significant (the reference stops here)."
-                            : "");
-    else
-        fputs("<p id=\"friedman\">Friedman needs 3 competitors or more: skipped.</p>\n", f);
-    fprintf(f, "<p>Two-sided Wilcoxon signed-rank test of every pair with Holm's step-down "
-               "(%zu pairs%s).</p>\n", cd->K,
+    const imp_analysis *an = &c->an;
+    const imp_cd_result *cd = &an->cd;
+    char buf[512];
+    html_friedman(f, "friedman", "all competitors", an->m, &an->friedman, cd->alpha);
+    fputs("<p id=\"tested\">Tested: ", f);
+    html_esc(f, imp_analyze_tested_text(an, buf, sizeof buf));
+    fputs(".</p>\n", f);
+    if (an->n_tested < an->m)
+        html_friedman(f, "friedman-tested", "the tested", cd->m, &cd->friedman, cd->alpha);
+    if (an->gated)
+        fputs("<p>Friedman is not significant: nothing is declared significant (the reference "
+              "stops here).</p>\n", f);
+    fprintf(f, "<p>Two-sided Wilcoxon signed-rank test of every tested pair with Holm's "
+               "step-down (%zu pairs%s).</p>\n", cd->K,
             cd->K > HTML_PAIRS ? "; the first in rank order here, all in pairs.csv" : "");
     fputs("<table id=\"pairs\"><tr><th>a</th><th>b</th><th>p</th><th>Holm threshold</th>"
           "<th>significant</th></tr>\n", f);
@@ -278,9 +248,9 @@ static void html_significance(FILE *f, const ctx *c)
             size_t i = cd->order[r], j = cd->order[q];
             size_t k = imp_stats_pair_index(i < j ? i : j, i < j ? j : i, cd->m);
             fputs("<tr><td>", f);
-            html_esc(f, row_name(c, i));
+            html_esc(f, row_name(c, an->tested[i]));
             fputs("</td><td>", f);
-            html_esc(f, row_name(c, j));
+            html_esc(f, row_name(c, an->tested[j]));
             fprintf(f, "</td><td>%.3g</td><td>%.3g</td><td>%s</td></tr>\n", cd->pair[k].p,
                     cd->threshold[k], cd->significant[k] ? "yes" : "no");
         }
@@ -353,11 +323,8 @@ static int w_html(FILE *f, const ctx *c, const void *arg, imp_err *err)
  * 0 with c->why_not when the cube has too little, or an error. */
 static int analyse(ctx *c, const imp_analyze_opts *ao, imp_err *err)
 {
-    imp_analyze_sel sel = {0};
-    int rc = imp_analyze_sel_init(&sel, &c->cube->axes, err);
-    if (!rc)
-        rc = imp_analyze_build(c->cube, &sel, &c->mat, err);
-    imp_analyze_sel_free(&sel);
+    imp_analyze_spec spec = {0};
+    int rc = imp_analyze_select(c->cube, &spec, ao, &c->mat, NULL, NULL, err);
     if (rc)
         return rc;
     if (c->mat.m < 2 || c->mat.N < 2) {
@@ -456,40 +423,23 @@ int imp_cmd_report(int argc, char **argv)
     if ((rc = analyse(&c, &ao, &err)))
         goto fail;
     if (c.analysed) {
-        static const imp_report_format md = IMP_REPORT_MD, csv = IMP_REPORT_CSV,
-                                       pairs = IMP_REPORT_PAIRS_CSV;
+        static const imp_report_opts md = {IMP_REPORT_MD, 0, NULL, 0},
+                                     csv = {IMP_REPORT_CSV, 0, NULL, 0},
+                                     pairs = {IMP_REPORT_PAIRS_CSV, 0, NULL, 0},
+                                     tex = {IMP_REPORT_LATEX, 0, NULL, 0};
         if ((rc = write_file(&c, "ranks.md", w_report, &md, &err)) ||
             (rc = write_file(&c, "ranks.csv", w_report, &csv, &err)) ||
             (rc = write_file(&c, "pairs.csv", w_report, &pairs, &err)) ||
-            (rc = write_file(&c, "ranks.tex", w_tex, NULL, &err)))
+            (rc = write_file(&c, "ranks.tex", w_report, &tex, &err)))
             goto fail;
-        /* The CD diagram of at most CD_MAX: the best by mean rank, analysed again on a
-         * matrix of their own (the page's tables keep every competitor). */
-        imp_analyze_matrix sub = {0};
-        imp_analysis top = {0};
         fig_arg a = {.mat = &c.mat, .an = &c.an, .width = &P.fig_w[P.n_fig]};
-        if (c.mat.m > CD_MAX) {
-            imp_analyze_sel sel = {0};
-            rc = imp_analyze_sel_init(&sel, &c.cube->axes, &err);
-            if (!rc)
-                rc = imp_analyze_build(c.cube, &sel, &sub, &err);
-            imp_analyze_sel_free(&sel);
-            if (!rc)
-                rc = imp_analyze_keep_rows(&sub, c.an.cd.order, CD_MAX, &err);
-            if (!rc)
-                rc = imp_analyze_run(&sub, &ao, &top, &err);
-            a.mat = &sub, a.an = &top;
-        }
-        if (!rc)
-            rc = write_fig(&c, "cd", a, &err);
-        P.cd_m = a.mat->m;
-        imp_analysis_free(&top);
-        imp_analyze_matrix_free(&sub);
-        if (rc)
+        if ((rc = write_fig(&c, "cd", a, &err)))
             goto fail;
+        P.cd_m = c.an.n_tested;
         P.fig_base[P.n_fig] = "cd";
-        P.fig_caption[P.n_fig] = P.cd_m < c.an.cd.m ? "Critical-difference diagram of the best "
-                                                      "competitors (Wilcoxon-Holm cliques)."
+        P.fig_caption[P.n_fig] = P.cd_m < c.an.m ? "Critical-difference diagram of the tested "
+                                                   "(best) competitors (bars join competitors "
+                                                   "not significantly different)."
                                                     : "Critical-difference diagram (bars join "
                                                       "competitors not significantly different).";
         P.n_fig++;
