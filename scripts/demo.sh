@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh — the whole demo on a fresh Debian 12 machine: install, build, ingest Fashion-MNIST,
-# sweep the demo grid with MPI, analyze (ranks, Friedman, Wilcoxon-Holm, CD diagram).
+# sweep the demo grid with MPI, analyze (ranks, Friedman, Wilcoxon-Holm, CD diagram) and write
+# the report page (results/demo-report/index.html: tables, tests, figures as SVG, PDF and PNG).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${IMPRINT_SKIP_DEPS:-0}" != 1 ]; then scripts/install-deps.sh; fi
@@ -26,7 +27,7 @@ set -e
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then echo "demo: sweep exited $rc"; exit "$rc"; fi
 echo
 $IMPRINT analyze results/demo.h5 --svg results/demo-cd.svg --md results/demo-ranks.md
-if command -v rsvg-convert >/dev/null; then
-  rsvg-convert -o results/demo-cd.png results/demo-cd.svg
-  echo "demo: CD diagram in results/demo-cd.svg and results/demo-cd.png, table in results/demo-ranks.md"
-fi
+echo
+$IMPRINT nc1 --store data/store.h5 --all --csv results/demo-nc1.csv
+$IMPRINT report results/demo.h5 --out results/demo-report --nc1 results/demo-nc1.csv
+echo "demo: report in results/demo-report/index.html (figures as .svg .pdf .png, tables as .md .csv .tex)"

@@ -10,5 +10,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools \
   libopenblas-dev liblapacke-dev libcunit1-dev libyaml-dev \
   dataset-fashion-mnist python3-h5py python3-numpy librsvg2-bin bc \
-  texlive-latex-base texlive-latex-recommended >/dev/null
+  texlive-latex-base texlive-latex-recommended \
+  libcairo2-dev fonts-dejavu-core poppler-utils chromium >/dev/null
 echo "install-deps: done"

@@ -1,128 +1,102 @@
-/* test_cdplot.c — the CD diagram SVG, checked by parsing it: positions follow the ranks, bars
- * span their members, labels and lines do not collide, names are escaped. */
+/* test_cdplot.c — the CD diagram: its layout (positions follow the ranks, bars span their
+ * members, labels and lines do not collide) and the cairo SVG read back (every elbow, tick and
+ * bar drawn where the layout says), plus the PDF and PNG outputs. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cdplot.h"
+#include "figcheck.h"
 #include "testutil.h"
 
-#define MAXM 32
+typedef struct drawn {
+    imp_cdplot_layout L;
+    char *svg;
+} drawn;
 
-typedef struct parsed {
-    size_t nm, nt, nb;
-    struct {
-        size_t index;
-        double rank, px, ly, xe, tx;
-        int right;
-        char text[128];
-    } m[MAXM];
-    struct {
-        double rank, x;
-    } t[2 * MAXM + 4];
-    struct {
-        size_t set;
-        double x1, x2, y;
-    } b[MAXM];
-    double y_axis;
-} parsed;
-
-/* Value of attribute name="…" inside the element starting at elem (before its '>'). */
-static double attr(const char *elem, const char *name)
+static void render(drawn *D, size_t m, const char *const *names, const double *rank,
+                   const imp_cliques *bars, const imp_cdplot_opts *o)
 {
-    char key[64];
-    snprintf(key, sizeof key, " %s=\"", name);
-    const char *end = strchr(elem, '>');
-    const char *p = strstr(elem, key);
-    if (!p || (end && p > end))
-        return NAN;
-    return strtod(p + strlen(key), NULL);
-}
-
-static char *render(size_t m, const char *const *names, const double *rank,
-                    const imp_cliques *bars, const imp_cdplot_opts *o)
-{
-    char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    D->svg = NULL;
+    FILE *f = open_memstream(&D->svg, &len);
     imp_err err;
     imp_err_clear(&err);
-    int rc = imp_cdplot_svg(f, m, names, rank, bars, o, &err);
+    int rc = imp_cdplot_write(f, IMP_PLOT_SVG, m, names, rank, bars, o, &D->L, &err);
     fclose(f);
     IMP_ASSERT_INT_EQ(rc, 0);
-    return buf;
 }
 
-static void parse(const char *svg, parsed *P)
+static void release(drawn *D)
 {
-    memset(P, 0, sizeof *P);
-    const char *a = strstr(svg, "<line class=\"axis\"");
-    P->y_axis = a ? attr(a, "y1") : NAN;
-    for (const char *p = svg; (p = strstr(p, "<g class=\"method\"")) && P->nm < MAXM; p++) {
-        size_t k = P->nm++;
-        P->m[k].index = (size_t)attr(p, "data-index");
-        P->m[k].rank = attr(p, "data-rank");
-        const char *pl = strstr(p, "points=\"");
-        double x0, y0, x1, y1, x2, y2;
-        if (pl && sscanf(pl + 8, "%lf,%lf %lf,%lf %lf,%lf", &x0, &y0, &x1, &y1, &x2, &y2) == 6) {
-            IMP_ASSERT_NEAR(y0, P->y_axis, 1e-9); /* every elbow starts on the axis */
-            IMP_ASSERT_NEAR(x0, x1, 1e-9);        /* vertical first */
-            IMP_ASSERT_NEAR(y1, y2, 1e-9);        /* then horizontal */
-            P->m[k].px = x0, P->m[k].ly = y1, P->m[k].xe = x2;
-        }
-        const char *t = strstr(p, "<text");
-        P->m[k].tx = attr(t, "x");
-        P->m[k].right = strstr(t, "text-anchor=\"start\"") < strchr(t, '>') &&
-                        strstr(t, "text-anchor=\"start\"") != NULL;
-        const char *s = strchr(t, '>') + 1, *e = strstr(s, "</text>");
-        snprintf(P->m[k].text, sizeof P->m[k].text, "%.*s", (int)(e - s), s);
-    }
-    for (const char *p = svg; (p = strstr(p, "<line class=\"tick\"")); p++) {
-        P->t[P->nt].rank = attr(p, "data-rank");
-        P->t[P->nt++].x = attr(p, "x1");
-    }
-    for (const char *p = svg; (p = strstr(p, "<line class=\"bar\"")) && P->nb < MAXM; p++) {
-        size_t k = P->nb++;
-        P->b[k].set = (size_t)attr(p, "data-set");
-        P->b[k].x1 = attr(p, "x1");
-        P->b[k].x2 = attr(p, "x2");
-        P->b[k].y = attr(p, "y1");
-        IMP_ASSERT_NEAR(attr(p, "y2"), P->b[k].y, 1e-9);
-    }
+    imp_cdplot_layout_free(&D->L);
+    free(D->svg);
 }
 
-static double tick_x(const parsed *P, double rank)
+static double tick_x(const imp_cdplot_layout *L, double rank)
 {
-    for (size_t i = 0; i < P->nt; i++)
-        if (P->t[i].rank == rank)
-            return P->t[i].x;
+    for (size_t i = 0; i < L->n_ticks; i++)
+        if (L->tick_rank[i] == rank)
+            return L->tick_x[i];
     return NAN;
 }
 
-static const parsed *method(const parsed *P, size_t index, size_t *k)
+static const imp_cdplot_method *method(const imp_cdplot_layout *L, size_t index)
 {
-    for (*k = 0; *k < P->nm; (*k)++)
-        if (P->m[*k].index == index)
-            return P;
+    for (size_t k = 0; k < L->m; k++)
+        if (L->method[k].index == index)
+            return &L->method[k];
     return NULL;
+}
+
+/* The SVG has every line of the layout as a path: the axis, each tick, each method's 3-point
+ * elbow from the axis, each bar with the bar width. cairo stores coordinates in 1/256 pt. */
+static void check_svg_matches_layout(const drawn *D)
+{
+    const imp_cdplot_layout *L = &D->L;
+    imp_svg S;
+    IMP_ASSERT_INT_EQ(imp_svg_parse(D->svg, &S), 0);
+    IMP_ASSERT_NEAR(S.width, ceil(L->width), 1e-9);
+    IMP_ASSERT_NEAR(S.height, ceil(L->height), 1e-9);
+    const double tol = 1.0 / 256 + 1e-9;
+    double ax[2] = {L->textspace, L->textspace + L->scalew}, ay[2] = {L->y_axis, L->y_axis};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 2, ax, ay, tol) >= 0, 1);
+    for (size_t t = 0; t < L->n_ticks; t++) {
+        double x[2] = {L->tick_x[t], L->tick_x[t]};
+        double y[2] = {L->y_axis - (t % 2 == 0 ? 10.0 : 5.0), L->y_axis};
+        IMP_ASSERT_INT_EQ(imp_svg_find(&S, 2, x, y, tol) >= 0, 1);
+    }
+    for (size_t k = 0; k < L->m; k++) {
+        const imp_cdplot_method *me = &L->method[k];
+        double x[3] = {me->px, me->px, me->xe}, y[3] = {L->y_axis, me->ly, me->ly};
+        IMP_ASSERT_INT_EQ(imp_svg_find(&S, 3, x, y, tol) >= 0, 1);
+    }
+    for (size_t b = 0; b < L->n_bars; b++) {
+        double x[2] = {L->bar[b].x1, L->bar[b].x2}, y[2] = {L->bar[b].y, L->bar[b].y};
+        long i = imp_svg_find(&S, 2, x, y, tol);
+        IMP_ASSERT_INT_EQ(i >= 0, 1);
+        if (i >= 0)
+            IMP_ASSERT_NEAR(S.p[i].stroke_width, IMP_CDPLOT_BAR_W, 1e-9);
+    }
+    /* Text is drawn as glyphs (cairo), never as <text>. */
+    IMP_ASSERT_INT_EQ(strstr(D->svg, "<text") == NULL, 1);
+    imp_svg_free(&S);
 }
 
 /* Labels of one side are on distinct rows at least one row height apart, and no elbow's
  * vertical crosses another elbow's horizontal run. */
-static void check_no_collisions(const parsed *P)
+static void check_no_collisions(const imp_cdplot_layout *L)
 {
-    for (size_t i = 0; i < P->nm; i++)
-        for (size_t j = 0; j < P->nm; j++) {
+    for (size_t i = 0; i < L->m; i++)
+        for (size_t j = 0; j < L->m; j++) {
             if (i == j)
                 continue;
-            if (P->m[i].right == P->m[j].right)
-                IMP_ASSERT_INT_EQ(fabs(P->m[i].ly - P->m[j].ly) >= 19.99, 1);
-            /* vertical of j: x = px_j, y from axis to ly_j; horizontal of i: y = ly_i from px_i
-             * to xe_i */
-            double lo = fmin(P->m[i].px, P->m[i].xe), hi = fmax(P->m[i].px, P->m[i].xe);
-            int crosses = P->m[j].px > lo + 1e-9 && P->m[j].px < hi - 1e-9 &&
-                          P->m[j].ly > P->m[i].ly + 1e-9;
+            const imp_cdplot_method *a = &L->method[i], *b = &L->method[j];
+            if (a->right == b->right)
+                IMP_ASSERT_INT_EQ(fabs(a->ly - b->ly) >= IMP_CDPLOT_ROW_H - 0.01, 1);
+            double lo = fmin(a->px, a->xe), hi = fmax(a->px, a->xe);
+            int crosses = b->px > lo + 1e-9 && b->px < hi - 1e-9 && b->ly > a->ly + 1e-9;
             IMP_ASSERT_INT_EQ(crosses, 0);
         }
 }
@@ -131,82 +105,91 @@ static void test_paper_five(void)
 {
     const char *names[] = {"Hosoda", "Janson", "Qi", "Ours", "Oracle"};
     const double rank[] = {4.270833, 3.916667, 3.666667, 2.0, 1.0};
-    char *svg = render(5, names, rank, NULL, NULL);
-    parsed P;
-    parse(svg, &P);
-    IMP_ASSERT_STR_CONTAINS(svg, ">Average rank</text>");
-    IMP_ASSERT_INT_EQ(P.nm, 5);
-    IMP_ASSERT_INT_EQ(P.nt, 9); /* ranks 1..5 every 0.5 */
-    IMP_ASSERT_INT_EQ(P.nb, 0);
-    double x1 = tick_x(&P, 1), x5 = tick_x(&P, 5);
-    IMP_ASSERT_INT_EQ(x1 > x5, 1); /* rank 1 on the right */
-    IMP_ASSERT_NEAR(tick_x(&P, 2.5), x5 + (x1 - x5) * 2.5 / 4, 0.011);
+    drawn D;
+    render(&D, 5, names, rank, NULL, NULL);
+    const imp_cdplot_layout *L = &D.L;
+    IMP_ASSERT_INT_EQ(strcmp(L->title, "Average rank"), 0);
+    IMP_ASSERT_INT_EQ(L->n_ticks, 9); /* ranks 1..5 every 0.5 */
+    IMP_ASSERT_INT_EQ(L->n_bars, 0);
+    /* The geometry of the hand-written SVG: 5 methods, labels of 13 chars → text margin 90 pt
+     * (min) unless the real font needs more, scale 360 pt, axis at y = 8+13+8+13+10+8 = 60. */
+    IMP_ASSERT_NEAR(L->scalew, 360.0, 1e-12);
+    IMP_ASSERT_NEAR(L->y_axis, 60.0, 1e-12);
+    IMP_ASSERT_NEAR(L->textspace, 20.0 + 7.6 * 13, 1e-9); /* "Hosoda (4.27)" */
+    double x1 = tick_x(L, 1), x5 = tick_x(L, 5);
+    IMP_ASSERT_NEAR(x5, L->textspace, 1e-12);
+    IMP_ASSERT_NEAR(x1, L->textspace + 360.0, 1e-12); /* rank 1 on the right */
+    IMP_ASSERT_NEAR(tick_x(L, 2.5), x5 + (x1 - x5) * 2.5 / 4, 1e-9);
     const char *want[] = {"Hosoda (4.27)", "Janson (3.92)", "Qi (3.67)", "Ours (2.00)",
                           "Oracle (1.00)"};
     for (size_t i = 0; i < 5; i++) {
-        size_t k;
-        IMP_ASSERT_INT_EQ(method(&P, i, &k) != NULL, 1);
-        if (k == P.nm)
+        const imp_cdplot_method *me = method(L, i);
+        IMP_ASSERT_INT_EQ(me != NULL, 1);
+        if (!me)
             continue;
-        /* position linear in the rank between the ticks of 1 and 5 (2-decimal output) */
-        IMP_ASSERT_NEAR(P.m[k].px, x1 + (x5 - x1) * (rank[i] - 1.0) / 4.0, 0.011);
-        IMP_ASSERT_INT_EQ(strcmp(P.m[k].text, want[i]), 0);
+        IMP_ASSERT_NEAR(me->px, x1 + (x5 - x1) * (rank[i] - 1.0) / 4.0, 1e-9);
+        IMP_ASSERT_INT_EQ(strcmp(me->text, want[i]), 0);
         /* three worst on the left of the axis, two best on the right */
-        IMP_ASSERT_INT_EQ(P.m[k].right, i >= 3);
-        if (P.m[k].right)
-            IMP_ASSERT_INT_EQ(P.m[k].tx > x1, 1);
-        else
-            IMP_ASSERT_INT_EQ(P.m[k].tx < x5, 1);
+        IMP_ASSERT_INT_EQ(me->right, i >= 3);
+        IMP_ASSERT_INT_EQ(me->right ? me->tx > x1 : me->tx < x5, 1);
     }
-    check_no_collisions(&P);
-    free(svg);
+    /* Label rows: Hosoda, Janson, Qi down the left from y_label0 = axis + 40; Oracle, Ours. */
+    IMP_ASSERT_NEAR(method(L, 0)->ly, 100.0, 1e-12);
+    IMP_ASSERT_NEAR(method(L, 2)->ly, 140.0, 1e-12);
+    IMP_ASSERT_NEAR(method(L, 4)->ly, 100.0, 1e-12);
+    IMP_ASSERT_NEAR(method(L, 3)->ly, 120.0, 1e-12);
+    check_no_collisions(L);
+    check_svg_matches_layout(&D);
+    release(&D);
 }
 
-static void test_cliques_and_escape(void)
+static void test_cliques_and_names(void)
 {
     const char *names[] = {"A&B <x> \"q\"", "beta", "gamma", "delta", "eps", "zeta"};
     const double rank[] = {1.2, 1.9, 2.4, 3.1, 4.8, 5.6};
     size_t off[] = {0, 3, 5, 7, 8}, mem[] = {0, 1, 2, 2, 3, 4, 5, 3};
     imp_cliques c = {4, off, mem}; /* the last set has one member: not drawn */
     imp_cdplot_opts o = {.title = "Ranks & <CD>", .cd = 1.1};
-    char *svg = render(6, names, rank, &c, &o);
-    parsed P;
-    parse(svg, &P);
-    IMP_ASSERT_STR_CONTAINS(svg, "A&amp;B &lt;x&gt; &quot;q&quot; (1.20)");
-    IMP_ASSERT_STR_CONTAINS(svg, ">Ranks &amp; &lt;CD&gt;</text>");
-    IMP_ASSERT_INT_EQ(strstr(svg, "A&B") == NULL, 1);
-    IMP_ASSERT_STR_CONTAINS(svg, "CD = 1.10");
-    IMP_ASSERT_INT_EQ(P.nb, 3);
+    drawn D;
+    render(&D, 6, names, rank, &c, &o);
+    const imp_cdplot_layout *L = &D.L;
+    IMP_ASSERT_INT_EQ(strcmp(method(L, 0)->text, "A&B <x> \"q\" (1.20)"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(L->title, "Ranks & <CD>"), 0);
+    /* The SVG stays well-formed XML whatever the names: no raw names in it at all. */
+    IMP_ASSERT_INT_EQ(strstr(D.svg, "A&B") == NULL && strstr(D.svg, "<x>") == NULL, 1);
+    /* CD segment of 1.1 ranks from the worst end: 1.1 × scalew / (highv − lowv). */
+    IMP_ASSERT_NEAR(L->cd_x1 - L->cd_x0, 1.1 * L->scalew / (L->highv - L->lowv), 1e-9);
+    IMP_ASSERT_INT_EQ(L->n_bars, 3);
     double ylabel_min = INFINITY;
-    for (size_t k = 0; k < P.nm; k++)
-        ylabel_min = fmin(ylabel_min, P.m[k].ly);
-    for (size_t b = 0; b < P.nb; b++) {
+    for (size_t k = 0; k < L->m; k++)
+        ylabel_min = fmin(ylabel_min, L->method[k].ly);
+    for (size_t b = 0; b < L->n_bars; b++) {
         /* Each bar spans its worst to its best member's elbow position, ± the side margin. */
-        size_t set = P.b[b].set, kw, kb;
+        size_t set = L->bar[b].set;
         IMP_ASSERT_INT_EQ(set < 3, 1);
         if (set >= 3)
             continue;
         size_t worst = mem[off[set + 1] - 1], best = mem[off[set]];
-        method(&P, worst, &kw), method(&P, best, &kb);
-        IMP_ASSERT_NEAR(P.b[b].x1, P.m[kw].px - IMP_CDPLOT_BAR_SIDE, 0.011);
-        IMP_ASSERT_NEAR(P.b[b].x2, P.m[kb].px + IMP_CDPLOT_BAR_SIDE, 0.011);
-        /* between the axis and the first label row */
-        IMP_ASSERT_INT_EQ(P.b[b].y > P.y_axis && P.b[b].y < ylabel_min, 1);
-        for (size_t b2 = 0; b2 < P.nb; b2++)
-            if (b2 != b && P.b[b2].y == P.b[b].y)
-                IMP_ASSERT_INT_EQ(P.b[b2].x2 < P.b[b].x1 || P.b[b].x2 < P.b[b2].x1, 1);
+        IMP_ASSERT_NEAR(L->bar[b].x1, method(L, worst)->px - IMP_CDPLOT_BAR_SIDE, 1e-9);
+        IMP_ASSERT_NEAR(L->bar[b].x2, method(L, best)->px + IMP_CDPLOT_BAR_SIDE, 1e-9);
+        IMP_ASSERT_INT_EQ(L->bar[b].y > L->y_axis && L->bar[b].y < ylabel_min, 1);
+        for (size_t b2 = 0; b2 < L->n_bars; b2++)
+            if (b2 != b && L->bar[b2].y == L->bar[b].y)
+                IMP_ASSERT_INT_EQ(L->bar[b2].x2 < L->bar[b].x1 || L->bar[b].x2 < L->bar[b2].x1,
+                                  1);
     }
     /* {0,1,2} and {2,3} share gamma: they must be on different rows. */
     double y0 = NAN, y1 = NAN;
-    for (size_t b = 0; b < P.nb; b++) {
-        if (P.b[b].set == 0)
-            y0 = P.b[b].y;
-        if (P.b[b].set == 1)
-            y1 = P.b[b].y;
+    for (size_t b = 0; b < L->n_bars; b++) {
+        if (L->bar[b].set == 0)
+            y0 = L->bar[b].y;
+        if (L->bar[b].set == 1)
+            y1 = L->bar[b].y;
     }
     IMP_ASSERT_INT_EQ(isfinite(y0) && isfinite(y1) && y0 != y1, 1);
-    check_no_collisions(&P);
-    free(svg);
+    check_no_collisions(L);
+    check_svg_matches_layout(&D);
+    release(&D);
 }
 
 static void test_twelve_and_twenty(void)
@@ -217,22 +200,23 @@ static void test_twelve_and_twenty(void)
     const double r12[] = {2.1, 8.3, 7.9, 6.2, 1.4, 3.3, 3.5, 5.0, 9.9, 10.5, 11.2, 4.1};
     imp_cliques bars;
     IMP_ASSERT_INT_EQ(imp_stats_nemenyi_bars(r12, 12, 2.0, &bars, NULL), 0);
-    char *svg = render(12, n12, r12, &bars, NULL);
-    parsed P;
-    parse(svg, &P);
-    IMP_ASSERT_INT_EQ(P.nm, 12);
-    IMP_ASSERT_INT_EQ(P.nb, bars.n);
-    IMP_ASSERT_INT_EQ(P.nt, 23);
-    check_no_collisions(&P);
-    /* The long left labels end left of the axis: estimated width of the longest label. */
-    double xaxis_left = tick_x(&P, 12);
-    for (size_t k = 0; k < P.nm; k++)
-        if (!P.m[k].right)
-            IMP_ASSERT_INT_EQ(P.m[k].tx - 6.5 * (double)strlen(P.m[k].text) > 0 &&
-                                  P.m[k].tx < xaxis_left,
-                              1);
+    drawn D;
+    render(&D, 12, n12, r12, &bars, NULL);
+    IMP_ASSERT_INT_EQ(D.L.n_bars, bars.n);
+    IMP_ASSERT_INT_EQ(D.L.n_ticks, 23);
+    check_no_collisions(&D.L);
+    check_svg_matches_layout(&D);
+    /* Every left label, measured in the real font, ends left of the axis and starts inside. */
+    for (size_t k = 0; k < D.L.m; k++) {
+        const imp_cdplot_method *me = &D.L.method[k];
+        double w = imp_text_measure(13.0, me->text);
+        if (!me->right)
+            IMP_ASSERT_INT_EQ(me->tx - w > 0 && me->tx < D.L.textspace, 1);
+        else
+            IMP_ASSERT_INT_EQ(me->tx + w < D.L.width, 1);
+    }
     imp_cliques_free(&bars);
-    free(svg);
+    release(&D);
 
     const char *n20[20];
     double r20[20];
@@ -243,19 +227,20 @@ static void test_twelve_and_twenty(void)
         r20[i] = 1.0 + i * 0.9 + (i % 3) * 0.2;
     }
     IMP_ASSERT_INT_EQ(imp_stats_nemenyi_bars(r20, 20, 3.0, &bars, NULL), 0);
-    svg = render(20, n20, r20, &bars, NULL);
-    parse(svg, &P);
-    IMP_ASSERT_INT_EQ(P.nm, 20);
-    check_no_collisions(&P);
-    for (size_t b = 0; b < P.nb; b++)
-        for (size_t b2 = b + 1; b2 < P.nb; b2++)
-            if (P.b[b2].y == P.b[b].y)
-                IMP_ASSERT_INT_EQ(P.b[b2].x2 < P.b[b].x1 || P.b[b].x2 < P.b[b2].x1, 1);
+    render(&D, 20, n20, r20, &bars, NULL);
+    check_no_collisions(&D.L);
+    check_svg_matches_layout(&D);
+    for (size_t b = 0; b < D.L.n_bars; b++)
+        for (size_t b2 = b + 1; b2 < D.L.n_bars; b2++)
+            if (D.L.bar[b2].y == D.L.bar[b].y)
+                IMP_ASSERT_INT_EQ(D.L.bar[b2].x2 < D.L.bar[b].x1 ||
+                                      D.L.bar[b].x2 < D.L.bar[b2].x1,
+                                  1);
     imp_cliques_free(&bars);
-    free(svg);
+    release(&D);
 }
 
-static void test_errors_and_file(void)
+static void test_errors_and_files(void)
 {
     const char *names[] = {"a", "b"};
     double rank[] = {1.0, NAN};
@@ -271,24 +256,49 @@ static void test_errors_and_file(void)
     IMP_ASSERT_STR_CONTAINS(err.msg, "bar 0 names method 7 of 2");
     fclose(f);
 
-    const char *path = imp_test_path("cd.svg");
-    IMP_ASSERT_INT_EQ(imp_cdplot_svg_save(path, 2, names, rank, NULL, NULL, &err), 0);
-    char *out = NULL;
-    IMP_ASSERT_INT_EQ(imp_test_sh(&out, "head -c 200 '%s'", path), 0);
-    IMP_ASSERT_STR_CONTAINS(out, "<svg xmlns=\"http://www.w3.org/2000/svg\"");
-    free(out);
-    IMP_ASSERT_INT_EQ(imp_cdplot_svg_save("/nonexistent/dir/cd.svg", 2, names, rank, NULL, NULL,
-                                          &err),
+    /* Each format by extension. 2 methods: width 2·90 + 360 = 540 pt, height: axis 60, labels
+     * from 100, one left row → 114 pt; the PNG is IMP_PLOT_PNG_SCALE times that. */
+    imp_cdplot_layout L;
+    IMP_ASSERT_INT_EQ(imp_cdplot_layout_compute(2, names, rank, NULL, NULL, &L, &err), 0);
+    IMP_ASSERT_NEAR(L.width, 540.0, 1e-12);
+    IMP_ASSERT_NEAR(L.height, 114.0, 1e-12);
+    imp_cdplot_layout_free(&L);
+    char path[3][512];
+    const char *ext[] = {"svg", "pdf", "png"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path[i], sizeof path[i], "%s", imp_test_path(ext[i]));
+        strcat(path[i], ".cd.");
+        strcat(path[i], ext[i]);
+        IMP_ASSERT_INT_EQ(imp_cdplot_save(path[i], 2, names, rank, NULL, NULL, &err), 0);
+    }
+    size_t npdf = 0;
+    char *svg = imp_read_file(path[0], NULL), *pdf = imp_read_file(path[1], &npdf);
+    IMP_ASSERT_STR_CONTAINS(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"");
+    IMP_ASSERT_STR_CONTAINS(svg, "width=\"540pt\" height=\"114pt\"");
+    IMP_ASSERT_INT_EQ(pdf && strncmp(pdf, "%PDF-", 5) == 0, 1);
+    int mediabox = 0; /* the PDF has binary streams: search past NUL bytes */
+    for (size_t i = 0; pdf && i + 25 <= npdf && !mediabox; i++)
+        mediabox = memcmp(pdf + i, "/MediaBox [ 0 0 540 114 ]", 25) == 0;
+    IMP_ASSERT_INT_EQ(mediabox, 1);
+    free(svg), free(pdf);
+    unsigned w, h;
+    IMP_ASSERT_INT_EQ(imp_png_size(path[2], &w, &h), 0);
+    IMP_ASSERT_INT_EQ(w, 1080);
+    IMP_ASSERT_INT_EQ(h, 228);
+    IMP_ASSERT_INT_EQ(imp_cdplot_save("/nonexistent/dir/cd.svg", 2, names, rank, NULL, NULL,
+                                      &err),
                       IMP_EIO);
     IMP_ASSERT_STR_CONTAINS(err.msg, "/nonexistent/dir/cd.svg: cannot create");
+    IMP_ASSERT_INT_EQ(imp_cdplot_save("cd.gif", 2, names, rank, NULL, NULL, &err), IMP_EUSAGE);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "cd.gif: expected a figure file ending in .svg, .pdf or .png");
 }
 
 int main(void)
 {
     const imp_test tests[] = {{"paper's five methods", test_paper_five},
-                              {"clique bars and escaping", test_cliques_and_escape},
+                              {"clique bars and odd names", test_cliques_and_names},
                               {"12 and 20 methods", test_twelve_and_twenty},
-                              {"errors and file output", test_errors_and_file},
+                              {"errors and the three formats", test_errors_and_files},
                               {NULL, NULL}};
     return imp_test_main("cdplot", tests);
 }

@@ -2,9 +2,12 @@
  * and on well-separated vs noisy classes. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "imprint/rng.h"
+#include "imprint/store.h"
 #include "nc1.h"
 #include "testutil.h"
 
@@ -145,12 +148,80 @@ static void test_degenerate_and_errors(void)
     IMP_ASSERT_STR_CONTAINS(err.msg, "row 2 has a non-finite value");
 }
 
+/* Value after "key " in the frozen numpy output. */
+static double ref_value(const char *text, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "%s ", key);
+    const char *p = text ? strstr(text, k) : NULL;
+    return p ? strtod(p + strlen(k), NULL) : NAN;
+}
+
+/* `imprint nc1 --all --dataset dA,dB`: the concatenated task (labels of dB offset by 10, five
+ * classes) against tests/ref/nc1_concat.py's numpy result (frozen in nc1_concat.out). */
+static void test_all_and_concatenation(void)
+{
+    const float A[] = {1.0f, 0.2f, 0.1f, 0.9f, 0.1f, 0.3f, 1.1f, -0.1f, 0.2f, 0.1f, 1.0f, 0.0f,
+                       0.2f, 0.8f, 0.1f};
+    const int32_t Ay[] = {0, 0, 0, 1, 1};
+    const float B[] = {0.0f, 0.1f, 1.0f, 0.2f, 0.0f, 0.9f, 0.5f, 0.5f, 0.1f, 0.6f, 0.4f,
+                       0.0f, 0.4f, 0.6f, 0.2f, -0.5f, 0.3f, 0.4f, -0.6f, 0.2f, 0.5f};
+    const int32_t By[] = {0, 0, 1, 1, 1, 2, 2};
+    char store[512], csv[512];
+    snprintf(store, sizeof store, "%s", imp_test_path("concat.h5"));
+    snprintf(csv, sizeof csv, "%s", imp_test_path("nc1.csv"));
+    imp_store_tx *tx;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_store_tx_begin(store, &tx, &err), 0);
+    const char *split[] = {"train", "test"};
+    for (int s = 0; s < 2; s++) {
+        IMP_ASSERT_INT_EQ(imp_store_tx_put(tx, "m", "dA", split[s], A, Ay, 5, 3, &err), 0);
+        IMP_ASSERT_INT_EQ(imp_store_tx_put(tx, "m", "dB", split[s], B, By, 7, 3, &err), 0);
+    }
+    IMP_ASSERT_INT_EQ(imp_store_tx_commit(tx, &err), 0);
+
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "nc1 --store '%s' --all --dataset dA,dB --csv '%s'",
+                                    store, csv), 0);
+    free(out);
+    char *table = NULL, *ref = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_sh(&table, "cat '%s'", csv), 0);
+    IMP_ASSERT_INT_EQ(imp_test_sh(&ref, "cat '%s/tests/ref/nc1_concat.out'", IMP_SOURCE_DIR), 0);
+    IMP_ASSERT_STR_CONTAINS(table, "model,dataset,split,n,d,classes,nc1,nc1_textbook,");
+    IMP_ASSERT_STR_CONTAINS(table, "\nm,dA,train,5,3,2,");
+    IMP_ASSERT_STR_CONTAINS(table, "\nm,dB,train,7,3,3,");
+    const char *row = strstr(table, "\nm,\"dA,dB\",train,12,3,5,");
+    IMP_ASSERT_INT_EQ(row != NULL, 1);
+    if (row) {
+        char *p = (char *)row + strlen("\nm,\"dA,dB\",train,12,3,5,");
+        double nc1 = strtod(p, &p), textbook = strtod(p + 1, &p);
+        IMP_ASSERT_REL(nc1, ref_value(ref, "nc1"), 1e-8); /* CSV keeps 9 digits */
+        IMP_ASSERT_REL(textbook, ref_value(ref, "nc1_textbook"), 1e-8);
+    }
+    IMP_ASSERT_NEAR(ref_value(ref, "classes"), 5, 0);
+
+    /* Bad uses: a single dataset with --all, and a concatenation with --classes. */
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "nc1 --store '%s' --all --dataset dA", store), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "expected a concatenation A,B");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "nc1 --store '%s' --model m --dataset dA,dB "
+                                    "--classes 0,1", store), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "a concatenation takes every class");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "nc1 --store '%s' --all --dataset dA,nope", store), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "nope");
+    free(out);
+    free(table), free(ref);
+}
+
 int main(void)
 {
     const imp_test tests[] = {{"hand-worked 2-d example", test_hand_example},
                               {"against numpy (unbalanced, 4-d)", test_against_numpy},
                               {"separated vs noisy classes", test_separation},
                               {"degenerate and bad input", test_degenerate_and_errors},
+                              {"--all with a concatenation, against numpy",
+                               test_all_and_concatenation},
                               {NULL, NULL}};
     return imp_test_main("nc1", tests);
 }

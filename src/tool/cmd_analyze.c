@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "analyze.h"
-#include "cdplot.h"
 #include "cmd.h"
+#include "plotfig.h"
 #include "toolio.h"
 
 /* The table on stdout shows at most this many rows unless --rows says otherwise. */
@@ -74,7 +74,8 @@ static void help(void)
         "                          the reference's quirk: identical result vectors count as\n"
         "                          significantly different (p = 0)\n"
         "  --svg F / --md F / --csv F / --tex F / --pairs-csv F\n"
-        "                          the CD diagram, the report as Markdown, the rank table as\n"
+        "                          the CD diagram (.pdf or .png for those extensions, else\n"
+        "                          SVG), the report as Markdown, the rank table as\n"
         "                          CSV and as a LaTeX booktabs table, the tested pairs as CSV;\n"
         "                          \"-\" writes that file alone to stdout (the report then goes\n"
         "                          to stderr)\n"
@@ -258,34 +259,23 @@ static void notes(const imp_analyze_matrix *mat)
                 mat->m * mat->N, mat->n_seeds);
 }
 
-/* The CD diagram of the tested rows into path. */
+/* The CD diagram of the tested rows into path: PDF or PNG for those extensions, else SVG. */
 static int write_svg(const char *path, const imp_cube_axes *axes, const imp_analyze_matrix *mat,
                      const imp_analysis *an, imp_err *err)
 {
-    char **labels, *common;
-    int rc = imp_analyze_labels_rows(axes, mat, an->tested, an->n_tested, &labels, &common, err);
+    imp_plot_format fmt;
+    if (imp_plot_format_of(path, &fmt, NULL) != 0)
+        fmt = IMP_PLOT_SVG;
+    imp_outfile of;
+    int rc = imp_outfile_open(&of, path, err);
     if (rc)
         return rc;
-    char title[512], part[128] = "";
-    if (an->n_tested < an->m)
-        snprintf(part, sizeof part, "%zu best of %zu", an->n_tested, an->m);
-    snprintf(title, sizeof title, "%s%s%s%s%s%s", an->rank_dense ? "Average dense rank"
-                                                                 : "Average rank",
-             part[0] || common[0] ? " (" : "", part, part[0] && common[0] ? "; " : "", common,
-             part[0] || common[0] ? ")" : "");
-    imp_cdplot_opts po = {title, an->nemenyi ? an->nemenyi_cd : 0};
-    imp_outfile of;
-    rc = imp_outfile_open(&of, path, err);
-    if (!rc) {
-        rc = imp_cdplot_svg(of.f, an->n_tested, (const char *const *)labels, an->cd.rank,
-                            an->nemenyi ? &an->nemenyi_bars : &an->cd.cliques, &po, err);
-        if (!rc)
-            rc = imp_outfile_commit(&of, err);
-        else
-            imp_outfile_abort(&of);
+    rc = imp_fig_cd(of.f, fmt, axes, mat, an, NULL, err);
+    if (rc) {
+        imp_outfile_abort(&of);
+        return rc;
     }
-    imp_analyze_labels_free(labels, an->n_tested, common);
-    return rc;
+    return imp_outfile_commit(&of, err);
 }
 
 static int write_report(const char *path, const imp_report_opts *ro, const imp_cube_axes *axes,

@@ -19,6 +19,7 @@ static const imp_cmd commands[] = {
     {"status", imp_cmd_status, "cells done / pending / failed / n-a of a result cube, per axis value"},
     {"export", imp_cmd_export, "a result cube as CSV, one row per cell"},
     {"analyze", imp_cmd_analyze, "ranks, Friedman, Wilcoxon-Holm, cliques and CD diagram of a cube"},
+    {"report", imp_cmd_report, "an HTML page with the rank table, tests and figures (SVG, PDF, PNG) of a cube"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,133 @@
+/* plot.h — the one drawing code of imprint's figures: a cairo canvas that writes SVG, PDF or PNG
+ * (chosen by the output file's extension), and an x–y chart (lines with bands, points, box
+ * plots; linear, log or categorical axes; axis labels and a legend) whose geometry is computed
+ * into a layout struct before anything is drawn, so tests and callers can check where every
+ * point lands. Text goes through fontconfig ("DejaVu Sans", any sans-serif as a fallback). */
+#ifndef IMPRINT_ANALYSIS_PLOT_H
+#define IMPRINT_ANALYSIS_PLOT_H
+
+#include <cairo.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "imprint/err.h"
+
+typedef enum { IMP_PLOT_SVG = 0, IMP_PLOT_PDF, IMP_PLOT_PNG } imp_plot_format;
+
+/* PNG pixels per point: a 340 pt figure is a 680 px image (sharp at a paper's column width on
+ * screens). SVG and PDF are in points, 1 user unit = 1 pt. */
+#define IMP_PLOT_PNG_SCALE 2.0
+#define IMP_PLOT_FONT "DejaVu Sans"
+
+/* Format from the extension of path (.svg, .pdf, .png; case-insensitive); anything else is
+ * IMP_EUSAGE naming path. */
+int imp_plot_format_of(const char *path, imp_plot_format *fmt, imp_err *err);
+/* File extension of a format without the dot ("svg", "pdf", "png"). */
+const char *imp_plot_format_ext(imp_plot_format fmt);
+/* PNG size in pixels of a figure w × h points. */
+void imp_plot_png_size(double w, double h, int *pw, int *ph);
+
+/* A drawing surface writing to out (not closed): begin, draw on cr in points (origin top
+ * left, y down), end. end finishes the surface (PNG: encodes the image) and frees it; it
+ * returns IMP_EIO if cairo or out failed. Fields are the canvas's own. */
+typedef struct imp_canvas {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    FILE *out;
+    imp_plot_format fmt;
+    double w, h;
+} imp_canvas;
+
+int imp_canvas_begin(imp_canvas *c, FILE *out, imp_plot_format fmt, double w, double h,
+                     imp_err *err);
+int imp_canvas_end(imp_canvas *c, imp_err *err);
+
+/* Text anchors: where x lies relative to the text. */
+enum { IMP_ANCHOR_START = 0, IMP_ANCHOR_MIDDLE = 1, IMP_ANCHOR_END = 2 };
+
+/* Draw UTF-8 text of font size pt with its baseline at y; rotated by −90° (reading upwards)
+ * when vertical, x then being the baseline and y the anchor. */
+void imp_canvas_text(cairo_t *cr, double x, double y, double size, int anchor, int vertical,
+                     const char *s);
+/* Advance width of s at size pt (needs a cairo context; a measuring one: imp_text_measure). */
+double imp_canvas_text_width(cairo_t *cr, double size, const char *s);
+/* Width of s at size pt without a canvas (a scratch context). */
+double imp_text_measure(double size, const char *s);
+
+/* ---- the x–y chart ---- */
+
+typedef enum {
+    IMP_SERIES_LINE = 0, /* points joined in x order, markers, optional band lo..hi */
+    IMP_SERIES_POINTS,   /* markers only (scatter) */
+    IMP_SERIES_BOX       /* one box per point: y = median, lo..hi = quartiles, wlo..whi = whiskers */
+} imp_series_kind;
+
+/* One series; arrays of n values owned by the caller. x is the category index on a
+ * categorical x axis. NaN values (and values <= 0 on a log axis) are not drawn; a LINE is
+ * broken there. */
+typedef struct imp_series {
+    const char *name; /* legend text; NULL: not in the legend */
+    imp_series_kind kind;
+    size_t n;
+    const double *x, *y;
+    const double *lo, *hi;   /* band (LINE, may be NULL) or quartiles (BOX) */
+    const double *wlo, *whi; /* whiskers (BOX) */
+} imp_series;
+
+typedef struct imp_chart {
+    const char *title;  /* NULL or "": none */
+    const char *xlabel, *ylabel;
+    const char *note;   /* NULL or a line drawn in the plot's top-left corner (e.g. ρ) */
+    size_t n_xcat;      /* > 0: categorical x axis, categories xcat[0..n_xcat-1] at x = 0.. */
+    const char *const *xcat;
+    int xlog, ylog;     /* log10 axes (ignored for a categorical x) */
+    int ylo_zero;       /* a linear y axis includes 0 */
+    size_t n_series;
+    const imp_series *series;
+    double width;       /* pt; 0: IMP_CHART_WIDTH */
+} imp_chart;
+
+#define IMP_CHART_WIDTH 340.0
+#define IMP_CHART_PLOT_H 190.0 /* height of the plot area */
+#define IMP_CHART_MAX_TICKS 32
+#define IMP_CHART_MAX_LEGEND 64
+#define IMP_CHART_MARKER 2.5 /* half side of a square marker */
+
+/* Where everything goes. Axis values: v on a linear axis, log10 v on a log one; the plot
+ * area spans [px0, px1] × [py0, py1] (py0 top) and maps [xlo, xhi] × [ylo, yhi] linearly
+ * onto it (y up). Ticks lie inside the axis range. Legend entries are placed below the plot
+ * in rows that fit the width, each with a sample at (lx, ly) and text starting at lx + 18. */
+typedef struct imp_chart_layout {
+    double width, height;
+    double px0, px1, py0, py1;
+    double xlo, xhi, ylo, yhi;
+    int xcat, xlog, ylog;
+    size_t n_xtick, n_ytick;
+    double xtick[IMP_CHART_MAX_TICKS], ytick[IMP_CHART_MAX_TICKS]; /* axis values */
+    size_t n_legend;
+    size_t legend_series[IMP_CHART_MAX_LEGEND];
+    double lx[IMP_CHART_MAX_LEGEND], ly[IMP_CHART_MAX_LEGEND];
+    double y_title, y_xlabel, x_ylabel;
+} imp_chart_layout;
+
+/* Compute the layout of ch (at least one drawable value, else IMP_EINPUT). */
+int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *err);
+/* Page position of a data value (already a category index for a categorical x). */
+double imp_chart_xpos(const imp_chart_layout *L, double x);
+double imp_chart_ypos(const imp_chart_layout *L, double y);
+/* Colour of series i (a colour-blind-safe palette, cycled): r, g, b in [0, 1]. */
+void imp_chart_color(size_t i, double rgb[3]);
+
+/* Lay out and draw ch to out in format fmt; L (may be NULL) receives the layout used.
+ * What is drawn, in page coordinates of the layout (SVG: plain paths, no transform):
+ *   LINE   a path through (xpos(x_i), ypos(y_i)) in the given order (callers give x
+ *          ascending), a filled band polygon
+ *          lo forwards, hi backwards, and a square marker of half side IMP_CHART_MARKER
+ *          around every point;
+ *   POINTS the markers only;
+ *   BOX    per point a rectangle from q1 to q3 of width 0.5 category, a median segment and
+ *          whisker segments from the box to wlo and whi. */
+int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_chart_layout *L,
+                    imp_err *err);
+
+#endif

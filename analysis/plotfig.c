@@ -1,0 +1,772 @@
+/* plotfig.c — computes the paper's figures from a cube and hands them to the chart. */
+#include "plotfig.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdplot.h"
+#include "imprint/job.h"
+#include "imprint/strategy.h"
+#include "stats.h"
+
+/* ---- small numerics ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Quantile of sorted v[0..n-1] by linear interpolation (numpy's default). */
+static double quantile(const double *v, size_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    size_t i = (size_t)floor(h);
+    if (i + 1 >= n)
+        return v[n - 1];
+    return v[i] + (h - (double)i) * (v[i + 1] - v[i]);
+}
+
+double imp_t_quantile(double p, double df)
+{
+    /* P(|T| > t) = I_{df/(df+t²)}(df/2, 1/2), decreasing in t: bisection. */
+    double lo = 0, hi = 1e4;
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (lo + hi);
+        double tail = imp_stats_betainc(df / 2, 0.5, df / (df + mid * mid));
+        if (tail > p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static void avg_ranks(const double *v, size_t n, double *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        double less = 0, eq = 0;
+        for (size_t j = 0; j < n; j++)
+            less += v[j] < v[i], eq += v[j] == v[i];
+        r[i] = less + (eq + 1) / 2;
+    }
+}
+
+double imp_spearman(const double *x, const double *y, size_t n)
+{
+    if (n < 2)
+        return NAN;
+    double *rx = malloc(n * sizeof *rx), *ry = malloc(n * sizeof *ry);
+    if (!rx || !ry) {
+        free(rx), free(ry);
+        return NAN;
+    }
+    avg_ranks(x, n, rx), avg_ranks(y, n, ry);
+    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++)
+        mx += rx[i] / (double)n, my += ry[i] / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (rx[i] - mx) * (ry[i] - my);
+        sxx += (rx[i] - mx) * (rx[i] - mx);
+        syy += (ry[i] - my) * (ry[i] - my);
+    }
+    free(rx), free(ry);
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+/* ---- figure plumbing ---- */
+
+void imp_fig_free(imp_fig *f)
+{
+    for (size_t i = 0; i < f->n_xcat; i++)
+        free(f->xcat[i]);
+    for (size_t s = 0; s < f->n_series; s++) {
+        imp_fig_series *S = &f->series[s];
+        free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
+        free(S->whi);
+    }
+    free(f->xcat), free(f->series);
+    memset(f, 0, sizeof *f);
+}
+
+int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_layout *L,
+                  imp_err *err)
+{
+    imp_series *s = calloc(f->n_series ? f->n_series : 1, sizeof *s);
+    if (!s)
+        return imp_err_set(err, IMP_ENOMEM, "figure: out of memory");
+    for (size_t i = 0; i < f->n_series; i++) {
+        const imp_fig_series *F = &f->series[i];
+        s[i] = (imp_series){F->name, f->kind, F->n, F->x, F->y, F->lo, F->hi, F->wlo, F->whi};
+    }
+    imp_chart ch = {.title = f->title, .xlabel = f->xlabel, .ylabel = f->ylabel,
+                    .note = f->note, .n_xcat = f->n_xcat, .xcat = (const char *const *)f->xcat,
+                    .xlog = f->xlog, .ylog = f->ylog, .ylo_zero = f->ylo_zero,
+                    .n_series = f->n_series, .series = s};
+    int rc = imp_chart_write(out, fmt, &ch, L, err);
+    free(s);
+    return rc;
+}
+
+static double series_max(const imp_fig_series *S)
+{
+    double m = -INFINITY;
+    for (size_t i = 0; i < S->n; i++)
+        if (isfinite(S->y[i]))
+            m = fmax(m, S->y[i]);
+    return m;
+}
+
+void imp_fig_keep_best(imp_fig *f, size_t n)
+{
+    size_t total = f->n_series;
+    if (total <= n)
+        return;
+    unsigned char *keep = calloc(total, 1);
+    if (!keep)
+        return; /* leave the figure whole rather than half-cut */
+    for (size_t k = 0; k < n; k++) {
+        size_t best = total;
+        for (size_t i = 0; i < total; i++)
+            if (!keep[i] && (best == total || series_max(&f->series[i]) >
+                                                  series_max(&f->series[best])))
+                best = i;
+        keep[best] = 1;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (keep[i]) {
+            f->series[w++] = f->series[i];
+            continue;
+        }
+        imp_fig_series *S = &f->series[i];
+        free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
+        free(S->whi);
+    }
+    f->n_series = w;
+    free(keep);
+    snprintf(f->note, sizeof f->note, "the %zu best of %zu by their highest point", n, total);
+}
+
+/* Add a series of n NaN points with x = 0..n-1 (bands/whiskers allocated on request). */
+static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int band, int whisk)
+{
+    imp_fig_series *ns = realloc(f->series, (f->n_series + 1) * sizeof *ns);
+    if (!ns)
+        return NULL;
+    f->series = ns;
+    imp_fig_series *S = &ns[f->n_series];
+    memset(S, 0, sizeof *S);
+    S->n = n;
+    S->name = name ? strdup(name) : NULL;
+    double **arr[] = {&S->x, &S->y, &S->lo, &S->hi, &S->wlo, &S->whi};
+    int want[] = {1, 1, band, band, whisk, whisk};
+    int ok = !name || S->name;
+    for (int a = 0; a < 6; a++) {
+        if (!want[a])
+            continue;
+        *arr[a] = malloc((n ? n : 1) * sizeof(double));
+        ok = ok && *arr[a];
+        for (size_t i = 0; *arr[a] && i < n; i++)
+            (*arr[a])[i] = a == 0 ? (double)i : NAN;
+    }
+    f->n_series++;
+    return ok ? S : NULL;
+}
+
+static int add_cat(imp_fig *f, const char *text)
+{
+    char **nc = realloc(f->xcat, (f->n_xcat + 1) * sizeof *nc);
+    if (!nc)
+        return -1;
+    f->xcat = nc;
+    if (!(nc[f->n_xcat] = strdup(text)))
+        return -1;
+    f->n_xcat++;
+    return 0;
+}
+
+/* Indices of v[0..n-1] ascending, -1 (all) last. Caller frees. */
+static size_t *sorted_axis(const int64_t *v, size_t n)
+{
+    size_t *o = malloc((n ? n : 1) * sizeof *o);
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t t = i;
+        uint64_t key = (uint64_t)v[i]; /* -1 becomes the largest */
+        for (; t > 0 && (uint64_t)v[o[t - 1]] > key; t--)
+            o[t] = o[t - 1];
+        o[t] = i;
+    }
+    return o;
+}
+
+size_t imp_fig_main_shot(const imp_cube_axes *a)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < a->n_shot; i++) {
+        if (a->shot[i] == -1)
+            return i;
+        if (a->shot[i] > a->shot[best])
+            best = i;
+    }
+    return best;
+}
+
+static uint64_t cell_of(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k, size_t sh,
+                        size_t se)
+{
+    size_t idx[IMP_AX__COUNT] = {mo, ta, st, k, sh, se};
+    return imp_cube_cell_index(&c->axes, idx);
+}
+
+/* Median, min and max of the done seeds of one (model, task, strategy, k, shot); returns the
+ * number of done seeds. vals is scratch of n_seed doubles. */
+static size_t voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
+                          size_t sh, double *vals, double *med, double *mn, double *mx)
+{
+    size_t n = 0;
+    for (size_t se = 0; se < c->axes.n_seed; se++) {
+        uint64_t i = cell_of(c, mo, ta, st, k, sh, se);
+        if (c->status[i] == IMP_CELL_DONE && isfinite(c->accuracy[i]))
+            vals[n++] = c->accuracy[i];
+    }
+    if (!n)
+        return 0;
+    qsort(vals, n, sizeof *vals, cmp_double);
+    *med = n % 2 ? vals[n / 2] : 0.5 * (vals[n / 2 - 1] + vals[n / 2]);
+    *mn = vals[0], *mx = vals[n - 1];
+    return n;
+}
+
+static const char *shot_text(const imp_cube_axes *a, size_t sh, char *buf, size_t n)
+{
+    return imp_cube_axis_value(a, IMP_AX_SHOT, sh, buf, n);
+}
+
+static int oom(imp_fig *f, imp_err *err)
+{
+    imp_fig_free(f);
+    return imp_err_set(err, IMP_ENOMEM, "figure: out of memory");
+}
+
+/* ---- accuracy against k ---- */
+
+int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
+{
+    memset(f, 0, sizeof *f);
+    const imp_cube_axes *a = &cube->axes;
+    if (a->n_k < 2)
+        return imp_err_set(err, IMP_ENOTFOUND, "accuracy against k: the cube has one k (%lld)",
+                           (long long)a->k[0]);
+    size_t sh = imp_fig_main_shot(a);
+    size_t *ko = sorted_axis(a->k, a->n_k);
+    double *vals = malloc(a->n_seed * sizeof *vals);
+    if (!ko || !vals) {
+        free(ko), free(vals);
+        return oom(f, err);
+    }
+    char buf[32];
+    f->kind = IMP_SERIES_LINE;
+    snprintf(f->title, sizeof f->title, "Accuracy against k%s%s", a->shot[sh] == -1 ? "" : ", shot ",
+             a->shot[sh] == -1 ? "" : shot_text(a, sh, buf, sizeof buf));
+    snprintf(f->xlabel, sizeof f->xlabel, "k (proxies per class)");
+    snprintf(f->ylabel, sizeof f->ylabel, "accuracy (%%), mean over voters");
+    int rc = 0, two = 0;
+    for (size_t i = 0; i < a->n_k && !rc; i++)
+        rc = add_cat(f, imp_cube_axis_value(a, IMP_AX_K, ko[i], buf, sizeof buf));
+    for (size_t st = 0; st < a->n_strategy && !rc; st++) {
+        double y[a->n_k], lo[a->n_k], hi[a->n_k];
+        size_t npts = 0;
+        for (size_t i = 0; i < a->n_k; i++) {
+            double sy = 0, slo = 0, shi = 0;
+            size_t nv = 0;
+            for (size_t mo = 0; mo < a->n_model; mo++)
+                for (size_t ta = 0; ta < a->n_task; ta++) {
+                    double md, mn, mx;
+                    if (voter_value(cube, mo, ta, st, ko[i], sh, vals, &md, &mn, &mx)) {
+                        sy += md, slo += mn, shi += mx;
+                        nv++;
+                    }
+                }
+            y[i] = nv ? sy / (double)nv : NAN;
+            lo[i] = nv ? slo / (double)nv : NAN;
+            hi[i] = nv ? shi / (double)nv : NAN;
+            npts += nv > 0;
+        }
+        if (!npts)
+            continue;
+        two |= npts >= 2;
+        imp_fig_series *S = add_series(f, a->strategy[st], a->n_k, 1, 0);
+        if (!S) {
+            rc = -1;
+            break;
+        }
+        memcpy(S->y, y, sizeof y), memcpy(S->lo, lo, sizeof lo), memcpy(S->hi, hi, sizeof hi);
+    }
+    free(ko), free(vals);
+    if (rc)
+        return oom(f, err);
+    if (!two) {
+        imp_fig_free(f);
+        return imp_err_set(err, IMP_ENOTFOUND, "accuracy against k: no strategy has results "
+                           "at two values of k");
+    }
+    return 0;
+}
+
+/* ---- accuracy against shot ---- */
+
+int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
+{
+    memset(f, 0, sizeof *f);
+    const imp_cube_axes *a = &cube->axes;
+    if (a->n_shot < 2)
+        return imp_err_set(err, IMP_ENOTFOUND, "accuracy against shot: the cube has one shot");
+    size_t *so = sorted_axis(a->shot, a->n_shot);
+    double *per_seed = malloc(a->n_seed * sizeof *per_seed);
+    if (!so || !per_seed) {
+        free(so), free(per_seed);
+        return oom(f, err);
+    }
+    char buf[32], name[600];
+    f->kind = IMP_SERIES_LINE;
+    snprintf(f->title, sizeof f->title, "Accuracy against shot (95%% CI over seeds)");
+    snprintf(f->xlabel, sizeof f->xlabel, "shot (training samples per class)");
+    snprintf(f->ylabel, sizeof f->ylabel, "accuracy (%%), mean over voters");
+    int rc = 0;
+    for (size_t i = 0; i < a->n_shot && !rc; i++)
+        rc = add_cat(f, shot_text(a, so[i], buf, sizeof buf));
+    for (size_t st = 0; st < a->n_strategy && !rc; st++)
+        for (size_t k = 0; k < a->n_k && !rc; k++) {
+            double y[a->n_shot], lo[a->n_shot], hi[a->n_shot];
+            size_t npts = 0;
+            for (size_t i = 0; i < a->n_shot; i++) {
+                size_t ns = 0;
+                for (size_t se = 0; se < a->n_seed; se++) {
+                    double s = 0;
+                    size_t nv = 0;
+                    for (size_t mo = 0; mo < a->n_model; mo++)
+                        for (size_t ta = 0; ta < a->n_task; ta++) {
+                            uint64_t c = cell_of(cube, mo, ta, st, k, so[i], se);
+                            if (cube->status[c] == IMP_CELL_DONE && isfinite(cube->accuracy[c]))
+                                s += cube->accuracy[c], nv++;
+                        }
+                    if (nv)
+                        per_seed[ns++] = s / (double)nv;
+                }
+                y[i] = lo[i] = hi[i] = NAN;
+                if (!ns)
+                    continue;
+                double m = 0, ss = 0;
+                for (size_t t = 0; t < ns; t++)
+                    m += per_seed[t] / (double)ns;
+                for (size_t t = 0; t < ns; t++)
+                    ss += (per_seed[t] - m) * (per_seed[t] - m);
+                y[i] = m;
+                if (ns >= 2) {
+                    double h = imp_t_quantile(0.05, (double)(ns - 1)) *
+                               sqrt(ss / (double)(ns - 1)) / sqrt((double)ns);
+                    lo[i] = m - h, hi[i] = m + h;
+                }
+                npts++;
+            }
+            if (npts < 2)
+                continue;
+            if (a->n_k > 1)
+                snprintf(name, sizeof name, "%s k=%s", a->strategy[st],
+                         imp_cube_axis_value(a, IMP_AX_K, k, buf, sizeof buf));
+            else
+                snprintf(name, sizeof name, "%s", a->strategy[st]);
+            imp_fig_series *S = add_series(f, name, a->n_shot, 1, 0);
+            if (!S) {
+                rc = -1;
+                break;
+            }
+            memcpy(S->y, y, sizeof y), memcpy(S->lo, lo, sizeof lo), memcpy(S->hi, hi, sizeof hi);
+        }
+    free(so), free(per_seed);
+    if (rc)
+        return oom(f, err);
+    if (!f->n_series) {
+        imp_fig_free(f);
+        return imp_err_set(err, IMP_ENOTFOUND, "accuracy against shot: no competitor has "
+                           "results at two shots");
+    }
+    return 0;
+}
+
+/* ---- GEN seconds ---- */
+
+static int gen_fixes_k(int gen) { return gen == IMP_GEN_MEAN || gen == IMP_GEN_LS || gen == IMP_GEN_ALL; }
+
+int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
+{
+    memset(f, 0, sizeof *f);
+    const imp_cube_axes *a = &cube->axes;
+    int *pre = malloc(a->n_strategy * sizeof *pre), *gen = malloc(a->n_strategy * sizeof *gen);
+    size_t cap = 1024, nv = 0;
+    double *v = malloc(cap * sizeof *v);
+    if (!pre || !gen || !v) {
+        free(pre), free(gen), free(v);
+        return oom(f, err);
+    }
+    for (size_t st = 0; st < a->n_strategy; st++) {
+        imp_strategy s;
+        if (imp_strategy_parse(a->strategy[st], &s, NULL) == 0)
+            pre[st] = (int)s.pre, gen[st] = (int)s.gen;
+        else
+            pre[st] = gen[st] = -1;
+    }
+    size_t *ko = sorted_axis(a->k, a->n_k);
+    int rc = ko ? 0 : -1;
+    char buf[32], name[160];
+    double total = 0;
+    f->kind = IMP_SERIES_BOX;
+    f->ylog = 1;
+    snprintf(f->title, sizeof f->title, "GEN time per method");
+    snprintf(f->xlabel, sizeof f->xlabel, "GEN");
+    snprintf(f->ylabel, sizeof f->ylabel, "GEN seconds (log scale)");
+    imp_fig_series *S = NULL;
+    /* Strategies grouped by (GEN, NORMpre) in cube order: a group's strategies share one GEN
+     * computation per (model, task, k, shot, seed), so the first done one gives its time.
+     * Every cell is looked at once at most. */
+    size_t *grp = malloc((a->n_strategy ? a->n_strategy : 1) * sizeof *grp), ng = 0;
+    if (!grp)
+        rc = -1;
+    for (int g = 0; g < IMP_GEN__COUNT && !rc; g++)
+        for (int p = 0; p < 3; p++)
+            for (size_t st = 0; st < a->n_strategy; st++)
+                if (gen[st] == g && pre[st] == p)
+                    grp[ng++] = st;
+    for (int g = 0; g < IMP_GEN__COUNT && !rc; g++)
+        for (size_t ki = 0; ki < (gen_fixes_k(g) ? 1 : a->n_k) && !rc; ki++) {
+            nv = 0;
+            for (size_t g0 = 0, g1; g0 < ng; g0 = g1) {
+                for (g1 = g0; g1 < ng && gen[grp[g1]] == gen[grp[g0]] && pre[grp[g1]] == pre[grp[g0]];)
+                    g1++;
+                if (gen[grp[g0]] != g)
+                    continue;
+                for (size_t kk = gen_fixes_k(g) ? 0 : ki; kk < (gen_fixes_k(g) ? a->n_k : ki + 1);
+                     kk++)
+                    for (size_t mo = 0; mo < a->n_model; mo++)
+                        for (size_t ta = 0; ta < a->n_task; ta++)
+                            for (size_t sh = 0; sh < a->n_shot; sh++)
+                                for (size_t se = 0; se < a->n_seed; se++)
+                                    for (size_t j = g0; j < g1; j++) {
+                                        uint64_t c = cell_of(cube, mo, ta, grp[j], ko[kk], sh, se);
+                                        float t = cube->gen_seconds[c];
+                                        if (cube->status[c] != IMP_CELL_DONE || !(t > 0) ||
+                                            !isfinite(t))
+                                            continue;
+                                        if (nv == cap) {
+                                            double *nvp = realloc(v, 2 * cap * sizeof *v);
+                                            if (!nvp) {
+                                                rc = -1;
+                                                goto done;
+                                            }
+                                            v = nvp, cap *= 2;
+                                        }
+                                        v[nv++] = t;
+                                        break; /* one value per distinct GEN computation */
+                                    }
+            }
+            if (!nv)
+                continue;
+            if (gen_fixes_k(g))
+                snprintf(name, sizeof name, "%s", imp_gen_name((imp_gen)g));
+            else
+                snprintf(name, sizeof name, "%s k=%s", imp_gen_name((imp_gen)g),
+                         imp_cube_axis_value(a, IMP_AX_K, ko[ki], buf, sizeof buf));
+            if (add_cat(f, name)) {
+                rc = -1;
+                break;
+            }
+            qsort(v, nv, sizeof *v, cmp_double);
+            if (!S) {
+                if (!(S = add_series(f, NULL, 0, 1, 1))) {
+                    rc = -1;
+                    break;
+                }
+            }
+            size_t n = S->n + 1;
+            double **arr[] = {&S->x, &S->y, &S->lo, &S->hi, &S->wlo, &S->whi};
+            double val[] = {(double)(f->n_xcat - 1), quantile(v, nv, 0.5), quantile(v, nv, 0.25),
+                            quantile(v, nv, 0.75), v[0], v[nv - 1]};
+            for (int k2 = 0; k2 < 6 && !rc; k2++) {
+                double *np = realloc(*arr[k2], n * sizeof *np);
+                if (!np)
+                    rc = -1;
+                else
+                    *arr[k2] = np, np[n - 1] = val[k2];
+            }
+            S->n = n;
+            total += (double)nv;
+        }
+done:
+    free(pre), free(gen), free(v), free(ko), free(grp);
+    if (rc)
+        return oom(f, err);
+    if (!f->n_xcat) {
+        imp_fig_free(f);
+        return imp_err_set(err, IMP_ENOTFOUND, "GEN time: no done cell has a GEN time");
+    }
+    snprintf(f->note, sizeof f->note, "%.0f GEN computations", total);
+    return 0;
+}
+
+/* ---- NC1 table ---- */
+
+void imp_nc1_table_free(imp_nc1_table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->model[i]), free(t->dataset[i]);
+    free(t->model), free(t->dataset), free(t->nc1);
+    memset(t, 0, sizeof *t);
+}
+
+/* Split one CSV record (RFC 4180, no embedded newlines) in place into at most max fields. */
+static size_t csv_split(char *line, char **field, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    while (n < max) {
+        char *out = p;
+        field[n++] = p;
+        if (*p == '"') {
+            char *r = p + 1;
+            for (;;) {
+                if (!*r)
+                    break;
+                if (*r == '"' && r[1] == '"') {
+                    *out++ = '"', r += 2;
+                } else if (*r == '"') {
+                    r++;
+                    break;
+                } else {
+                    *out++ = *r++;
+                }
+            }
+            p = r;
+        } else {
+            while (*p && *p != ',')
+                *out++ = *p++;
+        }
+        int more = *p == ',';
+        *out = 0;
+        if (!more)
+            break;
+        p++;
+    }
+    return n;
+}
+
+int imp_nc1_table_read(const char *path, imp_nc1_table *t, imp_err *err)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return imp_err_set(err, errno == ENOENT ? IMP_EINPUT : IMP_EIO, "%s: cannot open: %s",
+                           path, strerror(errno));
+    char line[4096], *fld[64];
+    int rc = 0, cm = -1, cd = -1, cn = -1;
+    size_t lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (!*line)
+            continue;
+        size_t nf = csv_split(line, fld, 64);
+        if (cm < 0) {
+            for (size_t i = 0; i < nf; i++) {
+                if (strcmp(fld[i], "model") == 0)
+                    cm = (int)i;
+                if (strcmp(fld[i], "dataset") == 0)
+                    cd = (int)i;
+                if (strcmp(fld[i], "nc1") == 0)
+                    cn = (int)i;
+            }
+            if (cm < 0 || cd < 0 || cn < 0) {
+                rc = imp_err_set(err, IMP_EINPUT, "%s: line %zu: expected a header with the "
+                                 "columns model, dataset and nc1", path, lineno);
+                break;
+            }
+            continue;
+        }
+        int need = cm > cd ? (cm > cn ? cm : cn) : (cd > cn ? cd : cn);
+        char *end;
+        double v = (size_t)need < nf ? strtod(fld[cn], &end) : NAN;
+        if ((size_t)need >= nf || end == fld[cn] || *end) {
+            rc = imp_err_set(err, IMP_EINPUT, "%s: line %zu: expected %d fields with a number "
+                             "in column nc1", path, lineno, need + 1);
+            break;
+        }
+        char **nm = realloc(t->model, (t->n + 1) * sizeof *nm);
+        if (nm)
+            t->model = nm;
+        char **nd = realloc(t->dataset, (t->n + 1) * sizeof *nd);
+        if (nd)
+            t->dataset = nd;
+        double *nn = realloc(t->nc1, (t->n + 1) * sizeof *nn);
+        if (nn)
+            t->nc1 = nn;
+        if (!nm || !nd || !nn) {
+            rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        t->model[t->n] = strdup(fld[cm]);
+        t->dataset[t->n] = strdup(fld[cd]);
+        t->nc1[t->n] = v;
+        t->n++;
+        if (!t->model[t->n - 1] || !t->dataset[t->n - 1]) {
+            rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+    }
+    if (!rc && ferror(f))
+        rc = imp_err_set(err, IMP_EIO, "%s: read error", path);
+    if (!rc && cm < 0)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: empty; expected a header with the columns "
+                         "model, dataset and nc1", path);
+    fclose(f);
+    if (rc)
+        imp_nc1_table_free(t);
+    return rc;
+}
+
+static double nc1_lookup(const imp_nc1_table *t, const char *model, const char *dataset)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->model[i], model) == 0 && strcmp(t->dataset[i], dataset) == 0)
+            return t->nc1[i];
+    return NAN;
+}
+
+/* ---- NC1 against the multi-proxy gain ---- */
+
+int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, double *rho,
+                     imp_err *err)
+{
+    memset(f, 0, sizeof *f);
+    *rho = NAN;
+    const imp_cube_axes *a = &cube->axes;
+    imp_job *job = NULL;
+    if (cube->job && *cube->job && imp_job_parse(cube->job, strlen(cube->job), "cube job", NULL,
+                                                 &job, NULL) != 0)
+        job = NULL;
+    size_t sh = imp_fig_main_shot(a), np = 0, cap = a->n_model * a->n_task;
+    double *vals = malloc(a->n_seed * sizeof *vals);
+    double *px = malloc((cap ? cap : 1) * sizeof *px), *py = malloc((cap ? cap : 1) * sizeof *py);
+    int *imprint = malloc(a->n_strategy * sizeof *imprint);
+    int rc = vals && px && py && imprint ? 0 : -1;
+    for (size_t st = 0; !rc && st < a->n_strategy; st++) {
+        imp_strategy s;
+        imprint[st] = imp_strategy_parse(a->strategy[st], &s, NULL) == 0 &&
+                      s.gen != IMP_GEN_LS && s.gen != IMP_GEN_KLS;
+    }
+    f->kind = IMP_SERIES_POINTS;
+    f->xlog = 1;
+    snprintf(f->title, sizeof f->title, "NC1 against the multi-proxy gain");
+    snprintf(f->xlabel, sizeof f->xlabel, "NC1 (log scale)");
+    snprintf(f->ylabel, sizeof f->ylabel, "best k>1 minus best k=1 (acc. points)");
+    for (size_t mo = 0; !rc && mo < a->n_model; mo++) {
+        imp_fig_series *S = NULL;
+        for (size_t ta = 0; ta < a->n_task; ta++) {
+            double best1 = -INFINITY, bestm = -INFINITY;
+            for (size_t st = 0; st < a->n_strategy; st++) {
+                if (!imprint[st])
+                    continue;
+                for (size_t k = 0; k < a->n_k; k++) {
+                    double md, mn, mx;
+                    if (!voter_value(cube, mo, ta, st, k, sh, vals, &md, &mn, &mx))
+                        continue;
+                    if (a->k[k] == 1)
+                        best1 = fmax(best1, md);
+                    else
+                        bestm = fmax(bestm, md);
+                }
+            }
+            if (!isfinite(best1) || !isfinite(bestm))
+                continue;
+            double nc1 = nc1_lookup(t, a->model[mo], a->task[ta]);
+            int ti = job ? imp_job_task_index(job, a->task[ta]) : -1;
+            if (!isfinite(nc1) && ti >= 0) {
+                char ds[1024] = "";
+                const imp_task *tk = &job->tasks[ti];
+                for (size_t d = 0; d < tk->n_datasets; d++)
+                    snprintf(ds + strlen(ds), sizeof ds - strlen(ds), "%s%s", d ? "," : "",
+                             tk->datasets[d]);
+                nc1 = nc1_lookup(t, a->model[mo], ds);
+            }
+            if (!(nc1 > 0) || !isfinite(nc1))
+                continue;
+            if (!S && !(S = add_series(f, a->model[mo], 0, 0, 0))) {
+                rc = -1;
+                break;
+            }
+            double *nx = realloc(S->x, (S->n + 1) * sizeof *nx);
+            if (nx)
+                S->x = nx;
+            double *ny = realloc(S->y, (S->n + 1) * sizeof *ny);
+            if (ny)
+                S->y = ny;
+            if (!nx || !ny) {
+                rc = -1;
+                break;
+            }
+            S->x[S->n] = px[np] = nc1;
+            S->y[S->n] = py[np] = bestm - best1;
+            S->n++, np++;
+        }
+    }
+    if (!rc) {
+        *rho = np >= 3 ? imp_spearman(px, py, np) : NAN;
+        if (isfinite(*rho))
+            snprintf(f->note, sizeof f->note, "Spearman \xcf\x81 = %.2f (n = %zu)", *rho, np);
+        else
+            snprintf(f->note, sizeof f->note, "n = %zu", np);
+    }
+    free(vals), free(px), free(py), free(imprint);
+    imp_job_free(job);
+    if (rc)
+        return oom(f, err);
+    if (!np) {
+        imp_fig_free(f);
+        return imp_err_set(err, IMP_ENOTFOUND, "NC1 against gain: no voter has both a gain "
+                           "(results at k = 1 and k > 1) and a row in the NC1 table");
+    }
+    return 0;
+}
+
+/* ---- CD diagram of an analysis ---- */
+
+int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
+               const imp_analyze_matrix *mat, const imp_analysis *an, double *width,
+               imp_err *err)
+{
+    char **labels, *common;
+    int rc = imp_analyze_labels_rows(axes, mat, an->tested, an->n_tested, &labels, &common, err);
+    if (rc)
+        return rc;
+    char title[512], part[128] = "";
+    if (an->n_tested < an->m)
+        snprintf(part, sizeof part, "%zu best of %zu", an->n_tested, an->m);
+    snprintf(title, sizeof title, "%s%s%s%s%s%s", an->rank_dense ? "Average dense rank"
+                                                                 : "Average rank",
+             part[0] || common[0] ? " (" : "", part, part[0] && common[0] ? "; " : "", common,
+             part[0] || common[0] ? ")" : "");
+    imp_cdplot_opts po = {title, an->nemenyi ? an->nemenyi_cd : 0};
+    imp_cdplot_layout L;
+    rc = imp_cdplot_write(out, fmt, an->n_tested, (const char *const *)labels, an->cd.rank,
+                          an->nemenyi ? &an->nemenyi_bars : &an->cd.cliques, &po, &L, err);
+    if (!rc) {
+        if (width)
+            *width = ceil(L.width);
+        imp_cdplot_layout_free(&L);
+    }
+    imp_analyze_labels_free(labels, an->n_tested, common);
+    return rc;
+}

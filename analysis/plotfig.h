@@ -1,0 +1,109 @@
+/* plotfig.h — the paper's figures from a result cube: accuracy against k per GEN (Fig. 6),
+ * accuracy against shot with 95 % confidence bands (Fig. 10), GEN seconds per method (box
+ * plot, log scale) and NC1 against the gain of multi-proxy over single-proxy imprinting
+ * (Fig. 12, Spearman's ρ). Each is computed into an imp_fig (the numbers drawn) and then drawn
+ * by plot.h's chart, so tests can check the numbers and where they land. */
+#ifndef IMPRINT_ANALYSIS_PLOTFIG_H
+#define IMPRINT_ANALYSIS_PLOTFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "analyze.h"
+#include "imprint/cube.h"
+#include "imprint/err.h"
+#include "plot.h"
+
+/* One series of a figure; arrays of n values, NaN where there is nothing to draw. lo/hi and
+ * wlo/whi may be NULL. Owned by the figure. */
+typedef struct imp_fig_series {
+    char *name;
+    size_t n;
+    double *x, *y, *lo, *hi, *wlo, *whi;
+} imp_fig_series;
+
+/* A computed figure. xcat (n_xcat strings) names the categories of a categorical x axis.
+ * Everything is owned: imp_fig_free. */
+typedef struct imp_fig {
+    char title[256], xlabel[128], ylabel[128], note[128];
+    imp_series_kind kind;
+    int xlog, ylog, ylo_zero;
+    size_t n_xcat;
+    char **xcat;
+    size_t n_series;
+    imp_fig_series *series;
+} imp_fig;
+
+void imp_fig_free(imp_fig *f);
+/* Draw f with imp_chart_write; L (may be NULL) receives the layout. */
+int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_layout *L,
+                  imp_err *err);
+
+/* Keep at most n series of f: those with the highest finite point (ties: cube order), in their
+ * order; when some are dropped, f->note says "the n best of M by their highest point". */
+void imp_fig_keep_best(imp_fig *f, size_t n);
+
+/* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
+size_t imp_fig_main_shot(const imp_cube_axes *axes);
+
+/* Accuracy against k, one line per strategy, at shot imp_fig_main_shot. Categories: the k
+ * values ascending, -1 ("all") last. For a (strategy, k) and a voter (model, task) with at
+ * least one done seed: v = median over the done seeds, and the seed spread min..max. The
+ * point is the mean over those voters of v, the band the means of the minima and maxima.
+ * Strategies without any done cell are left out. IMP_ENOTFOUND (with the reason in err) when
+ * the cube has one k or no strategy with values at two k. */
+int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *out, imp_err *err);
+
+/* Accuracy against shot, one line per (strategy, k) with values at two shots or more.
+ * Categories: the shots ascending, "all" last. Per seed, a = mean over the voters with that
+ * seed done; the point is the mean of a over the seeds, the band its 95 % confidence
+ * interval, mean ± t(0.975, n−1) · sd / √n over the n seeds (no band for n = 1).
+ * IMP_ENOTFOUND when the cube has one shot or no line has two points. */
+int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *out, imp_err *err);
+
+/* GEN seconds per method: one box per (GEN, k) ("kmeans k=20"; GENs whose k is fixed —
+ * mean, ls, all — by the GEN alone), over the done cells with gen_seconds > 0, one value per
+ * distinct computation (model, task, NORMpre, GEN, k, shot, seed — strategies that share
+ * one GEN share its time). Box: quartiles (linear interpolation), median, whiskers at the
+ * minimum and maximum. Log y axis. IMP_ENOTFOUND if no cell has a time. */
+int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *out, imp_err *err);
+
+/* An NC1 table as written by `imprint nc1 --all --csv`: one row per (model, dataset);
+ * datasets of a concatenation joined by ','. Owned: imp_nc1_table_free. */
+typedef struct imp_nc1_table {
+    size_t n;
+    char **model, **dataset;
+    double *nc1;
+} imp_nc1_table;
+
+/* Read a CSV with a header naming at least the columns model, dataset and nc1 (any order,
+ * other columns ignored, RFC 4180 quotes). Errors name the file, line and column. */
+int imp_nc1_table_read(const char *path, imp_nc1_table *t, imp_err *err);
+void imp_nc1_table_free(imp_nc1_table *t);
+
+/* NC1 against the gain of multi-proxy over single-proxy imprinting, one point per voter
+ * (model, task) at shot imp_fig_main_shot, one series per model. gain = best voter value
+ * (median over done seeds) among imprinting competitors (GEN not ls/kls) with k > 1 minus the
+ * best among those with k = 1 (percentage points). A voter's NC1 is the table's row for
+ * (model, task name), else (model, the task's dataset(s) joined by ',') from the job stored in
+ * the cube. Log x axis. *rho gets Spearman's ρ over the points (NaN for fewer than 3), also
+ * in f->note. IMP_ENOTFOUND if no voter has both a gain and an NC1. */
+int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *out, double *rho,
+                     imp_err *err);
+
+/* The CD diagram of an analysis's tested set (what `imprint analyze --svg` and the report
+ * draw; step 3 must have run): labels without the parts every competitor shares, which go
+ * into the title with the share tested ("Average rank (20 best of 96; shot=all)"), the
+ * Nemenyi CD and bars when computed, else the Wilcoxon–Holm groups.
+ * *width (may be NULL) receives the figure's width in pt. */
+int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
+               const imp_analyze_matrix *mat, const imp_analysis *an, double *width,
+               imp_err *err);
+
+/* Spearman's rank correlation of n pairs (average ranks for ties); NaN if n < 2 or a side
+ * is constant. */
+double imp_spearman(const double *x, const double *y, size_t n);
+/* Two-sided Student t quantile: t with P(|T_df| > t) = p (0 < p < 1, df >= 1). */
+double imp_t_quantile(double p, double df);
+
+#endif

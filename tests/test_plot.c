@@ -1,0 +1,351 @@
+/* test_plot.c — the paper's figures from a crafted cube whose numbers are known: the values
+ * computed, where they land in the SVG (parsed back), that the PDF renders (pdftoppm) and the
+ * PNG's stated size. Needs pdftoppm (poppler-utils): skipped (77) without it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "figcheck.h"
+#include "imprint/cube.h"
+#include "plotfig.h"
+#include "testutil.h"
+
+static imp_cube *cube;
+static const double TOL = 1.0 / 256 + 1e-6; /* cairo keeps coordinates in 24.8 fixed point */
+
+/* Draw f as SVG into memory and parse it. */
+static void draw(const imp_fig *f, imp_chart_layout *L, imp_svg *S)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_fig_write(m, IMP_PLOT_SVG, f, L, &err), 0);
+    fclose(m);
+    IMP_ASSERT_INT_EQ(imp_svg_parse(buf, S), 0);
+    IMP_ASSERT_NEAR(S->width, L->width, 1e-9);
+    free(buf);
+}
+
+static const imp_fig_series *series(const imp_fig *f, const char *name)
+{
+    for (size_t i = 0; i < f->n_series; i++)
+        if (f->series[i].name && strcmp(f->series[i].name, name) == 0)
+            return &f->series[i];
+    return NULL;
+}
+
+/* Accuracy against k: mean over voters of the seed medians, band the mean seed min..max. */
+static void test_acc_vs_k(void)
+{
+    imp_fig f;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(cube, &f, &err), 0);
+    IMP_ASSERT_INT_EQ(f.n_xcat, 2);
+    IMP_ASSERT_INT_EQ(strcmp(f.xcat[0], "1") == 0 && strcmp(f.xcat[1], "5") == 0, 1);
+    IMP_ASSERT_INT_EQ(f.n_series, 3);
+    const imp_fig_series *km = series(&f, "l2/kmeans/l2/l2/max");
+    const imp_fig_series *mean = series(&f, "l2/mean/l2/l2/max");
+    IMP_ASSERT_INT_EQ(km && mean, 1);
+    if (!km || !mean)
+        return;
+    /* k=1: medians 72 and 81 → 76.5; minima 70, 80 → 75; maxima 74, 85 → 79.5.
+     * k=5: medians 80, 91 → 85.5; band (80+90)/2 = 85 .. (90+92)/2 = 91. */
+    IMP_ASSERT_NEAR(km->y[0], 76.5, 1e-12);
+    IMP_ASSERT_NEAR(km->lo[0], 75.0, 1e-12);
+    IMP_ASSERT_NEAR(km->hi[0], 79.5, 1e-12);
+    IMP_ASSERT_NEAR(km->y[1], 85.5, 1e-12);
+    IMP_ASSERT_NEAR(km->lo[1], 85.0, 1e-12);
+    IMP_ASSERT_NEAR(km->hi[1], 91.0, 1e-12);
+    IMP_ASSERT_NEAR(mean->y[0], 65.0, 1e-12);
+    IMP_ASSERT_INT_EQ(isnan(mean->y[1]), 1); /* mean is n/a at k = 5 */
+
+    imp_chart_layout L;
+    imp_svg S;
+    draw(&f, &L, &S);
+    /* Data 65..91 → ticks every 10 from 60 to 100; categories at 0, 1 of [-0.5, 1.5]. */
+    IMP_ASSERT_NEAR(L.ylo, 60, 1e-12);
+    IMP_ASSERT_NEAR(L.yhi, 100, 1e-12);
+    IMP_ASSERT_INT_EQ(L.n_ytick, 5);
+    IMP_ASSERT_NEAR(L.xlo, -0.5, 1e-12);
+    IMP_ASSERT_NEAR(L.xhi, 1.5, 1e-12);
+    double W = L.px1 - L.px0, H = L.py1 - L.py0;
+    double x0 = L.px0 + 0.25 * W, x1 = L.px0 + 0.75 * W;
+#define Y(v) (L.py1 - H * ((v)-60.0) / 40.0)
+    double lx[2] = {x0, x1}, ly[2] = {Y(76.5), Y(85.5)};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 2, lx, ly, TOL) >= 0, 1); /* the k-means line */
+    double bx[4] = {x0, x1, x1, x0}, by[4] = {Y(75), Y(85), Y(91), Y(79.5)};
+    long band = imp_svg_find(&S, 4, bx, by, TOL);
+    IMP_ASSERT_INT_EQ(band >= 0 && S.p[band].fill && S.p[band].closed, 1);
+    /* a marker on every point: k-means' two, mean's and ls' single ones at k = 1 */
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, x0, Y(76.5), IMP_CHART_MARKER, TOL), 1);
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, x1, Y(85.5), IMP_CHART_MARKER, TOL), 1);
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, x0, Y(65), IMP_CHART_MARKER, TOL), 1);
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, x0, Y(90.5), IMP_CHART_MARKER, TOL), 1);
+    /* the y ticks at 60 and 100 sit on the frame's bottom and top */
+    double tx[2] = {L.px0 - 4.0, L.px0}, ty[2] = {L.py1, L.py1};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 2, tx, ty, TOL) >= 0, 1);
+    ty[0] = ty[1] = L.py0;
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 2, tx, ty, TOL) >= 0, 1);
+    /* three legend entries below the plot */
+    IMP_ASSERT_INT_EQ(L.n_legend, 3);
+    IMP_ASSERT_INT_EQ(L.ly[0] > L.y_xlabel && L.ly[2] < L.height, 1);
+#undef Y
+    /* Keeping the 2 best lines by their highest point: ls (93 → 90.5) and k-means (85.5);
+     * mean (65) goes, the order stays. */
+    imp_fig_keep_best(&f, 2);
+    IMP_ASSERT_INT_EQ(f.n_series, 2);
+    IMP_ASSERT_INT_EQ(strcmp(f.series[0].name, "l2/kmeans/l2/l2/max"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(f.series[1].name, "none/ls/none/none/max"), 0);
+    IMP_ASSERT_STR_CONTAINS(f.note, "the 2 best of 3 by their highest point");
+    imp_svg_free(&S);
+    imp_fig_free(&f);
+}
+
+/* Accuracy against shot: per seed the voters' mean, then mean ± t(0.975, 2)·sd/√3. */
+static void test_acc_vs_shot(void)
+{
+    imp_fig f;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_shot(cube, &f, &err), 0);
+    IMP_ASSERT_INT_EQ(f.n_xcat, 2);
+    IMP_ASSERT_INT_EQ(strcmp(f.xcat[0], "5") == 0 && strcmp(f.xcat[1], "all") == 0, 1);
+    IMP_ASSERT_INT_EQ(f.n_series, 4); /* mean k=1, kmeans k=1, kmeans k=5, ls k=1 */
+    const imp_fig_series *km = series(&f, "l2/kmeans/l2/l2/max k=1");
+    IMP_ASSERT_INT_EQ(km != NULL, 1);
+    if (!km)
+        return;
+    /* shot all: seeds give (70+80)/2 = 75, 76.5, 79.5 → 77, sd √5.25, half-width
+     * 4.302652729749464 · √(5.25/3) = 5.691874550395142 (scipy t.ppf(0.975, 2)). */
+    IMP_ASSERT_NEAR(km->y[1], 77.0, 1e-12);
+    IMP_ASSERT_NEAR(km->hi[1] - km->y[1], 5.691874550395142, 1e-9);
+    IMP_ASSERT_NEAR(km->y[1] - km->lo[1], 5.691874550395142, 1e-9);
+    IMP_ASSERT_NEAR(km->y[0], 67.0, 1e-12); /* shot 5: every value 10 lower */
+    IMP_ASSERT_NEAR(imp_t_quantile(0.05, 2), 4.302652729749464, 1e-9);
+    IMP_ASSERT_NEAR(imp_t_quantile(0.05, 30), 2.0422724563012373, 1e-9);
+    /* ls k=1, shot 5: seed 3 failed on t2, so seed 3 averages t1 alone: 78, 83, 83, 83, 78 →
+     * per seed 80.5, 80.5, 78 → 79.666… */
+    const imp_fig_series *ls = series(&f, "none/ls/none/none/max k=1");
+    IMP_ASSERT_INT_EQ(ls != NULL, 1);
+    if (ls)
+        IMP_ASSERT_NEAR(ls->y[0], (80.5 + 80.5 + 78.0) / 3, 1e-12);
+
+    imp_chart_layout L;
+    imp_svg S;
+    draw(&f, &L, &S);
+    double W = L.px1 - L.px0, H = L.py1 - L.py0;
+    double yr = L.yhi - L.ylo;
+    double x[2] = {L.px0 + 0.25 * W, L.px0 + 0.75 * W};
+    double y[2] = {L.py1 - H * (67.0 - L.ylo) / yr, L.py1 - H * (77.0 - L.ylo) / yr};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 2, x, y, TOL) >= 0, 1);
+    double bx[4] = {x[0], x[1], x[1], x[0]};
+    double by[4] = {L.py1 - H * (km->lo[0] - L.ylo) / yr, L.py1 - H * (km->lo[1] - L.ylo) / yr,
+                    L.py1 - H * (km->hi[1] - L.ylo) / yr, L.py1 - H * (km->hi[0] - L.ylo) / yr};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 4, bx, by, TOL) >= 0, 1);
+    imp_svg_free(&S);
+    imp_fig_free(&f);
+}
+
+/* GEN seconds: one box per (GEN, k), one value per distinct computation, log axis. */
+static void test_gen_seconds(void)
+{
+    imp_fig f;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_fig_gen_seconds(cube, &f, &err), 0);
+    IMP_ASSERT_INT_EQ(f.n_xcat, 4);
+    const char *want[] = {"mean", "kmeans k=1", "kmeans k=5", "ls"};
+    for (size_t i = 0; i < 4 && i < f.n_xcat; i++)
+        IMP_ASSERT_INT_EQ(strcmp(f.xcat[i], want[i]), 0);
+    IMP_ASSERT_INT_EQ(f.n_series, 1);
+    const imp_fig_series *b = &f.series[0];
+    IMP_ASSERT_INT_EQ(b->n, 4);
+    /* kmeans k=5: seconds 1..6 at shot all and 1,2,4,5,6 at shot 5 (one cell pending):
+     * 11 values → median 4, quartiles 2 and 5, whiskers 1 and 6. */
+    IMP_ASSERT_NEAR(b->y[2], 4.0, 1e-6);
+    IMP_ASSERT_NEAR(b->lo[2], 2.0, 1e-6);
+    IMP_ASSERT_NEAR(b->hi[2], 5.0, 1e-6);
+    IMP_ASSERT_NEAR(b->wlo[2], 1.0, 1e-6);
+    IMP_ASSERT_NEAR(b->whi[2], 6.0, 1e-6);
+    /* kmeans k=1: 0.1, 0.2, 0.3 × 2 tasks × 2 shots → median 0.2, quartiles 0.1 and 0.3 */
+    IMP_ASSERT_NEAR(b->y[1], 0.2, 1e-6);
+    IMP_ASSERT_NEAR(b->lo[1], 0.1, 1e-6);
+    IMP_ASSERT_NEAR(b->hi[1], 0.3, 1e-6);
+    IMP_ASSERT_NEAR(b->y[0], 0.01, 1e-8);
+    IMP_ASSERT_NEAR(b->y[3], 0.5, 1e-7);
+    IMP_ASSERT_STR_CONTAINS(f.note, "46 GEN computations"); /* 12 + 12 + 11 + 11 */
+
+    imp_chart_layout L;
+    imp_svg S;
+    draw(&f, &L, &S);
+    /* 0.01 .. 6 on a log axis: decades 10^-2 .. 10^1. */
+    IMP_ASSERT_NEAR(L.ylo, -2, 1e-12);
+    IMP_ASSERT_NEAR(L.yhi, 1, 1e-12);
+    IMP_ASSERT_INT_EQ(L.ylog, 1);
+    double H = L.py1 - L.py0, W = L.px1 - L.px0;
+    double x = L.px0 + W * 2.5 / 4.0, half = 0.25 * W / 4.0;
+#define Y(v) (L.py1 - H * (log10(v) + 2.0) / 3.0)
+    double mx[2] = {x - half, x + half}, my[2] = {Y(4.0), Y(4.0)};
+    long med = imp_svg_find(&S, 2, mx, my, TOL);
+    IMP_ASSERT_INT_EQ(med >= 0, 1);
+    if (med >= 0)
+        IMP_ASSERT_NEAR(S.p[med].stroke_width, 2.0, 1e-9);
+    double wx[2] = {x, x}, wy[2] = {Y(5.0), Y(6.0)}; /* upper whisker from q3 to the max */
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 2, wx, wy, TOL) >= 0, 1);
+    double rx[4] = {x - half, x + half, x + half, x - half}, ry[4] = {Y(5), Y(5), Y(2), Y(2)};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 4, rx, ry, TOL) >= 0, 1); /* the box q3..q1 */
+#undef Y
+    imp_svg_free(&S);
+    imp_fig_free(&f);
+}
+
+/* NC1 against the multi-proxy gain, with a table read from CSV. */
+static void test_nc1_gain(void)
+{
+    const char *csv = imp_test_path("nc1.csv");
+    const char text[] = "model,dataset,split,nc1\nm1,dA,train,0.5\nm1,t2,train,2\n"
+                        "m1,dB,train,9\nother,dA,train,1\n";
+    IMP_ASSERT_INT_EQ(imp_test_write_file(csv, text, sizeof text - 1), 0);
+    imp_nc1_table t;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_nc1_table_read(csv, &t, &err), 0);
+    IMP_ASSERT_INT_EQ(t.n, 4);
+    imp_fig f;
+    double rho;
+    IMP_ASSERT_INT_EQ(imp_fig_nc1_gain(cube, &t, &f, &rho, &err), 0);
+    /* t1 (dataset dA from the cube's job): best k>1 = k-means k=5 median 80, best k=1
+     * imprinting = k-means k=1 72 (ls is not imprinting) → 8 at NC1 0.5; t2 matches its task
+     * name first (NC1 2, not dB's 9): 91 − 81 = 10. */
+    IMP_ASSERT_INT_EQ(f.n_series, 1);
+    const imp_fig_series *s = &f.series[0];
+    IMP_ASSERT_INT_EQ(s->n, 2);
+    IMP_ASSERT_INT_EQ(strcmp(s->name, "m1"), 0);
+    IMP_ASSERT_NEAR(s->x[0], 0.5, 0);
+    IMP_ASSERT_NEAR(s->y[0], 8.0, 1e-12);
+    IMP_ASSERT_NEAR(s->x[1], 2.0, 0);
+    IMP_ASSERT_NEAR(s->y[1], 10.0, 1e-12);
+    IMP_ASSERT_INT_EQ(isnan(rho), 1); /* two points */
+    IMP_ASSERT_STR_CONTAINS(f.note, "n = 2");
+    imp_chart_layout L;
+    imp_svg S;
+    draw(&f, &L, &S);
+    /* x log 0.1 .. 10 (2 decades), y 8..10 → ticks 8, 8.5, …, 10 */
+    IMP_ASSERT_NEAR(L.xlo, -1, 1e-12);
+    IMP_ASSERT_NEAR(L.xhi, 1, 1e-12);
+    double W = L.px1 - L.px0, H = L.py1 - L.py0;
+    double px = L.px0 + W * (log10(2.0) + 1.0) / 2.0;
+    double py = L.py1 - H * (10.0 - L.ylo) / (L.yhi - L.ylo);
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, px, py, IMP_CHART_MARKER, TOL), 1);
+    imp_svg_free(&S);
+    imp_fig_free(&f);
+    imp_nc1_table_free(&t);
+
+    /* Spearman: a swap in the middle, and a tie (average ranks; scipy's values). */
+    const double x4[] = {1, 2, 3, 4}, y4[] = {1, 3, 2, 4}, xt[] = {1, 2, 2, 3};
+    IMP_ASSERT_NEAR(imp_spearman(x4, y4, 4), 0.8, 1e-12);
+    IMP_ASSERT_NEAR(imp_spearman(xt, x4, 4), 0.9486832980505138, 1e-12);
+
+    /* A table without the nc1 column, and a bad number, name the file and line. */
+    IMP_ASSERT_INT_EQ(imp_test_write_file(csv, "model,dataset\nm1,dA\n", 20), 0);
+    IMP_ASSERT_INT_EQ(imp_nc1_table_read(csv, &t, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "line 1: expected a header with the columns model, dataset "
+                                     "and nc1");
+    IMP_ASSERT_INT_EQ(imp_test_write_file(csv, "model,dataset,nc1\nm1,dA,x\n", 25), 0);
+    IMP_ASSERT_INT_EQ(imp_nc1_table_read(csv, &t, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "line 2: expected 3 fields with a number in column nc1");
+}
+
+/* Each format from its extension: the PDF renders with pdftoppm at the figure's size in
+ * points (72 dpi), the PNG header states IMP_PLOT_PNG_SCALE times it. */
+static void test_formats(void)
+{
+    imp_fig f;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(cube, &f, &err), 0);
+    imp_chart_layout L;
+    const char *ext[] = {"svg", "pdf", "png"};
+    char path[3][512];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path[i], sizeof path[i], "%s.%s", imp_test_path("acc-k"), ext[i]);
+        imp_plot_format fmt;
+        IMP_ASSERT_INT_EQ(imp_plot_format_of(path[i], &fmt, &err), 0);
+        IMP_ASSERT_INT_EQ(fmt, i);
+        FILE *o = fopen(path[i], "wb");
+        IMP_ASSERT_INT_EQ(imp_fig_write(o, fmt, &f, &L, &err), 0);
+        fclose(o);
+    }
+    IMP_ASSERT_NEAR(L.width, IMP_CHART_WIDTH, 1e-12);
+    unsigned w, h;
+    IMP_ASSERT_INT_EQ(imp_png_size(path[2], &w, &h), 0);
+    IMP_ASSERT_INT_EQ(w, (unsigned)ceil(L.width * IMP_PLOT_PNG_SCALE - 1e-9));
+    IMP_ASSERT_INT_EQ(h, (unsigned)ceil(L.height * IMP_PLOT_PNG_SCALE - 1e-9));
+    IMP_ASSERT_INT_EQ(w, 680);
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_sh(&out, "pdftoppm -r 72 -png -singlefile '%s' '%s.render'",
+                                  path[1], path[1]), 0);
+    free(out);
+    char rendered[600];
+    snprintf(rendered, sizeof rendered, "%s.render.png", path[1]);
+    IMP_ASSERT_INT_EQ(imp_png_size(rendered, &w, &h), 0);
+    IMP_ASSERT_INT_EQ(w, (unsigned)lround(L.width));
+    IMP_ASSERT_NEAR(h, L.height, 1.0);
+    /* the rendered page is not blank: pdftoppm's PNG of the drawing is far larger than an
+     * empty page's few hundred bytes */
+    size_t n = 0;
+    char *png = imp_read_file(rendered, &n);
+    IMP_ASSERT_INT_EQ(n > 5000, 1);
+    free(png);
+    IMP_ASSERT_INT_EQ(imp_plot_format_of("fig.jpg", &(imp_plot_format){0}, &err), IMP_EUSAGE);
+    imp_fig_free(&f);
+
+    /* a figure of nothing is an error, not an empty picture */
+    imp_chart empty = {.title = "none"};
+    FILE *o = fopen("/dev/null", "w");
+    IMP_ASSERT_INT_EQ(imp_chart_write(o, IMP_PLOT_SVG, &empty, NULL, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "nothing to draw");
+    fclose(o);
+}
+
+/* A cube with one k and one shot has neither figure; the reason is given. */
+static void test_not_applicable(void)
+{
+    static char *m[] = {"m"}, *t[] = {"t"}, *s[] = {"l2/mean/l2/l2/max"};
+    static int64_t k[] = {1}, sh[] = {-1}, se[] = {1};
+    imp_cube_axes a = {1, 1, 1, 1, 1, 1, m, t, s, k, sh, se};
+    imp_cube *c;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_cube_create(&a, NULL, &c, &err), 0);
+    imp_fig f;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(c, &f, &err), IMP_ENOTFOUND);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "the cube has one k (1)");
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_shot(c, &f, &err), IMP_ENOTFOUND);
+    IMP_ASSERT_INT_EQ(imp_fig_gen_seconds(c, &f, &err), IMP_ENOTFOUND);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no done cell has a GEN time");
+    imp_cube_free(c);
+}
+
+int main(void)
+{
+    char *out = NULL;
+    if (imp_test_sh(&out, "command -v pdftoppm") != 0) {
+        fprintf(stderr, "test_plot: pdftoppm (poppler-utils) not found: skipped\n");
+        free(out);
+        return 77;
+    }
+    free(out);
+    if (imp_test_fig_cube(&cube) != 0) {
+        fprintf(stderr, "test_plot: cannot build the crafted cube\n");
+        return 1;
+    }
+    const imp_test tests[] = {{"accuracy against k", test_acc_vs_k},
+                              {"accuracy against shot, 95% CI", test_acc_vs_shot},
+                              {"GEN seconds box plot", test_gen_seconds},
+                              {"NC1 against gain", test_nc1_gain},
+                              {"SVG, PDF (pdftoppm) and PNG", test_formats},
+                              {"figures the axes do not allow", test_not_applicable},
+                              {NULL, NULL}};
+    int rc = imp_test_main("plot", tests);
+    imp_cube_free(cube);
+    return rc;
+}

@@ -1,0 +1,217 @@
+/* test_report.c — `imprint report` on the crafted cube: the files it writes, and the page
+ * rendered by a real browser (headless Chromium): tables present, every figure loaded.
+ * Needs chromium: skipped (77) without it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "figcheck.h"
+#include "imprint/cube.h"
+#include "testutil.h"
+
+static char dir[512], cube_path[512], nc1_path[512];
+static unsigned cd_png_w; /* 2 px per pt of the CD diagram's SVG width */
+
+static const char *browser(void)
+{
+    static const char *const names[] = {"chromium", "chromium-browser", "google-chrome", NULL};
+    for (int i = 0; names[i]; i++) {
+        char *out = NULL;
+        int rc = imp_test_sh(&out, "command -v %s", names[i]);
+        free(out);
+        if (rc == 0)
+            return names[i];
+    }
+    return NULL;
+}
+
+/* Headless Chromium on a local file: --no-sandbox (CI runs as root), /tmp instead of a small
+ * container /dev/shm, its own profile. */
+static int run_browser(char **out, const char *args, const char *file)
+{
+    return imp_test_sh(out,
+                       "%s --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+                       "--user-data-dir='%s/chromium' --virtual-time-budget=10000 %s "
+                       "'file://%s' 2>/dev/null",
+                       browser(), imp_test_tmpdir(), args, file);
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_files(void)
+{
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --nc1 '%s'", cube_path, dir,
+                                    nc1_path), 0);
+    IMP_ASSERT_STR_CONTAINS(out, "index.html (5 figures, 0 not drawn)");
+    free(out);
+    const char *figs[] = {"cd", "acc-k", "acc-shot", "gen-seconds", "nc1-gain"};
+    const char *ext[] = {"svg", "pdf", "png"};
+    for (int f = 0; f < 5; f++)
+        for (int e = 0; e < 3; e++) {
+            char p[700];
+            snprintf(p, sizeof p, "%s/%s.%s", dir, figs[f], ext[e]);
+            size_t n = 0;
+            char *b = imp_read_file(p, &n);
+            IMP_ASSERT_INT_EQ(b != NULL && n > 500, 1);
+            if (b && e == 1)
+                IMP_ASSERT_INT_EQ(strncmp(b, "%PDF-", 5), 0);
+            if (b && e == 0)
+                IMP_ASSERT_STR_CONTAINS(b, "<svg");
+            if (b && e == 0 && f == 0) {
+                const char *wa = strstr(b, "width=\"");
+                cd_png_w = wa ? 2u * (unsigned)strtoul(wa + 7, NULL, 10) : 0;
+                IMP_ASSERT_INT_EQ(cd_png_w > 1000, 1); /* wider than the 540 pt minimum */
+            }
+            free(b);
+            if (e == 2) {
+                unsigned w, h;
+                IMP_ASSERT_INT_EQ(imp_png_size(p, &w, &h), 0);
+                IMP_ASSERT_INT_EQ(w, f == 0 ? cd_png_w : 680u); /* 2 px per pt */
+            }
+        }
+    char p[700];
+    snprintf(p, sizeof p, "%s/ranks.tex", dir);
+    char *tex = imp_read_file(p, NULL);
+    IMP_ASSERT_STR_CONTAINS(tex, "\\begin{tabular}{rlrrrrrrrr}\n\\toprule\n");
+    /* ls (the paper's Oracle) at shot all wins on both voters, (88 + 93)/2 = 90.5 ± 3.536
+     * (std of 88, 93): best mean rank, accuracy and wins in bold */
+    IMP_ASSERT_STR_CONTAINS(tex, "\n1 & Oracle shot=all & \\textbf{1.000} & \\textbf{0.000} & "
+                                 "0.000 & \\textbf{90.500} & \\textbf{3.536} & 2.500 & "
+                                 "\\textbf{2} & 2 \\\\\n");
+    IMP_ASSERT_STR_CONTAINS(tex, "\\bottomrule\n\\end{tabular}\n");
+    free(tex);
+    snprintf(p, sizeof p, "%s/ranks.csv", dir);
+    char *csv = imp_read_file(p, NULL);
+    IMP_ASSERT_STR_CONTAINS(csv, "rank,competitor,strategy,k,shot,avg_rank");
+    IMP_ASSERT_INT_EQ(count(csv, "\n"), 9); /* header + 8 competitors */
+    free(csv);
+    snprintf(p, sizeof p, "%s/index.html", dir);
+    char *html = imp_read_file(p, NULL);
+    /* self-contained: no scripts, nothing from the network */
+    IMP_ASSERT_INT_EQ(strstr(html, "<script") == NULL && strstr(html, "http://") == NULL &&
+                          strstr(html, "https://") == NULL,
+                      1);
+    free(html);
+}
+
+/* The page in Chromium: a copy with a tiny load-time check appended reports every image's
+ * naturalWidth (0 for a broken one) into the DOM, which --dump-dom prints; and a screenshot
+ * of the page itself. */
+static void test_in_browser(void)
+{
+    char page[700], check[700], shot[700];
+    snprintf(page, sizeof page, "%s/index.html", dir);
+    snprintf(check, sizeof check, "%s/check.html", dir);
+    snprintf(shot, sizeof shot, "%s/shot.png", imp_test_tmpdir());
+    char *html = imp_read_file(page, NULL);
+    IMP_ASSERT_INT_EQ(html != NULL, 1);
+    if (!html)
+        return;
+    const char *probe =
+        "<script>window.addEventListener('load',function(){var r=[];"
+        "document.querySelectorAll('img').forEach(function(i){r.push(i.getAttribute('src')+'='+"
+        "(i.complete?i.naturalWidth:-1));});var d=document.createElement('pre');"
+        "d.id='imgcheck';d.textContent='IMGCHECK '+r.join(' ')+' END';"
+        "document.body.appendChild(d);});</script>";
+    char *end = strstr(html, "</body>");
+    IMP_ASSERT_INT_EQ(end != NULL, 1);
+    if (!end) {
+        free(html);
+        return;
+    }
+    FILE *f = fopen(check, "w");
+    fprintf(f, "%.*s%s%s", (int)(end - html), html, probe, end);
+    fclose(f);
+    free(html);
+
+    char *dom = NULL;
+    IMP_ASSERT_INT_EQ(run_browser(&dom, "--dump-dom", check), 0);
+    char want[256];
+    snprintf(want, sizeof want, "IMGCHECK cd.png=%u acc-k.png=680 acc-shot.png=680 "
+             "gen-seconds.png=680 nc1-gain.png=680 END", cd_png_w);
+    IMP_ASSERT_STR_CONTAINS(dom, want);
+    /* the tables as the browser parsed them: 8 competitors best first, 28 pairs, status */
+    const char *ranks = dom ? strstr(dom, "<table id=\"ranks\">") : NULL;
+    IMP_ASSERT_INT_EQ(ranks != NULL, 1);
+    if (ranks) {
+        const char *rend = strstr(ranks, "</table>");
+        char *t = strndup(ranks, (size_t)(rend - ranks));
+        IMP_ASSERT_INT_EQ(count(t, "<tr>"), 9);
+        IMP_ASSERT_STR_CONTAINS(t, "<tr><td>1</td><td>Oracle shot=all</td><td>1.00</td>"
+                                   "<td>90.50</td><td>3.54</td><td>2</td></tr>");
+        IMP_ASSERT_STR_CONTAINS(t, "<tr><td>8</td><td>Qi shot=5</td><td>8.00</td><td>55.00</td>");
+        free(t);
+    }
+    const char *pairs = dom ? strstr(dom, "<table id=\"pairs\">") : NULL;
+    IMP_ASSERT_INT_EQ(pairs != NULL, 1);
+    if (pairs) {
+        char *t = strndup(pairs, (size_t)(strstr(pairs, "</table>") - pairs));
+        IMP_ASSERT_INT_EQ(count(t, "<tr>"), 1 + 28);
+        free(t);
+    }
+    IMP_ASSERT_STR_CONTAINS(dom, "46 done</span>, <span class=\"failed\">1 failed</span>, "
+                                 "<span class=\"pending\">1 pending</span> of 48 valid cells "
+                                 "(24 n/a)");
+    IMP_ASSERT_STR_CONTAINS(dom, "<td>none/ls/none/none/max</td><td>1</td><td>5</td><td>3</td>"
+                                 "<td>singular system</td>");
+    IMP_ASSERT_STR_CONTAINS(dom, "Friedman over all competitors: χ² = ");
+    IMP_ASSERT_STR_CONTAINS(dom, "Tested: all 8 competitors.");
+    free(dom);
+
+    char *out = NULL;
+    char args[800];
+    snprintf(args, sizeof args, "--window-size=1000,2600 --screenshot='%s'", shot);
+    IMP_ASSERT_INT_EQ(run_browser(&out, args, page), 0);
+    free(out);
+    unsigned w, h;
+    IMP_ASSERT_INT_EQ(imp_png_size(shot, &w, &h), 0);
+    IMP_ASSERT_INT_EQ(w, 1000);
+    IMP_ASSERT_INT_EQ(h, 2600);
+}
+
+static void test_usage(void)
+{
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s'", cube_path), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "--out DIR is required");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --nc1 /nonexistent.csv",
+                                    cube_path, dir), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "/nonexistent.csv: cannot open");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report /nonexistent.h5 --out '%s'", dir), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "/nonexistent.h5");
+    free(out);
+}
+
+int main(void)
+{
+    if (!browser()) {
+        fprintf(stderr, "test_report: chromium not found: skipped\n");
+        return 77;
+    }
+    snprintf(dir, sizeof dir, "%s", imp_test_path("report"));
+    snprintf(cube_path, sizeof cube_path, "%s", imp_test_path("cube.h5"));
+    snprintf(nc1_path, sizeof nc1_path, "%s", imp_test_path("nc1.csv"));
+    imp_cube *cube;
+    imp_err err;
+    const char nc1[] = "model,dataset,nc1\nm1,dA,0.5\nm1,dB,2\n";
+    if (imp_test_fig_cube(&cube) || imp_cube_write(cube, cube_path, &err) ||
+        imp_test_write_file(nc1_path, nc1, sizeof nc1 - 1)) {
+        fprintf(stderr, "test_report: cannot write the crafted cube\n");
+        return 1;
+    }
+    imp_cube_free(cube);
+    const imp_test tests[] = {{"files written", test_files},
+                              {"page in headless Chromium", test_in_browser},
+                              {"usage errors", test_usage},
+                              {NULL, NULL}};
+    return imp_test_main("report", tests);
+}
