@@ -244,6 +244,14 @@ int imp_pieces_build(const imp_grid *g, const imp_plan *plan, const imp_cost_hin
     return 0;
 }
 
+double imp_sched_bound(double work, int ranks, double max_seconds)
+{
+    double share = work / ((double)(ranks > 0 ? ranks : 1) * IMP_SCHED_PIECES_PER_RANK);
+    if (share >= max_seconds)
+        return max_seconds;
+    return fmax(share, fmin(max_seconds, IMP_SCHED_MIN_PIECE));
+}
+
 /* ---- pick ------------------------------------------------------------------------------ */
 
 enum { PICK_WINDOW = 256 };
@@ -306,14 +314,22 @@ static int holds_gen(const rank_state *r, uint64_t gen)
     return 0;
 }
 
+/* Affinity never trades a long piece for a much shorter one: the long ones left for the end
+ * would set the makespan. */
+#define AFFINITY_MIN_RATIO 0.5
+/* A piece whose GEN another rank holds is taken anyway when the GEN costs at most this
+ * fraction of the piece's cells. */
+#define RECOMPUTE_MAX_RATIO 0.25
+
 static int score(const imp_sched *s, int rank, const imp_piece *p, int affinity)
 {
     const rank_state *r = &s->rs[rank];
     const imp_piece_group *g0 = &p->groups[0];
     if (holds_gen(r, g0->gen_id))
         return 3;
+    /* another rank holds the GEN: leave the piece to it unless recomputing is cheap */
     int h = s->holder[g0->gen_id];
-    if (h >= 0 && h != rank)
+    if (h >= 0 && h != rank && g0->gen_seconds > RECOMPUTE_MAX_RATIO * p->cell_seconds)
         return -1;
     if (affinity && r->model == p->model && r->task == p->task)
         return 2;
@@ -344,6 +360,7 @@ long imp_sched_pick(imp_sched *s, int rank, double *seconds)
     if (s->first_free >= ps->n)
         return -1;
     int affinity = s->n_free > 2 * (size_t)s->n_ranks;
+    double front = piece_estimate(&ps->p[s->first_free]);
     long best = -1;
     int best_score = -2;
     size_t seen = 0;
@@ -351,7 +368,8 @@ long imp_sched_pick(imp_sched *s, int rank, double *seconds)
         if (s->taken[i])
             continue;
         seen++;
-        int sc = score(s, rank, &ps->p[i], affinity);
+        int sc = score(s, rank, &ps->p[i],
+                       affinity && piece_estimate(&ps->p[i]) >= AFFINITY_MIN_RATIO * front);
         if (sc > best_score) {
             best_score = sc;
             best = (long)i;
@@ -394,6 +412,7 @@ int imp_sched_simulate(const imp_pieces *ps, int n_ranks, imp_sim_result *out, i
     out->ranks = n_ranks;
     out->pieces = ps->n;
     out->work = ps->work;
+    out->longest = ps->n ? piece_estimate(&ps->p[0]) : 0;
     if (n_ranks < 1)
         return imp_err_set(err, IMP_EUSAGE, "a schedule needs at least one rank");
     imp_sched *s;

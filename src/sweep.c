@@ -496,6 +496,12 @@ static int rank0_prepare(rank0 *s)
     imp_cost_model_default(&cm, s->threads);
     if (!rc)
         rc = imp_pieces_build(g, s->plan, hints, &cm, s->o->piece_seconds, &s->ps, &s->err);
+    double bound = s->ps ? imp_sched_bound(s->ps->work, s->size, s->o->piece_seconds) : 0;
+    if (!rc && bound < s->ps->bound) { /* many ranks: smaller pieces, >= 8 per rank */
+        imp_pieces_free(s->ps);
+        s->ps = NULL;
+        rc = imp_pieces_build(g, s->plan, hints, &cm, bound, &s->ps, &s->err);
+    }
     free(hints);
     if (!rc)
         rc = imp_sched_create(s->ps, s->size, &s->sched, &s->err);
@@ -507,10 +513,10 @@ static int rank0_prepare(rank0 *s)
     char est[32];
     fprintf(stderr,
             "sweep: %s: %zu cells, %zu valid (%zu n/a); %zu done, %zu failed before this run; "
-            "%zu to do in %zu pieces of <= %.0f s (%zu GEN computations, estimated %s of one "
+            "%zu to do in %zu pieces of <= %.3g s (%zu GEN computations, estimated %s of one "
             "rank); %d rank%s x %d thread%s\n",
             s->o->job_path, g->n_cells, g->n_valid, g->n_na, c[IMP_CELL_DONE], c[IMP_CELL_FAILED],
-            s->plan->n_todo, s->ps->n, s->o->piece_seconds, s->plan->n_gens,
+            s->plan->n_todo, s->ps->n, s->ps->bound, s->plan->n_gens,
             imp_fmt_hms(s->ps->work, est, sizeof est), s->size, s->size == 1 ? "" : "s",
             s->threads, s->threads == 1 ? "" : "s");
     return 0;

@@ -41,6 +41,7 @@ struct imp_worker {
     int have_l2;
     cache_entry cache[IMP_WORKER_CACHE_SETS];
     uint64_t clock;
+    double *lambda;      /* per model: the job's override or the store's (read under lock) */
     void (*lock)(void), (*unlock)(void);
 };
 
@@ -86,6 +87,24 @@ int imp_worker_create(const imp_job *job, const imp_grid *grid, imp_store *store
     return 0;
 }
 
+/* λ of every model, read once (a store attribute: HDF5, so under the lock). */
+static int read_lambdas(imp_worker *w)
+{
+    const imp_grid *g = w->grid;
+    if (w->lambda)
+        return 0;
+    if (!(w->lambda = malloc((g->n_model ? g->n_model : 1) * sizeof *w->lambda)))
+        return IMP_ENOMEM;
+    if (w->lock)
+        w->lock();
+    for (size_t m = 0; m < g->n_model; m++)
+        if (!imp_job_lambda(w->job, g->model[m], &w->lambda[m]))
+            w->lambda[m] = imp_store_lambda(w->store, g->model[m]);
+    if (w->unlock)
+        w->unlock();
+    return 0;
+}
+
 static void drop_data(imp_worker *w)
 {
     imp_data_free(&w->train);
@@ -108,6 +127,7 @@ void imp_worker_destroy(imp_worker *w)
     drop_data(w);
     for (int i = 0; i < IMP_WORKER_CACHE_SETS; i++)
         drop_entry(&w->cache[i]);
+    free(w->lambda);
     free(w);
 }
 
@@ -193,9 +213,7 @@ static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
             slot = i;
     cache_entry *e = &w->cache[slot];
     drop_entry(e);
-    double lambda;
-    if (!imp_job_lambda(w->job, gr->model[p->model], &lambda))
-        lambda = imp_store_lambda(w->store, gr->model[p->model]);
+    double lambda = w->lambda[p->model];
     imp_err gerr;
     imp_err_clear(&gerr);
     imp_gen_params gp = {.gen = gs->gen, .k = (int)g->k_eff, .shot = (int)gr->shot[p->shot],
@@ -302,6 +320,10 @@ int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
     if (!b.res)
         return imp_err_set(err, IMP_ENOMEM, "out of memory for the results of %zu cells",
                            p->n_cells);
+    if (read_lambdas(w)) {
+        free(b.res);
+        return imp_err_set(err, IMP_ENOMEM, "out of memory");
+    }
     if (w->o.test_piece_delay_ms > 0)
         sleep_ms(w->o.test_piece_delay_ms);
     load_task(w, p->model, p->task);

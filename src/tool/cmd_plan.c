@@ -60,8 +60,8 @@ static void ctx_free(plan_ctx *c)
 }
 
 /* Load the job, apply its journal to a fresh cube, plan the whole grid and what is to do. */
-static int ctx_load(plan_ctx *c, const char *path, int retry, int threads, double piece_s,
-                    imp_err *err)
+static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int threads,
+                    double piece_s, imp_err *err)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
@@ -97,6 +97,12 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int threads, doubl
     imp_cost_model_default(&cm, threads);
     if (!rc)
         rc = imp_pieces_build(c->g, c->todo, c->hints, &cm, piece_s, &c->ps, err);
+    double bound = c->ps ? imp_sched_bound(c->ps->work, ranks, piece_s) : 0;
+    if (!rc && bound < c->ps->bound) { /* as the sweep cuts for that many ranks */
+        imp_pieces_free(c->ps);
+        c->ps = NULL;
+        rc = imp_pieces_build(c->g, c->todo, c->hints, &cm, bound, &c->ps, err);
+    }
     return rc;
 }
 
@@ -155,7 +161,7 @@ static int fit_cost(char **paths, int n_paths)
     int rc = 0;
     for (int i = 0; i < n_paths && !rc; i++) {
         plan_ctx c;
-        rc = ctx_load(&c, paths[i], 0, 1, 30, &err);
+        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, &err);
         if (!rc)
             rc = add_samples(&c, &s, &n, &cap, &err);
         ctx_free(&c);
@@ -243,7 +249,7 @@ int imp_cmd_plan(int argc, char **argv)
     imp_err err;
     imp_err_clear(&err);
     plan_ctx c;
-    int rc = ctx_load(&c, path, retry, (int)threads, piece_s, &err);
+    int rc = ctx_load(&c, path, retry, ranks > 0 ? (int)ranks : 1, (int)threads, piece_s, &err);
     imp_sim_result sim = {0};
     if (!rc && ranks > 0)
         rc = imp_sched_simulate(c.ps, (int)ranks, &sim, &err);
@@ -278,7 +284,7 @@ int imp_cmd_plan(int argc, char **argv)
         cJSON_AddNumberToObject(o, "gen_computations_todo", (double)c.todo->n_gens);
         cJSON_AddNumberToObject(o, "units_todo", (double)c.todo->n_units);
         cJSON_AddNumberToObject(o, "pieces_todo", (double)c.ps->n);
-        cJSON_AddNumberToObject(o, "piece_seconds", piece_s);
+        cJSON_AddNumberToObject(o, "piece_seconds", c.ps->bound);
         cJSON_AddNumberToObject(o, "cells_todo", (double)c.todo->n_todo);
         cJSON_AddNumberToObject(o, "cost", c.todo->total_cost);
         cJSON_AddNumberToObject(o, "estimated_rank_seconds", c.ps->work);
@@ -290,6 +296,7 @@ int imp_cmd_plan(int argc, char **argv)
             cJSON_AddNumberToObject(sj, "work_seconds", sim.work);
             cJSON_AddNumberToObject(sj, "busy_seconds", sim.busy);
             cJSON_AddNumberToObject(sj, "efficiency", sim.efficiency);
+            cJSON_AddNumberToObject(sj, "longest_piece_seconds", sim.longest);
         }
         cJSON_AddStringToObject(o, "grid_hash", hash);
         char *text = cJSON_PrintUnformatted(o);
@@ -315,7 +322,8 @@ int imp_cmd_plan(int argc, char **argv)
         printf("GEN         %zu distinct computations for the whole grid after sharing; %zu still "
                "to do in %zu units (%zu cells)\n",
                c.all->n_gens, c.todo->n_gens, c.todo->n_units, c.todo->n_todo);
-        printf("pieces      %zu of <= %.0f s each (estimated)\n", c.ps->n, piece_s);
+        printf("pieces      %zu of <= %.3g s each (estimated, cut for %ld rank%s)\n", c.ps->n,
+               c.ps->bound, ranks > 0 ? ranks : 1, ranks > 1 ? "s" : "");
         printf("cost        %.3g multiply-adds, estimated %s of one rank x %ld thread%s "
                "(%.1f rank-hours)\n",
                c.todo->total_cost, work, threads, threads == 1 ? "" : "s", c.ps->work / 3600);
