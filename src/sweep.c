@@ -313,6 +313,8 @@ static imp_sink_state sink_state(const rank0 *s, int finished)
     return st;
 }
 
+/* Rank 0: the next piece for rank r (local), if it has room. Point-to-point (MPI_Isend to r),
+ * not collective. Returns 1 sent, 0 nothing to send, or an IMP_E* (encoding ran out of memory). */
 static int dispatch(rank0 *s, int r)
 {
     wstate *w = &s->ws[r];
@@ -393,6 +395,7 @@ static int take_batch(rank0 *s, int r, const imp_batch_hdr *h, const imp_cell_re
     return dispatch(s, r) < 0 ? s->err.code : 0;
 }
 
+/* Rank 0: receive every batch waiting from any rank (MPI_Iprobe/MPI_Recv, not collective). */
 static int poll_remote(rank0 *s, imp_cell_result **buf, size_t *cap, int *progressed)
 {
     for (;;) {
@@ -449,7 +452,8 @@ static int poll_local(rank0 *s, int *progressed)
     }
 }
 
-/* Stop handing out work; tell every rank to stop at its next cell. */
+/* Rank 0: stop handing out work; tell every rank to stop at its next cell (a blocking send of
+ * one int to each rank, eager in practice; not collective). */
 static void start_drain(rank0 *s)
 {
     s->stopped = 1;
@@ -578,6 +582,8 @@ static void final_lines(rank0 *s, int exit_code)
             s->t_first > 0 ? s->t_first - s->t_start : 0.0);
 }
 
+/* Rank 0's side of imp_sweep_run: the MPI_Bcast of "go" matches run_remote's (collective);
+ * after it only point-to-point messages. exit_code and abort_others are local outputs. */
 static int run_rank0(rank0 *s, int *exit_code, int *abort_others)
 {
     int rc = rank0_prepare(s);
@@ -729,6 +735,9 @@ static int remote_stop(void *ud)
     return rm->draining;
 }
 
+/* A worker rank's side of imp_sweep_run: the MPI_Bcast of "go" (collective), then pieces from
+ * rank 0 and batches back until TAG_STOP. job, grid, threads and o are global; store is this
+ * rank's handle. */
 static int run_remote(const imp_job *job, const imp_grid *grid, imp_store *store, int threads,
                       const imp_sweep_opts *o, int *exit_code, int *abort_others, imp_err *err)
 {

@@ -291,6 +291,9 @@ static void eval_on_proxies(imp_worker *w, const imp_proxies *px, const imp_piec
     }
 }
 
+/* Cells per eval_on_proxies call within a GEN group. */
+enum { EVAL_CHUNK = 1 };
+
 /* Batching state of one piece run. */
 typedef struct batcher {
     const imp_piece *p;
@@ -340,22 +343,23 @@ int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
             }
             e = proxies_for(w, p, g);
         }
-        for (size_t c = 0; c < g->n && !rc; c++) {
+        /* cells go through eval_on_proxies EVAL_CHUNK at a time: a stop or a batch can come
+         * between two calls (a pipeline that shares work over the whole group takes it all) */
+        for (size_t c = 0; c < g->n && !rc; c += EVAL_CHUNK) {
+            size_t n = g->n - c < EVAL_CHUNK ? g->n - c : EVAL_CHUNK;
             if (stop && stop(ud)) {
                 stopped = 1;
                 break;
             }
             if (w->o.test_cell_delay_ms > 0)
-                sleep_ms(w->o.test_cell_delay_ms);
+                sleep_ms(w->o.test_cell_delay_ms * (int)n);
             imp_cell_result *out = &b.res[g->first + c];
-            if (w->load_rc)
-                fail_cell(out, cells[c].cell, w->load_err.msg);
-            else if (e->rc)
-                fail_cell(out, cells[c].cell, e->msg);
-            else
-                eval_on_proxies(w, &e->px, &cells[c], 1, out);
-            b.done++;
-            if (now_s() - b.t_last >= batch && g->first + c + 1 < p->n_cells)
+            for (size_t i = 0; i < n && (w->load_rc || e->rc); i++)
+                fail_cell(&out[i], cells[c + i].cell, w->load_rc ? w->load_err.msg : e->msg);
+            if (!w->load_rc && !e->rc)
+                eval_on_proxies(w, &e->px, &cells[c], n, out);
+            b.done += n;
+            if (now_s() - b.t_last >= batch && g->first + c + n < p->n_cells)
                 rc = flush(&b, 0, 0);
         }
         /* a finished GEN group goes out unless the last batch was very recent */

@@ -120,32 +120,41 @@ static const char *const BIG =
     "tasks: [{name: t, dataset: d, classes: [0, 1]}]\n"
     "strategy_grid:\n"
     "  pre: [none]\n  gen: [mean]\n  post: [none, l2, quantile]\n  inf: [none, l2]\n"
-    "  agg: [max, nn:cosine, nn:euclidean, nn:manhattan,\n"
-    "        mnn:1:cosine:uniform, mnn:1:cosine:distance, mnn:1:euclidean:uniform,\n"
-    "        mnn:1:euclidean:distance, mnn:1:manhattan:uniform, mnn:1:manhattan:distance,\n"
-    "        mnn:3:cosine:uniform, mnn:3:cosine:distance, mnn:3:euclidean:uniform,\n"
-    "        mnn:3:euclidean:distance, mnn:3:manhattan:uniform, mnn:3:manhattan:distance,\n"
-    "        mnn:5:cosine:uniform, mnn:5:cosine:distance, mnn:5:euclidean:uniform,\n"
-    "        mnn:5:euclidean:distance, mnn:5:manhattan:uniform, mnn:5:manhattan:distance]\n"
+    "  agg: " IMP_TEST_AGGS22 "\n"
     "ks: [1]\nseeds: [7]\n";
+
+/* The BIG job's grid and plan under sizes 2 classes x 100 rows, 10 dims, 50 test rows: a cell
+ * at k 1 costs T·C·p·d = 50·2·1·10 = 1000 for every metric, the GEN C·n·d = 2000. */
+static const imp_cost_hint BIG_SIZES = {100, 10, 2, 50};
+
+static int big_plan(imp_job **job, imp_grid **g, imp_plan **plan)
+{
+    imp_err err;
+    *job = NULL;
+    *g = NULL;
+    *plan = NULL;
+    IMP_ASSERT_INT_EQ(imp_job_parse(BIG, strlen(BIG), "big", NULL, job, &err), 0);
+    if (*job)
+        IMP_ASSERT_INT_EQ(imp_grid_from_job(*job, g, &err), 0);
+    if (*g)
+        IMP_ASSERT_INT_EQ(imp_plan_build(*g, NULL, 0, &BIG_SIZES, plan, &err), 0);
+    return *plan ? 0 : -1;
+}
 
 static void test_cut_one_big_unit(void)
 {
-    imp_job *job = NULL;
-    imp_grid *g = NULL;
-    imp_plan *plan = NULL;
+    imp_job *job;
+    imp_grid *g;
+    imp_plan *plan;
     imp_pieces *ps = NULL;
     imp_err err;
-    IMP_ASSERT_INT_EQ(imp_job_parse(BIG, strlen(BIG), "big", NULL, &job, &err), 0);
-    IMP_ASSERT_INT_EQ(imp_grid_from_job(job, &g, &err), 0);
+    if (big_plan(&job, &g, &plan))
+        return;
     IMP_ASSERT_INT_EQ(g->n_valid, 132);
-    /* sizes: 2 classes x 100 rows, 10 dims, 50 test rows; a cell at k 1 costs
-     * T·C·p·d = 50·2·1·10 = 1000 for every metric: at rate 1000 each cell is 1 s; the GEN
-     * (C·n·d = 2000) at rate 2e12 is 1e-9 s. */
-    imp_cost_hint h = {100, 10, 2, 50};
+    /* at cell rate 1000 each cell is 1 s; the GEN at rate 2e12 is 1e-9 s */
+    const imp_cost_hint h = BIG_SIZES;
     imp_cost_model m;
     flat_model(&m, 2e12, 1000);
-    IMP_ASSERT_INT_EQ(imp_plan_build(g, NULL, 0, &h, &plan, &err), 0);
     IMP_ASSERT_INT_EQ(plan->n_units, 1);
     IMP_ASSERT_INT_EQ(plan->n_gens, 1);
     /* bound 10.5 s: slices of 10 cells (+ the GEN) -> 13 pieces of 10 cells and one of 2 */
@@ -196,17 +205,16 @@ static void test_cut_one_big_unit(void)
 
 static void test_piece_codec(void)
 {
-    imp_job *job = NULL;
-    imp_grid *g = NULL;
-    imp_plan *plan = NULL;
+    imp_job *job;
+    imp_grid *g;
+    imp_plan *plan;
     imp_pieces *ps = NULL;
     imp_err err;
-    imp_cost_hint h = {100, 10, 2, 50};
+    const imp_cost_hint h = BIG_SIZES;
     imp_cost_model m;
     flat_model(&m, 2e12, 1000);
-    IMP_ASSERT_INT_EQ(imp_job_parse(BIG, strlen(BIG), "big", NULL, &job, &err), 0);
-    IMP_ASSERT_INT_EQ(imp_grid_from_job(job, &g, &err), 0);
-    IMP_ASSERT_INT_EQ(imp_plan_build(g, NULL, 0, &h, &plan, &err), 0);
+    if (big_plan(&job, &g, &plan))
+        return;
     IMP_ASSERT_INT_EQ(imp_pieces_build(g, plan, &h, &m, 10.5, &ps, &err), 0);
     const imp_piece *p = &ps->p[3];
     int64_t *msg = NULL;

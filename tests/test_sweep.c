@@ -311,13 +311,7 @@ static void write_big_job(const char *name)
              "strategy_grid:\n"
              "  pre: [none]\n  gen: [mean, kmeans]\n  post: [none, l2, quantile]\n"
              "  inf: [none, l2]\n"
-             "  agg: [max, nn:cosine, nn:euclidean, nn:manhattan,\n"
-             "        mnn:1:cosine:uniform, mnn:1:cosine:distance, mnn:1:euclidean:uniform,\n"
-             "        mnn:1:euclidean:distance, mnn:1:manhattan:uniform, mnn:1:manhattan:distance,\n"
-             "        mnn:3:cosine:uniform, mnn:3:cosine:distance, mnn:3:euclidean:uniform,\n"
-             "        mnn:3:euclidean:distance, mnn:3:manhattan:uniform, mnn:3:manhattan:distance,\n"
-             "        mnn:5:cosine:uniform, mnn:5:cosine:distance, mnn:5:euclidean:uniform,\n"
-             "        mnn:5:euclidean:distance, mnn:5:manhattan:uniform, mnn:5:manhattan:distance]\n"
+             "  agg: " IMP_TEST_AGGS22 "\n"
              "ks: [1, 3]\nseeds: [5]\n",
              name);
     CU_ASSERT_EQUAL(imp_test_write_file(path, text, strlen(text)), 0);

@@ -205,8 +205,10 @@ int imp_cmd_plan(int argc, char **argv)
     int n_paths = 0, json = 0, retry = 0, fit = 0;
     long ranks = 0, threads = 1;
     double piece_s = 30;
-    if (!paths)
-        return imp_tool_usage("plan", "out of memory");
+    if (!paths) {
+        fprintf(stderr, "imprint plan: out of memory\n");
+        return 1;
+    }
     int code = -1;
     for (int i = 1; i < argc && code < 0; i++) {
         const char *a = argv[i];
@@ -303,7 +305,8 @@ int imp_cmd_plan(int argc, char **argv)
         cJSON_Delete(o);
         if (!text) {
             ctx_free(&c);
-            return imp_tool_usage("plan", "out of memory");
+            fprintf(stderr, "imprint plan: out of memory writing the JSON\n");
+            return 1;
         }
         printf("%s\n", text);
         free(text);
