@@ -320,6 +320,10 @@ static int dispatch(rank0 *s, int r)
     wstate *w = &s->ws[r];
     if (s->stopped || w->n >= MAX_OUT)
         return 0;
+    /* near the end a queued piece would wait behind its rank's current one while other ranks
+     * idle: queue only while every rank can still get one */
+    if (w->n > 0 && imp_sched_free_count(s->sched) < (size_t)s->size)
+        return 0;
     double secs = 0;
     long pi = imp_sched_pick(s->sched, r, &secs);
     if (pi < 0)
