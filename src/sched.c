@@ -244,12 +244,26 @@ int imp_pieces_build(const imp_grid *g, const imp_plan *plan, const imp_cost_hin
     return 0;
 }
 
-double imp_sched_bound(double work, int ranks, double max_seconds)
+int imp_pieces_build_for(const imp_grid *g, const imp_plan *plan, const imp_cost_hint *hints,
+                         const imp_cost_model *m, double max_seconds, int ranks,
+                         imp_pieces **out, imp_err *err)
 {
-    double share = work / ((double)(ranks > 0 ? ranks : 1) * IMP_SCHED_PIECES_PER_RANK);
-    if (share >= max_seconds)
-        return max_seconds;
-    return fmax(share, fmin(max_seconds, IMP_SCHED_MIN_PIECE));
+    double want = (double)(ranks > 0 ? ranks : 1) * IMP_SCHED_PIECES_PER_RANK;
+    double floor_s = fmin(max_seconds, IMP_SCHED_MIN_PIECE), bound = max_seconds;
+    int rc = imp_pieces_build(g, plan, hints, m, bound, out, err);
+    for (int step = 0; !rc && step < 8 && (double)(*out)->n < want && bound > floor_s; step++) {
+        /* first the even share of the work, then in proportion to the pieces missing */
+        double next = step == 0 ? fmin(bound, (*out)->work / want)
+                                : bound * (double)(*out)->n / want;
+        next = fmax(next, floor_s);
+        if (next >= bound)
+            break;
+        bound = next;
+        imp_pieces_free(*out);
+        *out = NULL;
+        rc = imp_pieces_build(g, plan, hints, m, bound, out, err);
+    }
+    return rc;
 }
 
 /* ---- pick ------------------------------------------------------------------------------ */

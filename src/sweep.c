@@ -503,13 +503,8 @@ static int rank0_prepare(rank0 *s)
     imp_cost_model cm;
     imp_cost_model_default(&cm, s->threads);
     if (!rc)
-        rc = imp_pieces_build(g, s->plan, hints, &cm, s->o->piece_seconds, &s->ps, &s->err);
-    double bound = s->ps ? imp_sched_bound(s->ps->work, s->size, s->o->piece_seconds) : 0;
-    if (!rc && bound < s->ps->bound) { /* many ranks: smaller pieces, >= 8 per rank */
-        imp_pieces_free(s->ps);
-        s->ps = NULL;
-        rc = imp_pieces_build(g, s->plan, hints, &cm, bound, &s->ps, &s->err);
-    }
+        rc = imp_pieces_build_for(g, s->plan, hints, &cm, s->o->piece_seconds, s->size, &s->ps,
+                                  &s->err);
     free(hints);
     if (!rc)
         rc = imp_sched_create(s->ps, s->size, &s->sched, &s->err);

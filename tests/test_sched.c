@@ -187,6 +187,18 @@ static void test_cut_one_big_unit(void)
     IMP_ASSERT_NEAR(r.makespan, 40, 1e-6);
     IMP_ASSERT_NEAR(r.efficiency, 132.0 / 160.0, 1e-6);
     imp_pieces_free(ps);
+    /* cut for 4 ranks from a 1000 s bound: 8 pieces per rank want 32; the even share
+     * 132 / 32 = 4.125 s gives slices of 4 cells: 33 pieces */
+    IMP_ASSERT_INT_EQ(imp_pieces_build_for(g, plan, &h, &m, 1000, 4, &ps, &err), 0);
+    IMP_ASSERT_INT_EQ(ps->n, 33);
+    IMP_ASSERT_NEAR(ps->bound, 4.125, 1e-9); /* (132 s + the GEN's 1e-9 s) / 32 */
+    imp_pieces_free(ps);
+    /* 100 ranks would want 800 pieces: the bound stops at 2 s (slices of one cell, as a
+     * 2-cell slice plus its GEN is over 2 s): 132 pieces */
+    IMP_ASSERT_INT_EQ(imp_pieces_build_for(g, plan, &h, &m, 1000, 100, &ps, &err), 0);
+    IMP_ASSERT_INT_EQ(ps->n, 132);
+    IMP_ASSERT_NEAR(ps->bound, 2, 1e-12);
+    imp_pieces_free(ps);
     /* a bound larger than the unit: one piece holding the whole GEN group */
     IMP_ASSERT_INT_EQ(imp_pieces_build(g, plan, &h, &m, 1000, &ps, &err), 0);
     IMP_ASSERT_INT_EQ(ps->n, 1);

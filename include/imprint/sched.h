@@ -78,12 +78,16 @@ typedef struct imp_pieces {
 int imp_pieces_build(const imp_grid *g, const imp_plan *plan, const imp_cost_hint *hints,
                      const imp_cost_model *m, double bound, imp_pieces **out, imp_err *err);
 void imp_pieces_free(imp_pieces *ps);
-/* The bound a run of `ranks` ranks cuts with: max_seconds, lowered so that the work gives
- * every rank at least IMP_SCHED_PIECES_PER_RANK pieces, but not below IMP_SCHED_MIN_PIECE
- * seconds (or max_seconds if that is smaller). */
+/* The cut a run of `ranks` ranks uses: imp_pieces_build with bound max_seconds, lowered (and
+ * the plan cut again, at most 8 times) until every rank gets at least
+ * IMP_SCHED_PIECES_PER_RANK pieces, but never below IMP_SCHED_MIN_PIECE seconds (or
+ * max_seconds if that is smaller). Pieces above the bound (one dear GEN kept whole, one long
+ * cell) are why one proportional step may not be enough. */
 enum { IMP_SCHED_PIECES_PER_RANK = 8 };
 #define IMP_SCHED_MIN_PIECE 2.0
-double imp_sched_bound(double work, int ranks, double max_seconds);
+int imp_pieces_build_for(const imp_grid *g, const imp_plan *plan, const imp_cost_hint *hints,
+                         const imp_cost_model *m, double max_seconds, int ranks,
+                         imp_pieces **out, imp_err *err);
 /* A set of n empty pieces with room for n_groups groups and n_cells cells (for callers
  * that cut their own, e.g. tests): every count zero, arrays zeroed. */
 int imp_pieces_alloc(size_t n, size_t n_groups, size_t n_cells, size_t n_gen_ids, size_t n_mt,

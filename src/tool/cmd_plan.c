@@ -95,14 +95,8 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
         rc = imp_plan_build(c->g, c->cube->status, retry, c->hints, &c->todo, err);
     imp_cost_model cm;
     imp_cost_model_default(&cm, threads);
-    if (!rc)
-        rc = imp_pieces_build(c->g, c->todo, c->hints, &cm, piece_s, &c->ps, err);
-    double bound = c->ps ? imp_sched_bound(c->ps->work, ranks, piece_s) : 0;
-    if (!rc && bound < c->ps->bound) { /* as the sweep cuts for that many ranks */
-        imp_pieces_free(c->ps);
-        c->ps = NULL;
-        rc = imp_pieces_build(c->g, c->todo, c->hints, &cm, bound, &c->ps, err);
-    }
+    if (!rc) /* as the sweep cuts for that many ranks */
+        rc = imp_pieces_build_for(c->g, c->todo, c->hints, &cm, piece_s, ranks, &c->ps, err);
     return rc;
 }
 
