@@ -2,7 +2,6 @@
 # sweep_scale.sh — the sweep's scaling figures (a benchmark, not a test):
 #  1. the demo grid with 1 rank x 1 thread, 1 rank x 2 threads and 2 ranks x 1 thread;
 #  2. rank 0's dispatch rate: 16 ranks oversubscribed on tiny cells (2 classes, 8-d);
-#  3. what GEN sharing saves on a grid whose strategies differ only in POST/INF/AGG.
 # usage: bench/sweep_scale.sh [build dir]   (needs data/store.h5 from scripts/demo.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +18,7 @@ export OMPI_MCA_btl=self,vader OMPI_MCA_oob_tcp_if_include=lo
 t() { local s=$(date +%s.%N); "$@" >"$W/out" 2>&1 || true; echo "$(date +%s.%N) - $s" | bc; }
 
 sed -e "s#^store:.*#store: $STORE#" -e "s#^cube:.*#cube: $W/demo.h5#" jobs/demo.yaml > "$W/demo.yaml"
-cells=$("$IMPRINT" plan "$W/demo.yaml" --json | sed 's/.*"valid_cells": \([0-9]*\).*/\1/')
+cells=$("$IMPRINT" plan "$W/demo.yaml" --json | sed 's/.*"valid_cells": *\([0-9]*\).*/\1/')
 echo "== 1. demo grid ($cells cells), wall seconds incl. start-up; best of 3, runs interleaved"
 a=""; b=""; c=""
 minf() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
@@ -50,7 +49,7 @@ ks: [1, 2, 3, 4, 5, 6, 7, 8]
 shots: [all, 2, 4, 6]
 seeds: [$(seq -s, 1 40)]
 YAML
-tc=$("$IMPRINT" plan "$W/tiny.yaml" --json | sed 's/.*"valid_cells": \([0-9]*\).*/\1/')
+tc=$("$IMPRINT" plan "$W/tiny.yaml" --json | sed 's/.*"valid_cells": *\([0-9]*\).*/\1/')
 d=$(t mpirun -np 16 --oversubscribe "$IMPRINT" sweep "$W/tiny.yaml" --fresh --threads 1 --progress-seconds 1000)
 rate=$(grep -o '[0-9.]* cells/s' "$W/out" | tail -1)
 printf '  %s cells in %.2f s wall (incl. MPI start-up); rank 0 reported %s\n' "$tc" "$d" "$rate"
@@ -68,27 +67,8 @@ ks: [1, 2, 3]
 shots: [2, 4, 6, 8]
 seeds: [$(seq -s, 1 1000)]
 YAML
-tc2=$("$IMPRINT" plan "$W/tiny2.yaml" --json | sed 's/.*"valid_cells": \([0-9]*\).*/\1/')
-u2=$("$IMPRINT" plan "$W/tiny2.yaml" --json | sed 's/.*"units_todo": \([0-9]*\).*/\1/')
+tc2=$("$IMPRINT" plan "$W/tiny2.yaml" --json | sed 's/.*"valid_cells": *\([0-9]*\).*/\1/')
+u2=$("$IMPRINT" plan "$W/tiny2.yaml" --json | sed 's/.*"units_todo": *\([0-9]*\).*/\1/')
 d2=$(t mpirun -np 16 --oversubscribe "$IMPRINT" sweep "$W/tiny2.yaml" --fresh --threads 1 --progress-seconds 1000)
 rate2=$(grep -o '[0-9.]* cells/s' "$W/out" | tail -1)
 printf '  %s cells in %s units of 3 cells: %.2f s wall; rank 0 reported %s\n' "$tc2" "$u2" "$d2" "$rate2"
-
-echo "== 3. GEN sharing: Ours' GEN with 8 (POST, INF, AGG) variants on fmnist pixels"
-cat > "$W/share.yaml" <<YAML
-store: $STORE
-cube: $W/share.h5
-models: [pixels]
-tasks: [{name: fmnist-all, dataset: fmnist, classes: all}]
-strategy_grid:
-  pre: [l2]
-  gen: [kmeans]
-  post: [none, l2]
-  inf: [l2]
-  agg: [max, "nn:euclidean", "nn:cosine", "mnn:5:euclidean:distance"]
-ks: [20]
-seeds: [17121997]
-YAML
-s1=$(t "$IMPRINT" sweep "$W/share.yaml" --fresh --quiet)
-s2=$(IMPRINT_BENCH_NO_GEN_SHARING=1 t "$IMPRINT" sweep "$W/share.yaml" --fresh --quiet)
-printf '  shared GEN: %.2f s; GEN per cell: %.2f s; speed-up %.2fx\n' "$s1" "$s2" "$(echo "$s2 / $s1" | bc -l)"

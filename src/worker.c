@@ -1,4 +1,5 @@
-/* worker.c — one work unit: the task's rows once, each GEN once, every cell on top. */
+/* worker.c — one work piece: the task's rows once, each GEN from the LRU or computed once,
+ * every cell on top, results out in batches as they finish. */
 #include "imprint/worker.h"
 
 #include <math.h>
@@ -13,16 +14,34 @@
 #include "imprint/rng.h"
 #include "imprint/taskload.h"
 
+/* A cached GEN result: the proxies (before NORMpost) of one (model, task, shot, seed, PRE,
+ * GEN, k_eff). used: a counter stamp, the largest is the most recent. */
+typedef struct cache_entry {
+    int valid;
+    uint32_t model, task, shot, seed;
+    imp_norm pre;
+    imp_gen gen;
+    int64_t k_eff;
+    int rc;          /* GEN failed: every cell fails with msg */
+    char msg[IMP_CELL_MSG_MAX];
+    imp_proxies px;
+    size_t bytes;
+    uint64_t used;
+} cache_entry;
+
 struct imp_worker {
     const imp_job *job;
     const imp_grid *grid;
     imp_store *store;
-    int threads;
+    imp_worker_opts o;
     int64_t model, task; /* held data, -1 if none */
     int load_rc;         /* the held task failed to load: every cell fails with load_err */
     imp_err load_err;
     imp_data train, test, train_l2;
     int have_l2;
+    cache_entry cache[IMP_WORKER_CACHE_SETS];
+    uint64_t clock;
+    double *lambda;      /* per model: the job's override or the store's (read under lock) */
     void (*lock)(void), (*unlock)(void);
 };
 
@@ -33,75 +52,56 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int imp_unit_encode(const imp_plan *plan, size_t u, int64_t **msg, size_t *len, size_t *n_cells,
-                    imp_err *err)
+static void sleep_ms(int ms)
 {
-    const imp_unit *un = &plan->units[u];
-    size_t words = IMP_UNIT_HDR, cells = 0;
-    for (size_t g = un->first_gen; g < un->first_gen + un->n_gens; g++) {
-        words += 3 + 2 * plan->gens[g].n_cells;
-        cells += plan->gens[g].n_cells;
-    }
-    int64_t *m = malloc(words * sizeof *m);
-    if (!m)
-        return imp_err_set(err, IMP_ENOMEM, "out of memory encoding a unit");
-    size_t o = 0;
-    m[o++] = (int64_t)u;
-    m[o++] = un->model;
-    m[o++] = un->task;
-    m[o++] = un->shot;
-    m[o++] = un->seed;
-    m[o++] = (int64_t)un->n_gens;
-    for (size_t g = un->first_gen; g < un->first_gen + un->n_gens; g++) {
-        const imp_unit_gen *ge = &plan->gens[g];
-        m[o++] = ge->strategy;
-        m[o++] = ge->k_eff;
-        m[o++] = (int64_t)ge->n_cells;
-        for (size_t c = ge->first_cell; c < ge->first_cell + ge->n_cells; c++) {
-            m[o++] = (int64_t)plan->cells[c].cell;
-            m[o++] = plan->cells[c].strategy;
-        }
-    }
-    *msg = m;
-    *len = words;
-    *n_cells = cells;
-    return 0;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
-size_t imp_unit_count(const int64_t *msg, size_t len)
+void imp_worker_opts_init(imp_worker_opts *o)
 {
-    if (len < IMP_UNIT_HDR || msg[5] < 0)
-        return 0;
-    size_t o = IMP_UNIT_HDR, cells = 0;
-    for (int64_t g = 0; g < msg[5]; g++) {
-        if (o + 3 > len || msg[o + 2] < 0)
-            return 0;
-        size_t nc = (size_t)msg[o + 2];
-        if (o + 3 + 2 * nc > len)
-            return 0;
-        cells += nc;
-        o += 3 + 2 * nc;
-    }
-    return o == len ? cells : 0;
+    memset(o, 0, sizeof *o);
+    o->threads = 1;
+    o->batch_seconds = 2.0;
+    o->cache_bytes = (size_t)256 << 20;
 }
 
-int imp_worker_create(const imp_job *job, const imp_grid *grid, int threads, imp_worker **out,
-                      imp_err *err)
+int imp_worker_create(const imp_job *job, const imp_grid *grid, imp_store *store,
+                      const imp_worker_opts *o, imp_worker **out, imp_err *err)
 {
     *out = NULL;
     imp_worker *w = calloc(1, sizeof *w);
     if (!w)
         return imp_err_set(err, IMP_ENOMEM, "out of memory");
-    int rc = imp_store_open(job->store_path, &w->store, err);
-    if (rc) {
-        free(w);
-        return rc;
-    }
     w->job = job;
     w->grid = grid;
-    w->threads = threads < 1 ? 1 : threads;
+    w->store = store;
+    if (o)
+        w->o = *o;
+    else
+        imp_worker_opts_init(&w->o);
+    if (w->o.threads < 1)
+        w->o.threads = 1;
     w->model = w->task = -1;
     *out = w;
+    return 0;
+}
+
+/* λ of every model, read once (a store attribute: HDF5, so under the lock). */
+static int read_lambdas(imp_worker *w)
+{
+    const imp_grid *g = w->grid;
+    if (w->lambda)
+        return 0;
+    if (!(w->lambda = malloc((g->n_model ? g->n_model : 1) * sizeof *w->lambda)))
+        return IMP_ENOMEM;
+    if (w->lock)
+        w->lock();
+    for (size_t m = 0; m < g->n_model; m++)
+        if (!imp_job_lambda(w->job, g->model[m], &w->lambda[m]))
+            w->lambda[m] = imp_store_lambda(w->store, g->model[m]);
+    if (w->unlock)
+        w->unlock();
     return 0;
 }
 
@@ -114,12 +114,20 @@ static void drop_data(imp_worker *w)
     w->model = w->task = -1;
 }
 
+static void drop_entry(cache_entry *e)
+{
+    imp_proxies_free(&e->px);
+    memset(e, 0, sizeof *e);
+}
+
 void imp_worker_destroy(imp_worker *w)
 {
     if (!w)
         return;
     drop_data(w);
-    imp_store_close(w->store);
+    for (int i = 0; i < IMP_WORKER_CACHE_SETS; i++)
+        drop_entry(&w->cache[i]);
+    free(w->lambda);
     free(w);
 }
 
@@ -127,12 +135,6 @@ void imp_worker_set_hdf5_lock(imp_worker *w, void (*lock)(void), void (*unlock)(
 {
     w->lock = lock;
     w->unlock = unlock;
-}
-
-void imp_worker_holds(const imp_worker *w, int64_t *model, int64_t *task)
-{
-    *model = w->model;
-    *task = w->task;
 }
 
 static void load_task(imp_worker *w, int64_t model, int64_t task)
@@ -178,10 +180,10 @@ static const imp_data *train_for(imp_worker *w, imp_norm pre, imp_err *err)
     return &w->train_l2;
 }
 
-static void fail_cell(imp_cell_result *r, int64_t cell, const char *msg)
+static void fail_cell(imp_cell_result *r, uint64_t cell, const char *msg)
 {
     memset(r, 0, sizeof *r);
-    r->cell = (uint64_t)cell;
+    r->cell = cell;
     r->status = IMP_CELL_FAILED;
     r->accuracy = NAN;
     r->gen_seconds = NAN;
@@ -190,103 +192,185 @@ static void fail_cell(imp_cell_result *r, int64_t cell, const char *msg)
     snprintf(r->message, sizeof r->message, "%s", msg);
 }
 
-int imp_worker_run(imp_worker *w, const int64_t *msg, size_t len, imp_cell_result *res,
-                   imp_err *err)
+/* The proxies of a piece's group: from the LRU, or computed and put in it (evicting the
+ * least recent entries while over the byte budget). A GEN failure is cached as well. */
+static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
+                                      const imp_piece_group *g)
 {
-    const imp_grid *g = w->grid;
-    if (!imp_unit_count(msg, len) || msg[1] < 0 || (size_t)msg[1] >= g->n_model || msg[2] < 0 ||
-        (size_t)msg[2] >= g->n_task || msg[3] < 0 || (size_t)msg[3] >= g->n_shot || msg[4] < 0 ||
-        (size_t)msg[4] >= g->n_seed)
-        return imp_err_set(err, IMP_EINPUT, "malformed work unit message (%zu words)", len);
-    /* testing hook: slow every unit down so tests can stop a sweep mid-run */
-    const char *slow = getenv("IMPRINT_TEST_UNIT_SLEEP_MS");
-    if (slow && atoi(slow) > 0) {
-        long ms = atol(slow);
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+    const imp_grid *gr = w->grid;
+    const imp_strategy *gs = &gr->strat[g->strategy];
+    for (int i = 0; i < IMP_WORKER_CACHE_SETS; i++) {
+        cache_entry *e = &w->cache[i];
+        if (e->valid && e->model == p->model && e->task == p->task && e->shot == p->shot &&
+            e->seed == p->seed && e->pre == gs->pre && e->gen == gs->gen && e->k_eff == g->k_eff) {
+            e->used = ++w->clock;
+            return e;
+        }
     }
-    /* benchmark hook: recompute GEN for every cell, to measure what sharing saves */
-    int no_sharing = getenv("IMPRINT_BENCH_NO_GEN_SHARING") != NULL;
-    int64_t model = msg[1], task = msg[2];
-    int shot = (int)g->shot[msg[3]];
-    uint64_t seed = (uint64_t)g->seed[msg[4]];
-    load_task(w, model, task);
-    double lambda;
-    if (!imp_job_lambda(w->job, g->model[model], &lambda))
-        lambda = imp_store_lambda(w->store, g->model[model]);
-    uint64_t task_hash = imp_hash_str(g->task[task]);
-    size_t o = IMP_UNIT_HDR, r = 0;
-    for (int64_t gi = 0; gi < msg[5]; gi++) {
-        int64_t sidx = msg[o], k_eff = msg[o + 1], nc = msg[o + 2];
-        const int64_t *cells = msg + o + 3;
-        o += 3 + 2 * (size_t)nc;
-        if (sidx < 0 || (size_t)sidx >= g->n_strategy) {
-            for (int64_t c = 0; c < nc; c++)
-                fail_cell(&res[r++], cells[2 * c], "malformed unit: strategy index");
-            continue;
-        }
-        if (w->load_rc) {
-            for (int64_t c = 0; c < nc; c++)
-                fail_cell(&res[r++], cells[2 * c], w->load_err.msg);
-            continue;
-        }
-        const imp_strategy *gs = &g->strat[sidx];
-        imp_err gerr;
-        imp_err_clear(&gerr);
-        imp_proxies px = {0};
-        imp_gen_params gp = {.gen = gs->gen, .k = (int)k_eff, .shot = shot, .seed = seed,
-                             .task_hash = task_hash, .lambda = lambda, .threads = w->threads};
-        const imp_data *train = train_for(w, gs->pre, &gerr);
-        int rc = train ? imp_gen_run(train, &gp, &px, &gerr) : IMP_ENOMEM;
-        for (int64_t c = 0; c < nc; c++) {
-            imp_cell_result *out = &res[r++];
-            int64_t cell = cells[2 * c], cs = cells[2 * c + 1];
-            if (rc) {
-                fail_cell(out, cell, gerr.msg);
+    int slot = 0;
+    for (int i = 1; i < IMP_WORKER_CACHE_SETS; i++)
+        if (!w->cache[i].valid || (w->cache[slot].valid && w->cache[i].used < w->cache[slot].used))
+            slot = i;
+    cache_entry *e = &w->cache[slot];
+    drop_entry(e);
+    double lambda = w->lambda[p->model];
+    imp_err gerr;
+    imp_err_clear(&gerr);
+    imp_gen_params gp = {.gen = gs->gen, .k = (int)g->k_eff, .shot = (int)gr->shot[p->shot],
+                         .seed = (uint64_t)gr->seed[p->seed],
+                         .task_hash = imp_hash_str(gr->task[p->task]), .lambda = lambda,
+                         .threads = w->o.threads};
+    const imp_data *train = train_for(w, gs->pre, &gerr);
+    e->rc = train ? imp_gen_run(train, &gp, &e->px, &gerr) : IMP_ENOMEM;
+    if (e->rc)
+        snprintf(e->msg, sizeof e->msg, "%s", gerr.msg);
+    e->valid = 1;
+    e->model = p->model;
+    e->task = p->task;
+    e->shot = p->shot;
+    e->seed = p->seed;
+    e->pre = gs->pre;
+    e->gen = gs->gen;
+    e->k_eff = g->k_eff;
+    e->bytes = e->px.P * e->px.d * sizeof(float);
+    e->used = ++w->clock;
+    /* keep the newest entry whatever its size; drop older ones while over budget */
+    for (;;) {
+        size_t total = 0;
+        int oldest = -1;
+        for (int i = 0; i < IMP_WORKER_CACHE_SETS; i++) {
+            cache_entry *x = &w->cache[i];
+            if (!x->valid)
                 continue;
-            }
-            if (cs < 0 || (size_t)cs >= g->n_strategy) {
-                fail_cell(out, cell, "malformed unit: cell strategy index");
-                continue;
-            }
-            const imp_strategy *s = &g->strat[cs];
-            if (no_sharing && c > 0) { /* benchmark hook: what the sweep costs without sharing */
-                imp_proxies_free(&px);
-                rc = imp_gen_run(train, &gp, &px, &gerr);
-                if (rc) {
-                    fail_cell(out, cell, gerr.msg);
-                    continue;
-                }
-            }
-            double t0 = now_s();
-            imp_err cerr;
-            imp_err_clear(&cerr);
-            imp_proxies view = px, copy = {0};
-            int crc = 0;
-            if (s->post != IMP_NORM_NONE) {
-                crc = imp_proxies_copy(&px, &copy, &cerr);
-                if (!crc)
-                    crc = imp_post_apply(&copy, s->post, &cerr);
-                view = copy;
-            }
-            imp_infer_result ir;
+            total += x->bytes;
+            if (x != e && (oldest < 0 || x->used < w->cache[oldest].used))
+                oldest = i;
+        }
+        if (total <= w->o.cache_bytes || oldest < 0)
+            break;
+        drop_entry(&w->cache[oldest]);
+    }
+    return e;
+}
+
+/* Evaluate n cells on one proxy set: NORMpost, NORMinf, AGG and the accuracy of each, into
+ * res[0..n). The one step the shared-inference pipeline replaces. */
+static void eval_on_proxies(imp_worker *w, const imp_proxies *px, const imp_piece_cell *cells,
+                            size_t n, imp_cell_result *res)
+{
+    for (size_t i = 0; i < n; i++) {
+        const imp_strategy *s = &w->grid->strat[cells[i].strategy];
+        double t0 = now_s();
+        imp_err cerr;
+        imp_err_clear(&cerr);
+        imp_proxies view = *px, copy = {0};
+        int crc = 0;
+        if (s->post != IMP_NORM_NONE) {
+            crc = imp_proxies_copy(px, &copy, &cerr);
             if (!crc)
-                crc = imp_infer(&view, &w->test, s, w->threads, NULL, &ir, &cerr);
-            double secs = now_s() - t0;
-            imp_proxies_free(&copy);
-            if (crc) {
-                fail_cell(out, cell, cerr.msg);
-                continue;
-            }
-            memset(out, 0, sizeof *out);
-            out->cell = (uint64_t)cell;
-            out->status = IMP_CELL_DONE;
-            out->accuracy = ir.accuracy;
-            out->gen_seconds = (float)px.gen_seconds;
-            out->inf_seconds = (float)secs;
-            out->n_proxies = (int32_t)px.P;
+                crc = imp_post_apply(&copy, s->post, &cerr);
+            view = copy;
         }
-        imp_proxies_free(&px);
+        imp_infer_result ir;
+        if (!crc)
+            crc = imp_infer(&view, &w->test, s, w->o.threads, NULL, &ir, &cerr);
+        double secs = now_s() - t0;
+        imp_proxies_free(&copy);
+        imp_cell_result *out = &res[i];
+        if (crc) {
+            fail_cell(out, cells[i].cell, cerr.msg);
+            continue;
+        }
+        memset(out, 0, sizeof *out);
+        out->cell = cells[i].cell;
+        out->status = IMP_CELL_DONE;
+        out->accuracy = ir.accuracy;
+        out->gen_seconds = (float)px->gen_seconds;
+        out->inf_seconds = (float)secs;
+        out->n_proxies = (int32_t)px->P;
     }
-    return 0;
+}
+
+/* Cells per eval_on_proxies call within a GEN group. */
+enum { EVAL_CHUNK = 1 };
+
+/* Batching state of one piece run. */
+typedef struct batcher {
+    const imp_piece *p;
+    imp_cell_result *res;
+    size_t sent, done; /* res[sent..done) not yet emitted */
+    double t_last;     /* time of the last emit (or the start) */
+    imp_worker_emit_fn emit;
+    void *ud;
+} batcher;
+
+static int flush(batcher *b, int last, int stopped)
+{
+    double t = now_s();
+    imp_batch_hdr h = {b->p->id, b->done - b->sent, t - b->t_last, (uint32_t)last,
+                       (uint32_t)stopped};
+    int rc = b->emit(&h, b->res + b->sent, b->ud);
+    b->sent = b->done;
+    b->t_last = t;
+    return rc;
+}
+
+int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
+                   imp_worker_stop_fn stop, void *ud, imp_err *err)
+{
+    batcher b = {p, calloc(p->n_cells ? p->n_cells : 1, sizeof(imp_cell_result)), 0, 0, now_s(),
+                 emit, ud};
+    if (!b.res)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory for the results of %zu cells",
+                           p->n_cells);
+    if (read_lambdas(w)) {
+        free(b.res);
+        return imp_err_set(err, IMP_ENOMEM, "out of memory");
+    }
+    if (w->o.test_piece_delay_ms > 0)
+        sleep_ms(w->o.test_piece_delay_ms);
+    load_task(w, p->model, p->task);
+    int rc = 0, stopped = 0;
+    double batch = w->o.batch_seconds;
+    for (size_t gi = 0; gi < p->n_groups && !rc && !stopped; gi++) {
+        const imp_piece_group *g = &p->groups[gi];
+        const imp_piece_cell *cells = p->cells + g->first;
+        const cache_entry *e = NULL;
+        if (!w->load_rc) {
+            if (stop && stop(ud)) {
+                stopped = 1;
+                break;
+            }
+            e = proxies_for(w, p, g);
+        }
+        /* cells go through eval_on_proxies EVAL_CHUNK at a time: a stop or a batch can come
+         * between two calls (a pipeline that shares work over the whole group takes it all) */
+        for (size_t c = 0; c < g->n && !rc; c += EVAL_CHUNK) {
+            size_t n = g->n - c < EVAL_CHUNK ? g->n - c : EVAL_CHUNK;
+            if (stop && stop(ud)) {
+                stopped = 1;
+                break;
+            }
+            if (w->o.test_cell_delay_ms > 0)
+                sleep_ms(w->o.test_cell_delay_ms * (int)n);
+            imp_cell_result *out = &b.res[g->first + c];
+            for (size_t i = 0; i < n && (w->load_rc || e->rc); i++)
+                fail_cell(&out[i], cells[c + i].cell, w->load_rc ? w->load_err.msg : e->msg);
+            if (!w->load_rc && !e->rc)
+                eval_on_proxies(w, &e->px, &cells[c], n, out);
+            b.done += n;
+            if (now_s() - b.t_last >= batch && g->first + c + n < p->n_cells)
+                rc = flush(&b, 0, 0);
+        }
+        /* a finished GEN group goes out unless the last batch was very recent */
+        if (!rc && !stopped && gi + 1 < p->n_groups && b.done > b.sent &&
+            now_s() - b.t_last >= batch / 10)
+            rc = flush(&b, 0, 0);
+    }
+    if (!rc)
+        rc = flush(&b, 1, stopped);
+    free(b.res);
+    if (rc && err && !err->code)
+        imp_err_set(err, rc, "sending results of piece %llu failed", (unsigned long long)p->id);
+    return rc;
 }

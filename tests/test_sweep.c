@@ -1,6 +1,7 @@
 /* test_sweep.c — the MPI sweep end to end on a small generated store: 1, 2 and 3 ranks give
- * identical cubes; kills and SIGTERM lose nothing and run no synced cell twice; a changed grid
- * is refused; h5py sees the dimension scales. */
+ * identical cubes, also when one (model, task, shot, seed) is cut into many pieces; kills and
+ * SIGTERM (also in the middle of a long piece) lose nothing finished and run no synced cell
+ * twice; a changed grid is refused; h5py sees the dimension scales. */
 #include <hdf5.h>
 #include <math.h>
 #include <signal.h>
@@ -175,22 +176,22 @@ static void test_ranks_agree(void)
 
 /* Start a sweep in the background; returns the pid of the process to kill: the imprint
  * process itself (ranks NULL), or rank `victim` under mpirun (its pid is written to a file). */
-static pid_t start_bg(const char *ranks, const char *name, int victim, pid_t *launcher)
+static pid_t start_bg_opts(const char *ranks, const char *name, int victim, const char *opts,
+                           pid_t *launcher)
 {
     char cmd[4096], pidfile[900];
     snprintf(pidfile, sizeof pidfile, "%s/%s.pid", imp_test_tmpdir(), name);
     unlink(pidfile);
     if (!ranks)
-        snprintf(cmd, sizeof cmd, "echo $$ > %s.0; exec '%s' sweep %s --quiet >/dev/null 2>&1",
-                 pidfile, IMP_TOOL_PATH, job_path(name));
+        snprintf(cmd, sizeof cmd, "echo $$ > %s.0; exec '%s' sweep %s --quiet %s >/dev/null 2>&1",
+                 pidfile, IMP_TOOL_PATH, job_path(name), opts);
     else
         snprintf(cmd, sizeof cmd,
                  "exec %s -np %s --oversubscribe sh -c 'echo $$ > %s.$OMPI_COMM_WORLD_RANK; exec "
-                 "\"%s\" sweep %s --quiet --threads 1' >/dev/null 2>&1",
-                 IMP_MPIEXEC, ranks, pidfile, IMP_TOOL_PATH, job_path(name));
+                 "\"%s\" sweep %s --quiet --threads 1 %s' >/dev/null 2>&1",
+                 IMP_MPIEXEC, ranks, pidfile, IMP_TOOL_PATH, job_path(name), opts);
     pid_t p = fork();
     if (p == 0) {
-        setenv("IMPRINT_TEST_UNIT_SLEEP_MS", "500", 1);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
@@ -211,6 +212,12 @@ static pid_t start_bg(const char *ranks, const char *name, int victim, pid_t *la
     return -1;
 }
 
+/* every piece slowed down by 500 ms (an undocumented test option of sweep) */
+static pid_t start_bg(const char *ranks, const char *name, int victim, pid_t *launcher)
+{
+    return start_bg_opts(ranks, name, victim, "--test-piece-delay-ms 500", launcher);
+}
+
 static size_t journal_size(const char *name)
 {
     char p[900];
@@ -219,10 +226,11 @@ static size_t journal_size(const char *name)
     return stat(p, &st) == 0 ? (size_t)st.st_size : 0;
 }
 
-/* wait until the journal holds some synced records (header is 40 bytes) */
+/* wait until the journal holds some synced records (header is 40 bytes); the bound only
+ * guards against a hang (a loaded machine may take long to start the ranks) */
 static void wait_for_records(const char *name, size_t bytes)
 {
-    for (int i = 0; i < 300 && journal_size(name) < bytes; i++)
+    for (int i = 0; i < 1800 && journal_size(name) < bytes; i++)
         usleep(100000);
 }
 
@@ -292,6 +300,126 @@ static void test_sigterm(void)
     IMP_ASSERT_INT_EQ(max_records_per_cell("term", &nrec), 1);
 }
 
+/* One (model, task, shot, seed) holding 396 cells: GEN mean (k 1) and kmeans (k 1, 3), each
+ * with 3 POST x 2 INF x 22 AGG = 132 cells. */
+static void write_big_job(const char *name)
+{
+    char path[900], text[4096];
+    snprintf(path, sizeof path, "%s/%s.yaml", imp_test_tmpdir(), name);
+    snprintf(text, sizeof text,
+             "store: toy.h5\ncube: %s.h5\nmodels: [toy]\n"
+             "tasks: [{name: all3, dataset: blobs, classes: all}]\n"
+             "strategy_grid:\n"
+             "  pre: [none]\n  gen: [mean, kmeans]\n  post: [none, l2, quantile]\n"
+             "  inf: [none, l2]\n"
+             "  agg: " IMP_TEST_AGGS22 "\n"
+             "ks: [1, 3]\nseeds: [5]\n",
+             name);
+    CU_ASSERT_EQUAL(imp_test_write_file(path, text, strlen(text)), 0);
+}
+
+/* "N to do in P pieces" of a sweep's start line: P, or -1 */
+static long pieces_of(const char *out)
+{
+    const char *p = out ? strstr(out, " to do in ") : NULL;
+    return p ? atol(p + 10) : -1;
+}
+
+static size_t done_cells(const char *name)
+{
+    imp_cube *c = read_cube(name);
+    size_t counts[IMP_CELL__NSTATUS] = {0};
+    if (c)
+        imp_cube_count(c, counts);
+    imp_cube_free(c);
+    return counts[IMP_CELL_DONE];
+}
+
+static void test_pieces_ranks_agree(void)
+{
+    write_big_job("big1");
+    write_big_job("big2");
+    write_big_job("big3");
+    char *out = NULL;
+    /* a tiny bound cuts the one (model, task, shot, seed) into a piece per cell or so */
+    const char *opt = "--piece-seconds 0.0000001 --threads 1";
+    int rc = imp_test_tool(&out, "sweep %s %s", job_path("big1"), opt);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "1 process: exit %d\n%s", rc, out);
+    IMP_ASSERT_STR_CONTAINS(out, "396 valid");
+    long pieces = pieces_of(out);
+    imp__assert_msg(pieces >= 100, __LINE__, __FILE__, "pieces %ld (>= 100)\n%s", pieces, out);
+    IMP_ASSERT_STR_CONTAINS(out, "self-check passed");
+    free(out);
+    rc = sweep("2", "big2", opt, &out);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "2 ranks: exit %d\n%s", rc, out);
+    free(out);
+    rc = sweep("3", "big3", opt, &out);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "3 ranks: exit %d\n%s", rc, out);
+    free(out);
+    imp_cube *a = read_cube("big1"), *b = read_cube("big2"), *c = read_cube("big3");
+    if (a && b && c) {
+        assert_same_cube(a, b);
+        assert_same_cube(a, c);
+        size_t counts[IMP_CELL__NSTATUS];
+        imp_cube_count(a, counts);
+        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE] + counts[IMP_CELL_FAILED], 396);
+    }
+    imp_cube_free(a);
+    imp_cube_free(b);
+    imp_cube_free(c);
+    /* the same cube as one piece per GEN group: pieces change nothing */
+    write_big_job("bigwhole");
+    rc = imp_test_tool(&out, "sweep %s --quiet --piece-seconds 1000 --threads 1",
+                       job_path("bigwhole"));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    free(out);
+    a = read_cube("big1");
+    b = read_cube("bigwhole");
+    if (a && b)
+        assert_same_cube(a, b);
+    imp_cube_free(a);
+    imp_cube_free(b);
+    size_t nrec = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell("big3", &nrec), 1);
+    IMP_ASSERT_INT_EQ(nrec, 396);
+}
+
+/* SIGTERM to rank 0 while the cells of one long piece (40 ms each) stream in: every finished
+ * cell is kept, and the resumed run computes exactly the others. */
+static void sigterm_long_piece(const char *ranks, const char *name)
+{
+    write_big_job(name);
+    pid_t launcher;
+    pid_t v = start_bg_opts(ranks, name, 0, "--piece-seconds 1000 --test-cell-delay-ms 40",
+                            &launcher);
+    CU_ASSERT_FATAL(v > 0);
+    wait_for_records(name, 40 + 20 * 35); /* some batches journaled and synced */
+    kill(v, SIGTERM);
+    IMP_ASSERT_INT_EQ(wait_exit(launcher), 75);
+    size_t kept = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &kept), 1);
+    imp__assert_msg(kept > 0 && kept < 396, __LINE__, __FILE__, "kept %zu of 396", kept);
+    IMP_ASSERT_INT_EQ(done_cells(name), kept); /* the cube written at the stop has them all */
+    char *out = NULL;
+    int rc = sweep(ranks, name, "--threads 1", &out);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "resume: exit %d\n%s", rc, out);
+    char want[64];
+    snprintf(want, sizeof want, "%zu done, 0 failed before this run", kept);
+    IMP_ASSERT_STR_CONTAINS(out, want);
+    free(out);
+    size_t nrec = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &nrec), 1); /* nothing recomputed */
+    IMP_ASSERT_INT_EQ(nrec, 396);
+    imp_cube *a = read_cube("big1"), *b = read_cube(name);
+    if (a && b)
+        assert_same_cube(a, b);
+    imp_cube_free(a);
+    imp_cube_free(b);
+}
+
+static void test_sigterm_long_piece(void) { sigterm_long_piece(NULL, "termlong"); }
+static void test_sigterm_long_piece_mpi(void) { sigterm_long_piece("2", "termlong2"); }
+
 static void test_changed_grid(void)
 {
     /* the cube "one" is complete; a job with another ks axis and the same cube is refused */
@@ -321,6 +449,37 @@ static void test_changed_grid(void)
     size_t nrec = 0;
     IMP_ASSERT_INT_EQ(max_records_per_cell("one", &nrec), 1);
     IMP_ASSERT_INT_EQ(nrec, 132);
+}
+
+/* a JSON number field of plan --json ("name":value), or NAN */
+static double json_num(const char *out, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *p = out ? strstr(out, key) : NULL;
+    return p ? atof(p + strlen(key)) : NAN;
+}
+
+static void test_plan_ranks(void)
+{
+    write_job("planr", "[1, 3, -1]");
+    char *out = NULL;
+    int rc = imp_test_tool(&out, "plan %s --ranks 3", job_path("planr"));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "simulated: 3 ranks, makespan ");
+    free(out);
+    /* one rank does everything in turn: its makespan is its busy time, and the efficiency is
+     * the grid's own work over it (the loads and nothing else are the difference) */
+    rc = imp_test_tool(&out, "plan %s --ranks 1 --json", job_path("planr"));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    double ms = json_num(out, "makespan_seconds"), busy = json_num(out, "busy_seconds");
+    double work = json_num(out, "work_seconds"), eff = json_num(out, "efficiency");
+    IMP_ASSERT_REL(ms, busy, 1e-9);
+    IMP_ASSERT_REL(eff, work / ms, 1e-9);
+    CU_ASSERT(eff > 0 && eff < 1);
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "plan %s --ranks 0", job_path("planr")), 2);
+    free(out);
 }
 
 static void test_bad_jobs(void)
@@ -370,7 +529,11 @@ int main(void)
         {"kill_rank0_mpi", test_kill_rank0_mpi},
         {"kill_worker_mpi", test_kill_worker_mpi},
         {"sigterm", test_sigterm},
+        {"pieces_ranks_agree", test_pieces_ranks_agree},
+        {"sigterm_long_piece", test_sigterm_long_piece},
+        {"sigterm_long_piece_mpi", test_sigterm_long_piece_mpi},
         {"changed_grid", test_changed_grid},
+        {"plan_ranks", test_plan_ranks},
         {"bad_jobs", test_bad_jobs},
         {"h5py_reads_cube", test_h5py_reads_cube},
         {NULL, NULL},

@@ -1,5 +1,6 @@
 /* sweep.h — `imprint sweep`: every pending cell of a job's grid exactly once, over MPI ranks
- * (rank 0 schedules, journals and writes the cube; every rank computes), resumable. */
+ * (rank 0 schedules pieces, journals results as they stream in and writes the cube; every
+ * rank computes), resumable. */
 #ifndef IMPRINT_SWEEP_H
 #define IMPRINT_SWEEP_H
 
@@ -15,29 +16,38 @@ typedef struct imp_sweep_opts {
     int retry_failed;        /* also recompute failed cells */
     int fresh;               /* discard the journal and start over */
     int threads;             /* per rank; 0 = the node's CPUs / ranks on the node */
+    double piece_seconds;    /* bound of a piece's estimated cost (default 30) */
     double drain_seconds;    /* after a stop signal, wait this long for cells in flight */
     double progress_seconds; /* progress line and progress.json cadence */
     double cube_seconds;     /* cube rewrite cadence */
     int quiet;               /* no progress lines */
+    int test_cell_delay_ms;  /* test hooks (undocumented options): sleep per cell / piece */
+    int test_piece_delay_ms;
 } imp_sweep_opts;
 
-/* Defaults: drain 60 s, progress 10 s, cube 60 s. */
+/* Defaults: pieces 30 s, drain 60 s, progress 10 s, cube 60 s. */
 void imp_sweep_opts_init(imp_sweep_opts *o);
 
-/* Run the sweep. Collective over MPI_COMM_WORLD (MPI must be initialised with at least
- * MPI_THREAD_FUNNELED); every rank passes the same options. On return *exit_code is the
- * process exit code: 0 every valid cell done, 4 finished with failed cells, 75 stopped early
- * by a signal (resumable). Returns 0, or an IMP_E* error (bad job, store, journal from
- * another grid — the message names the file and what differs), the same on every rank. */
-int imp_sweep_run(const imp_sweep_opts *o, int *exit_code, imp_err *err);
+/* Run the sweep. Collective over MPI_COMM_WORLD (MPI initialised with at least
+ * MPI_THREAD_FUNNELED); every argument is global (every rank passes the same options).
+ * On return *exit_code is the process exit code: 0 every valid cell done, 4 finished with
+ * failed cells, 75 stopped early by a signal (resumable), 1 the run's self-check failed
+ * (done + failed + n/a differs from the grid; the message is in err). Returns 0, or an IMP_E*
+ * error (bad job, store, journal from another grid — the message names the file and what
+ * differs). *abort_others (local) is 1 when this rank returns without the others having
+ * ended collectively (an error in mid-run, a second stop signal, a drain that timed out,
+ * IMP_ESTOPPED): the caller must then end the job (MPI_Abort with several ranks; with one,
+ * _exit, since a compute thread may still run) instead of MPI_Finalize. */
+int imp_sweep_run(const imp_sweep_opts *o, int *exit_code, int *abort_others, imp_err *err);
 
 /* Load the job, check it against its store, build the grid (what every rank does first). */
 int imp_sweep_setup(const char *job_path, imp_job **job, imp_grid **grid, imp_err *err);
 /* A cube for the grid: valid cells pending, the others n/a; attributes job, store, hash. */
 int imp_sweep_new_cube(const imp_job *job, const imp_grid *grid, imp_cube **out, imp_err *err);
-/* Per (model, task) sizes from the store for the cost model (*out malloc'd; entries zero
- * where the store cannot say). */
-void imp_sweep_cost_hints(const imp_job *job, const imp_grid *grid, imp_cost_hint **out);
+/* Per (model, task) sizes from the store for the cost model (*out malloc'd, caller frees;
+ * entries zero where the store cannot say). IMP_ENOMEM. */
+int imp_sweep_cost_hints(const imp_job *job, const imp_grid *grid, imp_cost_hint **out,
+                         imp_err *err);
 
 /* Stop signals (SIGTERM, SIGINT, SIGUSR1) counted by a C handler. */
 void imp_signals_install(void);

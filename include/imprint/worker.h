@@ -1,5 +1,6 @@
-/* worker.h — executing sweep work units: load a task once, compute each distinct GEN once,
- * evaluate every (POST, INF, AGG) cell on it. No MPI here: the sweep moves the messages. */
+/* worker.h — executing sweep pieces: load a task's rows once, take each GEN from a small LRU
+ * of recent proxy sets or compute it, evaluate every (POST, INF, AGG) cell on it, and hand
+ * results out in batches as they finish. No MPI here: the sweep moves the messages. */
 #ifndef IMPRINT_WORKER_H
 #define IMPRINT_WORKER_H
 
@@ -10,38 +11,43 @@
 #include "imprint/grid.h"
 #include "imprint/job.h"
 #include "imprint/journal.h"
+#include "imprint/piece.h"
 #include "imprint/store.h"
 
-/* A unit message (int64 words), built by rank 0 from a plan unit:
- *   [0] unit id  [1] model  [2] task  [3] shot index  [4] seed index  [5] n_gens
- *   then per GEN: strategy index, k_eff, n_cells, and n_cells pairs (cell index, strategy).
- * Results come back in the same cell order, one imp_cell_result per listed cell. */
-enum { IMP_UNIT_HDR = 6 };
+typedef struct imp_worker_opts {
+    int threads;             /* classes / test blocks in parallel */
+    double batch_seconds;    /* a batch goes out once this long has passed (default 2) */
+    size_t cache_bytes;      /* GEN results kept, at most IMP_WORKER_CACHE_SETS (default 256 MiB) */
+    int test_cell_delay_ms;  /* test hook: sleep before every cell (0: none) */
+    int test_piece_delay_ms; /* test hook: sleep before every piece (0: none) */
+} imp_worker_opts;
 
-/* Encode unit u of plan into *msg (malloc'd; caller frees) of *len words, and count its cells. */
-int imp_unit_encode(const imp_plan *plan, size_t u, int64_t **msg, size_t *len, size_t *n_cells,
-                    imp_err *err);
-/* Number of cells listed in a message, or 0 if it is malformed. */
-size_t imp_unit_count(const int64_t *msg, size_t len);
+enum { IMP_WORKER_CACHE_SETS = 4 };
+
+void imp_worker_opts_init(imp_worker_opts *o);
 
 typedef struct imp_worker imp_worker;
 
-/* A worker over a checked job and its grid (both borrowed, must outlive the worker). It
- * opens the store read-only and caches one task's rows (raw and, when a PRE l2 strategy
- * needs them, l2-normalised). threads: classes generated in parallel. */
-int imp_worker_create(const imp_job *job, const imp_grid *grid, int threads, imp_worker **out,
-                      imp_err *err);
+/* A worker over a checked job, its grid and its open store (all borrowed, must outlive the
+ * worker). */
+int imp_worker_create(const imp_job *job, const imp_grid *grid, imp_store *store,
+                      const imp_worker_opts *o, imp_worker **out, imp_err *err);
 void imp_worker_destroy(imp_worker *w);
 /* Optional lock held around every HDF5 call of the worker (HDF5 is not thread-safe and the
  * sweep's rank 0 writes the cube from another thread). */
 void imp_worker_set_hdf5_lock(imp_worker *w, void (*lock)(void), void (*unlock)(void));
 
-/* Run a unit message. res must hold imp_unit_count(msg) entries; every listed cell gets a
- * result (DONE, or FAILED with its message: a failing cell never stops the unit). Returns 0,
- * or IMP_EINPUT for a malformed message. */
-int imp_worker_run(imp_worker *w, const int64_t *msg, size_t len, imp_cell_result *res,
-                   imp_err *err);
-/* (model, task) whose rows the worker holds, or -1s. */
-void imp_worker_holds(const imp_worker *w, int64_t *model, int64_t *task);
+/* Receives one batch: hdr->n results res[0..n) of piece hdr->piece in the piece's cell order,
+ * continuing where the previous batch of the piece ended. Return 0, or an IMP_E* to abort. */
+typedef int (*imp_worker_emit_fn)(const imp_batch_hdr *hdr, const imp_cell_result *res,
+                                  void *ud);
+/* Polled between cells: nonzero = stop the piece now (the cells done so far are emitted). */
+typedef int (*imp_worker_stop_fn)(void *ud);
+
+/* Run a piece. Every cell gets a result (DONE, or FAILED with its message: a failing cell
+ * never stops the piece) unless stop says so; the last batch has last = 1 (and stopped = 1
+ * when stopped early). stop may be NULL. Returns 0, or what emit returned, or IMP_ENOMEM. */
+int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
+                   imp_worker_stop_fn stop, void *ud, imp_err *err);
 
 #endif

@@ -1,125 +1,333 @@
-/* cmd_plan.c — `imprint plan JOB.yaml`: what a sweep would do, without running anything. */
+/* cmd_plan.c — `imprint plan JOB.yaml`: what a sweep would do, without running anything; with
+ * --ranks, a simulated schedule; with --fit-cost, the cost model refitted to measured cubes. */
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "imprint/sched.h"
 #include "imprint/sweep.h"
 
 static void help(void)
 {
-    printf("usage: imprint plan JOB.yaml [--retry-failed] [--json]\n"
+    printf("usage: imprint plan JOB.yaml [--retry-failed] [--ranks N [--threads T]]\n"
+           "                  [--piece-seconds S] [--json]\n"
+           "       imprint plan JOB.yaml... --fit-cost\n"
            "\n"
            "Check the job against its store and print the axes and their sizes, the number of\n"
            "valid and n/a cells, the cells done / failed / pending according to the journal,\n"
-           "the distinct GEN computations after sharing, and an estimated cost. Runs nothing.\n");
+           "the distinct GEN computations after sharing, the work pieces a sweep would hand\n"
+           "out and an estimated cost. Runs nothing.\n"
+           "\n"
+           "  --ranks N          simulate the sweep on N ranks with the cost model (longest\n"
+           "                     first, affinity to held data and GEN results, per-rank data\n"
+           "                     loads) and print 'simulated: N ranks, makespan H:MM:SS,\n"
+           "                     efficiency E%%' (efficiency = work / (N x makespan))\n"
+           "  --threads T        threads per rank in the simulation (default 1)\n"
+           "  --piece-seconds S  piece bound, as for sweep (default 30)\n"
+           "  --retry-failed     count failed cells as to do\n"
+           "  --json             the same figures as one JSON object\n"
+           "  --fit-cost         fit the cost model's constants to the measured seconds in the\n"
+           "                     cubes of the given jobs (swept with --threads 1) and print them\n"
+           "                     as src/cost_calib.h (bench/refit_cost.sh does it all)\n");
+}
+
+/* Everything plan reports for one job. */
+typedef struct plan_ctx {
+    const char *path;
+    imp_job *job;
+    imp_grid *g;
+    imp_cube *cube;
+    imp_cost_hint *hints;
+    imp_plan *all, *todo;
+    imp_pieces *ps;
+    const char *jstate;
+} plan_ctx;
+
+static void ctx_free(plan_ctx *c)
+{
+    imp_pieces_free(c->ps);
+    imp_plan_free(c->all);
+    imp_plan_free(c->todo);
+    imp_cube_free(c->cube);
+    free(c->hints);
+    imp_grid_free(c->g);
+    imp_job_free(c->job);
+}
+
+/* Load the job, apply its journal to a fresh cube, plan the whole grid and what is to do. */
+static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int threads,
+                    double piece_s, imp_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->path = path;
+    c->jstate = "none yet";
+    int rc = imp_sweep_setup(path, &c->job, &c->g, err);
+    if (rc)
+        return rc;
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s.journal", c->job->cube_path);
+    rc = imp_sweep_new_cube(c->job, c->g, &c->cube, err);
+    if (!rc && access(journal, F_OK) == 0) {
+        imp_journal_info info;
+        imp_err jerr;
+        if (imp_cube_apply_journal(c->cube, journal, &info, &jerr) == 0) {
+            c->jstate = "read";
+        } else if (info.grid_mismatch) {
+            c->jstate = "from another grid: sweep refuses it unless --fresh (which discards it)";
+            imp_cube_free(c->cube);
+            c->cube = NULL;
+            rc = imp_sweep_new_cube(c->job, c->g, &c->cube, err);
+        } else {
+            rc = jerr.code;
+            *err = jerr;
+        }
+    }
+    if (!rc)
+        rc = imp_sweep_cost_hints(c->job, c->g, &c->hints, err);
+    if (!rc)
+        rc = imp_plan_build(c->g, NULL, 0, c->hints, &c->all, err);
+    if (!rc)
+        rc = imp_plan_build(c->g, c->cube->status, retry, c->hints, &c->todo, err);
+    imp_cost_model cm;
+    imp_cost_model_default(&cm, threads);
+    if (!rc) /* as the sweep cuts for that many ranks */
+        rc = imp_pieces_build_for(c->g, c->todo, c->hints, &cm, piece_s, ranks, &c->ps, err);
+    return rc;
+}
+
+/* One sample per done cell of the cube: its primitives and measured seconds. */
+static int add_samples(const plan_ctx *c, imp_cost_sample **s, size_t *n, size_t *cap,
+                       imp_err *err)
+{
+    const imp_grid *g = c->g;
+    for (size_t cell = 0; cell < g->n_cells; cell++) {
+        if (c->cube->status[cell] != IMP_CELL_DONE || !isfinite(c->cube->gen_seconds[cell]) ||
+            !isfinite(c->cube->inf_seconds[cell]))
+            continue;
+        imp_cell x;
+        imp_grid_cell_coords(g, cell, &x);
+        if (imp_grid_cell_source(g, cell) != cell)
+            continue; /* a seed alias: the same measurement again */
+        int64_t k_eff;
+        imp_grid_cell_valid(g, cell, &k_eff, NULL);
+        imp_cost_hint h = c->hints[x.model * g->n_task + x.task];
+        if (h.n_classes <= 0 && g->task_classes[x.task])
+            h.n_classes = (double)g->task_classes[x.task];
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 1024;
+            imp_cost_sample *ns = realloc(*s, nc * sizeof *ns);
+            if (!ns)
+                return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu samples", nc);
+            *s = ns;
+            *cap = nc;
+        }
+        const imp_strategy *st = &g->strat[x.strategy];
+        imp_cost_sample *o = &(*s)[(*n)++];
+        o->gen = st->gen;
+        o->metric = st->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : st->metric;
+        o->gen_cost = imp_gen_cost(st, k_eff, g->shot[x.shot], &h);
+        o->cell_cost = imp_cell_cost(st, k_eff, g->shot[x.shot], &h);
+        o->gen_seconds = c->cube->gen_seconds[cell];
+        o->inf_seconds = c->cube->inf_seconds[cell];
+    }
+    return 0;
+}
+
+static void print_rates(const char *name, const double *r, int n)
+{
+    printf("#define %s {", name);
+    for (int i = 0; i < n; i++)
+        printf("%s%.4g", i ? ", " : "", r[i]);
+    printf("}\n");
+}
+
+static int fit_cost(char **paths, int n_paths)
+{
+    imp_cost_sample *s = NULL;
+    size_t n = 0, cap = 0;
+    imp_err err;
+    imp_err_clear(&err);
+    int rc = 0;
+    for (int i = 0; i < n_paths && !rc; i++) {
+        plan_ctx c;
+        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, &err);
+        if (!rc)
+            rc = add_samples(&c, &s, &n, &cap, &err);
+        ctx_free(&c);
+    }
+    if (!rc && n == 0)
+        rc = imp_err_set(&err, IMP_EINPUT, "no done cells with timings in the jobs' cubes: "
+                         "sweep them first (with --threads 1)");
+    if (rc) {
+        free(s);
+        return imp_tool_fail(&err);
+    }
+    imp_cost_model m;
+    imp_cost_model_default(&m, 1);
+    imp_cost_fit(&m, s, n);
+    time_t t = time(NULL);
+    char day[32];
+    strftime(day, sizeof day, "%Y-%m-%d", gmtime(&t));
+    printf("/* cost_calib.h — the cost model's calibration constants (see sched.h), written by\n"
+           " * `imprint plan --fit-cost` through bench/refit_cost.sh on %s from %zu cells of:\n",
+           day, n);
+    for (int i = 0; i < n_paths; i++)
+        printf(" *   %s\n", paths[i]);
+    printf(" * (rates: cost units per second of one thread). */\n"
+           "#ifndef IMPRINT_COST_CALIB_H\n#define IMPRINT_COST_CALIB_H\n"
+           "/* per GEN, enum order: mean all random kmeans kmedoids fps covmax ls kls */\n");
+    print_rates("IMP_CALIB_GEN_RATE", m.gen_rate, IMP_GEN__COUNT);
+    printf("#define IMP_CALIB_GEN_OVERHEAD %.4g\n"
+           "/* per metric, enum order: inner cosine euclidean manhattan mahalanobis */\n",
+           m.gen_overhead);
+    print_rates("IMP_CALIB_CELL_RATE", m.cell_rate, IMP_METRIC__COUNT);
+    printf("#define IMP_CALIB_CELL_OVERHEAD %.4g\n#define IMP_CALIB_LOAD_RATE %.4g\n"
+           "#define IMP_CALIB_LOAD_OVERHEAD %.4g\n#define IMP_CALIB_THREAD_EFF %.4g\n#endif\n",
+           m.cell_overhead, m.load_rate, m.load_overhead, m.thread_eff);
+    free(s);
+    return 0;
 }
 
 int imp_cmd_plan(int argc, char **argv)
 {
-    const char *path = NULL;
-    int json = 0, retry = 0;
-    for (int i = 1; i < argc; i++) {
-        if (imp_is_help(argv[i])) {
-            help();
-            return 0;
-        }
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (strcmp(argv[i], "--retry-failed") == 0)
-            retry = 1;
-        else if (argv[i][0] == '-')
-            return imp_tool_usage("plan", "unknown option '%s'", argv[i]);
-        else if (path)
-            return imp_tool_usage("plan", "one job file at a time");
-        else
-            path = argv[i];
+    char **paths = calloc((size_t)argc, sizeof *paths);
+    int n_paths = 0, json = 0, retry = 0, fit = 0;
+    long ranks = 0, threads = 1;
+    double piece_s = 30;
+    if (!paths) {
+        fprintf(stderr, "imprint plan: out of memory\n");
+        return 1;
     }
-    if (!path)
-        return imp_tool_usage("plan", "which job? imprint plan JOB.yaml");
+    int code = -1;
+    for (int i = 1; i < argc && code < 0; i++) {
+        const char *a = argv[i];
+        if (imp_is_help(a)) {
+            help();
+            code = 0;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--retry-failed") == 0) {
+            retry = 1;
+        } else if (strcmp(a, "--fit-cost") == 0) {
+            fit = 1;
+        } else if (strcmp(a, "--ranks") == 0 || strcmp(a, "--threads") == 0) {
+            long *dst = a[2] == 'r' ? &ranks : &threads;
+            if (i + 1 >= argc || imp_parse_long(argv[i + 1], 1, 1000000, dst))
+                code = imp_tool_usage("plan", "%s needs a whole number >= 1", a);
+            i++;
+        } else if (strcmp(a, "--piece-seconds") == 0) {
+            if (i + 1 >= argc || imp_parse_double(argv[i + 1], &piece_s) || piece_s <= 0)
+                code = imp_tool_usage("plan", "--piece-seconds needs seconds > 0");
+            i++;
+        } else if (a[0] == '-') {
+            code = imp_tool_usage("plan", "unknown option '%s'", a);
+        } else {
+            paths[n_paths++] = argv[i];
+        }
+    }
+    if (code < 0 && n_paths == 0)
+        code = imp_tool_usage("plan", "which job? imprint plan JOB.yaml");
+    if (code < 0 && n_paths > 1 && !fit)
+        code = imp_tool_usage("plan", "one job file at a time");
+    if (code < 0 && fit)
+        code = fit_cost(paths, n_paths);
+    if (code >= 0) {
+        free(paths);
+        return code;
+    }
+    const char *path = paths[0];
+    free(paths);
     imp_err err;
     imp_err_clear(&err);
-    imp_job *job;
-    imp_grid *g;
-    int rc = imp_sweep_setup(path, &job, &g, &err);
-    if (rc)
-        return imp_tool_fail(&err);
-    imp_cube *cube = NULL;
-    imp_plan *all = NULL, *todo = NULL;
-    imp_cost_hint *hints = NULL;
-    char journal[4200];
-    snprintf(journal, sizeof journal, "%s.journal", job->cube_path);
-    const char *jstate = "none yet";
-    rc = imp_sweep_new_cube(job, g, &cube, &err);
-    if (!rc && access(journal, F_OK) == 0) {
-        imp_journal_info info;
-        imp_err jerr;
-        if (imp_cube_apply_journal(cube, journal, &info, &jerr) == 0) {
-            jstate = "read";
-        } else if (info.grid_mismatch) {
-            jstate = "from another grid: sweep refuses it unless --fresh (which discards it)";
-            imp_cube_free(cube);
-            cube = NULL;
-            rc = imp_sweep_new_cube(job, g, &cube, &err);
-        } else {
-            fprintf(stderr, "imprint: %s\n", jerr.msg);
-            rc = jerr.code;
-            err = jerr;
-        }
-    }
-    imp_sweep_cost_hints(job, g, &hints);
-    if (!rc)
-        rc = imp_plan_build(g, NULL, 0, hints, &all, &err);
-    if (!rc)
-        rc = imp_plan_build(g, cube->status, retry, hints, &todo, &err);
+    plan_ctx c;
+    int rc = ctx_load(&c, path, retry, ranks > 0 ? (int)ranks : 1, (int)threads, piece_s, &err);
+    imp_sim_result sim = {0};
+    if (!rc && ranks > 0)
+        rc = imp_sched_simulate(c.ps, (int)ranks, &sim, &err);
     if (rc) {
-        imp_cube_free(cube);
-        imp_plan_free(all);
-        free(hints);
-        imp_grid_free(g);
-        imp_job_free(job);
+        ctx_free(&c);
         return imp_tool_fail(&err);
     }
+    const imp_grid *g = c.g;
     size_t counts[IMP_CELL__NSTATUS];
-    imp_cube_count(cube, counts);
-    /* cost units are multiply-adds; ~5 GFMA/s per core is typical of these kernels here */
-    double core_s = todo->total_cost / 5e9;
+    imp_cube_count(c.cube, counts);
+    char ms[32], work[32];
+    imp_fmt_hms(sim.makespan, ms, sizeof ms);
+    imp_fmt_hms(c.ps->work, work, sizeof work);
     if (json) {
-        printf("{\"job\": \"%s\", \"cells\": %zu, \"valid_cells\": %zu, \"na_cells\": %zu, "
-               "\"done\": %zu, \"failed\": %zu, \"pending\": %zu, \"models\": %zu, \"tasks\": %zu, "
-               "\"strategies\": %zu, \"ks\": %zu, \"shots\": %zu, \"seeds\": %zu, "
-               "\"gen_computations\": %zu, \"gen_computations_todo\": %zu, \"units_todo\": %zu, "
-               "\"cells_todo\": %zu, \"cost\": %.6g, \"estimated_core_seconds\": %.1f, "
-               "\"grid_hash\": \"%016llx\"}\n",
-               path, g->n_cells, g->n_valid, g->n_na, counts[IMP_CELL_DONE],
-               counts[IMP_CELL_FAILED], counts[IMP_CELL_PENDING], g->n_model, g->n_task,
-               g->n_strategy, g->n_k, g->n_shot, g->n_seed, all->n_gens, todo->n_gens,
-               todo->n_units, todo->n_todo, todo->total_cost, core_s,
-               (unsigned long long)g->hash);
+        cJSON *o = cJSON_CreateObject();
+        char hash[24];
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)g->hash);
+        cJSON_AddStringToObject(o, "job", path);
+        cJSON_AddNumberToObject(o, "cells", (double)g->n_cells);
+        cJSON_AddNumberToObject(o, "valid_cells", (double)g->n_valid);
+        cJSON_AddNumberToObject(o, "na_cells", (double)g->n_na);
+        cJSON_AddNumberToObject(o, "done", (double)counts[IMP_CELL_DONE]);
+        cJSON_AddNumberToObject(o, "failed", (double)counts[IMP_CELL_FAILED]);
+        cJSON_AddNumberToObject(o, "pending", (double)counts[IMP_CELL_PENDING]);
+        cJSON_AddNumberToObject(o, "models", (double)g->n_model);
+        cJSON_AddNumberToObject(o, "tasks", (double)g->n_task);
+        cJSON_AddNumberToObject(o, "strategies", (double)g->n_strategy);
+        cJSON_AddNumberToObject(o, "ks", (double)g->n_k);
+        cJSON_AddNumberToObject(o, "shots", (double)g->n_shot);
+        cJSON_AddNumberToObject(o, "seeds", (double)g->n_seed);
+        cJSON_AddNumberToObject(o, "gen_computations", (double)c.all->n_gens);
+        cJSON_AddNumberToObject(o, "gen_computations_todo", (double)c.todo->n_gens);
+        cJSON_AddNumberToObject(o, "units_todo", (double)c.todo->n_units);
+        cJSON_AddNumberToObject(o, "pieces_todo", (double)c.ps->n);
+        cJSON_AddNumberToObject(o, "piece_seconds", c.ps->bound);
+        cJSON_AddNumberToObject(o, "cells_todo", (double)c.todo->n_todo);
+        cJSON_AddNumberToObject(o, "cost", c.todo->total_cost);
+        cJSON_AddNumberToObject(o, "estimated_rank_seconds", c.ps->work);
+        if (ranks > 0) {
+            cJSON *sj = cJSON_AddObjectToObject(o, "simulated");
+            cJSON_AddNumberToObject(sj, "ranks", (double)ranks);
+            cJSON_AddNumberToObject(sj, "threads", (double)threads);
+            cJSON_AddNumberToObject(sj, "makespan_seconds", sim.makespan);
+            cJSON_AddNumberToObject(sj, "work_seconds", sim.work);
+            cJSON_AddNumberToObject(sj, "busy_seconds", sim.busy);
+            cJSON_AddNumberToObject(sj, "efficiency", sim.efficiency);
+            cJSON_AddNumberToObject(sj, "longest_piece_seconds", sim.longest);
+        }
+        cJSON_AddStringToObject(o, "grid_hash", hash);
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!text) {
+            ctx_free(&c);
+            fprintf(stderr, "imprint plan: out of memory writing the JSON\n");
+            return 1;
+        }
+        printf("%s\n", text);
+        free(text);
     } else {
-        printf("job         %s\nstore       %s\ncube        %s\n", path, job->store_path,
-               job->cube_path);
+        printf("job         %s\nstore       %s\ncube        %s\n", path, c.job->store_path,
+               c.job->cube_path);
         printf("axes        %zu models x %zu tasks x %zu strategies x %zu ks x %zu shots x %zu "
                "seeds = %zu cells\n",
                g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed, g->n_cells);
         printf("valid cells: %zu\n", g->n_valid);
         printf("n/a cells:   %zu (excluded by the reference's grid rules)\n", g->n_na);
-        printf("journal     %s\n", jstate);
+        printf("journal     %s\n", c.jstate);
         printf("done        %zu\nfailed      %zu%s\npending     %zu\n", counts[IMP_CELL_DONE],
                counts[IMP_CELL_FAILED], retry ? " (will be retried)" : "",
                counts[IMP_CELL_PENDING]);
         printf("GEN         %zu distinct computations for the whole grid after sharing; %zu still "
                "to do in %zu units (%zu cells)\n",
-               all->n_gens, todo->n_gens, todo->n_units, todo->n_todo);
-        printf("cost        %.3g multiply-adds, roughly %.0f core-seconds (%.1f core-hours)\n",
-               todo->total_cost, core_s, core_s / 3600);
+               c.all->n_gens, c.todo->n_gens, c.todo->n_units, c.todo->n_todo);
+        printf("pieces      %zu of <= %.3g s each (estimated, cut for %ld rank%s)\n", c.ps->n,
+               c.ps->bound, ranks > 0 ? ranks : 1, ranks > 1 ? "s" : "");
+        printf("cost        %.3g multiply-adds, estimated %s of one rank x %ld thread%s "
+               "(%.1f rank-hours)\n",
+               c.todo->total_cost, work, threads, threads == 1 ? "" : "s", c.ps->work / 3600);
+        if (ranks > 0)
+            printf("simulated: %ld ranks, makespan %s, efficiency %.1f%%\n", ranks, ms,
+                   100 * sim.efficiency);
     }
-    imp_cube_free(cube);
-    imp_plan_free(all);
-    imp_plan_free(todo);
-    free(hints);
-    imp_grid_free(g);
-    imp_job_free(job);
+    ctx_free(&c);
     return 0;
 }

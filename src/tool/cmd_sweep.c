@@ -1,7 +1,9 @@
 /* cmd_sweep.c — `[mpirun -np N] imprint sweep JOB.yaml`. */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "imprint/sweep.h"
@@ -9,20 +11,25 @@
 static void help(void)
 {
     printf("usage: imprint sweep JOB.yaml [--retry-failed] [--fresh] [--threads T]\n"
-           "                            [--drain-seconds S] [--progress-seconds S]\n"
+           "                            [--piece-seconds S] [--drain-seconds S]\n"
+           "                            [--progress-seconds S]\n"
            "                            [--cube-seconds S] [--quiet]\n"
            "       mpirun -np N imprint sweep JOB.yaml [...]\n"
            "\n"
            "Compute every pending cell of the job's grid once, over all MPI ranks (also runs as\n"
-           "one process without mpirun). Rank 0 schedules work units (one task's rows loaded once,\n"
-           "each distinct GEN computed once), appends every result to CUBE.h5.journal (fsync at\n"
-           "least every 2 s) and rewrites CUBE.h5 atomically; all ranks compute.\n"
+           "one process without mpirun). Rank 0 cuts the work into pieces of bounded estimated\n"
+           "cost (cells of one task and seed grouped by the GEN they share), hands them out\n"
+           "longest first to the rank holding the data, appends every result to CUBE.h5.journal\n"
+           "as it streams in (fsync at least every 2 s) and rewrites CUBE.h5 atomically; all\n"
+           "ranks compute.\n"
            "\n"
            "  --retry-failed        also recompute cells that failed before\n"
            "  --fresh               discard the journal (and so every result) and start over\n"
            "  --threads T           threads per rank (default: CPUs per rank on the node)\n"
-           "  --drain-seconds S     after SIGTERM/SIGINT/SIGUSR1, wait S s for work in flight\n"
-           "                        (default 60); a second signal stops at once\n"
+           "  --piece-seconds S     bound of a piece's estimated cost on one rank (default 30)\n"
+           "  --drain-seconds S     after SIGTERM/SIGINT/SIGUSR1 every rank stops after its\n"
+           "                        current cell; wait at most S s for that (default 60); a\n"
+           "                        second signal stops at once\n"
            "  --progress-seconds S  progress line on stderr and CUBE.h5.progress.json (default 10)\n"
            "  --cube-seconds S      rewrite the cube every S s (default 60)\n"
            "  --quiet               no periodic progress lines\n"
@@ -48,7 +55,9 @@ int imp_cmd_sweep(int argc, char **argv)
         } else if (strcmp(a, "--quiet") == 0) {
             o.quiet = 1;
         } else if (strcmp(a, "--threads") == 0 || strcmp(a, "--drain-seconds") == 0 ||
-                   strcmp(a, "--progress-seconds") == 0 || strcmp(a, "--cube-seconds") == 0) {
+                   strcmp(a, "--progress-seconds") == 0 || strcmp(a, "--cube-seconds") == 0 ||
+                   strcmp(a, "--piece-seconds") == 0 || strcmp(a, "--test-cell-delay-ms") == 0 ||
+                   strcmp(a, "--test-piece-delay-ms") == 0) {
             if (i + 1 >= argc)
                 return imp_tool_usage("sweep", "option %s needs a value", a);
             const char *v = argv[++i];
@@ -57,6 +66,19 @@ int imp_cmd_sweep(int argc, char **argv)
                 if (imp_parse_long(v, 1, 1024, &t))
                     return imp_tool_usage("sweep", "--threads '%s': expected 1..1024", v);
                 o.threads = (int)t;
+            } else if (strncmp(a, "--test-", 7) == 0) { /* test hooks, not in --help */
+                long ms;
+                if (imp_parse_long(v, 0, 600000, &ms))
+                    return imp_tool_usage("sweep", "%s '%s': expected 0..600000", a, v);
+                if (strcmp(a, "--test-cell-delay-ms") == 0)
+                    o.test_cell_delay_ms = (int)ms;
+                else
+                    o.test_piece_delay_ms = (int)ms;
+            } else if (strcmp(a, "--piece-seconds") == 0) {
+                double d;
+                if (imp_parse_double(v, &d) || d <= 0)
+                    return imp_tool_usage("sweep", "--piece-seconds '%s': expected seconds > 0", v);
+                o.piece_seconds = d;
             } else {
                 double d;
                 if (imp_parse_double(v, &d) || d < 0)
@@ -78,6 +100,11 @@ int imp_cmd_sweep(int argc, char **argv)
     }
     if (!o.job_path)
         return imp_tool_usage("sweep", "which job? imprint sweep JOB.yaml");
+    /* the Slurm tests' old hook, kept until they pass --test-piece-delay-ms */
+    const char *slow = getenv("IMPRINT_TEST_UNIT_SLEEP_MS");
+    long slow_ms;
+    if (slow && !o.test_piece_delay_ms && imp_parse_long(slow, 1, 600000, &slow_ms) == 0)
+        o.test_piece_delay_ms = (int)slow_ms;
     imp_signals_install();
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
@@ -90,12 +117,22 @@ int imp_cmd_sweep(int argc, char **argv)
         fprintf(stderr, "imprint sweep: warning: MPI gives thread level %d < FUNNELED\n", provided);
     imp_err err;
     imp_err_clear(&err);
-    int code = 1;
-    int rc = imp_sweep_run(&o, &code, &err);
+    int code = 1, abort_others = 0;
+    int rc = imp_sweep_run(&o, &code, &abort_others, &err);
     if (rc) {
-        if (rank == 0)
+        if (rank == 0 || abort_others)
             fprintf(stderr, "imprint: %s\n", err.msg);
-        code = imp_exit_code(rc);
+        code = rc == IMP_ESTOPPED ? 75 : imp_exit_code(rc);
+    }
+    if (abort_others) {
+        /* the other ranks (or rank 0's compute thread) are still running: end them all */
+        fflush(stderr);
+        fflush(stdout);
+        int size = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        if (size > 1)
+            MPI_Abort(MPI_COMM_WORLD, code);
+        _exit(code);
     }
     MPI_Finalize();
     return code;

@@ -34,6 +34,17 @@ int imp_test_write_file(const char *path, const void *buf, size_t n);
  * Returns 0 on success. */
 int imp_test_blob_store(const char *path);
 
+/* 22 AGG values (max, nn and mnn over cosine / euclidean / manhattan with M 1, 3, 5) for job
+ * texts of the sweep and scheduler tests: many cells on one proxy set. */
+#define IMP_TEST_AGGS22                                                                      \
+    "[max, nn:cosine, nn:euclidean, nn:manhattan, mnn:1:cosine:uniform, "                   \
+    "mnn:1:cosine:distance, mnn:1:euclidean:uniform, mnn:1:euclidean:distance, "            \
+    "mnn:1:manhattan:uniform, mnn:1:manhattan:distance, mnn:3:cosine:uniform, "             \
+    "mnn:3:cosine:distance, mnn:3:euclidean:uniform, mnn:3:euclidean:distance, "            \
+    "mnn:3:manhattan:uniform, mnn:3:manhattan:distance, mnn:5:cosine:uniform, "             \
+    "mnn:5:cosine:distance, mnn:5:euclidean:uniform, mnn:5:euclidean:distance, "            \
+    "mnn:5:manhattan:uniform, mnn:5:manhattan:distance]"
+
 void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -1,0 +1,61 @@
+/* sink.h — where a sweep's results go (rank 0): the journal (appended at once, fsynced at least
+ * every IMP_JOURNAL_SYNC_SECONDS), the cube rebuilt from it on a cadence, and the progress
+ * line and CUBE.h5.progress.json. Not MPI-facing. */
+#ifndef IMPRINT_SINK_H
+#define IMPRINT_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imprint/cube.h"
+#include "imprint/err.h"
+#include "imprint/grid.h"
+#include "imprint/job.h"
+#include "imprint/journal.h"
+
+typedef struct imp_sink_opts {
+    const char *job_path;    /* for messages and the progress file */
+    int fresh;               /* discard the journal */
+    double progress_seconds; /* progress line + JSON cadence */
+    double cube_seconds;     /* cube rewrite cadence */
+    int quiet;               /* no periodic progress lines (the final one is printed) */
+    void (*lock)(void), (*unlock)(void); /* optional, held around every HDF5 call */
+} imp_sink_opts;
+
+/* What the sweep tells the progress report besides the counts the sink keeps. */
+typedef struct imp_sink_state {
+    int ranks, busy_ranks, threads;
+    int stopping, finished;
+} imp_sink_state;
+
+typedef struct imp_sink imp_sink;
+
+/* A cube over the grid (valid cells pending, the others n/a) filled from the journal at
+ * CUBE.h5.journal (kept unless fresh), and the journal open for appending. A journal from
+ * another grid: IMP_EINPUT with what changed (from the job text in the old cube) and the
+ * --fresh hint. job and grid are borrowed and must outlive the sink. */
+int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts *o,
+                  imp_sink **out, imp_err *err);
+/* Status of every cell (IMP_CELL_*), in cell order; owned by the sink. */
+const uint8_t *imp_sink_status(const imp_sink *s);
+/* Cells by status now, counts[IMP_CELL__NSTATUS]. */
+void imp_sink_counts(const imp_sink *s, size_t counts[IMP_CELL__NSTATUS]);
+/* Cells this run means to record (for rate and ETA). */
+void imp_sink_set_todo(imp_sink *s, size_t todo);
+size_t imp_sink_recorded(const imp_sink *s);
+/* Record one result: the cube's cell and a journal record. */
+int imp_sink_record(imp_sink *s, const imp_cell_result *rec, imp_err *err);
+/* Periodic duties at time now (imp_journal_clock): journal sync every 2 s, progress and cube
+ * on their cadences. force = 1 does all three now. A failed cube write is a warning (the
+ * journal stays the truth); a failed journal sync is an error. */
+int imp_sink_tick(imp_sink *s, double now, const imp_sink_state *st, int force, imp_err *err);
+/* Sync the journal (durable when this returns 0). */
+int imp_sink_sync(imp_sink *s, imp_err *err);
+/* Close the journal (synced) and free; NULL is fine. */
+int imp_sink_close(imp_sink *s, imp_err *err);
+
+/* Write the bytes to path atomically: path.tmp, fsync, rename over path, fsync the
+ * directory. On failure path is untouched and the .tmp removed. */
+int imp_write_atomic(const char *path, const void *buf, size_t n, imp_err *err);
+
+#endif

@@ -1,0 +1,343 @@
+/* sink.c — a sweep's results sink: journal, cube rebuild cadence, progress line and JSON. */
+#include "imprint/sink.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imprint/sched.h"
+#include "imprint/sweep.h"
+
+struct imp_sink {
+    const imp_job *job;
+    const imp_grid *grid;
+    imp_sink_opts o;
+    imp_cube *cube;
+    imp_journal *jr;
+    char *cube_path, *journal_path, *progress_path;
+    size_t counts[IMP_CELL__NSTATUS];
+    size_t todo, recorded;
+    double t_start, t_progress, t_cube;
+};
+
+static void lock(const imp_sink *s)
+{
+    if (s->o.lock)
+        s->o.lock();
+}
+
+static void unlock(const imp_sink *s)
+{
+    if (s->o.unlock)
+        s->o.unlock();
+}
+
+int imp_sweep_new_cube(const imp_job *job, const imp_grid *g, imp_cube **out, imp_err *err)
+{
+    imp_cube_axes ax = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed,
+                        g->model, g->task, g->strategy, g->k, g->shot, g->seed};
+    uint8_t *valid = malloc(g->n_cells ? g->n_cells : 1);
+    if (!valid)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu cells", g->n_cells);
+    for (size_t c = 0; c < g->n_cells; c++)
+        valid[c] = (uint8_t)imp_grid_cell_valid(g, c, NULL, NULL);
+    int rc = imp_cube_create(&ax, valid, out, err);
+    free(valid);
+    if (!rc)
+        rc = imp_cube_set_attrs(*out, job->text, job->store_path, g->hash, err);
+    if (rc) {
+        imp_cube_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* How the journal's grid differs from the job's, from the job text kept in the old cube. */
+static void explain_mismatch(imp_sink *s, char *buf, size_t n)
+{
+    imp_cube *old = NULL;
+    imp_err e;
+    lock(s);
+    int rc = imp_cube_read(s->cube_path, &old, &e);
+    unlock(s);
+    if (rc || !old->job[0]) {
+        snprintf(buf, n, "(the cube %s that would say what changed is missing or unreadable)",
+                 s->cube_path);
+        imp_cube_free(old);
+        return;
+    }
+    char *dir = strdup(s->o.job_path);
+    imp_job *oj = NULL;
+    imp_grid *og = NULL;
+    if (!dir)
+        snprintf(buf, n, "(out of memory)");
+    else if (!imp_job_parse(old->job, strlen(old->job), "(previous job)", dirname(dir), &oj, &e) &&
+             !imp_grid_from_job(oj, &og, &e)) {
+        char diff[2048];
+        int nd = imp_grid_diff(og, s->grid, diff, sizeof diff);
+        snprintf(buf, n, "%s", nd ? diff : "(only the store's classes differ)");
+    } else {
+        snprintf(buf, n, "(the previous job text cannot be parsed: %s)", e.msg);
+    }
+    imp_grid_free(og);
+    imp_job_free(oj);
+    free(dir);
+    imp_cube_free(old);
+}
+
+static char *with_suffix(const char *base, const char *suffix)
+{
+    size_t n = strlen(base) + strlen(suffix) + 1;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s%s", base, suffix);
+    return p;
+}
+
+static int read_journal(imp_sink *s, imp_err *err)
+{
+    if (s->o.fresh || access(s->journal_path, F_OK) != 0)
+        return 0;
+    imp_journal_info info;
+    int rc = imp_cube_apply_journal(s->cube, s->journal_path, &info, err);
+    if (rc && info.grid_mismatch) {
+        char why[2300];
+        explain_mismatch(s, why, sizeof why);
+        return imp_err_set(err, IMP_EINPUT,
+                           "%s: the journal %s was written for another grid; what changed:\n"
+                           "%s\nRerun with --fresh to start over (this discards the journal's "
+                           "results), or restore the previous job file.",
+                           s->o.job_path, s->journal_path, why);
+    }
+    if (rc)
+        return rc;
+    if (info.torn_bytes)
+        fprintf(stderr, "sweep: dropped a torn last journal record (%llu bytes)\n",
+                (unsigned long long)info.torn_bytes);
+    /* keep the cube's creation time across runs */
+    imp_cube *old = NULL;
+    imp_err e;
+    lock(s);
+    if (imp_cube_read(s->cube_path, &old, &e) == 0 && old->created[0]) {
+        char *c = strdup(old->created);
+        if (c) {
+            free(s->cube->created);
+            s->cube->created = c;
+        }
+    }
+    unlock(s);
+    imp_cube_free(old);
+    return 0;
+}
+
+int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts *o,
+                  imp_sink **out, imp_err *err)
+{
+    *out = NULL;
+    imp_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory");
+    s->job = job;
+    s->grid = grid;
+    s->o = *o;
+    s->cube_path = strdup(job->cube_path);
+    s->journal_path = with_suffix(job->cube_path, ".journal");
+    s->progress_path = with_suffix(job->cube_path, ".progress.json");
+    int rc = 0;
+    if (!s->cube_path || !s->journal_path || !s->progress_path)
+        rc = imp_err_set(err, IMP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = imp_sweep_new_cube(job, grid, &s->cube, err);
+    if (!rc)
+        rc = read_journal(s, err);
+    if (!rc)
+        rc = imp_journal_open(s->journal_path, grid->hash, grid->n_cells, o->fresh, &s->jr, NULL,
+                              err);
+    if (rc) {
+        imp_sink_close(s, NULL);
+        return rc;
+    }
+    imp_cube_count(s->cube, s->counts);
+    s->t_start = s->t_progress = s->t_cube = imp_journal_clock();
+    *out = s;
+    return 0;
+}
+
+const uint8_t *imp_sink_status(const imp_sink *s) { return s->cube->status; }
+
+void imp_sink_counts(const imp_sink *s, size_t counts[IMP_CELL__NSTATUS])
+{
+    memcpy(counts, s->counts, sizeof s->counts);
+}
+
+void imp_sink_set_todo(imp_sink *s, size_t todo) { s->todo = todo; }
+size_t imp_sink_recorded(const imp_sink *s) { return s->recorded; }
+
+int imp_sink_record(imp_sink *s, const imp_cell_result *rec, imp_err *err)
+{
+    if (rec->cell >= s->cube->n_cells)
+        return imp_err_set(err, IMP_EINPUT, "a result for cell %llu, outside the grid",
+                           (unsigned long long)rec->cell);
+    uint8_t before = s->cube->status[rec->cell];
+    int rc = imp_cube_apply(s->cube, rec, err);
+    if (!rc)
+        rc = imp_journal_append(s->jr, rec, err);
+    if (rc)
+        return rc;
+    s->counts[before]--;
+    s->counts[s->cube->status[rec->cell]]++;
+    s->recorded++;
+    return 0;
+}
+
+int imp_sink_sync(imp_sink *s, imp_err *err) { return imp_journal_sync(s->jr, err); }
+
+int imp_write_atomic(const char *path, const void *buf, size_t n, imp_err *err)
+{
+    char *tmp = with_suffix(path, ".tmp");
+    char *dir = strdup(path);
+    if (!tmp || !dir) {
+        free(tmp);
+        free(dir);
+        return imp_err_set(err, IMP_ENOMEM, "out of memory writing %s", path);
+    }
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = imp_err_set(err, IMP_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    } else {
+        const char *p = buf;
+        size_t left = n;
+        while (left && !rc) {
+            ssize_t w = write(fd, p, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = imp_err_set(err, IMP_EIO, "%s: write failed: %s", tmp, strerror(errno));
+            else {
+                p += w;
+                left -= (size_t)w;
+            }
+        }
+        if (!rc && fsync(fd) != 0)
+            rc = imp_err_set(err, IMP_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
+        if (close(fd) != 0 && !rc)
+            rc = imp_err_set(err, IMP_EIO, "%s: close failed: %s", tmp, strerror(errno));
+        if (!rc && rename(tmp, path) != 0)
+            rc = imp_err_set(err, IMP_EIO, "%s: cannot rename to %s: %s", tmp, path,
+                             strerror(errno));
+        if (rc)
+            unlink(tmp);
+    }
+    if (!rc) {
+        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd); /* some file systems refuse a directory fsync; the rename stands */
+            close(dfd);
+        }
+    }
+    free(tmp);
+    free(dir);
+    return rc;
+}
+
+static void progress(imp_sink *s, double now, const imp_sink_state *st)
+{
+    double el = now - s->t_start;
+    double rate = el > 0 ? (double)s->recorded / el : 0;
+    double left = (double)(s->todo > s->recorded ? s->todo - s->recorded : 0);
+    double eta = st->finished ? 0 : rate > 0 ? left / rate : NAN;
+    size_t valid = s->cube->n_cells - s->counts[IMP_CELL_NA];
+    size_t done = s->counts[IMP_CELL_DONE], failed = s->counts[IMP_CELL_FAILED];
+    char eta_s[32], el_s[32];
+    if (!s->o.quiet || st->finished)
+        fprintf(stderr,
+                "sweep: %zu/%zu cells done (%.1f%%), %zu failed, %.2f cells/s, elapsed %s, "
+                "ETA %s, %d/%d ranks busy%s\n",
+                done, valid, valid ? 100.0 * (double)done / (double)valid : 100.0, failed, rate,
+                imp_fmt_hms(el, el_s, sizeof el_s), imp_fmt_hms(eta, eta_s, sizeof eta_s),
+                st->busy_ranks, st->ranks, st->stopping ? " (stopping)" : "");
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char iso[32];
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    cJSON_AddStringToObject(o, "job", s->o.job_path);
+    cJSON_AddNumberToObject(o, "valid", (double)valid);
+    cJSON_AddNumberToObject(o, "done", (double)done);
+    cJSON_AddNumberToObject(o, "failed", (double)failed);
+    cJSON_AddNumberToObject(o, "pending", (double)s->counts[IMP_CELL_PENDING]);
+    cJSON_AddNumberToObject(o, "todo_this_run", (double)s->todo);
+    cJSON_AddNumberToObject(o, "recorded_this_run", (double)s->recorded);
+    cJSON_AddNumberToObject(o, "cells_per_second", rate);
+    cJSON_AddNumberToObject(o, "elapsed_seconds", el);
+    if (isfinite(eta))
+        cJSON_AddNumberToObject(o, "eta_seconds", eta);
+    else
+        cJSON_AddNullToObject(o, "eta_seconds");
+    cJSON_AddNumberToObject(o, "ranks", st->ranks);
+    cJSON_AddNumberToObject(o, "busy_ranks", st->busy_ranks);
+    cJSON_AddNumberToObject(o, "threads_per_rank", st->threads);
+    cJSON_AddBoolToObject(o, "stopping", st->stopping);
+    cJSON_AddBoolToObject(o, "finished", st->finished);
+    cJSON_AddStringToObject(o, "updated", iso);
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (!text)
+        return;
+    imp_err e;
+    if (imp_write_atomic(s->progress_path, text, strlen(text), &e) != 0)
+        fprintf(stderr, "imprint sweep: warning: %s\n", e.msg);
+    free(text);
+}
+
+static void write_cube(imp_sink *s)
+{
+    imp_err e;
+    lock(s);
+    int rc = imp_cube_write(s->cube, s->cube_path, &e);
+    unlock(s);
+    if (rc)
+        fprintf(stderr, "imprint sweep: warning: %s\n", e.msg);
+}
+
+int imp_sink_tick(imp_sink *s, double now, const imp_sink_state *st, int force, imp_err *err)
+{
+    int rc = force ? imp_journal_sync(s->jr, err) : imp_journal_maybe_sync(s->jr, now, err);
+    if (rc < 0)
+        return rc;
+    if (force || now - s->t_cube >= s->o.cube_seconds) {
+        if (!force && (rc = imp_journal_sync(s->jr, err)) < 0)
+            return rc;
+        write_cube(s);
+        s->t_cube = now;
+    }
+    if (force || now - s->t_progress >= s->o.progress_seconds) {
+        progress(s, now, st);
+        s->t_progress = now;
+    }
+    return 0;
+}
+
+int imp_sink_close(imp_sink *s, imp_err *err)
+{
+    if (!s)
+        return 0;
+    int rc = imp_journal_close(s->jr, err);
+    imp_cube_free(s->cube);
+    free(s->cube_path);
+    free(s->journal_path);
+    free(s->progress_path);
+    free(s);
+    return rc;
+}
