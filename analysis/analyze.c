@@ -497,19 +497,6 @@ void imp_analyze_matrix_free(imp_analyze_matrix *mat)
 /* malloc(0) may return NULL: ask for at least one element. */
 static size_t nz(size_t n) { return n ? n : 1; }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n-1] (sorted in place), n ≥ 1. */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static char *comp_name(const imp_cube_axes *a, size_t s, size_t k, size_t h)
 {
     char kb[32], hb[32];
@@ -593,7 +580,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
                     isfinite(val[cell]))
                     buf[n++] = (double)val[cell];
             }
-            V[c * nvall + v] = n ? median(buf, n) : NAN;
+            V[c * nvall + v] = n ? imp_stats_median(buf, n) : NAN;
             full[c * nvall + v] = n == nsel_seed;
             if (n) {
                 cp->n_voters++;

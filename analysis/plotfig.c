@@ -78,15 +78,18 @@ double imp_spearman(const double *x, const double *y, size_t n)
 
 /* ---- figure plumbing ---- */
 
+static void series_free(imp_fig_series *S)
+{
+    free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
+    free(S->whi);
+}
+
 void imp_fig_free(imp_fig *f)
 {
     for (size_t i = 0; i < f->n_xcat; i++)
         free(f->xcat[i]);
-    for (size_t s = 0; s < f->n_series; s++) {
-        imp_fig_series *S = &f->series[s];
-        free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
-        free(S->whi);
-    }
+    for (size_t s = 0; s < f->n_series; s++)
+        series_free(&f->series[s]);
     free(f->xcat), free(f->series);
     memset(f, 0, sizeof *f);
 }
@@ -141,9 +144,7 @@ void imp_fig_keep_best(imp_fig *f, size_t n)
             f->series[w++] = f->series[i];
             continue;
         }
-        imp_fig_series *S = &f->series[i];
-        free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
-        free(S->whi);
+        series_free(&f->series[i]);
     }
     f->n_series = w;
     free(keep);
@@ -236,8 +237,7 @@ static size_t voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, si
     }
     if (!n)
         return 0;
-    qsort(vals, n, sizeof *vals, cmp_double);
-    *med = n % 2 ? vals[n / 2] : 0.5 * (vals[n / 2 - 1] + vals[n / 2]);
+    *med = imp_stats_median(vals, n); /* sorts vals */
     *mn = vals[0], *mx = vals[n - 1];
     return n;
 }
