@@ -300,6 +300,17 @@ static const struct {
     {"Oracle", "none/ls/none/none/max", 0},
 };
 
+const char *imp_analyze_paper_name(const char *strategy, int64_t *k)
+{
+    for (size_t i = 0; i < sizeof paper_names / sizeof paper_names[0]; i++)
+        if (strcmp(strategy, paper_names[i].strategy) == 0) {
+            if (k)
+                *k = paper_names[i].k;
+            return paper_names[i].name;
+        }
+    return NULL;
+}
+
 /* Mark the columns one competitor item matches in hit[]; IMP_EUSAGE if none. */
 static int match_item(const imp_cube_axes *a, char *item, unsigned char *hit, imp_err *err)
 {

@@ -255,6 +255,25 @@ static int oom(imp_fig *f, imp_err *err)
 
 /* ---- accuracy against k ---- */
 
+/* The legend text of a strategy's line over k: its paper name ("Qi"), the strategy with the
+ * k its name holds for when the cube has that k ("l2/kmeans/l2/l2/max (Ours at k=20)"), or
+ * the strategy. */
+static const char *line_name(const imp_cube_axes *a, const char *strategy, char *buf, size_t n)
+{
+    int64_t k;
+    const char *paper = imp_analyze_paper_name(strategy, &k);
+    int has_k = 0;
+    for (size_t i = 0; paper && i < a->n_k; i++)
+        has_k |= a->k[i] == k;
+    if (paper && k == 0)
+        snprintf(buf, n, "%s", paper);
+    else if (paper && has_k)
+        snprintf(buf, n, "%s (%s at k=%lld)", strategy, paper, (long long)k);
+    else
+        snprintf(buf, n, "%s", strategy);
+    return buf;
+}
+
 int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
 {
     memset(f, 0, sizeof *f);
@@ -300,7 +319,9 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
         if (!npts)
             continue;
         two |= npts >= 2;
-        imp_fig_series *S = add_series(f, a->strategy[st], a->n_k, 1, 0);
+        char name[600];
+        imp_fig_series *S = add_series(f, line_name(a, a->strategy[st], name, sizeof name),
+                                       a->n_k, 1, 0);
         if (!S) {
             rc = -1;
             break;
@@ -376,7 +397,11 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
             }
             if (npts < 2)
                 continue;
-            if (a->n_k > 1)
+            int64_t pk;
+            const char *paper = imp_analyze_paper_name(a->strategy[st], &pk);
+            if (paper && (pk == 0 || pk == a->k[k]))
+                snprintf(name, sizeof name, "%s", paper);
+            else if (a->n_k > 1)
                 snprintf(name, sizeof name, "%s k=%s", a->strategy[st],
                          imp_cube_axis_value(a, IMP_AX_K, k, buf, sizeof buf));
             else

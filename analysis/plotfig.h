@@ -46,7 +46,8 @@ void imp_fig_keep_best(imp_fig *f, size_t n);
 /* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
 size_t imp_fig_main_shot(const imp_cube_axes *axes);
 
-/* Accuracy against k, one line per strategy, at shot imp_fig_main_shot. Categories: the k
+/* Accuracy against k, one line per strategy, at shot imp_fig_main_shot, named by the paper's
+ * name where it has one for every k ("Qi"; "l2/kmeans/l2/l2/max (Ours at k=20)"). Categories: the k
  * values ascending, -1 ("all") last. For a (strategy, k) and a voter (model, task) with at
  * least one done seed: v = median over the done seeds, and the seed spread min..max. The
  * point is the mean over those voters of v, the band the means of the minima and maxima.
@@ -54,7 +55,8 @@ size_t imp_fig_main_shot(const imp_cube_axes *axes);
  * the cube has one k or no strategy with values at two k. */
 int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *out, imp_err *err);
 
-/* Accuracy against shot, one line per (strategy, k) with values at two shots or more.
+/* Accuracy against shot, one line per (strategy, k) with values at two shots or more, named
+ * "Ours", "Qi", … where the paper's name covers that (strategy, k), else "STRATEGY k=K".
  * Categories: the shots ascending, "all" last. Per seed, a = mean over the voters with that
  * seed done; the point is the mean of a over the seeds, the band its 95 % confidence
  * interval, mean ± t(0.975, n−1) · sd / √n over the n seeds (no band for n = 1).

@@ -916,6 +916,15 @@ static void test_components(void)
 
 static void test_names_and_groups(void)
 {
+    /* the paper's names (spec/reference-semantics.md §8) the figures use too */
+    int64_t k = -7;
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_paper_name("l2/kmeans/l2/l2/max", &k), "Ours"), 0);
+    IMP_ASSERT_INT_EQ(k, 20);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_paper_name("none/mean/none/none/nn:euclidean", &k), "Janson"),
+                      0);
+    IMP_ASSERT_INT_EQ(k, 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_paper_name("none/ls/none/none/max", NULL), "Oracle"), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_paper_name("l2/kmeans/l2/l2/nn:euclidean", &k) == NULL, 1);
     const char *cube = cube_path();
     /* --group-by gen --best: mean → Qi (2.0625) beats Janson, kmeans → Ours (1.125) beats
      * k = 1; then only Ours and Qi, on all 9 voters (the k = 1 column lacked voter 8): Ours
