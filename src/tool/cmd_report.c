@@ -360,6 +360,23 @@ static int add_figure(const ctx *c, page *P, const char *base, const char *capti
     return rc;
 }
 
+/* DIR as a directory, created if missing (one level). A path that cannot be one — a file, a
+ * missing parent, no permission — is the user's to fix: IMP_EUSAGE; anything else IMP_EIO. */
+static int make_dir(const char *dir, imp_err *err)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+        return 0;
+    int e = errno;
+    if (e == EEXIST)
+        return imp_err_set(err, IMP_EUSAGE, "--out %s: exists and is not a directory", dir);
+    int user = e == ENOENT || e == ENOTDIR || e == EACCES || e == EPERM || e == EROFS ||
+               e == ENAMETOOLONG || e == ELOOP;
+    return imp_err_set(err, user ? IMP_EUSAGE : IMP_EIO,
+                       "--out %s: cannot create the report directory: %s%s", dir, strerror(e),
+                       e == ENOENT ? " (its parent must exist)" : "");
+}
+
 int imp_cmd_report(int argc, char **argv)
 {
     const char *cube_path = NULL, *dir = NULL, *nc1_path = NULL;
@@ -414,11 +431,8 @@ int imp_cmd_report(int argc, char **argv)
         goto fail;
     if ((rc = imp_tool_load_cube(cube_path, no_journal, stderr, &c.cube, &err)))
         goto fail;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        rc = imp_err_set(&err, IMP_EIO, "%s: cannot create the report directory: %s", dir,
-                         strerror(errno));
+    if ((rc = make_dir(dir, &err)))
         goto fail;
-    }
     imp_cube_count(c.cube, P.counts);
     if ((rc = analyse(&c, &ao, &err)))
         goto fail;
