@@ -35,7 +35,12 @@ static void help(void)
            "  nc1-gain      NC1 against the gain of multi-proxy over single-proxy imprinting,\n"
            "                Spearman's rho (needs --nc1, a table from `imprint nc1 --all --csv`)\n"
            "Each figure is written as FIG.svg, FIG.pdf and FIG.png, the tables as ranks.md,\n"
-           "ranks.csv, ranks.tex and pairs.csv. Files are replaced atomically.\n",
+           "ranks.csv, ranks.tex and pairs.csv. Files are replaced atomically.\n"
+           "\n"
+           "  --out DIR       the report's directory (created if missing; its parent must exist)\n"
+           "  --nc1 TABLE     the NC1 table for the nc1-gain figure\n"
+           "  --alpha A       significance level of the tests (default 0.05)\n"
+           "  --no-journal    do not merge CUBE.h5.journal into the cube\n",
            IMP_ANALYZE_DEFAULT_TOP, MAX_LINES);
 }
 
