@@ -1552,8 +1552,6 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
             report_friedman(out, m, &cd->friedman, an->cd_id_F, an->cd_id_p);
             fputs(" on the tested competitors\n", out);
         }
-    } else if (an->why == IMP_TESTED_NAMED || an->why == IMP_TESTED_TOP) {
-        fprintf(out, md ? "\nPairwise tests on %s.\n" : "Pairwise tests on %s.\n", why);
     }
     if (m >= 3) {
         if (an->gated)
@@ -1565,6 +1563,8 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
             fprintf(out, "p < alpha = %g: the competitors differ; pairwise tests follow.\n",
                     cd->alpha);
     }
+    if (an->n_tested == an->m) /* the set said above when it is smaller */
+        fprintf(out, "%sPairwise tests on %s.\n", md ? "\n" : "", why);
 
     fprintf(out, md ? "\n## Pairwise Wilcoxon signed-rank tests\n\nTwo-sided, zero_method "
                       "pratt; Holm step-down at alpha = %g over %zu pair%s.\n\n"

@@ -473,7 +473,8 @@ static void test_cmd_analyze_all(void)
                "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "Friedman: chi2 = 21.531646, df = 3, p = 8.16326e-05 "
                                  "(Iman-Davenport F = 61.0615, p = 1.53013e-10)");
-    IMP_ASSERT_STR_CONTAINS(out, "p < alpha = 0.05: the competitors differ");
+    IMP_ASSERT_STR_CONTAINS(out, "p < alpha = 0.05: the competitors differ; pairwise tests "
+                                 "follow.\nPairwise tests on all 4 competitors.\n");
     /* pairs: a ranked above b; p, Holm threshold, decision, method */
     char key[256];
     snprintf(key, sizeof key, "  %-32s  %s", SHOW2, SHOW3);
