@@ -242,6 +242,16 @@ static size_t voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, si
     return n;
 }
 
+/* k as the figures show it: "all" for -1 (GEN all keeps every point), else the number. */
+static const char *k_text(const imp_cube_axes *a, size_t k, char *buf, size_t n)
+{
+    if (a->k[k] == -1) {
+        snprintf(buf, n, "all");
+        return buf;
+    }
+    return imp_cube_axis_value(a, IMP_AX_K, k, buf, n);
+}
+
 static const char *shot_text(const imp_cube_axes *a, size_t sh, char *buf, size_t n)
 {
     return imp_cube_axis_value(a, IMP_AX_SHOT, sh, buf, n);
@@ -296,7 +306,7 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
     snprintf(f->ylabel, sizeof f->ylabel, "accuracy (%%), mean over voters");
     int rc = 0, two = 0;
     for (size_t i = 0; i < a->n_k && !rc; i++)
-        rc = add_cat(f, imp_cube_axis_value(a, IMP_AX_K, ko[i], buf, sizeof buf));
+        rc = add_cat(f, k_text(a, ko[i], buf, sizeof buf));
     for (size_t st = 0; st < a->n_strategy && !rc; st++) {
         double y[a->n_k], lo[a->n_k], hi[a->n_k];
         size_t npts = 0;
@@ -403,7 +413,7 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
                 snprintf(name, sizeof name, "%s", paper);
             else if (a->n_k > 1)
                 snprintf(name, sizeof name, "%s k=%s", a->strategy[st],
-                         imp_cube_axis_value(a, IMP_AX_K, k, buf, sizeof buf));
+                         k_text(a, k, buf, sizeof buf));
             else
                 snprintf(name, sizeof name, "%s", a->strategy[st]);
             imp_fig_series *S = add_series(f, name, a->n_shot, 1, 0);
@@ -505,7 +515,7 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
                 snprintf(name, sizeof name, "%s", imp_gen_name((imp_gen)g));
             else
                 snprintf(name, sizeof name, "%s k=%s", imp_gen_name((imp_gen)g),
-                         imp_cube_axis_value(a, IMP_AX_K, ko[ki], buf, sizeof buf));
+                         k_text(a, ko[ki], buf, sizeof buf));
             if (add_cat(f, name)) {
                 rc = -1;
                 break;

@@ -115,6 +115,11 @@ static void test_acc_vs_k(void)
     if (km)
         IMP_ASSERT_NEAR(km->y[1], 85.5, 1e-12);
     imp_fig_free(&f);
+    /* k = -1 (GEN all: every point a proxy) is the category "all", last */
+    c20->axes.k[1] = -1;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(c20, &f, &err), 0);
+    IMP_ASSERT_INT_EQ(f.n_xcat == 2 && strcmp(f.xcat[1], "all") == 0, 1);
+    imp_fig_free(&f);
     imp_cube_free(c20);
 }
 

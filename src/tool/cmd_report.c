@@ -16,7 +16,8 @@
 #define HTML_ROWS 500    /* rank rows on the page (all in the .csv/.md/.tex) */
 #define HTML_PAIRS 300   /* pairwise rows on the page (all in pairs.csv) */
 #define HTML_FAILS 50    /* failures listed on the page */
-#define MAX_LINES 12     /* lines in the accuracy figures (the best, by their highest point) */
+#define MAX_LINES IMP_CHART_COLORS /* lines in the accuracy figures (the best, by their highest
+                                   * point): one colour each */
 
 static void help(void)
 {
