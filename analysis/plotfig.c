@@ -122,19 +122,41 @@ static double series_max(const imp_fig_series *S)
     return m;
 }
 
+/* Is series i the best of its group (highest point; the first on ties)? */
+static int best_of_group(const imp_fig *f, size_t i)
+{
+    const imp_fig_series *S = &f->series[i];
+    if (S->group < 0)
+        return 1;
+    double m = series_max(S);
+    for (size_t j = 0; j < f->n_series; j++) {
+        if (j == i || f->series[j].group != S->group)
+            continue;
+        double mj = series_max(&f->series[j]);
+        if (mj > m || (mj == m && j < i))
+            return 0;
+    }
+    return 1;
+}
+
 void imp_fig_keep_best(imp_fig *f, size_t n)
 {
-    size_t total = f->n_series;
+    size_t total = f->n_series, n_elig = 0;
     if (total <= n)
         return;
-    unsigned char *keep = calloc(total, 1);
-    if (!keep)
+    unsigned char *elig = calloc(total, 1), *keep = calloc(total, 1);
+    if (!elig || !keep) {
+        free(elig), free(keep);
         return; /* leave the figure whole rather than half-cut */
-    for (size_t k = 0; k < n; k++) {
+    }
+    for (size_t i = 0; i < total; i++)
+        n_elig += elig[i] = (unsigned char)best_of_group(f, i);
+    size_t n_keep = n_elig < n ? n_elig : n;
+    for (size_t k = 0; k < n_keep; k++) {
         size_t best = total;
         for (size_t i = 0; i < total; i++)
-            if (!keep[i] && (best == total || series_max(&f->series[i]) >
-                                                  series_max(&f->series[best])))
+            if (elig[i] && !keep[i] && (best == total || series_max(&f->series[i]) >
+                                                             series_max(&f->series[best])))
                 best = i;
         keep[best] = 1;
     }
@@ -147,8 +169,15 @@ void imp_fig_keep_best(imp_fig *f, size_t n)
         series_free(&f->series[i]);
     }
     f->n_series = w;
-    free(keep);
-    snprintf(f->note, sizeof f->note, "the %zu best of %zu by their highest point", n, total);
+    free(elig), free(keep);
+    if (n_elig == total)
+        snprintf(f->note, sizeof f->note, "the %zu best of %zu by their highest point", n, total);
+    else if (n_elig <= n)
+        snprintf(f->note, sizeof f->note, "the best of each %s by its highest point (of %zu)",
+                 f->group_what, total);
+    else
+        snprintf(f->note, sizeof f->note, "the %zu best %ss, each by its best line (of %zu)", n,
+                 f->group_what, total);
 }
 
 /* Add a series of n NaN points with x = 0..n-1 (bands/whiskers allocated on request). */
@@ -161,6 +190,7 @@ static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int ba
     imp_fig_series *S = &ns[f->n_series];
     memset(S, 0, sizeof *S);
     S->n = n;
+    S->group = -1;
     S->name = name ? strdup(name) : NULL;
     double **arr[] = {&S->x, &S->y, &S->lo, &S->hi, &S->wlo, &S->whi};
     int want[] = {1, 1, band, band, whisk, whisk};
@@ -300,6 +330,7 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
     }
     char buf[32];
     f->kind = IMP_SERIES_LINE;
+    snprintf(f->group_what, sizeof f->group_what, "GEN");
     snprintf(f->title, sizeof f->title, "Accuracy against k%s%s", a->shot[sh] == -1 ? "" : ", shot ",
              a->shot[sh] == -1 ? "" : shot_text(a, sh, buf, sizeof buf));
     snprintf(f->xlabel, sizeof f->xlabel, "k (proxies per class)");
@@ -336,6 +367,9 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
             rc = -1;
             break;
         }
+        imp_strategy ps;
+        if (imp_strategy_parse(a->strategy[st], &ps, NULL) == 0)
+            S->group = (int)ps.gen;
         memcpy(S->y, y, sizeof y), memcpy(S->lo, lo, sizeof lo), memcpy(S->hi, hi, sizeof hi);
     }
     free(ko), free(vals);

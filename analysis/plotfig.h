@@ -18,6 +18,7 @@
  * wlo/whi may be NULL. Owned by the figure. */
 typedef struct imp_fig_series {
     char *name;
+    int group;  /* the series' group for imp_fig_keep_best (acc-k: its GEN), or -1 */
     size_t n;
     double *x, *y, *lo, *hi, *wlo, *whi;
 } imp_fig_series;
@@ -26,6 +27,7 @@ typedef struct imp_fig_series {
  * Everything is owned: imp_fig_free. */
 typedef struct imp_fig {
     char title[256], xlabel[128], ylabel[128], note[128];
+    char group_what[16]; /* what the series' groups are ("GEN"), "" without groups */
     imp_series_kind kind;
     int xlog, ylog, ylo_zero;
     size_t n_xcat;
@@ -40,13 +42,15 @@ int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_la
                   imp_err *err);
 
 /* Keep at most n series of f: those with the highest finite point (ties: cube order), in their
- * order; when some are dropped, f->note says "the n best of M by their highest point". */
+ * order; when some are dropped, f->note says "the n best of M by their highest point". With
+ * groups (series.group >= 0) and more than n series, each group first keeps only its best
+ * series (acc-k: one line per GEN, as the paper's Fig. 6), and the note says so. */
 void imp_fig_keep_best(imp_fig *f, size_t n);
 
 /* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
 size_t imp_fig_main_shot(const imp_cube_axes *axes);
 
-/* Accuracy against k, one line per strategy, at shot imp_fig_main_shot, named by the paper's
+/* Accuracy against k, one line per strategy (grouped by GEN), at shot imp_fig_main_shot, named by the paper's
  * name where it has one for every k ("Qi"; "l2/kmeans/l2/l2/max (Ours at k=20)"). Categories: the k
  * values ascending, -1 ("all") last. For a (strategy, k) and a voter (model, task) with at
  * least one done seed: v = median over the done seeds, and the seed spread min..max. The

@@ -115,6 +115,24 @@ static void test_acc_vs_k(void)
     if (km)
         IMP_ASSERT_NEAR(km->y[1], 85.5, 1e-12);
     imp_fig_free(&f);
+    /* Two strategies of one GEN (the ls cells relabelled as a second mean strategy, highest
+     * point 90.5 against Qi's 65): keeping 2 lines keeps one per GEN — that mean strategy and
+     * k-means (85.5), not Qi; keeping 1 keeps the best GEN's line. */
+    free(c20->axes.strategy[2]);
+    c20->axes.strategy[2] = strdup("none/mean/none/none/max");
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(c20, &f, &err), 0);
+    imp_fig_keep_best(&f, 2);
+    IMP_ASSERT_INT_EQ(f.n_series, 2);
+    IMP_ASSERT_INT_EQ(series(&f, "none/mean/none/none/max") != NULL, 1);
+    IMP_ASSERT_INT_EQ(series(&f, "l2/kmeans/l2/l2/max (Ours at k=20)") != NULL, 1);
+    IMP_ASSERT_STR_CONTAINS(f.note, "the best of each GEN by its highest point (of 3)");
+    imp_fig_free(&f);
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(c20, &f, &err), 0);
+    imp_fig_keep_best(&f, 1);
+    IMP_ASSERT_INT_EQ(f.n_series == 1 && strcmp(f.series[0].name, "none/mean/none/none/max") == 0,
+                      1);
+    IMP_ASSERT_STR_CONTAINS(f.note, "the 1 best GENs, each by its best line (of 3)");
+    imp_fig_free(&f);
     /* k = -1 (GEN all: every point a proxy) is the category "all", last */
     c20->axes.k[1] = -1;
     IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(c20, &f, &err), 0);
