@@ -89,8 +89,8 @@ void imp_nc1_table_free(imp_nc1_table *t);
 
 /* NC1 against the gain of multi-proxy over single-proxy imprinting, one point per voter
  * (model, task) at shot imp_fig_main_shot, one series per model. gain = best voter value
- * (median over done seeds) among imprinting competitors (GEN not ls/kls) with k > 1 minus the
- * best among those with k = 1 (percentage points). A voter's NC1 is the table's row for
+ * (median over done seeds) among imprinting competitors (GEN not ls/kls) with k > 1 (k = all
+ * included: every training sample a proxy) minus the best among those with k = 1 (percentage points). A voter's NC1 is the table's row for
  * (model, task name), else (model, the task's dataset(s) joined by ',') from the job stored in
  * the cube. Log x axis. *rho gets Spearman's ρ over the points (NaN for fewer than 3), also
  * in f->note. IMP_ENOTFOUND if no voter has both a gain and an NC1. */
