@@ -303,8 +303,10 @@ static int w_html(FILE *f, const ctx *c, const void *arg, imp_err *err)
     fputs("<h2>Figures</h2>\n", f);
     for (size_t i = 0; i < P->n_fig; i++) {
         const char *b = P->fig_base[i];
-        fprintf(f, "<figure id=\"fig-%s\"><img src=\"%s.png\" width=\"%.0f\" alt=\"", b, b,
-                P->fig_w[i]);
+        /* at its print size (CSS pt), so its 8.5 pt text reads as in the paper; max-width
+         * shrinks a wide CD diagram to the page */
+        fprintf(f, "<figure id=\"fig-%s\"><img src=\"%s.png\" style=\"width:%.0fpt\" alt=\"",
+                b, b, P->fig_w[i]);
         html_esc(f, P->fig_caption[i]);
         fputs("\"><figcaption>", f);
         html_esc(f, P->fig_caption[i]);
@@ -357,7 +359,7 @@ static int add_figure(const ctx *c, page *P, const char *base, const char *capti
         *err = *ferr;
         return frc;
     }
-    fig_arg a = {.fig = fig, .width = &P->fig_w[P->n_fig]}; /* pt, shown as CSS px */
+    fig_arg a = {.fig = fig, .width = &P->fig_w[P->n_fig]}; /* pt */
     int rc = write_fig(c, base, a, err);
     if (!rc) {
         P->fig_base[P->n_fig] = base;
