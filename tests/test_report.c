@@ -117,7 +117,7 @@ static void test_in_browser(void)
     const char *probe =
         "<script>window.addEventListener('load',function(){var r=[];"
         "document.querySelectorAll('img').forEach(function(i){r.push(i.getAttribute('src')+'='+"
-        "(i.complete?i.naturalWidth:-1));});var d=document.createElement('pre');"
+        "(i.complete?i.naturalWidth:-1)+'/'+i.width);});var d=document.createElement('pre');"
         "d.id='imgcheck';d.textContent='IMGCHECK '+r.join(' ')+' END';"
         "document.body.appendChild(d);});</script>";
     char *end = strstr(html, "</body>");
@@ -134,9 +134,15 @@ static void test_in_browser(void)
     char *dom = NULL;
     IMP_ASSERT_INT_EQ(run_browser(&dom, "--dump-dom", check), 0);
     char want[256];
-    snprintf(want, sizeof want, "IMGCHECK cd.png=%u acc-k.png=680 acc-shot.png=680 "
-             "gen-seconds.png=680 nc1-gain.png=680 END", cd_png_w);
+    /* natural width / shown width: the charts at their print size, 340 pt = 453 CSS px; the
+     * CD diagram (2 px per pt) no wider than the page (max-width 60em = 960 px) */
+    snprintf(want, sizeof want, "IMGCHECK cd.png=%u/", cd_png_w);
     IMP_ASSERT_STR_CONTAINS(dom, want);
+    IMP_ASSERT_STR_CONTAINS(dom, " acc-k.png=680/453 acc-shot.png=680/453 gen-seconds.png=680/453 "
+                                 "nc1-gain.png=680/453 END");
+    const char *cdw = dom ? strstr(dom, want) : NULL;
+    unsigned shown = cdw ? (unsigned)strtoul(cdw + strlen(want), NULL, 10) : 0;
+    IMP_ASSERT_INT_EQ(shown > 400 && shown <= 960, 1);
     /* the tables as the browser parsed them: 8 competitors best first, 28 pairs, status */
     const char *ranks = dom ? strstr(dom, "<table id=\"ranks\">") : NULL;
     IMP_ASSERT_INT_EQ(ranks != NULL, 1);
