@@ -300,6 +300,17 @@ static const struct {
     {"Oracle", "none/ls/none/none/max", 0},
 };
 
+const char *imp_analyze_paper_name(const char *strategy, int64_t *k)
+{
+    for (size_t i = 0; i < sizeof paper_names / sizeof paper_names[0]; i++)
+        if (strcmp(strategy, paper_names[i].strategy) == 0) {
+            if (k)
+                *k = paper_names[i].k;
+            return paper_names[i].name;
+        }
+    return NULL;
+}
+
 /* Mark the columns one competitor item matches in hit[]; IMP_EUSAGE if none. */
 static int match_item(const imp_cube_axes *a, char *item, unsigned char *hit, imp_err *err)
 {
@@ -497,19 +508,6 @@ void imp_analyze_matrix_free(imp_analyze_matrix *mat)
 /* malloc(0) may return NULL: ask for at least one element. */
 static size_t nz(size_t n) { return n ? n : 1; }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n-1] (sorted in place), n ≥ 1. */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static char *comp_name(const imp_cube_axes *a, size_t s, size_t k, size_t h)
 {
     char kb[32], hb[32];
@@ -593,7 +591,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
                     isfinite(val[cell]))
                     buf[n++] = (double)val[cell];
             }
-            V[c * nvall + v] = n ? median(buf, n) : NAN;
+            V[c * nvall + v] = n ? imp_stats_median(buf, n) : NAN;
             full[c * nvall + v] = n == nsel_seed;
             if (n) {
                 cp->n_voters++;
@@ -1554,8 +1552,6 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
             report_friedman(out, m, &cd->friedman, an->cd_id_F, an->cd_id_p);
             fputs(" on the tested competitors\n", out);
         }
-    } else if (an->why == IMP_TESTED_NAMED || an->why == IMP_TESTED_TOP) {
-        fprintf(out, md ? "\nPairwise tests on %s.\n" : "Pairwise tests on %s.\n", why);
     }
     if (m >= 3) {
         if (an->gated)
@@ -1567,6 +1563,8 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
             fprintf(out, "p < alpha = %g: the competitors differ; pairwise tests follow.\n",
                     cd->alpha);
     }
+    if (an->n_tested == an->m) /* the set said above when it is smaller */
+        fprintf(out, "%sPairwise tests on %s.\n", md ? "\n" : "", why);
 
     fprintf(out, md ? "\n## Pairwise Wilcoxon signed-rank tests\n\nTwo-sided, zero_method "
                       "pratt; Holm step-down at alpha = %g over %zu pair%s.\n\n"

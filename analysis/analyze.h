@@ -126,6 +126,11 @@ void imp_analyze_matrix_free(imp_analyze_matrix *mat);
 int imp_analyze_names(imp_analyze_matrix *mat, const imp_cube_axes *axes, const char *defs,
                       int paper, imp_err *err);
 
+/* The paper's name of a strategy text ("Qi", "Hosoda", "Janson", "Ours", "Oracle"), or NULL;
+ * *k (may be NULL) gets the k it names, 0 for every k (Ours is l2/kmeans/l2/l2/max at k = 20
+ * only). The figures name their lines with it, as imp_analyze_names does the table's rows. */
+const char *imp_analyze_paper_name(const char *strategy, int64_t *k);
+
 /* What to analyse, as the command line of `imprint analyze` says it. Every field may be
  * 0/NULL. */
 typedef struct imp_analyze_spec {

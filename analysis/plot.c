@@ -146,10 +146,10 @@ void imp_canvas_text(cairo_t *cr, double x, double y, double size, int anchor, i
 void imp_chart_color(size_t i, double rgb[3])
 {
     /* Okabe–Ito, without its yellow (too light on white). */
-    static const unsigned char pal[][3] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115},
-                                           {204, 121, 167}, {86, 180, 233}, {230, 159, 0},
-                                           {0, 0, 0}};
-    const unsigned char *p = pal[i % (sizeof pal / sizeof pal[0])];
+    static const unsigned char pal[IMP_CHART_COLORS][3] = {
+        {0, 114, 178}, {213, 94, 0}, {0, 158, 115}, {204, 121, 167}, {86, 180, 233},
+        {230, 159, 0}, {0, 0, 0}};
+    const unsigned char *p = pal[i % IMP_CHART_COLORS];
     for (int k = 0; k < 3; k++)
         rgb[k] = p[k] / 255.0;
 }

@@ -115,7 +115,9 @@ int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *
 /* Page position of a data value (already a category index for a categorical x). */
 double imp_chart_xpos(const imp_chart_layout *L, double x);
 double imp_chart_ypos(const imp_chart_layout *L, double y);
-/* Colour of series i (a colour-blind-safe palette, cycled): r, g, b in [0, 1]. */
+/* Colour of series i (a colour-blind-safe palette of IMP_CHART_COLORS, cycled): r, g, b in
+ * [0, 1]. Series i and i + IMP_CHART_COLORS look alike: keep line charts within that many. */
+#define IMP_CHART_COLORS 7
 void imp_chart_color(size_t i, double rgb[3]);
 
 /* Lay out and draw ch to out in format fmt; L (may be NULL) receives the layout used.

@@ -78,15 +78,18 @@ double imp_spearman(const double *x, const double *y, size_t n)
 
 /* ---- figure plumbing ---- */
 
+static void series_free(imp_fig_series *S)
+{
+    free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
+    free(S->whi);
+}
+
 void imp_fig_free(imp_fig *f)
 {
     for (size_t i = 0; i < f->n_xcat; i++)
         free(f->xcat[i]);
-    for (size_t s = 0; s < f->n_series; s++) {
-        imp_fig_series *S = &f->series[s];
-        free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
-        free(S->whi);
-    }
+    for (size_t s = 0; s < f->n_series; s++)
+        series_free(&f->series[s]);
     free(f->xcat), free(f->series);
     memset(f, 0, sizeof *f);
 }
@@ -119,19 +122,41 @@ static double series_max(const imp_fig_series *S)
     return m;
 }
 
+/* Is series i the best of its group (highest point; the first on ties)? */
+static int best_of_group(const imp_fig *f, size_t i)
+{
+    const imp_fig_series *S = &f->series[i];
+    if (S->group < 0)
+        return 1;
+    double m = series_max(S);
+    for (size_t j = 0; j < f->n_series; j++) {
+        if (j == i || f->series[j].group != S->group)
+            continue;
+        double mj = series_max(&f->series[j]);
+        if (mj > m || (mj == m && j < i))
+            return 0;
+    }
+    return 1;
+}
+
 void imp_fig_keep_best(imp_fig *f, size_t n)
 {
-    size_t total = f->n_series;
+    size_t total = f->n_series, n_elig = 0;
     if (total <= n)
         return;
-    unsigned char *keep = calloc(total, 1);
-    if (!keep)
+    unsigned char *elig = calloc(total, 1), *keep = calloc(total, 1);
+    if (!elig || !keep) {
+        free(elig), free(keep);
         return; /* leave the figure whole rather than half-cut */
-    for (size_t k = 0; k < n; k++) {
+    }
+    for (size_t i = 0; i < total; i++)
+        n_elig += elig[i] = (unsigned char)best_of_group(f, i);
+    size_t n_keep = n_elig < n ? n_elig : n;
+    for (size_t k = 0; k < n_keep; k++) {
         size_t best = total;
         for (size_t i = 0; i < total; i++)
-            if (!keep[i] && (best == total || series_max(&f->series[i]) >
-                                                  series_max(&f->series[best])))
+            if (elig[i] && !keep[i] && (best == total || series_max(&f->series[i]) >
+                                                             series_max(&f->series[best])))
                 best = i;
         keep[best] = 1;
     }
@@ -141,13 +166,18 @@ void imp_fig_keep_best(imp_fig *f, size_t n)
             f->series[w++] = f->series[i];
             continue;
         }
-        imp_fig_series *S = &f->series[i];
-        free(S->name), free(S->x), free(S->y), free(S->lo), free(S->hi), free(S->wlo);
-        free(S->whi);
+        series_free(&f->series[i]);
     }
     f->n_series = w;
-    free(keep);
-    snprintf(f->note, sizeof f->note, "the %zu best of %zu by their highest point", n, total);
+    free(elig), free(keep);
+    if (n_elig == total)
+        snprintf(f->note, sizeof f->note, "the %zu best of %zu by their highest point", n, total);
+    else if (n_elig <= n)
+        snprintf(f->note, sizeof f->note, "the best of each %s by its highest point (of %zu)",
+                 f->group_what, total);
+    else
+        snprintf(f->note, sizeof f->note, "the %zu best %ss, each by its best line (of %zu)", n,
+                 f->group_what, total);
 }
 
 /* Add a series of n NaN points with x = 0..n-1 (bands/whiskers allocated on request). */
@@ -160,6 +190,7 @@ static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int ba
     imp_fig_series *S = &ns[f->n_series];
     memset(S, 0, sizeof *S);
     S->n = n;
+    S->group = -1;
     S->name = name ? strdup(name) : NULL;
     double **arr[] = {&S->x, &S->y, &S->lo, &S->hi, &S->wlo, &S->whi};
     int want[] = {1, 1, band, band, whisk, whisk};
@@ -236,10 +267,19 @@ static size_t voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, si
     }
     if (!n)
         return 0;
-    qsort(vals, n, sizeof *vals, cmp_double);
-    *med = n % 2 ? vals[n / 2] : 0.5 * (vals[n / 2 - 1] + vals[n / 2]);
+    *med = imp_stats_median(vals, n); /* sorts vals */
     *mn = vals[0], *mx = vals[n - 1];
     return n;
+}
+
+/* k as the figures show it: "all" for -1 (GEN all keeps every point), else the number. */
+static const char *k_text(const imp_cube_axes *a, size_t k, char *buf, size_t n)
+{
+    if (a->k[k] == -1) {
+        snprintf(buf, n, "all");
+        return buf;
+    }
+    return imp_cube_axis_value(a, IMP_AX_K, k, buf, n);
 }
 
 static const char *shot_text(const imp_cube_axes *a, size_t sh, char *buf, size_t n)
@@ -254,6 +294,25 @@ static int oom(imp_fig *f, imp_err *err)
 }
 
 /* ---- accuracy against k ---- */
+
+/* The legend text of a strategy's line over k: its paper name ("Qi"), the strategy with the
+ * k its name holds for when the cube has that k ("l2/kmeans/l2/l2/max (Ours at k=20)"), or
+ * the strategy. */
+static const char *line_name(const imp_cube_axes *a, const char *strategy, char *buf, size_t n)
+{
+    int64_t k;
+    const char *paper = imp_analyze_paper_name(strategy, &k);
+    int has_k = 0;
+    for (size_t i = 0; paper && i < a->n_k; i++)
+        has_k |= a->k[i] == k;
+    if (paper && k == 0)
+        snprintf(buf, n, "%s", paper);
+    else if (paper && has_k)
+        snprintf(buf, n, "%s (%s at k=%lld)", strategy, paper, (long long)k);
+    else
+        snprintf(buf, n, "%s", strategy);
+    return buf;
+}
 
 int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
 {
@@ -271,13 +330,14 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
     }
     char buf[32];
     f->kind = IMP_SERIES_LINE;
+    snprintf(f->group_what, sizeof f->group_what, "GEN");
     snprintf(f->title, sizeof f->title, "Accuracy against k%s%s", a->shot[sh] == -1 ? "" : ", shot ",
              a->shot[sh] == -1 ? "" : shot_text(a, sh, buf, sizeof buf));
     snprintf(f->xlabel, sizeof f->xlabel, "k (proxies per class)");
     snprintf(f->ylabel, sizeof f->ylabel, "accuracy (%%), mean over voters");
     int rc = 0, two = 0;
     for (size_t i = 0; i < a->n_k && !rc; i++)
-        rc = add_cat(f, imp_cube_axis_value(a, IMP_AX_K, ko[i], buf, sizeof buf));
+        rc = add_cat(f, k_text(a, ko[i], buf, sizeof buf));
     for (size_t st = 0; st < a->n_strategy && !rc; st++) {
         double y[a->n_k], lo[a->n_k], hi[a->n_k];
         size_t npts = 0;
@@ -300,11 +360,16 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
         if (!npts)
             continue;
         two |= npts >= 2;
-        imp_fig_series *S = add_series(f, a->strategy[st], a->n_k, 1, 0);
+        char name[600];
+        imp_fig_series *S = add_series(f, line_name(a, a->strategy[st], name, sizeof name),
+                                       a->n_k, 1, 0);
         if (!S) {
             rc = -1;
             break;
         }
+        imp_strategy ps;
+        if (imp_strategy_parse(a->strategy[st], &ps, NULL) == 0)
+            S->group = (int)ps.gen;
         memcpy(S->y, y, sizeof y), memcpy(S->lo, lo, sizeof lo), memcpy(S->hi, hi, sizeof hi);
     }
     free(ko), free(vals);
@@ -376,9 +441,13 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
             }
             if (npts < 2)
                 continue;
-            if (a->n_k > 1)
+            int64_t pk;
+            const char *paper = imp_analyze_paper_name(a->strategy[st], &pk);
+            if (paper && (pk == 0 || pk == a->k[k]))
+                snprintf(name, sizeof name, "%s", paper);
+            else if (a->n_k > 1)
                 snprintf(name, sizeof name, "%s k=%s", a->strategy[st],
-                         imp_cube_axis_value(a, IMP_AX_K, k, buf, sizeof buf));
+                         k_text(a, k, buf, sizeof buf));
             else
                 snprintf(name, sizeof name, "%s", a->strategy[st]);
             imp_fig_series *S = add_series(f, name, a->n_shot, 1, 0);
@@ -480,7 +549,7 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
                 snprintf(name, sizeof name, "%s", imp_gen_name((imp_gen)g));
             else
                 snprintf(name, sizeof name, "%s k=%s", imp_gen_name((imp_gen)g),
-                         imp_cube_axis_value(a, IMP_AX_K, ko[ki], buf, sizeof buf));
+                         k_text(a, ko[ki], buf, sizeof buf));
             if (add_cat(f, name)) {
                 rc = -1;
                 break;

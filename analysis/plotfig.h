@@ -18,6 +18,7 @@
  * wlo/whi may be NULL. Owned by the figure. */
 typedef struct imp_fig_series {
     char *name;
+    int group;  /* the series' group for imp_fig_keep_best (acc-k: its GEN), or -1 */
     size_t n;
     double *x, *y, *lo, *hi, *wlo, *whi;
 } imp_fig_series;
@@ -26,6 +27,7 @@ typedef struct imp_fig_series {
  * Everything is owned: imp_fig_free. */
 typedef struct imp_fig {
     char title[256], xlabel[128], ylabel[128], note[128];
+    char group_what[16]; /* what the series' groups are ("GEN"), "" without groups */
     imp_series_kind kind;
     int xlog, ylog, ylo_zero;
     size_t n_xcat;
@@ -40,13 +42,16 @@ int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_la
                   imp_err *err);
 
 /* Keep at most n series of f: those with the highest finite point (ties: cube order), in their
- * order; when some are dropped, f->note says "the n best of M by their highest point". */
+ * order; when some are dropped, f->note says "the n best of M by their highest point". With
+ * groups (series.group >= 0) and more than n series, each group first keeps only its best
+ * series (acc-k: one line per GEN, as the paper's Fig. 6), and the note says so. */
 void imp_fig_keep_best(imp_fig *f, size_t n);
 
 /* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
 size_t imp_fig_main_shot(const imp_cube_axes *axes);
 
-/* Accuracy against k, one line per strategy, at shot imp_fig_main_shot. Categories: the k
+/* Accuracy against k, one line per strategy (grouped by GEN), at shot imp_fig_main_shot, named by the paper's
+ * name where it has one for every k ("Qi"; "l2/kmeans/l2/l2/max (Ours at k=20)"). Categories: the k
  * values ascending, -1 ("all") last. For a (strategy, k) and a voter (model, task) with at
  * least one done seed: v = median over the done seeds, and the seed spread min..max. The
  * point is the mean over those voters of v, the band the means of the minima and maxima.
@@ -54,7 +59,8 @@ size_t imp_fig_main_shot(const imp_cube_axes *axes);
  * the cube has one k or no strategy with values at two k. */
 int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *out, imp_err *err);
 
-/* Accuracy against shot, one line per (strategy, k) with values at two shots or more.
+/* Accuracy against shot, one line per (strategy, k) with values at two shots or more, named
+ * "Ours", "Qi", … where the paper's name covers that (strategy, k), else "STRATEGY k=K".
  * Categories: the shots ascending, "all" last. Per seed, a = mean over the voters with that
  * seed done; the point is the mean of a over the seeds, the band its 95 % confidence
  * interval, mean ± t(0.975, n−1) · sd / √n over the n seeds (no band for n = 1).
@@ -83,8 +89,8 @@ void imp_nc1_table_free(imp_nc1_table *t);
 
 /* NC1 against the gain of multi-proxy over single-proxy imprinting, one point per voter
  * (model, task) at shot imp_fig_main_shot, one series per model. gain = best voter value
- * (median over done seeds) among imprinting competitors (GEN not ls/kls) with k > 1 minus the
- * best among those with k = 1 (percentage points). A voter's NC1 is the table's row for
+ * (median over done seeds) among imprinting competitors (GEN not ls/kls) with k > 1 (k = all
+ * included: every training sample a proxy) minus the best among those with k = 1 (percentage points). A voter's NC1 is the table's row for
  * (model, task name), else (model, the task's dataset(s) joined by ',') from the job stored in
  * the cube. Log x axis. *rho gets Spearman's ρ over the points (NaN for fewer than 3), also
  * in f->note. IMP_ENOTFOUND if no voter has both a gain and an NC1. */

@@ -216,6 +216,18 @@ static int check_matrix(const double *A, size_t m, size_t N, size_t min_m, const
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double imp_stats_median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 int imp_stats_ranks(const double *A, size_t m, size_t N, imp_rank_method method, double *R,
                     imp_err *err)
 {

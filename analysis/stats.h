@@ -28,6 +28,10 @@ double imp_stats_f_sf(double x, double d1, double d2);
 /* P(range of k iid N(0,1) ≤ q) = k ∫ φ(z) [Φ(z) − Φ(z−q)]^{k−1} dz (studentized range, ∞ df). */
 double imp_stats_range_cdf(double q, size_t k);
 
+/* Median of v[0..n-1], n >= 1, sorting v in place; an even n gives the mean of the two middle
+ * values (numpy). A voter's value over its seeds, in the matrix and in every figure. */
+double imp_stats_median(double *v, size_t n);
+
 /* ---- Ranks ---- */
 
 typedef enum {

@@ -473,7 +473,8 @@ static void test_cmd_analyze_all(void)
                "4.0000     0.000    0.000    73.500    2.449   0.866     0       8", __LINE__);
     IMP_ASSERT_STR_CONTAINS(out, "Friedman: chi2 = 21.531646, df = 3, p = 8.16326e-05 "
                                  "(Iman-Davenport F = 61.0615, p = 1.53013e-10)");
-    IMP_ASSERT_STR_CONTAINS(out, "p < alpha = 0.05: the competitors differ");
+    IMP_ASSERT_STR_CONTAINS(out, "p < alpha = 0.05: the competitors differ; pairwise tests "
+                                 "follow.\nPairwise tests on all 4 competitors.\n");
     /* pairs: a ranked above b; p, Holm threshold, decision, method */
     char key[256];
     snprintf(key, sizeof key, "  %-32s  %s", SHOW2, SHOW3);
@@ -916,6 +917,15 @@ static void test_components(void)
 
 static void test_names_and_groups(void)
 {
+    /* the paper's names (spec/reference-semantics.md §8) the figures use too */
+    int64_t k = -7;
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_paper_name("l2/kmeans/l2/l2/max", &k), "Ours"), 0);
+    IMP_ASSERT_INT_EQ(k, 20);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_paper_name("none/mean/none/none/nn:euclidean", &k), "Janson"),
+                      0);
+    IMP_ASSERT_INT_EQ(k, 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_analyze_paper_name("none/ls/none/none/max", NULL), "Oracle"), 0);
+    IMP_ASSERT_INT_EQ(imp_analyze_paper_name("l2/kmeans/l2/l2/nn:euclidean", &k) == NULL, 1);
     const char *cube = cube_path();
     /* --group-by gen --best: mean → Qi (2.0625) beats Janson, kmeans → Ours (1.125) beats
      * k = 1; then only Ours and Qi, on all 9 voters (the k = 1 column lacked voter 8): Ours

@@ -133,6 +133,20 @@ static const double TIES_A[4 * 6] = {
     0.9, 0.8, 0.7, 0.95, 0.6, 0.85, /**/ 0.9, 0.7, 0.7, 0.90, 0.5, 0.80,
     0.8, 0.7, 0.6, 0.90, 0.5, 0.75, /**/ 0.7, 0.6, 0.7, 0.85, 0.4, 0.80};
 
+/* The seed median of the matrix and the figures: odd n the middle value, even n the mean of
+ * the two middle ones (numpy.median), whatever the input order. */
+static void test_median(void)
+{
+    double odd[] = {70.5, 62.0, 81.25};
+    IMP_ASSERT_NEAR(imp_stats_median(odd, 3), 70.5, 0);
+    double even[] = {4, 1, 3, 2};
+    IMP_ASSERT_NEAR(imp_stats_median(even, 4), 2.5, 0);
+    IMP_ASSERT_NEAR(even[0], 1, 0); /* sorted in place: the figures' min and max */
+    IMP_ASSERT_NEAR(even[3], 4, 0);
+    double one[] = {-3};
+    IMP_ASSERT_NEAR(imp_stats_median(one, 1), -3, 0);
+}
+
 static void test_ranks(void)
 {
     double R[24];
@@ -526,6 +540,7 @@ int main(void)
     const imp_test tests[] = {{"wilcoxon exact n=5,10,20,48,50", test_wilcoxon_exact},
                               {"wilcoxon approx ties/zeros", test_wilcoxon_approx_ties_zeros},
                               {"wilcoxon identical", test_wilcoxon_identical},
+                              {"median of seeds", test_median},
                               {"average and dense ranks", test_ranks},
                               {"friedman with ties", test_friedman},
                               {"chi2 and F tails", test_distributions},

@@ -16,11 +16,12 @@ static void help(void)
            "  accuracy,gen_seconds,inf_seconds,n_proxies,message\n"
            "pre … weight split the strategy into its components (agg max, nn or mnn; metric\n"
            "inner for max; m empty for max, 1 for nn; weight only for mnn). status is done,\n"
-           "pending or failed, and with --all also n-a (cells the grid rules exclude, left out\n"
-           "by default); shot -1 is written \"all\"; numbers a cell does not have are empty\n"
-           "fields. OUT.csv is written to OUT.csv.tmp and renamed, so it is never seen\n"
-           "half-written; \"-\" writes to stdout. The journal beside the cube\n"
-           "(CUBE.h5.journal) is merged when it exists unless --no-journal is given.\n");
+           "pending or failed, and with --all (or --with-na) also n-a (cells the grid rules\n"
+           "exclude, left out by default: --valid-only); shot -1 is written \"all\"; numbers a\n"
+           "cell does not have are empty fields. OUT.csv is written to OUT.csv.tmp and\n"
+           "renamed, so it is never seen half-written; \"-\" writes to stdout. The journal\n"
+           "beside the cube (CUBE.h5.journal) is merged when it exists unless --no-journal\n"
+           "is given.\n");
 }
 
 int imp_cmd_export(int argc, char **argv)

@@ -16,7 +16,8 @@
 #define HTML_ROWS 500    /* rank rows on the page (all in the .csv/.md/.tex) */
 #define HTML_PAIRS 300   /* pairwise rows on the page (all in pairs.csv) */
 #define HTML_FAILS 50    /* failures listed on the page */
-#define MAX_LINES 12     /* lines in the accuracy figures (the best, by their highest point) */
+#define MAX_LINES IMP_CHART_COLORS /* lines in the accuracy figures (the best, by their highest
+                                   * point): one colour each */
 
 static void help(void)
 {
@@ -28,14 +29,20 @@ static void help(void)
            "every figure the cube's axes allow:\n"
            "  cd            critical-difference diagram of the tested competitors (the %d\n"
            "                best by mean rank when there are more, as imprint analyze)\n"
-           "  acc-k         accuracy against k per strategy (k axis with 2+ values)\n"
+           "  acc-k         accuracy against k per strategy (k axis with 2+ values); with\n"
+           "                more strategies than lines, the best strategy of each GEN\n"
            "  acc-shot      accuracy against shot, 95%% confidence bands over seeds (2+ shots)\n"
-           "                (both: the %d best lines by their highest point)\n"
+           "                (both: at most %d lines, the best by their highest point)\n"
            "  gen-seconds   GEN seconds per method, box plot on a log scale\n"
            "  nc1-gain      NC1 against the gain of multi-proxy over single-proxy imprinting,\n"
            "                Spearman's rho (needs --nc1, a table from `imprint nc1 --all --csv`)\n"
            "Each figure is written as FIG.svg, FIG.pdf and FIG.png, the tables as ranks.md,\n"
-           "ranks.csv, ranks.tex and pairs.csv. Files are replaced atomically.\n",
+           "ranks.csv, ranks.tex and pairs.csv. Files are replaced atomically.\n"
+           "\n"
+           "  --out DIR       the report's directory (created if missing; its parent must exist)\n"
+           "  --nc1 TABLE     the NC1 table for the nc1-gain figure\n"
+           "  --alpha A       significance level of the tests (default 0.05)\n"
+           "  --no-journal    do not merge CUBE.h5.journal into the cube\n",
            IMP_ANALYZE_DEFAULT_TOP, MAX_LINES);
 }
 
@@ -296,8 +303,10 @@ static int w_html(FILE *f, const ctx *c, const void *arg, imp_err *err)
     fputs("<h2>Figures</h2>\n", f);
     for (size_t i = 0; i < P->n_fig; i++) {
         const char *b = P->fig_base[i];
-        fprintf(f, "<figure id=\"fig-%s\"><img src=\"%s.png\" width=\"%.0f\" alt=\"", b, b,
-                P->fig_w[i]);
+        /* at its print size (CSS pt), so its 8.5 pt text reads as in the paper; max-width
+         * shrinks a wide CD diagram to the page */
+        fprintf(f, "<figure id=\"fig-%s\"><img src=\"%s.png\" style=\"width:%.0fpt\" alt=\"",
+                b, b, P->fig_w[i]);
         html_esc(f, P->fig_caption[i]);
         fputs("\"><figcaption>", f);
         html_esc(f, P->fig_caption[i]);
@@ -350,7 +359,7 @@ static int add_figure(const ctx *c, page *P, const char *base, const char *capti
         *err = *ferr;
         return frc;
     }
-    fig_arg a = {.fig = fig, .width = &P->fig_w[P->n_fig]}; /* pt, shown as CSS px */
+    fig_arg a = {.fig = fig, .width = &P->fig_w[P->n_fig]}; /* pt */
     int rc = write_fig(c, base, a, err);
     if (!rc) {
         P->fig_base[P->n_fig] = base;
@@ -358,6 +367,23 @@ static int add_figure(const ctx *c, page *P, const char *base, const char *capti
     }
     imp_fig_free(fig);
     return rc;
+}
+
+/* DIR as a directory, created if missing (one level). A path that cannot be one — a file, a
+ * missing parent, no permission — is the user's to fix: IMP_EUSAGE; anything else IMP_EIO. */
+static int make_dir(const char *dir, imp_err *err)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+        return 0;
+    int e = errno;
+    if (e == EEXIST)
+        return imp_err_set(err, IMP_EUSAGE, "--out %s: exists and is not a directory", dir);
+    int user = e == ENOENT || e == ENOTDIR || e == EACCES || e == EPERM || e == EROFS ||
+               e == ENAMETOOLONG || e == ELOOP;
+    return imp_err_set(err, user ? IMP_EUSAGE : IMP_EIO,
+                       "--out %s: cannot create the report directory: %s%s", dir, strerror(e),
+                       e == ENOENT ? " (its parent must exist)" : "");
 }
 
 int imp_cmd_report(int argc, char **argv)
@@ -414,11 +440,8 @@ int imp_cmd_report(int argc, char **argv)
         goto fail;
     if ((rc = imp_tool_load_cube(cube_path, no_journal, stderr, &c.cube, &err)))
         goto fail;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        rc = imp_err_set(&err, IMP_EIO, "%s: cannot create the report directory: %s", dir,
-                         strerror(errno));
+    if ((rc = make_dir(dir, &err)))
         goto fail;
-    }
     imp_cube_count(c.cube, P.counts);
     if ((rc = analyse(&c, &ao, &err)))
         goto fail;
