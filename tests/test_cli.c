@@ -117,6 +117,46 @@ static void test_eval_errors(void)
 #undef EV
 }
 
+/* plan of every paper job without its store (copies under a directory without data/): the
+ * reference's run counts (spec §6, as in test_grid.c), the skipped checks, no cost unless
+ * --dims */
+static void test_plan_without_store(void)
+{
+    static const struct {
+        const char *job;
+        long valid;
+    } jobs[] = {
+        {"paper-aggfixed", 41472 + 864},       {"paper-aggfocus", 283392 + 17136},
+        {"paper-fewshot", 2100 + 2100},        {"paper-fig6", 1836},
+        {"paper-nc", 360 + 180 + 1080 + 540},  {"paper-imagenet", 36000 + 18000},
+    };
+    CU_ASSERT_FATAL(imp_test_sh(NULL, "mkdir -p '%s/plan/jobs' && cp '%s'/jobs/paper-*.yaml '%s/plan/jobs/'",
+                                imp_test_tmpdir(), IMP_SOURCE_DIR, imp_test_tmpdir()) == 0);
+    char a[1024], want[128];
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        snprintf(a, sizeof a, "plan %s/plan/jobs/%s.yaml", imp_test_tmpdir(), jobs[i].job);
+        snprintf(want, sizeof want, "\nvalid cells: %ld\n", jobs[i].valid);
+        expect(0, want, a);
+        expect(0, "(not found: checked the job file alone)", a);
+        expect(0, "skipped     the store checks: models and datasets present", a);
+        expect(0, "cost        not estimated without the store", a);
+        snprintf(a, sizeof a, "plan %s/plan/jobs/%s.yaml --json", imp_test_tmpdir(), jobs[i].job);
+        snprintf(want, sizeof want, "\"valid_cells\":%ld,", jobs[i].valid); /* cJSON, unformatted */
+        expect(0, want, a);
+        expect(0, "\"cost\":null,", a);
+        expect(0, "\"store_checked\":false,\"cost_estimated\":false}", a);
+    }
+    /* `classes: all` tasks stay unresolved, and the plan says so */
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml", imp_test_tmpdir());
+    expect(0, "skipped     the class count of 3 `classes: all` tasks", a);
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml --dims 512", imp_test_tmpdir());
+    expect(0, "multiply-adds, estimated", a);
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml --dims 512 --ranks 4", imp_test_tmpdir());
+    expect(0, "simulated: 4 ranks, makespan", a);
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml --dims 0", imp_test_tmpdir());
+    expect(2, "--dims: expected an embedding dimension", a);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
@@ -124,6 +164,7 @@ int main(void)
         {"eval_errors", test_eval_errors},
         {"usage_errors", test_usage_errors},
         {"fashion_mnist_dir_missing", test_fashion_mnist_dir_missing},
+        {"plan_without_store", test_plan_without_store},
         {NULL, NULL},
     };
     return imp_test_main("cli", tests);
