@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/cube.h"
 #include "imprint/store.h"
+#include "imprint/version.h"
 #include "testutil.h"
 
 static void expect(int want_rc, const char *needle, const char *args)
@@ -21,7 +23,19 @@ static void test_help_and_version(void)
 {
     expect(0, "usage: imprint", "--help");
     expect(0, "usage: imprint", "help");
-    expect(0, "imprint " IMPRINT_VERSION, "--version");
+    expect(0, "imprint " IMPRINT_VERSION " (git ", "--version");
+    /* the commit this checkout is at (what the build was configured from), else unknown */
+    char *head = NULL, want[96];
+    if (imp_test_sh(&head, "git -C '%s' rev-parse HEAD 2>/dev/null", IMP_SOURCE_DIR) == 0 && head &&
+        strlen(head) >= 12)
+        snprintf(want, sizeof want, "imprint " IMPRINT_VERSION " (git %.12s", head);
+    else
+        snprintf(want, sizeof want, "imprint " IMPRINT_VERSION " (git unknown)");
+    free(head);
+    expect(0, want, "--version");
+    expect(0, "usage: imprint plan JOB.yaml", "help plan");
+    expect(0, "usage: imprint eval --store S.h5", "help eval");
+    expect(2, "'frob' is not an imprint command", "help frob");
     expect(2, "usage: imprint", "");
     const char *cmds[] = {"ingest", "store", "eval", "status", "export", "analyze", "plan",
                           "sweep", "nc1", NULL};
@@ -96,6 +110,29 @@ static void test_eval_errors(void)
     /* nearest class mean on well-separated points: every training row is classified right */
     EV(0, "accuracy    100.00 % (6 of 6 test rows)", "--strategy none/mean/none/none/nn:euclidean", store);
     EV(2, "unknown GEN 'kmean'", "--strategy l2/kmean/l2/l2/max", store);
+    /* the paper's names, as analyze takes them; Ours is k-means with k = 20 */
+    EV(0, "/ l2/kmeans/l2/l2/max, k = 20, shot = all", "--strategy Ours", store);
+    EV(0, "/ l2/kmeans/l2/l2/max, k = 3, shot = all", "--strategy Ours --k 3", store);
+    EV(0, "/ none/mean/none/none/nn:euclidean, k = 1, shot = all", "--strategy Janson", store);
+    EV(0, "accuracy    100.00 % (6 of 6 test rows)", "--strategy Janson", store);
+    EV(0, "/ none/ls/none/none/max, k = 1", "--strategy Oracle", store);
+    EV(0, "/ none/mean/quantile/none/max, k = 1", "--strategy Hosoda", store);
+    EV(0, "/ l2/mean/l2/l2/max, k = 1", "--strategy Qi", store);
+    EV(2, "(or a paper name: Qi, Hosoda, Janson, Ours, Oracle)", "--strategy ours", store);
+    /* threads: Slurm's allocation, else the affinity mask, not every CPU online */
+    char *out = NULL;
+    int rc = imp_test_sh(&out, "SLURM_CPUS_PER_TASK=3 '%s' eval --store %s --model m --dataset d "
+                               "--strategy Qi --json", IMP_TOOL_PATH, store);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "\"threads\": 3}");
+    free(out);
+    if (imp_test_sh(NULL, "command -v taskset >/dev/null") == 0) {
+        rc = imp_test_sh(&out, "env -u SLURM_CPUS_PER_TASK taskset -c 0 '%s' eval --store %s "
+                               "--model m --dataset d --strategy Qi --json", IMP_TOOL_PATH, store);
+        IMP_ASSERT_INT_EQ(rc, 0);
+        IMP_ASSERT_STR_CONTAINS(out, "\"threads\": 1}");
+        free(out);
+    }
     EV(2, "--k '0': expected an integer >= 1", "--strategy l2/kmeans/l2/l2/max --k 0", store);
     EV(2, "--k '-2'", "--strategy l2/kmeans/l2/l2/max --k -2", store);
     EV(2, "--shot '0': expected all or an integer >= 1", "--strategy l2/mean/l2/l2/max --shot 0", store);
@@ -115,6 +152,19 @@ static void test_eval_errors(void)
     snprintf(a, sizeof a, "nc1 --store %s --model m --dataset d --remap 0:0,1:2", store);
     expect(2, "no label maps to 1", a);
 #undef EV
+    /* a sweep's cube records the build's version (release and git commit) */
+    static const char job_text[] = "store: ev.h5\ncube: ev-cube.h5\nmodels: [m]\n"
+                                   "tasks:\n  - {name: t, dataset: d, classes: all}\n"
+                                   "strategies: [l2/mean/l2/l2/max]\nks: [1]\nseeds: [1]\n";
+    CU_ASSERT_FATAL(imp_test_write_file(imp_test_path("ev.yaml"), job_text, strlen(job_text)) == 0);
+    snprintf(a, sizeof a, "sweep %s", imp_test_path("ev.yaml"));
+    expect(0, NULL, a);
+    imp_cube *c = NULL;
+    CU_ASSERT_FATAL(imp_cube_read(imp_test_path("ev-cube.h5"), &c, &err) == 0);
+    imp__assert_msg(strcmp(c->imprint_version, imp_version()) == 0, __LINE__, __FILE__,
+                    "cube imprint_version '%s', build '%s'", c->imprint_version, imp_version());
+    CU_ASSERT(strstr(c->imprint_version, "(git ") != NULL);
+    imp_cube_free(c);
 }
 
 /* plan of every paper job without its store (copies under a directory without data/): the

@@ -7,7 +7,7 @@
 
 #include "cmd.h"
 #include "imprint/cell.h"
-#include "imprint/pool.h"
+#include "imprint/named.h"
 #include "imprint/rng.h"
 #include "imprint/store.h"
 #include "taskopt.h"
@@ -24,7 +24,8 @@ static void help(void)
            "\n"
            "  --strategy STR  PRE/GEN/POST/INF/AGG, e.g. l2/kmeans/l2/l2/max (Ours, k = 20),\n"
            "                  l2/mean/l2/l2/max (Qi), none/mean/quantile/none/max (Hosoda),\n"
-           "                  none/mean/none/none/nn:euclidean (Janson), none/ls/none/none/max (Oracle)\n"
+           "                  none/mean/none/none/nn:euclidean (Janson), none/ls/none/none/max (Oracle),\n"
+           "                  or one of those names (Ours sets k = 20 unless --k is given)\n"
            "                  PRE, INF: none|l2; POST: none|l2|quantile;\n"
            "                  GEN: mean|all|random|kmeans|kmedoids|fps|covmax|ls|kls;\n"
            "                  AGG: max | nn:METRIC | mnn:M:METRIC:uniform|distance,\n"
@@ -37,7 +38,8 @@ static void help(void)
            "  --lambda L      weight decay for ls/kls (default: the store's or the model's)\n"
            "  --task NAME     task name that seeds the draws (default DATASET:CLASSES), so a\n"
            "                  sweep cell is reproduced with its job's task name\n"
-           "  --threads T     classes generated in parallel (default: CPUs)\n"
+           "  --threads T     classes generated in parallel (default: SLURM_CPUS_PER_TASK, else\n"
+           "                  the CPUs this process may run on)\n"
            "  --json          print one JSON object\n");
 }
 
@@ -45,7 +47,7 @@ int imp_cmd_eval(int argc, char **argv)
 {
     const char *store = NULL, *model = NULL, *dataset = NULL, *strategy = NULL, *classes = NULL;
     const char *task = NULL, *remap = NULL;
-    long k = 0, shot = -1, threads = imp_cpu_count();
+    long k = 0, shot = -1, threads = imp_tool_cpus();
     int have_k = 0, json = 0;
     unsigned long long seed = 17121997ULL;
     double lambda = 0;
@@ -113,9 +115,13 @@ int imp_cmd_eval(int argc, char **argv)
     imp_err err;
     imp_err_clear(&err);
     imp_cell_spec spec = {0};
+    const imp_named_strategy *named = imp_named_strategy_find(strategy);
+    if (named)
+        strategy = named->strategy;
     if (imp_strategy_parse(strategy, &spec.strat, &err))
-        return imp_tool_usage("eval", "%s", err.msg);
-    spec.k = have_k ? (int)k : imp_default_k(spec.strat.gen);
+        return imp_tool_usage("eval", "%s (or a paper name: %s)", err.msg,
+                              imp_named_strategy_list());
+    spec.k = have_k ? (int)k : named && named->k ? (int)named->k : imp_default_k(spec.strat.gen);
     spec.shot = (int)shot;
     const char *why = NULL;
     if (!imp_strategy_cell_valid(&spec.strat, spec.k, spec.shot, &why))
@@ -154,10 +160,10 @@ int imp_cmd_eval(int argc, char **argv)
         printf("{\"model\": \"%s\", \"dataset\": \"%s\", \"task\": \"%s\", \"strategy\": \"%s\", "
                "\"k\": %d, \"shot\": %d, \"seed\": %llu, \"lambda\": %g, \"accuracy\": %.6f, "
                "\"correct\": %zu, \"total\": %zu, \"n_proxies\": %d, \"gen_seconds\": %.6f, "
-               "\"inf_seconds\": %.6f}\n",
+               "\"inf_seconds\": %.6f, \"threads\": %d}\n",
                model, dataset, taskname, canon, spec.k, spec.shot, seed, spec.lambda,
                (double)co.accuracy, co.correct, co.total, co.n_proxies, co.gen_seconds,
-               co.inf_seconds);
+               co.inf_seconds, spec.threads);
     } else {
         char shot_txt[32];
         snprintf(shot_txt, sizeof shot_txt, shot < 0 ? "all" : "%ld", shot);
