@@ -52,24 +52,10 @@ static void stop_cluster(void)
 static void make_store(void)
 {
     CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("toy.h5")), 0);
-    enum { d = 8, ntr = 60, nte = 30 };
-    static float Xtr[ntr * d], Xte[nte * d];
-    static int32_t ytr[ntr], yte[nte];
-    imp_rng r;
-    imp_rng_init(&r, 7, 0, 0, 0);
-    for (int i = 0; i < ntr + nte; i++) {
-        int c = i % 3;
-        float *x = i < ntr ? Xtr + i * d : Xte + (i - ntr) * d;
-        for (int j = 0; j < d; j++)
-            x[j] = (float)((imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5) * 1e30);
-        (i < ntr ? ytr : yte)[i < ntr ? i : i - ntr] = c;
-    }
     imp_store_tx *tx;
     imp_err err;
     CU_ASSERT_FATAL(imp_store_tx_begin(imp_test_path("toy.h5"), &tx, &err) == 0);
-    int rc = imp_store_tx_put(tx, "toy", "huge", "train", Xtr, ytr, ntr, d, &err);
-    if (!rc)
-        rc = imp_store_tx_put(tx, "toy", "huge", "test", Xte, yte, nte, d, &err);
+    int rc = imp_test_blobs_put(tx, "toy", "huge", 1e30);
     if (rc)
         imp_store_tx_abort(tx);
     else

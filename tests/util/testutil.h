@@ -33,6 +33,11 @@ int imp_test_write_file(const char *path, const void *buf, size_t n);
  * Gaussian blobs in 8-d (60 train and 20 test rows per class, labels interleaved, seed 42).
  * Returns 0 on success. */
 int imp_test_blob_store(const char *path);
+/* Add those blobs (every value times scale) as /<model>/<dataset> to a store transaction.
+ * Returns 0 on success. */
+struct imp_store_tx;
+int imp_test_blobs_put(struct imp_store_tx *tx, const char *model, const char *dataset,
+                       double scale);
 
 /* 22 AGG values (max, nn and mnn over cosine / euclidean / manhattan with M 1, 3, 5) for job
  * texts of the sweep and scheduler tests: many cells on one proxy set. */
