@@ -10,6 +10,7 @@
 #include "imprint/named.h"
 #include "imprint/rng.h"
 #include "imprint/store.h"
+#include "opts.h"
 #include "taskopt.h"
 
 static void help(void)
@@ -52,59 +53,54 @@ int imp_cmd_eval(int argc, char **argv)
     unsigned long long seed = 17121997ULL;
     double lambda = 0;
     int have_lambda = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        static const char *const opts[] = {"--store", "--model", "--dataset", "--strategy",
-                                           "--classes", "--k", "--shot", "--seed", "--lambda",
-                                           "--task", "--threads", "--remap", NULL};
-        int o = -1;
-        for (int q = 0; opts[q]; q++)
-            if (strcmp(a, opts[q]) == 0)
-                o = q;
-        if (o < 0)
-            return imp_tool_usage("eval", "unknown option '%s'", a);
-        if (i + 1 >= argc)
-            return imp_tool_usage("eval", "option %s needs a value", a);
-        const char *v = argv[++i];
+    enum { O_STORE = 1, O_MODEL, O_DATASET, O_STRATEGY, O_CLASSES, O_K, O_SHOT, O_SEED, O_LAMBDA,
+           O_TASK, O_THREADS, O_REMAP, O_JSON };
+    static const imp_opt opts[] = {
+        {"store", 1, O_STORE},     {"model", 1, O_MODEL},     {"dataset", 1, O_DATASET},
+        {"strategy", 1, O_STRATEGY}, {"classes", 1, O_CLASSES}, {"k", 1, O_K},
+        {"shot", 1, O_SHOT},       {"seed", 1, O_SEED},       {"lambda", 1, O_LAMBDA},
+        {"task", 1, O_TASK},       {"threads", 1, O_THREADS}, {"remap", 1, O_REMAP},
+        {"json", 0, O_JSON},       {NULL, 0, 0},
+    };
+    imp_opts op;
+    imp_opts_init(&op, "eval", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
         switch (o) {
-        case 0: store = v; break;
-        case 1: model = v; break;
-        case 2: dataset = v; break;
-        case 3: strategy = v; break;
-        case 4: classes = v; break;
-        case 5:
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case IMP_OPT_ARG: return imp_tool_usage("eval", "unknown option '%s'", v);
+        case O_JSON: json = 1; break;
+        case O_STORE: store = v; break;
+        case O_MODEL: model = v; break;
+        case O_DATASET: dataset = v; break;
+        case O_STRATEGY: strategy = v; break;
+        case O_CLASSES: classes = v; break;
+        case O_K:
             if (imp_parse_long(v, -1000000, 1000000, &k) || k == 0 || k < -1)
                 return imp_tool_usage("eval", "--k '%s': expected an integer >= 1 (or -1 for all)", v);
             have_k = 1;
             break;
-        case 6:
+        case O_SHOT:
             if (strcmp(v, "all") == 0)
                 shot = -1;
             else if (imp_parse_long(v, 1, 100000000, &shot))
                 return imp_tool_usage("eval", "--shot '%s': expected all or an integer >= 1", v);
             break;
-        case 7: {
+        case O_SEED: {
             char *end;
             if (v[0] == '-' || !*v || (seed = strtoull(v, &end, 10), *end))
                 return imp_tool_usage("eval", "--seed '%s': expected a non-negative integer", v);
             break;
         }
-        case 8:
+        case O_LAMBDA:
             if (imp_parse_double(v, &lambda) || lambda <= 0)
                 return imp_tool_usage("eval", "--lambda '%s': expected a number > 0", v);
             have_lambda = 1;
             break;
-        case 9: task = v; break;
-        case 11: remap = v; break;
-        case 10:
+        case O_TASK: task = v; break;
+        case O_REMAP: remap = v; break;
+        case O_THREADS:
             if (imp_parse_long(v, 1, 1024, &threads))
                 return imp_tool_usage("eval", "--threads '%s': expected 1..1024", v);
             break;
