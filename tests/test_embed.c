@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imprint/cube.h"
 #include "imprint/idx.h"
 #include "imprint/ingest.h"
 #include "imprint/store.h"
@@ -161,13 +162,35 @@ static void test_stop_and_resume(void)
         free(b);
     }
 
-    /* a sweep's cell runs on it: every one of the 200 test rows is classified */
-    rc = imp_test_tool(&out, "eval --store %s --model resnet18 --dataset fmnist "
+    /* a cell runs on it: every one of the 200 test rows is classified */
+    rc = imp_test_tool(&out, "eval --store %s --model resnet18 --dataset fmnist --task all10 "
                              "--strategy l2/mean/l2/l2/max --json", store);
     IMP_ASSERT_INT_EQ(rc, 0);
     IMP_ASSERT_STR_CONTAINS(out, "\"total\": 200,");
     IMP_ASSERT_STR_CONTAINS(out, "\"n_proxies\": 10,");
+    const char *acc = out ? strstr(out, "\"accuracy\": ") : NULL;
+    double eval_acc = acc ? atof(acc + 12) : -1;
     free(out);
+
+    /* and a sweep over it records the same accuracy in its cube */
+    static const char job[] = "store: s.h5\ncube: s-cube.h5\nmodels: [resnet18]\n"
+                              "tasks:\n  - {name: all10, dataset: fmnist, classes: all}\n"
+                              "strategies: [l2/mean/l2/l2/max, none/mean/none/none/nn:euclidean]\n"
+                              "ks: [1]\nseeds: [1]\n";
+    CU_ASSERT_FATAL(imp_test_write_file(imp_test_path("s.yaml"), job, strlen(job)) == 0);
+    rc = imp_test_tool(&out, "sweep %s", imp_test_path("s.yaml"));
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "sweep: exit %d\n%s", rc, out);
+    free(out);
+    imp_cube *c = NULL;
+    rc = imp_cube_read(imp_test_path("s-cube.h5"), &c, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "cube: %s", rc ? err.msg : "");
+    if (c) {
+        size_t counts[IMP_CELL__NSTATUS];
+        imp_cube_count(c, counts);
+        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], 2);
+        IMP_ASSERT_NEAR(c->accuracy[0], eval_acc, 1e-4); /* cell 0: l2/mean/l2/l2/max */
+        imp_cube_free(c);
+    }
 }
 
 static void test_bad_names(void)
