@@ -64,7 +64,10 @@ static int usage_error(imp_opts *o, int c)
     } else if (idx >= 0 && !o->table[idx].has_arg && strchr(word, '=')) {
         imp_tool_usage(o->sub, "option --%s takes no value", o->table[idx].name);
     } else if (!is_long && optopt && optopt != '?') {
-        imp_tool_usage(o->sub, "unknown option '-%c'", optopt);
+        imp_tool_usage(o->sub, "unknown option '-%c'%s%s%s", optopt, o->variant ? " for '" : "",
+                       o->variant ? o->variant : "", o->variant ? "'" : "");
+    } else if (o->variant) {
+        imp_tool_usage(o->sub, "unknown option '%.*s' for '%s'", len, word, o->variant);
     } else {
         imp_tool_usage(o->sub, "unknown option '%.*s'", len, word);
     }

@@ -27,7 +27,8 @@ enum { IMP_OPTS_MAX = 48 };
 
 /* The parsing state of one command line. */
 typedef struct imp_opts {
-    const char *sub;       /* the command for messages: "eval", "ingest idx" */
+    const char *sub;       /* the command for messages: "eval" */
+    const char *variant;   /* NULL, or e.g. "ingest idx": "unknown option '--x' for 'ingest idx'" */
     const imp_opt *table;
     int argc;
     char **argv;           /* argv[0] is the command name; parsing starts at argv[1] */
