@@ -13,6 +13,7 @@
 #include "imprint/job.h"
 #include "imprint/sched.h"
 #include "imprint/sweep.h"
+#include "opts.h"
 
 static void help(void)
 {
@@ -240,34 +241,36 @@ int imp_cmd_plan(int argc, char **argv)
         return 1;
     }
     int code = -1;
-    for (int i = 1; i < argc && code < 0; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            code = 0;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--retry-failed") == 0) {
-            retry = 1;
-        } else if (strcmp(a, "--fit-cost") == 0) {
-            fit = 1;
-        } else if (strcmp(a, "--ranks") == 0 || strcmp(a, "--threads") == 0) {
-            long *dst = a[2] == 'r' ? &ranks : &threads;
-            if (i + 1 >= argc || imp_parse_long(argv[i + 1], 1, 1000000, dst))
-                code = imp_tool_usage("plan", "%s needs a whole number >= 1", a);
-            i++;
-        } else if (strcmp(a, "--dims") == 0) {
-            if (i + 1 >= argc || imp_parse_long(argv[i + 1], 1, 1000000, &dims))
+    enum { O_JSON = 1, O_RETRY, O_FIT, O_RANKS, O_THREADS, O_DIMS, O_PIECE };
+    static const imp_opt opts[] = {
+        {"json", 0, O_JSON},         {"retry-failed", 0, O_RETRY}, {"fit-cost", 0, O_FIT},
+        {"ranks", 1, O_RANKS},       {"threads", 1, O_THREADS},    {"dims", 1, O_DIMS},
+        {"piece-seconds", 1, O_PIECE}, {NULL, 0, 0},
+    };
+    imp_opts op;
+    imp_opts_init(&op, "plan", opts, argc, argv);
+    for (int o; code < 0 && (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
+        switch (o) {
+        case IMP_OPT_HELP: help(); code = 0; break;
+        case IMP_OPT_ERR: code = 2; break;
+        case O_JSON: json = 1; break;
+        case O_RETRY: retry = 1; break;
+        case O_FIT: fit = 1; break;
+        case O_RANKS:
+        case O_THREADS:
+            if (imp_parse_long(v, 1, 1000000, o == O_RANKS ? &ranks : &threads))
+                code = imp_tool_usage("plan", "--%s needs a whole number >= 1", op.name);
+            break;
+        case O_DIMS:
+            if (imp_parse_long(v, 1, 1000000, &dims))
                 code = imp_tool_usage("plan", "--dims: expected an embedding dimension 1..1000000");
-            i++;
-        } else if (strcmp(a, "--piece-seconds") == 0) {
-            if (i + 1 >= argc || imp_parse_double(argv[i + 1], &piece_s) || piece_s <= 0)
+            break;
+        case O_PIECE:
+            if (imp_parse_double(v, &piece_s) || piece_s <= 0)
                 code = imp_tool_usage("plan", "--piece-seconds needs seconds > 0");
-            i++;
-        } else if (a[0] == '-') {
-            code = imp_tool_usage("plan", "unknown option '%s'", a);
-        } else {
-            paths[n_paths++] = argv[i];
+            break;
+        case IMP_OPT_ARG: paths[n_paths++] = (char *)v; break;
         }
     }
     if (code < 0 && n_paths == 0)
