@@ -88,11 +88,9 @@ static void test_fashion_mnist_dir_missing(void)
     expect(2, "dataset-fashion-mnist", args);
 }
 
-/* eval and nc1 on a small store: every usage and input error exits 2 with its reason */
-static void test_eval_errors(void)
+/* /m/d: 3 classes of 2 well-separated 2-d points, the same rows in train and test */
+static void small_store(const char *store)
 {
-    char store[800];
-    snprintf(store, sizeof store, "%s", imp_test_path("ev.h5"));
     float X[6 * 2] = {0, 1, 0, 2, 5, 5, 5, 6, 9, 0, 9, 1};
     int32_t y[6] = {0, 0, 1, 1, 2, 2};
     imp_store_tx *tx;
@@ -101,6 +99,15 @@ static void test_eval_errors(void)
     CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "train", X, y, 6, 2, &err), 0);
     CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "test", X, y, 6, 2, &err), 0);
     CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+}
+
+/* eval and nc1 on a small store: every usage and input error exits 2 with its reason */
+static void test_eval_errors(void)
+{
+    char store[800];
+    snprintf(store, sizeof store, "%s", imp_test_path("ev.h5"));
+    small_store(store);
+    imp_err err;
     char a[1024];
 #define EV(rc, needle, ...)                                                                    \
     do {                                                                                       \
@@ -157,9 +164,7 @@ static void test_eval_errors(void)
                                    "tasks:\n  - {name: t, dataset: d, classes: all}\n"
                                    "strategies: [l2/mean/l2/l2/max]\nks: [1]\nseeds: [1]\n";
     CU_ASSERT_FATAL(imp_test_write_file(imp_test_path("ev.yaml"), job_text, strlen(job_text)) == 0);
-    /* Open MPI's runtime leaks at exit (see CMakeLists.txt): no leak check for the sweep */
-    rc = imp_test_sh(&out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
-                               "'%s' sweep %s", IMP_TOOL_PATH, imp_test_path("ev.yaml"));
+    rc = imp_test_sweep(&out, imp_test_path("ev.yaml"));
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "sweep: exit %d\n%s", rc, out);
     free(out);
     imp_cube *c = NULL;
@@ -215,14 +220,7 @@ static void test_getopt(void)
 {
     char store[800], a[2048];
     snprintf(store, sizeof store, "%s", imp_test_path("go.h5"));
-    float X[6 * 2] = {0, 1, 0, 2, 5, 5, 5, 6, 9, 0, 9, 1};
-    int32_t y[6] = {0, 0, 1, 1, 2, 2};
-    imp_store_tx *tx;
-    imp_err err;
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_begin(store, &tx, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "train", X, y, 6, 2, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "test", X, y, 6, 2, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+    small_store(store);
     /* --opt=V and unambiguous abbreviations */
     snprintf(a, sizeof a, "eval --store=%s --mod=m --data d --strat Janson --js", store);
     expect(0, "\"accuracy\": 100.000000, \"correct\": 6, \"total\": 6,", a);

@@ -178,9 +178,7 @@ static void test_stop_and_resume(void)
                               "strategies: [l2/mean/l2/l2/max, none/mean/none/none/nn:euclidean]\n"
                               "ks: [1]\nseeds: [1]\n";
     CU_ASSERT_FATAL(imp_test_write_file(imp_test_path("s.yaml"), job, strlen(job)) == 0);
-    /* Open MPI's runtime leaks at exit (see CMakeLists.txt): no leak check for the sweep */
-    rc = imp_test_sh(&out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
-                           "'%s' sweep %s", IMP_TOOL_PATH, imp_test_path("s.yaml"));
+    rc = imp_test_sweep(&out, imp_test_path("s.yaml"));
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "sweep: exit %d\n%s", rc, out);
     free(out);
     imp_cube *c = NULL;

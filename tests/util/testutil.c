@@ -99,6 +99,12 @@ int imp_test_tool(char **out, const char *fmt, ...)
     return imp_test_sh(out, "'%s' %s", IMP_TOOL_PATH, args);
 }
 
+int imp_test_sweep(char **out, const char *job)
+{
+    return imp_test_sh(out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" '%s' "
+                            "sweep '%s'", IMP_TOOL_PATH, job);
+}
+
 int imp_test_write_file(const char *path, const void *buf, size_t n)
 {
     FILE *f = fopen(path, "wb");

@@ -25,6 +25,9 @@ const char *imp_test_path(const char *name);
 int imp_test_tool(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Run a shell command the same way. */
 int imp_test_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* `imprint sweep JOB` in one process (no mpirun), like imp_test_tool, but without
+ * LeakSanitizer's leak check: Open MPI's runtime leaks at exit (see CMakeLists.txt). */
+int imp_test_sweep(char **out, const char *job);
 
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
