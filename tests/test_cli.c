@@ -245,6 +245,8 @@ static void test_getopt(void)
     expect(2, "option --failures needs a value", "status c.h5 --fail");
     expect(2, "--top '1': expected a count >= 2", "analyze c.h5 --top=1");
     expect(2, "--drain-seconds 'x': expected seconds >= 0", "sweep j.yaml --drain=x");
+    expect(2, "--alpha '2': expected a number in (0, 1)", "report c.h5 --out d --alp=2");
+    expect(2, "option --out needs a value", "report c.h5 --out");
 }
 
 int main(void)
