@@ -146,17 +146,17 @@ static int count_of(const char *hay, const char *needle)
 }
 
 /* Submit the job file JOB (a path relative to the test directory, or absolute) through
- * slurm/submit.sh from the test directory, with the given sweep sbatch options and unit delay;
+ * slurm/submit.sh from the test directory, with the given sweep sbatch options and piece delay;
  * fills the two job ids. */
 static void submit(const char *job, const char *sweep_args, const char *sleep_ms, long *sweep,
                    long *analyze)
 {
     setenv("SWEEP_SBATCH_ARGS", sweep_args, 1);
-    setenv("IMPRINT_TEST_UNIT_SLEEP_MS", sleep_ms, 1);
     char *out = NULL;
-    int rc = imp_test_sh(&out, "cd '%s' && '%s/slurm/submit.sh' '%s' --progress-seconds 2",
-                         imp_test_tmpdir(), IMP_SOURCE_DIR, job);
-    unsetenv("IMPRINT_TEST_UNIT_SLEEP_MS");
+    /* the delay per piece through the sweep's test option (passed on by sweep.sbatch) */
+    int rc = imp_test_sh(&out, "cd '%s' && '%s/slurm/submit.sh' '%s' --progress-seconds 2 "
+                               "--test-piece-delay-ms %s",
+                         imp_test_tmpdir(), IMP_SOURCE_DIR, job, sleep_ms);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "submit.sh: exit %d\n%s", rc, out);
     const char *s = out ? strstr(out, "sweep ") : NULL, *a = out ? strstr(out, "analyze ") : NULL;
     *sweep = s ? atol(s + 6) : 0;
