@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/named.h"
 #include "imprint/strategy.h"
 
 /* ---- Selection ---- */
@@ -288,25 +289,15 @@ out:
     return rc;
 }
 
-/* The paper's named strategies (spec/reference-semantics.md §8). */
-static const struct {
-    const char *name, *strategy;
-    int64_t k; /* 0: any */
-} paper_names[] = {
-    {"Qi", "l2/mean/l2/l2/max", 0},
-    {"Hosoda", "none/mean/quantile/none/max", 0},
-    {"Janson", "none/mean/none/none/nn:euclidean", 0},
-    {"Ours", "l2/kmeans/l2/l2/max", 20},
-    {"Oracle", "none/ls/none/none/max", 0},
-};
-
 const char *imp_analyze_paper_name(const char *strategy, int64_t *k)
 {
-    for (size_t i = 0; i < sizeof paper_names / sizeof paper_names[0]; i++)
-        if (strcmp(strategy, paper_names[i].strategy) == 0) {
+    size_t n;
+    const imp_named_strategy *named = imp_named_strategies(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(strategy, named[i].strategy) == 0) {
             if (k)
-                *k = paper_names[i].k;
-            return paper_names[i].name;
+                *k = named[i].k;
+            return named[i].name;
         }
     return NULL;
 }
@@ -322,16 +313,16 @@ static int match_item(const imp_cube_axes *a, char *item, unsigned char *hit, im
     const char *str = tok, *kv = NULL, *shotv = NULL;
     char kbuf[32];
     char *def = strchr(tok, '='); /* NAME=STR: a definition; the name is imp_analyze_names' */
+    const imp_named_strategy *named = def ? NULL : imp_named_strategy_find(tok);
     if (def)
         str = def + 1;
-    for (size_t i = 0; !def && i < sizeof paper_names / sizeof paper_names[0]; i++)
-        if (strcmp(tok, paper_names[i].name) == 0) {
-            str = paper_names[i].strategy;
-            if (paper_names[i].k) {
-                snprintf(kbuf, sizeof kbuf, "%lld", (long long)paper_names[i].k);
-                kv = kbuf;
-            }
+    if (named) {
+        str = named->strategy;
+        if (named->k) {
+            snprintf(kbuf, sizeof kbuf, "%lld", (long long)named->k);
+            kv = kbuf;
         }
+    }
     for (tok = strtok_r(NULL, "@ ", &save); tok; tok = strtok_r(NULL, "@ ", &save)) {
         size_t used = strlen(text);
         snprintf(text + used, sizeof text - used, "@%s", tok);
@@ -462,9 +453,11 @@ out:
 int imp_analyze_names(imp_analyze_matrix *mat, const imp_cube_axes *axes, const char *defs,
                       int paper, imp_err *err)
 {
-    for (size_t i = 0; paper && i < sizeof paper_names / sizeof paper_names[0]; i++) {
+    size_t n_named;
+    const imp_named_strategy *named = imp_named_strategies(&n_named);
+    for (size_t i = 0; paper && i < n_named; i++) {
         imp_err ignore; /* a cube without the paper's strategy simply has no such name */
-        int rc = name_item(mat, axes, paper_names[i].name, paper_names[i].name, &ignore);
+        int rc = name_item(mat, axes, named[i].name, named[i].name, &ignore);
         if (rc == IMP_ENOMEM)
             return imp_err_set(err, rc, "%s", ignore.msg);
     }

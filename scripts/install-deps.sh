@@ -11,5 +11,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libopenblas-dev liblapacke-dev libcunit1-dev libyaml-dev libcjson-dev \
   dataset-fashion-mnist python3-h5py python3-numpy librsvg2-bin bc \
   texlive-latex-base texlive-latex-recommended \
-  libcairo2-dev fonts-dejavu-core poppler-utils chromium >/dev/null
+  libcairo2-dev fonts-dejavu-core poppler-utils chromium \
+  python3-torch python3-torchvision python3-tqdm man-db >/dev/null
 echo "install-deps: done"

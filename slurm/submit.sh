@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# submit.sh — submit a sweep (requeued until complete) and its analysis (runs after the sweep
-# succeeds) in one go; prints both job ids.
+# submit.sh — submit a sweep (requeued until complete) and its analysis (runs once the sweep has
+# ended, failed cells included) in one go; prints both job ids.
 #
 #   slurm/submit.sh JOB.yaml [imprint sweep options]
 #
@@ -46,8 +46,9 @@ echo "$plan" | grep -E '^(valid cells|pending)' >&2 || true
 # shellcheck disable=SC2086  # the *_SBATCH_ARGS are word lists on purpose
 sweep_id="$(sbatch --parsable ${SWEEP_SBATCH_ARGS:-} "$here/sweep.sbatch" "$job" "$@")"
 sweep_id="${sweep_id%%;*}"
+# afterany: the analysis also runs after a sweep with failed cells (exit 4) and reports them
 # shellcheck disable=SC2086
-analyze_id="$(sbatch --parsable --dependency="afterok:$sweep_id" --kill-on-invalid-dep=yes \
+analyze_id="$(sbatch --parsable --dependency="afterany:$sweep_id" --kill-on-invalid-dep=yes \
   ${ANALYZE_SBATCH_ARGS:-} "$here/analyze.sbatch" "$job")" || {
   echo "submit.sh: sweep $sweep_id submitted, but the analysis could not be" >&2
   echo "sweep $sweep_id"

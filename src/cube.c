@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef IMPRINT_VERSION
-#define IMPRINT_VERSION "unknown"
-#endif
+#include "imprint/version.h"
 
 static const char *const axis_names[IMP_AX__COUNT] = {"model", "task", "strategy",
                                                       "k",     "shot", "seed"};
@@ -171,7 +169,7 @@ int imp__cube_alloc(imp_cube *c, imp_err *err)
     if (!c->store)
         c->store = strdup("");
     if (!c->imprint_version)
-        c->imprint_version = strdup(IMPRINT_VERSION);
+        c->imprint_version = strdup(imp_version());
     if (!c->created)
         c->created = strdup("");
     if (!c->updated)

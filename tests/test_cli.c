@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/cube.h"
 #include "imprint/store.h"
+#include "imprint/version.h"
 #include "testutil.h"
 
 static void expect(int want_rc, const char *needle, const char *args)
@@ -21,7 +23,19 @@ static void test_help_and_version(void)
 {
     expect(0, "usage: imprint", "--help");
     expect(0, "usage: imprint", "help");
-    expect(0, "imprint " IMPRINT_VERSION, "--version");
+    expect(0, "imprint " IMPRINT_VERSION " (git ", "--version");
+    /* the commit this checkout is at (what the build was configured from), else unknown */
+    char *head = NULL, want[96];
+    if (imp_test_sh(&head, "git -C '%s' rev-parse HEAD 2>/dev/null", IMP_SOURCE_DIR) == 0 && head &&
+        strlen(head) >= 12)
+        snprintf(want, sizeof want, "imprint " IMPRINT_VERSION " (git %.12s", head);
+    else
+        snprintf(want, sizeof want, "imprint " IMPRINT_VERSION " (git unknown)");
+    free(head);
+    expect(0, want, "--version");
+    expect(0, "usage: imprint plan JOB.yaml", "help plan");
+    expect(0, "usage: imprint eval --store S.h5", "help eval");
+    expect(2, "'frob' is not an imprint command", "help frob");
     expect(2, "usage: imprint", "");
     const char *cmds[] = {"ingest", "store", "eval", "status", "export", "analyze", "plan",
                           "sweep", "nc1", NULL};
@@ -74,11 +88,9 @@ static void test_fashion_mnist_dir_missing(void)
     expect(2, "dataset-fashion-mnist", args);
 }
 
-/* eval and nc1 on a small store: every usage and input error exits 2 with its reason */
-static void test_eval_errors(void)
+/* /m/d: 3 classes of 2 well-separated 2-d points, the same rows in train and test */
+static void small_store(const char *store)
 {
-    char store[800];
-    snprintf(store, sizeof store, "%s", imp_test_path("ev.h5"));
     float X[6 * 2] = {0, 1, 0, 2, 5, 5, 5, 6, 9, 0, 9, 1};
     int32_t y[6] = {0, 0, 1, 1, 2, 2};
     imp_store_tx *tx;
@@ -87,6 +99,15 @@ static void test_eval_errors(void)
     CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "train", X, y, 6, 2, &err), 0);
     CU_ASSERT_EQUAL_FATAL(imp_store_tx_put(tx, "m", "d", "test", X, y, 6, 2, &err), 0);
     CU_ASSERT_EQUAL_FATAL(imp_store_tx_commit(tx, &err), 0);
+}
+
+/* eval and nc1 on a small store: every usage and input error exits 2 with its reason */
+static void test_eval_errors(void)
+{
+    char store[800];
+    snprintf(store, sizeof store, "%s", imp_test_path("ev.h5"));
+    small_store(store);
+    imp_err err;
     char a[1024];
 #define EV(rc, needle, ...)                                                                    \
     do {                                                                                       \
@@ -96,6 +117,29 @@ static void test_eval_errors(void)
     /* nearest class mean on well-separated points: every training row is classified right */
     EV(0, "accuracy    100.00 % (6 of 6 test rows)", "--strategy none/mean/none/none/nn:euclidean", store);
     EV(2, "unknown GEN 'kmean'", "--strategy l2/kmean/l2/l2/max", store);
+    /* the paper's names, as analyze takes them; Ours is k-means with k = 20 */
+    EV(0, "/ l2/kmeans/l2/l2/max, k = 20, shot = all", "--strategy Ours", store);
+    EV(0, "/ l2/kmeans/l2/l2/max, k = 3, shot = all", "--strategy Ours --k 3", store);
+    EV(0, "/ none/mean/none/none/nn:euclidean, k = 1, shot = all", "--strategy Janson", store);
+    EV(0, "accuracy    100.00 % (6 of 6 test rows)", "--strategy Janson", store);
+    EV(0, "/ none/ls/none/none/max, k = 1", "--strategy Oracle", store);
+    EV(0, "/ none/mean/quantile/none/max, k = 1", "--strategy Hosoda", store);
+    EV(0, "/ l2/mean/l2/l2/max, k = 1", "--strategy Qi", store);
+    EV(2, "(or a paper name: Qi, Hosoda, Janson, Ours, Oracle)", "--strategy ours", store);
+    /* threads: Slurm's allocation, else the affinity mask, not every CPU online */
+    char *out = NULL;
+    int rc = imp_test_sh(&out, "SLURM_CPUS_PER_TASK=3 '%s' eval --store %s --model m --dataset d "
+                               "--strategy Qi --json", IMP_TOOL_PATH, store);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "\"threads\": 3}");
+    free(out);
+    if (imp_test_sh(NULL, "command -v taskset >/dev/null") == 0) {
+        rc = imp_test_sh(&out, "env -u SLURM_CPUS_PER_TASK taskset -c 0 '%s' eval --store %s "
+                               "--model m --dataset d --strategy Qi --json", IMP_TOOL_PATH, store);
+        IMP_ASSERT_INT_EQ(rc, 0);
+        IMP_ASSERT_STR_CONTAINS(out, "\"threads\": 1}");
+        free(out);
+    }
     EV(2, "--k '0': expected an integer >= 1", "--strategy l2/kmeans/l2/l2/max --k 0", store);
     EV(2, "--k '-2'", "--strategy l2/kmeans/l2/l2/max --k -2", store);
     EV(2, "--shot '0': expected all or an integer >= 1", "--strategy l2/mean/l2/l2/max --shot 0", store);
@@ -115,6 +159,94 @@ static void test_eval_errors(void)
     snprintf(a, sizeof a, "nc1 --store %s --model m --dataset d --remap 0:0,1:2", store);
     expect(2, "no label maps to 1", a);
 #undef EV
+    /* a sweep's cube records the build's version (release and git commit) */
+    static const char job_text[] = "store: ev.h5\ncube: ev-cube.h5\nmodels: [m]\n"
+                                   "tasks:\n  - {name: t, dataset: d, classes: all}\n"
+                                   "strategies: [l2/mean/l2/l2/max]\nks: [1]\nseeds: [1]\n";
+    CU_ASSERT_FATAL(imp_test_write_file(imp_test_path("ev.yaml"), job_text, strlen(job_text)) == 0);
+    rc = imp_test_sweep(&out, imp_test_path("ev.yaml"));
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "sweep: exit %d\n%s", rc, out);
+    free(out);
+    imp_cube *c = NULL;
+    CU_ASSERT_FATAL(imp_cube_read(imp_test_path("ev-cube.h5"), &c, &err) == 0);
+    imp__assert_msg(strcmp(c->imprint_version, imp_version()) == 0, __LINE__, __FILE__,
+                    "cube imprint_version '%s', build '%s'", c->imprint_version, imp_version());
+    CU_ASSERT(strstr(c->imprint_version, "(git ") != NULL);
+    imp_cube_free(c);
+}
+
+/* plan of every paper job without its store (copies under a directory without data/): the
+ * reference's run counts (spec §6, as in test_grid.c), the skipped checks, no cost unless
+ * --dims */
+static void test_plan_without_store(void)
+{
+    static const struct {
+        const char *job;
+        long valid;
+    } jobs[] = {
+        {"paper-aggfixed", 41472 + 864},       {"paper-aggfocus", 283392 + 17136},
+        {"paper-fewshot", 2100 + 2100},        {"paper-fig6", 1836},
+        {"paper-nc", 360 + 180 + 1080 + 540},  {"paper-imagenet", 36000 + 18000},
+    };
+    CU_ASSERT_FATAL(imp_test_sh(NULL, "mkdir -p '%s/plan/jobs' && cp '%s'/jobs/paper-*.yaml '%s/plan/jobs/'",
+                                imp_test_tmpdir(), IMP_SOURCE_DIR, imp_test_tmpdir()) == 0);
+    char a[1024], want[128];
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        snprintf(a, sizeof a, "plan %s/plan/jobs/%s.yaml", imp_test_tmpdir(), jobs[i].job);
+        snprintf(want, sizeof want, "\nvalid cells: %ld\n", jobs[i].valid);
+        expect(0, want, a);
+        expect(0, "(not found: checked the job file alone)", a);
+        expect(0, "skipped     the store checks: models and datasets present", a);
+        expect(0, "cost        not estimated without the store", a);
+        snprintf(a, sizeof a, "plan %s/plan/jobs/%s.yaml --json", imp_test_tmpdir(), jobs[i].job);
+        snprintf(want, sizeof want, "\"valid_cells\":%ld,", jobs[i].valid); /* cJSON, unformatted */
+        expect(0, want, a);
+        expect(0, "\"cost\":null,", a);
+        expect(0, "\"store_checked\":false,\"cost_estimated\":false}", a);
+    }
+    /* `classes: all` tasks stay unresolved, and the plan says so */
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml", imp_test_tmpdir());
+    expect(0, "skipped     the class count of 3 `classes: all` tasks", a);
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml --dims 512", imp_test_tmpdir());
+    expect(0, "multiply-adds, estimated", a);
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml --dims 512 --ranks 4", imp_test_tmpdir());
+    expect(0, "simulated: 4 ranks, makespan", a);
+    snprintf(a, sizeof a, "plan %s/plan/jobs/paper-fig6.yaml --dims 0", imp_test_tmpdir());
+    expect(2, "--dims: expected an embedding dimension", a);
+}
+
+/* every command parses with getopt_long: --opt=V, abbreviations, --, and the messages */
+static void test_getopt(void)
+{
+    char store[800], a[2048];
+    snprintf(store, sizeof store, "%s", imp_test_path("go.h5"));
+    small_store(store);
+    /* --opt=V and unambiguous abbreviations */
+    snprintf(a, sizeof a, "eval --store=%s --mod=m --data d --strat Janson --js", store);
+    expect(0, "\"accuracy\": 100.000000, \"correct\": 6, \"total\": 6,", a);
+    snprintf(a, sizeof a, "eval --store %s --model m --dataset d --strategy=Ours --k=1", store);
+    expect(0, "/ l2/kmeans/l2/l2/max, k = 1, shot = all", a);
+    snprintf(a, sizeof a, "eval --store %s --model m --dataset d --s Qi", store);
+    expect(2, "option '--s' is ambiguous (--store, --strategy, --shot, --seed)", a);
+    expect(2, "option --json takes no value", "eval --json=yes");
+    expect(2, "option --strategy needs a value", "eval --strat");
+    expect(2, "unknown option '--bogus'", "eval --bogus=3");
+    expect(2, "unknown option '-x'", "eval -x");
+    expect(0, "usage: imprint eval", "eval --he");
+    expect(0, "usage: imprint sweep", "sweep -h");
+    /* -- ends the options: what follows is a file name, even one that starts with -- */
+    expect(2, "--odd.h5", "status -- --odd.h5");
+    expect(2, "one cube at a time", "status -- a.h5 b.h5");
+    snprintf(a, sizeof a, "store -- %s", store);
+    expect(0, "m                d", a);
+    expect(2, "unknown option '--dir' for 'ingest idx'", "ingest idx --dir=/tmp --store x.h5");
+    expect(2, "unknown option '--dataset' for 'ingest fashion-mnist'",
+           "ingest fashion-mnist --dataset x --store x.h5");
+    expect(2, "option --failures needs a value", "status c.h5 --fail");
+    expect(2, "--top '1': expected a count >= 2", "analyze c.h5 --top=1");
+    expect(2, "--drain-seconds 'x': expected seconds >= 0", "sweep j.yaml --drain=x");
+    expect(2, "--alpha '2': expected a number in (0, 1)", "report c.h5 --out d --alp=2");
+    expect(2, "option --out needs a value", "report c.h5 --out");
 }
 
 int main(void)
@@ -124,6 +256,8 @@ int main(void)
         {"eval_errors", test_eval_errors},
         {"usage_errors", test_usage_errors},
         {"fashion_mnist_dir_missing", test_fashion_mnist_dir_missing},
+        {"plan_without_store", test_plan_without_store},
+        {"getopt", test_getopt},
         {NULL, NULL},
     };
     return imp_test_main("cli", tests);

@@ -1,7 +1,10 @@
 /* test_slurm.c — the slurm/ scripts against a real single-node Slurm (scripts/slurm-local.sh):
  * a sweep stopped by `scancel --signal=USR1` and one stopped by its time limit's --signal both
  * exit 75, requeue themselves and complete the grid with no cell computed twice, and the
- * dependent analysis starts only after the sweep has completed. Runs only with
+ * dependent analysis starts only after the sweep has completed; a sweep that ends with failed
+ * cells (exit 4) still gets its analysis, which reports them. Job files live in a jobs/
+ * directory with the store and cube paths relative to it, and are submitted by a relative and
+ * by an absolute path, as `slurm/submit.sh jobs/demo.yaml` is. Runs only with
  * IMPRINT_SLURM_TESTS=1 (as root: it installs and starts munge and Slurm); otherwise it passes
  * with a note, so the default ctest run stays fast and needs no Slurm. */
 #include <stdio.h>
@@ -22,7 +25,6 @@
 enum { N_CELLS = 36 };
 
 static char g_cluster[256]; /* the local cluster's directory, "" until started */
-static int g_have_analyze;
 
 static double now_s(void)
 {
@@ -44,29 +46,46 @@ static void stop_cluster(void)
     g_cluster[0] = '\0';
 }
 
-/* 3 Gaussian blobs in 8-d (60 train, 20 test rows per class), as in test_sweep.c */
+/* 3 Gaussian blobs in 8-d (60 train, 20 test rows per class), as in test_sweep.c; plus the
+ * dataset "huge": the same blobs times 1e30, whose float inner products overflow, so every
+ * none/mean/none/none/max cell on it fails (non-finite scores) while l2 cells succeed. */
 static void make_store(void)
 {
     CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("toy.h5")), 0);
+    imp_store_tx *tx;
+    imp_err err;
+    CU_ASSERT_FATAL(imp_store_tx_begin(imp_test_path("toy.h5"), &tx, &err) == 0);
+    int rc = imp_test_blobs_put(tx, "toy", "huge", 1e30);
+    if (rc)
+        imp_store_tx_abort(tx);
+    else
+        rc = imp_store_tx_commit(tx, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "toy store: %s", rc ? err.msg : "");
+    CU_ASSERT_EQUAL_FATAL(mkdir(imp_test_path("jobs"), 0755), 0);
+    CU_ASSERT_EQUAL_FATAL(mkdir(imp_test_path("results"), 0755), 0);
 }
 
-static void write_job(const char *name)
+/* jobs/NAME.yaml with the store and the cube relative to the job file (../toy.h5,
+ * ../results/NAME.h5), as the repository's jobs/ are; with_huge adds a task whose none cells
+ * fail */
+static void write_job(const char *name, int with_huge)
 {
     char path[900], text[1024];
-    snprintf(path, sizeof path, "%s/%s.yaml", imp_test_tmpdir(), name);
+    snprintf(path, sizeof path, "%s/jobs/%s.yaml", imp_test_tmpdir(), name);
     snprintf(text, sizeof text,
-             "store: toy.h5\n"
-             "cube: %s.h5\n"
+             "store: ../toy.h5\n"
+             "cube: ../results/%s.h5\n"
              "models: [toy]\n"
              "tasks:\n"
              "  - {name: all3, dataset: blobs, classes: all}\n"
              "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
              "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
+             "%s"
              "strategies: [none/mean/none/none/max, l2/mean/l2/l2/max]\n"
              "ks: [1]\n"
              "shots: [all, 5]\n"
              "seeds: [1, 2, 3]\n",
-             name);
+             name, with_huge ? "  - {name: huge3, dataset: huge, classes: all}\n" : "");
     CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
 }
 
@@ -126,17 +145,18 @@ static int count_of(const char *hay, const char *needle)
     return n;
 }
 
-/* Submit JOB through slurm/submit.sh with the given sweep sbatch options and unit delay;
+/* Submit the job file JOB (a path relative to the test directory, or absolute) through
+ * slurm/submit.sh from the test directory, with the given sweep sbatch options and piece delay;
  * fills the two job ids. */
 static void submit(const char *job, const char *sweep_args, const char *sleep_ms, long *sweep,
                    long *analyze)
 {
     setenv("SWEEP_SBATCH_ARGS", sweep_args, 1);
-    setenv("IMPRINT_TEST_UNIT_SLEEP_MS", sleep_ms, 1);
     char *out = NULL;
-    int rc = imp_test_sh(&out, "cd '%s' && '%s/slurm/submit.sh' %s.yaml --progress-seconds 2",
-                         imp_test_tmpdir(), IMP_SOURCE_DIR, job);
-    unsetenv("IMPRINT_TEST_UNIT_SLEEP_MS");
+    /* the delay per piece through the sweep's test option (passed on by sweep.sbatch) */
+    int rc = imp_test_sh(&out, "cd '%s' && '%s/slurm/submit.sh' '%s' --progress-seconds 2 "
+                               "--test-piece-delay-ms %s",
+                         imp_test_tmpdir(), IMP_SOURCE_DIR, job, sleep_ms);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "submit.sh: exit %d\n%s", rc, out);
     const char *s = out ? strstr(out, "sweep ") : NULL, *a = out ? strstr(out, "analyze ") : NULL;
     *sweep = s ? atol(s + 6) : 0;
@@ -149,13 +169,13 @@ static void submit(const char *job, const char *sweep_args, const char *sleep_ms
 static void assert_complete_once(const char *job)
 {
     char *out = NULL;
-    int rc = imp_test_tool(&out, "plan %s/%s.yaml --json", imp_test_tmpdir(), job);
+    int rc = imp_test_tool(&out, "plan %s/jobs/%s.yaml --json", imp_test_tmpdir(), job);
     IMP_ASSERT_INT_EQ(rc, 0);
     IMP_ASSERT_STR_CONTAINS(out, "\"pending\":0,"); /* plan --json: cJSON, unformatted */
     IMP_ASSERT_STR_CONTAINS(out, "\"done\":36,");
     free(out);
     char path[900];
-    snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), job);
+    snprintf(path, sizeof path, "%s/results/%s.h5", imp_test_tmpdir(), job);
     imp_cube *c = NULL;
     imp_err err;
     rc = imp_cube_read(path, &c, &err);
@@ -166,7 +186,7 @@ static void assert_complete_once(const char *job)
         IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], N_CELLS);
         imp_cube_free(c);
     }
-    snprintf(path, sizeof path, "%s/%s.h5.journal", imp_test_tmpdir(), job);
+    snprintf(path, sizeof path, "%s/results/%s.h5.journal", imp_test_tmpdir(), job);
     imp_journal_set *set = NULL;
     imp_journal_info info;
     rc = imp_journal_load(path, 0, 0, &set, &info, &err);
@@ -177,9 +197,10 @@ static void assert_complete_once(const char *job)
     }
 }
 
-/* The analysis job ran after the sweep had ended: it succeeded and wrote its files, or (an
- * imprint without `analyze`) failed with the script's message. */
-static void assert_analysis(const char *job, long sweep, long analyze)
+/* The analysis job ran after the sweep had ended, completed, found the cube of the job file
+ * (shown as cube_shown: jobs/../results/JOB.h5 for a relative job path) and wrote its diagram
+ * and table beside it; returns its log. */
+static char *assert_analysis(const char *job, const char *cube_shown, long sweep, long analyze)
 {
     char state[64], sweep_end[64], start[64];
     wait_final(analyze, 60, state, sizeof state);
@@ -191,24 +212,19 @@ static void assert_analysis(const char *job, long sweep, long analyze)
     char name[64];
     snprintf(name, sizeof name, "imprint-analyze-%ld.log", analyze);
     char *log = read_log(name);
-    if (g_have_analyze) {
-        imp__assert_msg(strcmp(state, "COMPLETED") == 0, __LINE__, __FILE__,
-                        "analysis job %ld: %s\n%s", analyze, state, log);
-        IMP_ASSERT_STR_CONTAINS(log, "Friedman");
-        char p[900];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s-cd.svg", imp_test_tmpdir(), job);
-        CU_ASSERT(stat(p, &st) == 0 && st.st_size > 100);
-        snprintf(p, sizeof p, "%s/%s-ranks.md", imp_test_tmpdir(), job);
-        CU_ASSERT(stat(p, &st) == 0 && st.st_size > 10);
-    } else {
-        IMP_ASSERT_INT_EQ(strcmp(state, "FAILED"), 0);
-        IMP_ASSERT_STR_CONTAINS(log, "has no 'analyze' command");
-        printf("\n  note: this imprint has no 'analyze' command yet: checked only that the "
-               "analysis job ran after the sweep (%s >= %s) and failed clearly\n", start,
-               sweep_end);
-    }
-    free(log);
+    imp__assert_msg(strcmp(state, "COMPLETED") == 0, __LINE__, __FILE__,
+                    "analysis job %ld: %s\n%s", analyze, state, log);
+    char want[1100];
+    snprintf(want, sizeof want, "analysing %s\n", cube_shown);
+    IMP_ASSERT_STR_CONTAINS(log, want);
+    IMP_ASSERT_STR_CONTAINS(log, "Friedman");
+    char p[900];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/results/%s-cd.svg", imp_test_tmpdir(), job);
+    CU_ASSERT(stat(p, &st) == 0 && st.st_size > 100);
+    snprintf(p, sizeof p, "%s/results/%s-ranks.md", imp_test_tmpdir(), job);
+    CU_ASSERT(stat(p, &st) == 0 && st.st_size > 10);
+    return log;
 }
 
 /* Print what the runs measured: end-to-end time, requeues, stop signals seen by imprint. */
@@ -236,8 +252,10 @@ static void test_cluster(void)
     atexit(stop_cluster);
     char *out = NULL;
     double t0 = now_s();
-    int rc = imp_test_sh(&out, "IMPRINT_SLURM_PORT=16827 '%s/scripts/slurm-local.sh' start '%s'",
-                         IMP_SOURCE_DIR, g_cluster);
+    /* IMPRINT_SLURM_PORT: another port where a second test cluster runs on the machine */
+    const char *port = getenv("IMPRINT_SLURM_PORT");
+    int rc = imp_test_sh(&out, "IMPRINT_SLURM_PORT=%s '%s/scripts/slurm-local.sh' start '%s'",
+                         port && *port ? port : "16827", IMP_SOURCE_DIR, g_cluster);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "slurm-local.sh start: exit %d\n%s", rc, out);
     free(out);
     CU_ASSERT_FATAL(rc == 0);
@@ -253,7 +271,6 @@ static void test_cluster(void)
     char opts[512];
     snprintf(opts, sizeof opts, "%s%sdetect_leaks=0", asan ? asan : "", asan && *asan ? ":" : "");
     setenv("ASAN_OPTIONS", opts, 1);
-    g_have_analyze = imp_test_tool(NULL, "analyze --help") == 0;
     make_store();
 }
 
@@ -262,11 +279,11 @@ static void test_cluster(void)
 static void test_signal_requeue(void)
 {
     CU_ASSERT_FATAL(g_cluster[0] != '\0');
-    write_job("sig");
+    write_job("sig", 0);
     long sweep = 0, analyze = 0;
     double t0 = now_s();
-    /* 12 units of 1.5 s on 2 ranks: ~9 s of work */
-    submit("sig", "-N1 --ntasks-per-node=2 -c1 --time=10", "1500", &sweep, &analyze);
+    /* 12 units of 1.5 s on 2 ranks: ~9 s of work; the job file by a relative path */
+    submit("jobs/sig.yaml", "-N1 --ntasks-per-node=2 -c1 --time=10", "1500", &sweep, &analyze);
     CU_ASSERT_FATAL(sweep > 0);
     char log_name[64];
     snprintf(log_name, sizeof log_name, "imprint-sweep-%ld.log", sweep);
@@ -287,13 +304,15 @@ static void test_signal_requeue(void)
     IMP_ASSERT_STR_CONTAINS(log, "stopped early (exit 75): requeueing job");
     IMP_ASSERT_STR_CONTAINS(log, "run 2 (requeues so far: 1)");
     IMP_ASSERT_STR_CONTAINS(log, "grid complete (exit 0) after 1 requeue(s)");
+    /* no SLURM_MPI_TYPE here: the cluster's MpiDefault (pmix in slurm-local.sh's config) */
+    IMP_ASSERT_STR_CONTAINS(log, "srun --mpi=pmix (SLURM_MPI_TYPE=unset)");
     char buf[64];
     IMP_ASSERT_INT_EQ(atoi(job_field(sweep, "Restarts", buf, sizeof buf)), 1);
     IMP_ASSERT_INT_EQ(strcmp(job_field(sweep, "ExitCode", buf, sizeof buf), "0:0"), 0);
     report("scancel --signal=USR1", sweep, seconds, log);
     free(log);
     assert_complete_once("sig");
-    assert_analysis("sig", sweep, analyze);
+    free(assert_analysis("sig", "jobs/../results/sig.h5", sweep, analyze));
 }
 
 /* The time limit: --time=1 with --signal=USR1@50 signals imprint 10-40 s into each run (Slurm
@@ -302,13 +321,15 @@ static void test_signal_requeue(void)
 static void test_time_limit_requeue(void)
 {
     CU_ASSERT_FATAL(g_cluster[0] != '\0');
-    write_job("limit");
+    write_job("limit", 0);
     long sweep = 0, analyze = 0;
     double t0 = now_s();
+    char job[900]; /* the job file by its absolute path */
+    snprintf(job, sizeof job, "%s/jobs/limit.yaml", imp_test_tmpdir());
     /* 12 units of 8 s on 2 ranks: ~48 s of work, more than the first run gets before its
      * signal (at most 40 s in); the drain (at most 2 units per rank in flight, 16 s) still ends
      * before the limit */
-    submit("limit", "-N1 --ntasks-per-node=2 -c1 --time=1 --signal=USR1@50", "8000", &sweep,
+    submit(job, "-N1 --ntasks-per-node=2 -c1 --time=1 --signal=USR1@50", "8000", &sweep,
            &analyze);
     CU_ASSERT_FATAL(sweep > 0);
     char state[64];
@@ -331,7 +352,35 @@ static void test_time_limit_requeue(void)
     report("time limit (--time=1 --signal=USR1@50)", sweep, seconds, log);
     free(log);
     assert_complete_once("limit");
-    assert_analysis("limit", sweep, analyze);
+    char cube[900];
+    snprintf(cube, sizeof cube, "%s/jobs/../results/limit.h5", imp_test_tmpdir());
+    free(assert_analysis("limit", cube, sweep, analyze));
+}
+
+/* A sweep whose cells on the "huge" task fail (6: the none strategy at 2 shots x 3 seeds) ends
+ * with exit 4; the analysis still runs (afterany), reports the failures and ranks the other
+ * voters. */
+static void test_failed_cells(void)
+{
+    CU_ASSERT_FATAL(g_cluster[0] != '\0');
+    write_job("fail", 1);
+    long sweep = 0, analyze = 0;
+    submit("jobs/fail.yaml", "-N1 --ntasks-per-node=2 -c1 --time=10", "0", &sweep, &analyze);
+    CU_ASSERT_FATAL(sweep > 0);
+    char state[64], buf[64];
+    wait_final(sweep, 120, state, sizeof state);
+    char log_name[64];
+    snprintf(log_name, sizeof log_name, "imprint-sweep-%ld.log", sweep);
+    char *log = read_log(log_name);
+    imp__assert_msg(strcmp(state, "FAILED") == 0, __LINE__, __FILE__, "sweep job %ld: %s\n%s",
+                    sweep, state, log);
+    IMP_ASSERT_INT_EQ(strcmp(job_field(sweep, "ExitCode", buf, sizeof buf), "4:0"), 0);
+    IMP_ASSERT_STR_CONTAINS(log, "finished with failed cells (exit 4)");
+    free(log);
+    log = assert_analysis("fail", "jobs/../results/fail.h5", sweep, analyze);
+    IMP_ASSERT_STR_CONTAINS(log, "cells: 48 (valid 48): done 42, pending 0, failed 6, n-a 0");
+    IMP_ASSERT_STR_CONTAINS(log, "the sweep left 6 failed and 0 pending cells");
+    free(log);
 }
 
 /* embed.sbatch without jobs/embed.py says so and exits 2 (no GPU or Slurm needed) */
@@ -358,6 +407,7 @@ int main(void)
         {"local cluster up", test_cluster},
         {"scancel --signal=USR1: exit 75, requeue, complete, then analyze", test_signal_requeue},
         {"time limit --signal: exit 75, requeue until complete", test_time_limit_requeue},
+        {"failed cells: exit 4, the analysis still runs and reports them", test_failed_cells},
         {"embed.sbatch without embed.py", test_embed_missing},
         {NULL, NULL},
     };

@@ -28,6 +28,9 @@ int imp_cmd_report(int argc, char **argv);
 int imp_tool_fail(const imp_err *err);
 /* Usage error: print "imprint SUB: <msg>" and a hint to --help; returns 2. */
 int imp_tool_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* CPUs this process should use: SLURM_CPUS_PER_TASK if set, else the CPU affinity mask, else
+ * the CPUs online. */
+int imp_tool_cpus(void);
 /* Is argv[i] "--help" or "-h"? */
 int imp_is_help(const char *arg);
 /* Parse a whole decimal integer in [lo, hi]; returns 0 or -1. */

@@ -6,6 +6,7 @@
 
 #include "analyze.h"
 #include "cmd.h"
+#include "opts.h"
 #include "plotfig.h"
 #include "toolio.h"
 
@@ -109,84 +110,80 @@ typedef struct opts {
 /* Parse argv; returns 0, or the exit code of a usage error (already printed). */
 static int parse(int argc, char **argv, opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return -1;
-        }
-        const struct {
-            const char *flag;
-            int *field;
-        } flags[] = {{"--nemenyi", &o->ao.nemenyi},
-                     {"--compat-identical-significant", &o->ao.compat_identical_significant},
-                     {"--no-journal", &o->no_journal},
-                     {"--no-names", &o->no_names},
-                     {"--best", &o->best}};
-        int hit = 0;
-        for (size_t f = 0; f < sizeof flags / sizeof flags[0] && !hit; f++)
-            if (strcmp(a, flags[f].flag) == 0)
-                *flags[f].field = 1, hit = 1;
-        if (hit)
-            continue;
-        if (strcmp(a, "--dense-ranks") == 0) {
-            o->ao.rank_method = IMP_RANK_DENSE;
-            continue;
-        }
-        if (a[0] != '-' || !a[1]) {
-            if (o->cube)
-                return imp_tool_usage("analyze", "one cube at a time ('%s' and '%s')", o->cube,
-                                      a);
-            o->cube = a;
-            continue;
-        }
-        static const char *const valued[] = {
-            "--svg",  "--md",     "--csv",    "--alpha", "--where",  "--competitors", "--top",
-            "--pairs-csv", "--tex", "--rows", "--groups", "--value", "--name", "--group-by",
-            NULL};
-        int known = 0;
-        for (int k = 0; valued[k]; k++)
-            known |= strcmp(a, valued[k]) == 0;
-        if (!known)
-            return imp_tool_usage("analyze", "unknown option '%s'", a);
-        if (i + 1 >= argc)
-            return imp_tool_usage("analyze", "option %s needs a value", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "--svg") == 0) {
-            o->svg = v;
-        } else if (strcmp(a, "--md") == 0) {
-            o->md = v;
-        } else if (strcmp(a, "--csv") == 0) {
-            o->csv = v;
-        } else if (strcmp(a, "--tex") == 0) {
-            o->tex = v;
-        } else if (strcmp(a, "--pairs-csv") == 0) {
-            o->pairs_csv = v;
-        } else if (strcmp(a, "--group-by") == 0) {
-            o->group_by = v;
-        } else if (strcmp(a, "--alpha") == 0) {
+    enum { O_NEMENYI = 1, O_COMPAT, O_NO_JOURNAL, O_NO_NAMES, O_BEST, O_DENSE, O_SVG, O_MD,
+           O_CSV, O_TEX, O_PAIRS_CSV, O_GROUP_BY, O_ALPHA, O_WHERE, O_COMPETITORS, O_NAME, O_TOP,
+           O_ROWS, O_GROUPS, O_VALUE };
+    static const imp_opt table[] = {
+        {"nemenyi", 0, O_NEMENYI},
+        {"compat-identical-significant", 0, O_COMPAT},
+        {"no-journal", 0, O_NO_JOURNAL},
+        {"no-names", 0, O_NO_NAMES},
+        {"best", 0, O_BEST},
+        {"dense-ranks", 0, O_DENSE},
+        {"svg", 1, O_SVG},
+        {"md", 1, O_MD},
+        {"csv", 1, O_CSV},
+        {"tex", 1, O_TEX},
+        {"pairs-csv", 1, O_PAIRS_CSV},
+        {"group-by", 1, O_GROUP_BY},
+        {"alpha", 1, O_ALPHA},
+        {"where", 1, O_WHERE},
+        {"competitors", 1, O_COMPETITORS},
+        {"name", 1, O_NAME},
+        {"top", 1, O_TOP},
+        {"rows", 1, O_ROWS},
+        {"groups", 1, O_GROUPS},
+        {"value", 1, O_VALUE},
+        {NULL, 0, 0},
+    };
+    imp_opts op;
+    imp_opts_init(&op, "analyze", table, argc, argv);
+    for (int c; (c = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
+        switch (c) {
+        case IMP_OPT_HELP: help(); return -1;
+        case IMP_OPT_ERR: return 2;
+        case O_NEMENYI: o->ao.nemenyi = 1; break;
+        case O_COMPAT: o->ao.compat_identical_significant = 1; break;
+        case O_NO_JOURNAL: o->no_journal = 1; break;
+        case O_NO_NAMES: o->no_names = 1; break;
+        case O_BEST: o->best = 1; break;
+        case O_DENSE: o->ao.rank_method = IMP_RANK_DENSE; break;
+        case O_SVG: o->svg = v; break;
+        case O_MD: o->md = v; break;
+        case O_CSV: o->csv = v; break;
+        case O_TEX: o->tex = v; break;
+        case O_PAIRS_CSV: o->pairs_csv = v; break;
+        case O_GROUP_BY: o->group_by = v; break;
+        case O_ALPHA:
             if (imp_parse_double(v, &o->ao.alpha) || !(o->ao.alpha > 0 && o->ao.alpha < 1))
                 return imp_tool_usage("analyze", "--alpha '%s': expected a number in (0, 1)", v);
-        } else if (strcmp(a, "--where") == 0) {
+            break;
+        case O_WHERE:
             if (o->n_where == (int)(sizeof o->where / sizeof o->where[0]))
                 return imp_tool_usage("analyze", "too many --where options");
             o->where[o->n_where++] = v;
-        } else if (strcmp(a, "--competitors") == 0) {
+            break;
+        case O_COMPETITORS:
             if (append_list(&o->competitors, v))
                 return imp_tool_usage("analyze", "out of memory");
-        } else if (strcmp(a, "--name") == 0) {
+            break;
+        case O_NAME:
             if (append_list(&o->names, v))
                 return imp_tool_usage("analyze", "out of memory");
-        } else if (strcmp(a, "--top") == 0) {
+            break;
+        case O_TOP:
             if (imp_parse_long(v, 2, IMP_ANALYZE_MAX_TESTED, &o->top))
                 return imp_tool_usage("analyze", "--top '%s': expected a count >= 2 (at most %d)",
                                       v, IMP_ANALYZE_MAX_TESTED);
-        } else if (strcmp(a, "--rows") == 0) {
+            break;
+        case O_ROWS:
             if (strcmp(v, "all") == 0)
                 o->rows = -1;
             else if (imp_parse_long(v, 1, 100000000L, &o->rows))
                 return imp_tool_usage("analyze", "--rows '%s': expected a count >= 1 or all", v);
-        } else if (strcmp(a, "--groups") == 0) {
+            break;
+        case O_GROUPS:
             if (strcmp(v, "cliques") == 0)
                 o->ao.groups = IMP_GROUPS_CLIQUES;
             else if (strcmp(v, "intervals") == 0)
@@ -194,7 +191,8 @@ static int parse(int argc, char **argv, opts *o)
             else
                 return imp_tool_usage("analyze", "--groups '%s': expected cliques or intervals",
                                       v);
-        } else if (strcmp(a, "--value") == 0) {
+            break;
+        case O_VALUE:
             if (strcmp(v, "accuracy") == 0)
                 o->value = IMP_VALUE_ACCURACY;
             else if (strcmp(v, "gen_seconds") == 0)
@@ -204,6 +202,13 @@ static int parse(int argc, char **argv, opts *o)
             else
                 return imp_tool_usage("analyze", "--value '%s': expected accuracy, gen_seconds "
                                       "or inf_seconds", v);
+            break;
+        case IMP_OPT_ARG:
+            if (o->cube)
+                return imp_tool_usage("analyze", "one cube at a time ('%s' and '%s')", o->cube,
+                                      v);
+            o->cube = v;
+            break;
         }
     }
     if (!o->cube)

@@ -7,9 +7,10 @@
 
 #include "cmd.h"
 #include "imprint/cell.h"
-#include "imprint/pool.h"
+#include "imprint/named.h"
 #include "imprint/rng.h"
 #include "imprint/store.h"
+#include "opts.h"
 #include "taskopt.h"
 
 static void help(void)
@@ -24,7 +25,8 @@ static void help(void)
            "\n"
            "  --strategy STR  PRE/GEN/POST/INF/AGG, e.g. l2/kmeans/l2/l2/max (Ours, k = 20),\n"
            "                  l2/mean/l2/l2/max (Qi), none/mean/quantile/none/max (Hosoda),\n"
-           "                  none/mean/none/none/nn:euclidean (Janson), none/ls/none/none/max (Oracle)\n"
+           "                  none/mean/none/none/nn:euclidean (Janson), none/ls/none/none/max (Oracle),\n"
+           "                  or one of those names (Ours sets k = 20 unless --k is given)\n"
            "                  PRE, INF: none|l2; POST: none|l2|quantile;\n"
            "                  GEN: mean|all|random|kmeans|kmedoids|fps|covmax|ls|kls;\n"
            "                  AGG: max | nn:METRIC | mnn:M:METRIC:uniform|distance,\n"
@@ -37,7 +39,8 @@ static void help(void)
            "  --lambda L      weight decay for ls/kls (default: the store's or the model's)\n"
            "  --task NAME     task name that seeds the draws (default DATASET:CLASSES), so a\n"
            "                  sweep cell is reproduced with its job's task name\n"
-           "  --threads T     classes generated in parallel (default: CPUs)\n"
+           "  --threads T     classes generated in parallel (default: SLURM_CPUS_PER_TASK, else\n"
+           "                  the CPUs this process may run on)\n"
            "  --json          print one JSON object\n");
 }
 
@@ -45,64 +48,59 @@ int imp_cmd_eval(int argc, char **argv)
 {
     const char *store = NULL, *model = NULL, *dataset = NULL, *strategy = NULL, *classes = NULL;
     const char *task = NULL, *remap = NULL;
-    long k = 0, shot = -1, threads = imp_cpu_count();
+    long k = 0, shot = -1, threads = imp_tool_cpus();
     int have_k = 0, json = 0;
     unsigned long long seed = 17121997ULL;
     double lambda = 0;
     int have_lambda = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        static const char *const opts[] = {"--store", "--model", "--dataset", "--strategy",
-                                           "--classes", "--k", "--shot", "--seed", "--lambda",
-                                           "--task", "--threads", "--remap", NULL};
-        int o = -1;
-        for (int q = 0; opts[q]; q++)
-            if (strcmp(a, opts[q]) == 0)
-                o = q;
-        if (o < 0)
-            return imp_tool_usage("eval", "unknown option '%s'", a);
-        if (i + 1 >= argc)
-            return imp_tool_usage("eval", "option %s needs a value", a);
-        const char *v = argv[++i];
+    enum { O_STORE = 1, O_MODEL, O_DATASET, O_STRATEGY, O_CLASSES, O_K, O_SHOT, O_SEED, O_LAMBDA,
+           O_TASK, O_THREADS, O_REMAP, O_JSON };
+    static const imp_opt opts[] = {
+        {"store", 1, O_STORE},     {"model", 1, O_MODEL},     {"dataset", 1, O_DATASET},
+        {"strategy", 1, O_STRATEGY}, {"classes", 1, O_CLASSES}, {"k", 1, O_K},
+        {"shot", 1, O_SHOT},       {"seed", 1, O_SEED},       {"lambda", 1, O_LAMBDA},
+        {"task", 1, O_TASK},       {"threads", 1, O_THREADS}, {"remap", 1, O_REMAP},
+        {"json", 0, O_JSON},       {NULL, 0, 0},
+    };
+    imp_opts op;
+    imp_opts_init(&op, "eval", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
         switch (o) {
-        case 0: store = v; break;
-        case 1: model = v; break;
-        case 2: dataset = v; break;
-        case 3: strategy = v; break;
-        case 4: classes = v; break;
-        case 5:
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case IMP_OPT_ARG: return imp_tool_usage("eval", "unknown option '%s'", v);
+        case O_JSON: json = 1; break;
+        case O_STORE: store = v; break;
+        case O_MODEL: model = v; break;
+        case O_DATASET: dataset = v; break;
+        case O_STRATEGY: strategy = v; break;
+        case O_CLASSES: classes = v; break;
+        case O_K:
             if (imp_parse_long(v, -1000000, 1000000, &k) || k == 0 || k < -1)
                 return imp_tool_usage("eval", "--k '%s': expected an integer >= 1 (or -1 for all)", v);
             have_k = 1;
             break;
-        case 6:
+        case O_SHOT:
             if (strcmp(v, "all") == 0)
                 shot = -1;
             else if (imp_parse_long(v, 1, 100000000, &shot))
                 return imp_tool_usage("eval", "--shot '%s': expected all or an integer >= 1", v);
             break;
-        case 7: {
+        case O_SEED: {
             char *end;
             if (v[0] == '-' || !*v || (seed = strtoull(v, &end, 10), *end))
                 return imp_tool_usage("eval", "--seed '%s': expected a non-negative integer", v);
             break;
         }
-        case 8:
+        case O_LAMBDA:
             if (imp_parse_double(v, &lambda) || lambda <= 0)
                 return imp_tool_usage("eval", "--lambda '%s': expected a number > 0", v);
             have_lambda = 1;
             break;
-        case 9: task = v; break;
-        case 11: remap = v; break;
-        case 10:
+        case O_TASK: task = v; break;
+        case O_REMAP: remap = v; break;
+        case O_THREADS:
             if (imp_parse_long(v, 1, 1024, &threads))
                 return imp_tool_usage("eval", "--threads '%s': expected 1..1024", v);
             break;
@@ -113,9 +111,13 @@ int imp_cmd_eval(int argc, char **argv)
     imp_err err;
     imp_err_clear(&err);
     imp_cell_spec spec = {0};
+    const imp_named_strategy *named = imp_named_strategy_find(strategy);
+    if (named)
+        strategy = named->strategy;
     if (imp_strategy_parse(strategy, &spec.strat, &err))
-        return imp_tool_usage("eval", "%s", err.msg);
-    spec.k = have_k ? (int)k : imp_default_k(spec.strat.gen);
+        return imp_tool_usage("eval", "%s (or a paper name: %s)", err.msg,
+                              imp_named_strategy_list());
+    spec.k = have_k ? (int)k : named && named->k ? (int)named->k : imp_default_k(spec.strat.gen);
     spec.shot = (int)shot;
     const char *why = NULL;
     if (!imp_strategy_cell_valid(&spec.strat, spec.k, spec.shot, &why))
@@ -154,10 +156,10 @@ int imp_cmd_eval(int argc, char **argv)
         printf("{\"model\": \"%s\", \"dataset\": \"%s\", \"task\": \"%s\", \"strategy\": \"%s\", "
                "\"k\": %d, \"shot\": %d, \"seed\": %llu, \"lambda\": %g, \"accuracy\": %.6f, "
                "\"correct\": %zu, \"total\": %zu, \"n_proxies\": %d, \"gen_seconds\": %.6f, "
-               "\"inf_seconds\": %.6f}\n",
+               "\"inf_seconds\": %.6f, \"threads\": %d}\n",
                model, dataset, taskname, canon, spec.k, spec.shot, seed, spec.lambda,
                (double)co.accuracy, co.correct, co.total, co.n_proxies, co.gen_seconds,
-               co.inf_seconds);
+               co.inf_seconds, spec.threads);
     } else {
         char shot_txt[32];
         snprintf(shot_txt, sizeof shot_txt, shot < 0 ? "all" : "%ld", shot);

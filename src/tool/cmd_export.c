@@ -5,6 +5,7 @@
 
 #include "analyze.h"
 #include "cmd.h"
+#include "opts.h"
 #include "toolio.h"
 
 static void help(void)
@@ -28,28 +29,25 @@ int imp_cmd_export(int argc, char **argv)
 {
     const char *path = NULL, *csv = NULL;
     int no_journal = 0, all = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--no-journal") == 0) {
-            no_journal = 1;
-        } else if (strcmp(a, "--all") == 0 || strcmp(a, "--with-na") == 0) {
-            all = 1;
-        } else if (strcmp(a, "--valid-only") == 0) {
-            all = 0;
-        } else if (strcmp(a, "--csv") == 0) {
-            if (i + 1 >= argc)
-                return imp_tool_usage("export", "option --csv needs a value");
-            csv = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            return imp_tool_usage("export", "unknown option '%s'", a);
-        } else if (path) {
-            return imp_tool_usage("export", "one cube at a time");
-        } else {
-            path = a;
+    enum { O_NO_JOURNAL = 1, O_CSV, O_ALL, O_VALID_ONLY };
+    static const imp_opt opts[] = {{"no-journal", 0, O_NO_JOURNAL}, {"csv", 1, O_CSV},
+                                   {"all", 0, O_ALL},               {"with-na", 0, O_ALL},
+                                   {"valid-only", 0, O_VALID_ONLY}, {NULL, 0, 0}};
+    imp_opts op;
+    imp_opts_init(&op, "export", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        switch (o) {
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case O_NO_JOURNAL: no_journal = 1; break;
+        case O_ALL: all = 1; break;
+        case O_VALID_ONLY: all = 0; break;
+        case O_CSV: csv = op.val; break;
+        case IMP_OPT_ARG:
+            if (path)
+                return imp_tool_usage("export", "one cube at a time");
+            path = op.val;
+            break;
         }
     }
     if (!path)

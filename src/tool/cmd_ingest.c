@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "imprint/idx.h"
 #include "imprint/ingest.h"
+#include "opts.h"
 
 static const char *const fmnist_classes[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
                                                "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -53,46 +54,43 @@ int imp_cmd_ingest(int argc, char **argv)
     const char *files[4] = {NULL, NULL, NULL, NULL};
     static const char *const file_opts[4] = {"--train-images", "--train-labels", "--test-images",
                                              "--test-labels"};
+    enum { O_STORE = 1, O_FORCE, O_DIR, O_MODEL, O_DATASET, O_FILE0 /* .. O_FILE0 + 3 */ };
+    /* one table per source: an option of another source is unknown here */
+    static const imp_opt fm_opts[] = {
+        {"store", 1, O_STORE}, {"force", 0, O_FORCE}, {"dir", 1, O_DIR}, {"model", 1, O_MODEL},
+        {NULL, 0, 0}};
+    static const imp_opt idx_opts[] = {
+        {"store", 1, O_STORE},           {"force", 0, O_FORCE},
+        {"model", 1, O_MODEL},           {"dataset", 1, O_DATASET},
+        {"train-images", 1, O_FILE0},    {"train-labels", 1, O_FILE0 + 1},
+        {"test-images", 1, O_FILE0 + 2}, {"test-labels", 1, O_FILE0 + 3},
+        {NULL, 0, 0}};
+    static const imp_opt ref_opts[] = {{"store", 1, O_STORE}, {"force", 0, O_FORCE}, {NULL, 0, 0}};
     imp_model_spec models[16];
     size_t n_models = 0;
     int force = 0;
     imp_err err;
     imp_err_clear(&err);
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--force") == 0) {
-            force = 1;
-            continue;
-        }
-        if (a[0] != '-' && is_ref && !refdir) {
-            refdir = a;
-            continue;
-        }
-        int fi = -1;
-        for (int k = 0; k < 4; k++)
-            if (strcmp(a, file_opts[k]) == 0)
-                fi = k;
-        int known = strcmp(a, "--store") == 0 || (strcmp(a, "--dir") == 0 && is_fm) ||
-                    (strcmp(a, "--dataset") == 0 && is_idx) || (fi >= 0 && is_idx) ||
-                    (strcmp(a, "--model") == 0 && !is_ref);
-        if (!known)
-            return imp_tool_usage("ingest", "unknown option '%s' for 'ingest %s'", a, source);
-        if (i + 1 >= argc)
-            return imp_tool_usage("ingest", "option %s needs a value", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "--store") == 0)
-            store = v;
-        else if (strcmp(a, "--dir") == 0)
-            dir = v;
-        else if (strcmp(a, "--dataset") == 0)
-            dataset = v;
-        else if (fi >= 0)
-            files[fi] = v;
-        else {
+    char variant[64];
+    snprintf(variant, sizeof variant, "ingest %s", source);
+    imp_opts op;
+    imp_opts_init(&op, "ingest", is_fm ? fm_opts : is_idx ? idx_opts : ref_opts, argc - 1, argv + 1);
+    op.variant = variant;
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
+        switch (o) {
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case IMP_OPT_ARG:
+            if (!is_ref || refdir)
+                return imp_tool_usage("ingest", "unknown option '%s' for '%s'", v, variant);
+            refdir = v;
+            break;
+        case O_FORCE: force = 1; break;
+        case O_STORE: store = v; break;
+        case O_DIR: dir = v; break;
+        case O_DATASET: dataset = v; break;
+        case O_MODEL:
             if (n_models == 16)
                 return imp_tool_usage("ingest", "at most 16 --model options");
             if (imp_model_spec_parse(v, &models[n_models], &err))
@@ -101,6 +99,8 @@ int imp_cmd_ingest(int argc, char **argv)
                 if (strcmp(models[k].name, models[n_models].name) == 0)
                     return imp_tool_usage("ingest", "model '%s' given twice", v);
             n_models++;
+            break;
+        default: files[o - O_FILE0] = v; break;
         }
     }
     if (!store)

@@ -11,6 +11,7 @@
 #include "imprint/store.h"
 #include "imprint/taskload.h"
 #include "nc1.h"
+#include "opts.h"
 #include "taskopt.h"
 #include "toolio.h"
 
@@ -202,43 +203,36 @@ int imp_cmd_nc1(int argc, char **argv)
     const char *concat[32];
     size_t n_concat = 0;
     int json = 0, full = 0, all = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        if (strcmp(a, "--full") == 0) {
-            full = 1;
-            continue;
-        }
-        if (strcmp(a, "--all") == 0) {
-            all = 1;
-            continue;
-        }
-        if (strcmp(a, "--dataset") == 0 && i + 1 < argc) {
+    enum { O_JSON = 1, O_FULL, O_ALL, O_STORE, O_MODEL, O_DATASET, O_CLASSES, O_REMAP, O_SPLIT,
+           O_CSV };
+    static const imp_opt opts[] = {
+        {"json", 0, O_JSON},       {"full", 0, O_FULL},       {"all", 0, O_ALL},
+        {"store", 1, O_STORE},     {"model", 1, O_MODEL},     {"dataset", 1, O_DATASET},
+        {"classes", 1, O_CLASSES}, {"remap", 1, O_REMAP},     {"split", 1, O_SPLIT},
+        {"csv", 1, O_CSV},         {NULL, 0, 0},
+    };
+    imp_opts op;
+    imp_opts_init(&op, "nc1", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        switch (o) {
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case IMP_OPT_ARG: return imp_tool_usage("nc1", "unknown option '%s'", op.val);
+        case O_JSON: json = 1; break;
+        case O_FULL: full = 1; break;
+        case O_ALL: all = 1; break;
+        case O_STORE: store = op.val; break;
+        case O_MODEL: model = op.val; break;
+        case O_DATASET:
             if (n_concat == sizeof concat / sizeof concat[0])
                 return imp_tool_usage("nc1", "too many --dataset options");
-            dataset = concat[n_concat++] = argv[++i];
-            continue;
+            dataset = concat[n_concat++] = op.val;
+            break;
+        case O_CLASSES: classes = op.val; break;
+        case O_REMAP: remap = op.val; break;
+        case O_SPLIT: split = op.val; break;
+        case O_CSV: csv = op.val; break;
         }
-        const char **dst = strcmp(a, "--store") == 0     ? &store
-                           : strcmp(a, "--model") == 0   ? &model
-                           : strcmp(a, "--dataset") == 0 ? &dataset
-                           : strcmp(a, "--classes") == 0 ? &classes
-                           : strcmp(a, "--remap") == 0   ? &remap
-                           : strcmp(a, "--split") == 0   ? &split
-                           : strcmp(a, "--csv") == 0     ? &csv
-                                                         : NULL;
-        if (!dst)
-            return imp_tool_usage("nc1", "unknown option '%s'", a);
-        if (i + 1 >= argc)
-            return imp_tool_usage("nc1", "option %s needs a value", a);
-        *dst = argv[++i];
     }
     if (strcmp(split, "train") != 0 && strcmp(split, "test") != 0)
         return imp_tool_usage("nc1", "--split '%s': expected train or test", split);

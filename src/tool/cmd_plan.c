@@ -9,19 +9,26 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "imprint/grid.h"
+#include "imprint/job.h"
 #include "imprint/sched.h"
 #include "imprint/sweep.h"
+#include "opts.h"
 
 static void help(void)
 {
     printf("usage: imprint plan JOB.yaml [--retry-failed] [--ranks N [--threads T]]\n"
-           "                  [--piece-seconds S] [--json]\n"
+           "                  [--piece-seconds S] [--dims D] [--json]\n"
            "       imprint plan JOB.yaml... --fit-cost\n"
            "\n"
            "Check the job against its store and print the axes and their sizes, the number of\n"
            "valid and n/a cells, the cells done / failed / pending according to the journal,\n"
            "the distinct GEN computations after sharing, the work pieces a sweep would hand\n"
            "out and an estimated cost. Runs nothing.\n"
+           "\n"
+           "Without the store (not embedded yet) the job file alone is checked: the axes and the\n"
+           "exact valid-cell count (the grid rules need no data) are printed, with the store\n"
+           "checks that were skipped, and no cost estimate unless --dims gives one.\n"
            "\n"
            "  --ranks N          simulate the sweep on N ranks with the cost model (longest\n"
            "                     first, affinity to held data and GEN results, per-rank data\n"
@@ -30,6 +37,8 @@ static void help(void)
            "  --threads T        threads per rank in the simulation (default 1)\n"
            "  --piece-seconds S  piece bound, as for sweep (default 30)\n"
            "  --retry-failed     count failed cells as to do\n"
+           "  --dims D           without the store: estimate the cost for D-dimensional\n"
+           "                     embeddings (5000 training and 1000 test rows per class assumed)\n"
            "  --json             the same figures as one JSON object\n"
            "  --fit-cost         fit the cost model's constants to the measured seconds in the\n"
            "                     cubes of the given jobs (swept with --threads 1) and print them\n"
@@ -46,6 +55,9 @@ typedef struct plan_ctx {
     imp_plan *all, *todo;
     imp_pieces *ps;
     const char *jstate;
+    int have_store;      /* the job's store exists and was checked */
+    int have_cost;       /* the cost is estimated: with the store, or from --dims */
+    size_t n_unresolved; /* `classes: all` tasks whose class count only the store knows */
 } plan_ctx;
 
 static void ctx_free(plan_ctx *c)
@@ -59,16 +71,32 @@ static void ctx_free(plan_ctx *c)
     imp_job_free(c->job);
 }
 
-/* Load the job, apply its journal to a fresh cube, plan the whole grid and what is to do. */
+/* Load the job, apply its journal to a fresh cube, plan the whole grid and what is to do.
+ * Without the store only the job file is checked: the grid (and so the valid-cell count and
+ * the journal's grid hash) needs no data; `classes: all` stays unresolved, and the cost comes
+ * from dims (> 0) or is not estimated. */
 static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int threads,
-                    double piece_s, imp_err *err)
+                    double piece_s, long dims, imp_err *err)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
     c->jstate = "none yet";
-    int rc = imp_sweep_setup(path, &c->job, &c->g, err);
+    int rc = imp_job_load(path, &c->job, err);
     if (rc)
         return rc;
+    c->have_store = access(c->job->store_path, F_OK) == 0;
+    if (c->have_store) {
+        imp_job_free(c->job);
+        c->job = NULL;
+        rc = imp_sweep_setup(path, &c->job, &c->g, err);
+    } else {
+        rc = imp_grid_from_job(c->job, &c->g, err);
+    }
+    if (rc)
+        return rc;
+    c->have_cost = c->have_store || dims > 0;
+    for (size_t t = 0; t < c->job->n_tasks; t++)
+        c->n_unresolved += c->job->tasks[t].n_classes == 0;
     char journal[4200];
     snprintf(journal, sizeof journal, "%s.journal", c->job->cube_path);
     rc = imp_sweep_new_cube(c->job, c->g, &c->cube, err);
@@ -87,8 +115,14 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
             *err = jerr;
         }
     }
-    if (!rc)
+    if (!rc && c->have_store) {
         rc = imp_sweep_cost_hints(c->job, c->g, &c->hints, err);
+    } else if (!rc) {
+        if (!(c->hints = calloc(c->g->n_model * c->g->n_task, sizeof *c->hints)))
+            return imp_err_set(err, IMP_ENOMEM, "out of memory");
+        for (size_t i = 0; i < c->g->n_model * c->g->n_task; i++)
+            c->hints[i].dim = (double)dims; /* 0: the cost model's defaults, not printed */
+    }
     if (!rc)
         rc = imp_plan_build(c->g, NULL, 0, c->hints, &c->all, err);
     if (!rc)
@@ -155,7 +189,10 @@ static int fit_cost(char **paths, int n_paths)
     int rc = 0;
     for (int i = 0; i < n_paths && !rc; i++) {
         plan_ctx c;
-        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, &err);
+        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, 0, &err);
+        if (!rc && !c.have_store)
+            rc = imp_err_set(&err, IMP_EINPUT, "%s: --fit-cost needs the store %s", paths[i],
+                             c.job->store_path);
         if (!rc)
             rc = add_samples(&c, &s, &n, &cap, &err);
         ctx_free(&c);
@@ -197,37 +234,43 @@ int imp_cmd_plan(int argc, char **argv)
 {
     char **paths = calloc((size_t)argc, sizeof *paths);
     int n_paths = 0, json = 0, retry = 0, fit = 0;
-    long ranks = 0, threads = 1;
+    long ranks = 0, threads = 1, dims = 0;
     double piece_s = 30;
     if (!paths) {
         fprintf(stderr, "imprint plan: out of memory\n");
         return 1;
     }
     int code = -1;
-    for (int i = 1; i < argc && code < 0; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            code = 0;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--retry-failed") == 0) {
-            retry = 1;
-        } else if (strcmp(a, "--fit-cost") == 0) {
-            fit = 1;
-        } else if (strcmp(a, "--ranks") == 0 || strcmp(a, "--threads") == 0) {
-            long *dst = a[2] == 'r' ? &ranks : &threads;
-            if (i + 1 >= argc || imp_parse_long(argv[i + 1], 1, 1000000, dst))
-                code = imp_tool_usage("plan", "%s needs a whole number >= 1", a);
-            i++;
-        } else if (strcmp(a, "--piece-seconds") == 0) {
-            if (i + 1 >= argc || imp_parse_double(argv[i + 1], &piece_s) || piece_s <= 0)
+    enum { O_JSON = 1, O_RETRY, O_FIT, O_RANKS, O_THREADS, O_DIMS, O_PIECE };
+    static const imp_opt opts[] = {
+        {"json", 0, O_JSON},         {"retry-failed", 0, O_RETRY}, {"fit-cost", 0, O_FIT},
+        {"ranks", 1, O_RANKS},       {"threads", 1, O_THREADS},    {"dims", 1, O_DIMS},
+        {"piece-seconds", 1, O_PIECE}, {NULL, 0, 0},
+    };
+    imp_opts op;
+    imp_opts_init(&op, "plan", opts, argc, argv);
+    for (int o; code < 0 && (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
+        switch (o) {
+        case IMP_OPT_HELP: help(); code = 0; break;
+        case IMP_OPT_ERR: code = 2; break;
+        case O_JSON: json = 1; break;
+        case O_RETRY: retry = 1; break;
+        case O_FIT: fit = 1; break;
+        case O_RANKS:
+        case O_THREADS:
+            if (imp_parse_long(v, 1, 1000000, o == O_RANKS ? &ranks : &threads))
+                code = imp_tool_usage("plan", "--%s needs a whole number >= 1", op.name);
+            break;
+        case O_DIMS:
+            if (imp_parse_long(v, 1, 1000000, &dims))
+                code = imp_tool_usage("plan", "--dims: expected an embedding dimension 1..1000000");
+            break;
+        case O_PIECE:
+            if (imp_parse_double(v, &piece_s) || piece_s <= 0)
                 code = imp_tool_usage("plan", "--piece-seconds needs seconds > 0");
-            i++;
-        } else if (a[0] == '-') {
-            code = imp_tool_usage("plan", "unknown option '%s'", a);
-        } else {
-            paths[n_paths++] = argv[i];
+            break;
+        case IMP_OPT_ARG: paths[n_paths++] = (char *)v; break;
         }
     }
     if (code < 0 && n_paths == 0)
@@ -245,9 +288,10 @@ int imp_cmd_plan(int argc, char **argv)
     imp_err err;
     imp_err_clear(&err);
     plan_ctx c;
-    int rc = ctx_load(&c, path, retry, ranks > 0 ? (int)ranks : 1, (int)threads, piece_s, &err);
+    int rc = ctx_load(&c, path, retry, ranks > 0 ? (int)ranks : 1, (int)threads, piece_s, dims,
+                      &err);
     imp_sim_result sim = {0};
-    if (!rc && ranks > 0)
+    if (!rc && ranks > 0 && c.have_cost)
         rc = imp_sched_simulate(c.ps, (int)ranks, &sim, &err);
     if (rc) {
         ctx_free(&c);
@@ -282,9 +326,14 @@ int imp_cmd_plan(int argc, char **argv)
         cJSON_AddNumberToObject(o, "pieces_todo", (double)c.ps->n);
         cJSON_AddNumberToObject(o, "piece_seconds", c.ps->bound);
         cJSON_AddNumberToObject(o, "cells_todo", (double)c.todo->n_todo);
-        cJSON_AddNumberToObject(o, "cost", c.todo->total_cost);
-        cJSON_AddNumberToObject(o, "estimated_rank_seconds", c.ps->work);
-        if (ranks > 0) {
+        if (c.have_cost) {
+            cJSON_AddNumberToObject(o, "cost", c.todo->total_cost);
+            cJSON_AddNumberToObject(o, "estimated_rank_seconds", c.ps->work);
+        } else {
+            cJSON_AddNullToObject(o, "cost");
+            cJSON_AddNullToObject(o, "estimated_rank_seconds");
+        }
+        if (ranks > 0 && c.have_cost) {
             cJSON *sj = cJSON_AddObjectToObject(o, "simulated");
             cJSON_AddNumberToObject(sj, "ranks", (double)ranks);
             cJSON_AddNumberToObject(sj, "threads", (double)threads);
@@ -295,6 +344,8 @@ int imp_cmd_plan(int argc, char **argv)
             cJSON_AddNumberToObject(sj, "longest_piece_seconds", sim.longest);
         }
         cJSON_AddStringToObject(o, "grid_hash", hash);
+        cJSON_AddBoolToObject(o, "store_checked", c.have_store);
+        cJSON_AddBoolToObject(o, "cost_estimated", c.have_cost);
         char *text = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         if (!text) {
@@ -305,8 +356,16 @@ int imp_cmd_plan(int argc, char **argv)
         printf("%s\n", text);
         free(text);
     } else {
-        printf("job         %s\nstore       %s\ncube        %s\n", path, c.job->store_path,
-               c.job->cube_path);
+        printf("job         %s\nstore       %s%s\ncube        %s\n", path, c.job->store_path,
+               c.have_store ? "" : " (not found: checked the job file alone)", c.job->cube_path);
+        if (!c.have_store) {
+            printf("skipped     the store checks: models and datasets present, classes and remap "
+                   "keys among the training labels\n");
+            if (c.n_unresolved)
+                printf("skipped     the class count of %zu `classes: all` task%s (the store "
+                       "has the labels; the cell counts do not depend on it)\n",
+                       c.n_unresolved, c.n_unresolved == 1 ? "" : "s");
+        }
         printf("axes        %zu models x %zu tasks x %zu strategies x %zu ks x %zu shots x %zu "
                "seeds = %zu cells\n",
                g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed, g->n_cells);
@@ -319,14 +378,20 @@ int imp_cmd_plan(int argc, char **argv)
         printf("GEN         %zu distinct computations for the whole grid after sharing; %zu still "
                "to do in %zu units (%zu cells)\n",
                c.all->n_gens, c.todo->n_gens, c.todo->n_units, c.todo->n_todo);
-        printf("pieces      %zu of <= %.3g s each (estimated, cut for %ld rank%s)\n", c.ps->n,
-               c.ps->bound, ranks > 0 ? ranks : 1, ranks > 1 ? "s" : "");
-        printf("cost        %.3g multiply-adds, estimated %s of one rank x %ld thread%s "
-               "(%.1f rank-hours)\n",
-               c.todo->total_cost, work, threads, threads == 1 ? "" : "s", c.ps->work / 3600);
-        if (ranks > 0)
-            printf("simulated: %ld ranks, makespan %s, efficiency %.1f%%\n", ranks, ms,
-                   100 * sim.efficiency);
+        if (c.have_cost) {
+            printf("pieces      %zu of <= %.3g s each (estimated, cut for %ld rank%s)\n", c.ps->n,
+                   c.ps->bound, ranks > 0 ? ranks : 1, ranks > 1 ? "s" : "");
+            printf("cost        %.3g multiply-adds, estimated %s of one rank x %ld thread%s "
+                   "(%.1f rank-hours)%s\n",
+                   c.todo->total_cost, work, threads, threads == 1 ? "" : "s", c.ps->work / 3600,
+                   c.have_store ? "" : " for --dims embeddings, 5000 rows per class");
+            if (ranks > 0)
+                printf("simulated: %ld ranks, makespan %s, efficiency %.1f%%\n", ranks, ms,
+                       100 * sim.efficiency);
+        } else {
+            printf("cost        not estimated without the store (--dims D estimates it for "
+                   "D-dimensional embeddings)\n");
+        }
     }
     ctx_free(&c);
     return 0;

@@ -10,6 +10,7 @@
 
 #include "analyze.h"
 #include "cmd.h"
+#include "opts.h"
 #include "plotfig.h"
 #include "toolio.h"
 
@@ -391,34 +392,31 @@ int imp_cmd_report(int argc, char **argv)
     const char *cube_path = NULL, *dir = NULL, *nc1_path = NULL;
     int no_journal = 0;
     imp_analyze_opts ao = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--no-journal") == 0) {
-            no_journal = 1;
-            continue;
-        }
-        if (a[0] != '-' || !a[1]) {
+    enum { O_NO_JOURNAL = 1, O_OUT, O_NC1, O_ALPHA };
+    static const imp_opt opts[] = {{"no-journal", 0, O_NO_JOURNAL}, {"out", 1, O_OUT},
+                                   {"nc1", 1, O_NC1},               {"alpha", 1, O_ALPHA},
+                                   {NULL, 0, 0}};
+    imp_opts op;
+    imp_opts_init(&op, "report", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
+        switch (o) {
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case O_NO_JOURNAL: no_journal = 1; break;
+        case O_OUT: dir = v; break;
+        case O_NC1: nc1_path = v; break;
+        case O_ALPHA:
+            if (imp_parse_double(v, &ao.alpha) || !(ao.alpha > 0 && ao.alpha < 1))
+                return imp_tool_usage("report", "--alpha '%s': expected a number in (0, 1)", v);
+            break;
+        case IMP_OPT_ARG:
             if (cube_path)
                 return imp_tool_usage("report", "one cube at a time ('%s' and '%s')", cube_path,
-                                      a);
-            cube_path = a;
-            continue;
+                                      v);
+            cube_path = v;
+            break;
         }
-        if (strcmp(a, "--out") != 0 && strcmp(a, "--nc1") != 0 && strcmp(a, "--alpha") != 0)
-            return imp_tool_usage("report", "unknown option '%s'", a);
-        if (i + 1 >= argc)
-            return imp_tool_usage("report", "option %s needs a value", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "--out") == 0)
-            dir = v;
-        else if (strcmp(a, "--nc1") == 0)
-            nc1_path = v;
-        else if (imp_parse_double(v, &ao.alpha) || !(ao.alpha > 0 && ao.alpha < 1))
-            return imp_tool_usage("report", "--alpha '%s': expected a number in (0, 1)", v);
     }
     if (!cube_path)
         return imp_tool_usage("report", "which cube? imprint report CUBE.h5 --out DIR");

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "toolio.h"
+#include "opts.h"
 
 static void help(void)
 {
@@ -23,26 +24,25 @@ int imp_cmd_status(int argc, char **argv)
     const char *path = NULL;
     long failures = 10;
     int no_journal = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--no-journal") == 0) {
-            no_journal = 1;
-        } else if (strcmp(a, "--failures") == 0) {
-            if (i + 1 >= argc)
-                return imp_tool_usage("status", "option --failures needs a value");
-            if (imp_parse_long(argv[++i], 0, 1000000000L, &failures))
-                return imp_tool_usage("status", "--failures '%s': expected a count >= 0",
-                                      argv[i]);
-        } else if (a[0] == '-' && a[1]) {
-            return imp_tool_usage("status", "unknown option '%s'", a);
-        } else if (path) {
-            return imp_tool_usage("status", "one cube at a time");
-        } else {
-            path = a;
+    enum { O_NO_JOURNAL = 1, O_FAILURES };
+    static const imp_opt opts[] = {
+        {"no-journal", 0, O_NO_JOURNAL}, {"failures", 1, O_FAILURES}, {NULL, 0, 0}};
+    imp_opts op;
+    imp_opts_init(&op, "status", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        switch (o) {
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case O_NO_JOURNAL: no_journal = 1; break;
+        case O_FAILURES:
+            if (imp_parse_long(op.val, 0, 1000000000L, &failures))
+                return imp_tool_usage("status", "--failures '%s': expected a count >= 0", op.val);
+            break;
+        case IMP_OPT_ARG:
+            if (path)
+                return imp_tool_usage("status", "one cube at a time");
+            path = op.val;
+            break;
         }
     }
     if (!path)

@@ -5,23 +5,27 @@
 
 #include "cmd.h"
 #include "imprint/store.h"
+#include "opts.h"
 
 int imp_cmd_store(int argc, char **argv)
 {
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (imp_is_help(argv[i])) {
+    static const imp_opt opts[] = {{NULL, 0, 0}};
+    imp_opts op;
+    imp_opts_init(&op, "store", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        if (o == IMP_OPT_HELP) {
             printf("usage: imprint store S.h5\n\n"
                    "List every model and dataset of an embedding store with the rows of each\n"
                    "split, the embedding dimension, the number of classes and lambda (ls/kls).\n"
                    "Every entry is validated (X float32 [n,d], y int32 [n], same d in both splits).\n");
             return 0;
         }
-        if (argv[i][0] == '-')
-            return imp_tool_usage("store", "unknown option '%s'", argv[i]);
+        if (o == IMP_OPT_ERR)
+            return 2;
         if (path)
             return imp_tool_usage("store", "one store at a time");
-        path = argv[i];
+        path = op.val;
     }
     if (!path)
         return imp_tool_usage("store", "which store? imprint store S.h5");

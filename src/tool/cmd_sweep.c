@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "imprint/sweep.h"
+#include "opts.h"
 
 static void help(void)
 {
@@ -42,60 +43,63 @@ int imp_cmd_sweep(int argc, char **argv)
 {
     imp_sweep_opts o;
     imp_sweep_opts_init(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (imp_is_help(a)) {
-            help();
-            return 0;
-        }
-        if (strcmp(a, "--retry-failed") == 0) {
-            o.retry_failed = 1;
-        } else if (strcmp(a, "--fresh") == 0) {
-            o.fresh = 1;
-        } else if (strcmp(a, "--quiet") == 0) {
-            o.quiet = 1;
-        } else if (strcmp(a, "--threads") == 0 || strcmp(a, "--drain-seconds") == 0 ||
-                   strcmp(a, "--progress-seconds") == 0 || strcmp(a, "--cube-seconds") == 0 ||
-                   strcmp(a, "--piece-seconds") == 0 || strcmp(a, "--test-cell-delay-ms") == 0 ||
-                   strcmp(a, "--test-piece-delay-ms") == 0) {
-            if (i + 1 >= argc)
-                return imp_tool_usage("sweep", "option %s needs a value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--threads") == 0) {
-                long t;
-                if (imp_parse_long(v, 1, 1024, &t))
-                    return imp_tool_usage("sweep", "--threads '%s': expected 1..1024", v);
-                o.threads = (int)t;
-            } else if (strncmp(a, "--test-", 7) == 0) { /* test hooks, not in --help */
-                long ms;
-                if (imp_parse_long(v, 0, 600000, &ms))
-                    return imp_tool_usage("sweep", "%s '%s': expected 0..600000", a, v);
-                if (strcmp(a, "--test-cell-delay-ms") == 0)
-                    o.test_cell_delay_ms = (int)ms;
-                else
-                    o.test_piece_delay_ms = (int)ms;
-            } else if (strcmp(a, "--piece-seconds") == 0) {
-                double d;
-                if (imp_parse_double(v, &d) || d <= 0)
-                    return imp_tool_usage("sweep", "--piece-seconds '%s': expected seconds > 0", v);
-                o.piece_seconds = d;
-            } else {
-                double d;
-                if (imp_parse_double(v, &d) || d < 0)
-                    return imp_tool_usage("sweep", "%s '%s': expected seconds >= 0", a, v);
-                if (strcmp(a, "--drain-seconds") == 0)
-                    o.drain_seconds = d;
-                else if (strcmp(a, "--progress-seconds") == 0)
-                    o.progress_seconds = d;
-                else
-                    o.cube_seconds = d;
-            }
-        } else if (a[0] == '-') {
-            return imp_tool_usage("sweep", "unknown option '%s'", a);
-        } else if (o.job_path) {
-            return imp_tool_usage("sweep", "one job file at a time ('%s' and '%s')", o.job_path, a);
-        } else {
-            o.job_path = a;
+    enum { O_RETRY = 1, O_FRESH, O_QUIET, O_THREADS, O_PIECE, O_DRAIN, O_PROGRESS, O_CUBE,
+           O_TEST_CELL, O_TEST_PIECE };
+    static const imp_opt opts[] = {
+        {"retry-failed", 0, O_RETRY},
+        {"fresh", 0, O_FRESH},
+        {"quiet", 0, O_QUIET},
+        {"threads", 1, O_THREADS},
+        {"piece-seconds", 1, O_PIECE},
+        {"drain-seconds", 1, O_DRAIN},
+        {"progress-seconds", 1, O_PROGRESS},
+        {"cube-seconds", 1, O_CUBE},
+        {"test-cell-delay-ms", 1, O_TEST_CELL}, /* test hooks, not in --help */
+        {"test-piece-delay-ms", 1, O_TEST_PIECE},
+        {NULL, 0, 0},
+    };
+    imp_opts op;
+    imp_opts_init(&op, "sweep", opts, argc, argv);
+    for (int c; (c = imp_opts_next(&op)) != IMP_OPT_END;) {
+        const char *v = op.val;
+        double d;
+        long t;
+        switch (c) {
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case O_RETRY: o.retry_failed = 1; break;
+        case O_FRESH: o.fresh = 1; break;
+        case O_QUIET: o.quiet = 1; break;
+        case O_THREADS:
+            if (imp_parse_long(v, 1, 1024, &t))
+                return imp_tool_usage("sweep", "--threads '%s': expected 1..1024", v);
+            o.threads = (int)t;
+            break;
+        case O_TEST_CELL:
+        case O_TEST_PIECE:
+            if (imp_parse_long(v, 0, 600000, &t))
+                return imp_tool_usage("sweep", "--%s '%s': expected 0..600000", op.name, v);
+            *(c == O_TEST_CELL ? &o.test_cell_delay_ms : &o.test_piece_delay_ms) = (int)t;
+            break;
+        case O_PIECE:
+            if (imp_parse_double(v, &d) || d <= 0)
+                return imp_tool_usage("sweep", "--piece-seconds '%s': expected seconds > 0", v);
+            o.piece_seconds = d;
+            break;
+        case O_DRAIN:
+        case O_PROGRESS:
+        case O_CUBE:
+            if (imp_parse_double(v, &d) || d < 0)
+                return imp_tool_usage("sweep", "--%s '%s': expected seconds >= 0", op.name, v);
+            *(c == O_DRAIN ? &o.drain_seconds : c == O_PROGRESS ? &o.progress_seconds
+                                                                 : &o.cube_seconds) = d;
+            break;
+        case IMP_OPT_ARG:
+            if (o.job_path)
+                return imp_tool_usage("sweep", "one job file at a time ('%s' and '%s')",
+                                      o.job_path, v);
+            o.job_path = v;
+            break;
         }
     }
     if (!o.job_path)

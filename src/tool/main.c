@@ -1,13 +1,18 @@
 /* main.c — the imprint tool: git-style dispatch to subcommands. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <cblas.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "imprint/pool.h"
+#include "imprint/version.h"
 
 static const imp_cmd commands[] = {
     {"ingest", imp_cmd_ingest, "write embeddings into an HDF5 store (fashion-mnist, idx, reference)"},
@@ -33,7 +38,7 @@ static void usage(FILE *f)
             "commands:\n");
     for (const imp_cmd *c = commands; c->name; c++)
         fprintf(f, "  %-8s %s\n", c->name, c->summary);
-    fprintf(f, "\n'imprint <command> --help' describes one command.\n"
+    fprintf(f, "\n'imprint <command> --help' (or 'imprint help <command>') describes one command.\n"
                "Exit codes: 0 ok, 2 bad usage or input, 4 finished with failed cells, "
                "75 stopped early (resumable), 1 other error.\n");
 }
@@ -53,6 +58,18 @@ int imp_tool_usage(const char *sub, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\n(see 'imprint %s --help')\n", sub);
     return 2;
+}
+
+int imp_tool_cpus(void)
+{
+    long v;
+    const char *slurm = getenv("SLURM_CPUS_PER_TASK");
+    if (slurm && imp_parse_long(slurm, 1, 1 << 20, &v) == 0)
+        return (int)v;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    return imp_cpu_count();
 }
 
 int imp_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
@@ -91,17 +108,35 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (strcmp(argv[1], "help") == 0 && argc > 2) {
+        /* imprint help CMD = imprint CMD --help */
+        for (const imp_cmd *c = commands; c->name; c++)
+            if (strcmp(argv[2], c->name) == 0) {
+                char *args[] = {argv[2], "--help", NULL};
+                return c->fn(2, args);
+            }
+        fprintf(stderr, "imprint: '%s' is not an imprint command (see 'imprint --help')\n",
+                argv[2]);
+        return 2;
+    }
     if (imp_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("imprint %s\n", IMPRINT_VERSION);
+        printf("imprint %s\n", imp_version());
         return 0;
     }
     for (const imp_cmd *c = commands; c->name; c++)
-        if (strcmp(argv[1], c->name) == 0)
+        if (strcmp(argv[1], c->name) == 0) {
+            /* BLAS threads: the CPUs this process may use (Slurm's allocation, the affinity
+             * mask), not every CPU online; OPENBLAS_NUM_THREADS still wins. The sweep sets
+             * its own per rank. */
+            if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS") &&
+                c->fn != imp_cmd_sweep)
+                openblas_set_num_threads(imp_tool_cpus());
             return c->fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "imprint: '%s' is not an imprint command (see 'imprint --help')\n", argv[1]);
     return 2;
 }

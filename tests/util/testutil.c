@@ -99,6 +99,12 @@ int imp_test_tool(char **out, const char *fmt, ...)
     return imp_test_sh(out, "'%s' %s", IMP_TOOL_PATH, args);
 }
 
+int imp_test_sweep(char **out, const char *job)
+{
+    return imp_test_sh(out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" '%s' "
+                            "sweep '%s'", IMP_TOOL_PATH, job);
+}
+
 int imp_test_write_file(const char *path, const void *buf, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -134,7 +140,7 @@ int imp_test_main(const char *suite, const imp_test *tests)
     return failed ? 1 : 0;
 }
 
-int imp_test_blob_store(const char *path)
+int imp_test_blobs_put(imp_store_tx *tx, const char *model, const char *dataset, double scale)
 {
     enum { d = 8, ntr = 180, nte = 60 };
     static float Xtr[ntr * d], Xte[nte * d];
@@ -145,18 +151,26 @@ int imp_test_blob_store(const char *path)
         int c = i % 3;
         float *x = i < ntr ? Xtr + i * d : Xte + (i - ntr) * d;
         for (int j = 0; j < d; j++)
-            x[j] = (float)(imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5);
+            x[j] = (float)((imp_rng_normal(&r) + (j == c ? 2.0 : 0.0) + 0.5) * scale);
         if (i < ntr)
             ytr[i] = c;
         else
             yte[i - ntr] = c;
     }
+    imp_err err;
+    return imp_store_tx_put(tx, model, dataset, "train", Xtr, ytr, ntr, d, &err) ||
+                   imp_store_tx_put(tx, model, dataset, "test", Xte, yte, nte, d, &err)
+               ? -1
+               : 0;
+}
+
+int imp_test_blob_store(const char *path)
+{
     imp_store_tx *tx;
     imp_err err;
     if (imp_store_tx_begin(path, &tx, &err))
         return -1;
-    if (imp_store_tx_put(tx, "toy", "blobs", "train", Xtr, ytr, ntr, d, &err) ||
-        imp_store_tx_put(tx, "toy", "blobs", "test", Xte, yte, nte, d, &err)) {
+    if (imp_test_blobs_put(tx, "toy", "blobs", 1.0)) {
         imp_store_tx_abort(tx);
         return -1;
     }

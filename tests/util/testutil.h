@@ -25,6 +25,9 @@ const char *imp_test_path(const char *name);
 int imp_test_tool(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Run a shell command the same way. */
 int imp_test_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* `imprint sweep JOB` in one process (no mpirun), like imp_test_tool, but without
+ * LeakSanitizer's leak check: Open MPI's runtime leaks at exit (see CMakeLists.txt). */
+int imp_test_sweep(char **out, const char *job);
 
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
@@ -33,6 +36,11 @@ int imp_test_write_file(const char *path, const void *buf, size_t n);
  * Gaussian blobs in 8-d (60 train and 20 test rows per class, labels interleaved, seed 42).
  * Returns 0 on success. */
 int imp_test_blob_store(const char *path);
+/* Add those blobs (every value times scale) as /<model>/<dataset> to a store transaction.
+ * Returns 0 on success. */
+struct imp_store_tx;
+int imp_test_blobs_put(struct imp_store_tx *tx, const char *model, const char *dataset,
+                       double scale);
 
 /* 22 AGG values (max, nn and mnn over cosine / euclidean / manhattan with M 1, 3, 5) for job
  * texts of the sweep and scheduler tests: many cells on one proxy set. */

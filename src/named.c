@@ -1,0 +1,30 @@
+/* named.c — the paper's named strategies, the one table eval and analyze read. */
+#include "imprint/named.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* spec/reference-semantics.md §8 (DESIGN.md "Named strategies of the paper") */
+static const imp_named_strategy named[] = {
+    {"Qi", "l2/mean/l2/l2/max", 0},
+    {"Hosoda", "none/mean/quantile/none/max", 0},
+    {"Janson", "none/mean/none/none/nn:euclidean", 0},
+    {"Ours", "l2/kmeans/l2/l2/max", 20},
+    {"Oracle", "none/ls/none/none/max", 0},
+};
+
+const imp_named_strategy *imp_named_strategies(size_t *n)
+{
+    *n = sizeof named / sizeof named[0];
+    return named;
+}
+
+const imp_named_strategy *imp_named_strategy_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (strcmp(name, named[i].name) == 0)
+            return &named[i];
+    return NULL;
+}
+
+const char *imp_named_strategy_list(void) { return "Qi, Hosoda, Janson, Ours, Oracle"; }
