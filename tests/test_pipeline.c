@@ -1,0 +1,213 @@
+/* test_pipeline.c — the saved cube: every cell of a small aggfocus-like grid still gives what
+ * main computed at commit 0fe69cb (tests/data/pipeline-cube.csv). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imprint/cell.h"
+#include "imprint/rng.h"
+#include "imprint/strategy.h"
+#include "testutil.h"
+
+/* The grid (kept in step with tests/data/pipeline-cube.csv; see tests/data/README.md):
+ * GEN all/mean/kmeans/kls/ls, every valid (PRE, POST, INF) of {none,l2} × {none,l2,quantile}
+ * × {none,l2}, the paper's 45 aggregation rows, k ∈ {-1,1,5,20}, shot ∈ {all,10}, 2 seeds,
+ * through the reference's row rules (imp_strategy_row) and rule 12's duplicate removal. */
+static const char *const gens[] = {"all", "mean", "kmeans", "kls", "ls"};
+static const char *const pres[] = {"none", "l2"};
+static const char *const posts[] = {"none", "l2", "quantile"};
+static const char *const infs[] = {"none", "l2"};
+static const int ks[] = {-1, 1, 5, 20};
+static const int shots[] = {-1, 10};
+static const uint64_t seeds[] = {17121997, 123987};
+static const char *const metrics[] = {"cosine", "euclidean", "manhattan", "mahalanobis"};
+static const int ms[] = {1, 3, 5, 20, 50};
+#define N_AGG 45
+
+static void agg_text(int a, char *buf, size_t n)
+{
+    if (a == 0) {
+        snprintf(buf, n, "max");
+    } else if (a <= 4) {
+        snprintf(buf, n, "nn:%s", metrics[a - 1]);
+    } else {
+        int q = a - 5; /* m-major, then metric, then weighting: the paper's listing */
+        snprintf(buf, n, "mnn:%d:%s:%s", ms[q / 8], metrics[(q / 2) % 4],
+                 q % 2 ? "distance" : "uniform");
+    }
+}
+
+/* The rows: 4 unbalanced classes in 12-d, values on a 1/4 grid so that many distances
+ * tie exactly (the tie rules then decide predictions). Deterministic: imprint's own RNG. */
+enum { C = 4, D = 20 };
+static const size_t ntr[C] = {40, 50, 30, 60}, nte[C] = {25, 25, 25, 25};
+
+static void make_split(imp_data *out, const size_t *per, uint64_t stream)
+{
+    size_t n = 0;
+    for (int c = 0; c < C; c++)
+        n += per[c];
+    out->n = n;
+    out->d = D;
+    out->n_classes = C;
+    out->offset = malloc((C + 1) * sizeof *out->offset);
+    out->X = malloc(n * D * sizeof *out->X);
+    imp_rng r;
+    imp_rng_init(&r, 99, stream, 0, 0);
+    size_t row = 0;
+    out->offset[0] = 0;
+    for (int c = 0; c < C; c++) {
+        for (size_t i = 0; i < per[c]; i++, row++)
+            for (int j = 0; j < D; j++) {
+                double mu = (j % C == c ? 1.5 : 0.0) + 0.25 * (double)(j % 3);
+                out->X[row * D + j] = (float)(round(4.0 * (mu + imp_rng_normal(&r))) / 4.0);
+            }
+        out->offset[c + 1] = row;
+    }
+}
+
+typedef struct cell {
+    char strat[96];
+    int k, shot;
+    uint64_t seed;
+    int status; /* 0 done, else the return code */
+    size_t correct, total;
+    int32_t n_proxies;
+    float accuracy;
+} cell;
+
+/* Every cell of the grid, in a fixed order. */
+static size_t build_cells(cell **out)
+{
+    size_t cap = 32768, n = 0;
+    cell *v = calloc(cap, sizeof *v);
+    for (size_t g = 0; g < sizeof gens / sizeof *gens; g++)
+        for (size_t p = 0; p < 2; p++)
+            for (size_t q = 0; q < 3; q++)
+                for (size_t f = 0; f < 2; f++)
+                    for (int a = 0; a < N_AGG; a++)
+                        for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
+                            for (size_t si = 0; si < 2; si++) {
+                                char agg[48], text[96];
+                                agg_text(a, agg, sizeof agg);
+                                snprintf(text, sizeof text, "%s/%s/%s/%s/%s", pres[p], gens[g],
+                                         posts[q], infs[f], agg);
+                                imp_strategy s;
+                                if (imp_strategy_parse(text, &s, NULL))
+                                    abort();
+                                int64_t ke;
+                                if (!imp_strategy_row(&s, ks[ki], shots[si], &ke, NULL))
+                                    continue;
+                                int dup = 0;
+                                for (size_t i = n; i-- > 0 && !dup;)
+                                    dup = strcmp(v[i].strat, text) == 0 && v[i].k == (int)ke &&
+                                          v[i].shot == shots[si];
+                                if (dup)
+                                    continue;
+                                for (size_t e = 0; e < 2; e++) {
+                                    cell *c = &v[n++];
+                                    snprintf(c->strat, sizeof c->strat, "%s", text);
+                                    c->k = (int)ke;
+                                    c->shot = shots[si];
+                                    c->seed = seeds[e];
+                                }
+                            }
+    *out = v;
+    return n;
+}
+
+static const uint64_t TASK_HASH = 0x5eedu;
+
+/* Evaluate every cell with `threads` threads. */
+static void eval_cells(const imp_data *train, const imp_data *test, cell *v, size_t n,
+                       int threads)
+{
+    for (size_t i = 0; i < n; i++) {
+        imp_cell_spec sp = {.k = v[i].k, .shot = v[i].shot, .seed = v[i].seed,
+                            .task_hash = TASK_HASH, .lambda = 1e-3, .threads = threads};
+        imp_strategy_parse(v[i].strat, &sp.strat, NULL);
+        imp_cell_out o;
+        imp_err err;
+        imp_err_clear(&err);
+        v[i].status = imp_cell_run(train, test, &sp, &o, &err);
+        v[i].correct = o.correct;
+        v[i].total = o.total;
+        v[i].n_proxies = o.n_proxies;
+        v[i].accuracy = o.accuracy;
+    }
+}
+
+static void format_cell(const cell *c, char *buf, size_t n)
+{
+    if (c->status)
+        snprintf(buf, n, "%s,%d,%d,%llu,failed %d,,,,", c->strat, c->k, c->shot,
+                 (unsigned long long)c->seed, c->status);
+    else
+        snprintf(buf, n, "%s,%d,%d,%llu,done,%zu,%zu,%d,%.9g", c->strat, c->k, c->shot,
+                 (unsigned long long)c->seed, c->correct, c->total, c->n_proxies,
+                 (double)c->accuracy);
+}
+
+#define CUBE_CSV IMP_SOURCE_DIR "/tests/data/pipeline-cube.csv"
+
+static void check_against_saved(int threads)
+{
+    imp_data train, test;
+    make_split(&train, ntr, 1);
+    make_split(&test, nte, 2);
+    cell *v;
+    size_t n = build_cells(&v);
+    eval_cells(&train, &test, v, n, threads);
+    const char *write = getenv("IMP_PIPELINE_WRITE");
+    if (write) { /* regeneration mode, see tests/data/README.md */
+        FILE *f = fopen(write, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fprintf(f, "strategy,k,shot,seed,status,correct,total,n_proxies,accuracy\n");
+        for (size_t i = 0; i < n; i++) {
+            char line[256];
+            format_cell(&v[i], line, sizeof line);
+            fprintf(f, "%s\n", line);
+        }
+        fclose(f);
+    } else {
+        FILE *f = fopen(CUBE_CSV, "r");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        char saved[256], line[256];
+        CU_ASSERT_PTR_NOT_NULL(fgets(saved, sizeof saved, f)); /* header */
+        size_t same = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!fgets(saved, sizeof saved, f)) {
+                imp__assert_msg(0, __LINE__, __FILE__, "saved cube has only %zu of %zu cells",
+                                i, n);
+                break;
+            }
+            saved[strcspn(saved, "\n")] = '\0';
+            format_cell(&v[i], line, sizeof line);
+            if (strcmp(saved, line) == 0)
+                same++;
+            else
+                imp__assert_msg(0, __LINE__, __FILE__, "cell %zu: saved\n  %s\nnow\n  %s", i,
+                                saved, line);
+        }
+        CU_ASSERT_PTR_NULL(fgets(saved, sizeof saved, f)); /* no extra saved cells */
+        IMP_ASSERT_INT_EQ(same, n);
+        fclose(f);
+    }
+    free(v);
+    imp_data_free(&train);
+    imp_data_free(&test);
+}
+
+static void test_saved_cube_1thread(void) { check_against_saved(1); }
+static void test_saved_cube_2threads(void) { check_against_saved(2); }
+
+int main(void)
+{
+    static const imp_test tests[] = {
+        {"saved cube, 1 thread", test_saved_cube_1thread},
+        {"saved cube, 2 threads", test_saved_cube_2threads},
+        {NULL, NULL},
+    };
+    return imp_test_main("pipeline", tests);
+}
