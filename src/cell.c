@@ -6,15 +6,6 @@
 #include "imprint/infer.h"
 #include "imprint/norm.h"
 
-int imp_default_k(imp_gen gen)
-{
-    if (gen == IMP_GEN_MEAN || gen == IMP_GEN_LS)
-        return 1;
-    if (gen == IMP_GEN_ALL)
-        return -1;
-    return 20;
-}
-
 int imp_cell_run(const imp_data *train, const imp_data *test, const imp_cell_spec *spec,
                  imp_cell_out *out, imp_err *err)
 {

@@ -274,6 +274,79 @@ static void gen_covmax(const float *X, size_t n, size_t d, int k, float *out)
     free(taken), free(zsum), free(rmean), free(s);
 }
 
+/* ---- the kernel table: one uniform entry per GEN row of IMP_GEN_MAP ------------------- */
+
+/* What a per-class kernel gets: the class's rows (after NORMpre and presampling, or raw rows
+ * with fused_l2 set for GEN mean), the k it runs at (1 <= k <= n, n >= 2), and the draws'
+ * identity (seed, task, class). Kernels write k proxies (mean: 1) into out. */
+typedef struct gen_in {
+    const float *X;
+    size_t n, d;
+    int k, fused_l2;
+    const imp_gen_params *gp;
+    size_t c;
+} gen_in;
+typedef int (*gen_kernel)(const gen_in *in, float *out, imp_err *err);
+
+static int gen_k_mean(const gen_in *in, float *out, imp_err *err)
+{
+    (void)err;
+    gen_mean(in->X, in->n, in->d, in->fused_l2, out);
+    return 0;
+}
+
+static int gen_k_random(const gen_in *in, float *out, imp_err *err)
+{
+    size_t *idx = malloc(in->n * sizeof *idx);
+    if (!idx)
+        return imp_err_set(err, IMP_ENOMEM, "random: out of memory");
+    imp_rng rng;
+    imp_rng_init(&rng, in->gp->seed, in->gp->task_hash, in->c, IMP_RNG_RANDOM);
+    imp_rng_perm_prefix(&rng, in->n, (size_t)in->k, idx);
+    for (size_t i = 0; i < (size_t)in->k; i++)
+        memcpy(out + i * in->d, in->X + idx[i] * in->d, in->d * sizeof(float));
+    free(idx);
+    return 0;
+}
+
+static int gen_k_kmeans(const gen_in *in, float *out, imp_err *err)
+{
+    imp_rng rng;
+    imp_rng_init(&rng, in->gp->seed, in->gp->task_hash, in->c, IMP_RNG_KMEANS);
+    return imp_kmeans(in->X, in->n, in->d, (size_t)in->k, NULL, &rng, out, NULL, NULL, err);
+}
+
+static int gen_k_kmedoids(const gen_in *in, float *out, imp_err *err)
+{
+    return gen_kmedoids(in->X, in->n, in->d, in->k, out, err);
+}
+
+static int gen_k_fps(const gen_in *in, float *out, imp_err *err)
+{
+    (void)err;
+    imp_rng rng;
+    imp_rng_init(&rng, in->gp->seed, in->gp->task_hash, in->c, IMP_RNG_FPS);
+    gen_fps(in->X, in->n, in->d, in->k, &rng, out);
+    return 0;
+}
+
+static int gen_k_covmax(const gen_in *in, float *out, imp_err *err)
+{
+    (void)err;
+    gen_covmax(in->X, in->n, in->d, in->k, out);
+    return 0;
+}
+
+/* all keeps every row (handled before any kernel runs); ls/kls are solved jointly */
+#define gen_k_all NULL
+#define gen_k_joint NULL
+
+static const gen_kernel gen_kernels[IMP_GEN__COUNT] = {
+#define IMP__GEN_KERNEL(e, name, k, seed, cost, kernel) gen_k_##kernel,
+    IMP_GEN_MAP(IMP__GEN_KERNEL)
+#undef IMP__GEN_KERNEL
+};
+
 /* ---- the driver ----------------------------------------------------------------------- */
 
 typedef struct class_job {
@@ -395,52 +468,24 @@ static void class_worker(size_t c, void *ctx)
         j->secs[c] = now_s() - t0;
         return;
     }
-    size_t p = take_all ? n : (n == 1 ? 1 : (size_t)(gp->gen == IMP_GEN_MEAN ? 1 : k));
+    /* a GEN with a fixed k of 1 (mean) makes one proxy whatever k the cell lists */
+    int kk = imp_gen_info_of(gp->gen)->fixed_k == 1 ? 1 : k;
+    size_t p = take_all ? n : (n == 1 ? 1 : (size_t)kk);
     float *W = malloc((p ? p : 1) * d * sizeof *W);
     if (!W) {
         j->rc[c] = imp_err_set(err, IMP_ENOMEM, "GEN: out of memory for %zu proxies", p);
         return;
     }
+    int fused_l2 = gp->pre == IMP_NORM_L2 && !j->rows[c]; /* GEN mean left NORMpre to us */
     if (take_all || n == 1) {
         memcpy(W, X, p * d * sizeof(float));
-        if (gp->pre == IMP_NORM_L2 && !j->rows[c]) /* GEN mean left NORMpre to the fused path */
+        if (fused_l2)
             imp_l2_rows_noeps(W, p, d);
+    } else if (gen_kernels[gp->gen]) {
+        gen_in in = {.X = X, .n = n, .d = d, .k = kk, .fused_l2 = fused_l2, .gp = gp, .c = c};
+        rc = gen_kernels[gp->gen](&in, W, err);
     } else {
-        imp_rng rng;
-        switch (gp->gen) {
-        case IMP_GEN_MEAN:
-            gen_mean(X, n, d, gp->pre == IMP_NORM_L2 && !j->rows[c], W);
-            break;
-        case IMP_GEN_RANDOM: {
-            size_t *idx = malloc(n * sizeof *idx);
-            if (!idx) {
-                rc = imp_err_set(err, IMP_ENOMEM, "random: out of memory");
-                break;
-            }
-            imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_RANDOM);
-            imp_rng_perm_prefix(&rng, n, p, idx);
-            for (size_t i = 0; i < p; i++)
-                memcpy(W + i * d, X + idx[i] * d, d * sizeof(float));
-            free(idx);
-            break;
-        }
-        case IMP_GEN_KMEANS:
-            imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_KMEANS);
-            rc = imp_kmeans(X, n, d, (size_t)k, NULL, &rng, W, NULL, NULL, err);
-            break;
-        case IMP_GEN_KMEDOIDS:
-            rc = gen_kmedoids(X, n, d, k, W, err);
-            break;
-        case IMP_GEN_FPS:
-            imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_FPS);
-            gen_fps(X, n, d, k, &rng, W);
-            break;
-        case IMP_GEN_COVMAX:
-            gen_covmax(X, n, d, k, W);
-            break;
-        default:
-            rc = imp_err_set(err, IMP_EINTERNAL, "GEN %d is not per-class", (int)gp->gen);
-        }
+        rc = imp_err_set(err, IMP_EINTERNAL, "GEN %s is not per-class", imp_gen_name(gp->gen));
     }
     j->secs[c] = now_s() - t0;
     if (rc) {
