@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "imprint/infer.h"
+#include "imprint/pipeline.h"
 #include "imprint/norm.h"
 #include "imprint/proxy.h"
 #include "imprint/rng.h"
@@ -253,46 +253,40 @@ static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
     return e;
 }
 
-/* Evaluate n cells on one proxy set: NORMpost, NORMinf, AGG and the accuracy of each, into
- * res[0..n). The one step the shared-inference pipeline replaces. */
+/* Evaluate n cells on one proxy set — NORMpost, NORMinf, AGG and the accuracy of each, into
+ * res[0..n) — through the cell pipeline: one call, distances shared over the cells. */
 static void eval_on_proxies(imp_worker *w, const imp_proxies *px, const imp_piece_cell *cells,
                             size_t n, imp_cell_result *res)
 {
+    const imp_strategy **cs = malloc((n ? n : 1) * sizeof *cs);
+    /* zeroed: the pipeline fills only its fields; padding and the rest stay 0 */
+    imp_cell_result *tmp = calloc(n ? n : 1, sizeof *tmp);
+    if (!cs || !tmp) {
+        for (size_t i = 0; i < n; i++)
+            fail_cell(&res[i], cells[i].cell, "out of memory");
+        free(cs), free(tmp);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        cs[i] = &w->grid->strat[cells[i].strategy];
+    imp_err cerr;
+    imp_err_clear(&cerr);
+    imp_pipeline_eval(px, &w->test, cs, n, w->o.threads, tmp, &cerr);
     for (size_t i = 0; i < n; i++) {
-        const imp_strategy *s = &w->grid->strat[cells[i].strategy];
-        double t0 = now_s();
-        imp_err cerr;
-        imp_err_clear(&cerr);
-        imp_proxies view = *px, copy = {0};
-        int crc = 0;
-        if (s->post != IMP_NORM_NONE) {
-            crc = imp_proxies_copy(px, &copy, &cerr);
-            if (!crc)
-                crc = imp_post_apply(&copy, s->post, &cerr);
-            view = copy;
-        }
-        imp_infer_result ir;
-        if (!crc)
-            crc = imp_infer(&view, &w->test, s, w->o.threads, NULL, &ir, &cerr);
-        double secs = now_s() - t0;
-        imp_proxies_free(&copy);
-        imp_cell_result *out = &res[i];
-        if (crc) {
-            fail_cell(out, cells[i].cell, cerr.msg);
+        if (tmp[i].status != IMP_CELL_DONE) {
+            fail_cell(&res[i], cells[i].cell, tmp[i].message);
             continue;
         }
-        memset(out, 0, sizeof *out);
-        out->cell = cells[i].cell;
-        out->status = IMP_CELL_DONE;
-        out->accuracy = ir.accuracy;
-        out->gen_seconds = (float)px->gen_seconds;
-        out->inf_seconds = (float)secs;
-        out->n_proxies = (int32_t)px->P;
+        res[i] = tmp[i];
+        res[i].cell = cells[i].cell;
+        res[i].gen_seconds = (float)px->gen_seconds;
     }
+    free(cs), free(tmp);
 }
 
-/* Cells per eval_on_proxies call within a GEN group. */
-enum { EVAL_CHUNK = 1 };
+/* Cells per eval_on_proxies call within a GEN group: the whole group, so the pipeline shares
+ * its distances over all of them (stops and batches come between groups). */
+enum { EVAL_CHUNK = 1 << 30 };
 
 /* Batching state of one piece run. */
 typedef struct batcher {

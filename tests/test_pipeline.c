@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "imprint/cell.h"
+#include "imprint/pipeline.h"
 #include "imprint/rng.h"
 #include "imprint/strategy.h"
 #include "testutil.h"
@@ -119,9 +120,9 @@ static size_t build_cells(cell **out)
 
 static const uint64_t TASK_HASH = 0x5eedu;
 
-/* Evaluate every cell with `threads` threads. */
-static void eval_cells(const imp_data *train, const imp_data *test, cell *v, size_t n,
-                       int threads)
+/* Evaluate every cell with `threads` threads, one imp_cell_run per cell (`imprint eval`). */
+static void eval_cells_one_by_one(const imp_data *train, const imp_data *test, cell *v,
+                                  size_t n, int threads)
 {
     for (size_t i = 0; i < n; i++) {
         imp_cell_spec sp = {.k = v[i].k, .shot = v[i].shot, .seed = v[i].seed,
@@ -138,6 +139,60 @@ static void eval_cells(const imp_data *train, const imp_data *test, cell *v, siz
     }
 }
 
+/* The sweep's way: GEN once per (PRE, GEN, k, shot, seed), then every cell on it through one
+ * imp_pipeline_eval call. */
+static void eval_cells_shared(const imp_data *train, const imp_data *test, cell *v, size_t n,
+                              int threads)
+{
+    char *done = calloc(n, 1);
+    size_t *members = malloc(n * sizeof *members);
+    imp_strategy *st = malloc(n * sizeof *st);
+    const imp_strategy **cs = malloc(n * sizeof *cs);
+    int32_t **pred = malloc(n * sizeof *pred);
+    imp_cell_result *res = malloc(n * sizeof *res);
+    int *codes = malloc(n * sizeof *codes);
+    for (size_t i = 0; i < n; i++)
+        imp_strategy_parse(v[i].strat, &st[i], NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (done[i])
+            continue;
+        size_t nm = 0;
+        for (size_t j = i; j < n; j++)
+            if (!done[j] && st[j].pre == st[i].pre && st[j].gen == st[i].gen &&
+                v[j].k == v[i].k && v[j].shot == v[i].shot && v[j].seed == v[i].seed) {
+                done[j] = 1;
+                cs[nm] = &st[j];
+                pred[nm] = malloc(test->n * sizeof **pred);
+                members[nm++] = j;
+            }
+        imp_gen_params gp = {.pre = st[i].pre, .gen = st[i].gen, .k = v[i].k, .shot = v[i].shot,
+                             .seed = v[i].seed, .task_hash = TASK_HASH, .lambda = 1e-3,
+                             .threads = threads};
+        imp_proxies px;
+        imp_err err;
+        imp_err_clear(&err);
+        int rc = imp_gen_run(train, &gp, &px, &err);
+        if (!rc)
+            IMP_ASSERT_INT_EQ(imp_pipeline_eval_pred(&px, test, cs, nm, threads, res, pred,
+                                                     codes, &err), 0);
+        for (size_t q = 0; q < nm; q++) {
+            cell *c = &v[members[q]];
+            c->status = rc ? rc : codes[q];
+            if (!c->status) {
+                CU_ASSERT_EQUAL(res[q].status, IMP_CELL_DONE);
+                c->correct = imp_pipeline_correct(test, pred[q]);
+                c->total = test->n;
+                c->n_proxies = res[q].n_proxies;
+                c->accuracy = res[q].accuracy;
+            }
+            free(pred[q]);
+        }
+        if (!rc)
+            imp_proxies_free(&px);
+    }
+    free(done), free(members), free(st), free(cs), free(pred), free(res), free(codes);
+}
+
 static void format_cell(const cell *c, char *buf, size_t n)
 {
     if (c->status)
@@ -151,14 +206,17 @@ static void format_cell(const cell *c, char *buf, size_t n)
 
 #define CUBE_CSV IMP_SOURCE_DIR "/tests/data/pipeline-cube.csv"
 
-static void check_against_saved(int threads)
+static void check_against_saved(int threads, int shared)
 {
     imp_data train, test;
     make_split(&train, ntr, 1);
     make_split(&test, nte, 2);
     cell *v;
     size_t n = build_cells(&v);
-    eval_cells(&train, &test, v, n, threads);
+    if (shared)
+        eval_cells_shared(&train, &test, v, n, threads);
+    else
+        eval_cells_one_by_one(&train, &test, v, n, threads);
     const char *write = getenv("IMP_PIPELINE_WRITE");
     if (write) { /* regeneration mode, see tests/data/README.md */
         FILE *f = fopen(write, "w");
@@ -199,14 +257,17 @@ static void check_against_saved(int threads)
     imp_data_free(&test);
 }
 
-static void test_saved_cube_1thread(void) { check_against_saved(1); }
-static void test_saved_cube_2threads(void) { check_against_saved(2); }
+static void test_saved_cube_one_by_one(void) { check_against_saved(1, 0); }
+static void test_saved_cube_shared_1thread(void) { check_against_saved(1, 1); }
+static void test_saved_cube_shared_2threads(void) { check_against_saved(2, 1); }
 
 int main(void)
 {
     static const imp_test tests[] = {
-        {"saved cube, 1 thread", test_saved_cube_1thread},
-        {"saved cube, 2 threads", test_saved_cube_2threads},
+        {"saved cube, one cell at a time", test_saved_cube_one_by_one},
+        {"saved cube, one pipeline call per proxy set, 1 thread", test_saved_cube_shared_1thread},
+        {"saved cube, one pipeline call per proxy set, 2 threads",
+         test_saved_cube_shared_2threads},
         {NULL, NULL},
     };
     return imp_test_main("pipeline", tests);
