@@ -261,9 +261,74 @@ static void test_saved_cube_one_by_one(void) { check_against_saved(1, 0); }
 static void test_saved_cube_shared_1thread(void) { check_against_saved(1, 1); }
 static void test_saved_cube_shared_2threads(void) { check_against_saved(2, 1); }
 
+/* Ties by hand (spec §1.5.10): 1-d proxies, class 0: w = 0, 3; class 1: w = 1, -1; class 2:
+ * w = 2 (proxy indices 0..4); test rows x = 0.5 (class 0), 1.5 (class 1), 2.5 (class 2).
+ * Distances are exact dyadic numbers, so equal distances are really equal:
+ *   x = 0.5: (dist, proxy) sorted (.5,0) (.5,2) (1.5,3) (1.5,4) (2.5,1): classes 0 1 1 2 0
+ *   x = 1.5: (.5,2) (.5,4) (1.5,0) (1.5,1) (2.5,3): classes 1 2 0 0 1
+ *   x = 2.5: (.5,1) (.5,4) (1.5,2) (2.5,0) (3.5,3): classes 0 2 1 0 1
+ * Equal distances go to the lower proxy index, equal votes to the lower class. */
+static void test_ties_by_hand(void)
+{
+    static const char *const aggs[] = {"max", "nn", "mnn:2:M:uniform", "mnn:3:M:uniform",
+                                       "mnn:4:M:uniform", "mnn:5:M:uniform", "mnn:50:M:uniform",
+                                       "mnn:3:M:distance"};
+    /* expected classes of the three rows per AGG row above; max: x·w largest per class
+     * (0.5: 1.5 for class 0; 1.5: 4.5 for class 0; 2.5: 7.5 for class 0) */
+    static const int32_t want[8][3] = {
+        {0, 0, 0}, /* max */
+        {0, 1, 0}, /* nn: the lower index wins the tie at .5 */
+        {0, 1, 0}, /* 1:1 votes → lower class */
+        {1, 0, 0}, /* 0.5: c1 2 votes; 1.5: 1:1:1 → 0; 2.5: 1:1:1 → 0 */
+        {1, 0, 0}, /* 0.5: c1 2; 1.5: c0 2; 2.5: c0 2 */
+        {0, 0, 0}, /* every proxy: c0 2, c1 2, c2 1 → 0 */
+        {0, 0, 0}, /* m clamped to the 5 proxies */
+        {1, 1, 0}, /* 0.5: c1 2+2/3 > c0 2; 1.5: c1 = c2 = 2 → 1; 2.5: c0 = c2 = 2 → 0 */
+    };
+    float W[5] = {0, 3, 1, -1, 2}, X[3] = {0.5f, 1.5f, 2.5f};
+    size_t off[4] = {0, 2, 4, 5}, toff[4] = {0, 1, 2, 3};
+    imp_proxies px = {.P = 5, .d = 1, .n_classes = 3, .offset = off, .W = W};
+    imp_data test = {.n = 3, .d = 1, .n_classes = 3, .offset = toff, .X = X};
+    static const char *const metrics2[] = {"euclidean", "manhattan"};
+    for (int mi = 0; mi < 2; mi++) {
+        imp_strategy st[8];
+        const imp_strategy *cs[8];
+        int32_t pr[8][3], *pred[8];
+        for (int a = 0; a < 8; a++) {
+            char agg[48], text[96];
+            const char *m = strchr(aggs[a], 'M');
+            if (a == 1)
+                snprintf(agg, sizeof agg, "nn:%s", metrics2[mi]);
+            else if (m)
+                snprintf(agg, sizeof agg, "%.*s%s%s", (int)(m - aggs[a]), aggs[a], metrics2[mi],
+                         m + 1);
+            else
+                snprintf(agg, sizeof agg, "%s", aggs[a]);
+            snprintf(text, sizeof text, "none/all/none/none/%s", agg);
+            IMP_ASSERT_INT_EQ(imp_strategy_parse(text, &st[a], NULL), 0);
+            cs[a] = &st[a];
+            pred[a] = pr[a];
+        }
+        imp_cell_result res[8];
+        imp_err err;
+        IMP_ASSERT_INT_EQ(imp_pipeline_eval_pred(&px, &test, cs, 8, 1, res, pred, NULL, &err), 0);
+        for (int a = 0; a < 8; a++) {
+            IMP_ASSERT_INT_EQ(res[a].status, IMP_CELL_DONE);
+            for (int i = 0; i < 3; i++)
+                imp__assert_msg(pr[a][i] == want[a][i], __LINE__, __FILE__,
+                                "%s, %s, row %d: class %d, want %d", aggs[a], metrics2[mi], i,
+                                pr[a][i], want[a][i]);
+            int right = (want[a][0] == 0) + (want[a][1] == 1) + (want[a][2] == 2);
+            IMP_ASSERT_NEAR(res[a].accuracy, (float)(100.0 * right / 3.0), 0);
+            IMP_ASSERT_INT_EQ(res[a].n_proxies, 5);
+        }
+    }
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
+        {"ties by hand", test_ties_by_hand},
         {"saved cube, one cell at a time", test_saved_cube_one_by_one},
         {"saved cube, one pipeline call per proxy set, 1 thread", test_saved_cube_shared_1thread},
         {"saved cube, one pipeline call per proxy set, 2 threads",
