@@ -174,28 +174,35 @@ L1_TILE(1)
 L1_TILE(4)
 #undef L1_TILE
 
+/* Proxies in chunks of panels that stay in L2 (about 128 KiB) while every group of 4 test
+ * rows passes over them; test rows as doubles (converted once per call). */
 L1_AVX2 static void l1_avx2(const float *X, size_t nx, const float *packed, size_t P, size_t d,
                             double *D, size_t ldd)
 {
-    double *xd = malloc(4 * (d ? d : 1) * sizeof *xd);
-    if (!xd) { /* a few KiB: fall back rather than fail; same bits */
+    double *xd = malloc((nx ? nx : 1) * (d ? d : 1) * sizeof *xd);
+    if (!xd) { /* fall back rather than fail; same bits */
         l1_generic(X, nx, packed, P, d, D, ldd);
         return;
     }
+    for (size_t q = 0; q < nx * d; q++)
+        xd[q] = X[q];
     size_t panels = (P + IMP_L1_PANEL - 1) / IMP_L1_PANEL;
-    for (size_t i = 0; i < nx;) {
-        size_t R = nx - i >= 4 ? 4 : 1;
-        for (size_t q = 0; q < R * d; q++)
-            xd[q] = X[i * d + q];
-        for (size_t p = 0; p < panels; p++) {
-            size_t j0 = p * IMP_L1_PANEL, nc = P - j0 < IMP_L1_PANEL ? P - j0 : IMP_L1_PANEL;
-            const float *panel = packed + p * d * IMP_L1_PANEL;
-            if (R == 4)
-                l1_tile4(xd, panel, d, D + i * ldd + j0, ldd, nc);
-            else
-                l1_tile1(xd, panel, d, D + i * ldd + j0, ldd, nc);
+    size_t chunk = (128u << 10) / ((d ? d : 1) * IMP_L1_PANEL * sizeof(float));
+    chunk = chunk < 1 ? 1 : chunk;
+    for (size_t p0 = 0; p0 < panels; p0 += chunk) {
+        size_t p1 = p0 + chunk < panels ? p0 + chunk : panels;
+        for (size_t i = 0; i < nx;) {
+            size_t R = nx - i >= 4 ? 4 : 1;
+            for (size_t p = p0; p < p1; p++) {
+                size_t j0 = p * IMP_L1_PANEL, nc = P - j0 < IMP_L1_PANEL ? P - j0 : IMP_L1_PANEL;
+                const float *panel = packed + p * d * IMP_L1_PANEL;
+                if (R == 4)
+                    l1_tile4(xd + i * d, panel, d, D + i * ldd + j0, ldd, nc);
+                else
+                    l1_tile1(xd + i * d, panel, d, D + i * ldd + j0, ldd, nc);
+            }
+            i += R;
         }
-        i += R;
     }
     free(xd);
 }

@@ -20,6 +20,9 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* test rows per Manhattan kernel call: enough to reuse each L2-sized chunk of proxies */
+enum { L1_ROWS = 32 };
+
 typedef struct nb {
     double dist;
     size_t idx;
@@ -134,11 +137,12 @@ static void group_block(size_t b, void *arg)
     float *xm = mahal ? malloc(nr * d * sizeof *xm) : NULL;
     float *Sm = mahal ? malloc(nr * Pa * sizeof *Sm) : NULL;
     double *xn = malloc(nr * sizeof *xn), *xnm = malloc(nr * sizeof *xnm);
-    double *dist = malloc(Pa * sizeof *dist), *D4 = l1 ? malloc(4 * Pa * sizeof *D4) : NULL;
+    double *dist = malloc(Pa * sizeof *dist);
+    double *DL = l1 ? malloc(L1_ROWS * Pa * sizeof *DL) : NULL;
     double *votes = malloc((C ? C : 1) * sizeof *votes);
     nb *best = malloc(Mmax * sizeof *best);
     if (!xb || (gram && !S) || (mahal && (!xm || !Sm)) || !xn || !xnm || !dist ||
-        (l1 && !D4) || !votes || !best) {
+        (l1 && !DL) || !votes || !best) {
         for (int m = 0; m < IMP_METRIC__COUNT; m++)
             brc[m] = IMP_ENOMEM;
         goto out;
@@ -169,8 +173,8 @@ static void group_block(size_t b, void *arg)
         size_t row = r0 + i;
         while (cls + 1 < C && row >= g->test->offset[cls + 1])
             cls++;
-        if (l1 && i % 4 == 0)
-            imp_l1_block(xb + i * d, nr - i < 4 ? nr - i : 4, v->l1, P, d, D4, P);
+        if (l1 && i % L1_ROWS == 0)
+            imp_l1_block(xb + i * d, nr - i < L1_ROWS ? nr - i : L1_ROWS, v->l1, P, d, DL, P);
         int32_t pmax = -1;
         if (g->need[IMP_METRIC_INNER] && !brc[IMP_METRIC_INNER]) {
             pmax = max_class(S + i * P, v->px.offset, C);
@@ -184,7 +188,7 @@ static void group_block(size_t b, void *arg)
                 continue;
             const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
             if (mi->form == IMP_FORM_L1) {
-                memcpy(dist, D4 + (i % 4) * P, P * sizeof *dist);
+                memcpy(dist, DL + (i % L1_ROWS) * P, P * sizeof *dist);
             } else if (mi->space == IMP_SPACE_WHITENED) {
                 if (!mahal)
                     continue; /* failed before: brc or the view's mahal_rc says why */
@@ -221,7 +225,7 @@ static void group_block(size_t b, void *arg)
                 }
     }
 out:
-    free(xb), free(S), free(xm), free(Sm), free(xn), free(xnm), free(dist), free(D4);
+    free(xb), free(S), free(xm), free(Sm), free(xn), free(xnm), free(dist), free(DL);
     free(votes), free(best);
 }
 

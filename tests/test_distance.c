@@ -46,7 +46,8 @@ static void test_l1_bit_exact(void)
 {
     /* rows not a multiple of the 4-row tile, proxies not a multiple of the 8-wide panel */
     static const size_t shapes[][3] = {{1, 1, 1}, {3, 7, 5}, {4, 8, 16}, {9, 21, 33},
-                                       {13, 64, 512}, {6, 3, 784}};
+                                       {13, 64, 512}, {6, 3, 784},
+                                       {37, 100, 784}}; /* the last: 2 L2 chunks of panels */
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         check_l1(shapes[s][0], shapes[s][1], shapes[s][2], 0);
         check_l1(shapes[s][0], shapes[s][1], shapes[s][2], 1);
