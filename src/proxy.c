@@ -497,47 +497,84 @@ static void class_worker(size_t c, void *ctx)
     j->p[c] = p;
 }
 
+/* ---- least squares: one factor of XᵀX/N + λI, many right-hand sides -------------------- */
+
+/* The rows of the system as segments (one per class, in class order): the factor only
+ * depends on which rows take part, never on how they are grouped into pseudo-classes. */
+typedef struct row_segs {
+    const float *const *X; /* [ns] row-major rows of segment s */
+    const size_t *n;       /* [ns] */
+    size_t ns, N, d;
+} row_segs;
+
 typedef struct syrk_ctx {
-    const float *X;
-    size_t N, d, chunk;
+    const row_segs *rs;
+    size_t chunk;
     float *part;
+    int *rc;
 } syrk_ctx;
 
+/* Chunk q of the concatenated rows: a pointer into one segment when the chunk lies inside it,
+ * else a gathered copy (same values, so the same SSYRK bits). */
 static void syrk_chunk(size_t q, void *arg)
 {
     syrk_ctx *c = arg;
-    size_t r0 = q * c->chunk, n = c->N - r0 < c->chunk ? c->N - r0 : c->chunk;
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)c->d, (int)n, 1.0f, c->X + r0 * c->d,
-                (int)c->d, 0.0f, c->part + q * c->d * c->d, (int)c->d);
+    const row_segs *rs = c->rs;
+    size_t d = rs->d, r0 = q * c->chunk, n = rs->N - r0 < c->chunk ? rs->N - r0 : c->chunk;
+    size_t s = 0, base = 0;
+    while (base + rs->n[s] <= r0) /* the segment holding row r0 */
+        base += rs->n[s++];
+    const float *X = NULL;
+    float *buf = NULL;
+    if (r0 + n <= base + rs->n[s]) {
+        X = rs->X[s] + (r0 - base) * d;
+    } else {
+        buf = malloc(n * d * sizeof *buf);
+        if (!buf) {
+            c->rc[q] = IMP_ENOMEM;
+            return;
+        }
+        for (size_t i = 0, off = r0 - base; i < n; off = 0, s++) {
+            size_t take = rs->n[s] - off < n - i ? rs->n[s] - off : n - i;
+            memcpy(buf + i * d, rs->X[s] + off * d, take * d * sizeof(float));
+            i += take;
+        }
+        X = buf;
+    }
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0f, X, (int)d, 0.0f,
+                c->part + q * d * d, (int)d);
+    free(buf);
 }
 
-int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
-                      int threads, float *W, imp_err *err)
+/* U with UᵀU = XᵀX/N + λI (d × d double, row-major upper, malloc'd; caller frees). XᵀX is a
+ * float32 SYRK (the reference's float32 algebra) over fixed chunks of 8192 rows of the
+ * concatenated segments, chunks on `threads` threads with one BLAS thread each, partial sums
+ * added in chunk order in double — the same bits for any thread count. */
+static int lstsq_factor(const row_segs *rs, double lambda, int threads, double **Uout,
+                        imp_err *err)
 {
-    size_t N = goff[G] - goff[0];
-    if (N == 0 || G == 0)
+    size_t N = rs->N, d = rs->d;
+    *Uout = NULL;
+    if (N == 0)
         return imp_err_set(err, IMP_ENUMERIC, "least squares: no rows");
-    const float *X0 = X + goff[0] * d;
-    double *A = malloc(d * d * sizeof *A), *Bm = calloc(d * G, sizeof *Bm);
-    if (!A || !Bm) {
-        free(A), free(Bm);
-        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (d = %zu)", d);
-    }
-    /* A = XᵀX/N: float32 SYRK (the reference's float32 algebra) over fixed chunks of rows,
-     * each on one BLAS thread, chunks in parallel, partial sums added in chunk order — so
-     * the result is the same bits for any thread count */
     const size_t CH = 8192;
     size_t nch = (N + CH - 1) / CH;
+    double *A = malloc(d * d * sizeof *A);
     float *part = calloc(nch * d * d, sizeof *part);
-    if (!part) {
-        free(A), free(Bm);
+    int *crc = calloc(nch, sizeof *crc);
+    if (!A || !part || !crc) {
+        free(A), free(part), free(crc);
         return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (%zu x %zu)", d, d);
     }
-    syrk_ctx sc = {X0, N, d, CH, part};
+    syrk_ctx sc = {rs, CH, part, crc};
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
     imp_parallel_for(nch, threads, syrk_chunk, &sc);
-    for (size_t a = 0; a < d; a++)
+    int rc = 0;
+    for (size_t q = 0; q < nch; q++)
+        if (crc[q])
+            rc = imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+    for (size_t a = 0; a < d && !rc; a++)
         for (size_t b = a; b < d; b++) {
             double v = 0;
             for (size_t q = 0; q < nch; q++)
@@ -546,9 +583,62 @@ int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, do
             A[a * d + b] = v;
             A[b * d + a] = v;
         }
-    free(part);
-    for (size_t a = 0; a < d; a++)
+    free(part), free(crc);
+    for (size_t a = 0; a < d && !rc; a++)
         A[a * d + a] += lambda;
+    /* still one BLAS thread: OpenBLAS's threaded potrf blocks by thread count and so rounds
+     * differently; the d×d factorisation is cheap */
+    lapack_int info = rc ? 0 : LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
+    openblas_set_num_threads(blas_threads);
+    if (!rc && info != 0)
+        rc = imp_err_set(err, IMP_ENUMERIC,
+                         "least squares: XᵀX/N + λI is not positive definite (LAPACK info %d; "
+                         "λ = %g too small or non-finite data?)", (int)info, lambda);
+    if (rc) {
+        free(A);
+        return rc;
+    }
+    *Uout = A;
+    return 0;
+}
+
+/* W = (1/G)·Mᵀ(UᵀU)⁻¹: Bm holds the G group means column-wise (d × G, already divided by G),
+ * solved in place; W [G, d]. */
+static int lstsq_solve(const double *U, size_t d, size_t G, double *Bm, float *W, imp_err *err)
+{
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, (lapack_int)G, U,
+                                     (lapack_int)d, Bm, (lapack_int)G);
+    openblas_set_num_threads(blas_threads);
+    if (info != 0)
+        return imp_err_set(err, IMP_ENUMERIC, "least squares: solve failed (LAPACK info %d)",
+                           (int)info);
+    for (size_t g = 0; g < G; g++)
+        for (size_t a = 0; a < d; a++) {
+            W[g * d + a] = (float)Bm[a * G + g];
+            if (!isfinite(W[g * d + a]))
+                return imp_err_set(err, IMP_ENUMERIC, "least squares: non-finite weight");
+        }
+    return 0;
+}
+
+int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
+                      int threads, float *W, imp_err *err)
+{
+    if (G == 0 || goff[G] == goff[0])
+        return imp_err_set(err, IMP_ENUMERIC, "least squares: no rows");
+    const float *X0 = X + goff[0] * d;
+    size_t N = goff[G] - goff[0];
+    row_segs rs = {&X0, &N, 1, N, d};
+    double *U, *Bm = calloc(d * G, sizeof *Bm);
+    if (!Bm)
+        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (d = %zu)", d);
+    int rc = lstsq_factor(&rs, lambda, threads, &U, err);
+    if (rc) {
+        free(Bm);
+        return rc;
+    }
     /* right-hand sides: column g = μ_g / G (row-major d × G) */
     for (size_t g = 0; g < G; g++) {
         size_t n = goff[g + 1] - goff[g];
@@ -559,116 +649,199 @@ int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, do
         for (size_t a = 0; a < d; a++)
             Bm[a * G + g] /= (double)n * (double)G;
     }
-    int rc = 0;
-    /* still one BLAS thread: OpenBLAS's threaded potrf blocks by thread count and so rounds
-     * differently; the d×d factorisation is cheap */
-    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
-    if (info != 0) {
-        rc = imp_err_set(err, IMP_ENUMERIC,
-                         "least squares: XᵀX/N + λI is not positive definite (LAPACK info %d; "
-                         "λ = %g too small or non-finite data?)", (int)info, lambda);
-    } else {
-        info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, (lapack_int)G, A, (lapack_int)d,
-                              Bm, (lapack_int)G);
-        if (info != 0)
-            rc = imp_err_set(err, IMP_ENUMERIC, "least squares: solve failed (LAPACK info %d)",
-                             (int)info);
-    }
-    openblas_set_num_threads(blas_threads);
-    for (size_t g = 0; g < G && !rc; g++)
-        for (size_t a = 0; a < d; a++) {
-            W[g * d + a] = (float)Bm[a * G + g];
-            if (!isfinite(W[g * d + a]))
-                rc = imp_err_set(err, IMP_ENUMERIC, "least squares: non-finite weight");
-        }
-    free(A), free(Bm);
+    rc = lstsq_solve(U, d, G, Bm, W, err);
+    free(U), free(Bm);
     return rc;
 }
 
-/* ls / kls: gather the rows of every pseudo-class contiguously (class order, then cluster
- * label order, rows in their order), solve once, and interleave raw-row classes (kls). */
+/* ---- the GEN cache: least-squares factors of one held task ---------------------------------
+ * An entry is the factor of the rows of one (training rows, NORMpre, shot, seed) with one set
+ * of participating classes: ls and kls at every k with every class taking part share it. At
+ * shot = all the rows do not depend on the seed, so the seed is not part of the key. */
+typedef struct ls_entry {
+    const imp_data *train; /* identity of the held rows (raw or NORMpre'd copy) */
+    imp_norm pre;
+    int shot;
+    uint64_t seed;
+    double lambda;
+    char *part; /* [C] 1 if class c takes part */
+    size_t C, d;
+    double *U;
+} ls_entry;
+
+struct imp_gen_cache {
+    ls_entry *e;
+    size_t n, cap;
+    size_t hits, misses;
+};
+
+int imp_gen_cache_create(imp_gen_cache **out, imp_err *err)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : imp_err_set(err, IMP_ENOMEM, "out of memory for the GEN cache");
+}
+
+void imp_gen_cache_destroy(imp_gen_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        free(c->e[i].part), free(c->e[i].U);
+    free(c->e);
+    free(c);
+}
+
+void imp_gen_cache_stats(const imp_gen_cache *c, size_t *hits, size_t *misses)
+{
+    *hits = c ? c->hits : 0;
+    *misses = c ? c->misses : 0;
+}
+
+static const double *cache_find(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp,
+                                const char *part)
+{
+    for (size_t i = 0; c && i < c->n; i++) {
+        const ls_entry *e = &c->e[i];
+        if (e->train == train && e->pre == gp->pre && e->shot == gp->shot &&
+            (gp->shot < 0 || e->seed == gp->seed) && e->lambda == gp->lambda &&
+            e->C == (size_t)train->n_classes && memcmp(e->part, part, e->C) == 0) {
+            c->hits++;
+            return e->U;
+        }
+    }
+    return NULL;
+}
+
+/* Keep U in the cache (which then owns it); returns 0, or -1 if it could not (caller frees). */
+static int cache_put(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp,
+                     const char *part, double *U)
+{
+    if (!c)
+        return -1;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        ls_entry *e = realloc(c->e, cap * sizeof *e);
+        if (!e)
+            return -1;
+        c->e = e;
+        c->cap = cap;
+    }
+    ls_entry *e = &c->e[c->n];
+    e->part = malloc((size_t)train->n_classes);
+    if (!e->part)
+        return -1;
+    memcpy(e->part, part, (size_t)train->n_classes);
+    e->train = train;
+    e->pre = gp->pre;
+    e->shot = gp->shot;
+    e->seed = gp->seed;
+    e->lambda = gp->lambda;
+    e->C = (size_t)train->n_classes;
+    e->d = train->d;
+    e->U = U;
+    c->n++;
+    c->misses++;
+    return 0;
+}
+
+/* ls / kls: one factor over the participating classes' rows in class order (from the cache
+ * when the same rows were factored before), right-hand sides = the pseudo-class means (class
+ * order, then cluster label order; each mean summed in row order), and raw-row classes (kls)
+ * interleaved. */
 static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
 {
     const imp_gen_params *gp = j->gp;
     size_t C = (size_t)j->train->n_classes, d = j->train->d;
     int k = gp->gen == IMP_GEN_LS ? 1 : gp->k;
-    size_t G = 0, N = 0;
+    size_t G = 0, N = 0, ns = 0;
+    const float **segX = malloc(C * sizeof *segX);
+    size_t *segn = malloc(C * sizeof *segn), *gsize = NULL;
+    char *part = calloc(C ? C : 1, 1);
+    double *Bm = NULL, *U = NULL;
+    float *Wg = NULL;
+    int rc = 0;
+    if (!segX || !segn || !part) {
+        rc = imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+        goto out;
+    }
     for (size_t c = 0; c < C; c++) {
         size_t n;
-        class_rows(j, c, &n);
+        const float *X = class_rows(j, c, &n);
         if (gp->gen == IMP_GEN_LS || !j->raw[c]) {
+            part[c] = 1;
+            segX[ns] = X;
+            segn[ns++] = n;
             G += (size_t)k;
             N += n;
         }
     }
-    if (G == 0)
-        return imp_err_set(err, IMP_ENUMERIC,
-                           "kls: no class has at least k = %d rows (No proxy data generated)", k);
-    int contiguous = gp->gen == IMP_GEN_LS && gp->shot < 0; /* train rows are already grouped */
-    float *Xg = contiguous ? NULL : malloc(N * d * sizeof *Xg);
-    size_t *goff = malloc((G + 1) * sizeof *goff);
-    float *Wg = malloc(G * d * sizeof *Wg);
-    if ((!contiguous && !Xg) || !goff || !Wg) {
-        free(Xg), free(goff), free(Wg);
-        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+    if (G == 0) {
+        rc = imp_err_set(err, IMP_ENUMERIC,
+                         "kls: no class has at least k = %d rows (No proxy data generated)", k);
+        goto out;
     }
-    size_t g = 0, row = 0;
-    goff[0] = 0;
+    Bm = calloc(d * G, sizeof *Bm);
+    gsize = calloc(G, sizeof *gsize);
+    Wg = malloc(G * d * sizeof *Wg);
+    if (!Bm || !gsize || !Wg) {
+        rc = imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+        goto out;
+    }
+    /* right-hand sides: column g = μ_g / G */
+    size_t g0 = 0;
     for (size_t c = 0; c < C; c++) {
-        size_t n;
-        const float *X = class_rows(j, c, &n);
-        if (gp->gen == IMP_GEN_KLS && j->raw[c])
+        if (!part[c])
             continue;
-        for (int q = 0; q < k; q++) {
-            for (size_t i = 0; i < n; i++)
-                if (k == 1 || j->labels[c][i] == q) {
-                    if (!contiguous)
-                        memcpy(Xg + row * d, X + i * d, d * sizeof(float));
-                    row++;
-                }
-            goff[++g] = row;
-            if (goff[g] == goff[g - 1]) {
-                free(Xg), free(goff), free(Wg);
-                return imp_err_set(err, IMP_ENUMERIC, "kls: class %zu cluster %d is empty", c, q);
-            }
+        size_t n;
+        const float *X = class_rows(j, c, &n);
+        for (size_t i = 0; i < n; i++) {
+            size_t g = g0 + (k == 1 ? 0 : (size_t)j->labels[c][i]);
+            gsize[g]++;
+            for (size_t a = 0; a < d; a++)
+                Bm[a * G + g] += X[i * d + a];
         }
+        for (int q = 0; q < k; q++)
+            if (gsize[g0 + (size_t)q] == 0) {
+                rc = imp_err_set(err, IMP_ENUMERIC, "kls: class %zu cluster %d is empty", c, q);
+                goto out;
+            }
+        g0 += (size_t)k;
     }
+    for (size_t g = 0; g < G; g++)
+        for (size_t a = 0; a < d; a++)
+            Bm[a * G + g] /= (double)gsize[g] * (double)G;
     double t0 = now_s();
-    int rc = imp_lstsq_weights(contiguous ? j->train->X : Xg, d, goff, G, gp->lambda,
-                               gp->threads, Wg, err);
-    double secs = now_s() - t0;
-    free(Xg);
-    free(goff);
-    if (rc) {
-        free(Wg);
-        return rc;
+    const double *Uc = cache_find(gp->cache, j->train, gp, part);
+    if (!Uc) {
+        row_segs rs = {segX, segn, ns, N, d};
+        rc = lstsq_factor(&rs, gp->lambda, gp->threads, &U, err);
+        if (rc)
+            goto out;
+        Uc = U;
+        if (cache_put(gp->cache, j->train, gp, part, U) == 0)
+            U = NULL; /* the cache owns it */
     }
-    out->gen_seconds += secs;
-    g = 0;
+    rc = lstsq_solve(Uc, d, G, Bm, Wg, err);
+    out->gen_seconds += now_s() - t0;
+    if (rc)
+        goto out;
+    size_t g = 0;
     for (size_t c = 0; c < C; c++) {
         size_t n;
         const float *X = class_rows(j, c, &n);
-        if (gp->gen == IMP_GEN_KLS && j->raw[c]) {
-            j->W[c] = malloc(n * d * sizeof(float));
-            if (!j->W[c]) {
-                free(Wg);
-                return imp_err_set(err, IMP_ENOMEM, "kls: out of memory");
-            }
-            memcpy(j->W[c], X, n * d * sizeof(float));
-            j->p[c] = n;
-        } else {
-            j->W[c] = malloc((size_t)k * d * sizeof(float));
-            if (!j->W[c]) {
-                free(Wg);
-                return imp_err_set(err, IMP_ENOMEM, "kls: out of memory");
-            }
-            memcpy(j->W[c], Wg + g * d, (size_t)k * d * sizeof(float));
-            j->p[c] = (size_t)k;
-            g += (size_t)k;
+        size_t p = part[c] ? (size_t)k : n;
+        j->W[c] = malloc(p * d * sizeof(float));
+        if (!j->W[c]) {
+            rc = imp_err_set(err, IMP_ENOMEM, "kls: out of memory");
+            goto out;
         }
+        memcpy(j->W[c], part[c] ? Wg + g * d : X, p * d * sizeof(float));
+        j->p[c] = p;
+        g += part[c] ? (size_t)k : 0;
     }
-    free(Wg);
-    return 0;
+out:
+    free(segX), free(segn), free(part), free(Bm), free(gsize), free(Wg), free(U);
+    return rc;
 }
 
 int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *out, imp_err *err)

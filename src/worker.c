@@ -39,6 +39,7 @@ struct imp_worker {
     imp_err load_err;
     imp_data train, test, train_l2;
     int have_l2;
+    imp_gen_cache *gen_cache; /* GEN sharing over the held task's rows (NULL: none) */
     cache_entry cache[IMP_WORKER_CACHE_SETS];
     uint64_t clock;
     double *lambda;      /* per model: the job's override or the store's (read under lock) */
@@ -107,6 +108,8 @@ static int read_lambdas(imp_worker *w)
 
 static void drop_data(imp_worker *w)
 {
+    imp_gen_cache_destroy(w->gen_cache);
+    w->gen_cache = NULL;
     imp_data_free(&w->train);
     imp_data_free(&w->test);
     imp_data_free(&w->train_l2);
@@ -154,6 +157,8 @@ static void load_task(imp_worker *w, int64_t model, int64_t task)
         w->load_rc = imp_task_load(w->store, t, m, "test", &w->test, &w->load_err);
     if (w->unlock)
         w->unlock();
+    if (!w->load_rc && imp_gen_cache_create(&w->gen_cache, NULL))
+        w->gen_cache = NULL; /* out of memory: GEN runs unshared, same results */
 }
 
 static const imp_data *train_for(imp_worker *w, imp_norm pre, imp_err *err)
@@ -219,7 +224,7 @@ static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
     imp_gen_params gp = {.gen = gs->gen, .k = (int)g->k_eff, .shot = (int)gr->shot[p->shot],
                          .seed = (uint64_t)gr->seed[p->seed],
                          .task_hash = imp_hash_str(gr->task[p->task]), .lambda = lambda,
-                         .threads = w->o.threads};
+                         .threads = w->o.threads, .cache = w->gen_cache};
     const imp_data *train = train_for(w, gs->pre, &gerr);
     e->rc = train ? imp_gen_run(train, &gp, &e->px, &gerr) : IMP_ENOMEM;
     if (e->rc)
