@@ -538,6 +538,37 @@ double imp_cell_cost(const imp_strategy *s, int64_t k_eff, int64_t shot, const i
     return cost;
 }
 
+double imp_cells_cost(const imp_strategy *const *cells, size_t n, int64_t k_eff, int64_t shot,
+                      const imp_cost_hint *h)
+{
+    sizes z = cost_sizes(k_eff, shot, h);
+    double proxies = z.c * z.p, cost = 0;
+    /* distances once per (POST, INF, metric); whitening once per POST (proxies) and per
+     * (POST, INF) (test rows); the selection and votes per cell are T·(P + m), counted as T·P */
+    int post_white[IMP_NORM_QUANTILE + 1] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const imp_strategy *s = cells[i];
+        imp_metric m = s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++) {
+            const imp_strategy *t = cells[j];
+            imp_metric mt = t->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : t->metric;
+            first = !(t->post == s->post && t->inf == s->inf && mt == m);
+        }
+        const imp_metric_info *mi = imp_metric_info_of(m);
+        if (first) {
+            cost += z.t * proxies * z.d * mi->pair_cost;
+            if (mi->space == IMP_SPACE_WHITENED) {
+                cost += z.t * z.d * z.d;
+                if (!post_white[s->post]++)
+                    cost += proxies * z.d * z.d + z.d * z.d * z.d;
+            }
+        }
+        cost += z.t * proxies;
+    }
+    return cost;
+}
+
 /* ---- work units ------------------------------------------------------------------------ */
 
 void imp_plan_free(imp_plan *p)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "imprint/grid.h"
 #include "imprint/strategy.h"
 #include "testutil.h"
 
@@ -119,6 +120,30 @@ static void test_tables(void)
     IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 1, 5), 1);
 }
 
+/* Shared inference cost by hand: C = 2 classes, n = 10 rows, p = k = 5 → P = 10 proxies,
+ * d = 4, T = 6 test rows. Two euclidean cells share one T·P·d = 240 distance pass and add
+ * T·P = 60 each; a mahalanobis cell adds its pass 240, T·d² = 96, P·d² + d³ = 160 + 64 and 60;
+ * a second POST repeats the distance pass of its metric. */
+static void test_cells_cost(void)
+{
+    imp_cost_hint h = {.n_per_class = 10, .dim = 4, .n_classes = 2, .n_test = 6};
+    const char *texts[] = {"none/kmeans/none/none/nn:euclidean",
+                           "none/kmeans/none/none/mnn:3:euclidean:uniform",
+                           "none/kmeans/none/none/nn:mahalanobis",
+                           "none/kmeans/l2/none/nn:euclidean"};
+    imp_strategy st[4];
+    const imp_strategy *cs[4];
+    for (int i = 0; i < 4; i++) {
+        IMP_ASSERT_INT_EQ(imp_strategy_parse(texts[i], &st[i], NULL), 0);
+        cs[i] = &st[i];
+    }
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 2, 5, -1, &h), 360, 0);
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 3, 5, -1, &h), 360 + 240 + 96 + 160 + 64 + 60, 0);
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 4, 5, -1, &h), 980 + 240 + 60, 0);
+    /* one cell alone costs what imp_cell_cost says plus its selection */
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 1, 5, -1, &h), imp_cell_cost(&st[0], 5, -1, &h) + 60, 0);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
@@ -126,6 +151,7 @@ int main(void)
         {"parse_errors", test_parse_errors},
         {"cell_rules", test_cell_rules},
         {"tables", test_tables},
+        {"cells_cost", test_cells_cost},
         {NULL, NULL},
     };
     return imp_test_main("strategy", tests);
