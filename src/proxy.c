@@ -94,8 +94,12 @@ static void dist_block(const float *A, size_t na, const double *an, const float 
 
 /* k-medoids, sklearn_extra 0.3.0 defaults: euclidean, method alternate, init heuristic (the k
  * rows with the smallest distance-row sums, ascending, ties to the lower index), max_iter 300.
- * Distances are computed block-wise and never stored as a full n×n matrix. */
-static int gen_kmedoids(const float *X, size_t n, size_t d, int k, float *out, imp_err *err)
+ * Distances are computed block-wise and never stored as a full n×n matrix (6,000 rows would
+ * be 288 MB a class). The row sums — the n²·d part that does not depend on k — come from
+ * *shared_rs when it is set (the GEN cache, same rows), else are computed and, if shared_rs
+ * is not NULL, kept there (malloc'd, the cache owns it). */
+static int gen_kmedoids(const float *X, size_t n, size_t d, int k, double **shared_rs,
+                        float *out, imp_err *err)
 {
     const size_t B = 256;
     double *nrm = malloc(n * sizeof *nrm), *rs = calloc(n, sizeof *rs);
@@ -111,15 +115,21 @@ static int gen_kmedoids(const float *X, size_t n, size_t d, int k, float *out, i
         goto out;
     }
     row_sqnorms(X, n, d, nrm);
-    for (size_t i0 = 0; i0 < n; i0 += B) {
-        size_t nb = n - i0 < B ? n - i0 : B;
-        dist_block(X + i0 * d, nb, nrm + i0, X, n, nrm, d, G, D);
-        for (size_t i = 0; i < nb; i++) {
-            double s = 0;
-            for (size_t j = 0; j < n; j++)
-                s += D[i * n + j];
-            rs[i0 + i] = s;
+    if (shared_rs && *shared_rs) {
+        memcpy(rs, *shared_rs, n * sizeof *rs);
+    } else {
+        for (size_t i0 = 0; i0 < n; i0 += B) {
+            size_t nb = n - i0 < B ? n - i0 : B;
+            dist_block(X + i0 * d, nb, nrm + i0, X, n, nrm, d, G, D);
+            for (size_t i = 0; i < nb; i++) {
+                double s = 0;
+                for (size_t j = 0; j < n; j++)
+                    s += D[i * n + j];
+                rs[i0 + i] = s;
+            }
         }
+        if (shared_rs && (*shared_rs = malloc(n * sizeof **shared_rs)))
+            memcpy(*shared_rs, rs, n * sizeof *rs);
     }
     /* k smallest row sums, ascending (selection by repeated minimum; k is small) */
     char *taken = calloc(n, 1);
@@ -285,6 +295,7 @@ typedef struct gen_in {
     int k, fused_l2;
     const imp_gen_params *gp;
     size_t c;
+    double **kmed_rs; /* the GEN cache's slot for this class's kmedoids row sums, or NULL */
 } gen_in;
 typedef int (*gen_kernel)(const gen_in *in, float *out, imp_err *err);
 
@@ -318,7 +329,7 @@ static int gen_k_kmeans(const gen_in *in, float *out, imp_err *err)
 
 static int gen_k_kmedoids(const gen_in *in, float *out, imp_err *err)
 {
-    return gen_kmedoids(in->X, in->n, in->d, in->k, out, err);
+    return gen_kmedoids(in->X, in->n, in->d, in->k, in->kmed_rs, out, err);
 }
 
 static int gen_k_fps(const gen_in *in, float *out, imp_err *err)
@@ -362,6 +373,7 @@ typedef struct class_job {
     int *rc;
     imp_err *errs;
     double *secs;
+    double **kmed_rs; /* [C] slots of the GEN cache (kmedoids), or NULL */
 } class_job;
 
 static const float *class_rows(const class_job *j, size_t c, size_t *n)
@@ -482,7 +494,8 @@ static void class_worker(size_t c, void *ctx)
         if (fused_l2)
             imp_l2_rows_noeps(W, p, d);
     } else if (gen_kernels[gp->gen]) {
-        gen_in in = {.X = X, .n = n, .d = d, .k = kk, .fused_l2 = fused_l2, .gp = gp, .c = c};
+        gen_in in = {.X = X, .n = n, .d = d, .k = kk, .fused_l2 = fused_l2, .gp = gp, .c = c,
+                     .kmed_rs = j->kmed_rs ? &j->kmed_rs[c] : NULL};
         rc = gen_kernels[gp->gen](&in, W, err);
     } else {
         rc = imp_err_set(err, IMP_EINTERNAL, "GEN %s is not per-class", imp_gen_name(gp->gen));
@@ -669,10 +682,23 @@ typedef struct ls_entry {
     double *U;
 } ls_entry;
 
+/* kmedoids row sums per class of one (training rows, NORMpre, shot, seed at a shot): slot c
+ * is written only by the thread generating class c (classes run in parallel). */
+typedef struct kmed_entry {
+    const imp_data *train;
+    imp_norm pre;
+    int shot;
+    uint64_t seed;
+    double **rs; /* [C] */
+    size_t C;
+} kmed_entry;
+
 struct imp_gen_cache {
     ls_entry *e;
     size_t n, cap;
     size_t hits, misses;
+    kmed_entry *km;
+    size_t nkm, capkm;
 };
 
 int imp_gen_cache_create(imp_gen_cache **out, imp_err *err)
@@ -687,7 +713,12 @@ void imp_gen_cache_destroy(imp_gen_cache *c)
         return;
     for (size_t i = 0; i < c->n; i++)
         free(c->e[i].part), free(c->e[i].U);
-    free(c->e);
+    for (size_t i = 0; i < c->nkm; i++) {
+        for (size_t q = 0; q < c->km[i].C; q++)
+            free(c->km[i].rs[q]);
+        free(c->km[i].rs);
+    }
+    free(c->e), free(c->km);
     free(c);
 }
 
@@ -742,6 +773,42 @@ static int cache_put(imp_gen_cache *c, const imp_data *train, const imp_gen_para
     c->n++;
     c->misses++;
     return 0;
+}
+
+/* The kmedoids row-sum slots of (train, NORMpre, shot, seed at a shot), made on first use;
+ * NULL when there is no cache or no memory (kmedoids then computes its sums itself). */
+static double **kmed_slots(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp)
+{
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < c->nkm; i++) {
+        kmed_entry *e = &c->km[i];
+        if (e->train == train && e->pre == gp->pre && e->shot == gp->shot &&
+            (gp->shot < 0 || e->seed == gp->seed)) {
+            c->hits++;
+            return e->rs;
+        }
+    }
+    if (c->nkm == c->capkm) {
+        size_t cap = c->capkm ? 2 * c->capkm : 8;
+        kmed_entry *e = realloc(c->km, cap * sizeof *e);
+        if (!e)
+            return NULL;
+        c->km = e;
+        c->capkm = cap;
+    }
+    kmed_entry *e = &c->km[c->nkm];
+    e->rs = calloc((size_t)train->n_classes, sizeof *e->rs);
+    if (!e->rs)
+        return NULL;
+    e->train = train;
+    e->pre = gp->pre;
+    e->shot = gp->shot;
+    e->seed = gp->seed;
+    e->C = (size_t)train->n_classes;
+    c->nkm++;
+    c->misses++;
+    return e->rs;
 }
 
 /* ls / kls: one factor over the participating classes' rows in class order (from the cache
@@ -851,6 +918,8 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     if (gp->k == 0 || gp->k < -1)
         return imp_err_set(err, IMP_EINPUT, "k must be >= 1 or -1 (found %d)", gp->k);
     class_job j = {.train = train, .gp = gp};
+    if (gp->gen == IMP_GEN_KMEDOIDS) /* before the classes run in parallel */
+        j.kmed_rs = kmed_slots(gp->cache, train, gp);
     j.W = calloc(C, sizeof *j.W);
     j.p = calloc(C, sizeof *j.p);
     j.raw = calloc(C, sizeof *j.raw);

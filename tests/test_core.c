@@ -470,6 +470,24 @@ static void test_gen_cache_shared_ls(void)
     imp_gen_cache_stats(cache, &hits, &misses);
     IMP_ASSERT_INT_EQ(misses, 2);
     IMP_ASSERT_INT_EQ(hits, 5);
+    /* kmedoids at k = 1, 3, 5, twice: the shared row sums give the same medoids */
+    for (int rep = 0; rep < 2; rep++)
+        for (int k = 1; k <= 5; k += 2) {
+            imp_gen_params gp = {.gen = IMP_GEN_KMEDOIDS, .k = k, .shot = -1, .seed = 9,
+                                 .task_hash = 2, .threads = 2};
+            imp_proxies a, b;
+            imp_err err;
+            IMP_ASSERT_INT_EQ(imp_gen_run(&D, &gp, &a, &err), 0);
+            gp.cache = cache;
+            IMP_ASSERT_INT_EQ(imp_gen_run(&D, &gp, &b, &err), 0);
+            IMP_ASSERT_INT_EQ(a.P, 3 * (size_t)k);
+            IMP_ASSERT_INT_EQ(memcmp(a.W, b.W, a.P * d * sizeof(float)), 0);
+            imp_proxies_free(&a);
+            imp_proxies_free(&b);
+        }
+    imp_gen_cache_stats(cache, &hits, &misses);
+    IMP_ASSERT_INT_EQ(misses, 3); /* + the row sums of the one (rows, shot) */
+    IMP_ASSERT_INT_EQ(hits, 10);  /* + 5 kmedoids runs on sums already there */
     imp_gen_cache_destroy(cache);
     imp_data_free(&D);
     free(X);

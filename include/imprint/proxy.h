@@ -27,12 +27,14 @@ int imp_proxies_copy(const imp_proxies *src, imp_proxies *dst, imp_err *err);
 /* What GEN computations of one held task share (owned by whoever holds the task, e.g. a sweep
  * worker: create it when the task's rows are loaded, destroy it before they are freed): the
  * Cholesky factor of XᵀX/N + λI per (rows, NORMpre, shot, seed at a shot, participating
- * classes), so ls and kls at every k solve against one factor. Using a cache never changes a
+ * classes), so ls and kls at every k solve against one factor; and per (rows, NORMpre, shot,
+ * seed at a shot) each class's kmedoids distance-row sums (the n²·d init), for every k. Using a cache never changes a
  * result: the factor is a function of exactly those keys. Not thread-safe: one GEN at a time. */
 typedef struct imp_gen_cache imp_gen_cache;
 int imp_gen_cache_create(imp_gen_cache **out, imp_err *err);
 void imp_gen_cache_destroy(imp_gen_cache *c);
-/* Factors found in (hits) and added to (misses) the cache so far. */
+/* Shared results (ls factors, kmedoids row-sum sets) found in (hits) and added to (misses)
+ * the cache so far. */
 void imp_gen_cache_stats(const imp_gen_cache *c, size_t *hits, size_t *misses);
 
 typedef struct imp_gen_params {
