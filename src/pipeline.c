@@ -126,9 +126,17 @@ static void group_block(size_t b, void *arg)
     size_t r0 = b * g->B, nr = g->test->n - r0 < g->B ? g->test->n - r0 : g->B;
     int *brc = g->brc + b * IMP_METRIC__COUNT;
     size_t *bad = g->bad_row + b * IMP_METRIC__COUNT, *correct = g->correct + b * g->nc;
-    int gram = g->need[IMP_METRIC_INNER] || g->need[IMP_METRIC_COSINE] ||
-               g->need[IMP_METRIC_EUCLIDEAN];
-    int mahal = g->need[IMP_METRIC_MAHALANOBIS] && v->Wm, l1 = g->need[IMP_METRIC_MANHATTAN];
+    /* which distance passes this block needs, from the metric table */
+    int gram = 0, mahal = 0, l1 = 0;
+    for (int m = 0; m < IMP_METRIC__COUNT; m++) {
+        if (!g->need[m])
+            continue;
+        const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
+        l1 |= mi->form == IMP_FORM_L1;
+        mahal |= mi->form != IMP_FORM_L1 && mi->space == IMP_SPACE_WHITENED;
+        gram |= mi->form != IMP_FORM_L1 && mi->space == IMP_SPACE_RAW;
+    }
+    mahal = mahal && v->Wm;
     size_t Mmax = 1;
     for (int m = 0; m < IMP_METRIC__COUNT; m++)
         Mmax = g->M[m] > Mmax ? g->M[m] : Mmax;
@@ -160,7 +168,9 @@ static void group_block(size_t b, void *arg)
     if (mahal) {
         memcpy(xm, xb, nr * d * sizeof(float));
         if (imp_mahal_map(v->L, xm, nr, d)) {
-            brc[IMP_METRIC_MAHALANOBIS] = IMP_ENOMEM;
+            for (int m = 0; m < IMP_METRIC__COUNT; m++)
+                if (imp_metric_info_of((imp_metric)m)->space == IMP_SPACE_WHITENED)
+                    brc[m] = IMP_ENOMEM;
             mahal = 0;
         } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)P, (int)d, 1.0f,
@@ -175,7 +185,7 @@ static void group_block(size_t b, void *arg)
             cls++;
         if (l1 && i % L1_ROWS == 0)
             imp_l1_block(xb + i * d, nr - i < L1_ROWS ? nr - i : L1_ROWS, v->l1, P, d, DL, P);
-        int32_t pmax = -1;
+        int32_t pmax = -1; /* max reads the inner product (IMP_FORM_GRAM_INNER, raw space) */
         if (g->need[IMP_METRIC_INNER] && !brc[IMP_METRIC_INNER]) {
             pmax = max_class(S + i * P, v->px.offset, C);
             if (pmax < 0) {

@@ -26,15 +26,13 @@ plan_field() { $IMPRINT plan "$1" --json | python3 -c "import json,sys; print(js
 rows=()
 total_proj=0
 for g in aggfixed aggfocus fig6 fewshot; do
-  # the sample: every model and strategy, the task fmnist-short (3 classes) and the first seed
-  sed -e "s|cube: \(.*\)/$g.h5|cube: \1/$g-sample.h5|" -e '/- {name: fmnist-\(all\|even\|odd\)/d' \
+  # the sample: every model and strategy, the task fmnist-short (3 classes) and the first seed;
+  # fig6 and few-shot run on fmnist-all only: their sample swaps it for fmnist-short
+  swap='s/- {name: fmnist-all, dataset: fmnist, classes: all}$/- {name: fmnist-short, dataset: fmnist, classes: [0, 1, 2]}/'
+  if grep -q 'fmnist-short' "$J/$g.yaml"; then classes=10,5,5,3; swap='s/^$//'; else classes=10; fi
+  sed -e "s|cube: \(.*\)/$g.h5|cube: \1/$g-sample.h5|" -e "$swap" \
+      -e '/- {name: fmnist-\(all\|even\|odd\),/d' \
       -e 's/^seeds: \[\([0-9]*\),.*/seeds: [\1]/' "$J/$g.yaml" > "$J/$g-sample.yaml"
-  if ! grep -q 'fmnist-short' "$J/$g-sample.yaml"; then   # fig6, fewshot: fmnist-all only
-    sed -i 's/- {name: fmnist-all, dataset: fmnist, classes: all}/- {name: fmnist-short, dataset: fmnist, classes: [0, 1, 2]}/' "$J/$g-sample.yaml"
-    classes=10
-  else
-    classes=10,5,5,3
-  fi
   seeds=$(grep -c . <<<"$(sed -n 's/^seeds: \[\(.*\)\]/\1/p' "$J/$g.yaml" | tr ',' '\n')")
   # REUSE=1 keeps a finished sample (its .time file) instead of running it again
   [ "${REUSE:-0}" = 1 ] && [ -f "$W/$g-sample.log.time" ] || sweep "$J/$g-sample.yaml" "$W/$g-sample.log"
