@@ -89,7 +89,8 @@ void imp_sqnorms(const float *X, size_t n, size_t d, double *out)
 void imp_gram_dist_row(int form, const float *s, double xn, const double *wn, size_t P,
                        double *dist)
 {
-    if (form == IMP_FORM_GRAM_COSINE) {
+    switch (form) {
+    case IMP_FORM_GRAM_COSINE: {
         double sx = sqrt(xn);
         for (size_t j = 0; j < P; j++) {
             double den = sx * sqrt(wn[j]);
@@ -97,11 +98,17 @@ void imp_gram_dist_row(int form, const float *s, double xn, const double *wn, si
             double v = 1.0 - cs;
             dist[j] = v < 0 ? 0 : v;
         }
-    } else { /* IMP_FORM_GRAM_EUCLID */
+        break;
+    }
+    case IMP_FORM_GRAM_EUCLID:
         for (size_t j = 0; j < P; j++) {
             double v = xn + wn[j] - 2.0 * (double)s[j];
             dist[j] = v > 0 ? sqrt(v) : 0.0;
         }
+        break;
+    default: /* a table row whose form has no kernel here: fail its cells, never guess */
+        for (size_t j = 0; j < P; j++)
+            dist[j] = NAN;
     }
 }
 

@@ -38,7 +38,8 @@ const char *imp_l1_kernel(int force_generic);
 
 /* One row of distances of form IMP_FORM_GRAM_COSINE or IMP_FORM_GRAM_EUCLID from the Gram
  * row s (x·w_j, float), ‖x‖² = xn and ‖w_j‖² = wn[j]: cosine 1 − s/(‖x‖‖w‖) clamped at 0
- * (0 similarity for a zero norm), euclidean √max(0, xn + wn − 2s). */
+ * (0 similarity for a zero norm), euclidean √max(0, xn + wn − 2s). Any other form gives NaN
+ * (its cells then fail as non-finite): a new form needs its case here. */
 void imp_gram_dist_row(int form, const float *s, double xn, const double *wn, size_t P,
                        double *dist);
 
