@@ -685,9 +685,8 @@ static int k_implied(const char *strategy, int64_t k)
     imp_strategy st;
     if (imp_strategy_parse(strategy, &st, NULL) != 0)
         return 0;
-    if (st.gen == IMP_GEN_MEAN || st.gen == IMP_GEN_LS)
-        return k == 1;
-    return st.gen == IMP_GEN_ALL && k == -1;
+    int fixed = imp_gen_info_of(st.gen)->fixed_k;
+    return fixed && k == fixed;
 }
 
 void imp_analyze_labels_free(char **labels, size_t m, char *common)

@@ -1,19 +1,10 @@
-/* cell.c — one imprinting cell, composed from norm, proxy and infer. */
+/* cell.c — one imprinting cell: GEN, then the cell pipeline. */
 #include "imprint/cell.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-#include "imprint/infer.h"
-#include "imprint/norm.h"
-
-int imp_default_k(imp_gen gen)
-{
-    if (gen == IMP_GEN_MEAN || gen == IMP_GEN_LS)
-        return 1;
-    if (gen == IMP_GEN_ALL)
-        return -1;
-    return 20;
-}
+#include "imprint/pipeline.h"
 
 int imp_cell_run(const imp_data *train, const imp_data *test, const imp_cell_spec *spec,
                  imp_cell_out *out, imp_err *err)
@@ -33,19 +24,20 @@ int imp_cell_run(const imp_data *train, const imp_data *test, const imp_cell_spe
     int rc = imp_gen_run(train, &gp, &px, err);
     if (rc)
         return rc;
-    rc = imp_post_apply(&px, spec->strat.post, err);
+    int32_t *pred = malloc((test->n ? test->n : 1) * sizeof *pred);
+    if (!pred) {
+        imp_proxies_free(&px);
+        return imp_err_set(err, IMP_ENOMEM, "out of memory (%zu test rows)", test->n);
+    }
+    rc = imp_pipeline_one(&px, test, &spec->strat, spec->threads, pred, &out->accuracy,
+                          &out->inf_seconds, err);
     if (!rc) {
-        imp_infer_result ir;
-        rc = imp_infer(&px, test, &spec->strat, spec->threads, NULL, &ir, err);
-        if (!rc) {
-            out->accuracy = ir.accuracy;
-            out->inf_seconds = ir.seconds;
-            out->correct = ir.correct;
-            out->total = ir.total;
-        }
+        out->correct = imp_pipeline_correct(test, pred);
+        out->total = test->n;
     }
     out->n_proxies = (int32_t)px.P;
     out->gen_seconds = px.gen_seconds;
+    free(pred);
     imp_proxies_free(&px);
     return rc;
 }

@@ -200,12 +200,8 @@ static void place_rows(imp_grid *g, size_t s, size_t f, int64_t *e, int *ok, con
         size_t idx = (s * g->n_k + k) * g->n_shot + f;
         if (!ok[k] || g->k_eff[idx] != IMP_GRID_KNA)
             continue;
-        if (st->gen == IMP_GEN_MEAN || st->gen == IMP_GEN_LS)
-            g->why[idx] = "mean and ls only at k = 1";
-        else if (st->gen == IMP_GEN_ALL)
-            g->why[idx] = "all only at k = -1";
-        else
-            g->why[idx] = "shot < k runs with k = shot, recorded at one k";
+        const char *fixed = imp_strategy_fixed_k_reason(st);
+        g->why[idx] = fixed ? fixed : "shot < k runs with k = shot, recorded at one k";
     }
 }
 
@@ -513,29 +509,63 @@ static sizes cost_sizes(int64_t k_eff, int64_t shot, const imp_cost_hint *h)
 double imp_gen_cost(const imp_strategy *s, int64_t k_eff, int64_t shot, const imp_cost_hint *h)
 {
     sizes z = cost_sizes(k_eff, shot, h);
-    double kmeans = z.c * z.n * z.d * z.p * COST_ITERS;
-    double ls = z.c * z.n * z.d * z.d + z.d * z.d * z.d;
-    switch (s->gen) {
-    case IMP_GEN_MEAN:
-    case IMP_GEN_ALL: return z.c * z.n * z.d;
-    case IMP_GEN_RANDOM: return z.c * z.p * z.d;
-    case IMP_GEN_FPS: return z.c * z.n * z.p * z.d;
-    case IMP_GEN_KMEANS: return kmeans;
-    case IMP_GEN_KMEDOIDS:
-    case IMP_GEN_COVMAX: return z.c * z.n * z.n * z.d;
-    case IMP_GEN_LS: return ls;
-    case IMP_GEN_KLS: return kmeans + ls;
-    default: return z.c * z.n * z.d;
-    }
+    unsigned t = imp_gen_info_of(s->gen)->cost;
+    double cost = 0;
+    if (t & IMP_COST_CND)
+        cost += z.c * z.n * z.d;
+    if (t & IMP_COST_CPD)
+        cost += z.c * z.p * z.d;
+    if (t & IMP_COST_CNPD)
+        cost += z.c * z.n * z.p * z.d;
+    if (t & IMP_COST_KMEANS)
+        cost += z.c * z.n * z.d * z.p * COST_ITERS;
+    if (t & IMP_COST_CN2D)
+        cost += z.c * z.n * z.n * z.d;
+    if (t & IMP_COST_LS)
+        cost += z.c * z.n * z.d * z.d + z.d * z.d * z.d;
+    return cost;
 }
 
 double imp_cell_cost(const imp_strategy *s, int64_t k_eff, int64_t shot, const imp_cost_hint *h)
 {
     sizes z = cost_sizes(k_eff, shot, h);
     double proxies = z.c * z.p;
-    double cost = z.t * proxies * z.d;
-    if (s->agg != IMP_AGG_MAX && s->metric == IMP_METRIC_MAHALANOBIS)
+    const imp_metric_info *m = imp_metric_info_of(s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER
+                                                                         : s->metric);
+    double cost = z.t * proxies * z.d * m->pair_cost;
+    if (m->space == IMP_SPACE_WHITENED)
         cost += (z.t + proxies) * z.d * z.d + z.d * z.d * z.d;
+    return cost;
+}
+
+double imp_cells_cost(const imp_strategy *const *cells, size_t n, int64_t k_eff, int64_t shot,
+                      const imp_cost_hint *h)
+{
+    sizes z = cost_sizes(k_eff, shot, h);
+    double proxies = z.c * z.p, cost = 0;
+    /* distances once per (POST, INF, metric); whitening once per POST (proxies) and per
+     * (POST, INF) (test rows); the selection and votes per cell are T·(P + m), counted as T·P */
+    int post_white[IMP_NORM_QUANTILE + 1] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const imp_strategy *s = cells[i];
+        imp_metric m = s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++) {
+            const imp_strategy *t = cells[j];
+            imp_metric mt = t->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : t->metric;
+            first = !(t->post == s->post && t->inf == s->inf && mt == m);
+        }
+        const imp_metric_info *mi = imp_metric_info_of(m);
+        if (first) {
+            cost += z.t * proxies * z.d * mi->pair_cost;
+            if (mi->space == IMP_SPACE_WHITENED) {
+                cost += z.t * z.d * z.d;
+                if (!post_white[s->post]++)
+                    cost += proxies * z.d * z.d + z.d * z.d * z.d;
+            }
+        }
+        cost += z.t * proxies;
+    }
     return cost;
 }
 

@@ -730,11 +730,7 @@ static int check_strategies_run(pctx *c)
     imp_job *j = c->job;
     for (size_t s = 0; s < j->n_strategies; s++) {
         const imp_strategy *st = &j->strats[s];
-        int64_t need = 0;
-        if (st->gen == IMP_GEN_MEAN || st->gen == IMP_GEN_LS)
-            need = 1;
-        else if (st->gen == IMP_GEN_ALL)
-            need = -1;
+        int64_t need = imp_gen_info_of(st->gen)->fixed_k;
         if (need) {
             size_t q = 0;
             while (q < j->n_ks && j->ks[q] != need)

@@ -94,8 +94,12 @@ static void dist_block(const float *A, size_t na, const double *an, const float 
 
 /* k-medoids, sklearn_extra 0.3.0 defaults: euclidean, method alternate, init heuristic (the k
  * rows with the smallest distance-row sums, ascending, ties to the lower index), max_iter 300.
- * Distances are computed block-wise and never stored as a full n×n matrix. */
-static int gen_kmedoids(const float *X, size_t n, size_t d, int k, float *out, imp_err *err)
+ * Distances are computed block-wise and never stored as a full n×n matrix (6,000 rows would
+ * be 288 MB a class). The row sums — the n²·d part that does not depend on k — come from
+ * *shared_rs when it is set (the GEN cache, same rows), else are computed and, if shared_rs
+ * is not NULL, kept there (malloc'd, the cache owns it). */
+static int gen_kmedoids(const float *X, size_t n, size_t d, int k, double **shared_rs,
+                        float *out, imp_err *err)
 {
     const size_t B = 256;
     double *nrm = malloc(n * sizeof *nrm), *rs = calloc(n, sizeof *rs);
@@ -111,15 +115,21 @@ static int gen_kmedoids(const float *X, size_t n, size_t d, int k, float *out, i
         goto out;
     }
     row_sqnorms(X, n, d, nrm);
-    for (size_t i0 = 0; i0 < n; i0 += B) {
-        size_t nb = n - i0 < B ? n - i0 : B;
-        dist_block(X + i0 * d, nb, nrm + i0, X, n, nrm, d, G, D);
-        for (size_t i = 0; i < nb; i++) {
-            double s = 0;
-            for (size_t j = 0; j < n; j++)
-                s += D[i * n + j];
-            rs[i0 + i] = s;
+    if (shared_rs && *shared_rs) {
+        memcpy(rs, *shared_rs, n * sizeof *rs);
+    } else {
+        for (size_t i0 = 0; i0 < n; i0 += B) {
+            size_t nb = n - i0 < B ? n - i0 : B;
+            dist_block(X + i0 * d, nb, nrm + i0, X, n, nrm, d, G, D);
+            for (size_t i = 0; i < nb; i++) {
+                double s = 0;
+                for (size_t j = 0; j < n; j++)
+                    s += D[i * n + j];
+                rs[i0 + i] = s;
+            }
         }
+        if (shared_rs && (*shared_rs = malloc(n * sizeof **shared_rs)))
+            memcpy(*shared_rs, rs, n * sizeof *rs);
     }
     /* k smallest row sums, ascending (selection by repeated minimum; k is small) */
     char *taken = calloc(n, 1);
@@ -274,6 +284,80 @@ static void gen_covmax(const float *X, size_t n, size_t d, int k, float *out)
     free(taken), free(zsum), free(rmean), free(s);
 }
 
+/* ---- the kernel table: one uniform entry per GEN row of IMP_GEN_MAP ------------------- */
+
+/* What a per-class kernel gets: the class's rows (after NORMpre and presampling, or raw rows
+ * with fused_l2 set for GEN mean), the k it runs at (1 <= k <= n, n >= 2), and the draws'
+ * identity (seed, task, class). Kernels write k proxies (mean: 1) into out. */
+typedef struct gen_in {
+    const float *X;
+    size_t n, d;
+    int k, fused_l2;
+    const imp_gen_params *gp;
+    size_t c;
+    double **kmed_rs; /* the GEN cache's slot for this class's kmedoids row sums, or NULL */
+} gen_in;
+typedef int (*gen_kernel)(const gen_in *in, float *out, imp_err *err);
+
+static int gen_k_mean(const gen_in *in, float *out, imp_err *err)
+{
+    (void)err;
+    gen_mean(in->X, in->n, in->d, in->fused_l2, out);
+    return 0;
+}
+
+static int gen_k_random(const gen_in *in, float *out, imp_err *err)
+{
+    size_t *idx = malloc(in->n * sizeof *idx);
+    if (!idx)
+        return imp_err_set(err, IMP_ENOMEM, "random: out of memory");
+    imp_rng rng;
+    imp_rng_init(&rng, in->gp->seed, in->gp->task_hash, in->c, IMP_RNG_RANDOM);
+    imp_rng_perm_prefix(&rng, in->n, (size_t)in->k, idx);
+    for (size_t i = 0; i < (size_t)in->k; i++)
+        memcpy(out + i * in->d, in->X + idx[i] * in->d, in->d * sizeof(float));
+    free(idx);
+    return 0;
+}
+
+static int gen_k_kmeans(const gen_in *in, float *out, imp_err *err)
+{
+    imp_rng rng;
+    imp_rng_init(&rng, in->gp->seed, in->gp->task_hash, in->c, IMP_RNG_KMEANS);
+    return imp_kmeans(in->X, in->n, in->d, (size_t)in->k, NULL, &rng, out, NULL, NULL, err);
+}
+
+static int gen_k_kmedoids(const gen_in *in, float *out, imp_err *err)
+{
+    return gen_kmedoids(in->X, in->n, in->d, in->k, in->kmed_rs, out, err);
+}
+
+static int gen_k_fps(const gen_in *in, float *out, imp_err *err)
+{
+    (void)err;
+    imp_rng rng;
+    imp_rng_init(&rng, in->gp->seed, in->gp->task_hash, in->c, IMP_RNG_FPS);
+    gen_fps(in->X, in->n, in->d, in->k, &rng, out);
+    return 0;
+}
+
+static int gen_k_covmax(const gen_in *in, float *out, imp_err *err)
+{
+    (void)err;
+    gen_covmax(in->X, in->n, in->d, in->k, out);
+    return 0;
+}
+
+/* all keeps every row (handled before any kernel runs); ls/kls are solved jointly */
+#define gen_k_all NULL
+#define gen_k_joint NULL
+
+static const gen_kernel gen_kernels[IMP_GEN__COUNT] = {
+#define IMP__GEN_KERNEL(e, name, k, seed, cost, kernel) gen_k_##kernel,
+    IMP_GEN_MAP(IMP__GEN_KERNEL)
+#undef IMP__GEN_KERNEL
+};
+
 /* ---- the driver ----------------------------------------------------------------------- */
 
 typedef struct class_job {
@@ -289,6 +373,7 @@ typedef struct class_job {
     int *rc;
     imp_err *errs;
     double *secs;
+    double **kmed_rs; /* [C] slots of the GEN cache (kmedoids), or NULL */
 } class_job;
 
 static const float *class_rows(const class_job *j, size_t c, size_t *n)
@@ -395,52 +480,25 @@ static void class_worker(size_t c, void *ctx)
         j->secs[c] = now_s() - t0;
         return;
     }
-    size_t p = take_all ? n : (n == 1 ? 1 : (size_t)(gp->gen == IMP_GEN_MEAN ? 1 : k));
+    /* a GEN with a fixed k of 1 (mean) makes one proxy whatever k the cell lists */
+    int kk = imp_gen_info_of(gp->gen)->fixed_k == 1 ? 1 : k;
+    size_t p = take_all ? n : (n == 1 ? 1 : (size_t)kk);
     float *W = malloc((p ? p : 1) * d * sizeof *W);
     if (!W) {
         j->rc[c] = imp_err_set(err, IMP_ENOMEM, "GEN: out of memory for %zu proxies", p);
         return;
     }
+    int fused_l2 = gp->pre == IMP_NORM_L2 && !j->rows[c]; /* GEN mean left NORMpre to us */
     if (take_all || n == 1) {
         memcpy(W, X, p * d * sizeof(float));
-        if (gp->pre == IMP_NORM_L2 && !j->rows[c]) /* GEN mean left NORMpre to the fused path */
+        if (fused_l2)
             imp_l2_rows_noeps(W, p, d);
+    } else if (gen_kernels[gp->gen]) {
+        gen_in in = {.X = X, .n = n, .d = d, .k = kk, .fused_l2 = fused_l2, .gp = gp, .c = c,
+                     .kmed_rs = j->kmed_rs ? &j->kmed_rs[c] : NULL};
+        rc = gen_kernels[gp->gen](&in, W, err);
     } else {
-        imp_rng rng;
-        switch (gp->gen) {
-        case IMP_GEN_MEAN:
-            gen_mean(X, n, d, gp->pre == IMP_NORM_L2 && !j->rows[c], W);
-            break;
-        case IMP_GEN_RANDOM: {
-            size_t *idx = malloc(n * sizeof *idx);
-            if (!idx) {
-                rc = imp_err_set(err, IMP_ENOMEM, "random: out of memory");
-                break;
-            }
-            imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_RANDOM);
-            imp_rng_perm_prefix(&rng, n, p, idx);
-            for (size_t i = 0; i < p; i++)
-                memcpy(W + i * d, X + idx[i] * d, d * sizeof(float));
-            free(idx);
-            break;
-        }
-        case IMP_GEN_KMEANS:
-            imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_KMEANS);
-            rc = imp_kmeans(X, n, d, (size_t)k, NULL, &rng, W, NULL, NULL, err);
-            break;
-        case IMP_GEN_KMEDOIDS:
-            rc = gen_kmedoids(X, n, d, k, W, err);
-            break;
-        case IMP_GEN_FPS:
-            imp_rng_init(&rng, gp->seed, gp->task_hash, c, IMP_RNG_FPS);
-            gen_fps(X, n, d, k, &rng, W);
-            break;
-        case IMP_GEN_COVMAX:
-            gen_covmax(X, n, d, k, W);
-            break;
-        default:
-            rc = imp_err_set(err, IMP_EINTERNAL, "GEN %d is not per-class", (int)gp->gen);
-        }
+        rc = imp_err_set(err, IMP_EINTERNAL, "GEN %s is not per-class", imp_gen_name(gp->gen));
     }
     j->secs[c] = now_s() - t0;
     if (rc) {
@@ -452,47 +510,84 @@ static void class_worker(size_t c, void *ctx)
     j->p[c] = p;
 }
 
+/* ---- least squares: one factor of XᵀX/N + λI, many right-hand sides -------------------- */
+
+/* The rows of the system as segments (one per class, in class order): the factor only
+ * depends on which rows take part, never on how they are grouped into pseudo-classes. */
+typedef struct row_segs {
+    const float *const *X; /* [ns] row-major rows of segment s */
+    const size_t *n;       /* [ns] */
+    size_t ns, N, d;
+} row_segs;
+
 typedef struct syrk_ctx {
-    const float *X;
-    size_t N, d, chunk;
+    const row_segs *rs;
+    size_t chunk;
     float *part;
+    int *rc;
 } syrk_ctx;
 
+/* Chunk q of the concatenated rows: a pointer into one segment when the chunk lies inside it,
+ * else a gathered copy (same values, so the same SSYRK bits). */
 static void syrk_chunk(size_t q, void *arg)
 {
     syrk_ctx *c = arg;
-    size_t r0 = q * c->chunk, n = c->N - r0 < c->chunk ? c->N - r0 : c->chunk;
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)c->d, (int)n, 1.0f, c->X + r0 * c->d,
-                (int)c->d, 0.0f, c->part + q * c->d * c->d, (int)c->d);
+    const row_segs *rs = c->rs;
+    size_t d = rs->d, r0 = q * c->chunk, n = rs->N - r0 < c->chunk ? rs->N - r0 : c->chunk;
+    size_t s = 0, base = 0;
+    while (base + rs->n[s] <= r0) /* the segment holding row r0 */
+        base += rs->n[s++];
+    const float *X = NULL;
+    float *buf = NULL;
+    if (r0 + n <= base + rs->n[s]) {
+        X = rs->X[s] + (r0 - base) * d;
+    } else {
+        buf = malloc(n * d * sizeof *buf);
+        if (!buf) {
+            c->rc[q] = IMP_ENOMEM;
+            return;
+        }
+        for (size_t i = 0, off = r0 - base; i < n; off = 0, s++) {
+            size_t take = rs->n[s] - off < n - i ? rs->n[s] - off : n - i;
+            memcpy(buf + i * d, rs->X[s] + off * d, take * d * sizeof(float));
+            i += take;
+        }
+        X = buf;
+    }
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0f, X, (int)d, 0.0f,
+                c->part + q * d * d, (int)d);
+    free(buf);
 }
 
-int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
-                      int threads, float *W, imp_err *err)
+/* U with UᵀU = XᵀX/N + λI (d × d double, row-major upper, malloc'd; caller frees). XᵀX is a
+ * float32 SYRK (the reference's float32 algebra) over fixed chunks of 8192 rows of the
+ * concatenated segments, chunks on `threads` threads with one BLAS thread each, partial sums
+ * added in chunk order in double — the same bits for any thread count. */
+static int lstsq_factor(const row_segs *rs, double lambda, int threads, double **Uout,
+                        imp_err *err)
 {
-    size_t N = goff[G] - goff[0];
-    if (N == 0 || G == 0)
+    size_t N = rs->N, d = rs->d;
+    *Uout = NULL;
+    if (N == 0)
         return imp_err_set(err, IMP_ENUMERIC, "least squares: no rows");
-    const float *X0 = X + goff[0] * d;
-    double *A = malloc(d * d * sizeof *A), *Bm = calloc(d * G, sizeof *Bm);
-    if (!A || !Bm) {
-        free(A), free(Bm);
-        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (d = %zu)", d);
-    }
-    /* A = XᵀX/N: float32 SYRK (the reference's float32 algebra) over fixed chunks of rows,
-     * each on one BLAS thread, chunks in parallel, partial sums added in chunk order — so
-     * the result is the same bits for any thread count */
     const size_t CH = 8192;
     size_t nch = (N + CH - 1) / CH;
+    double *A = malloc(d * d * sizeof *A);
     float *part = calloc(nch * d * d, sizeof *part);
-    if (!part) {
-        free(A), free(Bm);
+    int *crc = calloc(nch, sizeof *crc);
+    if (!A || !part || !crc) {
+        free(A), free(part), free(crc);
         return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (%zu x %zu)", d, d);
     }
-    syrk_ctx sc = {X0, N, d, CH, part};
+    syrk_ctx sc = {rs, CH, part, crc};
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
     imp_parallel_for(nch, threads, syrk_chunk, &sc);
-    for (size_t a = 0; a < d; a++)
+    int rc = 0;
+    for (size_t q = 0; q < nch; q++)
+        if (crc[q])
+            rc = imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+    for (size_t a = 0; a < d && !rc; a++)
         for (size_t b = a; b < d; b++) {
             double v = 0;
             for (size_t q = 0; q < nch; q++)
@@ -501,9 +596,62 @@ int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, do
             A[a * d + b] = v;
             A[b * d + a] = v;
         }
-    free(part);
-    for (size_t a = 0; a < d; a++)
+    free(part), free(crc);
+    for (size_t a = 0; a < d && !rc; a++)
         A[a * d + a] += lambda;
+    /* still one BLAS thread: OpenBLAS's threaded potrf blocks by thread count and so rounds
+     * differently; the d×d factorisation is cheap */
+    lapack_int info = rc ? 0 : LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
+    openblas_set_num_threads(blas_threads);
+    if (!rc && info != 0)
+        rc = imp_err_set(err, IMP_ENUMERIC,
+                         "least squares: XᵀX/N + λI is not positive definite (LAPACK info %d; "
+                         "λ = %g too small or non-finite data?)", (int)info, lambda);
+    if (rc) {
+        free(A);
+        return rc;
+    }
+    *Uout = A;
+    return 0;
+}
+
+/* W = (1/G)·Mᵀ(UᵀU)⁻¹: Bm holds the G group means column-wise (d × G, already divided by G),
+ * solved in place; W [G, d]. */
+static int lstsq_solve(const double *U, size_t d, size_t G, double *Bm, float *W, imp_err *err)
+{
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, (lapack_int)G, U,
+                                     (lapack_int)d, Bm, (lapack_int)G);
+    openblas_set_num_threads(blas_threads);
+    if (info != 0)
+        return imp_err_set(err, IMP_ENUMERIC, "least squares: solve failed (LAPACK info %d)",
+                           (int)info);
+    for (size_t g = 0; g < G; g++)
+        for (size_t a = 0; a < d; a++) {
+            W[g * d + a] = (float)Bm[a * G + g];
+            if (!isfinite(W[g * d + a]))
+                return imp_err_set(err, IMP_ENUMERIC, "least squares: non-finite weight");
+        }
+    return 0;
+}
+
+int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
+                      int threads, float *W, imp_err *err)
+{
+    if (G == 0 || goff[G] == goff[0])
+        return imp_err_set(err, IMP_ENUMERIC, "least squares: no rows");
+    const float *X0 = X + goff[0] * d;
+    size_t N = goff[G] - goff[0];
+    row_segs rs = {&X0, &N, 1, N, d};
+    double *U, *Bm = calloc(d * G, sizeof *Bm);
+    if (!Bm)
+        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (d = %zu)", d);
+    int rc = lstsq_factor(&rs, lambda, threads, &U, err);
+    if (rc) {
+        free(Bm);
+        return rc;
+    }
     /* right-hand sides: column g = μ_g / G (row-major d × G) */
     for (size_t g = 0; g < G; g++) {
         size_t n = goff[g + 1] - goff[g];
@@ -514,116 +662,253 @@ int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, do
         for (size_t a = 0; a < d; a++)
             Bm[a * G + g] /= (double)n * (double)G;
     }
-    int rc = 0;
-    /* still one BLAS thread: OpenBLAS's threaded potrf blocks by thread count and so rounds
-     * differently; the d×d factorisation is cheap */
-    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
-    if (info != 0) {
-        rc = imp_err_set(err, IMP_ENUMERIC,
-                         "least squares: XᵀX/N + λI is not positive definite (LAPACK info %d; "
-                         "λ = %g too small or non-finite data?)", (int)info, lambda);
-    } else {
-        info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, (lapack_int)G, A, (lapack_int)d,
-                              Bm, (lapack_int)G);
-        if (info != 0)
-            rc = imp_err_set(err, IMP_ENUMERIC, "least squares: solve failed (LAPACK info %d)",
-                             (int)info);
-    }
-    openblas_set_num_threads(blas_threads);
-    for (size_t g = 0; g < G && !rc; g++)
-        for (size_t a = 0; a < d; a++) {
-            W[g * d + a] = (float)Bm[a * G + g];
-            if (!isfinite(W[g * d + a]))
-                rc = imp_err_set(err, IMP_ENUMERIC, "least squares: non-finite weight");
-        }
-    free(A), free(Bm);
+    rc = lstsq_solve(U, d, G, Bm, W, err);
+    free(U), free(Bm);
     return rc;
 }
 
-/* ls / kls: gather the rows of every pseudo-class contiguously (class order, then cluster
- * label order, rows in their order), solve once, and interleave raw-row classes (kls). */
+/* ---- the GEN cache: least-squares factors of one held task ---------------------------------
+ * An entry is the factor of the rows of one (training rows, NORMpre, shot, seed) with one set
+ * of participating classes: ls and kls at every k with every class taking part share it. At
+ * shot = all the rows do not depend on the seed, so the seed is not part of the key. */
+typedef struct ls_entry {
+    const imp_data *train; /* identity of the held rows (raw or NORMpre'd copy) */
+    imp_norm pre;
+    int shot;
+    uint64_t seed;
+    double lambda;
+    char *part; /* [C] 1 if class c takes part */
+    size_t C, d;
+    double *U;
+} ls_entry;
+
+/* kmedoids row sums per class of one (training rows, NORMpre, shot, seed at a shot): slot c
+ * is written only by the thread generating class c (classes run in parallel). */
+typedef struct kmed_entry {
+    const imp_data *train;
+    imp_norm pre;
+    int shot;
+    uint64_t seed;
+    double **rs; /* [C] */
+    size_t C;
+} kmed_entry;
+
+struct imp_gen_cache {
+    ls_entry *e;
+    size_t n, cap;
+    size_t hits, misses;
+    kmed_entry *km;
+    size_t nkm, capkm;
+};
+
+int imp_gen_cache_create(imp_gen_cache **out, imp_err *err)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : imp_err_set(err, IMP_ENOMEM, "out of memory for the GEN cache");
+}
+
+void imp_gen_cache_destroy(imp_gen_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        free(c->e[i].part), free(c->e[i].U);
+    for (size_t i = 0; i < c->nkm; i++) {
+        for (size_t q = 0; q < c->km[i].C; q++)
+            free(c->km[i].rs[q]);
+        free(c->km[i].rs);
+    }
+    free(c->e), free(c->km);
+    free(c);
+}
+
+void imp_gen_cache_stats(const imp_gen_cache *c, size_t *hits, size_t *misses)
+{
+    *hits = c ? c->hits : 0;
+    *misses = c ? c->misses : 0;
+}
+
+static const double *cache_find(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp,
+                                const char *part)
+{
+    for (size_t i = 0; c && i < c->n; i++) {
+        const ls_entry *e = &c->e[i];
+        if (e->train == train && e->pre == gp->pre && e->shot == gp->shot &&
+            (gp->shot < 0 || e->seed == gp->seed) && e->lambda == gp->lambda &&
+            e->C == (size_t)train->n_classes && memcmp(e->part, part, e->C) == 0) {
+            c->hits++;
+            return e->U;
+        }
+    }
+    return NULL;
+}
+
+/* Keep U in the cache (which then owns it); returns 0, or -1 if it could not (caller frees). */
+static int cache_put(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp,
+                     const char *part, double *U)
+{
+    if (!c)
+        return -1;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        ls_entry *e = realloc(c->e, cap * sizeof *e);
+        if (!e)
+            return -1;
+        c->e = e;
+        c->cap = cap;
+    }
+    ls_entry *e = &c->e[c->n];
+    e->part = malloc((size_t)train->n_classes);
+    if (!e->part)
+        return -1;
+    memcpy(e->part, part, (size_t)train->n_classes);
+    e->train = train;
+    e->pre = gp->pre;
+    e->shot = gp->shot;
+    e->seed = gp->seed;
+    e->lambda = gp->lambda;
+    e->C = (size_t)train->n_classes;
+    e->d = train->d;
+    e->U = U;
+    c->n++;
+    c->misses++;
+    return 0;
+}
+
+/* The kmedoids row-sum slots of (train, NORMpre, shot, seed at a shot), made on first use;
+ * NULL when there is no cache or no memory (kmedoids then computes its sums itself). */
+static double **kmed_slots(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp)
+{
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < c->nkm; i++) {
+        kmed_entry *e = &c->km[i];
+        if (e->train == train && e->pre == gp->pre && e->shot == gp->shot &&
+            (gp->shot < 0 || e->seed == gp->seed)) {
+            c->hits++;
+            return e->rs;
+        }
+    }
+    if (c->nkm == c->capkm) {
+        size_t cap = c->capkm ? 2 * c->capkm : 8;
+        kmed_entry *e = realloc(c->km, cap * sizeof *e);
+        if (!e)
+            return NULL;
+        c->km = e;
+        c->capkm = cap;
+    }
+    kmed_entry *e = &c->km[c->nkm];
+    e->rs = calloc((size_t)train->n_classes, sizeof *e->rs);
+    if (!e->rs)
+        return NULL;
+    e->train = train;
+    e->pre = gp->pre;
+    e->shot = gp->shot;
+    e->seed = gp->seed;
+    e->C = (size_t)train->n_classes;
+    c->nkm++;
+    c->misses++;
+    return e->rs;
+}
+
+/* ls / kls: one factor over the participating classes' rows in class order (from the cache
+ * when the same rows were factored before), right-hand sides = the pseudo-class means (class
+ * order, then cluster label order; each mean summed in row order), and raw-row classes (kls)
+ * interleaved. */
 static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
 {
     const imp_gen_params *gp = j->gp;
     size_t C = (size_t)j->train->n_classes, d = j->train->d;
     int k = gp->gen == IMP_GEN_LS ? 1 : gp->k;
-    size_t G = 0, N = 0;
+    size_t G = 0, N = 0, ns = 0;
+    const float **segX = malloc(C * sizeof *segX);
+    size_t *segn = malloc(C * sizeof *segn), *gsize = NULL;
+    char *part = calloc(C ? C : 1, 1);
+    double *Bm = NULL, *U = NULL;
+    float *Wg = NULL;
+    int rc = 0;
+    if (!segX || !segn || !part) {
+        rc = imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+        goto out;
+    }
     for (size_t c = 0; c < C; c++) {
         size_t n;
-        class_rows(j, c, &n);
+        const float *X = class_rows(j, c, &n);
         if (gp->gen == IMP_GEN_LS || !j->raw[c]) {
+            part[c] = 1;
+            segX[ns] = X;
+            segn[ns++] = n;
             G += (size_t)k;
             N += n;
         }
     }
-    if (G == 0)
-        return imp_err_set(err, IMP_ENUMERIC,
-                           "kls: no class has at least k = %d rows (No proxy data generated)", k);
-    int contiguous = gp->gen == IMP_GEN_LS && gp->shot < 0; /* train rows are already grouped */
-    float *Xg = contiguous ? NULL : malloc(N * d * sizeof *Xg);
-    size_t *goff = malloc((G + 1) * sizeof *goff);
-    float *Wg = malloc(G * d * sizeof *Wg);
-    if ((!contiguous && !Xg) || !goff || !Wg) {
-        free(Xg), free(goff), free(Wg);
-        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+    if (G == 0) {
+        rc = imp_err_set(err, IMP_ENUMERIC,
+                         "kls: no class has at least k = %d rows (No proxy data generated)", k);
+        goto out;
     }
-    size_t g = 0, row = 0;
-    goff[0] = 0;
+    Bm = calloc(d * G, sizeof *Bm);
+    gsize = calloc(G, sizeof *gsize);
+    Wg = malloc(G * d * sizeof *Wg);
+    if (!Bm || !gsize || !Wg) {
+        rc = imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
+        goto out;
+    }
+    /* right-hand sides: column g = μ_g / G */
+    size_t g0 = 0;
     for (size_t c = 0; c < C; c++) {
-        size_t n;
-        const float *X = class_rows(j, c, &n);
-        if (gp->gen == IMP_GEN_KLS && j->raw[c])
+        if (!part[c])
             continue;
-        for (int q = 0; q < k; q++) {
-            for (size_t i = 0; i < n; i++)
-                if (k == 1 || j->labels[c][i] == q) {
-                    if (!contiguous)
-                        memcpy(Xg + row * d, X + i * d, d * sizeof(float));
-                    row++;
-                }
-            goff[++g] = row;
-            if (goff[g] == goff[g - 1]) {
-                free(Xg), free(goff), free(Wg);
-                return imp_err_set(err, IMP_ENUMERIC, "kls: class %zu cluster %d is empty", c, q);
-            }
+        size_t n;
+        const float *X = class_rows(j, c, &n);
+        for (size_t i = 0; i < n; i++) {
+            size_t g = g0 + (k == 1 ? 0 : (size_t)j->labels[c][i]);
+            gsize[g]++;
+            for (size_t a = 0; a < d; a++)
+                Bm[a * G + g] += X[i * d + a];
         }
+        for (int q = 0; q < k; q++)
+            if (gsize[g0 + (size_t)q] == 0) {
+                rc = imp_err_set(err, IMP_ENUMERIC, "kls: class %zu cluster %d is empty", c, q);
+                goto out;
+            }
+        g0 += (size_t)k;
     }
+    for (size_t g = 0; g < G; g++)
+        for (size_t a = 0; a < d; a++)
+            Bm[a * G + g] /= (double)gsize[g] * (double)G;
     double t0 = now_s();
-    int rc = imp_lstsq_weights(contiguous ? j->train->X : Xg, d, goff, G, gp->lambda,
-                               gp->threads, Wg, err);
-    double secs = now_s() - t0;
-    free(Xg);
-    free(goff);
-    if (rc) {
-        free(Wg);
-        return rc;
+    const double *Uc = cache_find(gp->cache, j->train, gp, part);
+    if (!Uc) {
+        row_segs rs = {segX, segn, ns, N, d};
+        rc = lstsq_factor(&rs, gp->lambda, gp->threads, &U, err);
+        if (rc)
+            goto out;
+        Uc = U;
+        if (cache_put(gp->cache, j->train, gp, part, U) == 0)
+            U = NULL; /* the cache owns it */
     }
-    out->gen_seconds += secs;
-    g = 0;
+    rc = lstsq_solve(Uc, d, G, Bm, Wg, err);
+    out->gen_seconds += now_s() - t0;
+    if (rc)
+        goto out;
+    size_t g = 0;
     for (size_t c = 0; c < C; c++) {
         size_t n;
         const float *X = class_rows(j, c, &n);
-        if (gp->gen == IMP_GEN_KLS && j->raw[c]) {
-            j->W[c] = malloc(n * d * sizeof(float));
-            if (!j->W[c]) {
-                free(Wg);
-                return imp_err_set(err, IMP_ENOMEM, "kls: out of memory");
-            }
-            memcpy(j->W[c], X, n * d * sizeof(float));
-            j->p[c] = n;
-        } else {
-            j->W[c] = malloc((size_t)k * d * sizeof(float));
-            if (!j->W[c]) {
-                free(Wg);
-                return imp_err_set(err, IMP_ENOMEM, "kls: out of memory");
-            }
-            memcpy(j->W[c], Wg + g * d, (size_t)k * d * sizeof(float));
-            j->p[c] = (size_t)k;
-            g += (size_t)k;
+        size_t p = part[c] ? (size_t)k : n;
+        j->W[c] = malloc(p * d * sizeof(float));
+        if (!j->W[c]) {
+            rc = imp_err_set(err, IMP_ENOMEM, "kls: out of memory");
+            goto out;
         }
+        memcpy(j->W[c], part[c] ? Wg + g * d : X, p * d * sizeof(float));
+        j->p[c] = p;
+        g += part[c] ? (size_t)k : 0;
     }
-    free(Wg);
-    return 0;
+out:
+    free(segX), free(segn), free(part), free(Bm), free(gsize), free(Wg), free(U);
+    return rc;
 }
 
 int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *out, imp_err *err)
@@ -633,6 +918,8 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     if (gp->k == 0 || gp->k < -1)
         return imp_err_set(err, IMP_EINPUT, "k must be >= 1 or -1 (found %d)", gp->k);
     class_job j = {.train = train, .gp = gp};
+    if (gp->gen == IMP_GEN_KMEDOIDS) /* before the classes run in parallel */
+        j.kmed_rs = kmed_slots(gp->cache, train, gp);
     j.W = calloc(C, sizeof *j.W);
     j.p = calloc(C, sizeof *j.p);
     j.raw = calloc(C, sizeof *j.raw);

@@ -5,23 +5,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const gen_names[IMP_GEN__COUNT] = {
-    "mean", "all", "random", "kmeans", "kmedoids", "fps", "covmax", "ls", "kls",
+static const imp_gen_info gen_table[IMP_GEN__COUNT] = {
+#define IMP__GEN_ROW(e, name, k, seed, cost, kernel) {name, k, seed, cost},
+    IMP_GEN_MAP(IMP__GEN_ROW)
+#undef IMP__GEN_ROW
+};
+static const imp_metric_info metric_table[IMP_METRIC__COUNT] = {
+#define IMP__METRIC_ROW(e, name, nn, space, form, cost) {name, nn, space, form, cost},
+    IMP_METRIC_MAP(IMP__METRIC_ROW)
+#undef IMP__METRIC_ROW
 };
 static const char *const norm_names[] = {"none", "l2", "quantile"};
-static const char *const metric_names[] = {"inner", "cosine", "euclidean", "manhattan",
-                                           "mahalanobis"};
 
+const imp_gen_info *imp_gen_info_of(imp_gen g) { return &gen_table[g]; }
+const imp_metric_info *imp_metric_info_of(imp_metric m) { return &metric_table[m]; }
 const char *imp_norm_name(imp_norm n) { return norm_names[n]; }
-const char *imp_gen_name(imp_gen g) { return gen_names[g]; }
-const char *imp_metric_name(imp_metric m) { return metric_names[m]; }
+const char *imp_gen_name(imp_gen g) { return gen_table[g].name; }
+const char *imp_metric_name(imp_metric m) { return metric_table[m].name; }
 
 int imp_gen_from_name(const char *name)
 {
     for (int i = 0; i < IMP_GEN__COUNT; i++)
-        if (strcmp(name, gen_names[i]) == 0)
+        if (strcmp(name, gen_table[i].name) == 0)
             return i;
     return -1;
+}
+
+int imp_default_k(imp_gen gen) { return gen_table[gen].fixed_k ? gen_table[gen].fixed_k : 20; }
+
+/* names of a table joined by sep into buf (once: the tables are constant) */
+static const char *join_names(char *buf, size_t n, const char *sep, int gens)
+{
+    if (buf[0])
+        return buf;
+    size_t o = 0;
+    int count = gens ? IMP_GEN__COUNT : IMP_METRIC__COUNT;
+    for (int i = 0; i < count; i++) {
+        if (!gens && !metric_table[i].for_nn)
+            continue;
+        const char *name = gens ? gen_table[i].name : metric_table[i].name;
+        o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? sep : "", name);
+    }
+    return buf;
+}
+
+const char *imp_gen_names(const char *sep)
+{
+    static char comma[256], bar[256];
+    return strcmp(sep, "|") == 0 ? join_names(bar, sizeof bar, "|", 1)
+                                 : join_names(comma, sizeof comma, ", ", 1);
+}
+
+const char *imp_metric_names(const char *sep)
+{
+    static char comma[256], bar[256];
+    return strcmp(sep, "|") == 0 ? join_names(bar, sizeof bar, "|", 0)
+                                 : join_names(comma, sizeof comma, ", ", 0);
 }
 
 static int parse_norm(const char *part, int allow_quantile, imp_norm *out)
@@ -39,15 +78,13 @@ static int parse_norm(const char *part, int allow_quantile, imp_norm *out)
 
 static int parse_metric(const char *part, imp_metric *out)
 {
-    for (int i = IMP_METRIC_COSINE; i <= IMP_METRIC_MAHALANOBIS; i++)
-        if (strcmp(part, metric_names[i]) == 0) {
+    for (int i = 0; i < IMP_METRIC__COUNT; i++)
+        if (metric_table[i].for_nn && strcmp(part, metric_table[i].name) == 0) {
             *out = (imp_metric)i;
             return 0;
         }
     return -1;
 }
-
-#define METRICS "cosine, euclidean, manhattan, mahalanobis"
 
 static int parse_agg(const char *text, const char *agg, imp_strategy *s, imp_err *err)
 {
@@ -68,8 +105,8 @@ static int parse_agg(const char *text, const char *agg, imp_strategy *s, imp_err
         char *met = strtok_r(NULL, ":", &save);
         if (!met || strtok_r(NULL, ":", &save) || parse_metric(met, &s->metric))
             return imp_err_set(err, IMP_EINPUT,
-                               "strategy '%s': AGG '%s' should be nn:METRIC with METRIC one of "
-                               METRICS, text, agg);
+                               "strategy '%s': AGG '%s' should be nn:METRIC with METRIC one of %s",
+                               text, agg, imp_metric_names(", "));
         s->agg = IMP_AGG_NN;
         s->m = 1;
         return 0;
@@ -83,12 +120,12 @@ static int parse_agg(const char *text, const char *agg, imp_strategy *s, imp_err
         if (!ms || *end || m < 1 || m > 1000000 || !met || !w || strtok_r(NULL, ":", &save))
             return imp_err_set(err, IMP_EINPUT,
                                "strategy '%s': AGG '%s' should be mnn:M:METRIC:WEIGHT with "
-                               "M >= 1, METRIC one of " METRICS ", WEIGHT uniform or distance",
-                               text, agg);
+                               "M >= 1, METRIC one of %s, WEIGHT uniform or distance",
+                               text, agg, imp_metric_names(", "));
         if (parse_metric(met, &s->metric))
             return imp_err_set(err, IMP_EINPUT,
-                               "strategy '%s': unknown metric '%s' (expected " METRICS ")", text,
-                               met);
+                               "strategy '%s': unknown metric '%s' (expected %s)", text, met,
+                               imp_metric_names(", "));
         if (strcmp(w, "uniform") == 0)
             s->weight = IMP_WEIGHT_UNIFORM;
         else if (strcmp(w, "distance") == 0)
@@ -136,8 +173,8 @@ int imp_strategy_parse(const char *text, imp_strategy *out, imp_err *err)
     int g = imp_gen_from_name(parts[1]);
     if (g < 0)
         return imp_err_set(err, IMP_EINPUT,
-                           "strategy '%s': unknown GEN '%s' (expected mean, all, random, kmeans, "
-                           "kmedoids, fps, covmax, ls or kls)", text, parts[1]);
+                           "strategy '%s': unknown GEN '%s' (expected one of %s)", text, parts[1],
+                           imp_gen_names(", "));
     s.gen = (imp_gen)g;
     if (parse_norm(parts[2], 1, &s.post))
         return imp_err_set(err, IMP_EINPUT,
@@ -158,13 +195,13 @@ char *imp_strategy_format(const imp_strategy *s, char *buf, size_t n)
     char agg[96];
     switch (s->agg) {
     case IMP_AGG_MAX: snprintf(agg, sizeof agg, "max"); break;
-    case IMP_AGG_NN: snprintf(agg, sizeof agg, "nn:%s", metric_names[s->metric]); break;
+    case IMP_AGG_NN: snprintf(agg, sizeof agg, "nn:%s", metric_table[s->metric].name); break;
     case IMP_AGG_MNN:
-        snprintf(agg, sizeof agg, "mnn:%d:%s:%s", s->m, metric_names[s->metric],
+        snprintf(agg, sizeof agg, "mnn:%d:%s:%s", s->m, metric_table[s->metric].name,
                  s->weight == IMP_WEIGHT_DISTANCE ? "distance" : "uniform");
         break;
     }
-    snprintf(buf, n, "%s/%s/%s/%s/%s", norm_names[s->pre], gen_names[s->gen], norm_names[s->post],
+    snprintf(buf, n, "%s/%s/%s/%s/%s", norm_names[s->pre], gen_table[s->gen].name, norm_names[s->post],
              norm_names[s->inf], agg);
     return buf;
 }
@@ -173,16 +210,29 @@ int imp_strategy_uses_seed(const imp_strategy *s, int k, int shot)
 {
     if (shot >= 0)
         return 1;
-    switch (s->gen) {
-    case IMP_GEN_RANDOM:
-    case IMP_GEN_FPS:
-    case IMP_GEN_KMEANS:
-        return 1;
-    case IMP_GEN_KLS:
-        return k != 1; /* kls with k = 1 is ls */
-    default:
-        return 0;
+    int seed = gen_table[s->gen].seed;
+    return seed == IMP_SEED_ALWAYS || (seed == IMP_SEED_UNLESS_K1 && k != 1);
+}
+
+/* "mean and ls only at k = 1", "all only at k = -1": the GEN's fixed k in words */
+static const char *fixed_k_reason(imp_gen g)
+{
+    static char text[2][IMP_GEN__COUNT][96];
+    int fk = gen_table[g].fixed_k, w = fk < 0;
+    if (!text[w][g][0]) {
+        size_t o = 0;
+        for (int i = 0, n = 0; i < IMP_GEN__COUNT; i++)
+            if (gen_table[i].fixed_k == fk)
+                o += (size_t)snprintf(text[w][g] + o, sizeof text[w][g] - o, "%s%s",
+                                      n++ ? " and " : "", gen_table[i].name);
+        snprintf(text[w][g] + o, sizeof text[w][g] - o, " only at k = %d", fk);
     }
+    return text[w][g];
+}
+
+const char *imp_strategy_fixed_k_reason(const imp_strategy *s)
+{
+    return gen_table[s->gen].fixed_k ? fixed_k_reason(s->gen) : NULL;
 }
 
 int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char **why)
@@ -199,15 +249,12 @@ int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char *
         *why = "k must be >= 1 or -1";
         return 0;
     }
-    if ((s->gen == IMP_GEN_MEAN || s->gen == IMP_GEN_LS) && k != 1) {
-        *why = "mean and ls only at k = 1";
+    int fk = gen_table[s->gen].fixed_k;
+    if (fk && k != fk) {
+        *why = fixed_k_reason(s->gen);
         return 0;
     }
-    if (s->gen == IMP_GEN_ALL && k != -1) {
-        *why = "all only at k = -1";
-        return 0;
-    }
-    if (s->gen != IMP_GEN_ALL && k == -1) {
+    if (fk != -1 && k == -1) {
         *why = "k = -1 only for all";
         return 0;
     }
@@ -236,14 +283,14 @@ int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_
         *why = "mnn with m > 10*k";
         return 0;
     }
-    int64_t e = k;
-    if (s->gen == IMP_GEN_MEAN || s->gen == IMP_GEN_LS)
-        e = 1;
-    if (e == -1 && s->gen != IMP_GEN_ALL) {
+    /* rules 7–9: a fixed k of 1 (mean, ls) first, then k = -1 only where the GEN fixes it */
+    int fk = gen_table[s->gen].fixed_k;
+    int64_t e = fk == 1 ? 1 : k;
+    if (e == -1 && fk != -1) {
         *why = "k = -1 only for all";
         return 0;
     }
-    if (s->gen == IMP_GEN_ALL)
+    if (fk == -1)
         e = -1;
     if (s->pre != IMP_NORM_NONE && s->pre != s->inf) {
         *why = "NORMpre other than none needs NORMinf = NORMpre";

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "imprint/infer.h"
+#include "imprint/pipeline.h"
 #include "imprint/norm.h"
 #include "imprint/proxy.h"
 #include "imprint/rng.h"
@@ -39,6 +39,7 @@ struct imp_worker {
     imp_err load_err;
     imp_data train, test, train_l2;
     int have_l2;
+    imp_gen_cache *gen_cache; /* GEN sharing over the held task's rows (NULL: none) */
     cache_entry cache[IMP_WORKER_CACHE_SETS];
     uint64_t clock;
     double *lambda;      /* per model: the job's override or the store's (read under lock) */
@@ -107,6 +108,8 @@ static int read_lambdas(imp_worker *w)
 
 static void drop_data(imp_worker *w)
 {
+    imp_gen_cache_destroy(w->gen_cache);
+    w->gen_cache = NULL;
     imp_data_free(&w->train);
     imp_data_free(&w->test);
     imp_data_free(&w->train_l2);
@@ -154,6 +157,8 @@ static void load_task(imp_worker *w, int64_t model, int64_t task)
         w->load_rc = imp_task_load(w->store, t, m, "test", &w->test, &w->load_err);
     if (w->unlock)
         w->unlock();
+    if (!w->load_rc && imp_gen_cache_create(&w->gen_cache, NULL))
+        w->gen_cache = NULL; /* out of memory: GEN runs unshared, same results */
 }
 
 static const imp_data *train_for(imp_worker *w, imp_norm pre, imp_err *err)
@@ -219,7 +224,7 @@ static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
     imp_gen_params gp = {.gen = gs->gen, .k = (int)g->k_eff, .shot = (int)gr->shot[p->shot],
                          .seed = (uint64_t)gr->seed[p->seed],
                          .task_hash = imp_hash_str(gr->task[p->task]), .lambda = lambda,
-                         .threads = w->o.threads};
+                         .threads = w->o.threads, .cache = w->gen_cache};
     const imp_data *train = train_for(w, gs->pre, &gerr);
     e->rc = train ? imp_gen_run(train, &gp, &e->px, &gerr) : IMP_ENOMEM;
     if (e->rc)
@@ -253,46 +258,40 @@ static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
     return e;
 }
 
-/* Evaluate n cells on one proxy set: NORMpost, NORMinf, AGG and the accuracy of each, into
- * res[0..n). The one step the shared-inference pipeline replaces. */
+/* Evaluate n cells on one proxy set — NORMpost, NORMinf, AGG and the accuracy of each, into
+ * res[0..n) — through the cell pipeline: one call, distances shared over the cells. */
 static void eval_on_proxies(imp_worker *w, const imp_proxies *px, const imp_piece_cell *cells,
                             size_t n, imp_cell_result *res)
 {
+    const imp_strategy **cs = malloc((n ? n : 1) * sizeof *cs);
+    /* zeroed: the pipeline fills only its fields; padding and the rest stay 0 */
+    imp_cell_result *tmp = calloc(n ? n : 1, sizeof *tmp);
+    if (!cs || !tmp) {
+        for (size_t i = 0; i < n; i++)
+            fail_cell(&res[i], cells[i].cell, "out of memory");
+        free(cs), free(tmp);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        cs[i] = &w->grid->strat[cells[i].strategy];
+    imp_err cerr;
+    imp_err_clear(&cerr);
+    imp_pipeline_eval(px, &w->test, cs, n, w->o.threads, tmp, &cerr);
     for (size_t i = 0; i < n; i++) {
-        const imp_strategy *s = &w->grid->strat[cells[i].strategy];
-        double t0 = now_s();
-        imp_err cerr;
-        imp_err_clear(&cerr);
-        imp_proxies view = *px, copy = {0};
-        int crc = 0;
-        if (s->post != IMP_NORM_NONE) {
-            crc = imp_proxies_copy(px, &copy, &cerr);
-            if (!crc)
-                crc = imp_post_apply(&copy, s->post, &cerr);
-            view = copy;
-        }
-        imp_infer_result ir;
-        if (!crc)
-            crc = imp_infer(&view, &w->test, s, w->o.threads, NULL, &ir, &cerr);
-        double secs = now_s() - t0;
-        imp_proxies_free(&copy);
-        imp_cell_result *out = &res[i];
-        if (crc) {
-            fail_cell(out, cells[i].cell, cerr.msg);
+        if (tmp[i].status != IMP_CELL_DONE) {
+            fail_cell(&res[i], cells[i].cell, tmp[i].message);
             continue;
         }
-        memset(out, 0, sizeof *out);
-        out->cell = cells[i].cell;
-        out->status = IMP_CELL_DONE;
-        out->accuracy = ir.accuracy;
-        out->gen_seconds = (float)px->gen_seconds;
-        out->inf_seconds = (float)secs;
-        out->n_proxies = (int32_t)px->P;
+        res[i] = tmp[i];
+        res[i].cell = cells[i].cell;
+        res[i].gen_seconds = (float)px->gen_seconds;
     }
+    free(cs), free(tmp);
 }
 
-/* Cells per eval_on_proxies call within a GEN group. */
-enum { EVAL_CHUNK = 1 };
+/* Cells per eval_on_proxies call within a GEN group: the whole group, so the pipeline shares
+ * its distances over all of them (stops and batches come between groups). */
+enum { EVAL_CHUNK = 1 << 30 };
 
 /* Batching state of one piece run. */
 typedef struct batcher {

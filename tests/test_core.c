@@ -434,6 +434,65 @@ static void test_cell_accuracy(void)
     imp_data_free(&Dte);
 }
 
+/* ls and kls at every k through one GEN cache give the same proxies, bit for bit, as each
+ * computed alone, and the factor is computed once per set of participating classes: here
+ * classes of 12, 30 and 25 rows, so ls, kls k=2,5,10 share one factor and kls k=20 (class 0
+ * keeps its raw rows) needs a second. */
+static void test_gen_cache_shared_ls(void)
+{
+    enum { d = 6 };
+    size_t sizes[3] = {12, 30, 25}, n = 67;
+    float *X = malloc(n * d * sizeof *X);
+    imp_rng r;
+    imp_rng_init(&r, 3, 1, 4, 1);
+    for (size_t i = 0; i < n * d; i++)
+        X[i] = (float)imp_rng_normal(&r);
+    imp_data D = make_data(X, d, sizes, 3);
+    imp_gen_cache *cache;
+    IMP_ASSERT_INT_EQ(imp_gen_cache_create(&cache, NULL), 0);
+    static const struct { imp_gen gen; int k; } runs[] = {
+        {IMP_GEN_LS, 1}, {IMP_GEN_KLS, 2}, {IMP_GEN_KLS, 5}, {IMP_GEN_KLS, 10},
+        {IMP_GEN_KLS, 20}, {IMP_GEN_KLS, 5}, {IMP_GEN_KLS, 20}};
+    for (size_t q = 0; q < sizeof runs / sizeof *runs; q++) {
+        imp_gen_params gp = {.gen = runs[q].gen, .k = runs[q].k, .shot = -1, .seed = 9,
+                             .task_hash = 2, .lambda = 1e-2, .threads = 2};
+        imp_proxies a, b;
+        imp_err err;
+        IMP_ASSERT_INT_EQ(imp_gen_run(&D, &gp, &a, &err), 0);
+        gp.cache = cache;
+        IMP_ASSERT_INT_EQ(imp_gen_run(&D, &gp, &b, &err), 0);
+        IMP_ASSERT_INT_EQ(a.P, b.P);
+        IMP_ASSERT_INT_EQ(memcmp(a.W, b.W, a.P * d * sizeof(float)), 0);
+        imp_proxies_free(&a);
+        imp_proxies_free(&b);
+    }
+    size_t hits, misses;
+    imp_gen_cache_stats(cache, &hits, &misses);
+    IMP_ASSERT_INT_EQ(misses, 2);
+    IMP_ASSERT_INT_EQ(hits, 5);
+    /* kmedoids at k = 1, 3, 5, twice: the shared row sums give the same medoids */
+    for (int rep = 0; rep < 2; rep++)
+        for (int k = 1; k <= 5; k += 2) {
+            imp_gen_params gp = {.gen = IMP_GEN_KMEDOIDS, .k = k, .shot = -1, .seed = 9,
+                                 .task_hash = 2, .threads = 2};
+            imp_proxies a, b;
+            imp_err err;
+            IMP_ASSERT_INT_EQ(imp_gen_run(&D, &gp, &a, &err), 0);
+            gp.cache = cache;
+            IMP_ASSERT_INT_EQ(imp_gen_run(&D, &gp, &b, &err), 0);
+            IMP_ASSERT_INT_EQ(a.P, 3 * (size_t)k);
+            IMP_ASSERT_INT_EQ(memcmp(a.W, b.W, a.P * d * sizeof(float)), 0);
+            imp_proxies_free(&a);
+            imp_proxies_free(&b);
+        }
+    imp_gen_cache_stats(cache, &hits, &misses);
+    IMP_ASSERT_INT_EQ(misses, 3); /* + the row sums of the one (rows, shot) */
+    IMP_ASSERT_INT_EQ(hits, 10);  /* + 5 kmedoids runs on sums already there */
+    imp_gen_cache_destroy(cache);
+    imp_data_free(&D);
+    free(X);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
@@ -449,6 +508,7 @@ int main(void)
         {"agg_max_and_ties", test_agg_max_and_ties},
         {"agg_metrics", test_agg_metrics},
         {"cell_accuracy", test_cell_accuracy},
+        {"gen_cache_shared_ls", test_gen_cache_shared_ls},
         {NULL, NULL},
     };
     return imp_test_main("core", tests);

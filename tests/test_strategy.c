@@ -1,6 +1,8 @@
 /* test_strategy.c — strategy parsing, canonical text and per-cell grid rules. */
+#include <stdio.h>
 #include <string.h>
 
+#include "imprint/grid.h"
 #include "imprint/strategy.h"
 #include "testutil.h"
 
@@ -80,12 +82,76 @@ static void test_cell_rules(void)
     IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 5, -1), 1);
 }
 
+/* The tables drive parsing, defaults and the lists in messages: every for_nn metric parses in
+ * nn and mnn and formats back (a metric after mahalanobis is no longer silently refused). */
+static void test_tables(void)
+{
+    int nn = 0;
+    for (int m = 0; m < IMP_METRIC__COUNT; m++) {
+        const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
+        char text[128], back[128];
+        snprintf(text, sizeof text, "none/kmeans/none/none/mnn:3:%s:distance", mi->name);
+        imp_strategy s;
+        int rc = imp_strategy_parse(text, &s, NULL);
+        IMP_ASSERT_INT_EQ(rc, mi->for_nn ? 0 : IMP_EINPUT);
+        if (!rc) {
+            IMP_ASSERT_INT_EQ(s.metric, m);
+            IMP_ASSERT_INT_EQ(strcmp(imp_strategy_format(&s, back, sizeof back), text), 0);
+            nn++;
+        }
+    }
+    IMP_ASSERT_INT_EQ(nn, 4);
+    IMP_ASSERT_INT_EQ(strcmp(imp_metric_names("|"), "cosine|euclidean|manhattan|mahalanobis"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_gen_names(", "),
+                             "mean, all, random, kmeans, kmedoids, fps, covmax, ls, kls"), 0);
+    IMP_ASSERT_INT_EQ(imp_default_k(IMP_GEN_MEAN), 1);
+    IMP_ASSERT_INT_EQ(imp_default_k(IMP_GEN_LS), 1);
+    IMP_ASSERT_INT_EQ(imp_default_k(IMP_GEN_ALL), -1);
+    IMP_ASSERT_INT_EQ(imp_default_k(IMP_GEN_KLS), 20);
+    imp_strategy s;
+    imp_strategy_parse("none/ls/none/none/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(strcmp(imp_strategy_fixed_k_reason(&s), "mean and ls only at k = 1"), 0);
+    imp_strategy_parse("none/all/none/none/max", &s, NULL);
+    IMP_ASSERT_INT_EQ(strcmp(imp_strategy_fixed_k_reason(&s), "all only at k = -1"), 0);
+    imp_strategy_parse("none/kls/none/none/max", &s, NULL);
+    CU_ASSERT_PTR_NULL(imp_strategy_fixed_k_reason(&s));
+    IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 1, -1), 0);
+    IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 2, -1), 1);
+    IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 1, 5), 1);
+}
+
+/* Shared inference cost by hand: C = 2 classes, n = 10 rows, p = k = 5 → P = 10 proxies,
+ * d = 4, T = 6 test rows. Two euclidean cells share one T·P·d = 240 distance pass and add
+ * T·P = 60 each; a mahalanobis cell adds its pass 240, T·d² = 96, P·d² + d³ = 160 + 64 and 60;
+ * a second POST repeats the distance pass of its metric. */
+static void test_cells_cost(void)
+{
+    imp_cost_hint h = {.n_per_class = 10, .dim = 4, .n_classes = 2, .n_test = 6};
+    const char *texts[] = {"none/kmeans/none/none/nn:euclidean",
+                           "none/kmeans/none/none/mnn:3:euclidean:uniform",
+                           "none/kmeans/none/none/nn:mahalanobis",
+                           "none/kmeans/l2/none/nn:euclidean"};
+    imp_strategy st[4];
+    const imp_strategy *cs[4];
+    for (int i = 0; i < 4; i++) {
+        IMP_ASSERT_INT_EQ(imp_strategy_parse(texts[i], &st[i], NULL), 0);
+        cs[i] = &st[i];
+    }
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 2, 5, -1, &h), 360, 0);
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 3, 5, -1, &h), 360 + 240 + 96 + 160 + 64 + 60, 0);
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 4, 5, -1, &h), 980 + 240 + 60, 0);
+    /* one cell alone costs what imp_cell_cost says plus its selection */
+    IMP_ASSERT_NEAR(imp_cells_cost(cs, 1, 5, -1, &h), imp_cell_cost(&st[0], 5, -1, &h) + 60, 0);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
         {"parse_roundtrip", test_parse_roundtrip},
         {"parse_errors", test_parse_errors},
         {"cell_rules", test_cell_rules},
+        {"tables", test_tables},
+        {"cells_cost", test_cells_cost},
         {NULL, NULL},
     };
     return imp_test_main("strategy", tests);

@@ -31,7 +31,4 @@ typedef struct imp_cell_out {
 int imp_cell_run(const imp_data *train, const imp_data *test, const imp_cell_spec *spec,
                  imp_cell_out *out, imp_err *err);
 
-/* The k a strategy gets when none is given: mean/ls → 1, all → -1, others → 20 (the paper's). */
-int imp_default_k(imp_gen gen);
-
 #endif

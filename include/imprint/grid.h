@@ -121,6 +121,12 @@ typedef struct imp_cost_hint {
  *   cell: T·C·p·d, plus (T + C·p)·d² + d³ for mahalanobis. */
 double imp_gen_cost(const imp_strategy *s, int64_t k_eff, int64_t shot, const imp_cost_hint *h);
 double imp_cell_cost(const imp_strategy *s, int64_t k_eff, int64_t shot, const imp_cost_hint *h);
+/* The inference cost of n cells on ONE proxy set through the cell pipeline (pipeline.h):
+ * T·C·p·d·pair_cost once per distinct (POST, INF, metric), the whitening (T·d² per (POST,
+ * INF), C·p·d² + d³ per POST) once, and T·C·p per cell for its selection and votes. What a
+ * unit's cells cost together; imp_cell_cost is one cell evaluated alone. */
+double imp_cells_cost(const imp_strategy *const *cells, size_t n, int64_t k_eff, int64_t shot,
+                      const imp_cost_hint *h);
 
 /* One cell a unit computes; the n_alias cells alias[first_alias ..] (same cell at other seeds,
  * seed-shared results only) record the same result. */

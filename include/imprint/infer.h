@@ -17,8 +17,10 @@ typedef struct imp_infer_result {
     double seconds;
 } imp_infer_result;
 
-/* Predict the class of every test row (rows grouped by class: the true class of row i is the
- * c with offset[c] <= i < offset[c+1]) and count the correct ones. s->inf normalises inputs;
+/* One cell through the cell pipeline (pipeline.h), on proxies px that have had their NORMpost
+ * already (s->post is ignored). Predict the class of every test row (rows grouped by class:
+ * the true class of row i is the c with offset[c] <= i < offset[c+1]) and count the correct
+ * ones. s->inf normalises inputs;
  * s->agg/m/metric/weight aggregate: max = argmax over classes of the max inner product; nn /
  * mnn = votes of the m nearest proxies (uniform or 1/(dist + 1e-10)). Ties between classes go
  * to the lowest class index; equal distances to the lower proxy index. Scores for max, cosine

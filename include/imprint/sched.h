@@ -12,8 +12,6 @@
 #include "imprint/piece.h"
 #include "imprint/strategy.h"
 
-enum { IMP_METRIC__COUNT = 5 };
-
 /* Seconds from the cost primitives (imp_gen_cost, imp_cell_cost, multiply-add counts):
  *   GEN   = gen_overhead + imp_gen_cost / gen_rate[gen]
  *   cell  = cell_overhead + imp_cell_cost / cell_rate[metric]      (max: IMP_METRIC_INNER)

@@ -10,28 +10,89 @@
 
 typedef enum { IMP_NORM_NONE = 0, IMP_NORM_L2, IMP_NORM_QUANTILE } imp_norm;
 
+/* Every GEN method, once: X(ENUM, name, fixed_k, seed, cost, kernel).
+ *   fixed_k  the k the grid forces (mean, ls: 1; all: -1), 0 = k is free
+ *   seed     when its proxies depend on the cell's seed at shot = all (with a shot every GEN
+ *            does, because presampling draws): IMP_SEED_NEVER, IMP_SEED_ALWAYS, or
+ *            IMP_SEED_UNLESS_K1 (kls at k = 1 is ls)
+ *   cost     sum of IMP_COST_* terms for imp_gen_cost (grid.h lists the formulas)
+ *   kernel   the per-class generator in proxy.c (gen_<kernel>), or joint for the least-squares
+ *            methods solved over every class at once
+ * A new GEN is one row here plus its kernel. The enum order is the table's. */
+#define IMP_GEN_MAP(X)                                                            \
+    X(MEAN,     "mean",     1,  IMP_SEED_NEVER,     IMP_COST_CND,    mean)        \
+    X(ALL,      "all",      -1, IMP_SEED_NEVER,     IMP_COST_CND,    all)         \
+    X(RANDOM,   "random",   0,  IMP_SEED_ALWAYS,    IMP_COST_CPD,    random)      \
+    X(KMEANS,   "kmeans",   0,  IMP_SEED_ALWAYS,    IMP_COST_KMEANS, kmeans)      \
+    X(KMEDOIDS, "kmedoids", 0,  IMP_SEED_NEVER,     IMP_COST_CN2D,   kmedoids)    \
+    X(FPS,      "fps",      0,  IMP_SEED_ALWAYS,    IMP_COST_CNPD,   fps)         \
+    X(COVMAX,   "covmax",   0,  IMP_SEED_NEVER,     IMP_COST_CN2D,   covmax)      \
+    X(LS,       "ls",       1,  IMP_SEED_NEVER,     IMP_COST_LS,     joint)       \
+    X(KLS,      "kls",      0,  IMP_SEED_UNLESS_K1, IMP_COST_KMEANS | IMP_COST_LS, joint)
+
+enum { IMP_SEED_NEVER = 0, IMP_SEED_ALWAYS = 1, IMP_SEED_UNLESS_K1 = 2 };
+/* GEN cost terms (C classes, n rows per class, p proxies per class, d dims, I iterations) */
+enum {
+    IMP_COST_CND = 1,    /* C·n·d */
+    IMP_COST_CPD = 2,    /* C·p·d */
+    IMP_COST_CNPD = 4,   /* C·n·p·d */
+    IMP_COST_KMEANS = 8, /* C·n·p·d·I */
+    IMP_COST_CN2D = 16,  /* C·n²·d */
+    IMP_COST_LS = 32     /* C·n·d² + d³ (shared factor: counted once per GEN) */
+};
+
 typedef enum {
-    IMP_GEN_MEAN = 0,
-    IMP_GEN_ALL,
-    IMP_GEN_RANDOM,
-    IMP_GEN_KMEANS,
-    IMP_GEN_KMEDOIDS,
-    IMP_GEN_FPS,
-    IMP_GEN_COVMAX,
-    IMP_GEN_LS,
-    IMP_GEN_KLS,
+#define IMP__GEN_ENUM(e, name, k, seed, cost, kernel) IMP_GEN_##e,
+    IMP_GEN_MAP(IMP__GEN_ENUM)
+#undef IMP__GEN_ENUM
     IMP_GEN__COUNT
 } imp_gen;
 
+typedef struct imp_gen_info {
+    const char *name;
+    int fixed_k; /* 0: free */
+    int seed;    /* IMP_SEED_* */
+    unsigned cost;
+} imp_gen_info;
+/* The table row of a GEN. */
+const imp_gen_info *imp_gen_info_of(imp_gen g);
+
 typedef enum { IMP_AGG_MAX = 0, IMP_AGG_NN, IMP_AGG_MNN } imp_agg;
 
+/* Every distance, once: X(ENUM, name, for_nn, space, form, pair_cost).
+ *   for_nn     accepted in nn:METRIC / mnn:M:METRIC (inner is max's score only)
+ *   space      IMP_SPACE_RAW, or IMP_SPACE_WHITENED: rows mapped through the Cholesky factor
+ *              of the proxies' Cov + 1e-6·I first (spec §1.5.10), costing (T + P)·d² + d³
+ *   form       how a distance comes out of a block (distance.c's kernels):
+ *              IMP_FORM_GRAM_* from one SGEMM x·w and the squared norms, IMP_FORM_L1 direct
+ *   pair_cost  multiply-adds per test × proxy × dim (imp_cell_cost)
+ * A new metric is one row here plus, for a new form, its kernel. The enum order is the table's. */
+#define IMP_METRIC_MAP(X)                                                               \
+    X(INNER,       "inner",       0, IMP_SPACE_RAW,      IMP_FORM_GRAM_INNER, 1.0)       \
+    X(COSINE,      "cosine",      1, IMP_SPACE_RAW,      IMP_FORM_GRAM_COSINE, 1.0)      \
+    X(EUCLIDEAN,   "euclidean",   1, IMP_SPACE_RAW,      IMP_FORM_GRAM_EUCLID, 1.0)      \
+    X(MANHATTAN,   "manhattan",   1, IMP_SPACE_RAW,      IMP_FORM_L1, 1.0)               \
+    X(MAHALANOBIS, "mahalanobis", 1, IMP_SPACE_WHITENED, IMP_FORM_GRAM_EUCLID, 1.0)
+
+enum { IMP_SPACE_RAW = 0, IMP_SPACE_WHITENED = 1 };
+enum { IMP_FORM_GRAM_INNER = 0, IMP_FORM_GRAM_COSINE, IMP_FORM_GRAM_EUCLID, IMP_FORM_L1 };
+
 typedef enum {
-    IMP_METRIC_INNER = 0, /* only with AGG max */
-    IMP_METRIC_COSINE,
-    IMP_METRIC_EUCLIDEAN,
-    IMP_METRIC_MANHATTAN,
-    IMP_METRIC_MAHALANOBIS
+#define IMP__METRIC_ENUM(e, name, nn, space, form, cost) IMP_METRIC_##e,
+    IMP_METRIC_MAP(IMP__METRIC_ENUM)
+#undef IMP__METRIC_ENUM
+    IMP_METRIC__COUNT
 } imp_metric;
+
+typedef struct imp_metric_info {
+    const char *name;
+    int for_nn;
+    int space; /* IMP_SPACE_* */
+    int form;  /* IMP_FORM_* */
+    double pair_cost;
+} imp_metric_info;
+/* The table row of a metric. */
+const imp_metric_info *imp_metric_info_of(imp_metric m);
 
 typedef enum { IMP_WEIGHT_UNIFORM = 0, IMP_WEIGHT_DISTANCE } imp_weight;
 
@@ -57,11 +118,20 @@ const char *imp_gen_name(imp_gen g);
 const char *imp_metric_name(imp_metric m);
 /* GEN names accepted by parse ("mean", "kmeans", …); -1 if unknown. */
 int imp_gen_from_name(const char *name);
+/* The names of the table joined by sep ("mean, all, …"), for help and error text; a static
+ * string per (table, sep) pair: sep is ", " or "|". */
+const char *imp_gen_names(const char *sep);
+const char *imp_metric_names(const char *sep); /* only the for_nn metrics */
+/* The k a strategy gets when none is given: the GEN's fixed k, else 20 (the paper's). */
+int imp_default_k(imp_gen gen);
 
 /* Does this GEN draw random numbers for the given shot? (random, fps, kmeans, kls always;
  * every GEN when shot != all because presampling draws.) Seed-independent cells are
  * computed once and recorded for every seed. shot < 0 means all. */
 int imp_strategy_uses_seed(const imp_strategy *s, int k, int shot);
+
+/* For a GEN that fixes k, the reason in words ("mean and ls only at k = 1"), static; else NULL. */
+const char *imp_strategy_fixed_k_reason(const imp_strategy *s);
 
 /* The reference's cell-level grid rules (spec/reference-semantics.md §1.5.10, §1.6) for one
  * (strategy, k, shot): returns 1 if the cell is valid, 0 if it is n/a, with a short reason in

@@ -1,0 +1,480 @@
+/* pipeline.c — every (POST, INF, AGG) cell of one proxy set: shared distances, one selection. */
+#include "imprint/pipeline.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "imprint/distance.h"
+#include "imprint/infer.h"
+#include "imprint/norm.h"
+#include "imprint/pool.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* test rows per Manhattan kernel call: enough to reuse each L2-sized chunk of proxies */
+enum { L1_ROWS = 32 };
+
+typedef struct nb {
+    double dist;
+    size_t idx;
+} nb;
+
+/* The metric a cell's AGG reads (max reads the inner product). */
+static imp_metric cell_metric(const imp_strategy *s)
+{
+    return s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
+}
+
+/* One proxy set after one NORMpost, as every metric sees it. Invariant: the whitened and
+ * packed forms exist iff some cell of the POST group needs them and they could be made. */
+typedef struct post_view {
+    imp_proxies px;     /* after NORMpost (px.W owned iff owned) */
+    int owned;
+    double *wn;         /* ‖w_j‖² */
+    int32_t *pcls;      /* class of proxy j */
+    float *Wm;          /* whitened proxies (mahalanobis) */
+    double *L, *wnm;    /* Cholesky factor, ‖L⁻¹w_j‖² */
+    float *l1;          /* packed for the Manhattan kernel */
+    int mahal_rc;       /* why Wm is missing when mahalanobis was wanted */
+    imp_err mahal_err;
+} post_view;
+
+/* One (POST, INF) group: its cells and what every block reports. */
+typedef struct group {
+    const post_view *v;
+    const imp_data *test;
+    imp_norm inf;
+    size_t B, nblocks;
+    size_t nc;                          /* cells of the group */
+    const imp_strategy **cs;            /* [nc] */
+    int32_t *const *pred;               /* [nc], entries may be NULL */
+    int need[IMP_METRIC__COUNT];
+    size_t M[IMP_METRIC__COUNT];        /* longest neighbour list per metric, <= P */
+    size_t *correct;                    /* [nblocks × nc] */
+    int *brc;                           /* [nblocks × IMP_METRIC__COUNT]: 0, ENUMERIC, ENOMEM */
+    size_t *bad_row;                    /* [nblocks × IMP_METRIC__COUNT] */
+} group;
+
+/* Keep the m smallest (dist, index) pairs of a row, sorted; j runs in ascending order and a
+ * strict < keeps the lower index first among equal distances (the reference's tie rule). */
+static size_t select_nearest(const double *dist, size_t P, size_t m, nb *best)
+{
+    size_t have = 0;
+    for (size_t j = 0; j < P; j++) {
+        double d = dist[j];
+        if (have < m || d < best[have - 1].dist) {
+            size_t pos = have < m ? have++ : have - 1;
+            while (pos > 0 && d < best[pos - 1].dist) {
+                best[pos] = best[pos - 1];
+                pos--;
+            }
+            best[pos].dist = d;
+            best[pos].idx = j;
+        }
+    }
+    return have;
+}
+
+/* Vote over the first m of the sorted neighbours; the lowest class wins ties. */
+static int32_t vote(const nb *best, size_t m, const int32_t *pcls, size_t C, imp_weight w,
+                    double *votes)
+{
+    for (size_t c = 0; c < C; c++)
+        votes[c] = 0;
+    for (size_t q = 0; q < m; q++)
+        votes[pcls[best[q].idx]] += w == IMP_WEIGHT_DISTANCE ? 1.0 / (best[q].dist + 1e-10) : 1.0;
+    int32_t p = 0;
+    for (size_t c = 1; c < C; c++)
+        if (votes[c] > votes[p])
+            p = (int32_t)c;
+    return p;
+}
+
+/* max: the class whose best proxy has the largest inner product; ties → the lowest class.
+ * Returns -1 if that score is not finite. */
+static int32_t max_class(const float *srow, const size_t *offset, size_t C)
+{
+    double bestv = -INFINITY;
+    int32_t p = 0;
+    for (size_t c = 0; c < C; c++) {
+        double v = -INFINITY;
+        for (size_t j = offset[c]; j < offset[c + 1]; j++)
+            if (srow[j] > v)
+                v = srow[j];
+        if (v > bestv || c == 0) {
+            bestv = v;
+            p = (int32_t)c;
+        }
+    }
+    return isfinite(bestv) ? p : -1;
+}
+
+static void group_block(size_t b, void *arg)
+{
+    group *g = arg;
+    const post_view *v = g->v;
+    size_t P = v->px.P, d = v->px.d, C = (size_t)v->px.n_classes;
+    size_t r0 = b * g->B, nr = g->test->n - r0 < g->B ? g->test->n - r0 : g->B;
+    int *brc = g->brc + b * IMP_METRIC__COUNT;
+    size_t *bad = g->bad_row + b * IMP_METRIC__COUNT, *correct = g->correct + b * g->nc;
+    /* which distance passes this block needs, from the metric table */
+    int gram = 0, mahal = 0, l1 = 0;
+    for (int m = 0; m < IMP_METRIC__COUNT; m++) {
+        if (!g->need[m])
+            continue;
+        const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
+        l1 |= mi->form == IMP_FORM_L1;
+        mahal |= mi->form != IMP_FORM_L1 && mi->space == IMP_SPACE_WHITENED;
+        gram |= mi->form != IMP_FORM_L1 && mi->space == IMP_SPACE_RAW;
+    }
+    mahal = mahal && v->Wm;
+    size_t Mmax = 1;
+    for (int m = 0; m < IMP_METRIC__COUNT; m++)
+        Mmax = g->M[m] > Mmax ? g->M[m] : Mmax;
+    size_t Pa = P ? P : 1;
+    float *xb = malloc(nr * d * sizeof *xb), *S = gram ? malloc(nr * Pa * sizeof *S) : NULL;
+    float *xm = mahal ? malloc(nr * d * sizeof *xm) : NULL;
+    float *Sm = mahal ? malloc(nr * Pa * sizeof *Sm) : NULL;
+    double *xn = malloc(nr * sizeof *xn), *xnm = malloc(nr * sizeof *xnm);
+    double *dist = malloc(Pa * sizeof *dist);
+    double *DL = l1 ? malloc(L1_ROWS * Pa * sizeof *DL) : NULL;
+    double *votes = malloc((C ? C : 1) * sizeof *votes);
+    nb *best = malloc(Mmax * sizeof *best);
+    if (!xb || (gram && !S) || (mahal && (!xm || !Sm)) || !xn || !xnm || !dist ||
+        (l1 && !DL) || !votes || !best) {
+        for (int m = 0; m < IMP_METRIC__COUNT; m++)
+            brc[m] = IMP_ENOMEM;
+        goto out;
+    }
+    const float *X = g->test->X + r0 * d;
+    if (g->inf == IMP_NORM_L2)
+        imp_l2_rows(xb, X, nr, d);
+    else
+        memcpy(xb, X, nr * d * sizeof(float));
+    /* one single-threaded SGEMM per block and space, exactly as one cell on its own did */
+    if (gram)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)P, (int)d, 1.0f, xb,
+                    (int)d, v->px.W, (int)d, 0.0f, S, (int)P);
+    imp_sqnorms(xb, nr, d, xn);
+    if (mahal) {
+        memcpy(xm, xb, nr * d * sizeof(float));
+        if (imp_mahal_map(v->L, xm, nr, d)) {
+            for (int m = 0; m < IMP_METRIC__COUNT; m++)
+                if (imp_metric_info_of((imp_metric)m)->space == IMP_SPACE_WHITENED)
+                    brc[m] = IMP_ENOMEM;
+            mahal = 0;
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)P, (int)d, 1.0f,
+                        xm, (int)d, v->Wm, (int)d, 0.0f, Sm, (int)P);
+            imp_sqnorms(xm, nr, d, xnm);
+        }
+    }
+    size_t cls = 0;
+    for (size_t i = 0; i < nr; i++) {
+        size_t row = r0 + i;
+        while (cls + 1 < C && row >= g->test->offset[cls + 1])
+            cls++;
+        if (l1 && i % L1_ROWS == 0)
+            imp_l1_block(xb + i * d, nr - i < L1_ROWS ? nr - i : L1_ROWS, v->l1, P, d, DL, P);
+        int32_t pmax = -1; /* max reads the inner product (IMP_FORM_GRAM_INNER, raw space) */
+        if (g->need[IMP_METRIC_INNER] && !brc[IMP_METRIC_INNER]) {
+            pmax = max_class(S + i * P, v->px.offset, C);
+            if (pmax < 0) {
+                brc[IMP_METRIC_INNER] = IMP_ENUMERIC;
+                bad[IMP_METRIC_INNER] = row;
+            }
+        }
+        for (int m = 0; m < IMP_METRIC__COUNT; m++) {
+            if (m == IMP_METRIC_INNER || !g->need[m] || brc[m])
+                continue;
+            const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
+            if (mi->form == IMP_FORM_L1) {
+                memcpy(dist, DL + (i % L1_ROWS) * P, P * sizeof *dist);
+            } else if (mi->space == IMP_SPACE_WHITENED) {
+                if (!mahal)
+                    continue; /* failed before: brc or the view's mahal_rc says why */
+                imp_gram_dist_row(mi->form, Sm + i * P, xnm[i], v->wnm, P, dist);
+            } else {
+                imp_gram_dist_row(mi->form, S + i * P, xn[i], v->wn, P, dist);
+            }
+            size_t j = 0;
+            while (j < P && isfinite(dist[j]))
+                j++;
+            if (j < P) {
+                brc[m] = IMP_ENUMERIC;
+                bad[m] = row;
+                continue;
+            }
+            size_t have = select_nearest(dist, P, g->M[m], best);
+            for (size_t q = 0; q < g->nc; q++) {
+                const imp_strategy *s = g->cs[q];
+                if (s->agg == IMP_AGG_MAX || s->metric != (imp_metric)m)
+                    continue;
+                size_t me = (size_t)s->m < have ? (size_t)s->m : have;
+                int32_t p = vote(best, me, v->pcls, C, s->weight, votes);
+                correct[q] += (size_t)p == cls;
+                if (g->pred[q])
+                    g->pred[q][row] = p;
+            }
+        }
+        if (pmax >= 0)
+            for (size_t q = 0; q < g->nc; q++)
+                if (g->cs[q]->agg == IMP_AGG_MAX) {
+                    correct[q] += (size_t)pmax == cls;
+                    if (g->pred[q])
+                        g->pred[q][row] = pmax;
+                }
+    }
+out:
+    free(xb), free(S), free(xm), free(Sm), free(xn), free(xnm), free(dist), free(DL);
+    free(votes), free(best);
+}
+
+/* Fail cell i with code rc (recorded when codes is not NULL). */
+static void fail(imp_cell_result *res, int *codes, size_t i, int rc, const char *msg)
+{
+    imp_cell_result *r = &res[i];
+    if (codes)
+        codes[i] = rc;
+    r->status = IMP_CELL_FAILED;
+    r->accuracy = NAN;
+    r->inf_seconds = NAN;
+    snprintf(r->message, sizeof r->message, "%s", msg);
+}
+
+static void view_free(post_view *v)
+{
+    if (v->owned)
+        imp_proxies_free(&v->px);
+    free(v->wn), free(v->pcls), free(v->Wm), free(v->L), free(v->wnm), free(v->l1);
+    memset(v, 0, sizeof *v);
+}
+
+/* NORMpost on a copy (none: the proxies themselves), and the forms the cells need. Returns 0
+ * or an error for every cell of the POST group; a Mahalanobis failure only marks the view. */
+static int view_make(const imp_proxies *px, imp_norm post, int want_mahal, int want_l1,
+                     post_view *v, imp_err *err)
+{
+    memset(v, 0, sizeof *v);
+    int rc = 0;
+    if (post == IMP_NORM_NONE) {
+        v->px = *px;
+    } else {
+        rc = imp_proxies_copy(px, &v->px, err);
+        if (rc)
+            return rc;
+        v->owned = 1;
+        rc = imp_post_apply(&v->px, post, err);
+        if (rc)
+            return rc;
+    }
+    size_t P = v->px.P, d = v->px.d, Pa = P ? P : 1;
+    v->wn = malloc(Pa * sizeof *v->wn);
+    v->pcls = malloc(Pa * sizeof *v->pcls);
+    if (!v->wn || !v->pcls)
+        return imp_err_set(err, IMP_ENOMEM, "inference: out of memory (%zu proxies)", P);
+    imp_sqnorms(v->px.W, P, d, v->wn);
+    for (int c = 0; c < v->px.n_classes; c++)
+        for (size_t j = v->px.offset[c]; j < v->px.offset[c + 1]; j++)
+            v->pcls[j] = (int32_t)c;
+    if (want_l1) {
+        v->l1 = malloc(imp_l1_packed_size(P, d) * sizeof *v->l1);
+        if (!v->l1)
+            return imp_err_set(err, IMP_ENOMEM, "manhattan: out of memory (%zu proxies)", P);
+        imp_l1_pack(v->px.W, P, d, v->l1);
+    }
+    if (want_mahal) {
+        imp_err_clear(&v->mahal_err);
+        v->mahal_rc = imp_mahal_factor(v->px.W, P, d, &v->L, &v->mahal_err);
+        if (!v->mahal_rc) {
+            v->Wm = malloc(Pa * d * sizeof *v->Wm);
+            v->wnm = malloc(Pa * sizeof *v->wnm);
+            if (!v->Wm || !v->wnm) {
+                v->mahal_rc = imp_err_set(&v->mahal_err, IMP_ENOMEM, "mahalanobis: out of memory");
+            } else {
+                memcpy(v->Wm, v->px.W, P * d * sizeof(float));
+                if (imp_mahal_map(v->L, v->Wm, P, d))
+                    v->mahal_rc =
+                        imp_err_set(&v->mahal_err, IMP_ENOMEM, "mahalanobis: out of memory");
+                else
+                    imp_sqnorms(v->Wm, P, d, v->wnm);
+            }
+            if (v->mahal_rc) {
+                free(v->Wm), free(v->wnm);
+                v->Wm = NULL, v->wnm = NULL;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Run one (POST, INF) group over the test rows and fill its cells' results. */
+static void group_run(group *g, const size_t *ci, imp_cell_result *res, int *codes, int threads)
+{
+    const post_view *v = g->v;
+    size_t P = v->px.P;
+    double t0 = now_s();
+    g->B = (8u << 20) / (P ? P : 1);
+    g->B = g->B < 1 ? 1 : g->B > 2048 ? 2048 : g->B;
+    g->nblocks = (g->test->n + g->B - 1) / g->B;
+    size_t nbk = g->nblocks ? g->nblocks : 1;
+    g->correct = calloc(nbk * g->nc, sizeof *g->correct);
+    g->brc = calloc(nbk * IMP_METRIC__COUNT, sizeof *g->brc);
+    g->bad_row = calloc(nbk * IMP_METRIC__COUNT, sizeof *g->bad_row);
+    if (!g->correct || !g->brc || !g->bad_row) {
+        for (size_t q = 0; q < g->nc; q++)
+            fail(res, codes, ci[q], IMP_ENOMEM, "inference: out of memory");
+        goto out;
+    }
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    imp_parallel_for(g->nblocks, threads, group_block, g);
+    openblas_set_num_threads(blas_threads);
+    double share = (now_s() - t0) / (double)g->nc;
+    for (size_t q = 0; q < g->nc; q++) {
+        imp_cell_result *r = &res[ci[q]];
+        int m = cell_metric(g->cs[q]);
+        if (imp_metric_info_of((imp_metric)m)->space == IMP_SPACE_WHITENED && !v->Wm) {
+            fail(res, codes, ci[q], v->mahal_rc, v->mahal_err.msg);
+            continue;
+        }
+        size_t correct = 0, b = 0;
+        while (b < g->nblocks && !g->brc[b * IMP_METRIC__COUNT + m])
+            b++;
+        if (b < g->nblocks) {
+            char msg[128];
+            int brc = g->brc[b * IMP_METRIC__COUNT + m];
+            if (brc == IMP_ENOMEM)
+                snprintf(msg, sizeof msg, "inference: out of memory (%zu proxies)", P);
+            else
+                snprintf(msg, sizeof msg,
+                         "inference: non-finite score or distance for test row %zu",
+                         g->bad_row[b * IMP_METRIC__COUNT + m]);
+            fail(res, codes, ci[q], brc, msg);
+            continue;
+        }
+        for (b = 0; b < g->nblocks; b++)
+            correct += g->correct[b * g->nc + q];
+        size_t n = g->test->n;
+        r->status = IMP_CELL_DONE;
+        r->accuracy = n ? (float)(100.0 * (double)correct / (double)n) : 0.0f;
+        r->inf_seconds = (float)share;
+        r->message[0] = '\0';
+    }
+out:
+    free(g->correct), free(g->brc), free(g->bad_row);
+}
+
+int imp_pipeline_eval_pred(const imp_proxies *px, const imp_data *test,
+                           const imp_strategy *const *cells, size_t n, int threads,
+                           imp_cell_result *res, int32_t *const *pred, int *codes, imp_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        res[i].n_proxies = (int32_t)px->P;
+        res[i].status = IMP_CELL_PENDING;
+        if (codes)
+            codes[i] = 0;
+    }
+    if (test->d != px->d || test->n_classes != px->n_classes) {
+        int rc = test->d != px->d
+                     ? imp_err_set(err, IMP_EINPUT, "test rows have d = %zu but proxies d = %zu",
+                                   test->d, px->d)
+                     : imp_err_set(err, IMP_EINPUT, "test has %d classes, proxies %d",
+                                   test->n_classes, px->n_classes);
+        for (size_t i = 0; i < n; i++)
+            fail(res, codes, i, rc, err ? err->msg : "test rows do not match the proxies");
+        return rc;
+    }
+    size_t *ci = malloc((n ? n : 1) * sizeof *ci);
+    const imp_strategy **cs = malloc((n ? n : 1) * sizeof *cs);
+    int32_t **pr = malloc((n ? n : 1) * sizeof *pr);
+    if (!ci || !cs || !pr) {
+        free(ci), free(cs), free(pr);
+        for (size_t i = 0; i < n; i++)
+            fail(res, codes, i, IMP_ENOMEM, "inference: out of memory");
+        return 0;
+    }
+    for (int post = IMP_NORM_NONE; post <= IMP_NORM_QUANTILE; post++) {
+        int any = 0, want_mahal = 0, want_l1 = 0;
+        for (size_t i = 0; i < n; i++)
+            if (cells[i]->post == (imp_norm)post) {
+                const imp_metric_info *mi = imp_metric_info_of(cell_metric(cells[i]));
+                any = 1;
+                want_mahal |= mi->space == IMP_SPACE_WHITENED;
+                want_l1 |= mi->form == IMP_FORM_L1;
+            }
+        if (!any)
+            continue;
+        post_view v;
+        imp_err verr;
+        imp_err_clear(&verr);
+        int vrc = view_make(px, (imp_norm)post, want_mahal, want_l1, &v, &verr);
+        for (int inf = IMP_NORM_NONE; inf <= IMP_NORM_L2; inf++) {
+            group g = {.v = &v, .test = test, .inf = (imp_norm)inf, .cs = cs, .pred = pr};
+            for (size_t i = 0; i < n; i++)
+                if (cells[i]->post == (imp_norm)post && cells[i]->inf == (imp_norm)inf) {
+                    if (vrc) {
+                        fail(res, codes, i, vrc, verr.msg);
+                        continue;
+                    }
+                    const imp_strategy *s = cells[i];
+                    int m = cell_metric(s);
+                    size_t want = s->agg == IMP_AGG_MAX ? 0 : (size_t)s->m;
+                    want = want < v.px.P ? want : v.px.P;
+                    g.need[m] = 1;
+                    g.M[m] = want > g.M[m] ? want : g.M[m];
+                    ci[g.nc] = i;
+                    cs[g.nc] = s;
+                    pr[g.nc] = pred ? pred[i] : NULL;
+                    g.nc++;
+                }
+            if (g.nc)
+                group_run(&g, ci, res, codes, threads);
+        }
+        view_free(&v);
+    }
+    free(ci), free(cs), free(pr);
+    return 0;
+}
+
+int imp_pipeline_eval(const imp_proxies *px, const imp_data *test,
+                      const imp_strategy *const *cells, size_t n, int threads,
+                      imp_cell_result *res, imp_err *err)
+{
+    return imp_pipeline_eval_pred(px, test, cells, n, threads, res, NULL, NULL, err);
+}
+
+int imp_pipeline_one(const imp_proxies *px, const imp_data *test, const imp_strategy *s,
+                     int threads, int32_t *pred, float *accuracy, double *seconds, imp_err *err)
+{
+    imp_cell_result r = {0};
+    int code = 0;
+    int rc = imp_pipeline_eval_pred(px, test, &s, 1, threads, &r, &pred, &code, err);
+    if (rc)
+        return rc;
+    if (code)
+        return imp_err_set(err, code, "%s", r.message);
+    *accuracy = r.accuracy;
+    *seconds = r.inf_seconds;
+    return 0;
+}
+
+size_t imp_pipeline_correct(const imp_data *test, const int32_t *pred)
+{
+    size_t correct = 0, cls = 0, C = (size_t)test->n_classes;
+    for (size_t row = 0; row < test->n; row++) {
+        while (cls + 1 < C && row >= test->offset[cls + 1])
+            cls++;
+        correct += (size_t)pred[row] == cls;
+    }
+    return correct;
+}
