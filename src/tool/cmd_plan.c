@@ -9,19 +9,28 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "imprint/resume.h"
 #include "imprint/sched.h"
 #include "imprint/sweep.h"
 
 static void help(void)
 {
     printf("usage: imprint plan JOB.yaml [--retry-failed] [--ranks N [--threads T]]\n"
-           "                  [--piece-seconds S] [--json]\n"
+           "                  [--piece-seconds S] [--rehash] [--json]\n"
            "       imprint plan JOB.yaml... --fit-cost\n"
            "\n"
            "Check the job against its store and print the axes and their sizes, the number of\n"
            "valid and n/a cells, the cells done / failed / pending according to the journal,\n"
            "the distinct GEN computations after sharing, the work pieces a sweep would hand\n"
-           "out and an estimated cost. Runs nothing.\n"
+           "out and an estimated cost. Computes no cell.\n"
+           "\n"
+           "Journal records name their cell by value, so after a change of the job plan says\n"
+           "`kept K, new N, dropped D` (results kept, cells to compute, results of cells no\n"
+           "longer in the grid, which stay in the journal) and `invalidated I` with the reason\n"
+           "when a task definition, a model's lambda or the store content changed. It caches\n"
+           "the fingerprint of every model x dataset the job uses in the store (attribute\n"
+           "imprint_fingerprint; not while a sweep of the cube runs), counts shard journals not\n"
+           "merged yet, and converts a version 1 journal (the original kept as .journal.v1).\n"
            "\n"
            "  --ranks N          simulate the sweep on N ranks with the cost model (longest\n"
            "                     first, affinity to held data and GEN results, per-rank data\n"
@@ -30,6 +39,7 @@ static void help(void)
            "  --threads T        threads per rank in the simulation (default 1)\n"
            "  --piece-seconds S  piece bound, as for sweep (default 30)\n"
            "  --retry-failed     count failed cells as to do\n"
+           "  --rehash           fingerprint the store's data again instead of trusting the cache\n"
            "  --json             the same figures as one JSON object\n"
            "  --fit-cost         fit the cost model's constants to the measured seconds in the\n"
            "                     cubes of the given jobs (swept with --threads 1) and print them\n"
@@ -45,7 +55,8 @@ typedef struct plan_ctx {
     imp_cost_hint *hints;
     imp_plan *all, *todo;
     imp_pieces *ps;
-    const char *jstate;
+    imp_results *res; /* owns cube */
+    size_t n_shards;
 } plan_ctx;
 
 static void ctx_free(plan_ctx *c)
@@ -53,39 +64,28 @@ static void ctx_free(plan_ctx *c)
     imp_pieces_free(c->ps);
     imp_plan_free(c->all);
     imp_plan_free(c->todo);
-    imp_cube_free(c->cube);
+    imp_results_free(c->res);
     free(c->hints);
     imp_grid_free(c->g);
     imp_job_free(c->job);
 }
 
-/* Load the job, apply its journal to a fresh cube, plan the whole grid and what is to do. */
+/* Load the job, fill its cube from the journal by value, plan the whole grid and what is to
+ * do. fp_flags: imp_store_fingerprint's; note: where the fingerprint and conversion notes go. */
 static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int threads,
-                    double piece_s, imp_err *err)
+                    double piece_s, int fp_flags, FILE *note, imp_err *err)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
-    c->jstate = "none yet";
     int rc = imp_sweep_setup(path, &c->job, &c->g, err);
     if (rc)
         return rc;
-    char journal[4200];
-    snprintf(journal, sizeof journal, "%s.journal", c->job->cube_path);
-    rc = imp_sweep_new_cube(c->job, c->g, &c->cube, err);
-    if (!rc && access(journal, F_OK) == 0) {
-        imp_journal_info info;
-        imp_err jerr;
-        if (imp_cube_apply_journal(c->cube, journal, &info, &jerr) == 0) {
-            c->jstate = "read";
-        } else if (info.grid_mismatch) {
-            c->jstate = "from another grid: sweep refuses it unless --fresh (which discards it)";
-            imp_cube_free(c->cube);
-            c->cube = NULL;
-            rc = imp_sweep_new_cube(c->job, c->g, &c->cube, err);
-        } else {
-            rc = jerr.code;
-            *err = jerr;
-        }
+    rc = imp_results_open(c->job, c->g, fp_flags, 0, NULL, note, &c->res, err);
+    if (!rc) {
+        c->cube = c->res->cube;
+        char **shards = NULL;
+        rc = imp_shard_list(c->job->cube_path, &shards, &c->n_shards, err);
+        imp_shard_paths_free(shards, c->n_shards);
     }
     if (!rc)
         rc = imp_sweep_cost_hints(c->job, c->g, &c->hints, err);
@@ -155,7 +155,7 @@ static int fit_cost(char **paths, int n_paths)
     int rc = 0;
     for (int i = 0; i < n_paths && !rc; i++) {
         plan_ctx c;
-        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, &err);
+        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, 0, stderr, &err);
         if (!rc)
             rc = add_samples(&c, &s, &n, &cap, &err);
         ctx_free(&c);
@@ -196,7 +196,7 @@ static int fit_cost(char **paths, int n_paths)
 int imp_cmd_plan(int argc, char **argv)
 {
     char **paths = calloc((size_t)argc, sizeof *paths);
-    int n_paths = 0, json = 0, retry = 0, fit = 0;
+    int n_paths = 0, json = 0, retry = 0, fit = 0, rehash = 0;
     long ranks = 0, threads = 1;
     double piece_s = 30;
     if (!paths) {
@@ -215,6 +215,8 @@ int imp_cmd_plan(int argc, char **argv)
             retry = 1;
         } else if (strcmp(a, "--fit-cost") == 0) {
             fit = 1;
+        } else if (strcmp(a, "--rehash") == 0) {
+            rehash = 1;
         } else if (strcmp(a, "--ranks") == 0 || strcmp(a, "--threads") == 0) {
             long *dst = a[2] == 'r' ? &ranks : &threads;
             if (i + 1 >= argc || imp_parse_long(argv[i + 1], 1, 1000000, dst))
@@ -245,7 +247,9 @@ int imp_cmd_plan(int argc, char **argv)
     imp_err err;
     imp_err_clear(&err);
     plan_ctx c;
-    int rc = ctx_load(&c, path, retry, ranks > 0 ? (int)ranks : 1, (int)threads, piece_s, &err);
+    int rc = ctx_load(&c, path, retry, ranks > 0 ? (int)ranks : 1, (int)threads, piece_s,
+                      IMP_FP_WRITE_CACHE | (rehash ? IMP_FP_REHASH : 0), json ? stderr : stdout,
+                      &err);
     imp_sim_result sim = {0};
     if (!rc && ranks > 0)
         rc = imp_sched_simulate(c.ps, (int)ranks, &sim, &err);
@@ -256,6 +260,9 @@ int imp_cmd_plan(int argc, char **argv)
     const imp_grid *g = c.g;
     size_t counts[IMP_CELL__NSTATUS];
     imp_cube_count(c.cube, counts);
+    const imp_results *res = c.res;
+    size_t inv = res->report.invalidated_cells;
+    size_t fresh_cells = counts[IMP_CELL_PENDING] > inv ? counts[IMP_CELL_PENDING] - inv : 0;
     char ms[32], work[32];
     imp_fmt_hms(sim.makespan, ms, sizeof ms);
     imp_fmt_hms(c.ps->work, work, sizeof work);
@@ -295,6 +302,13 @@ int imp_cmd_plan(int argc, char **argv)
             cJSON_AddNumberToObject(sj, "longest_piece_seconds", sim.longest);
         }
         cJSON_AddStringToObject(o, "grid_hash", hash);
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)imp_cellkeys_grid_id(res->keys));
+        cJSON_AddStringToObject(o, "grid_id", hash);
+        cJSON_AddNumberToObject(o, "kept", (double)res->kept);
+        cJSON_AddNumberToObject(o, "new", (double)fresh_cells);
+        cJSON_AddNumberToObject(o, "dropped", (double)res->report.dropped);
+        cJSON_AddNumberToObject(o, "invalidated", (double)inv);
+        cJSON_AddNumberToObject(o, "shard_journals", (double)c.n_shards);
         char *text = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         if (!text) {
@@ -312,7 +326,20 @@ int imp_cmd_plan(int argc, char **argv)
                g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed, g->n_cells);
         printf("valid cells: %zu\n", g->n_valid);
         printf("n/a cells:   %zu (excluded by the reference's grid rules)\n", g->n_na);
-        printf("journal     %s\n", c.jstate);
+        if (!res->info.exists)
+            printf("journal     none yet\n");
+        else
+            printf("journal     %llu records%s\n", (unsigned long long)res->info.n_records,
+                   res->converted_v1 ? " (converted from version 1)" : "");
+        imp_results_print_summary(res, stdout, "results     ");
+        if (c.n_shards)
+            printf("shards      %zu shard journal%s beside the cube: `imprint merge %s`\n",
+                   c.n_shards, c.n_shards == 1 ? "" : "s", path);
+        size_t nfp, cached;
+        double fps;
+        imp_cellkeys_fp_stats(res->keys, &nfp, &cached, &fps);
+        printf("store       %zu model x dataset fingerprint%s (%zu cached, %.2f s)\n", nfp,
+               nfp == 1 ? "" : "s", cached, fps);
         printf("done        %zu\nfailed      %zu%s\npending     %zu\n", counts[IMP_CELL_DONE],
                counts[IMP_CELL_FAILED], retry ? " (will be retried)" : "",
                counts[IMP_CELL_PENDING]);
