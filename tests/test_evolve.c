@@ -117,6 +117,18 @@ static size_t assert_same_cells(const imp_cube *a, const imp_cube *b)
     return done;
 }
 
+/* The cubes named a and b hold the same cells (assert_same_cells), want of them done. */
+static void compare_cubes(const char *a_name, const char *b_name, size_t want)
+{
+    imp_cube *a = read_cube(a_name), *b = read_cube(b_name);
+    if (a && b)
+        IMP_ASSERT_INT_EQ(assert_same_cells(a, b), want);
+    imp_cube_free(a);
+    imp_cube_free(b);
+}
+
+static void compare_to_reference(const char *cube) { compare_cubes("ref", cube, 60); }
+
 /* Records in a journal and the largest number of records of any one key. */
 static size_t journal_records(const char *cube, int *max_per_key)
 {
@@ -214,11 +226,7 @@ static void test_extend_and_shrink(void)
     /* ... and the cube equals a fresh sweep of the extended grid */
     write_job("gfresh", "gfresh", "toy.h5", "[toy]", "[1, 3, 5]", "[1, 2, 3]", "");
     sweep_ok("gfresh", "--quiet", "30 to do");
-    imp_cube *a = read_cube("g"), *b = read_cube("gfresh");
-    if (a && b)
-        IMP_ASSERT_INT_EQ(assert_same_cells(a, b), 30);
-    imp_cube_free(a);
-    imp_cube_free(b);
+    compare_cubes("g", "gfresh", 30);
 
     /* shrink to k 1 and seeds 1, 2: 2 x 2 x 3 = 12 cells kept, the other 18 dropped */
     write_job("g", "g", "toy.h5", "[toy]", "[1]", "[1, 2]", "");
@@ -226,7 +234,7 @@ static void test_extend_and_shrink(void)
     plan_says("g", "18 results of cells no longer in the grid stay in the journal");
     sweep_ok("g", "--quiet", "0 to do");
     IMP_ASSERT_INT_EQ(journal_records("g", &maxk), 30); /* nothing recomputed, nothing lost */
-    a = read_cube("g");
+    imp_cube *a = read_cube("g");
     if (a) {
         size_t n[IMP_CELL__NSTATUS];
         imp_cube_count(a, n);
@@ -296,11 +304,7 @@ static void test_changed_store_and_lambda(void)
     /* the same as a fresh sweep over the rewritten store */
     write_job("cfresh", "cfresh", "two.h5", "[toy, toy2]", "[1, 3]", "[1, 2]", "");
     sweep_ok("cfresh", "--quiet", "32 to do");
-    imp_cube *a = read_cube("c"), *b = read_cube("cfresh");
-    if (a && b)
-        IMP_ASSERT_INT_EQ(assert_same_cells(a, b), 32);
-    imp_cube_free(a);
-    imp_cube_free(b);
+    compare_cubes("c", "cfresh", 32);
     /* λ of toy: only its ls cells (2 tasks x 2 seeds); the default was 0.05 */
     write_job("c", "c", "two.h5", "[toy, toy2]", "[1, 3]", "[1, 2]", "lambda: {toy: 0.5}\n");
     plan_says("c", "kept 28, new 0, dropped 0, invalidated 4\n");
@@ -340,15 +344,6 @@ static void merge_ok(const char *job, const char *expect)
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "merge %s: exit %d\n%s", job, rc, out);
     IMP_ASSERT_STR_CONTAINS(out, expect);
     free(out);
-}
-
-static void compare_to_reference(const char *cube)
-{
-    imp_cube *a = read_cube("ref"), *b = read_cube(cube);
-    if (a && b)
-        IMP_ASSERT_INT_EQ(assert_same_cells(a, b), 60);
-    imp_cube_free(a);
-    imp_cube_free(b);
 }
 
 static void test_shards_sequential(void)
@@ -594,11 +589,7 @@ static void test_v1_journal_converted(void)
     rc = imp_test_tool(&out, "sweep %s/v1/v1fresh.yaml --quiet", dir());
     IMP_ASSERT_INT_EQ(rc, 0);
     free(out);
-    imp_cube *a = read_cube("v1/v1"), *b = read_cube("v1/v1fresh");
-    if (a && b)
-        IMP_ASSERT_INT_EQ(assert_same_cells(a, b), 16);
-    imp_cube_free(a);
-    imp_cube_free(b);
+    compare_cubes("v1/v1", "v1/v1fresh", 16);
 
     /* converted on open by the cube's own job text (plan does it too) */
     rc = imp_test_sh(&out, "cd %s/v1 && rm v1.h5.journal && mv v1.h5.journal.v1 v1.h5.journal "
