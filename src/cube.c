@@ -164,6 +164,7 @@ int imp__cube_alloc(imp_cube *c, imp_err *err)
     c->inf_seconds = malloc(n * sizeof *c->inf_seconds);
     c->n_proxies = malloc(n * sizeof *c->n_proxies);
     c->message = calloc(n, sizeof *c->message);
+    c->key = calloc(n, sizeof *c->key);
     if (!c->job)
         c->job = strdup("");
     if (!c->store)
@@ -175,7 +176,7 @@ int imp__cube_alloc(imp_cube *c, imp_err *err)
     if (!c->updated)
         c->updated = strdup("");
     if (!c->accuracy || !c->status || !c->gen_seconds || !c->inf_seconds || !c->n_proxies ||
-        !c->message || !c->job || !c->store || !c->imprint_version || !c->created || !c->updated)
+        !c->message || !c->key || !c->job || !c->store || !c->imprint_version || !c->created || !c->updated)
         return imp_err_set(err, IMP_ENOMEM, "cube: out of memory for %llu cells",
                            (unsigned long long)n);
     for (uint64_t i = 0; i < n; i++) {
@@ -221,6 +222,7 @@ void imp_cube_free(imp_cube *c)
     free(c->gen_seconds);
     free(c->inf_seconds);
     free(c->n_proxies);
+    free(c->key);
     free(c->job);
     free(c->store);
     free(c->imprint_version);
@@ -282,34 +284,128 @@ int imp_cube_apply(imp_cube *c, const imp_cell_result *r, imp_err *err)
     return 0;
 }
 
-int imp_cube_from_journal(const imp_cube_axes *axes, const uint8_t *valid,
-                          const imp_journal_set *set, imp_cube **out, imp_err *err)
+struct imp_cube_keyindex {
+    size_t n;
+    struct key_cell {
+        uint64_t hash, cell;
+    } *e; /* sorted by hash */
+};
+
+static int cmp_key_cell(const void *a, const void *b)
 {
-    imp_cube *c;
-    int rc = imp_cube_create(axes, valid, &c, err);
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; set && i < set->n; i++) {
-        if ((rc = imp_cube_apply(c, &set->rec[i], err)) != 0) {
-            imp_cube_free(c);
-            return rc;
-        }
+    const struct key_cell *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return x->cell < y->cell ? -1 : x->cell > y->cell;
+}
+
+int imp_cube_keyindex_build(const imp_cube *c, imp_cube_keyindex **out, imp_err *err)
+{
+    imp_cube_keyindex *x = calloc(1, sizeof *x);
+    size_t n = 0;
+    for (uint64_t i = 0; i < c->n_cells; i++)
+        n += c->key[i] != 0;
+    if (!x || !(x->e = malloc((n ? n : 1) * sizeof *x->e))) {
+        free(x);
+        return imp_err_set(err, IMP_ENOMEM, "out of memory indexing %zu cell keys", n);
     }
-    *out = c;
+    for (uint64_t i = 0; i < c->n_cells; i++)
+        if (c->key[i])
+            x->e[x->n++] = (struct key_cell){c->key[i], i};
+    qsort(x->e, x->n, sizeof *x->e, cmp_key_cell);
+    *out = x;
     return 0;
 }
 
-static int apply_fn(const imp_cell_result *rec, void *ud, imp_err *err)
+int64_t imp_cube_keyindex_find(const imp_cube_keyindex *x, uint64_t hash)
 {
-    return imp_cube_apply(ud, rec, err);
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->e[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < x->n && x->e[lo].hash == hash ? (int64_t)x->e[lo].cell : -1;
+}
+
+size_t imp_cube_keyindex_size(const imp_cube_keyindex *x) { return x->n; }
+
+void imp_cube_keyindex_free(imp_cube_keyindex *x)
+{
+    if (x) {
+        free(x->e);
+        free(x);
+    }
+}
+
+typedef struct apply_ctx {
+    imp_cube *cube;
+    imp_cube_keyindex *idx;
+    imp_journal_record_fn unmatched;
+    void *ud;
+    uint64_t n_unmatched;
+    const char *path;
+} apply_ctx;
+
+static int apply_fn(const imp_journal_rec *rec, void *ud, imp_err *err)
+{
+    apply_ctx *a = ud;
+    if (rec->key_len == 0)
+        return imp_err_set(err, IMP_EINPUT, "%s: a version 1 journal (cells by grid index): "
+                           "convert it with `imprint merge JOB.yaml` (the job that wrote it)",
+                           a->path);
+    int64_t cell = imp_cube_keyindex_find(a->idx, rec->key_hash);
+    if (cell < 0) {
+        a->n_unmatched++;
+        return a->unmatched ? a->unmatched(rec, a->ud, err) : 0;
+    }
+    imp_cell_result r = rec->res;
+    r.cell = (uint64_t)cell;
+    return imp_cube_apply(a->cube, &r, err);
+}
+
+static int apply_journal(imp_cube *c, const char *path, uint64_t limit,
+                         imp_journal_record_fn unmatched, void *ud, imp_journal_info *info,
+                         imp_err *err)
+{
+    imp_journal_info local;
+    if (!info)
+        info = &local;
+    apply_ctx a = {c, NULL, unmatched, ud, 0, path};
+    int rc = imp_cube_keyindex_build(c, &a.idx, err);
+    if (rc) {
+        memset(info, 0, sizeof *info);
+        return rc;
+    }
+    rc = imp_journal_scan_prefix(path, limit, apply_fn, &a, info, err);
+    info->n_unmatched = a.n_unmatched;
+    if (rc == 0 && imp_cube_keyindex_size(a.idx) == 0 && info->n_records > 0)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: the cube has no cell keys (/cell_key: written by "
+                         "imprint 0.1?); run `imprint plan JOB.yaml` or `imprint merge JOB.yaml` "
+                         "to rebuild it", path);
+    imp_cube_keyindex_free(a.idx);
+    if (rc != 0 && err && !strstr(err->msg, path))
+        imp_err_prefix(err, "%s", path);
+    return rc;
+}
+
+int imp_cube_apply_journal_ex(imp_cube *c, const char *path, imp_journal_record_fn unmatched,
+                              void *ud, imp_journal_info *info, imp_err *err)
+{
+    return apply_journal(c, path, UINT64_MAX, unmatched, ud, info, err);
+}
+
+int imp_cube_apply_journal_prefix(imp_cube *c, const char *path, uint64_t limit,
+                                  imp_journal_info *info, imp_err *err)
+{
+    return apply_journal(c, path, limit, NULL, NULL, info, err);
 }
 
 int imp_cube_apply_journal(imp_cube *c, const char *path, imp_journal_info *info, imp_err *err)
 {
-    int rc = imp_journal_scan(path, c->grid_hash, c->n_cells, apply_fn, c, info, err);
-    if (rc != 0 && err && !strstr(err->msg, path))
-        imp_err_prefix(err, "%s", path);
-    return rc;
+    return imp_cube_apply_journal_ex(c, path, NULL, NULL, info, err);
 }
 
 void imp_cube_count(const imp_cube *c, size_t counts[IMP_CELL__NSTATUS])

@@ -14,9 +14,9 @@
 #include "cube_priv.h"
 
 /* The data arrays, each of shape [model, task, strategy, k, shot, seed]. */
-enum { ARR_ACCURACY, ARR_STATUS, ARR_GEN, ARR_INF, ARR_NPROXIES, ARR__COUNT };
+enum { ARR_ACCURACY, ARR_STATUS, ARR_GEN, ARR_INF, ARR_NPROXIES, ARR_KEY, ARR__COUNT };
 static const char *const arr_names[ARR__COUNT] = {"accuracy", "status", "gen_seconds",
-                                                  "inf_seconds", "n_proxies"};
+                                                  "inf_seconds", "n_proxies", "cell_key"};
 
 /* HDF5 prints its error stack unless told not to; library code never prints, so every entry
  * point silences it and restores the caller's setting on the way out. */
@@ -170,7 +170,7 @@ static int w_array(wctx *w, int which, hid_t ftype, hid_t mtype, const void *fil
             rc = w_attr_str(w, d, name, "flag_meanings", "pending done failed n-a");
     } else if (rc == 0) {
         const char *units = which == ARR_ACCURACY ? "percent"
-                            : which == ARR_NPROXIES ? NULL : "s";
+                            : which == ARR_NPROXIES || which == ARR_KEY ? NULL : "s";
         if (units)
             rc = w_attr_str(w, d, name, "units", units);
     }
@@ -259,6 +259,12 @@ static int w_contents(wctx *w, const imp_cube *c)
     if (rc == 0)
         rc = w_array(w, ARR_NPROXIES, H5T_STD_I32LE, H5T_NATIVE_INT32, &fnone, c->n_proxies,
                      scales, ax);
+    const uint64_t fkey = 0;
+    int any_key = 0;
+    for (uint64_t i = 0; i < c->n_cells && !any_key; i++)
+        any_key = c->key[i] != 0;
+    if (rc == 0 && any_key)
+        rc = w_array(w, ARR_KEY, H5T_STD_U64LE, H5T_NATIVE_UINT64, &fkey, c->key, scales, ax);
     for (int i = 0; i < IMP_AX__COUNT; i++)
         close_id(&scales[i], H5Dclose);
     if (rc == 0)
@@ -600,6 +606,8 @@ static int r_contents(rctx *r, imp_cube *c)
         rc = r_array(r, c, ARR_INF, H5T_NATIVE_FLOAT, c->inf_seconds);
     if (rc == 0)
         rc = r_array(r, c, ARR_NPROXIES, H5T_NATIVE_INT32, c->n_proxies);
+    if (rc == 0 && H5Lexists(r->fid, arr_names[ARR_KEY], H5P_DEFAULT) > 0)
+        rc = r_array(r, c, ARR_KEY, H5T_NATIVE_UINT64, c->key);
     for (uint64_t i = 0; rc == 0 && i < c->n_cells; i++)
         if (c->status[i] >= IMP_CELL__NSTATUS)
             rc = imp_err_set(r->err, IMP_EINPUT, "%s: status: cell %llu has value %u, expected "

@@ -151,6 +151,8 @@ int imp_ingest_raw(const char *store_path, const char *dataset, const imp_raw_sp
             }
         }
         if (!rc)
+            rc = imp_store_tx_fingerprint(tx, ms->name, dataset, err);
+        if (!rc)
             rc = imp_store_tx_attr(tx, ms->name, NULL, "description", ms->description, err);
         if (!rc && class_names && n_class_names)
             rc = imp_store_tx_attr_strings(tx, ms->name, dataset, "class_names", class_names,
@@ -399,6 +401,8 @@ int imp_ingest_reference(const char *dir, const char *store_path, int force, voi
             rc = imp_store_tx_put(tx, model, ds, "train", tr.X, tr.y, tr.n, tr.d, err);
         if (!rc)
             rc = imp_store_tx_put(tx, model, ds, "test", te.X, te.y, te.n, te.d, err);
+        if (!rc)
+            rc = imp_store_tx_fingerprint(tx, model, ds, err);
         if (!rc && log)
             fprintf(log, "ingest: /%s/%s: %zu train + %zu test rows, d = %zu\n", model, ds, tr.n,
                     te.n, tr.d);

@@ -1,5 +1,6 @@
-/* journal.c — append-only journal of finished cells: little-endian records, each with a CRC32,
- * behind a header that names the grid; torn tails are dropped, middle corruption is an error. */
+/* journal.c — append-only journal of finished cells: little-endian records naming their cell
+ * by value (key + hash), each with a CRC32, behind a versioned header; torn tails are dropped,
+ * middle corruption is an error; version 1 journals (cells by grid index) are still read. */
 #include "imprint/journal.h"
 
 #include <errno.h>
@@ -13,26 +14,35 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* File layout (all integers little-endian, floats as their IEEE-754 bits):
- *   header, 40 bytes: magic "IMPJRNL\n" | u32 version | u32 header size (40) | u64 grid_hash |
- *                     u64 n_cells | u32 crc32(bytes 0..31) | u32 reserved (0)
- *   record:           u32 L | u64 cell | u8 status | f32 accuracy | f32 gen_seconds |
- *                     f32 inf_seconds | i32 n_proxies | u16 msg_len | msg bytes (no NUL) |
- *                     u32 crc32(the 4 + L bytes before it)
- * L counts the bytes from cell to the end of the message: REC_FIXED + msg_len. A record is
- * written whole by one fwrite, so a crash can leave only a prefix of the last record (or, on
- * some file systems, zeros past the last synced byte): that is a torn tail, dropped. */
+#include "imprint/hash64.h"
+
+/* File layout, version 2 (all integers little-endian, floats as their IEEE-754 bits):
+ *   header, 64 bytes: magic "IMPJRNL\n" | u32 version (2) | u32 header size (64) |
+ *                     u64 grid_id | u32 shard_i | u32 shard_n | u64 basis | 20 bytes zero |
+ *                     u32 crc32(bytes 0..59)
+ *   record:           u32 L | u64 key_hash | u8 status | f32 accuracy | f32 gen_seconds |
+ *                     f32 inf_seconds | i32 n_proxies | u16 key_len | u16 msg_len |
+ *                     key bytes | msg bytes (no NULs) | u32 crc32(the 4 + L bytes before it)
+ * L = V2_FIXED + key_len + msg_len. Version 1 (read only): a 40-byte header magic | u32 1 |
+ * u32 40 | u64 grid_hash | u64 n_cells | u32 crc32(0..31) | u32 0, and records
+ * u32 L | u64 cell | u8 status | 4 x 4 bytes as above | u16 msg_len | msg | u32 crc, with
+ * L = V1_FIXED + msg_len. A record is written whole by one fwrite, so a crash can leave only
+ * a prefix of the last record (or, on some file systems, zeros past the last synced byte):
+ * that is a torn tail, dropped. */
 #define J_MAGIC "IMPJRNL\n"
-#define J_VERSION 1u
-#define J_HEADER 40u
-#define REC_FIXED 27u
+#define V1_HEADER 40u
+#define V2_HEADER ((uint32_t)IMP_JOURNAL_HEADER_BYTES)
+#define V1_FIXED 27u
+#define V2_FIXED 29u
 #define REC_MSG_MAX (IMP_CELL_MSG_MAX - 1)
-#define REC_MAX (4u + REC_FIXED + REC_MSG_MAX + 4u)
+#define REC_KEY_MAX (IMP_JOURNAL_KEY_MAX - 1)
+#define REC_MAX (4u + V2_FIXED + REC_KEY_MAX + REC_MSG_MAX + 4u)
 
 struct imp_journal {
     FILE *fp;
     char *path;
-    uint64_t grid_hash, n_cells;
+    imp_journal_key_fn key;
+    const void *key_ctx;
     double last_sync;   /* imp_journal_clock() of the last sync */
     uint64_t unsynced;  /* records appended since the last sync */
     uint64_t appended;
@@ -101,63 +111,89 @@ static uint32_t crc(const unsigned char *p, size_t n)
     return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n);
 }
 
-static void encode_header(unsigned char h[J_HEADER], uint64_t grid_hash, uint64_t n_cells)
+static void encode_header(unsigned char h[V2_HEADER], const imp_journal_id *id)
 {
-    memset(h, 0, J_HEADER);
+    memset(h, 0, V2_HEADER);
     memcpy(h, J_MAGIC, 8);
-    put_u32(h + 8, J_VERSION);
-    put_u32(h + 12, J_HEADER);
-    put_u64(h + 16, grid_hash);
-    put_u64(h + 24, n_cells);
-    put_u32(h + 32, crc(h, 32));
+    put_u32(h + 8, IMP_JOURNAL_VERSION);
+    put_u32(h + 12, V2_HEADER);
+    put_u64(h + 16, id->grid_id);
+    put_u32(h + 24, id->shard_i);
+    put_u32(h + 28, id->shard_n);
+    put_u64(h + 32, id->basis);
+    put_u32(h + 60, crc(h, 60));
 }
 
 /* Encode rec into buf (>= REC_MAX bytes); returns the record's length. */
-static size_t encode_record(unsigned char *buf, const imp_cell_result *rec)
+static size_t encode_record(unsigned char *buf, const imp_journal_rec *rec)
 {
-    size_t ml = strnlen(rec->message, REC_MSG_MAX);
-    uint32_t len = (uint32_t)(REC_FIXED + ml);
+    size_t ml = strnlen(rec->res.message, REC_MSG_MAX);
+    size_t kl = rec->key_len > REC_KEY_MAX ? REC_KEY_MAX : rec->key_len;
+    uint32_t len = (uint32_t)(V2_FIXED + kl + ml);
     put_u32(buf, len);
-    put_u64(buf + 4, rec->cell);
-    buf[12] = rec->status;
-    put_f32(buf + 13, rec->accuracy);
-    put_f32(buf + 17, rec->gen_seconds);
-    put_f32(buf + 21, rec->inf_seconds);
-    put_u32(buf + 25, (uint32_t)rec->n_proxies);
-    put_u16(buf + 29, (uint16_t)ml);
-    memcpy(buf + 31, rec->message, ml);
+    put_u64(buf + 4, rec->key_hash);
+    buf[12] = rec->res.status;
+    put_f32(buf + 13, rec->res.accuracy);
+    put_f32(buf + 17, rec->res.gen_seconds);
+    put_f32(buf + 21, rec->res.inf_seconds);
+    put_u32(buf + 25, (uint32_t)rec->res.n_proxies);
+    put_u16(buf + 29, (uint16_t)kl);
+    put_u16(buf + 31, (uint16_t)ml);
+    memcpy(buf + 33, rec->key, kl);
+    memcpy(buf + 33 + kl, rec->res.message, ml);
     put_u32(buf + 4 + len, crc(buf, 4 + len));
     return 4 + (size_t)len + 4;
 }
 
-/* Decode a record whose CRC checked; body is the 4 + L bytes from the length field on. */
-static void decode_record(const unsigned char *b, uint32_t len, imp_cell_result *rec)
+/* Decode a record whose CRC checked; b holds the 4 + L bytes from the length field on. */
+static void decode_record(const unsigned char *b, uint32_t len, uint32_t version,
+                          imp_journal_rec *rec)
 {
-    memset(rec, 0, sizeof *rec);
-    rec->cell = get_u64(b + 4);
-    rec->status = b[12];
-    rec->accuracy = get_f32(b + 13);
-    rec->gen_seconds = get_f32(b + 17);
-    rec->inf_seconds = get_f32(b + 21);
-    rec->n_proxies = (int32_t)get_u32(b + 25);
-    size_t ml = len - REC_FIXED;
-    memcpy(rec->message, b + 31, ml);
-    rec->message[ml] = '\0';
+    memset(&rec->res, 0, sizeof rec->res);
+    imp_cell_result *r = &rec->res;
+    r->status = b[12];
+    r->accuracy = get_f32(b + 13);
+    r->gen_seconds = get_f32(b + 17);
+    r->inf_seconds = get_f32(b + 21);
+    r->n_proxies = (int32_t)get_u32(b + 25);
+    size_t ml, kl = 0;
+    const unsigned char *msg;
+    if (version == 1) {
+        r->cell = get_u64(b + 4);
+        rec->key_hash = 0;
+        ml = len - V1_FIXED;
+        msg = b + 31;
+    } else {
+        r->cell = UINT64_MAX;
+        rec->key_hash = get_u64(b + 4);
+        kl = get_u16(b + 29);
+        ml = get_u16(b + 31);
+        memcpy(rec->key, b + 33, kl);
+        msg = b + 33 + kl;
+    }
+    rec->key[kl] = '\0';
+    rec->key_len = kl;
+    memcpy(r->message, msg, ml);
+    r->message[ml] = '\0';
 }
 
-/* A record that may be written: DONE or FAILED, inside the grid. */
-static int check_record(const imp_cell_result *rec, uint64_t n_cells, const char *path,
-                        const char *where, imp_err *err)
+/* The bounds of a record's length field, and whether a (possibly partial) record's fields
+ * agree with its length: have bytes of it are in b. */
+static int len_ok(uint32_t version, uint32_t len)
 {
-    if (rec->status != IMP_CELL_DONE && rec->status != IMP_CELL_FAILED)
-        return imp_err_set(err, IMP_EINPUT, "%s: %s: cell %llu has status %u, expected 1 (done) "
-                           "or 2 (failed)", path, where, (unsigned long long)rec->cell,
-                           (unsigned)rec->status);
-    if (n_cells && rec->cell >= n_cells)
-        return imp_err_set(err, IMP_EINPUT, "%s: %s: cell %llu outside the grid of %llu cells",
-                           path, where, (unsigned long long)rec->cell,
-                           (unsigned long long)n_cells);
-    return 0;
+    if (version == 1)
+        return len >= V1_FIXED && len <= V1_FIXED + REC_MSG_MAX;
+    return len >= V2_FIXED && len <= V2_FIXED + REC_KEY_MAX + REC_MSG_MAX;
+}
+
+static int fields_ok(uint32_t version, const unsigned char *b, size_t have, uint32_t len)
+{
+    if (have >= 13 && b[12] != IMP_CELL_DONE && b[12] != IMP_CELL_FAILED)
+        return 0;
+    if (version == 1)
+        return have < 31 || get_u16(b + 29) == len - V1_FIXED;
+    return have < 33 || (get_u16(b + 29) <= REC_KEY_MAX && get_u16(b + 31) <= REC_MSG_MAX &&
+                         (uint32_t)get_u16(b + 29) + get_u16(b + 31) == len - V2_FIXED);
 }
 
 /* ---- reading ---- */
@@ -172,8 +208,60 @@ static int rest_is_zero(FILE *fp)
     return 1;
 }
 
-int imp_journal_scan(const char *path, uint64_t grid_hash, uint64_t n_cells,
-                     imp_journal_record_fn fn, void *ud, imp_journal_info *info, imp_err *err)
+/* Read and check the header; sets info's header fields and *hsize (0: empty or torn header,
+ * nothing ever recorded). */
+static int read_header(FILE *fp, const char *path, imp_journal_info *info, uint32_t *hsize,
+                       imp_err *err)
+{
+    unsigned char h[V2_HEADER];
+    *hsize = 0;
+    size_t got = fread(h, 1, V1_HEADER, fp);
+    int zero = 1;
+    for (size_t i = 0; i < got; i++)
+        zero &= h[i] == 0;
+    if (got >= 8 ? memcmp(h, J_MAGIC, 8) != 0 : (memcmp(h, J_MAGIC, got) != 0 && !zero))
+        return imp_err_set(err, IMP_EINPUT, "%s: not an imprint journal (bad magic)", path);
+    if (got < 16) {
+        info->torn_bytes = got;
+        return 0;
+    }
+    uint32_t version = get_u32(h + 8), size = get_u32(h + 12);
+    if (!((version == 1 && size == V1_HEADER) || (version == 2 && size == V2_HEADER)))
+        return imp_err_set(err, IMP_EINPUT, "%s: journal header: version %u (header %u bytes); "
+                           "this imprint reads versions 1 and 2 — written by a newer imprint?",
+                           path, (unsigned)version, (unsigned)size);
+    if (size > got)
+        got += fread(h + got, 1, size - got, fp);
+    if (got < size) {
+        /* a header cut short while it was created: nothing was ever recorded */
+        info->torn_bytes = got;
+        return 0;
+    }
+    if (get_u32(h + size - 8 + (version == 1 ? 0 : 4)) != crc(h, size - 8 + (version == 1 ? 0 : 4)))
+        return imp_err_set(err, IMP_EINPUT, "%s: journal header: checksum mismatch (corrupt "
+                           "header)", path);
+    info->version = version;
+    if (version == 1) {
+        info->v1_grid_hash = get_u64(h + 16);
+        info->v1_n_cells = get_u64(h + 24);
+    } else {
+        info->id.grid_id = get_u64(h + 16);
+        info->id.shard_i = get_u32(h + 24);
+        info->id.shard_n = get_u32(h + 28);
+        info->id.basis = get_u64(h + 32);
+    }
+    *hsize = size;
+    return 0;
+}
+
+int imp_journal_scan(const char *path, imp_journal_record_fn fn, void *ud,
+                     imp_journal_info *info, imp_err *err)
+{
+    return imp_journal_scan_prefix(path, UINT64_MAX, fn, ud, info, err);
+}
+
+int imp_journal_scan_prefix(const char *path, uint64_t limit, imp_journal_record_fn fn, void *ud,
+                            imp_journal_info *info, imp_err *err)
 {
     imp_journal_info local;
     if (!info)
@@ -194,51 +282,22 @@ int imp_journal_scan(const char *path, uint64_t grid_hash, uint64_t n_cells,
         return imp_err_set(err, IMP_EIO, "%s: cannot stat journal: %s", path, strerror(e));
     }
     uint64_t size = (uint64_t)st.st_size;
-    int rc = 0;
-    unsigned char h[J_HEADER];
-    size_t got = fread(h, 1, J_HEADER, fp);
-    if (got < J_HEADER) {
-        /* Empty, or a header cut short while it was created: nothing was ever recorded. */
-        int zero = 1;
-        for (size_t i = 0; i < got; i++)
-            zero &= h[i] == 0;
-        if (memcmp(h, J_MAGIC, got < 8 ? got : 8) != 0 && !zero) {
-            rc = imp_err_set(err, IMP_EINPUT, "%s: not an imprint journal (bad magic)", path);
-        } else {
-            info->torn_bytes = got;
-        }
+    uint32_t hsize = 0;
+    int rc = read_header(fp, path, info, &hsize, err);
+    if (rc || hsize == 0) {
         fclose(fp);
         return rc;
     }
-    if (memcmp(h, J_MAGIC, 8) != 0) {
+    uint32_t version = info->version;
+    uint64_t off = hsize;
+    unsigned char *buf = malloc(REC_MAX);
+    imp_journal_rec *rec = malloc(sizeof *rec);
+    if (!buf || !rec) {
+        free(buf);
+        free(rec);
         fclose(fp);
-        return imp_err_set(err, IMP_EINPUT, "%s: not an imprint journal (bad magic)", path);
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory reading the journal", path);
     }
-    if (get_u32(h + 32) != crc(h, 32)) {
-        fclose(fp);
-        return imp_err_set(err, IMP_EINPUT, "%s: journal header: checksum mismatch (corrupt "
-                           "header)", path);
-    }
-    info->version = get_u32(h + 8);
-    info->grid_hash = get_u64(h + 16);
-    info->n_cells = get_u64(h + 24);
-    if (info->version != J_VERSION || get_u32(h + 12) != J_HEADER) {
-        fclose(fp);
-        return imp_err_set(err, IMP_EINPUT, "%s: journal header: version %u, expected %u",
-                           path, (unsigned)info->version, J_VERSION);
-    }
-    if (n_cells && (info->grid_hash != grid_hash || info->n_cells != n_cells)) {
-        info->grid_mismatch = 1;
-        fclose(fp);
-        return imp_err_set(err, IMP_EINPUT, "%s: journal from another grid (journal: grid_hash "
-                           "%016llx, %llu cells; job: grid_hash %016llx, %llu cells)", path,
-                           (unsigned long long)info->grid_hash,
-                           (unsigned long long)info->n_cells, (unsigned long long)grid_hash,
-                           (unsigned long long)n_cells);
-    }
-
-    uint64_t off = J_HEADER;
-    unsigned char buf[REC_MAX];
     while (off < size) {
         uint64_t remaining = size - off;
         int torn = 0;
@@ -253,7 +312,7 @@ int imp_journal_scan(const char *path, uint64_t grid_hash, uint64_t n_cells,
             len = get_u32(buf);
             uint64_t full = 4 + (uint64_t)len + 4;
             size_t have = (size_t)(full < remaining ? full : remaining);
-            if (len < REC_FIXED || len > REC_FIXED + REC_MSG_MAX) {
+            if (!len_ok(version, len)) {
                 /* A torn write keeps its length field; a bad one is zero fill or damage. */
                 torn = -1;
             } else if (fread(buf + 4, 1, have - 4, fp) != have - 4) {
@@ -262,11 +321,9 @@ int imp_journal_scan(const char *path, uint64_t grid_hash, uint64_t n_cells,
                 break;
             } else if (full > remaining) {
                 /* A prefix of a record: the fields it holds must agree with its length. */
-                int ok = (have < 13 || buf[12] == IMP_CELL_DONE || buf[12] == IMP_CELL_FAILED) &&
-                         (have < 31 || get_u16(buf + 29) == len - REC_FIXED);
-                torn = ok ? 1 : -1;
+                torn = fields_ok(version, buf, have, len) ? 1 : -1;
             } else if (get_u32(buf + 4 + len) != crc(buf, 4 + len) ||
-                       get_u16(buf + 29) != len - REC_FIXED) {
+                       !fields_ok(version, buf, have, len)) {
                 torn = full == remaining ? 1 : -1;
             }
         }
@@ -284,36 +341,52 @@ int imp_journal_scan(const char *path, uint64_t grid_hash, uint64_t n_cells,
             info->torn_bytes = remaining;
             break;
         }
-        imp_cell_result rec;
-        decode_record(buf, len, &rec);
-        char where[64];
-        snprintf(where, sizeof where, "record at offset %llu", (unsigned long long)off);
-        if ((rc = check_record(&rec, n_cells, path, where, err)) != 0)
+        decode_record(buf, len, version, rec);
+        if (version == 2 && imp_hash64(rec->key, rec->key_len) != rec->key_hash) {
+            rc = imp_err_set(err, IMP_EINPUT, "%s: record at offset %llu: key hash does not "
+                             "match its key", path, (unsigned long long)off);
+            break;
+        }
+        if (off + 4 + (uint64_t)len + 4 > limit)
             break;
         info->n_records++;
-        info->counts[rec.status]++;
+        info->counts[rec->res.status]++;
         off += 4 + (uint64_t)len + 4;
-        if (fn && (rc = fn(&rec, ud, err)) != 0)
+        if (fn && (rc = fn(rec, ud, err)) != 0)
             break;
     }
     info->good_end = off;
+    free(buf);
+    free(rec);
     fclose(fp);
     return rc;
 }
 
-/* Collecting records for imp_journal_load: all of them in file order, overrides applied
- * after the scan. */
+/* Collecting records for imp_journal_load: one slot per distinct key (v1: cell), the last
+ * record of a key overwriting its slot. */
 typedef struct {
-    imp_cell_result *rec;
+    imp_journal_rec *rec;
     size_t n, cap;
 } collect_t;
 
-static int collect_fn(const imp_cell_result *rec, void *ud, imp_err *err)
+static int same_slot(const imp_journal_rec *a, const imp_journal_rec *b)
+{
+    if (a->key_len || b->key_len)
+        return a->key_hash == b->key_hash && strcmp(a->key, b->key) == 0;
+    return a->res.cell == b->res.cell;
+}
+
+static int collect_fn(const imp_journal_rec *rec, void *ud, imp_err *err)
 {
     collect_t *c = ud;
+    for (size_t i = c->n; i-- > 0;)
+        if (same_slot(&c->rec[i], rec)) {
+            c->rec[i] = *rec;
+            return 0;
+        }
     if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 256;
-        imp_cell_result *nr = realloc(c->rec, cap * sizeof *nr);
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        imp_journal_rec *nr = realloc(c->rec, cap * sizeof *nr);
         if (!nr)
             return imp_err_set(err, IMP_ENOMEM, "journal: out of memory for %zu records", cap);
         c->rec = nr;
@@ -323,55 +396,21 @@ static int collect_fn(const imp_cell_result *rec, void *ud, imp_err *err)
     return 0;
 }
 
-typedef struct {
-    uint64_t cell;
-    size_t seq;
-} cell_seq;
-
-static int cmp_cell_seq(const void *a, const void *b)
-{
-    const cell_seq *x = a, *y = b;
-    if (x->cell != y->cell)
-        return x->cell < y->cell ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-int imp_journal_load(const char *path, uint64_t grid_hash, uint64_t n_cells,
-                     imp_journal_set **out, imp_journal_info *info, imp_err *err)
+int imp_journal_load(const char *path, imp_journal_set **out, imp_journal_info *info,
+                     imp_err *err)
 {
     *out = NULL;
     collect_t c = {0};
-    int rc = imp_journal_scan(path, grid_hash, n_cells, collect_fn, &c, info, err);
-    imp_journal_set *set = calloc(1, sizeof *set);
-    cell_seq *order = malloc((c.n ? c.n : 1) * sizeof *order);
-    imp_cell_result *res = malloc((c.n ? c.n : 1) * sizeof *res);
-    if (rc == 0 && (!set || !order || !res))
+    int rc = imp_journal_scan(path, collect_fn, &c, info, err);
+    imp_journal_set *set = rc ? NULL : calloc(1, sizeof *set);
+    if (rc == 0 && !set)
         rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory loading the journal", path);
     if (rc != 0) {
         free(c.rec);
-        free(set);
-        free(order);
-        free(res);
         return rc;
     }
-    /* Sorted by (cell, file order): the last of each run of equal cells is the one that counts. */
-    for (size_t i = 0; i < c.n; i++)
-        order[i] = (cell_seq){c.rec[i].cell, i};
-    if (c.n > 1)
-        qsort(order, c.n, sizeof *order, cmp_cell_seq);
-    size_t n = 0;
-    for (size_t i = 0; i < c.n; i++)
-        if (i + 1 == c.n || order[i + 1].cell != order[i].cell)
-            res[n++] = c.rec[order[i].seq];
-    free(c.rec);
-    free(order);
-    if (n && n < c.n) {
-        imp_cell_result *shrunk = realloc(res, n * sizeof *res);
-        if (shrunk)
-            res = shrunk;
-    }
-    set->rec = res;
-    set->n = n;
+    set->rec = c.rec;
+    set->n = c.n;
     *out = set;
     return 0;
 }
@@ -382,14 +421,6 @@ void imp_journal_set_free(imp_journal_set *set)
         free(set->rec);
         free(set);
     }
-}
-
-void imp_journal_set_counts(const imp_journal_set *set, size_t counts[IMP_CELL__NSTATUS])
-{
-    memset(counts, 0, IMP_CELL__NSTATUS * sizeof counts[0]);
-    for (size_t i = 0; set && i < set->n; i++)
-        if (set->rec[i].status < IMP_CELL__NSTATUS)
-            counts[set->rec[i].status]++;
 }
 
 /* ---- writing ---- */
@@ -416,17 +447,15 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-int imp_journal_open(const char *path, uint64_t grid_hash, uint64_t n_cells, int fresh,
-                     imp_journal **out, imp_journal_info *info, imp_err *err)
+int imp_journal_open(const char *path, const imp_journal_id *id, imp_journal_key_fn key,
+                     const void *key_ctx, int fresh, imp_journal **out, imp_journal_info *info,
+                     imp_err *err)
 {
     imp_journal_info local;
     if (!info)
         info = &local;
     memset(info, 0, sizeof *info);
     *out = NULL;
-    if (n_cells == 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: a journal needs a grid of at least one cell",
-                           path);
 
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -437,16 +466,29 @@ int imp_journal_open(const char *path, uint64_t grid_hash, uint64_t n_cells, int
     if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
         close(fd);
         return imp_err_set(err, IMP_EEXIST, "%s: journal is held by another process (is another "
-                           "sweep writing this cube?)", path);
+                           "sweep, shard or merge writing it?)", path);
     }
     int rc = 0;
     uint64_t good_end = 0;
     if (!fresh) {
-        rc = imp_journal_scan(path, grid_hash, n_cells, NULL, NULL, info, err);
+        rc = imp_journal_scan(path, NULL, NULL, info, err);
         good_end = info->good_end;
     } else {
         info->exists = 1;
     }
+    if (rc == 0 && info->version == 1)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: a version 1 journal (cells by grid index, written "
+                         "by imprint 0.1); convert it to version 2 with `imprint merge JOB.yaml` "
+                         "(the job that wrote it, with its cube beside the journal)", path);
+    if (rc == 0 && info->version == 2 && id->shard_n &&
+        (info->id.grid_id != id->grid_id || info->id.shard_i != id->shard_i ||
+         info->id.shard_n != id->shard_n || info->id.basis != id->basis))
+        rc = imp_err_set(err, IMP_EINPUT, "%s: shard journal of another grid or store content "
+                         "(journal: grid %016llx, shard %u/%u; now: grid %016llx, shard %u/%u): "
+                         "merge it with the job that wrote it, or delete it", path,
+                         (unsigned long long)info->id.grid_id, (unsigned)info->id.shard_i,
+                         (unsigned)info->id.shard_n, (unsigned long long)id->grid_id,
+                         (unsigned)id->shard_i, (unsigned)id->shard_n);
     struct stat st;
     if (rc == 0 && fstat(fd, &st) != 0)
         rc = imp_err_set(err, IMP_EIO, "%s: cannot stat journal: %s", path, strerror(errno));
@@ -454,15 +496,14 @@ int imp_journal_open(const char *path, uint64_t grid_hash, uint64_t n_cells, int
         rc = imp_err_set(err, IMP_EIO, "%s: cannot cut the torn tail at offset %llu: %s", path,
                          (unsigned long long)good_end, strerror(errno));
     if (rc == 0 && good_end == 0) {
-        unsigned char h[J_HEADER];
-        encode_header(h, grid_hash, n_cells);
-        if (lseek(fd, 0, SEEK_SET) != 0 || write_all(fd, h, J_HEADER) != 0 || fsync(fd) != 0)
+        unsigned char h[V2_HEADER];
+        encode_header(h, id);
+        if (lseek(fd, 0, SEEK_SET) != 0 || write_all(fd, h, V2_HEADER) != 0 || fsync(fd) != 0)
             rc = imp_err_set(err, IMP_EIO, "%s: cannot write the journal header: %s", path,
                              strerror(errno));
-        info->good_end = J_HEADER;
-        info->grid_hash = grid_hash;
-        info->n_cells = n_cells;
-        info->version = J_VERSION;
+        info->good_end = V2_HEADER;
+        info->version = IMP_JOURNAL_VERSION;
+        info->id = *id;
     }
     if (rc == 0 && lseek(fd, 0, SEEK_END) < 0)
         rc = imp_err_set(err, IMP_EIO, "%s: cannot seek: %s", path, strerror(errno));
@@ -488,21 +529,23 @@ int imp_journal_open(const char *path, uint64_t grid_hash, uint64_t n_cells, int
     }
     /* Records reach the kernel in 64 KiB batches or at a sync, whichever comes first. */
     setvbuf(j->fp, NULL, _IOFBF, 1 << 16);
-    j->grid_hash = grid_hash;
-    j->n_cells = n_cells;
+    j->key = key;
+    j->key_ctx = key_ctx;
     j->last_sync = imp_journal_clock();
     *out = j;
     return 0;
 }
 
-int imp_journal_append(imp_journal *j, const imp_cell_result *rec, imp_err *err)
+int imp_journal_append_rec(imp_journal *j, const imp_journal_rec *rec, imp_err *err)
 {
     if (j->failed)
         return imp_err_set(err, IMP_EIO, "%s: journal unusable after an earlier write error",
                            j->path);
-    int rc = check_record(rec, j->n_cells, j->path, "append", err);
-    if (rc != 0)
-        return rc;
+    if (rec->res.status != IMP_CELL_DONE && rec->res.status != IMP_CELL_FAILED)
+        return imp_err_set(err, IMP_EINPUT, "%s: append: a record with status %u, expected 1 "
+                           "(done) or 2 (failed)", j->path, (unsigned)rec->res.status);
+    if (rec->key_len == 0 || rec->key_len > REC_KEY_MAX)
+        return imp_err_set(err, IMP_EINPUT, "%s: append: a record without a key", j->path);
     unsigned char buf[REC_MAX];
     size_t n = encode_record(buf, rec);
     if (fwrite(buf, 1, n, j->fp) != n) {
@@ -512,8 +555,30 @@ int imp_journal_append(imp_journal *j, const imp_cell_result *rec, imp_err *err)
     }
     j->appended++;
     j->unsynced++;
-    j->counts[rec->status]++;
+    j->counts[rec->res.status]++;
     return 0;
+}
+
+int imp_journal_append(imp_journal *j, const imp_cell_result *res, imp_err *err)
+{
+    imp_journal_rec rec;
+    rec.res = *res;
+    rec.key_len = j->key ? j->key(j->key_ctx, res->cell, rec.key, sizeof rec.key, &rec.key_hash)
+                         : 0;
+    if (rec.key_len == 0)
+        return imp_err_set(err, IMP_EINPUT, "%s: append: cell %llu has no key (n/a or outside "
+                           "the grid)", j->path, (unsigned long long)res->cell);
+    return imp_journal_append_rec(j, &rec, err);
+}
+
+int imp_journal_busy(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return busy;
 }
 
 int imp_journal_sync(imp_journal *j, imp_err *err)

@@ -1,4 +1,5 @@
-/* sink.c — a sweep's results sink: journal, cube rebuild cadence, progress line and JSON. */
+/* sink.c — a sweep's results sink: the journal by value (main or a shard's), cube rebuild
+ * cadence, progress line and JSON. */
 #include "imprint/sink.h"
 
 #include <cjson/cJSON.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imprint/resume.h"
 #include "imprint/sched.h"
 #include "imprint/sweep.h"
 
@@ -21,6 +23,8 @@ struct imp_sink {
     imp_sink_opts o;
     imp_cube *cube;
     imp_journal *jr;
+    imp_results *res;       /* the grid's cell keys (the journal's key map) and the report */
+    uint8_t *split_status;  /* a shard: the status its split is made from (resume.h) */
     char *cube_path, *journal_path, *progress_path;
     size_t counts[IMP_CELL__NSTATUS];
     size_t todo, recorded;
@@ -59,39 +63,6 @@ int imp_sweep_new_cube(const imp_job *job, const imp_grid *g, imp_cube **out, im
     return rc;
 }
 
-/* How the journal's grid differs from the job's, from the job text kept in the old cube. */
-static void explain_mismatch(imp_sink *s, char *buf, size_t n)
-{
-    imp_cube *old = NULL;
-    imp_err e;
-    lock(s);
-    int rc = imp_cube_read(s->cube_path, &old, &e);
-    unlock(s);
-    if (rc || !old->job[0]) {
-        snprintf(buf, n, "(the cube %s that would say what changed is missing or unreadable)",
-                 s->cube_path);
-        imp_cube_free(old);
-        return;
-    }
-    char *dir = strdup(s->o.job_path);
-    imp_job *oj = NULL;
-    imp_grid *og = NULL;
-    if (!dir)
-        snprintf(buf, n, "(out of memory)");
-    else if (!imp_job_parse(old->job, strlen(old->job), "(previous job)", dirname(dir), &oj, &e) &&
-             !imp_grid_from_job(oj, &og, &e)) {
-        char diff[2048];
-        int nd = imp_grid_diff(og, s->grid, diff, sizeof diff);
-        snprintf(buf, n, "%s", nd ? diff : "(only the store's classes differ)");
-    } else {
-        snprintf(buf, n, "(the previous job text cannot be parsed: %s)", e.msg);
-    }
-    imp_grid_free(og);
-    imp_job_free(oj);
-    free(dir);
-    imp_cube_free(old);
-}
-
 static char *with_suffix(const char *base, const char *suffix)
 {
     size_t n = strlen(base) + strlen(suffix) + 1;
@@ -101,40 +72,37 @@ static char *with_suffix(const char *base, const char *suffix)
     return p;
 }
 
-static int read_journal(imp_sink *s, imp_err *err)
+/* A shard's own journal (resume.h): the basis of its split (kept from an earlier run of the
+ * same shard of the same grid, else the main journal's length now), whether to start it over
+ * (an emptied journal of another grid), the status the split is made from, and the shard's own
+ * results applied on top of the main journal's. */
+static int open_shard(imp_sink *s, uint64_t gid, uint64_t *basis, int *fresh, imp_err *err)
 {
-    if (s->o.fresh || access(s->journal_path, F_OK) != 0)
-        return 0;
-    imp_journal_info info;
-    int rc = imp_cube_apply_journal(s->cube, s->journal_path, &info, err);
-    if (rc && info.grid_mismatch) {
-        char why[2300];
-        explain_mismatch(s, why, sizeof why);
-        return imp_err_set(err, IMP_EINPUT,
-                           "%s: the journal %s was written for another grid; what changed:\n"
-                           "%s\nRerun with --fresh to start over (this discards the journal's "
-                           "results), or restore the previous job file.",
-                           s->o.job_path, s->journal_path, why);
-    }
+    imp_journal_info own;
+    int rc = imp_journal_scan(s->journal_path, NULL, NULL, &own, err);
     if (rc)
         return rc;
-    if (info.torn_bytes)
-        fprintf(stderr, "sweep: dropped a torn last journal record (%llu bytes)\n",
-                (unsigned long long)info.torn_bytes);
-    /* keep the cube's creation time across runs */
-    imp_cube *old = NULL;
-    imp_err e;
-    lock(s);
-    if (imp_cube_read(s->cube_path, &old, &e) == 0 && old->created[0]) {
-        char *c = strdup(old->created);
-        if (c) {
-            free(s->cube->created);
-            s->cube->created = c;
-        }
+    int reuse = !*fresh && own.version == IMP_JOURNAL_VERSION && own.id.grid_id == gid &&
+                own.id.shard_i == s->o.shard_i && own.id.shard_n == s->o.shard_n;
+    /* an emptied (merged) journal of another grid holds nothing to keep; one with records is
+     * refused by imp_journal_open */
+    if (!reuse && own.version == IMP_JOURNAL_VERSION && own.n_records == 0)
+        *fresh = 1;
+    *basis = reuse ? own.id.basis : s->res->info.good_end;
+    imp_cube *split = NULL;
+    rc = imp_sweep_new_cube(s->job, s->grid, &split, err);
+    if (!rc) {
+        imp_cellkeys_fill_cube(s->res->keys, split);
+        rc = imp_cube_apply_journal_prefix(split, s->res->journal_path, *basis, NULL, err);
     }
-    unlock(s);
-    imp_cube_free(old);
-    return 0;
+    if (!rc && !(s->split_status = malloc(split->n_cells)))
+        rc = imp_err_set(err, IMP_ENOMEM, "out of memory");
+    if (!rc)
+        memcpy(s->split_status, split->status, split->n_cells);
+    imp_cube_free(split);
+    if (!rc && !*fresh)
+        rc = imp_cube_apply_journal(s->cube, s->journal_path, NULL, err);
+    return rc;
 }
 
 int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts *o,
@@ -148,18 +116,58 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
     s->grid = grid;
     s->o = *o;
     s->cube_path = strdup(job->cube_path);
-    s->journal_path = with_suffix(job->cube_path, ".journal");
-    s->progress_path = with_suffix(job->cube_path, ".progress.json");
+    char sfx[64];
+    if (o->shard_n)
+        snprintf(sfx, sizeof sfx, ".shard-%u-of-%u", (unsigned)o->shard_i, (unsigned)o->shard_n);
+    else
+        sfx[0] = '\0';
+    char *base = with_suffix(job->cube_path, sfx);
+    s->journal_path = base ? with_suffix(base, ".journal") : NULL;
+    s->progress_path = base ? with_suffix(base, ".progress.json") : NULL;
+    free(base);
     int rc = 0;
     if (!s->cube_path || !s->journal_path || !s->progress_path)
         rc = imp_err_set(err, IMP_ENOMEM, "out of memory");
+    /* the main journal, by value: a grown or shrunk grid keeps its cells (a shard's --fresh
+     * discards only the shard's own journal) */
+    lock(s);
     if (!rc)
-        rc = imp_sweep_new_cube(job, grid, &s->cube, err);
+        rc = imp_results_open(job, grid, 0, o->fresh && !o->shard_n, NULL, stderr, &s->res, err);
+    unlock(s);
+    if (!rc) {
+        if (s->res->info.torn_bytes)
+            fprintf(stderr, "sweep: dropped a torn last journal record (%llu bytes)\n",
+                    (unsigned long long)s->res->info.torn_bytes);
+        if (s->res->info.n_records || s->res->report.dropped || s->res->report.invalidated)
+            imp_results_print_summary(s->res, stderr, "sweep: journal: ");
+        s->cube = s->res->cube;
+        s->res->cube = NULL;
+    }
+    if (!rc && !o->shard_n && s->res->info.exists) {
+        /* keep the cube's creation time across runs */
+        imp_cube *old = NULL;
+        imp_err e;
+        lock(s);
+        if (imp_cube_read(s->cube_path, &old, &e) == 0 && old->created[0]) {
+            char *c = strdup(old->created);
+            if (c) {
+                free(s->cube->created);
+                s->cube->created = c;
+            }
+        }
+        unlock(s);
+        imp_cube_free(old);
+    }
+    uint64_t gid = s->res ? imp_cellkeys_grid_id(s->res->keys) : 0, basis = 0;
+    int fresh = o->fresh && o->shard_n;
+    lock(s);
+    if (!rc && o->shard_n)
+        rc = open_shard(s, gid, &basis, &fresh, err);
+    unlock(s);
+    imp_journal_id id = {gid, o->shard_i, o->shard_n, basis};
     if (!rc)
-        rc = read_journal(s, err);
-    if (!rc)
-        rc = imp_journal_open(s->journal_path, grid->hash, grid->n_cells, o->fresh, &s->jr, NULL,
-                              err);
+        rc = imp_journal_open(s->journal_path, &id, imp_cellkeys_text, s->res->keys, fresh,
+                              &s->jr, NULL, err);
     if (rc) {
         imp_sink_close(s, NULL);
         return rc;
@@ -168,6 +176,11 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
     s->t_start = s->t_progress = s->t_cube = imp_journal_clock();
     *out = s;
     return 0;
+}
+
+const uint8_t *imp_sink_split_status(const imp_sink *s)
+{
+    return s->split_status ? s->split_status : s->cube->status;
 }
 
 const uint8_t *imp_sink_status(const imp_sink *s) { return s->cube->status; }
@@ -303,6 +316,8 @@ static void progress(imp_sink *s, double now, const imp_sink_state *st)
 
 static void write_cube(imp_sink *s)
 {
+    if (s->o.shard_n) /* a shard never writes the cube: merge does */
+        return;
     imp_err e;
     lock(s);
     int rc = imp_cube_write(s->cube, s->cube_path, &e);
@@ -335,6 +350,8 @@ int imp_sink_close(imp_sink *s, imp_err *err)
         return 0;
     int rc = imp_journal_close(s->jr, err);
     imp_cube_free(s->cube);
+    imp_results_free(s->res);
+    free(s->split_status);
     free(s->cube_path);
     free(s->journal_path);
     free(s->progress_path);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "storefp_priv.h"
+
 struct imp_store_tx {
     hid_t file;
     char *path;
@@ -253,6 +255,13 @@ static void tx_free(imp_store_tx *tx)
     free(tx->tmp);
     free(tx->path);
     free(tx);
+}
+
+int imp_store_tx_fingerprint(imp_store_tx *tx, const char *model, const char *dataset,
+                             imp_err *err)
+{
+    imp_store_fp fp;
+    return imp__store_fp_put(tx->file, tx->path, model, dataset, &fp, err);
 }
 
 int imp_store_tx_commit(imp_store_tx *tx, imp_err *err)

@@ -18,6 +18,7 @@
 #include "imprint/journal.h"
 #include "imprint/piece.h"
 #include "imprint/pool.h"
+#include "imprint/resume.h"
 #include "imprint/sched.h"
 #include "imprint/sink.h"
 #include "imprint/taskload.h"
@@ -492,14 +493,25 @@ static int rank0_prepare(rank0 *s)
 {
     const imp_grid *g = s->grid;
     imp_sink_opts so = {s->o->job_path, s->o->fresh, s->o->progress_seconds, s->o->cube_seconds,
-                        s->o->quiet, h5_lock, h5_unlock};
+                        s->o->quiet, h5_lock, h5_unlock, s->o->shard_i, s->o->shard_n};
     int rc = imp_sink_open(s->job, g, &so, &s->sink, &s->err);
     imp_cost_hint *hints = NULL;
     if (!rc)
         rc = hints_from_store(s->job, g, s->store, &hints, &s->err);
-    if (!rc)
-        rc = imp_plan_build(g, imp_sink_status(s->sink), s->o->retry_failed, hints, &s->plan,
+    /* a shard: the deterministic split (resume.h) of the work pending when it first ran */
+    uint8_t *mine = NULL;
+    imp_plan *p0 = NULL;
+    if (!rc && s->o->shard_n)
+        rc = imp_plan_build(g, imp_sink_split_status(s->sink), s->o->retry_failed, hints, &p0,
                             &s->err);
+    if (!rc && p0)
+        rc = imp_shard_status(p0, s->o->shard_i, s->o->shard_n, imp_sink_status(s->sink),
+                              g->n_cells, &mine, &s->err);
+    imp_plan_free(p0);
+    if (!rc)
+        rc = imp_plan_build(g, mine ? mine : imp_sink_status(s->sink), s->o->retry_failed, hints,
+                            &s->plan, &s->err);
+    free(mine);
     imp_cost_model cm;
     imp_cost_model_default(&cm, s->threads);
     if (!rc)
@@ -553,6 +565,15 @@ static int self_check(rank0 *s, int *exit_code)
     size_t sum = c[IMP_CELL_DONE] + c[IMP_CELL_FAILED] + c[IMP_CELL_NA];
     if (sum == s->grid->n_cells)
         return 0;
+    if (s->o->shard_n) { /* a shard checks its share: every cell it meant to record */
+        size_t rec = imp_sink_recorded(s->sink);
+        if (rec == s->plan->n_todo)
+            return 0;
+        *exit_code = 1;
+        return imp_err_set(&s->err, IMP_EINTERNAL, "self-check FAILED: shard %u/%u recorded %zu "
+                           "of the %zu cells of its share", s->o->shard_i, s->o->shard_n, rec,
+                           s->plan->n_todo);
+    }
     *exit_code = 1;
     return imp_err_set(&s->err, IMP_EINTERNAL,
                        "self-check FAILED: done %zu + failed %zu + n/a %zu = %zu, but the grid "
@@ -646,7 +667,9 @@ static int run_rank0(rank0 *s, int *exit_code, int *abort_others)
     free(buf);
     size_t c[IMP_CELL__NSTATUS];
     imp_sink_counts(s->sink, c);
-    int pending = c[IMP_CELL_PENDING] > 0;
+    /* a shard is pending while its share is: the other shards' cells are not its business */
+    int pending = s->o->shard_n ? imp_sink_recorded(s->sink) < s->plan->n_todo
+                                : c[IMP_CELL_PENDING] > 0;
     *exit_code = (s->stopped && pending) ? 75 : c[IMP_CELL_FAILED] ? 4 : 0;
     if (!rc && !hard && !s->stopped)
         rc = self_check(s, exit_code);

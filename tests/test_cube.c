@@ -436,23 +436,27 @@ static void test_from_journal(void)
     imp_journal *j;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_open(jp, HASH, 32, 1, &j, NULL, &err), 0);
+    imp_journal_id id = {HASH, 0, 0, 0};
+    IMP_ASSERT_INT_EQ(imp_journal_open(jp, &id, imp_test_cell_key, NULL, 1, &j, NULL, &err), 0);
     imp_cell_result recs[] = {
         /* cells 8 and 9: kmeans at k = 1, valid; cell 4: mean at k = 20, n/a */
         res(8, IMP_CELL_FAILED, NAN, 1.0f, 0.0f, 0, "singular system"),
         res(0, IMP_CELL_DONE, 80.5f, 0.001f, 0.25f, 10, ""),
         res(8, IMP_CELL_DONE, 66.25f, 1.5f, 0.75f, 20, ""), /* retried */
         res(9, IMP_CELL_FAILED, NAN, 1.0f, 0.0f, 0, "empty cluster"),
+        res(4, IMP_CELL_DONE, 1.0f, 1.0f, 1.0f, 1, ""), /* no cell of this grid has its key */
     };
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 5; i++)
         IMP_ASSERT_INT_EQ(imp_journal_append(j, &recs[i], &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
 
-    imp_journal_set *set;
-    IMP_ASSERT_INT_EQ(imp_journal_load(jp, HASH, 32, &set, NULL, &err), 0);
     imp_cube *c;
-    IMP_ASSERT_INT_EQ(imp_cube_from_journal(&a, valid, set, &c, &err), 0);
-    imp_journal_set_free(set);
+    IMP_ASSERT_INT_EQ(imp_cube_create(&a, valid, &c, &err), 0);
+    imp_test_cube_keys(c);
+    imp_journal_info info;
+    IMP_ASSERT_INT_EQ(imp_cube_apply_journal(c, jp, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.n_records, 5);
+    IMP_ASSERT_INT_EQ(info.n_unmatched, 1); /* cell 4's record: kept in the journal, not applied */
     size_t n[IMP_CELL__NSTATUS];
     imp_cube_count(c, n);
     IMP_ASSERT_INT_EQ(n[IMP_CELL_DONE], 2);
@@ -464,27 +468,25 @@ static void test_from_journal(void)
     CU_ASSERT(c->message[8] == NULL);
     IMP_ASSERT_INT_EQ(strcmp(c->message[9], "empty cluster"), 0);
 
-    /* streaming straight from the file gives the same cube */
-    imp_cube *c2;
-    IMP_ASSERT_INT_EQ(imp_cube_create(&a, valid, &c2, &err), 0);
-    c2->grid_hash = HASH;
-    imp_journal_info info;
+    /* the keys travel with the cube file: read back, a journal applies the same way */
+    const char *p = imp_test_path("keyed.h5");
+    IMP_ASSERT_INT_EQ(imp_cube_write(c, p, &err), 0);
+    imp_cube *c2 = NULL, *c3;
+    IMP_ASSERT_INT_EQ(imp_cube_create(&a, valid, &c3, &err), 0);
+    imp_test_cube_keys(c3);
+    IMP_ASSERT_INT_EQ(imp_cube_write(c3, p, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_cube_read(p, &c2, &err), 0);
+    IMP_ASSERT_INT_EQ(c2->key[8] == c->key[8] && c2->key[4] == 0, 1);
     IMP_ASSERT_INT_EQ(imp_cube_apply_journal(c2, jp, &info, &err), 0);
-    IMP_ASSERT_INT_EQ(info.n_records, 4);
-    c->grid_hash = HASH;
     assert_cubes_equal(c, c2);
-    /* ... and refuses a journal of another grid */
-    c2->grid_hash = HASH ^ 1;
-    IMP_ASSERT_INT_EQ(imp_cube_apply_journal(c2, jp, &info, &err), IMP_EINPUT);
-    IMP_ASSERT_INT_EQ(info.grid_mismatch, 1);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "journal from another grid");
     imp_cube_free(c2);
+    imp_cube_free(c3);
 
-    /* a journal record on an n/a cell is an error */
-    imp_cell_result bad = res(4, IMP_CELL_DONE, 1.0f, 1.0f, 1.0f, 1, "");
-    imp_journal_set one = {&bad, 1};
-    IMP_ASSERT_INT_EQ(imp_cube_from_journal(&a, valid, &one, &c2, &err), IMP_EINPUT);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "n/a");
+    /* a cube without keys (written by imprint 0.1) cannot place by-value records */
+    IMP_ASSERT_INT_EQ(imp_cube_create(&a, valid, &c2, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_cube_apply_journal(c2, jp, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "no cell keys");
+    imp_cube_free(c2);
     imp_cube_free(c);
     free(valid);
 }

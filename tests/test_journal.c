@@ -1,20 +1,43 @@
-/* test_journal.c — the cell journal: exact round trip, torn tails dropped and cut, corruption
- * in the middle refused, grid mismatch, override order, buffering and sync. */
+/* test_journal.c — the cell journal (version 2, cells by key): exact round trip, torn tails
+ * dropped and cut, corruption in the middle refused, shard identity, version 1 refused for
+ * append, override order, buffering, sync and the writer lock. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "imprint/hash64.h"
 #include "imprint/journal.h"
 #include "testutil.h"
 
 #define HASH 0x0123456789abcdefULL
 #define NCELLS 100
 
-/* Record sizes worked out from the format: 4 (length) + 27 (fixed fields) + message + 4 (CRC). */
-#define HDR 40
-#define REC(msglen) (35 + (msglen))
+/* Record sizes worked out from the format: 4 (length) + 29 (fixed fields) + key + message +
+ * 4 (CRC); every cell below 10 has the 2-byte key "c<digit>". */
+#define HDR 64
+#define REC(msglen) (39 + (msglen))
+
+static const imp_journal_id ID = {HASH, 0, 0, 0};
+
+/* The keys of a 100-cell test grid: "c<cell>"; no key outside it. */
+static size_t key_fn(const void *ctx, uint64_t cell, char *buf, size_t n, uint64_t *hash)
+{
+    (void)ctx;
+    if (cell >= NCELLS)
+        return 0;
+    int len = snprintf(buf, n, "c%llu", (unsigned long long)cell);
+    *hash = imp_hash64(buf, (size_t)len);
+    return (size_t)len;
+}
+
+static int jopen(const char *path, const imp_journal_id *id, int fresh, imp_journal **j,
+                 imp_journal_info *info, imp_err *err)
+{
+    return imp_journal_open(path, id, key_fn, NULL, fresh, j, info, err);
+}
 
 static long fsize(const char *path)
 {
@@ -65,9 +88,14 @@ static imp_cell_result mk(uint64_t cell, int status, float acc, float gen, float
 }
 
 /* Bit-exact comparison of two records (NaN == NaN when the bits agree). */
-static void assert_same(const imp_cell_result *a, const imp_cell_result *b)
+static void assert_same(const imp_journal_rec *ra, const imp_cell_result *b)
 {
-    IMP_ASSERT_INT_EQ(a->cell, b->cell);
+    const imp_cell_result *a = &ra->res;
+    char key[16];
+    snprintf(key, sizeof key, "c%llu", (unsigned long long)b->cell);
+    IMP_ASSERT_INT_EQ(strcmp(ra->key, key), 0);
+    IMP_ASSERT_INT_EQ(ra->key_hash == imp_hash64(key, strlen(key)), 1);
+    IMP_ASSERT_INT_EQ(a->cell == UINT64_MAX, 1); /* by value: no grid index on disk */
     IMP_ASSERT_INT_EQ(a->status, b->status);
     IMP_ASSERT_INT_EQ(memcmp(&a->accuracy, &b->accuracy, 4), 0);
     IMP_ASSERT_INT_EQ(memcmp(&a->gen_seconds, &b->gen_seconds, 4), 0);
@@ -82,7 +110,7 @@ static void write_journal(const char *path, const imp_cell_result *recs, size_t 
     imp_journal *j;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_open(path, HASH, NCELLS, 1, &j, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(path, &ID, 1, &j, NULL, &err), 0);
     for (size_t i = 0; i < n; i++)
         IMP_ASSERT_INT_EQ(imp_journal_append(j, &recs[i], &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
@@ -92,9 +120,9 @@ static void test_roundtrip(void)
 {
     const char *p = imp_test_path("rt.journal");
     imp_cell_result in[3] = {
-        mk(42, IMP_CELL_DONE, 87.123456f, 0.0123f, 1.5e-3f, 200, ""),
+        mk(4, IMP_CELL_DONE, 87.123456f, 0.0123f, 1.5e-3f, 200, ""),
         mk(7, IMP_CELL_FAILED, NAN, 2.5f, 0.0f, 0, "singular system"),
-        mk(99, IMP_CELL_DONE, 100.0f, 3.25f, 4.0f, 10, ""),
+        mk(9, IMP_CELL_DONE, 100.0f, 3.25f, 4.0f, 10, ""),
     };
     write_journal(p, in, 3);
     IMP_ASSERT_INT_EQ(fsize(p), HDR + REC(0) + REC(15) + REC(0));
@@ -103,44 +131,38 @@ static void test_roundtrip(void)
     imp_journal_info info;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 3);
-    /* ascending by cell: 7, 42, 99 */
-    assert_same(&set->rec[0], &in[1]);
-    assert_same(&set->rec[1], &in[0]);
+    /* in order of first appearance */
+    assert_same(&set->rec[0], &in[0]);
+    assert_same(&set->rec[1], &in[1]);
     assert_same(&set->rec[2], &in[2]);
-    CU_ASSERT(isnan(set->rec[0].accuracy));
+    CU_ASSERT(isnan(set->rec[1].res.accuracy));
     IMP_ASSERT_INT_EQ(info.exists, 1);
-    IMP_ASSERT_INT_EQ(info.version, 1);
-    IMP_ASSERT_INT_EQ(info.grid_hash == HASH, 1);
-    IMP_ASSERT_INT_EQ(info.n_cells, NCELLS);
+    IMP_ASSERT_INT_EQ(info.version, 2);
+    IMP_ASSERT_INT_EQ(info.id.grid_id == HASH, 1);
+    IMP_ASSERT_INT_EQ(info.id.shard_n, 0);
     IMP_ASSERT_INT_EQ(info.n_records, 3);
     IMP_ASSERT_INT_EQ(info.counts[IMP_CELL_DONE], 2);
     IMP_ASSERT_INT_EQ(info.counts[IMP_CELL_FAILED], 1);
     IMP_ASSERT_INT_EQ(info.torn_bytes, 0);
     IMP_ASSERT_INT_EQ(info.good_end, fsize(p));
-    size_t counts[IMP_CELL__NSTATUS];
-    imp_journal_set_counts(set, counts);
-    IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], 2);
-    IMP_ASSERT_INT_EQ(counts[IMP_CELL_FAILED], 1);
-    IMP_ASSERT_INT_EQ(counts[IMP_CELL_PENDING], 0);
     imp_journal_set_free(set);
 
     /* Reopening for append keeps the records and adds after them. */
     imp_journal *j;
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j, &info, &err), 0);
     IMP_ASSERT_INT_EQ(info.n_records, 3);
     imp_cell_result r4 = mk(0, IMP_CELL_DONE, 12.5f, 1.0f, 2.0f, 3, "");
     IMP_ASSERT_INT_EQ(imp_journal_append(j, &r4, &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 4);
-    assert_same(&set->rec[0], &r4);
+    assert_same(&set->rec[3], &r4);
     imp_journal_set_free(set);
 
     /* A missing journal is an empty one. */
-    IMP_ASSERT_INT_EQ(imp_journal_load(imp_test_path("nope.journal"), HASH, NCELLS, &set, &info,
-                                       &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(imp_test_path("nope.journal"), &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 0);
     IMP_ASSERT_INT_EQ(info.exists, 0);
     imp_journal_set_free(set);
@@ -163,9 +185,9 @@ static void test_torn_tail(void)
     imp_journal_info info;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 2);
-    IMP_ASSERT_INT_EQ(set->rec[1].cell, 2);
+    IMP_ASSERT_INT_EQ(strcmp(set->rec[1].key, "c2"), 0);
     IMP_ASSERT_INT_EQ(info.torn_bytes, REC(4) - 3);
     IMP_ASSERT_INT_EQ(info.good_end, HDR + 2 * REC(0));
     imp_journal_set_free(set);
@@ -174,13 +196,13 @@ static void test_torn_tail(void)
 
     /* Opening for append cuts the torn record, so the next one follows good data. */
     imp_journal *j;
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j, &info, &err), 0);
     IMP_ASSERT_INT_EQ(info.torn_bytes, REC(4) - 3);
     IMP_ASSERT_INT_EQ(fsize(p), HDR + 2 * REC(0));
     IMP_ASSERT_INT_EQ(imp_journal_append(j, &in[2], &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
     IMP_ASSERT_INT_EQ(fsize(p), full);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 3);
     IMP_ASSERT_INT_EQ(info.torn_bytes, 0);
     assert_same(&set->rec[2], &in[2]);
@@ -188,7 +210,7 @@ static void test_torn_tail(void)
 
     /* A complete last record with a bad checksum is a torn tail too. */
     flip_byte(p, (size_t)full - 6);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 2);
     IMP_ASSERT_INT_EQ(info.torn_bytes, REC(4));
     imp_journal_set_free(set);
@@ -200,21 +222,21 @@ static void test_torn_tail(void)
     CU_ASSERT_FATAL(f != NULL);
     fwrite(zeros, 1, sizeof zeros, f);
     fclose(f);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 2);
     IMP_ASSERT_INT_EQ(info.torn_bytes, 300);
     imp_journal_set_free(set);
 
     /* A header cut short while it was being created: an empty journal, rewritten on open. */
     IMP_ASSERT_INT_EQ(imp_test_write_file(p, "IMPJR", 5), 0);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 0);
     imp_journal_set_free(set);
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j, &info, &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
     IMP_ASSERT_INT_EQ(fsize(p), HDR);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
-    IMP_ASSERT_INT_EQ(info.grid_hash == HASH, 1);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.id.grid_id == HASH, 1);
     imp_journal_set_free(set);
 }
 
@@ -227,32 +249,32 @@ static void test_corrupt_middle(void)
         mk(3, IMP_CELL_DONE, 70.0f, 1.0f, 1.0f, 1, ""),
     };
     write_journal(p, in, 3);
-    /* the accuracy of record 2, which starts at 40 + 35 = 75 */
+    /* the accuracy of record 2, which starts at 64 + 39 = 103 */
     flip_byte(p, HDR + REC(0) + 13);
     imp_journal_set *set = NULL;
     imp_journal_info info;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), IMP_EINPUT);
     CU_ASSERT(set == NULL);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "corrupt journal record at offset 75");
+    IMP_ASSERT_STR_CONTAINS(err.msg, "corrupt journal record at offset 103");
     IMP_ASSERT_STR_CONTAINS(err.msg, p);
     /* Opening for append refuses too, and does not cut anything. */
     imp_journal *j = NULL;
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j, &info, &err), IMP_EINPUT);
     CU_ASSERT(j == NULL);
     IMP_ASSERT_INT_EQ(fsize(p), HDR + 3 * REC(0));
 
     /* A damaged length field in the middle is refused as well. */
     write_journal(p, in, 3);
     flip_byte(p, HDR + REC(0));
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), IMP_EINPUT);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "offset 75");
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "offset 103");
 
     /* A damaged header. */
     write_journal(p, in, 1);
     flip_byte(p, 20);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg, "corrupt header");
 }
 
@@ -264,61 +286,128 @@ static void test_not_a_journal(void)
     imp_journal_set *set;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, NULL, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, NULL, &err), IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg, "not an imprint journal");
     imp_journal *j;
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, NULL, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j, NULL, &err), IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg, "not an imprint journal");
     /* short, too */
     IMP_ASSERT_INT_EQ(imp_test_write_file(p, "hello", 5), 0);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, NULL, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, NULL, &err), IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg, "not an imprint journal");
 }
 
-static void test_grid_mismatch(void)
+/* A version 1 journal (imprint 0.1: cells by grid index), bytes as that release wrote them:
+ * header magic | u32 1 | u32 40 | u64 grid hash | u64 n_cells | crc | 0, records
+ * u32 L | u64 cell | u8 status | 4 x 4 bytes | u16 msg_len | msg | crc. */
+static void write_v1(const char *path)
 {
-    const char *p = imp_test_path("grid.journal");
+    unsigned char b[40 + 35 + 4];
+    memset(b, 0, sizeof b);
+    memcpy(b, "IMPJRNL\n", 8);
+    b[8] = 1;
+    b[12] = 40;
+    for (int i = 0; i < 8; i++)
+        b[16 + i] = (unsigned char)(HASH >> (8 * i));
+    b[24] = NCELLS;
+    uLong c = crc32(crc32(0L, Z_NULL, 0), b, 32);
+    for (int i = 0; i < 4; i++)
+        b[32 + i] = (unsigned char)(c >> (8 * i));
+    unsigned char *r = b + 40;
+    r[0] = 27;         /* L */
+    r[4] = 6;          /* cell 6 */
+    r[12] = 1;         /* done */
+    float acc = 75.5f; /* accuracy */
+    uint32_t bits;
+    memcpy(&bits, &acc, 4);
+    for (int i = 0; i < 4; i++)
+        r[13 + i] = (unsigned char)(bits >> (8 * i));
+    r[25] = 7; /* n_proxies */
+    c = crc32(crc32(0L, Z_NULL, 0), r, 31);
+    for (int i = 0; i < 4; i++)
+        r[31 + i] = (unsigned char)(c >> (8 * i));
+    IMP_ASSERT_INT_EQ(imp_test_write_file(path, b, 40 + 35), 0);
+}
+
+static void test_identity_and_versions(void)
+{
+    const char *p = imp_test_path("id.journal");
     imp_cell_result r = mk(5, IMP_CELL_DONE, 1.0f, 1.0f, 1.0f, 1, "");
     write_journal(p, &r, 1);
-    imp_journal_set *set;
     imp_journal_info info;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH + 1, NCELLS, &set, &info, &err), IMP_EINPUT);
-    IMP_ASSERT_INT_EQ(info.grid_mismatch, 1);
-    IMP_ASSERT_INT_EQ(info.grid_hash == HASH, 1);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "journal from another grid");
-    /* Same hash, other size: also another grid. */
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS + 1, &set, &info, &err), IMP_EINPUT);
-    IMP_ASSERT_INT_EQ(info.grid_mismatch, 1);
-    /* A corrupt file is not a grid mismatch. */
-    imp_journal *j;
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH + 1, NCELLS, 0, &j, &info, &err), IMP_EINPUT);
-    IMP_ASSERT_INT_EQ(info.grid_mismatch, 1);
-    IMP_ASSERT_INT_EQ(fsize(p), HDR + REC(0));
-    /* n_cells == 0 reads without checking. */
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, 0, 0, &set, &info, &err), 0);
+    imp_journal *j = NULL;
+    /* a main journal of another grid is reopened: its records are by value */
+    imp_journal_id other = {HASH + 1, 0, 0, 0};
+    IMP_ASSERT_INT_EQ(jopen(p, &other, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.n_records, 1);
+    IMP_ASSERT_INT_EQ(info.id.grid_id == HASH, 1); /* the header keeps its creator */
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+
+    /* a shard journal must be of the same grid and the same shard */
+    const char *sp = imp_test_path("id.shard-1-of-3.journal");
+    imp_journal_id s1 = {HASH, 1, 3, 640}, s2 = {HASH, 2, 3, 640}, s3 = {HASH + 1, 1, 3, 640};
+    imp_journal_id s4 = {HASH, 1, 3, 641};
+    IMP_ASSERT_INT_EQ(jopen(sp, &s1, 1, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &r, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(sp, &s2, 0, &j, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "shard journal of another grid");
+    IMP_ASSERT_INT_EQ(jopen(sp, &s3, 0, &j, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_INT_EQ(jopen(sp, &s4, 0, &j, &info, &err), IMP_EINPUT); /* another split */
+    IMP_ASSERT_INT_EQ(jopen(sp, &s1, 0, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.id.shard_i, 1);
+    IMP_ASSERT_INT_EQ(info.id.shard_n, 3);
+    IMP_ASSERT_INT_EQ(info.id.basis, 640);
+    /* a held journal is busy for others */
+    IMP_ASSERT_INT_EQ(imp_journal_busy(sp), 1);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_busy(sp), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_busy(imp_test_path("missing.journal")), 0);
+
+    /* version 1: read (cell by index, no key) but never appended to */
+    const char *vp = imp_test_path("v1.journal");
+    write_v1(vp);
+    imp_journal_set *set;
+    IMP_ASSERT_INT_EQ(imp_journal_load(vp, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.version, 1);
+    IMP_ASSERT_INT_EQ(info.v1_grid_hash == HASH, 1);
+    IMP_ASSERT_INT_EQ(info.v1_n_cells, NCELLS);
     IMP_ASSERT_INT_EQ(set->n, 1);
-    IMP_ASSERT_INT_EQ(info.grid_mismatch, 0);
+    IMP_ASSERT_INT_EQ(set->rec[0].res.cell, 6);
+    IMP_ASSERT_INT_EQ(set->rec[0].key_len, 0);
+    CU_ASSERT(set->rec[0].res.accuracy == 75.5f);
+    IMP_ASSERT_INT_EQ(set->rec[0].res.n_proxies, 7);
     imp_journal_set_free(set);
-    /* --fresh starts over with the new grid. */
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH + 1, 7, 1, &j, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(vp, &ID, 0, &j, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "version 1 journal");
+    IMP_ASSERT_STR_CONTAINS(err.msg, "imprint merge JOB.yaml");
+    IMP_ASSERT_INT_EQ(fsize(vp), 40 + 35); /* untouched */
+    /* an unknown version names itself */
+    flip_byte(vp, 8); /* version 1 -> 0x5b */
+    IMP_ASSERT_INT_EQ(imp_journal_load(vp, &set, &info, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "version 91");
+
+    /* --fresh starts over with the new id */
+    IMP_ASSERT_INT_EQ(jopen(p, &other, 1, &j, &info, &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
     IMP_ASSERT_INT_EQ(fsize(p), HDR);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH + 1, 7, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(set->n, 0);
+    IMP_ASSERT_INT_EQ(info.id.grid_id == HASH + 1, 1);
     imp_journal_set_free(set);
 }
 
 static int seen_cells[16];
 static int n_seen;
 
-static int record_cb(const imp_cell_result *rec, void *ud, imp_err *err)
+static int record_cb(const imp_journal_rec *rec, void *ud, imp_err *err)
 {
     (void)ud;
     (void)err;
     if (n_seen < 16)
-        seen_cells[n_seen] = (int)rec->cell;
+        seen_cells[n_seen] = atoi(rec->key + 1);
     n_seen++;
     return 0;
 }
@@ -339,16 +428,17 @@ static void test_override_order(void)
     imp_journal_info info;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
     IMP_ASSERT_INT_EQ(info.n_records, 6);
     IMP_ASSERT_INT_EQ(set->n, 3);
-    assert_same(&set->rec[0], &in[4]);
-    assert_same(&set->rec[1], &in[3]);
+    /* one per key in order of first appearance (5, 3, 9), the last record of each */
+    assert_same(&set->rec[0], &in[3]);
+    assert_same(&set->rec[1], &in[4]);
     assert_same(&set->rec[2], &in[5]);
     imp_journal_set_free(set);
 
     n_seen = 0;
-    IMP_ASSERT_INT_EQ(imp_journal_scan(p, HASH, NCELLS, record_cb, NULL, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_scan(p, record_cb, NULL, &info, &err), 0);
     IMP_ASSERT_INT_EQ(n_seen, 6);
     const int order[6] = {5, 3, 9, 5, 3, 9};
     for (int i = 0; i < 6; i++)
@@ -361,12 +451,12 @@ static void test_sync_and_lock(void)
     imp_journal *j, *j2 = NULL;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j, NULL, &err), 0);
     double t0 = imp_journal_clock();
     IMP_ASSERT_INT_EQ(fsize(p), HDR); /* the header is written and synced at creation */
 
     /* A second writer on the same journal is refused while the first holds it. */
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j2, NULL, &err), IMP_EEXIST);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j2, NULL, &err), IMP_EEXIST);
     CU_ASSERT(j2 == NULL);
     IMP_ASSERT_STR_CONTAINS(err.msg, "another process");
 
@@ -398,14 +488,14 @@ static void test_sync_and_lock(void)
     /* Bad records are refused before they reach the file. */
     imp_cell_result bad = mk(NCELLS, IMP_CELL_DONE, 1.0f, 1.0f, 1.0f, 1, "");
     IMP_ASSERT_INT_EQ(imp_journal_append(j, &bad, &err), IMP_EINPUT);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "outside the grid");
+    IMP_ASSERT_STR_CONTAINS(err.msg, "has no key");
     bad = mk(1, IMP_CELL_PENDING, 1.0f, 1.0f, 1.0f, 1, "");
     IMP_ASSERT_INT_EQ(imp_journal_append(j, &bad, &err), IMP_EINPUT);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
     IMP_ASSERT_INT_EQ(fsize(p), HDR + 2 * REC(0) + 2 * REC(1));
 
     /* After close the lock is gone. */
-    IMP_ASSERT_INT_EQ(imp_journal_open(p, HASH, NCELLS, 0, &j2, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j2, NULL, &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j2, &err), 0);
 }
 
@@ -419,8 +509,8 @@ static void test_long_message(void)
     imp_journal_set *set;
     imp_err err;
     imp_err_clear(&err);
-    IMP_ASSERT_INT_EQ(imp_journal_load(p, HASH, NCELLS, &set, NULL, &err), 0);
-    IMP_ASSERT_INT_EQ(strlen(set->rec[0].message), IMP_CELL_MSG_MAX - 1);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(strlen(set->rec[0].res.message), IMP_CELL_MSG_MAX - 1);
     imp_journal_set_free(set);
 }
 
@@ -431,7 +521,7 @@ int main(void)
         {"torn_tail", test_torn_tail},
         {"corrupt_middle", test_corrupt_middle},
         {"not_a_journal", test_not_a_journal},
-        {"grid_mismatch", test_grid_mismatch},
+        {"identity_and_versions", test_identity_and_versions},
         {"override_order", test_override_order},
         {"sync_and_lock", test_sync_and_lock},
         {"long_message", test_long_message},

@@ -189,7 +189,7 @@ static void assert_complete_once(const char *job)
     snprintf(path, sizeof path, "%s/results/%s.h5.journal", imp_test_tmpdir(), job);
     imp_journal_set *set = NULL;
     imp_journal_info info;
-    rc = imp_journal_load(path, 0, 0, &set, &info, &err);
+    rc = imp_journal_load(path, &set, &info, &err);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "journal %s: %s", path, rc ? err.msg : "");
     if (set) {
         IMP_ASSERT_INT_EQ(info.n_records, N_CELLS); /* one record per cell: none ran twice */
@@ -383,6 +383,105 @@ static void test_failed_cells(void)
     free(log);
 }
 
+/* slurm/submit.sh --array 3 (the array test, evolve's): three single-process shard elements,
+ * element 1 stopped by `scancel --signal=USR1` and requeued, then the dependent merge folds the
+ * shard journals, rebuilds the cube and runs the analysis; the cube equals a one-process sweep
+ * of the same job cell by cell, with one journal record per cell. */
+/* The array's job: 3 tasks x 2 shots x 4 seeds x (mean, kmeans at k 1) = 48 cells in 24 units
+ * (kmeans draws with the seed, so every (task, shot, seed) is a unit): 8 per shard. */
+static void write_array_job(const char *name)
+{
+    char path[900], text[1024];
+    snprintf(path, sizeof path, "%s/%s.yaml", imp_test_tmpdir(), name);
+    snprintf(text, sizeof text,
+             "store: toy.h5\ncube: %s.h5\nmodels: [toy]\ntasks:\n"
+             "  - {name: all3, dataset: blobs, classes: all}\n"
+             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
+             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
+             "strategies: [none/mean/none/none/max, l2/kmeans/l2/l2/max]\n"
+             "ks: [1]\nshots: [all, 5]\nseeds: [1, 2, 3, 4]\n",
+             name);
+    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
+}
+
+static void test_array(void)
+{
+    CU_ASSERT_FATAL(g_cluster[0] != '\0');
+    write_array_job("arr");
+    write_array_job("arrref");
+    char *out = NULL;
+    int rc = imp_test_tool(&out, "sweep %s/arrref.yaml --quiet", imp_test_tmpdir());
+    IMP_ASSERT_INT_EQ(rc, 0);
+    free(out);
+    setenv("ARRAY_SBATCH_ARGS", "-c1", 1);
+    setenv("IMPRINT_TEST_UNIT_SLEEP_MS", "1500", 1);
+    double t0 = now_s();
+    rc = imp_test_sh(&out, "cd '%s' && '%s/slurm/submit.sh' --array 3 arr.yaml --progress-seconds 2",
+                     imp_test_tmpdir(), IMP_SOURCE_DIR);
+    unsetenv("IMPRINT_TEST_UNIT_SLEEP_MS");
+    unsetenv("ARRAY_SBATCH_ARGS");
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "submit.sh --array: exit %d\n%s", rc, out);
+    const char *a = out ? strstr(out, "array ") : NULL, *m = out ? strstr(out, "merge ") : NULL;
+    long array = a ? atol(a + 6) : 0, merge = m ? atol(m + 6) : 0;
+    imp__assert_msg(array > 0 && merge > 0, __LINE__, __FILE__, "job ids in:\n%s", out);
+    free(out);
+    CU_ASSERT_FATAL(array > 0 && merge > 0);
+    /* stop element 1 once it has journaled a unit (the header is 64 bytes) */
+    rc = imp_test_sh(NULL, "for i in $(seq 240); do [ \"$(stat -c %%s '%s' 2>/dev/null || echo 0)\" "
+                           "-gt 64 ] && exit 0; sleep 0.25; done; exit 1",
+                     imp_test_path("arr.h5.shard-1-of-3.journal"));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "scancel --signal=USR1 %ld_1", array), 0);
+    char state[64];
+    wait_final(merge, 240, state, sizeof state);
+    double seconds = now_s() - t0;
+    char name[96];
+    snprintf(name, sizeof name, "imprint-merge-%ld.log", merge);
+    char *log = read_log(name);
+    imp__assert_msg(strcmp(state, "COMPLETED") == 0, __LINE__, __FILE__,
+                    "merge job %ld: %s\n%s", merge, state, log);
+    IMP_ASSERT_STR_CONTAINS(log, "3 shard journals folded (48 records, 48 new");
+    free(log);
+    snprintf(name, sizeof name, "imprint-shard-%ld_1.log", array);
+    log = read_log(name);
+    IMP_ASSERT_STR_CONTAINS(log, "sweep: stop signal");
+    IMP_ASSERT_STR_CONTAINS(log, "stopped early (exit 75): requeueing job");
+    IMP_ASSERT_STR_CONTAINS(log, "grid complete (exit 0) after 1 requeue(s)");
+    free(log);
+    printf("\n  --array 3: merged and analysed %.1f s after submit (element 1 requeued once)\n",
+           seconds);
+    char pa[900], pb[900];
+    snprintf(pa, sizeof pa, "%s/arr.h5.journal", imp_test_tmpdir());
+    imp_journal_set *set = NULL;
+    imp_journal_info info;
+    imp_err jerr;
+    if (imp_journal_load(pa, &set, &info, &jerr) == 0) {
+        IMP_ASSERT_INT_EQ(info.n_records, 48); /* one record per cell: none ran twice */
+        IMP_ASSERT_INT_EQ(set->n, 48);
+        imp_journal_set_free(set);
+    } else {
+        CU_FAIL("the array's journal cannot be read");
+    }
+    snprintf(pa, sizeof pa, "%s/arr.h5", imp_test_tmpdir());
+    snprintf(pb, sizeof pb, "%s/arrref.h5", imp_test_tmpdir());
+    imp_cube *ca = NULL, *cb = NULL;
+    imp_err err;
+    if (imp_cube_read(pa, &ca, &err) == 0 && imp_cube_read(pb, &cb, &err) == 0 &&
+        ca->n_cells == cb->n_cells) {
+        size_t diff = 0, done[IMP_CELL__NSTATUS];
+        imp_cube_count(ca, done);
+        IMP_ASSERT_INT_EQ(done[IMP_CELL_DONE], 48);
+        for (uint64_t c = 0; c < ca->n_cells; c++)
+            diff += ca->status[c] != cb->status[c] ||
+                    memcmp(&ca->accuracy[c], &cb->accuracy[c], sizeof(float)) != 0;
+        IMP_ASSERT_INT_EQ(diff, 0);
+    } else {
+        CU_FAIL("the array's cube and the reference cube differ in shape or cannot be read");
+    }
+    imp_cube_free(ca);
+    imp_cube_free(cb);
+}
+
 /* embed.sbatch without jobs/embed.py says so and exits 2 (no GPU or Slurm needed) */
 static void test_embed_missing(void)
 {
@@ -408,6 +507,7 @@ int main(void)
         {"scancel --signal=USR1: exit 75, requeue, complete, then analyze", test_signal_requeue},
         {"time limit --signal: exit 75, requeue until complete", test_time_limit_requeue},
         {"failed cells: exit 4, the analysis still runs and reports them", test_failed_cells},
+        {"submit.sh --array 3: shards, one requeued, merge, analyze", test_array},
         {"embed.sbatch without embed.py", test_embed_missing},
         {NULL, NULL},
     };

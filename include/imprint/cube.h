@@ -63,6 +63,7 @@ typedef struct imp_cube {
     float *gen_seconds, *inf_seconds;
     int32_t *n_proxies;
     char **message;
+    uint64_t *key; /* per cell: its key's hash (cellkey.h), 0 for n/a or unknown; /cell_key */
     /* root attributes; strings never NULL (may be ""). created/updated are ISO 8601 UTC,
      * set by imp_cube_write (created only if empty). */
     char *job, *store, *imprint_version, *created, *updated;
@@ -81,13 +82,26 @@ int imp_cube_set_attrs(imp_cube *cube, const char *job, const char *store, uint6
 /* Put one result into the cube (a later result for a cell replaces an earlier one). rec must
  * be DONE or FAILED, inside the grid and not on an n/a cell, else IMP_EINPUT. */
 int imp_cube_apply(imp_cube *cube, const imp_cell_result *rec, imp_err *err);
-/* Rebuild: imp_cube_create(axes, valid) + imp_cube_apply of every record of set, in order. */
-int imp_cube_from_journal(const imp_cube_axes *axes, const uint8_t *valid,
-                          const imp_journal_set *set, imp_cube **out, imp_err *err);
-/* Apply a journal file straight into the cube, streaming (no record array in memory).
- * The journal must carry cube->grid_hash and n_cells (else IMP_EINPUT, info->grid_mismatch). */
+/* The cells of a cube by key hash (built from cube->key; keys are distinct per cell). */
+typedef struct imp_cube_keyindex imp_cube_keyindex;
+int imp_cube_keyindex_build(const imp_cube *cube, imp_cube_keyindex **out, imp_err *err);
+/* The cell whose key has this hash, or -1. */
+int64_t imp_cube_keyindex_find(const imp_cube_keyindex *x, uint64_t hash);
+size_t imp_cube_keyindex_size(const imp_cube_keyindex *x);
+void imp_cube_keyindex_free(imp_cube_keyindex *x);
+
+/* Apply a journal file (version 2) straight into the cube, streaming: a record fills the cell
+ * whose key[] equals its key hash. Records matching no cell are counted in info->n_unmatched (and passed to unmatched, may be NULL) — results of
+ * cells no longer in the grid, kept in the journal. A cube without keys, or a version 1
+ * journal: IMP_EINPUT saying how to convert. */
+int imp_cube_apply_journal_ex(imp_cube *cube, const char *journal_path,
+                              imp_journal_record_fn unmatched, void *ud, imp_journal_info *info,
+                              imp_err *err);
 int imp_cube_apply_journal(imp_cube *cube, const char *journal_path, imp_journal_info *info,
                            imp_err *err);
+/* The same for the records that end at or before file offset limit. */
+int imp_cube_apply_journal_prefix(imp_cube *cube, const char *journal_path, uint64_t limit,
+                                  imp_journal_info *info, imp_err *err);
 
 /* Write the cube to path atomically: everything goes to "<path>.tmp", which is fsynced and
  * renamed over path (the directory fsynced where the file system allows), so a reader sees
@@ -99,6 +113,7 @@ int imp_cube_apply_journal(imp_cube *cube, const char *journal_path, imp_journal
  *     its scale; fill NaN (accuracy, seconds), 0 (status), -1 (n_proxies)
  *   /model /task /strategy (variable-length UTF-8 strings), /k /shot /seed (int64) — the
  *     dimension scales, named like their datasets
+ *   /cell_key uint64 (same shape, fill 0; only when keys are set) — each cell's key hash
  *   /failure_cell int64 [n_failed] (dimension scale "failure_cell": row-major cell index of
  *     every failed cell, ascending) and /failure_message string [n_failed] — the failure
  *     messages (DESIGN keeps them in the cube; a sparse list, since most cells have none)

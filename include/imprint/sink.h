@@ -20,6 +20,7 @@ typedef struct imp_sink_opts {
     double cube_seconds;     /* cube rewrite cadence */
     int quiet;               /* no periodic progress lines (the final one is printed) */
     void (*lock)(void), (*unlock)(void); /* optional, held around every HDF5 call */
+    uint32_t shard_i, shard_n; /* a shard (shard_n > 0): its own journal, no cube writes */
 } imp_sink_opts;
 
 /* What the sweep tells the progress report besides the counts the sink keeps. */
@@ -30,12 +31,16 @@ typedef struct imp_sink_state {
 
 typedef struct imp_sink imp_sink;
 
-/* A cube over the grid (valid cells pending, the others n/a) filled from the journal at
- * CUBE.h5.journal (kept unless fresh), and the journal open for appending. A journal from
- * another grid: IMP_EINPUT with what changed (from the job text in the old cube) and the
- * --fresh hint. job and grid are borrowed and must outlive the sink. */
+/* A cube over the grid (valid cells pending, the others n/a) filled by value from the journal
+ * at CUBE.h5.journal (resume.h: kept unless fresh; a version 1 journal converted; a grown or
+ * shrunk grid keeps its cells), and the journal open for appending — for a shard its own
+ * CUBE.h5.shard-I-of-N.journal, whose results are applied too, and the cube is never
+ * written. job and grid are borrowed and must outlive the sink. */
 int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts *o,
                   imp_sink **out, imp_err *err);
+/* A shard: the status its split is made from (the main journal when the shard first ran);
+ * otherwise the same as imp_sink_status. Owned by the sink. */
+const uint8_t *imp_sink_split_status(const imp_sink *s);
 /* Status of every cell (IMP_CELL_*), in cell order; owned by the sink. */
 const uint8_t *imp_sink_status(const imp_sink *s);
 /* Cells by status now, counts[IMP_CELL__NSTATUS]. */

@@ -99,6 +99,10 @@ int imp_store_tx_attr(imp_store_tx *tx, const char *model, const char *dataset, 
 int imp_store_tx_attr_strings(imp_store_tx *tx, const char *model, const char *dataset,
                               const char *name, const char *const *values, size_t n,
                               imp_err *err);
+/* Fingerprint /<model>/<dataset> as written so far and cache it (storefp.h); call after its
+ * last put. */
+int imp_store_tx_fingerprint(imp_store_tx *tx, const char *model, const char *dataset,
+                             imp_err *err);
 int imp_store_tx_commit(imp_store_tx *tx, imp_err *err); /* frees tx */
 void imp_store_tx_abort(imp_store_tx *tx);              /* frees tx, removes the temp file */
 

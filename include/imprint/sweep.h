@@ -4,6 +4,7 @@
 #ifndef IMPRINT_SWEEP_H
 #define IMPRINT_SWEEP_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "imprint/cube.h"
@@ -23,6 +24,9 @@ typedef struct imp_sweep_opts {
     int quiet;               /* no progress lines */
     int test_cell_delay_ms;  /* test hooks (undocumented options): sleep per cell / piece */
     int test_piece_delay_ms;
+    uint32_t shard_i, shard_n; /* --shard I/N (shard_n 0: the whole grid): compute this shard's
+                                * share (resume.h imp_shard_split) into its own journal
+                                * CUBE.h5.shard-I-of-N.journal; the cube is not written */
 } imp_sweep_opts;
 
 /* Defaults: pieces 30 s, drain 60 s, progress 10 s, cube 60 s. */
@@ -33,8 +37,9 @@ void imp_sweep_opts_init(imp_sweep_opts *o);
  * On return *exit_code is the process exit code: 0 every valid cell done, 4 finished with
  * failed cells, 75 stopped early by a signal (resumable), 1 the run's self-check failed
  * (done + failed + n/a differs from the grid; the message is in err). Returns 0, or an IMP_E*
- * error (bad job, store, journal from another grid — the message names the file and what
- * differs). *abort_others (local) is 1 when this rank returns without the others having
+ * error (bad job, store, a corrupt journal, a shard journal of another grid or store content
+ * — the message names the file; the journal is read by value, resume.h, so a changed grid
+ * keeps its finished cells). *abort_others (local) is 1 when this rank returns without the others having
  * ended collectively (an error in mid-run, a second stop signal, a drain that timed out,
  * IMP_ESTOPPED): the caller must then end the job (MPI_Abort with several ranks; with one,
  * _exit, since a compute thread may still run) instead of MPI_Finalize. */

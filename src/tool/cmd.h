@@ -23,6 +23,7 @@ int imp_cmd_status(int argc, char **argv);
 int imp_cmd_export(int argc, char **argv);
 int imp_cmd_analyze(int argc, char **argv);
 int imp_cmd_report(int argc, char **argv);
+int imp_cmd_merge(int argc, char **argv);
 
 /* Print "imprint: <msg>" for an error and return its exit code. */
 int imp_tool_fail(const imp_err *err);

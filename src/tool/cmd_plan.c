@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "imprint/grid.h"
 #include "imprint/job.h"
+#include "imprint/resume.h"
 #include "imprint/sched.h"
 #include "imprint/sweep.h"
 #include "opts.h"
@@ -18,13 +19,21 @@
 static void help(void)
 {
     printf("usage: imprint plan JOB.yaml [--retry-failed] [--ranks N [--threads T]]\n"
-           "                  [--piece-seconds S] [--dims D] [--json]\n"
+           "                  [--piece-seconds S] [--dims D] [--rehash] [--json]\n"
            "       imprint plan JOB.yaml... --fit-cost\n"
            "\n"
            "Check the job against its store and print the axes and their sizes, the number of\n"
            "valid and n/a cells, the cells done / failed / pending according to the journal,\n"
            "the distinct GEN computations after sharing, the work pieces a sweep would hand\n"
-           "out and an estimated cost. Runs nothing.\n"
+           "out and an estimated cost. Computes no cell.\n"
+           "\n"
+           "Journal records name their cell by value, so after a change of the job plan says\n"
+           "`kept K, new N, dropped D` (results kept, cells to compute, results of cells no\n"
+           "longer in the grid, which stay in the journal) and `invalidated I` with the reason\n"
+           "when a task definition, a model's lambda or the store content changed. It caches\n"
+           "the fingerprint of every model x dataset the job uses in the store (attribute\n"
+           "imprint_fingerprint; not while a sweep of the cube runs), counts shard journals not\n"
+           "merged yet, and converts a version 1 journal (the original kept as .journal.v1).\n"
            "\n"
            "Without the store (not embedded yet) the job file alone is checked: the axes and the\n"
            "exact valid-cell count (the grid rules need no data) are printed, with the store\n"
@@ -39,6 +48,7 @@ static void help(void)
            "  --retry-failed     count failed cells as to do\n"
            "  --dims D           without the store: estimate the cost for D-dimensional\n"
            "                     embeddings (5000 training and 1000 test rows per class assumed)\n"
+           "  --rehash           fingerprint the store's data again instead of trusting the cache\n"
            "  --json             the same figures as one JSON object\n"
            "  --fit-cost         fit the cost model's constants to the measured seconds in the\n"
            "                     cubes of the given jobs (swept with --threads 1) and print them\n"
@@ -54,10 +64,12 @@ typedef struct plan_ctx {
     imp_cost_hint *hints;
     imp_plan *all, *todo;
     imp_pieces *ps;
-    const char *jstate;
     int have_store;      /* the job's store exists and was checked */
     int have_cost;       /* the cost is estimated: with the store, or from --dims */
     size_t n_unresolved; /* `classes: all` tasks whose class count only the store knows */
+    imp_results *res;    /* with the store: the journal read by value; owns cube */
+    size_t n_shards;
+    imp_cube *own_cube;  /* without the store: an empty cube of the grid */
 } plan_ctx;
 
 static void ctx_free(plan_ctx *c)
@@ -65,22 +77,24 @@ static void ctx_free(plan_ctx *c)
     imp_pieces_free(c->ps);
     imp_plan_free(c->all);
     imp_plan_free(c->todo);
-    imp_cube_free(c->cube);
+    imp_results_free(c->res);
+    imp_cube_free(c->own_cube);
     free(c->hints);
     imp_grid_free(c->g);
     imp_job_free(c->job);
 }
 
-/* Load the job, apply its journal to a fresh cube, plan the whole grid and what is to do.
- * Without the store only the job file is checked: the grid (and so the valid-cell count and
- * the journal's grid hash) needs no data; `classes: all` stays unresolved, and the cost comes
+/* Load the job, fill its cube from the journal by value, plan the whole grid and what is to
+ * do. fp_flags: imp_store_fingerprint's; note: where the fingerprint and conversion notes go.
+ * Without the store only the job file is checked: the grid (and so the valid-cell count)
+ * needs no data, but journal records are matched by a key that holds the store content's
+ * fingerprint, so the journal is not read; `classes: all` stays unresolved, and the cost comes
  * from dims (> 0) or is not estimated. */
 static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int threads,
-                    double piece_s, long dims, imp_err *err)
+                    double piece_s, long dims, int fp_flags, FILE *note, imp_err *err)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
-    c->jstate = "none yet";
     int rc = imp_job_load(path, &c->job, err);
     if (rc)
         return rc;
@@ -97,22 +111,16 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
     c->have_cost = c->have_store || dims > 0;
     for (size_t t = 0; t < c->job->n_tasks; t++)
         c->n_unresolved += c->job->tasks[t].n_classes == 0;
-    char journal[4200];
-    snprintf(journal, sizeof journal, "%s.journal", c->job->cube_path);
-    rc = imp_sweep_new_cube(c->job, c->g, &c->cube, err);
-    if (!rc && access(journal, F_OK) == 0) {
-        imp_journal_info info;
-        imp_err jerr;
-        if (imp_cube_apply_journal(c->cube, journal, &info, &jerr) == 0) {
-            c->jstate = "read";
-        } else if (info.grid_mismatch) {
-            c->jstate = "from another grid: sweep refuses it unless --fresh (which discards it)";
-            imp_cube_free(c->cube);
-            c->cube = NULL;
-            rc = imp_sweep_new_cube(c->job, c->g, &c->cube, err);
-        } else {
-            rc = jerr.code;
-            *err = jerr;
+    if (!c->have_store) {
+        rc = imp_sweep_new_cube(c->job, c->g, &c->own_cube, err);
+        c->cube = c->own_cube;
+    } else {
+        rc = imp_results_open(c->job, c->g, fp_flags, 0, NULL, note, &c->res, err);
+        if (!rc) {
+            c->cube = c->res->cube;
+            char **shards = NULL;
+            rc = imp_shard_list(c->job->cube_path, &shards, &c->n_shards, err);
+            imp_shard_paths_free(shards, c->n_shards);
         }
     }
     if (!rc && c->have_store) {
@@ -189,7 +197,7 @@ static int fit_cost(char **paths, int n_paths)
     int rc = 0;
     for (int i = 0; i < n_paths && !rc; i++) {
         plan_ctx c;
-        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, 0, &err);
+        rc = ctx_load(&c, paths[i], 0, 1, 1, 30, 0, 0, stderr, &err);
         if (!rc && !c.have_store)
             rc = imp_err_set(&err, IMP_EINPUT, "%s: --fit-cost needs the store %s", paths[i],
                              c.job->store_path);
@@ -233,7 +241,7 @@ static int fit_cost(char **paths, int n_paths)
 int imp_cmd_plan(int argc, char **argv)
 {
     char **paths = calloc((size_t)argc, sizeof *paths);
-    int n_paths = 0, json = 0, retry = 0, fit = 0;
+    int n_paths = 0, json = 0, retry = 0, fit = 0, rehash = 0;
     long ranks = 0, threads = 1, dims = 0;
     double piece_s = 30;
     if (!paths) {
@@ -241,11 +249,11 @@ int imp_cmd_plan(int argc, char **argv)
         return 1;
     }
     int code = -1;
-    enum { O_JSON = 1, O_RETRY, O_FIT, O_RANKS, O_THREADS, O_DIMS, O_PIECE };
+    enum { O_JSON = 1, O_RETRY, O_FIT, O_RANKS, O_THREADS, O_DIMS, O_PIECE, O_REHASH };
     static const imp_opt opts[] = {
         {"json", 0, O_JSON},         {"retry-failed", 0, O_RETRY}, {"fit-cost", 0, O_FIT},
         {"ranks", 1, O_RANKS},       {"threads", 1, O_THREADS},    {"dims", 1, O_DIMS},
-        {"piece-seconds", 1, O_PIECE}, {NULL, 0, 0},
+        {"piece-seconds", 1, O_PIECE}, {"rehash", 0, O_REHASH},    {NULL, 0, 0},
     };
     imp_opts op;
     imp_opts_init(&op, "plan", opts, argc, argv);
@@ -257,6 +265,7 @@ int imp_cmd_plan(int argc, char **argv)
         case O_JSON: json = 1; break;
         case O_RETRY: retry = 1; break;
         case O_FIT: fit = 1; break;
+        case O_REHASH: rehash = 1; break;
         case O_RANKS:
         case O_THREADS:
             if (imp_parse_long(v, 1, 1000000, o == O_RANKS ? &ranks : &threads))
@@ -289,6 +298,7 @@ int imp_cmd_plan(int argc, char **argv)
     imp_err_clear(&err);
     plan_ctx c;
     int rc = ctx_load(&c, path, retry, ranks > 0 ? (int)ranks : 1, (int)threads, piece_s, dims,
+                      IMP_FP_WRITE_CACHE | (rehash ? IMP_FP_REHASH : 0), json ? stderr : stdout,
                       &err);
     imp_sim_result sim = {0};
     if (!rc && ranks > 0 && c.have_cost)
@@ -300,6 +310,9 @@ int imp_cmd_plan(int argc, char **argv)
     const imp_grid *g = c.g;
     size_t counts[IMP_CELL__NSTATUS];
     imp_cube_count(c.cube, counts);
+    const imp_results *res = c.res;
+    size_t inv = res ? res->report.invalidated_cells : 0;
+    size_t fresh_cells = counts[IMP_CELL_PENDING] > inv ? counts[IMP_CELL_PENDING] - inv : 0;
     char ms[32], work[32];
     imp_fmt_hms(sim.makespan, ms, sizeof ms);
     imp_fmt_hms(c.ps->work, work, sizeof work);
@@ -344,6 +357,21 @@ int imp_cmd_plan(int argc, char **argv)
             cJSON_AddNumberToObject(sj, "longest_piece_seconds", sim.longest);
         }
         cJSON_AddStringToObject(o, "grid_hash", hash);
+        if (res) {
+            snprintf(hash, sizeof hash, "%016llx",
+                     (unsigned long long)imp_cellkeys_grid_id(res->keys));
+            cJSON_AddStringToObject(o, "grid_id", hash);
+            cJSON_AddNumberToObject(o, "kept", (double)res->kept);
+            cJSON_AddNumberToObject(o, "new", (double)fresh_cells);
+            cJSON_AddNumberToObject(o, "dropped", (double)res->report.dropped);
+            cJSON_AddNumberToObject(o, "invalidated", (double)inv);
+        } else {
+            cJSON_AddNullToObject(o, "kept");
+            cJSON_AddNumberToObject(o, "new", (double)counts[IMP_CELL_PENDING]);
+            cJSON_AddNullToObject(o, "dropped");
+            cJSON_AddNullToObject(o, "invalidated");
+        }
+        cJSON_AddNumberToObject(o, "shard_journals", (double)c.n_shards);
         cJSON_AddBoolToObject(o, "store_checked", c.have_store);
         cJSON_AddBoolToObject(o, "cost_estimated", c.have_cost);
         char *text = cJSON_PrintUnformatted(o);
@@ -371,7 +399,25 @@ int imp_cmd_plan(int argc, char **argv)
                g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed, g->n_cells);
         printf("valid cells: %zu\n", g->n_valid);
         printf("n/a cells:   %zu (excluded by the reference's grid rules)\n", g->n_na);
-        printf("journal     %s\n", c.jstate);
+        if (!res) {
+            printf("journal     not read (its records name cells by the store content's "
+                   "fingerprint)\n");
+        } else {
+            if (!res->info.exists)
+                printf("journal     none yet\n");
+            else
+                printf("journal     %llu records%s\n", (unsigned long long)res->info.n_records,
+                       res->converted_v1 ? " (converted from version 1)" : "");
+            imp_results_print_summary(res, stdout, "results     ");
+            if (c.n_shards)
+                printf("shards      %zu shard journal%s beside the cube: `imprint merge %s`\n",
+                       c.n_shards, c.n_shards == 1 ? "" : "s", path);
+            size_t nfp, cached;
+            double fps;
+            imp_cellkeys_fp_stats(res->keys, &nfp, &cached, &fps);
+            printf("store       %zu model x dataset fingerprint%s (%zu cached, %.2f s)\n", nfp,
+                   nfp == 1 ? "" : "s", cached, fps);
+        }
         printf("done        %zu\nfailed      %zu%s\npending     %zu\n", counts[IMP_CELL_DONE],
                counts[IMP_CELL_FAILED], retry ? " (will be retried)" : "",
                counts[IMP_CELL_PENDING]);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "imprint/resume.h"
 #include "toolio.h"
 #include "opts.h"
 
@@ -15,7 +16,8 @@ static void help(void)
            "valid cell of the grid), in total and for every value of every axis, and list\n"
            "the first N failure messages (--failures, default 10; 0 lists none).\n"
            "The journal beside the cube (CUBE.h5.journal) is merged when it exists, so a\n"
-           "running sweep shows its latest cells; --no-journal reads the cube alone.\n"
+           "running sweep shows its latest cells, and so are shard journals not merged yet\n"
+           "(CUBE.h5.shard-I-of-N.journal, counted); --no-journal reads the cube alone.\n"
            "A file that is not a readable cube exits 2.\n");
 }
 
@@ -53,6 +55,25 @@ int imp_cmd_status(int argc, char **argv)
     printf("cube: %s\n", path);
     if (imp_tool_load_cube(path, no_journal, stdout, &c, &err))
         return imp_tool_fail(&err);
+    char **shards = NULL;
+    size_t n_shards = 0;
+    if (!no_journal && imp_shard_list(path, &shards, &n_shards, &err) != 0) {
+        imp_cube_free(c);
+        return imp_tool_fail(&err);
+    }
+    unsigned long long shard_records = 0;
+    for (size_t i = 0; i < n_shards; i++) {
+        imp_journal_info info;
+        imp_err jerr;
+        if (imp_cube_apply_journal(c, shards[i], &info, &jerr) == 0)
+            shard_records += info.n_records;
+        else
+            printf("shard journal: %s not merged: %s\n", shards[i], jerr.msg);
+    }
+    if (n_shards)
+        printf("shard journals: %zu (%llu records; not merged into the journal yet: `imprint "
+               "merge JOB.yaml`)\n", n_shards, shard_records);
+    imp_shard_paths_free(shards, n_shards);
     printf("updated: %s (created %s, imprint %s)\n", c->updated[0] ? c->updated : "?",
            c->created[0] ? c->created : "?", c->imprint_version[0] ? c->imprint_version : "?");
     int rc = imp_cube_print_status(c, stdout, (size_t)failures, &err);

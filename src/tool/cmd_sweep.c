@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "imprint/resume.h"
 #include "imprint/sweep.h"
 #include "opts.h"
 
@@ -14,7 +15,7 @@ static void help(void)
     printf("usage: imprint sweep JOB.yaml [--retry-failed] [--fresh] [--threads T]\n"
            "                            [--piece-seconds S] [--drain-seconds S]\n"
            "                            [--progress-seconds S]\n"
-           "                            [--cube-seconds S] [--quiet]\n"
+           "                            [--cube-seconds S] [--quiet] [--shard I/N]\n"
            "       mpirun -np N imprint sweep JOB.yaml [...]\n"
            "\n"
            "Compute every pending cell of the job's grid once, over all MPI ranks (also runs as\n"
@@ -25,7 +26,8 @@ static void help(void)
            "ranks compute.\n"
            "\n"
            "  --retry-failed        also recompute cells that failed before\n"
-           "  --fresh               discard the journal (and so every result) and start over\n"
+           "  --fresh               discard the journal (and so every result) and start over;\n"
+           "                        with --shard, only that shard's own journal\n"
            "  --threads T           threads per rank (default: CPUs per rank on the node)\n"
            "  --piece-seconds S     bound of a piece's estimated cost on one rank (default 30)\n"
            "  --drain-seconds S     after SIGTERM/SIGINT/SIGUSR1 every rank stops after its\n"
@@ -34,6 +36,16 @@ static void help(void)
            "  --progress-seconds S  progress line on stderr and CUBE.h5.progress.json (default 10)\n"
            "  --cube-seconds S      rewrite the cube every S s (default 60)\n"
            "  --quiet               no periodic progress lines\n"
+           "  --shard I/N           0 <= I < N: compute shard I of N — a deterministic,\n"
+           "                        cost-balanced share of the cells pending in CUBE.h5.journal —\n"
+           "                        into CUBE.h5.shard-I-of-N.journal, without writing the cube\n"
+           "                        (N shards can run at once, e.g. a Slurm array); then\n"
+           "                        `imprint merge JOB.yaml` folds them in and rebuilds the cube\n"
+           "\n"
+           "Cells are matched to the journal by value (model, task definition, strategy, k,\n"
+           "shot, seed, lambda, store content): adding or removing axis values keeps every\n"
+           "finished cell still in the grid; a changed task, lambda or store content recomputes\n"
+           "exactly the cells it affects (`imprint plan` says which).\n"
            "\n"
            "Exit codes: 0 every cell done, 4 finished with failed cells, 75 stopped early (run\n"
            "the same command again to resume), 2 bad job or input, 1 other errors.\n");
@@ -44,7 +56,7 @@ int imp_cmd_sweep(int argc, char **argv)
     imp_sweep_opts o;
     imp_sweep_opts_init(&o);
     enum { O_RETRY = 1, O_FRESH, O_QUIET, O_THREADS, O_PIECE, O_DRAIN, O_PROGRESS, O_CUBE,
-           O_TEST_CELL, O_TEST_PIECE };
+           O_TEST_CELL, O_TEST_PIECE, O_SHARD };
     static const imp_opt opts[] = {
         {"retry-failed", 0, O_RETRY},
         {"fresh", 0, O_FRESH},
@@ -54,6 +66,7 @@ int imp_cmd_sweep(int argc, char **argv)
         {"drain-seconds", 1, O_DRAIN},
         {"progress-seconds", 1, O_PROGRESS},
         {"cube-seconds", 1, O_CUBE},
+        {"shard", 1, O_SHARD},
         {"test-cell-delay-ms", 1, O_TEST_CELL}, /* test hooks, not in --help */
         {"test-piece-delay-ms", 1, O_TEST_PIECE},
         {NULL, 0, 0},
@@ -70,6 +83,12 @@ int imp_cmd_sweep(int argc, char **argv)
         case O_RETRY: o.retry_failed = 1; break;
         case O_FRESH: o.fresh = 1; break;
         case O_QUIET: o.quiet = 1; break;
+        case O_SHARD: {
+            char why[200];
+            if (imp_shard_parse(v, &o.shard_i, &o.shard_n, why, sizeof why))
+                return imp_tool_usage("sweep", "--shard %s", why);
+            break;
+        }
         case O_THREADS:
             if (imp_parse_long(v, 1, 1024, &t))
                 return imp_tool_usage("sweep", "--threads '%s': expected 1..1024", v);

@@ -20,6 +20,7 @@ static const imp_cmd commands[] = {
     {"eval", imp_cmd_eval, "evaluate one cell (model, dataset, strategy, k, shot, seed)"},
     {"plan", imp_cmd_plan, "grid sizes, cells done / pending / failed, cost estimate (runs nothing)"},
     {"sweep", imp_cmd_sweep, "compute every pending cell of a job over MPI ranks (resumable)"},
+    {"merge", imp_cmd_merge, "fold shard journals (sweep --shard I/N) into the journal, rebuild the cube"},
     {"nc1", imp_cmd_nc1, "neural-collapse NC1 of a model's embeddings on a task"},
     {"status", imp_cmd_status, "cells done / pending / failed / n-a of a result cube, per axis value"},
     {"export", imp_cmd_export, "a result cube as CSV, one row per cell"},

@@ -1,6 +1,8 @@
 /* testutil.c — shared CUnit scaffolding for the per-module test executables. */
 #include "testutil.h"
 
+#include "imprint/hash64.h"
+
 #include "imprint/rng.h"
 #include "imprint/store.h"
 
@@ -175,4 +177,22 @@ int imp_test_blob_store(const char *path)
         return -1;
     }
     return imp_store_tx_commit(tx, &err) ? -1 : 0;
+}
+
+size_t imp_test_cell_key(const void *ctx, uint64_t cell, char *buf, size_t n, uint64_t *hash)
+{
+    (void)ctx;
+    int len = snprintf(buf, n, "test-cell %llu", (unsigned long long)cell);
+    if (len < 0 || (size_t)len >= n)
+        return 0;
+    *hash = imp_hash64(buf, (size_t)len);
+    return (size_t)len;
+}
+
+void imp_test_cube_keys(imp_cube *cube)
+{
+    char buf[64];
+    for (uint64_t c = 0; c < cube->n_cells; c++)
+        if (cube->status[c] != IMP_CELL_NA)
+            imp_test_cell_key(NULL, c, buf, sizeof buf, &cube->key[c]);
 }

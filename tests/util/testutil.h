@@ -4,7 +4,10 @@
 #define IMPRINT_TESTUTIL_H
 
 #include <CUnit/CUnit.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "imprint/cube.h"
 
 typedef struct imp_test {
     const char *name;
@@ -52,6 +55,12 @@ int imp_test_blobs_put(struct imp_store_tx *tx, const char *model, const char *d
     "mnn:3:manhattan:uniform, mnn:3:manhattan:distance, mnn:5:cosine:uniform, "             \
     "mnn:5:cosine:distance, mnn:5:euclidean:uniform, mnn:5:euclidean:distance, "            \
     "mnn:5:manhattan:uniform, mnn:5:manhattan:distance]"
+
+/* Keys for tests that build cubes and journals by hand, without a job: cell c's key is
+ * "test-cell <c>" (an imp_journal_key_fn; ctx unused), and imp_test_cube_keys sets the
+ * matching cube->key of every cell that is not n/a. */
+size_t imp_test_cell_key(const void *ctx, uint64_t cell, char *buf, size_t n, uint64_t *hash);
+void imp_test_cube_keys(imp_cube *cube);
 
 void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
