@@ -54,7 +54,7 @@ static void gen_mean(const float *X, size_t n, size_t d, int l2, float *out)
     for (size_t i = 0; i < n; i++) {
         const float *x = X + i * d;
         if (l2) {
-            float nrm = imp_row_norm(x, d);
+            float nrm = imp_pre_divisor(x, d);
             for (size_t j = 0; j < d; j++)
                 acc[j] += (double)(x[j] / nrm);
         } else {

@@ -2,6 +2,7 @@
 #include "imprint/store.h"
 
 #include <hdf5.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,21 +53,29 @@ void imp_store_close(imp_store *s)
 
 const char *imp_store_path(const imp_store *s) { return s->path; }
 
-/* Open /<model>/<dataset>/<split>/<name> and check its type and rank. want_float: float32
- * rank 2, else int32 rank 1. Returns the dataset id (≥ 0) or a negative error. */
+static const char *type_word(H5T_class_t cls, H5T_sign_t sg)
+{
+    if (cls == H5T_INTEGER)
+        return sg == H5T_SGN_2 ? "signed integer" : "unsigned integer";
+    return cls == H5T_FLOAT ? "float" : cls == H5T_STRING ? "string" : "non-numeric type";
+}
+
+/* Open /<model>/<dataset>/<split>/<name> and check its type and rank. want_float (X): any
+ * integer or float type (HDF5 converts to float32 on read, see read_x_rows), rank 2; else
+ * (y): any integer type (read as int64 and range-checked, see read_labels), rank 1. Returns
+ * the dataset id (≥ 0) or a negative error. */
 static hid_t open_checked(imp_store *s, const char *model, const char *dataset, const char *split,
                           const char *name, int want_float, hsize_t dims[2], imp_err *err)
 {
     char obj[4 * IMP_NAME_MAX];
     snprintf(obj, sizeof obj, "/%s/%s/%s/%s", model, dataset, split, name);
-    htri_t ex = H5Lexists(s->file, "/", H5P_DEFAULT);
     /* walk the path so a missing piece gives a precise message */
     char part[4 * IMP_NAME_MAX] = "";
     const char *pieces[4] = {model, dataset, split, name};
     for (int i = 0; i < 4; i++) {
         strcat(part, "/");
         strcat(part, pieces[i]);
-        ex = H5Lexists(s->file, part, H5P_DEFAULT);
+        htri_t ex = H5Lexists(s->file, part, H5P_DEFAULT);
         if (ex <= 0)
             return imp_err_set(err, i < 2 ? IMP_ENOTFOUND : IMP_EINPUT, "%s: no object %s%s",
                                s->path, part,
@@ -80,7 +89,6 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
     hid_t sp = H5Dget_space(ds);
     int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    size_t sz = t >= 0 ? H5Tget_size(t) : 0;
     H5T_sign_t sg = (cls == H5T_INTEGER) ? H5Tget_sign(t) : H5T_SGN_ERROR;
     hsize_t d[2] = {0, 0};
     if (rank >= 1 && rank <= 2)
@@ -91,11 +99,10 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
         H5Sclose(sp);
     int rc = 0;
     if (want_float) {
-        if (cls != H5T_FLOAT || sz != 4)
+        if (cls != H5T_FLOAT && cls != H5T_INTEGER)
             rc = imp_err_set(err, IMP_EINPUT,
-                             "%s: %s must be float32 (found %s of %zu bytes; in h5py write "
-                             "X.astype('float32'))",
-                             s->path, obj, cls == H5T_FLOAT ? "float" : cls == H5T_INTEGER ? "integer" : "another type", sz);
+                             "%s: %s must hold numbers (found %s; embeddings are converted to "
+                             "float32 on read)", s->path, obj, type_word(cls, sg));
         else if (rank != 2)
             rc = imp_err_set(err, IMP_EINPUT, "%s: %s must be 2-D [n, d] (found rank %d)", s->path,
                              obj, rank);
@@ -103,12 +110,10 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
             rc = imp_err_set(err, IMP_EINPUT, "%s: %s is empty [%llu, %llu]", s->path, obj,
                              (unsigned long long)d[0], (unsigned long long)d[1]);
     } else {
-        if (cls != H5T_INTEGER || sz != 4 || sg != H5T_SGN_2)
+        if (cls != H5T_INTEGER)
             rc = imp_err_set(err, IMP_EINPUT,
-                             "%s: %s must be int32 labels (found %s of %zu bytes)", s->path, obj,
-                             cls == H5T_INTEGER ? (sg == H5T_SGN_2 ? "signed integer" : "unsigned integer")
-                                                : cls == H5T_FLOAT ? "float" : "another type",
-                             sz);
+                             "%s: %s must be integer labels (found %s)", s->path, obj,
+                             type_word(cls, sg));
         else if (rank != 1)
             rc = imp_err_set(err, IMP_EINPUT, "%s: %s must be 1-D [n] (found rank %d)", s->path,
                              obj, rank);
@@ -120,6 +125,45 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
     dims[0] = d[0];
     dims[1] = d[1];
     return ds;
+}
+
+/* HDF5 conversion callback for X: a value outside float32's range is counted (HDF5 would
+ * silently turn it into ±inf) and the read then reports it. */
+static H5T_conv_ret_t count_overflow(H5T_conv_except_t what, hid_t src, hid_t dst, void *sbuf,
+                                     void *dbuf, void *op)
+{
+    (void)dst, (void)dbuf;
+    /* a stored ±inf in a float64 file is not an overflow: the finite check names it */
+    if (H5Tequal(src, H5T_NATIVE_DOUBLE) > 0 && isinf(*(const double *)sbuf))
+        return H5T_CONV_UNHANDLED;
+    if (what == H5T_CONV_EXCEPT_RANGE_HI || what == H5T_CONV_EXCEPT_RANGE_LOW)
+        (*(size_t *)op)++;
+    return H5T_CONV_UNHANDLED;
+}
+
+/* Read the hyperslab fsp of X into buf as float32 (HDF5 converts float16/64 and integers).
+ * Returns 0, or IMP_EINPUT when the read fails or a value does not fit float32. */
+static int read_x_rows(imp_store *s, hid_t ds, hid_t msp, hid_t fsp, float *buf, const char *obj,
+                       size_t lo, size_t hi, imp_err *err)
+{
+    size_t overflow = 0;
+    hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
+    if (xfer < 0 || H5Pset_type_conv_cb(xfer, count_overflow, &overflow) < 0) {
+        if (xfer >= 0)
+            H5Pclose(xfer);
+        return imp_err_set(err, IMP_EHDF5, "%s: cannot set up the read of %s", s->path, obj);
+    }
+    herr_t st = H5Dread(ds, H5T_NATIVE_FLOAT, msp, fsp, xfer, buf);
+    H5Pclose(xfer);
+    if (st < 0)
+        return imp_err_set(err, IMP_EINPUT, "%s: cannot read rows %zu..%zu of %s (truncated file?)",
+                           s->path, lo, hi - 1, obj);
+    if (overflow)
+        return imp_err_set(err, IMP_EINPUT,
+                           "%s: %s rows %zu..%zu: %zu value(s) do not fit float32 (|x| > %g); "
+                           "scale the embeddings", s->path, obj, lo, hi - 1, overflow,
+                           (double)FLT_MAX);
+    return 0;
 }
 
 /* Check one split: X [n,d] float32, y [n] int32. */
@@ -144,6 +188,8 @@ static int check_split(imp_store *s, const char *model, const char *dataset, con
     return 0;
 }
 
+/* y of a split as int32: read as int64 (HDF5 converts every integer width and sign; a
+ * uint64 beyond INT64_MAX saturates, which is still out of range) and range-checked. */
 static int read_labels(imp_store *s, const char *model, const char *dataset, const char *split,
                        int32_t **y, size_t *n, imp_err *err)
 {
@@ -152,19 +198,36 @@ static int read_labels(imp_store *s, const char *model, const char *dataset, con
     if (ds < 0)
         return (int)ds;
     *n = dy[0];
-    *y = malloc((*n ? *n : 1) * sizeof(int32_t));
-    if (!*y) {
+    *y = NULL;
+    int64_t *wide = malloc((*n ? *n : 1) * sizeof *wide);
+    if (!wide) {
         H5Dclose(ds);
-        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory for labels", s->path);
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory for %zu labels", s->path, *n);
     }
-    herr_t st = H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, *y);
+    herr_t st = H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, wide);
     H5Dclose(ds);
     if (st < 0) {
-        free(*y);
-        *y = NULL;
+        free(wide);
         return imp_err_set(err, IMP_EINPUT, "%s: cannot read /%s/%s/%s/y (truncated file?)",
                            s->path, model, dataset, split);
     }
+    for (size_t i = 0; i < *n; i++)
+        if (wide[i] < INT32_MIN || wide[i] > INT32_MAX) {
+            int rc = imp_err_set(err, IMP_EINPUT,
+                                 "%s: /%s/%s/%s/y[%zu] = %lld does not fit a 32-bit label",
+                                 s->path, model, dataset, split, i, (long long)wide[i]);
+            free(wide);
+            return rc;
+        }
+    int32_t *narrow = malloc((*n ? *n : 1) * sizeof *narrow);
+    if (!narrow) {
+        free(wide);
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory for %zu labels", s->path, *n);
+    }
+    for (size_t i = 0; i < *n; i++)
+        narrow[i] = (int32_t)wide[i];
+    free(wide);
+    *y = narrow;
     return 0;
 }
 
@@ -383,8 +446,29 @@ int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, cons
         return imp_err_set(err, IMP_EINPUT, "%s: /%s/%s/%s/X has %llu rows but y has %zu labels",
                            s->path, model, dataset, split, (unsigned long long)dx[0], n);
     }
+    /* train and test must agree on d; say so here, naming both objects, rather than let
+     * inference find proxies and test rows of different widths */
+    const char *other = strcmp(split, "train") == 0 ? "test" : strcmp(split, "test") == 0 ? "train" : NULL;
+    if (other) {
+        imp_err ignore; /* a missing other split is reported when that split is loaded */
+        hsize_t dother[2];
+        hid_t o = open_checked(s, model, dataset, other, "X", 1, dother, &ignore);
+        if (o >= 0) {
+            H5Dclose(o);
+            if (dother[1] != dx[1]) {
+                H5Dclose(ds);
+                free(y);
+                return imp_err_set(err, IMP_EINPUT,
+                                   "%s: /%s/%s/%s/X has d = %llu but /%s/%s/%s/X has d = %llu",
+                                   s->path, model, dataset, split, (unsigned long long)dx[1],
+                                   model, dataset, other, (unsigned long long)dother[1]);
+            }
+        }
+    }
     size_t d = dx[1];
     int nc = map->n_classes;
+    char xobj[4 * IMP_NAME_MAX];
+    snprintf(xobj, sizeof xobj, "/%s/%s/%s/X", model, dataset, split);
     /* dest[i] = task class of row i or -1; count rows per class */
     int32_t *cls = malloc((n ? n : 1) * sizeof *cls);
     size_t *offset = calloc((size_t)nc + 1, sizeof *offset);
@@ -476,12 +560,10 @@ int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, cons
         hsize_t start[2] = {lo, 0}, count[2] = {hi - lo, d};
         hid_t msp = H5Screate_simple(2, count, NULL);
         H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL);
-        herr_t st = H5Dread(ds, H5T_NATIVE_FLOAT, msp, fsp, H5P_DEFAULT, buf);
+        rc = read_x_rows(s, ds, msp, fsp, buf, xobj, lo, hi, err);
         H5Sclose(msp);
-        if (st < 0) {
+        if (rc) {
             H5Sclose(fsp);
-            rc = imp_err_set(err, IMP_EINPUT, "%s: cannot read rows %zu..%zu of /%s/%s/%s/X "
-                             "(truncated file?)", s->path, lo, hi - 1, model, dataset, split);
             goto fail;
         }
         for (size_t i = lo; i < hi; i++) {

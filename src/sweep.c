@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "imprint/journal.h"
+#include "imprint/outpath.h"
 #include "imprint/piece.h"
 #include "imprint/pool.h"
 #include "imprint/resume.h"
@@ -153,6 +154,8 @@ static int setup(const char *job_path, imp_job **job, imp_grid **grid, imp_store
     } else {
         imp_err_prefix(err, "%s: store", job_path);
     }
+    if (!rc) /* before any work: the sweep (store kept) makes the directory, plan only checks */
+        rc = imp_cube_target_check((*job)->cube_path, store != NULL, err);
     if (!rc)
         rc = imp_grid_from_job(*job, grid, err);
     if (rc || !store) {

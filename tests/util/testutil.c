@@ -128,6 +128,32 @@ void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)
     CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE);
 }
 
+static int g_skipped;
+
+void imp_test_skip(const char *why)
+{
+    printf("\n    SKIP: %s ", why);
+    fflush(stdout);
+    g_skipped++;
+}
+
+void imp_test_skip_suite(const char *suite, const char *why)
+{
+    printf("%s: SKIP: %s\n", suite, why);
+    fflush(stdout);
+    exit(IMP_TEST_SKIP);
+}
+
+int imp_test_have_python(const char *modules)
+{
+    char list[512], *save = NULL;
+    snprintf(list, sizeof list, "%s", modules);
+    for (char *m = strtok_r(list, " ", &save); m; m = strtok_r(NULL, " ", &save))
+        if (imp_test_sh(NULL, "/usr/bin/python3 -c 'import %s' >/dev/null 2>&1", m) != 0)
+            return 0;
+    return 1;
+}
+
 int imp_test_main(const char *suite, const imp_test *tests)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -139,7 +165,11 @@ int imp_test_main(const char *suite, const imp_test *tests)
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
-    return failed ? 1 : 0;
+    if (failed)
+        return 1;
+    if (g_skipped)
+        printf("%s: %d test(s) skipped: the suite reports SKIP\n", suite, g_skipped);
+    return g_skipped ? IMP_TEST_SKIP : 0;
 }
 
 int imp_test_blobs_put(imp_store_tx *tx, const char *model, const char *dataset, double scale)
