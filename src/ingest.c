@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imprint/h5conv.h"
 #include "imprint/rng.h"
 
 static double now_s(void)
@@ -319,10 +320,19 @@ static int read_ref_file(const char *path, imp_raw_split *out, imp_err *err)
         rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    /* HDF5 converts float64 or other integer widths on read */
-    if (H5Dread(de, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->X) < 0 ||
-        H5Dread(dl, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->y) < 0)
+    /* any float or integer width, as the store reader (values that do not fit are errors) */
+    size_t overflow = 0, bad_i = 0;
+    int64_t bad_v = 0;
+    int yst = 0;
+    if (imp_h5_read_float32(de, H5S_ALL, H5S_ALL, out->X, &overflow) < 0 ||
+        (yst = imp_h5_read_int32(dl, out->n, out->y, &bad_i, &bad_v)) < 0)
         rc = imp_err_set(err, IMP_EINPUT, "%s: cannot read embeddings/labels (truncated?)", path);
+    else if (overflow)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: embeddings: %zu value(s) do not fit float32", path,
+                         overflow);
+    else if (yst > 0)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: labels[%zu] = %lld does not fit a 32-bit label",
+                         path, bad_i, (long long)bad_v);
 out:
     if (se >= 0) H5Sclose(se);
     if (sl >= 0) H5Sclose(sl);

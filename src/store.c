@@ -1,5 +1,6 @@
 /* store.c — reading the HDF5 embedding store: validation, listing, class-grouped loads. */
 #include "imprint/store.h"
+#include "imprint/h5conv.h"
 
 #include <hdf5.h>
 #include <float.h>
@@ -127,34 +128,13 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
     return ds;
 }
 
-/* HDF5 conversion callback for X: a value outside float32's range is counted (HDF5 would
- * silently turn it into ±inf) and the read then reports it. */
-static H5T_conv_ret_t count_overflow(H5T_conv_except_t what, hid_t src, hid_t dst, void *sbuf,
-                                     void *dbuf, void *op)
-{
-    (void)dst, (void)dbuf;
-    /* a stored ±inf in a float64 file is not an overflow: the finite check names it */
-    if (H5Tequal(src, H5T_NATIVE_DOUBLE) > 0 && isinf(*(const double *)sbuf))
-        return H5T_CONV_UNHANDLED;
-    if (what == H5T_CONV_EXCEPT_RANGE_HI || what == H5T_CONV_EXCEPT_RANGE_LOW)
-        (*(size_t *)op)++;
-    return H5T_CONV_UNHANDLED;
-}
-
 /* Read the hyperslab fsp of X into buf as float32 (HDF5 converts float16/64 and integers).
  * Returns 0, or IMP_EINPUT when the read fails or a value does not fit float32. */
 static int read_x_rows(imp_store *s, hid_t ds, hid_t msp, hid_t fsp, float *buf, const char *obj,
                        size_t lo, size_t hi, imp_err *err)
 {
     size_t overflow = 0;
-    hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
-    if (xfer < 0 || H5Pset_type_conv_cb(xfer, count_overflow, &overflow) < 0) {
-        if (xfer >= 0)
-            H5Pclose(xfer);
-        return imp_err_set(err, IMP_EHDF5, "%s: cannot set up the read of %s", s->path, obj);
-    }
-    herr_t st = H5Dread(ds, H5T_NATIVE_FLOAT, msp, fsp, xfer, buf);
-    H5Pclose(xfer);
+    herr_t st = imp_h5_read_float32(ds, msp, fsp, buf, &overflow);
     if (st < 0)
         return imp_err_set(err, IMP_EINPUT, "%s: cannot read rows %zu..%zu of %s (truncated file?)",
                            s->path, lo, hi - 1, obj);
@@ -188,8 +168,7 @@ static int check_split(imp_store *s, const char *model, const char *dataset, con
     return 0;
 }
 
-/* y of a split as int32: read as int64 (HDF5 converts every integer width and sign; a
- * uint64 beyond INT64_MAX saturates, which is still out of range) and range-checked. */
+/* y of a split as int32 (any integer type in the file; imp_h5_read_int32 range-checks). */
 static int read_labels(imp_store *s, const char *model, const char *dataset, const char *split,
                        int32_t **y, size_t *n, imp_err *err)
 {
@@ -198,37 +177,24 @@ static int read_labels(imp_store *s, const char *model, const char *dataset, con
     if (ds < 0)
         return (int)ds;
     *n = dy[0];
-    *y = NULL;
-    int64_t *wide = malloc((*n ? *n : 1) * sizeof *wide);
-    if (!wide) {
+    *y = malloc((*n ? *n : 1) * sizeof **y);
+    if (!*y) {
         H5Dclose(ds);
         return imp_err_set(err, IMP_ENOMEM, "%s: out of memory for %zu labels", s->path, *n);
     }
-    herr_t st = H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, wide);
+    size_t bad_i = 0;
+    int64_t bad_v = 0;
+    int st = imp_h5_read_int32(ds, *n, *y, &bad_i, &bad_v);
     H5Dclose(ds);
-    if (st < 0) {
-        free(wide);
-        return imp_err_set(err, IMP_EINPUT, "%s: cannot read /%s/%s/%s/y (truncated file?)",
-                           s->path, model, dataset, split);
-    }
-    for (size_t i = 0; i < *n; i++)
-        if (wide[i] < INT32_MIN || wide[i] > INT32_MAX) {
-            int rc = imp_err_set(err, IMP_EINPUT,
-                                 "%s: /%s/%s/%s/y[%zu] = %lld does not fit a 32-bit label",
-                                 s->path, model, dataset, split, i, (long long)wide[i]);
-            free(wide);
-            return rc;
-        }
-    int32_t *narrow = malloc((*n ? *n : 1) * sizeof *narrow);
-    if (!narrow) {
-        free(wide);
-        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory for %zu labels", s->path, *n);
-    }
-    for (size_t i = 0; i < *n; i++)
-        narrow[i] = (int32_t)wide[i];
-    free(wide);
-    *y = narrow;
-    return 0;
+    if (st == 0)
+        return 0;
+    free(*y);
+    *y = NULL;
+    if (st > 0)
+        return imp_err_set(err, IMP_EINPUT, "%s: /%s/%s/%s/y[%zu] = %lld does not fit a 32-bit label",
+                           s->path, model, dataset, split, bad_i, (long long)bad_v);
+    return imp_err_set(err, IMP_EINPUT, "%s: cannot read /%s/%s/%s/y (truncated file?)", s->path,
+                       model, dataset, split);
 }
 
 int imp_store_labels(imp_store *s, const char *model, const char *dataset, const char *split,
