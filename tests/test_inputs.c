@@ -273,6 +273,49 @@ static void test_corrupt_journal(void)
     EXPECT(2, args, "c.h5.journal", "corrupt");
 }
 
+/* --json is JSON: task, model, dataset and job path with '"' and '\\' survive a round trip
+ * through Python's json module, and the numbers are the ones computed (100 % on the blobs). */
+static void test_json_hostile_names(void)
+{
+    /* a copy of the h5py store as model 'm"q', dataset 'd\s"x', in directory 'w"e\ird' */
+    const char mk[] = "import h5py\n"
+                      "s = h5py.File('h5py.h5', 'r')\n"
+                      "o = h5py.File('w\"e\\\\ird/q.h5', 'w')\n"
+                      "s.copy('m/ds', o, name='m\"q/d\\\\s\"x')\n";
+    const char chk[] = "import json, sys\n"
+                       "o = json.load(sys.stdin)\n"
+                       "print('|'.join(str(o[k]) for k in sys.argv[1:]))\n";
+    char p[800];
+    snprintf(p, sizeof p, "%s/mkq.py", g_dir);
+    IMP_ASSERT_INT_EQ(imp_test_write_file(p, mk, strlen(mk)), 0);
+    snprintf(p, sizeof p, "%s/chk.py", g_dir);
+    IMP_ASSERT_INT_EQ(imp_test_write_file(p, chk, strlen(chk)), 0);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "cd '%s' && mkdir -p 'w\"e\\ird' && /usr/bin/python3 mkq.py",
+                                  g_dir), 0);
+    char *out = NULL;
+    int rc = imp_test_sh(&out, "cd '%s' && '%s' eval --store 'w\"e\\ird/q.h5' --model 'm\"q' "
+                         "--dataset 'd\\s\"x' --strategy l2/mean/l2/l2/max --task 't\"\\n' "
+                         "--seed 18446744073709551615 --json | /usr/bin/python3 chk.py model "
+                         "dataset task seed accuracy n_proxies", g_dir, IMP_TOOL_PATH);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "m\"q|d\\s\"x|t\"\\n|18446744073709551615|100|3\n");
+    free(out);
+    rc = imp_test_sh(&out, "cd '%s' && '%s' nc1 --store 'w\"e\\ird/q.h5' --model 'm\"q' "
+                     "--dataset 'd\\s\"x' --json | /usr/bin/python3 chk.py model dataset split n "
+                     "d classes rank_sb", g_dir, IMP_TOOL_PATH);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "m\"q|d\\s\"x|train|30|4|3|2\n");
+    free(out);
+    /* plan --json of a job whose file name has both characters */
+    const char *src = job("jq", "c.h5", NULL);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "cd '%s' && cp '%s' 'j\"q\\.yaml'", g_dir, src), 0);
+    rc = imp_test_sh(&out, "cd '%s' && '%s' plan 'j\"q\\.yaml' --json | /usr/bin/python3 chk.py "
+                     "job cells pending", g_dir, IMP_TOOL_PATH);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, "j\"q\\.yaml|4|4\n");
+    free(out);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -293,6 +336,7 @@ int main(int argc, char **argv)
         {"job file mistakes", test_job_mistakes},
         {"output locations", test_output_locations},
         {"corrupt journal record in the middle", test_corrupt_journal},
+        {"--json with '\"' and '\\' in names", test_json_hostile_names},
         {NULL, NULL},
     };
     return imp_test_main("inputs", tests);

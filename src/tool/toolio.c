@@ -104,3 +104,21 @@ int imp_tool_load_cube(const char *path, int no_journal, FILE *note, imp_cube **
     free(jp);
     return rc;
 }
+
+int imp_tool_print_json(cJSON *obj, imp_err *err)
+{
+    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    cJSON_Delete(obj);
+    if (!text)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory writing JSON");
+    printf("%s\n", text);
+    cJSON_free(text);
+    return 0;
+}
+
+cJSON *imp_json_add_u64(cJSON *obj, const char *name, uint64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+    return cJSON_AddRawToObject(obj, name, buf);
+}
