@@ -170,7 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char path[64];
     if (!path[0]) {
-        snprintf(path, sizeof path, "/tmp/imprint-fuzz-store-%d.h5", (int)getpid());
+        snprintf(path, sizeof path, "%s/imprint-fuzz-store-%d.h5",
+                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     }
     input in = {data, size};
