@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cube_priv.h"
+#include "imprint/crash.h"
 
 /* The data arrays, each of shape [model, task, strategy, k, shot, seed]. */
 enum { ARR_ACCURACY, ARR_STATUS, ARR_GEN, ARR_INF, ARR_NPROXIES, ARR_KEY, ARR__COUNT };
@@ -335,6 +336,8 @@ int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
     } else {
         wctx w = {fid, tmp, err};
         rc = w_contents(&w, c);
+        if (imp_crash_hit("cube-write")) /* test hook: die with the .tmp half written */
+            H5Fflush(fid, H5F_SCOPE_LOCAL), imp_crash_now();
         if (H5Fclose(fid) < 0 && rc == 0)
             rc = h5_fail(err, IMP_EHDF5, tmp, "/", "cannot close (flush) the cube file");
     }
@@ -343,9 +346,13 @@ int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
 
     if (rc == 0 && fsync_path(tmp, 0) != 0)
         rc = imp_err_set(err, IMP_EIO, "%s: fsync: %s", tmp, strerror(errno));
+    if (rc == 0 && imp_crash_hit("cube-rename")) /* test hook: die before the rename */
+        imp_crash_now();
     if (rc == 0 && rename(tmp, path) != 0)
         rc = imp_err_set(err, IMP_EIO, "%s: cannot rename to %s: %s", tmp, path,
                          strerror(errno));
+    if (rc == 0 && imp_crash_hit("cube-renamed")) /* test hook: die before the dir fsync */
+        imp_crash_now();
     if (rc == 0) {
         /* Make the rename itself durable. Best effort: the new cube is in place already, and
          * some file systems refuse fsync on a directory. */

@@ -1,5 +1,6 @@
 /* store.c — reading the HDF5 embedding store: validation, listing, class-grouped loads. */
 #include "imprint/store.h"
+#include "imprint/crash.h"
 #include "imprint/h5conv.h"
 
 #include <hdf5.h>
@@ -395,6 +396,8 @@ int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, cons
                       const imp_classmap *map, int allow_empty, imp_data *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (imp_crash_hit("store-load")) /* test hook: a worker dies while loading its task */
+        imp_crash_now();
     int32_t *y = NULL;
     size_t n = 0;
     int rc = read_labels(s, model, dataset, split, &y, &n, err);
