@@ -92,10 +92,10 @@ static void sweep_cmd(char *cmd, size_t cap, const char *dir, int ranks, const c
     /* output goes to run.log (appended: the killed run, then the resume) */
     if (ranks == 0)
         snprintf(cmd, cap, "cd '%s' && %sexec '%s' sweep job.yaml --quiet --threads 1 "
-                 "--cube-seconds 0 >>run.log 2>&1", dir, env, IMP_TOOL_PATH);
+                 "--cube-seconds 0.05 >>run.log 2>&1", dir, env, IMP_TOOL_PATH);
     else
         snprintf(cmd, cap, "cd '%s' && %sexec '%s' -np %d %s '%s' sweep job.yaml --quiet "
-                 "--threads 1 --cube-seconds 0 >>run.log 2>&1", dir, env, IMP_MPIEXEC, ranks,
+                 "--threads 1 --cube-seconds 0.05 >>run.log 2>&1", dir, env, IMP_MPIEXEC, ranks,
                  crash ? "-x IMPRINT_TEST_CRASH_AT" : "", IMP_TOOL_PATH);
 }
 
@@ -244,8 +244,9 @@ static void test_kill_and_resume(void)
         } else if (strcmp(kinds[k], "whole-job") == 0) {
             kill_ms = 100 + (long)imp_rng_below(&g_rng, ranks ? 1400 : 500);
         } else {
+            /* the cube is rewritten every 50 ms (--cube-seconds 0.05) and at the end */
             snprintf(crash, sizeof crash, "%s:%llu", kinds[k],
-                     1 + (unsigned long long)imp_rng_below(&g_rng, 8));
+                     1 + (unsigned long long)imp_rng_below(&g_rng, 3));
         }
         char what[160];
         snprintf(what, sizeof what, "%s %s (%s)", kinds[k], crash[0] ? crash : "timer",
