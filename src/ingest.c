@@ -1,6 +1,7 @@
 /* ingest.c — building store entries from idx files, reference files and built-in models. */
 #define _XOPEN_SOURCE 700
 #include "imprint/ingest.h"
+#include "imprint/clock.h"
 
 #include <cblas.h>
 #include <ftw.h>
@@ -15,13 +16,6 @@
 
 #include "imprint/h5conv.h"
 #include "imprint/rng.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int imp_model_spec_parse(const char *text, imp_model_spec *out, imp_err *err)
 {
@@ -138,7 +132,7 @@ int imp_ingest_raw(const char *store_path, const char *dataset, const imp_raw_sp
             if (rc)
                 break;
         }
-        double t0 = now_s();
+        double t0 = imp_clock_s();
         const imp_raw_split *sp[2] = {train, test};
         const char *names[2] = {"train", "test"};
         size_t dout = 0;
@@ -160,7 +154,7 @@ int imp_ingest_raw(const char *store_path, const char *dataset, const imp_raw_sp
                                            n_class_names, err);
         if (!rc && log)
             fprintf(log, "ingest: /%s/%s: %zu train + %zu test rows, d = %zu (%.1f s)\n", ms->name,
-                    dataset, train->n, test->n, dout, now_s() - t0);
+                    dataset, train->n, test->n, dout, imp_clock_s() - t0);
     }
     if (rc) {
         imp_store_tx_abort(tx);

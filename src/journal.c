@@ -2,6 +2,7 @@
  * by value (key + hash), each with a CRC32, behind a versioned header; torn tails are dropped,
  * middle corruption is an error; version 1 journals (cells by grid index) are still read. */
 #include "imprint/journal.h"
+#include "imprint/clock.h"
 #include "imprint/crash.h"
 
 #include <errno.h>
@@ -426,12 +427,7 @@ void imp_journal_set_free(imp_journal_set *set)
 
 /* ---- writing ---- */
 
-double imp_journal_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double imp_journal_clock(void) { return imp_clock_s(); }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
 {

@@ -1,30 +1,14 @@
 /* outpath.c — where a sweep writes: mkdir -p, a write probe, and "is this file ours?". */
 #include "imprint/outpath.h"
+#include "imprint/atomic.h"
+#include "imprint/h5util.h"
 
 #include <errno.h>
-#include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* The directory part of path ("." when there is none); caller frees. */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    size_t n = (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = '\0';
-    }
-    return d;
-}
 
 /* mkdir -p dir, or (create 0) shorten dir in place to its nearest existing ancestor. Either
  * way the result must be a directory. */
@@ -86,10 +70,8 @@ static int probe_dir(const char *dir, const char *cube, imp_err *err)
 /* Is the existing regular file path an imprint cube? (HDF5 with a root grid_hash.) */
 static int is_our_cube(const char *path)
 {
-    H5E_auto2_t fn;
-    void *data;
-    H5Eget_auto2(H5E_DEFAULT, &fn, &data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
     int ours = 0;
     if (H5Fis_hdf5(path) > 0) {
         hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -98,7 +80,7 @@ static int is_our_cube(const char *path)
             H5Fclose(f);
         }
     }
-    H5Eset_auto2(H5E_DEFAULT, fn, data);
+    imp_h5_quiet_off(&q);
     return ours;
 }
 
@@ -114,7 +96,7 @@ int imp_cube_target_check(const char *path, int create, imp_err *err)
                                "to overwrite it (move it away or choose another cube path)",
                                path);
     }
-    char *dir = dir_of(path);
+    char *dir = imp_path_dir(path);
     if (!dir)
         return imp_err_set(err, IMP_ENOMEM, "out of memory");
     int rc = ensure_dir(dir, create, path, err);

@@ -2,6 +2,7 @@
 #include "imprint/store.h"
 #include "imprint/crash.h"
 #include "imprint/h5conv.h"
+#include "imprint/h5util.h"
 
 #include <hdf5.h>
 #include <float.h>
@@ -19,17 +20,20 @@ struct imp_store {
 int imp_store_open(const char *path, imp_store **out, imp_err *err)
 {
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (access(path, R_OK) != 0)
         return imp_err_set(err, IMP_EINPUT, "%s: cannot read the embedding store (missing file?)",
                            path);
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
     htri_t is = H5Fis_hdf5(path);
-    if (is <= 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: not an HDF5 file (or truncated)", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: HDF5 cannot open the file (truncated or damaged?)",
-                           path);
+    hid_t f = is > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    int rc = is <= 0 ? imp_err_set(err, IMP_EINPUT, "%s: not an HDF5 file (or truncated)", path)
+             : f < 0 ? imp_h5_fail(err, IMP_EINPUT, path, "/",
+                                   "HDF5 cannot open the file (truncated or damaged?)")
+                     : 0;
+    imp_h5_quiet_off(&q);
+    if (rc)
+        return rc;
     imp_store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);
@@ -210,7 +214,7 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
+static int store_distinct_labels(imp_store *s, const char *model, const char *dataset,
                               const char *split, int32_t **labels, size_t *n, imp_err *err)
 {
     int32_t *y;
@@ -228,7 +232,18 @@ int imp_store_distinct_labels(imp_store *s, const char *model, const char *datas
     return 0;
 }
 
-int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
+                              const char *split, int32_t **labels, size_t *n, imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_distinct_labels(s, model, dataset, split, labels, n, err);
+    imp_h5_quiet_off(&q);
+    return rc;
+}
+
+static int store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
                        imp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -262,6 +277,17 @@ int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp
     out->max_label = n ? y[n - 1] : 0;
     free(y);
     return 0;
+}
+
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
+                       imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_describe(s, model, dataset, out, err);
+    imp_h5_quiet_off(&q);
+    return rc;
 }
 
 typedef struct {
@@ -302,7 +328,7 @@ static int list_groups(hid_t loc, const char *path, name_list *l)
     return st < 0 ? -1 : 0;
 }
 
-int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
+static int store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -342,6 +368,16 @@ int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
         *out = NULL;
         *n = 0;
     }
+    return rc;
+}
+
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_list(s, out, n, err);
+    imp_h5_quiet_off(&q);
     return rc;
 }
 
@@ -392,7 +428,7 @@ int imp_store_load(imp_store *s, const char *model, const char *dataset, const c
     return imp_store_load_ex(s, model, dataset, split, map, 0, out, err);
 }
 
-int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, const char *split,
+static int store_load(imp_store *s, const char *model, const char *dataset, const char *split,
                       const imp_classmap *map, int allow_empty, imp_data *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -571,5 +607,16 @@ fail:
     free(y);
     free(offset);
     free(X);
+    return rc;
+}
+
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, const char *split,
+                      const imp_classmap *map, int allow_empty, imp_data *out, imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_load(s, model, dataset, split, map, allow_empty, out, err);
+    imp_h5_quiet_off(&q);
     return rc;
 }
