@@ -59,16 +59,7 @@ static int make_store(const char *path)
         else
             yte[i - ntr] = c;
     }
-    imp_store_tx *tx;
-    imp_err err;
-    if (imp_store_tx_begin(path, &tx, &err))
-        return -1;
-    if (imp_store_tx_put(tx, "m", "blobs", "train", Xtr, ytr, ntr, d, &err) ||
-        imp_store_tx_put(tx, "m", "blobs", "test", Xte, yte, nte, d, &err)) {
-        imp_store_tx_abort(tx);
-        return -1;
-    }
-    return imp_store_tx_commit(tx, &err) ? -1 : 0;
+    return imp_test_write_store(path, "m", "blobs", Xtr, ytr, ntr, Xte, yte, nte, d);
 }
 
 /* A fresh run directory with the job; returns its path (static rotating buffer). */

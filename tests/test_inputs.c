@@ -155,36 +155,37 @@ static void test_job_mistakes(void)
 {
     plan_fails("key", "c.h5", "bogus: 3\n", "unknown key 'bogus' in the job");
     job("model", "c.h5", NULL);
-    char *out = NULL;
-    /* unknown model / dataset / task key, written into the job text */
-    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "cd '%s' && sed 's/models: \\[m\\]/models: [nosuch]/' model.yaml > m2.yaml"
-                                  " && sed 's/dataset: ds/dataset: nods/' model.yaml > d2.yaml"
-                                  " && sed 's/dataset: ds/datset: ds/' model.yaml > t2.yaml"
-                                  " && sed 's/^  - {name/\\t- {name/' model.yaml > tab.yaml",
-                                  g_dir), 0);
+    /* one mistake each, made with sed in the valid job model.yaml */
+    static const struct {
+        const char *name, *sed, *needle, *needle2;
+    } cases[] = {
+        {"m2", "s/models: \\[m\\]/models: [nosuch]/",
+         "m2.yaml: line 3, column 10: model 'nosuch' is not in the store", NULL},
+        {"d2", "s/dataset: ds/dataset: nods/",
+         "d2.yaml: line 5, column 24: dataset 'nods' of task 't' is not in the store", NULL},
+        {"t2", "s/dataset: ds/datset: ds/", "t2.yaml: line 5, column 15: unknown key 'datset' in task",
+         NULL},
+        {"tab", "s/^  - {name/\\t- {name/", "tab.yaml: line 5, column 1: malformed YAML",
+         "(a tab: YAML indents with spaces only)"},
+        {"ka", "s/^ks: \\[1\\]/ks: [0]/", "ka.yaml: line 7, column 6: k must be >= 1 or -1", NULL},
+        {"kb", "s/^ks: \\[1\\]/ks: [1, 99999999999999999999]/",
+         "kb.yaml: line 7, column 9: k: expected an integer, got '99999999999999999999'", NULL},
+        {"kc", "s/^ks: \\[1\\]/ks: [1, 9223372036854775807]/",
+         "kc.yaml: line 7, column 9: k 9223372036854775807 is too large", NULL},
+    };
     char args[900];
-    snprintf(args, sizeof args, "plan '%s/m2.yaml'", g_dir);
-    EXPECT(2, args, "m2.yaml: line 3, column 10: model 'nosuch' is not in the store");
-    snprintf(args, sizeof args, "plan '%s/d2.yaml'", g_dir);
-    EXPECT(2, args, "d2.yaml: line 5, column 24: dataset 'nods' of task 't' is not in the store");
-    snprintf(args, sizeof args, "plan '%s/t2.yaml'", g_dir);
-    EXPECT(2, args, "t2.yaml: line 5, column 15: unknown key 'datset' in task");
-    snprintf(args, sizeof args, "plan '%s/tab.yaml'", g_dir);
-    EXPECT(2, args, "tab.yaml: line 5, column 1: malformed YAML", "(a tab: YAML indents with spaces only)");
-    free(out);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "cd '%s' && sed '%s' model.yaml > %s.yaml", g_dir,
+                                      cases[i].sed, cases[i].name), 0);
+        snprintf(args, sizeof args, "plan '%s/%s.yaml'", g_dir, cases[i].name);
+        if (cases[i].needle2)
+            EXPECT(2, args, cases[i].needle, cases[i].needle2);
+        else
+            EXPECT(2, args, cases[i].needle);
+    }
     job("k0", "c.h5", "shots: [all]\n"); /* the baseline is valid */
     snprintf(args, sizeof args, "plan '%s/k0.yaml'", g_dir);
     EXPECT(0, args, "valid cells: 4");
-    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "cd '%s' && sed 's/^ks: \\[1\\]/ks: [0]/' model.yaml > ka.yaml"
-                                  " && sed 's/^ks: \\[1\\]/ks: [1, 99999999999999999999]/' model.yaml > kb.yaml"
-                                  " && sed 's/^ks: \\[1\\]/ks: [1, 9223372036854775807]/' model.yaml > kc.yaml",
-                                  g_dir), 0);
-    snprintf(args, sizeof args, "plan '%s/ka.yaml'", g_dir);
-    EXPECT(2, args, "ka.yaml: line 7, column 6: k must be >= 1 or -1");
-    snprintf(args, sizeof args, "plan '%s/kb.yaml'", g_dir);
-    EXPECT(2, args, "kb.yaml: line 7, column 9: k: expected an integer, got '99999999999999999999'");
-    snprintf(args, sizeof args, "plan '%s/kc.yaml'", g_dir);
-    EXPECT(2, args, "kc.yaml: line 7, column 9: k 9223372036854775807 is too large");
     plan_fails("s0", "c.h5", "shots: [0]\n", "line 9, column 9: shot must be >= 1 or all, got 0");
     plan_fails("s1", "c.h5", "shots: [-5]\n", "shot must be >= 1 or all, got -5");
     plan_fails("s2", "c.h5", "shots: [99999999999999999999999]\n", "shot: expected an integer");

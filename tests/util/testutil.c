@@ -226,3 +226,19 @@ void imp_test_cube_keys(imp_cube *cube)
         if (cube->status[c] != IMP_CELL_NA)
             imp_test_cell_key(NULL, c, buf, sizeof buf, &cube->key[c]);
 }
+
+int imp_test_write_store(const char *path, const char *model, const char *dataset,
+                         const float *Xtr, const int32_t *ytr, size_t ntr, const float *Xte,
+                         const int32_t *yte, size_t nte, size_t d)
+{
+    imp_store_tx *tx;
+    imp_err err;
+    if (imp_store_tx_begin(path, &tx, &err))
+        return -1;
+    if (imp_store_tx_put(tx, model, dataset, "train", Xtr, ytr, ntr, d, &err) ||
+        imp_store_tx_put(tx, model, dataset, "test", Xte, yte, nte, d, &err)) {
+        imp_store_tx_abort(tx);
+        return -1;
+    }
+    return imp_store_tx_commit(tx, &err) ? -1 : 0;
+}

@@ -45,6 +45,11 @@ int imp_test_sweep(char **out, const char *job);
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
 
+/* Write a store of one (model, dataset) with both splits [n, d]. Returns 0 on success. */
+int imp_test_write_store(const char *path, const char *model, const char *dataset,
+                         const float *Xtr, const int32_t *ytr, size_t ntr, const float *Xte,
+                         const int32_t *yte, size_t nte, size_t d);
+
 /* Write the toy store the sweep and Slurm tests share: model "toy", dataset "blobs", 3
  * Gaussian blobs in 8-d (60 train and 20 test rows per class, labels interleaved, seed 42).
  * Returns 0 on success. */
