@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "imprint/h5conv.h"
+#include "imprint/h5util.h"
 #include "imprint/rng.h"
 
 int imp_model_spec_parse(const char *text, imp_model_spec *out, imp_err *err)
@@ -274,14 +275,26 @@ static int ref_visit(const char *path, const struct stat *st, int type, struct F
     return 0;
 }
 
+static int read_ref_open(const char *path, imp_raw_split *out, imp_err *err);
+
 static int read_ref_file(const char *path, imp_raw_split *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = read_ref_open(path, out, err);
+    imp_h5_quiet_off(&q);
+    return rc;
+}
+
+/* read_ref_file's body, with HDF5's error printing off. */
+static int read_ref_open(const char *path, imp_raw_split *out, imp_err *err)
+{
     if (H5Fis_hdf5(path) <= 0)
         return imp_err_set(err, IMP_EINPUT, "%s: not an HDF5 file (or truncated)", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: HDF5 cannot open it (damaged?)", path);
+        return imp_h5_fail(err, IMP_EINPUT, path, "/", "HDF5 cannot open it (damaged?)");
     int rc = 0;
     hid_t de = -1, dl = -1, se = -1, sl = -1;
     if (H5Lexists(f, "embeddings", H5P_DEFAULT) <= 0 || H5Lexists(f, "labels", H5P_DEFAULT) <= 0) {
