@@ -249,6 +249,15 @@ static void test_output_locations(void)
         }
         imp_cube_free(c);
     }
+    /* xarray (h5netcdf engine) reads the same cube with named dimensions and values */
+    char *xo = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_sh(&xo, "/usr/bin/python3 -c \"import xarray as xr; "
+                                  "ds = xr.open_dataset('%s', engine='h5netcdf'); a = ds['accuracy']; "
+                                  "print(','.join(a.dims), a.shape, float(a.min()), float(a.max()), "
+                                  "list(ds['strategy'].values))\"", cube), 0);
+    IMP_ASSERT_STR_CONTAINS(xo, "model,task,strategy,k,shot,seed (1, 1, 2, 1, 1, 2) 100.0 100.0 "
+                                "['l2/mean/l2/l2/max', 'none/mean/none/none/nn:euclidean']");
+    free(xo);
     /* the sweep over h5py's dtypes agrees with eval (same store, same cells) */
     snprintf(args, sizeof args, "%s --seed 2", eval_args("h5py", "none/mean/none/none/nn:euclidean"));
     EXPECT(0, args, "accuracy    100.00 %");
@@ -320,9 +329,10 @@ static void test_json_hostile_names(void)
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
-    if (!imp_test_have_python("h5py numpy"))
-        imp_test_skip_suite("test_inputs", "needs /usr/bin/python3 with h5py and numpy "
-                            "(apt-get install python3-h5py)");
+    if (!imp_test_have_python("h5py numpy xarray h5netcdf"))
+        imp_test_skip_suite("test_inputs", "needs /usr/bin/python3 with h5py, numpy, xarray and "
+                            "h5netcdf (apt-get install python3-h5py python3-xarray "
+                            "python3-h5netcdf)");
     snprintf(g_dir, sizeof g_dir, "%s", imp_test_tmpdir());
     if (imp_test_sh(NULL, "/usr/bin/python3 '%s/tests/inputs/mkstores.py' '%s'", IMP_SOURCE_DIR,
                     g_dir) != 0) {
