@@ -11,19 +11,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "imprint/clock.h"
 #include "imprint/cell.h"
 #include "imprint/idx.h"
 #include "imprint/ingest.h"
 #include "imprint/kmeans.h"
 #include "imprint/norm.h"
 #include "imprint/rng.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static imp_data group(const float *X, const int32_t *y, size_t n, size_t d)
 {
@@ -154,9 +148,9 @@ int main(int argc, char **argv)
             imp_cell_out co = {0};
             for (int r = 0; r < reps; r++) {
                 imp_data tr = copy_data(&train);
-                double t0 = now_s();
+                double t0 = imp_clock_s();
                 int rc = imp_cell_run(&tr, &test, &spec, &co, &err);
-                double t = now_s() - t0;
+                double t = imp_clock_s() - t0;
                 imp_data_free(&tr);
                 if (rc) {
                     printf("%-9s failed: %s\n", cd->name, err.msg);

@@ -11,17 +11,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "imprint/clock.h"
 #include "imprint/kmeans.h"
 #include "imprint/pool.h"
 
 enum { NCLS = 10 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static uint32_t be32(const unsigned char *b)
 {
@@ -77,10 +71,10 @@ static void run_class(size_t c, void *ctx)
     imp_rng_init(&rng, 0, imp_hash_str("fashion-mnist"), c, IMP_RNG_KMEANS);
     imp_err err;
     memset(&j->info[c], 0, sizeof j->info[c]);
-    double t0 = now();
+    double t0 = imp_clock_s();
     j->rc[c] = imp_kmeans(j->x[c], j->n[c], j->d, j->k, &j->opts, &rng, j->centers[c],
                           j->labels[c], &j->info[c], &err);
-    j->secs[c] = now() - t0;
+    j->secs[c] = imp_clock_s() - t0;
     if (j->rc[c])
         fprintf(stderr, "class %zu: %s\n", c, err.msg);
 }
@@ -92,9 +86,9 @@ static double run_all(job *j, int threads, int reps, double *cls)
     for (int c = 0; cls && c < NCLS; c++)
         cls[c] = INFINITY;
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = imp_clock_s();
         imp_parallel_for(NCLS, threads, run_class, j);
-        double t = now() - t0;
+        double t = imp_clock_s() - t0;
         if (t < best)
             best = t;
         for (int c = 0; cls && c < NCLS; c++)

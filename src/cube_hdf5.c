@@ -12,54 +12,14 @@
 #include <unistd.h>
 
 #include "cube_priv.h"
+#include "imprint/atomic.h"
+#include "imprint/crash.h"
+#include "imprint/h5util.h"
 
 /* The data arrays, each of shape [model, task, strategy, k, shot, seed]. */
 enum { ARR_ACCURACY, ARR_STATUS, ARR_GEN, ARR_INF, ARR_NPROXIES, ARR_KEY, ARR__COUNT };
 static const char *const arr_names[ARR__COUNT] = {"accuracy", "status", "gen_seconds",
                                                   "inf_seconds", "n_proxies", "cell_key"};
-
-/* HDF5 prints its error stack unless told not to; library code never prints, so every entry
- * point silences it and restores the caller's setting on the way out. */
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-} h5quiet;
-
-static void quiet_on(h5quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_off(const h5quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *ud)
-{
-    if (n == 0 && e->desc)
-        snprintf(ud, 256, "%s", e->desc);
-    return 0;
-}
-
-/* The most specific message on HDF5's error stack ("truncated file: eof = …"), or "". Call
- * right after the failing HDF5 call: the next API call clears the stack. */
-static const char *h5_detail(char buf[256])
-{
-    buf[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
-    return buf;
-}
-
-/* Set err for a failed HDF5 call on object obj of file path. */
-static int h5_fail(imp_err *err, int code, const char *path, const char *obj, const char *what)
-{
-    char d[256];
-    h5_detail(d);
-    return imp_err_set(err, code, "%s: %s: %s%s%s%s", path, obj, what, d[0] ? " (HDF5: " : "",
-                       d, d[0] ? ")" : "");
-}
 
 static void close_id(hid_t *id, herr_t (*closer)(hid_t))
 {
@@ -100,7 +60,7 @@ static int w_attr_str(wctx *w, hid_t obj, const char *objname, const char *name,
     if (ok)
         a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
     ok = ok && a >= 0 && H5Awrite(a, t, &val) >= 0;
-    int rc = ok ? 0 : h5_fail(w->err, IMP_EHDF5, w->path, objname, "cannot write attribute");
+    int rc = ok ? 0 : imp_h5_fail(w->err, IMP_EHDF5, w->path, objname, "cannot write attribute");
     close_id(&a, H5Aclose);
     close_id(&s, H5Sclose);
     close_id(&t, H5Tclose);
@@ -114,7 +74,7 @@ static int w_attr_num(wctx *w, hid_t obj, const char *objname, const char *name,
     if (s >= 0)
         a = H5Acreate2(obj, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT);
     int ok = a >= 0 && H5Awrite(a, mtype, val) >= 0;
-    int rc = ok ? 0 : h5_fail(w->err, IMP_EHDF5, w->path, objname, "cannot write attribute");
+    int rc = ok ? 0 : imp_h5_fail(w->err, IMP_EHDF5, w->path, objname, "cannot write attribute");
     close_id(&a, H5Aclose);
     close_id(&s, H5Sclose);
     return rc;
@@ -136,7 +96,7 @@ static hid_t w_scale(wctx *w, const char *name, char *const *strings, const int6
                      : H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ints) >= 0;
     ok = ok && H5DSset_scale(d, name) >= 0;
     if (!ok) {
-        h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write dimension scale");
+        imp_h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write dimension scale");
         close_id(&d, H5Dclose);
     }
     close_id(&s, H5Sclose);
@@ -161,7 +121,7 @@ static int w_array(wctx *w, int which, hid_t ftype, hid_t mtype, const void *fil
     for (int i = 0; ok && i < IMP_AX__COUNT; i++)
         ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0 &&
              H5DSset_label(d, (unsigned)i, imp_cube_axis_name(i)) >= 0;
-    int rc = ok ? 0 : h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write");
+    int rc = ok ? 0 : imp_h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write");
     if (rc == 0 && which == ARR_STATUS) {
         static const uint8_t flags[IMP_CELL__NSTATUS] = {0, 1, 2, 3};
         rc = w_attr_num(w, d, name, "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8, flags,
@@ -215,7 +175,7 @@ static int w_failures(wctx *w, const imp_cube *c)
             ok = H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, msgs) >= 0;
         ok = ok && H5DSattach_scale(d, sc, 0) >= 0 && H5DSset_label(d, 0, "failure_cell") >= 0;
         if (!ok)
-            rc = h5_fail(w->err, IMP_EHDF5, w->path, "failure_message", "cannot write");
+            rc = imp_h5_fail(w->err, IMP_EHDF5, w->path, "failure_message", "cannot write");
     }
     close_id(&d, H5Dclose);
     close_id(&s, H5Sclose);
@@ -287,19 +247,6 @@ static void iso_now(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* fsync a file or directory by path. */
-static int fsync_path(const char *p, int dir)
-{
-    int fd = open(p, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
-    if (fd < 0)
-        return -1;
-    int r = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
-}
-
 int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
 {
     char now[32];
@@ -311,58 +258,38 @@ int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
         return rc;
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 5);
-    char *dir = malloc(pl + 2);
-    if (!tmp || !dir) {
-        free(tmp);
-        free(dir);
+    if (!tmp)
         return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
-    }
     snprintf(tmp, pl + 5, "%s.tmp", path);
     /* A .tmp left by a killed writer is ours to replace. */
     if (unlink(tmp) != 0 && errno != ENOENT && errno != EISDIR) {
         rc = imp_err_set(err, IMP_EIO, "%s: cannot remove stale file: %s", tmp,
                          strerror(errno));
         free(tmp);
-        free(dir);
         return rc;
     }
-    h5quiet q;
-    quiet_on(&q);
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
     hid_t fapl = file_access();
     hid_t fid = fapl >= 0 ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
     if (fid < 0) {
-        rc = h5_fail(err, IMP_EIO, tmp, "/", "cannot create the cube file");
+        rc = imp_h5_fail(err, IMP_EIO, tmp, "/", "cannot create the cube file");
     } else {
         wctx w = {fid, tmp, err};
         rc = w_contents(&w, c);
+        if (imp_crash_hit("cube-write")) /* test hook: die with the .tmp half written */
+            H5Fflush(fid, H5F_SCOPE_LOCAL), imp_crash_now();
         if (H5Fclose(fid) < 0 && rc == 0)
-            rc = h5_fail(err, IMP_EHDF5, tmp, "/", "cannot close (flush) the cube file");
+            rc = imp_h5_fail(err, IMP_EHDF5, tmp, "/", "cannot close (flush) the cube file");
     }
     close_id(&fapl, H5Pclose);
-    quiet_off(&q);
+    imp_h5_quiet_off(&q);
 
-    if (rc == 0 && fsync_path(tmp, 0) != 0)
-        rc = imp_err_set(err, IMP_EIO, "%s: fsync: %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = imp_err_set(err, IMP_EIO, "%s: cannot rename to %s: %s", tmp, path,
-                         strerror(errno));
-    if (rc == 0) {
-        /* Make the rename itself durable. Best effort: the new cube is in place already, and
-         * some file systems refuse fsync on a directory. */
-        memcpy(dir, path, pl + 1);
-        char *slash = strrchr(dir, '/');
-        if (!slash)
-            strcpy(dir, ".");
-        else if (slash == dir)
-            dir[1] = '\0';
-        else
-            *slash = '\0';
-        (void)fsync_path(dir, 1);
-    }
+    if (rc == 0)
+        rc = imp_atomic_publish(tmp, path, "cube", err); /* crash points cube-rename(d) */
     if (rc != 0)
         unlink(tmp);
     free(tmp);
-    free(dir);
     return rc;
 }
 
@@ -393,7 +320,7 @@ static int r_string_data(rctx *r, const char *name, hid_t d, hid_t s, hid_t ft, 
     int ok = rc == 0 && mt >= 0 &&
              (dim == 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0);
     if (rc == 0 && !ok)
-        rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
+        rc = imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
     for (hsize_t i = 0; rc == 0 && i < dim; i++) {
         const char *sv = vlen ? ((char **)raw)[i] : (char *)raw + i * (fsize + 1);
         res[i] = strdup(sv ? sv : "");
@@ -421,7 +348,7 @@ static int r_strings(rctx *r, const char *name, char ***out, size_t *n)
     *n = 0;
     hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT);
     if (d < 0)
-        return h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
+        return imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
     hid_t s = H5Dget_space(d), ft = H5Dget_type(d);
     hsize_t dim = 0;
     int rc;
@@ -448,7 +375,7 @@ static int r_ints(rctx *r, const char *name, int64_t **out, size_t *n)
     *n = 0;
     hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT), s = -1, ft = -1;
     if (d < 0)
-        return h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
+        return imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
     int rc = 0;
     s = H5Dget_space(d);
     ft = H5Dget_type(d);
@@ -463,7 +390,7 @@ static int r_ints(rctx *r, const char *name, int64_t **out, size_t *n)
         if (!v)
             rc = imp_err_set(r->err, IMP_ENOMEM, "%s: %s: out of memory", r->path, name);
         else if (dim > 0 && H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-            rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
+            rc = imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
         if (rc == 0) {
             *out = v;
             *n = (size_t)dim;
@@ -483,7 +410,7 @@ static int r_array(rctx *r, const imp_cube *c, int which, hid_t mtype, void *buf
     const char *name = arr_names[which];
     hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT), s = -1;
     if (d < 0)
-        return h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
+        return imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
     int rc = 0;
     s = H5Dget_space(d);
     hsize_t dims[IMP_AX__COUNT] = {0};
@@ -497,7 +424,7 @@ static int r_array(rctx *r, const imp_cube *c, int which, hid_t mtype, void *buf
                          c->axes.n_model, c->axes.n_task, c->axes.n_strategy, c->axes.n_k,
                          c->axes.n_shot, c->axes.n_seed);
     else if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
+        rc = imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
     close_id(&s, H5Sclose);
     close_id(&d, H5Dclose);
     return rc;
@@ -520,7 +447,7 @@ static int r_attr_str(rctx *r, const char *name, char **slot)
         char *v = NULL;
         mt = vlen_str_type();
         if (mt < 0 || H5Aread(a, mt, &v) < 0)
-            rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read attribute");
+            rc = imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read attribute");
         else {
             rc = imp__cube_set_str(slot, v ? v : "", r->err);
             H5Dvlen_reclaim(mt, s, H5P_DEFAULT, &v);
@@ -531,7 +458,7 @@ static int r_attr_str(rctx *r, const char *name, char **slot)
         mt = H5Tcopy(H5T_C_S1);
         if (!v || mt < 0 || H5Tset_size(mt, sz + 1) < 0 ||
             H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || H5Aread(a, mt, v) < 0)
-            rc = h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read attribute");
+            rc = imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read attribute");
         else
             rc = imp__cube_set_str(slot, v, r->err);
         free(v);
@@ -621,7 +548,7 @@ static int r_contents(rctx *r, imp_cube *c)
     if (rc == 0 && H5Aexists(r->fid, "grid_hash") > 0) {
         hid_t a = H5Aopen(r->fid, "grid_hash", H5P_DEFAULT);
         if (a < 0 || H5Aread(a, H5T_NATIVE_UINT64, &c->grid_hash) < 0)
-            rc = h5_fail(r->err, IMP_EINPUT, r->path, "grid_hash", "cannot read attribute");
+            rc = imp_h5_fail(r->err, IMP_EINPUT, r->path, "grid_hash", "cannot read attribute");
         close_id(&a, H5Aclose);
     }
     return rc;
@@ -637,20 +564,20 @@ int imp_cube_read(const char *path, imp_cube **out, imp_err *err)
     imp_cube *c = calloc(1, sizeof *c);
     if (!c)
         return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
-    h5quiet q;
-    quiet_on(&q);
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
     int rc = 0;
     hid_t fapl = file_access();
     hid_t fid = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
     if (fid < 0) {
-        rc = h5_fail(err, IMP_EINPUT, path, "/", "not an HDF5 file, or truncated or corrupt");
+        rc = imp_h5_fail(err, IMP_EINPUT, path, "/", "not an HDF5 file, or truncated or corrupt");
     } else {
         rctx r = {fid, path, err};
         rc = r_contents(&r, c);
         H5Fclose(fid);
     }
     close_id(&fapl, H5Pclose);
-    quiet_off(&q);
+    imp_h5_quiet_off(&q);
     if (rc != 0) {
         imp_cube_free(c);
         return rc;

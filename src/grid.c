@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imprint/rng.h"
 
@@ -221,11 +222,25 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
     size_t dims[6] = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed};
     size_t cells = 1;
     for (int i = 0; i < 6; i++) {
-        if (dims[i] == 0 || cells > SIZE_MAX / dims[i]) {
+        if (dims[i] == 0 || cells > IMP_GRID_MAX_CELLS / dims[i]) {
             imp_grid_free(g);
-            return imp_err_set(err, IMP_EINPUT, "%s: the grid has no cells or too many", job->name);
+            return imp_err_set(err, IMP_EINPUT,
+                               "%s: the grid has no cells or more than %zu (%zu models x %zu "
+                               "tasks x %zu strategies x %zu ks x %zu shots x %zu seeds)",
+                               job->name, IMP_GRID_MAX_CELLS, dims[0], dims[1], dims[2], dims[3],
+                               dims[4], dims[5]);
         }
         cells *= dims[i];
+    }
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double phys = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    if (phys > 0 && (double)cells * IMP_GRID_BYTES_PER_CELL > phys) {
+        imp_grid_free(g);
+        return imp_err_set(err, IMP_EINPUT,
+                           "%s: the grid has %zu cells, which need about %.1f GiB in memory, more "
+                           "than this machine's %.1f GiB; split the job", job->name, cells,
+                           (double)cells * IMP_GRID_BYTES_PER_CELL / 1073741824.0,
+                           phys / 1073741824.0);
     }
     g->n_cells = cells;
     if (!(g->model = dup_strs(job->models, g->n_model)) ||

@@ -38,30 +38,47 @@ int imp_idx_read(const char *path, int ndim, imp_idx *out, imp_err *err)
     }
     out->ndim = ndim;
     size_t item = 1;
+    const size_t limit = (size_t)1 << 34; /* 16 GiB: far beyond any idx data set */
     for (int i = 0; i < ndim; i++) {
         out->dims[i] = be32(hdr + 4 + 4 * i);
         if (out->dims[i] == 0) {
             rc = imp_err_set(err, IMP_EINPUT, "%s: idx dimension %d is 0", path, i);
             goto done;
         }
-        if (i > 0)
+        if (i > 0) {
+            if (item > limit / out->dims[i]) {
+                rc = imp_err_set(err, IMP_EINPUT, "%s: idx dimensions describe more than %zu "
+                                 "bytes an item, too large", path, limit);
+                goto done;
+            }
             item *= out->dims[i];
+        }
     }
     out->item_bytes = item;
+    if ((size_t)out->dims[0] > limit / item) {
+        rc = imp_err_set(err, IMP_EINPUT, "%s: idx dimensions describe more than %zu bytes, too "
+                         "large", path, limit);
+        goto done;
+    }
     size_t total = (size_t)out->dims[0] * item;
-    if (total > ((size_t)1 << 34)) {
-        rc = imp_err_set(err, IMP_EINPUT, "%s: idx dimensions describe %zu bytes, too large", path,
-                         total);
-        goto done;
-    }
-    out->data = malloc(total ? total : 1);
-    if (!out->data) {
-        rc = imp_err_set(err, IMP_ENOMEM, "%s: cannot allocate %zu bytes", path, total);
-        goto done;
-    }
-    size_t have = 0;
+    /* grow the buffer with the data actually read, so a short file claiming gigabytes is
+     * reported as truncated without first allocating what its header claims */
+    size_t have = 0, cap = 0;
     while (have < total) {
-        unsigned chunk = (total - have) > (1u << 30) ? (1u << 30) : (unsigned)(total - have);
+        if (have == cap) {
+            size_t nc = cap ? 2 * cap : (size_t)1 << 20;
+            if (nc > total)
+                nc = total;
+            uint8_t *p = realloc(out->data, nc);
+            if (!p) {
+                rc = imp_err_set(err, IMP_ENOMEM, "%s: cannot allocate %zu bytes", path, nc);
+                goto done;
+            }
+            out->data = p;
+            cap = nc;
+        }
+        size_t want = cap - have;
+        unsigned chunk = want > (1u << 30) ? (1u << 30) : (unsigned)want;
         int r = gzread(f, out->data + have, chunk);
         if (r <= 0)
             break;

@@ -1,5 +1,6 @@
 /* infer.c — NORMpost, and one cell's inference through the shared cell pipeline. */
 #include "imprint/infer.h"
+#include "imprint/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +8,6 @@
 
 #include "imprint/norm.h"
 #include "imprint/pipeline.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int imp_post_apply(imp_proxies *px, imp_norm post, imp_err *err)
 {
@@ -36,7 +30,7 @@ int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s
               int32_t *pred, imp_infer_result *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
-    double t0 = now_s();
+    double t0 = imp_clock_s();
     int32_t *pr = malloc((test->n ? test->n : 1) * sizeof *pr);
     if (!pr)
         return imp_err_set(err, IMP_ENOMEM, "inference: out of memory (%zu test rows)", test->n);
@@ -52,6 +46,6 @@ int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s
         out->total = test->n;
     }
     free(pr);
-    out->seconds = now_s() - t0;
+    out->seconds = imp_clock_s() - t0;
     return rc;
 }

@@ -1,6 +1,7 @@
 /* ingest.c — building store entries from idx files, reference files and built-in models. */
 #define _XOPEN_SOURCE 700
 #include "imprint/ingest.h"
+#include "imprint/clock.h"
 
 #include <cblas.h>
 #include <ftw.h>
@@ -13,14 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imprint/h5conv.h"
+#include "imprint/h5util.h"
 #include "imprint/rng.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int imp_model_spec_parse(const char *text, imp_model_spec *out, imp_err *err)
 {
@@ -137,7 +133,7 @@ int imp_ingest_raw(const char *store_path, const char *dataset, const imp_raw_sp
             if (rc)
                 break;
         }
-        double t0 = now_s();
+        double t0 = imp_clock_s();
         const imp_raw_split *sp[2] = {train, test};
         const char *names[2] = {"train", "test"};
         size_t dout = 0;
@@ -159,7 +155,7 @@ int imp_ingest_raw(const char *store_path, const char *dataset, const imp_raw_sp
                                            n_class_names, err);
         if (!rc && log)
             fprintf(log, "ingest: /%s/%s: %zu train + %zu test rows, d = %zu (%.1f s)\n", ms->name,
-                    dataset, train->n, test->n, dout, now_s() - t0);
+                    dataset, train->n, test->n, dout, imp_clock_s() - t0);
     }
     if (rc) {
         imp_store_tx_abort(tx);
@@ -279,14 +275,26 @@ static int ref_visit(const char *path, const struct stat *st, int type, struct F
     return 0;
 }
 
+static int read_ref_open(const char *path, imp_raw_split *out, imp_err *err);
+
 static int read_ref_file(const char *path, imp_raw_split *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = read_ref_open(path, out, err);
+    imp_h5_quiet_off(&q);
+    return rc;
+}
+
+/* read_ref_file's body, with HDF5's error printing off. */
+static int read_ref_open(const char *path, imp_raw_split *out, imp_err *err)
+{
     if (H5Fis_hdf5(path) <= 0)
         return imp_err_set(err, IMP_EINPUT, "%s: not an HDF5 file (or truncated)", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: HDF5 cannot open it (damaged?)", path);
+        return imp_h5_fail(err, IMP_EINPUT, path, "/", "HDF5 cannot open it (damaged?)");
     int rc = 0;
     hid_t de = -1, dl = -1, se = -1, sl = -1;
     if (H5Lexists(f, "embeddings", H5P_DEFAULT) <= 0 || H5Lexists(f, "labels", H5P_DEFAULT) <= 0) {
@@ -319,10 +327,19 @@ static int read_ref_file(const char *path, imp_raw_split *out, imp_err *err)
         rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    /* HDF5 converts float64 or other integer widths on read */
-    if (H5Dread(de, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->X) < 0 ||
-        H5Dread(dl, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->y) < 0)
+    /* any float or integer width, as the store reader (values that do not fit are errors) */
+    size_t overflow = 0, bad_i = 0;
+    int64_t bad_v = 0;
+    int yst = 0;
+    if (imp_h5_read_float32(de, H5S_ALL, H5S_ALL, out->X, &overflow) < 0 ||
+        (yst = imp_h5_read_int32(dl, out->n, out->y, &bad_i, &bad_v)) < 0)
         rc = imp_err_set(err, IMP_EINPUT, "%s: cannot read embeddings/labels (truncated?)", path);
+    else if (overflow)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: embeddings: %zu value(s) do not fit float32", path,
+                         overflow);
+    else if (yst > 0)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: labels[%zu] = %lld does not fit a 32-bit label",
+                         path, bad_i, (long long)bad_v);
 out:
     if (se >= 0) H5Sclose(se);
     if (sl >= 0) H5Sclose(sl);

@@ -832,12 +832,18 @@ int imp_job_parse(const char *text, size_t len, const char *name, const char *ba
     int rc = 0;
     if (!yaml_parser_load(&parser, &doc)) {
         imp_job_pos p = {(int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
+        /* libyaml's text for a tab ("found character that cannot start any token") hides the
+         * commonest cause; name it */
+        size_t at = parser.problem_mark.index;
+        const char *tab = at < len && j->text[at] == '\t'
+                              ? " (a tab: YAML indents with spaces only)" : "";
         if (parser.context)
-            rc = fail_at(&c, p, "malformed YAML: %s %s started at line %d",
+            rc = fail_at(&c, p, "malformed YAML: %s %s started at line %d%s",
                          parser.problem ? parser.problem : "error", parser.context,
-                         (int)parser.context_mark.line + 1);
+                         (int)parser.context_mark.line + 1, tab);
         else
-            rc = fail_at(&c, p, "malformed YAML: %s", parser.problem ? parser.problem : "error");
+            rc = fail_at(&c, p, "malformed YAML: %s%s", parser.problem ? parser.problem : "error",
+                         tab);
         yaml_parser_delete(&parser);
         imp_job_free(j);
         return rc;

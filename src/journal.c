@@ -2,6 +2,8 @@
  * by value (key + hash), each with a CRC32, behind a versioned header; torn tails are dropped,
  * middle corruption is an error; version 1 journals (cells by grid index) are still read. */
 #include "imprint/journal.h"
+#include "imprint/clock.h"
+#include "imprint/crash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -425,12 +427,7 @@ void imp_journal_set_free(imp_journal_set *set)
 
 /* ---- writing ---- */
 
-double imp_journal_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double imp_journal_clock(void) { return imp_clock_s(); }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
 {
@@ -548,6 +545,8 @@ int imp_journal_append_rec(imp_journal *j, const imp_journal_rec *rec, imp_err *
         return imp_err_set(err, IMP_EINPUT, "%s: append: a record without a key", j->path);
     unsigned char buf[REC_MAX];
     size_t n = encode_record(buf, rec);
+    if (imp_crash_hit("journal-append")) /* test hook: a torn record, then death */
+        fflush(j->fp), (void)!write(fileno(j->fp), buf, n / 2), imp_crash_now();
     if (fwrite(buf, 1, n, j->fp) != n) {
         j->failed = 1;
         return imp_err_set(err, IMP_EIO, "%s: cannot append a record: %s", j->path,

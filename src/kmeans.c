@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) /* clang 14 lacks "f16c" (fuzz builds) */
 #include <immintrin.h>
 #define KM_HAVE_AVX2 1
 #define KM_AVX2 __attribute__((target("avx2,fma,f16c")))

@@ -21,13 +21,20 @@ float imp_row_norm(const float *x, size_t d)
     return (float)sqrt((s0 + s1) + (s2 + s3));
 }
 
-/* dst ← src / max(‖src‖, floor) row by row; floor 0 is the no-epsilon NORMpre */
+float imp_pre_divisor(const float *x, size_t d)
+{
+    float nrm = imp_row_norm(x, d);
+    return nrm > 0 ? nrm : 1.0f;
+}
+
+/* dst ← src / max(‖src‖, floor) row by row; floor 0 is the no-epsilon NORMpre (a zero row
+ * stays zero, see imp_pre_divisor) */
 static void l2_rows(float *dst, const float *src, size_t n, size_t d, float floor)
 {
     for (size_t i = 0; i < n; i++) {
         const float *x = src + i * d;
         float *o = dst + i * d;
-        float nrm = imp_row_norm(x, d);
+        float nrm = floor > 0 ? imp_row_norm(x, d) : imp_pre_divisor(x, d);
         if (nrm < floor)
             nrm = floor;
         for (size_t j = 0; j < d; j++)

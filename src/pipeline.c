@@ -1,5 +1,6 @@
 /* pipeline.c — every (POST, INF, AGG) cell of one proxy set: shared distances, one selection. */
 #include "imprint/pipeline.h"
+#include "imprint/clock.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -12,13 +13,6 @@
 #include "imprint/infer.h"
 #include "imprint/norm.h"
 #include "imprint/pool.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* test rows per Manhattan kernel call: enough to reuse each L2-sized chunk of proxies */
 enum { L1_ROWS = 32 };
@@ -322,7 +316,7 @@ static void group_run(group *g, const size_t *ci, imp_cell_result *res, int *cod
 {
     const post_view *v = g->v;
     size_t P = v->px.P;
-    double t0 = now_s();
+    double t0 = imp_clock_s();
     g->B = (8u << 20) / (P ? P : 1);
     g->B = g->B < 1 ? 1 : g->B > 2048 ? 2048 : g->B;
     g->nblocks = (g->test->n + g->B - 1) / g->B;
@@ -339,7 +333,7 @@ static void group_run(group *g, const size_t *ci, imp_cell_result *res, int *cod
     openblas_set_num_threads(1);
     imp_parallel_for(g->nblocks, threads, group_block, g);
     openblas_set_num_threads(blas_threads);
-    double share = (now_s() - t0) / (double)g->nc;
+    double share = (imp_clock_s() - t0) / (double)g->nc;
     for (size_t q = 0; q < g->nc; q++) {
         imp_cell_result *r = &res[ci[q]];
         int m = cell_metric(g->cs[q]);

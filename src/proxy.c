@@ -1,5 +1,6 @@
 /* proxy.c — GEN: presampling and every proxy generator of the reference. */
 #include "imprint/proxy.h"
+#include "imprint/clock.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -13,13 +14,6 @@
 #include "imprint/norm.h"
 #include "imprint/pool.h"
 #include "imprint/rng.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void imp_proxies_free(imp_proxies *p)
 {
@@ -54,7 +48,7 @@ static void gen_mean(const float *X, size_t n, size_t d, int l2, float *out)
     for (size_t i = 0; i < n; i++) {
         const float *x = X + i * d;
         if (l2) {
-            float nrm = imp_row_norm(x, d);
+            float nrm = imp_pre_divisor(x, d);
             for (size_t j = 0; j < d; j++)
                 acc[j] += (double)(x[j] / nrm);
         } else {
@@ -452,7 +446,7 @@ static void class_worker(size_t c, void *ctx)
         j->rc[c] = rc;
         return;
     }
-    double t0 = now_s();
+    double t0 = imp_clock_s();
     int k = gp->k;
     int take_all = gp->gen == IMP_GEN_ALL || k == -1 || n < (size_t)(k < 0 ? 0 : k);
     if (gp->gen == IMP_GEN_LS) {
@@ -462,7 +456,7 @@ static void class_worker(size_t c, void *ctx)
     if (gp->gen == IMP_GEN_KLS) {
         j->raw[c] = take_all;
         if (take_all || k == 1) {
-            j->secs[c] = now_s() - t0;
+            j->secs[c] = imp_clock_s() - t0;
             return; /* raw rows, or one pseudo-class = the class */
         }
         float *centers = malloc((size_t)k * d * sizeof *centers);
@@ -477,7 +471,7 @@ static void class_worker(size_t c, void *ctx)
         rc = imp_kmeans(X, n, d, (size_t)k, NULL, &rng, centers, j->labels[c], NULL, err);
         free(centers);
         j->rc[c] = rc;
-        j->secs[c] = now_s() - t0;
+        j->secs[c] = imp_clock_s() - t0;
         return;
     }
     /* a GEN with a fixed k of 1 (mean) makes one proxy whatever k the cell lists */
@@ -500,7 +494,7 @@ static void class_worker(size_t c, void *ctx)
     } else {
         rc = imp_err_set(err, IMP_EINTERNAL, "GEN %s is not per-class", imp_gen_name(gp->gen));
     }
-    j->secs[c] = now_s() - t0;
+    j->secs[c] = imp_clock_s() - t0;
     if (rc) {
         free(W);
         j->rc[c] = rc;
@@ -877,7 +871,7 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
     for (size_t g = 0; g < G; g++)
         for (size_t a = 0; a < d; a++)
             Bm[a * G + g] /= (double)gsize[g] * (double)G;
-    double t0 = now_s();
+    double t0 = imp_clock_s();
     const double *Uc = cache_find(gp->cache, j->train, gp, part);
     if (!Uc) {
         row_segs rs = {segX, segn, ns, N, d};
@@ -889,7 +883,7 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
             U = NULL; /* the cache owns it */
     }
     rc = lstsq_solve(Uc, d, G, Bm, Wg, err);
-    out->gen_seconds += now_s() - t0;
+    out->gen_seconds += imp_clock_s() - t0;
     if (rc)
         goto out;
     size_t g = 0;
@@ -938,9 +932,9 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     /* parallel over classes, one BLAS thread each: results do not depend on thread counts */
     int blas_before = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    double t0 = now_s();
+    double t0 = imp_clock_s();
     imp_parallel_for(C, threads, class_worker, &j);
-    double wall = now_s() - t0;
+    double wall = imp_clock_s() - t0;
     openblas_set_num_threads(blas_before);
     for (size_t c = 0; c < C; c++)
         if (j.rc[c]) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imprint/atomic.h"
 #include "imprint/resume.h"
 #include "imprint/sched.h"
 #include "imprint/sweep.h"
@@ -215,12 +216,8 @@ int imp_sink_sync(imp_sink *s, imp_err *err) { return imp_journal_sync(s->jr, er
 int imp_write_atomic(const char *path, const void *buf, size_t n, imp_err *err)
 {
     char *tmp = with_suffix(path, ".tmp");
-    char *dir = strdup(path);
-    if (!tmp || !dir) {
-        free(tmp);
-        free(dir);
+    if (!tmp)
         return imp_err_set(err, IMP_ENOMEM, "out of memory writing %s", path);
-    }
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -239,25 +236,14 @@ int imp_write_atomic(const char *path, const void *buf, size_t n, imp_err *err)
                 left -= (size_t)w;
             }
         }
-        if (!rc && fsync(fd) != 0)
-            rc = imp_err_set(err, IMP_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
         if (close(fd) != 0 && !rc)
             rc = imp_err_set(err, IMP_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        if (!rc && rename(tmp, path) != 0)
-            rc = imp_err_set(err, IMP_EIO, "%s: cannot rename to %s: %s", tmp, path,
-                             strerror(errno));
         if (rc)
             unlink(tmp);
-    }
-    if (!rc) {
-        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd); /* some file systems refuse a directory fsync; the rename stands */
-            close(dfd);
-        }
+        else /* fsync, rename, directory fsync: the one sequence (atomic.h) */
+            rc = imp_atomic_publish(tmp, path, "progress", err);
     }
     free(tmp);
-    free(dir);
     return rc;
 }
 

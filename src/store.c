@@ -1,7 +1,11 @@
 /* store.c — reading the HDF5 embedding store: validation, listing, class-grouped loads. */
 #include "imprint/store.h"
+#include "imprint/crash.h"
+#include "imprint/h5conv.h"
+#include "imprint/h5util.h"
 
 #include <hdf5.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +20,20 @@ struct imp_store {
 int imp_store_open(const char *path, imp_store **out, imp_err *err)
 {
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (access(path, R_OK) != 0)
         return imp_err_set(err, IMP_EINPUT, "%s: cannot read the embedding store (missing file?)",
                            path);
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
     htri_t is = H5Fis_hdf5(path);
-    if (is <= 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: not an HDF5 file (or truncated)", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return imp_err_set(err, IMP_EINPUT, "%s: HDF5 cannot open the file (truncated or damaged?)",
-                           path);
+    hid_t f = is > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    int rc = is <= 0 ? imp_err_set(err, IMP_EINPUT, "%s: not an HDF5 file (or truncated)", path)
+             : f < 0 ? imp_h5_fail(err, IMP_EINPUT, path, "/",
+                                   "HDF5 cannot open the file (truncated or damaged?)")
+                     : 0;
+    imp_h5_quiet_off(&q);
+    if (rc)
+        return rc;
     imp_store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);
@@ -52,21 +59,29 @@ void imp_store_close(imp_store *s)
 
 const char *imp_store_path(const imp_store *s) { return s->path; }
 
-/* Open /<model>/<dataset>/<split>/<name> and check its type and rank. want_float: float32
- * rank 2, else int32 rank 1. Returns the dataset id (≥ 0) or a negative error. */
+static const char *type_word(H5T_class_t cls, H5T_sign_t sg)
+{
+    if (cls == H5T_INTEGER)
+        return sg == H5T_SGN_2 ? "signed integer" : "unsigned integer";
+    return cls == H5T_FLOAT ? "float" : cls == H5T_STRING ? "string" : "non-numeric type";
+}
+
+/* Open /<model>/<dataset>/<split>/<name> and check its type and rank. want_float (X): any
+ * integer or float type (HDF5 converts to float32 on read, see read_x_rows), rank 2; else
+ * (y): any integer type (read as int64 and range-checked, see read_labels), rank 1. Returns
+ * the dataset id (≥ 0) or a negative error. */
 static hid_t open_checked(imp_store *s, const char *model, const char *dataset, const char *split,
                           const char *name, int want_float, hsize_t dims[2], imp_err *err)
 {
     char obj[4 * IMP_NAME_MAX];
     snprintf(obj, sizeof obj, "/%s/%s/%s/%s", model, dataset, split, name);
-    htri_t ex = H5Lexists(s->file, "/", H5P_DEFAULT);
     /* walk the path so a missing piece gives a precise message */
     char part[4 * IMP_NAME_MAX] = "";
     const char *pieces[4] = {model, dataset, split, name};
     for (int i = 0; i < 4; i++) {
         strcat(part, "/");
         strcat(part, pieces[i]);
-        ex = H5Lexists(s->file, part, H5P_DEFAULT);
+        htri_t ex = H5Lexists(s->file, part, H5P_DEFAULT);
         if (ex <= 0)
             return imp_err_set(err, i < 2 ? IMP_ENOTFOUND : IMP_EINPUT, "%s: no object %s%s",
                                s->path, part,
@@ -80,7 +95,6 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
     hid_t sp = H5Dget_space(ds);
     int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    size_t sz = t >= 0 ? H5Tget_size(t) : 0;
     H5T_sign_t sg = (cls == H5T_INTEGER) ? H5Tget_sign(t) : H5T_SGN_ERROR;
     hsize_t d[2] = {0, 0};
     if (rank >= 1 && rank <= 2)
@@ -91,11 +105,10 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
         H5Sclose(sp);
     int rc = 0;
     if (want_float) {
-        if (cls != H5T_FLOAT || sz != 4)
+        if (cls != H5T_FLOAT && cls != H5T_INTEGER)
             rc = imp_err_set(err, IMP_EINPUT,
-                             "%s: %s must be float32 (found %s of %zu bytes; in h5py write "
-                             "X.astype('float32'))",
-                             s->path, obj, cls == H5T_FLOAT ? "float" : cls == H5T_INTEGER ? "integer" : "another type", sz);
+                             "%s: %s must hold numbers (found %s; embeddings are converted to "
+                             "float32 on read)", s->path, obj, type_word(cls, sg));
         else if (rank != 2)
             rc = imp_err_set(err, IMP_EINPUT, "%s: %s must be 2-D [n, d] (found rank %d)", s->path,
                              obj, rank);
@@ -103,12 +116,10 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
             rc = imp_err_set(err, IMP_EINPUT, "%s: %s is empty [%llu, %llu]", s->path, obj,
                              (unsigned long long)d[0], (unsigned long long)d[1]);
     } else {
-        if (cls != H5T_INTEGER || sz != 4 || sg != H5T_SGN_2)
+        if (cls != H5T_INTEGER)
             rc = imp_err_set(err, IMP_EINPUT,
-                             "%s: %s must be int32 labels (found %s of %zu bytes)", s->path, obj,
-                             cls == H5T_INTEGER ? (sg == H5T_SGN_2 ? "signed integer" : "unsigned integer")
-                                                : cls == H5T_FLOAT ? "float" : "another type",
-                             sz);
+                             "%s: %s must be integer labels (found %s)", s->path, obj,
+                             type_word(cls, sg));
         else if (rank != 1)
             rc = imp_err_set(err, IMP_EINPUT, "%s: %s must be 1-D [n] (found rank %d)", s->path,
                              obj, rank);
@@ -120,6 +131,24 @@ static hid_t open_checked(imp_store *s, const char *model, const char *dataset, 
     dims[0] = d[0];
     dims[1] = d[1];
     return ds;
+}
+
+/* Read the hyperslab fsp of X into buf as float32 (HDF5 converts float16/64 and integers).
+ * Returns 0, or IMP_EINPUT when the read fails or a value does not fit float32. */
+static int read_x_rows(imp_store *s, hid_t ds, hid_t msp, hid_t fsp, float *buf, const char *obj,
+                       size_t lo, size_t hi, imp_err *err)
+{
+    size_t overflow = 0;
+    herr_t st = imp_h5_read_float32(ds, msp, fsp, buf, &overflow);
+    if (st < 0)
+        return imp_err_set(err, IMP_EINPUT, "%s: cannot read rows %zu..%zu of %s (truncated file?)",
+                           s->path, lo, hi - 1, obj);
+    if (overflow)
+        return imp_err_set(err, IMP_EINPUT,
+                           "%s: %s rows %zu..%zu: %zu value(s) do not fit float32 (|x| > %g); "
+                           "scale the embeddings", s->path, obj, lo, hi - 1, overflow,
+                           (double)FLT_MAX);
+    return 0;
 }
 
 /* Check one split: X [n,d] float32, y [n] int32. */
@@ -144,6 +173,7 @@ static int check_split(imp_store *s, const char *model, const char *dataset, con
     return 0;
 }
 
+/* y of a split as int32 (any integer type in the file; imp_h5_read_int32 range-checks). */
 static int read_labels(imp_store *s, const char *model, const char *dataset, const char *split,
                        int32_t **y, size_t *n, imp_err *err)
 {
@@ -152,20 +182,24 @@ static int read_labels(imp_store *s, const char *model, const char *dataset, con
     if (ds < 0)
         return (int)ds;
     *n = dy[0];
-    *y = malloc((*n ? *n : 1) * sizeof(int32_t));
+    *y = malloc((*n ? *n : 1) * sizeof **y);
     if (!*y) {
         H5Dclose(ds);
-        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory for labels", s->path);
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory for %zu labels", s->path, *n);
     }
-    herr_t st = H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, *y);
+    size_t bad_i = 0;
+    int64_t bad_v = 0;
+    int st = imp_h5_read_int32(ds, *n, *y, &bad_i, &bad_v);
     H5Dclose(ds);
-    if (st < 0) {
-        free(*y);
-        *y = NULL;
-        return imp_err_set(err, IMP_EINPUT, "%s: cannot read /%s/%s/%s/y (truncated file?)",
-                           s->path, model, dataset, split);
-    }
-    return 0;
+    if (st == 0)
+        return 0;
+    free(*y);
+    *y = NULL;
+    if (st > 0)
+        return imp_err_set(err, IMP_EINPUT, "%s: /%s/%s/%s/y[%zu] = %lld does not fit a 32-bit label",
+                           s->path, model, dataset, split, bad_i, (long long)bad_v);
+    return imp_err_set(err, IMP_EINPUT, "%s: cannot read /%s/%s/%s/y (truncated file?)", s->path,
+                       model, dataset, split);
 }
 
 int imp_store_labels(imp_store *s, const char *model, const char *dataset, const char *split,
@@ -180,7 +214,7 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
+static int store_distinct_labels(imp_store *s, const char *model, const char *dataset,
                               const char *split, int32_t **labels, size_t *n, imp_err *err)
 {
     int32_t *y;
@@ -198,7 +232,18 @@ int imp_store_distinct_labels(imp_store *s, const char *model, const char *datas
     return 0;
 }
 
-int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
+                              const char *split, int32_t **labels, size_t *n, imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_distinct_labels(s, model, dataset, split, labels, n, err);
+    imp_h5_quiet_off(&q);
+    return rc;
+}
+
+static int store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
                        imp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -232,6 +277,17 @@ int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp
     out->max_label = n ? y[n - 1] : 0;
     free(y);
     return 0;
+}
+
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
+                       imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_describe(s, model, dataset, out, err);
+    imp_h5_quiet_off(&q);
+    return rc;
 }
 
 typedef struct {
@@ -272,7 +328,7 @@ static int list_groups(hid_t loc, const char *path, name_list *l)
     return st < 0 ? -1 : 0;
 }
 
-int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
+static int store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -312,6 +368,16 @@ int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
         *out = NULL;
         *n = 0;
     }
+    return rc;
+}
+
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_list(s, out, n, err);
+    imp_h5_quiet_off(&q);
     return rc;
 }
 
@@ -362,10 +428,12 @@ int imp_store_load(imp_store *s, const char *model, const char *dataset, const c
     return imp_store_load_ex(s, model, dataset, split, map, 0, out, err);
 }
 
-int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, const char *split,
+static int store_load(imp_store *s, const char *model, const char *dataset, const char *split,
                       const imp_classmap *map, int allow_empty, imp_data *out, imp_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (imp_crash_hit("store-load")) /* test hook: a worker dies while loading its task */
+        imp_crash_now();
     int32_t *y = NULL;
     size_t n = 0;
     int rc = read_labels(s, model, dataset, split, &y, &n, err);
@@ -383,8 +451,29 @@ int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, cons
         return imp_err_set(err, IMP_EINPUT, "%s: /%s/%s/%s/X has %llu rows but y has %zu labels",
                            s->path, model, dataset, split, (unsigned long long)dx[0], n);
     }
+    /* train and test must agree on d; say so here, naming both objects, rather than let
+     * inference find proxies and test rows of different widths */
+    const char *other = strcmp(split, "train") == 0 ? "test" : strcmp(split, "test") == 0 ? "train" : NULL;
+    if (other) {
+        imp_err ignore; /* a missing other split is reported when that split is loaded */
+        hsize_t dother[2];
+        hid_t o = open_checked(s, model, dataset, other, "X", 1, dother, &ignore);
+        if (o >= 0) {
+            H5Dclose(o);
+            if (dother[1] != dx[1]) {
+                H5Dclose(ds);
+                free(y);
+                return imp_err_set(err, IMP_EINPUT,
+                                   "%s: /%s/%s/%s/X has d = %llu but /%s/%s/%s/X has d = %llu",
+                                   s->path, model, dataset, split, (unsigned long long)dx[1],
+                                   model, dataset, other, (unsigned long long)dother[1]);
+            }
+        }
+    }
     size_t d = dx[1];
     int nc = map->n_classes;
+    char xobj[4 * IMP_NAME_MAX];
+    snprintf(xobj, sizeof xobj, "/%s/%s/%s/X", model, dataset, split);
     /* dest[i] = task class of row i or -1; count rows per class */
     int32_t *cls = malloc((n ? n : 1) * sizeof *cls);
     size_t *offset = calloc((size_t)nc + 1, sizeof *offset);
@@ -476,12 +565,10 @@ int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, cons
         hsize_t start[2] = {lo, 0}, count[2] = {hi - lo, d};
         hid_t msp = H5Screate_simple(2, count, NULL);
         H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL);
-        herr_t st = H5Dread(ds, H5T_NATIVE_FLOAT, msp, fsp, H5P_DEFAULT, buf);
+        rc = read_x_rows(s, ds, msp, fsp, buf, xobj, lo, hi, err);
         H5Sclose(msp);
-        if (st < 0) {
+        if (rc) {
             H5Sclose(fsp);
-            rc = imp_err_set(err, IMP_EINPUT, "%s: cannot read rows %zu..%zu of /%s/%s/%s/X "
-                             "(truncated file?)", s->path, lo, hi - 1, model, dataset, split);
             goto fail;
         }
         for (size_t i = lo; i < hi; i++) {
@@ -520,5 +607,16 @@ fail:
     free(y);
     free(offset);
     free(X);
+    return rc;
+}
+
+/* The public entry: HDF5's error printing off for its duration (h5util.h). */
+int imp_store_load_ex(imp_store *s, const char *model, const char *dataset, const char *split,
+                      const imp_classmap *map, int allow_empty, imp_data *out, imp_err *err)
+{
+    imp_h5quiet q;
+    imp_h5_quiet_on(&q);
+    int rc = store_load(s, model, dataset, split, map, allow_empty, out, err);
+    imp_h5_quiet_off(&q);
     return rc;
 }

@@ -1,10 +1,10 @@
 /* store_write.c — atomic writing of the embedding store: copy to a temp file, add, rename. */
 #include "imprint/store.h"
+#include "imprint/atomic.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,27 +273,7 @@ int imp_store_tx_commit(imp_store_tx *tx, imp_err *err)
         tx_free(tx);
         return rc;
     }
-    int fd = open(tx->tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0)
-        rc = imp_err_set(err, IMP_EIO, "%s: fsync failed: %s", tx->tmp, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    if (!rc && rename(tx->tmp, tx->path) != 0)
-        rc = imp_err_set(err, IMP_EIO, "%s: rename to %s failed: %s", tx->tmp, tx->path,
-                         strerror(errno));
-    if (rc) {
-        unlink(tx->tmp);
-    } else {
-        char *dup = strdup(tx->path);
-        if (dup) {
-            int dfd = open(dirname(dup), O_RDONLY | O_DIRECTORY);
-            if (dfd >= 0) {
-                fsync(dfd);
-                close(dfd);
-            }
-            free(dup);
-        }
-    }
+    rc = imp_atomic_publish(tx->tmp, tx->path, "store", err);
     tx_free(tx);
     return rc;
 }

@@ -9,15 +9,9 @@
 
 #include "imprint/hash64.h"
 #include "imprint/store.h"
+#include "imprint/clock.h"
 
 enum { QUICK_ROWS = 64, BLOCK_BYTES = 4 << 20 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Feed rank, dims and stored type of dataset d. Returns 0 or -1. */
 static int hash_header(hid_t d, imp_hash64_state *a, imp_hash64_state *b, hsize_t dims[2],
@@ -204,7 +198,7 @@ static int write_attr(hid_t file, const char *group, const imp_store_fp *fp)
 int imp__store_fp_put(hid_t file, const char *name, const char *model, const char *dataset,
                       imp_store_fp *out, imp_err *err)
 {
-    double t0 = now_s();
+    double t0 = imp_clock_s();
     memset(out, 0, sizeof *out);
     int rc = hash_pair(file, name, model, dataset, &out->full, &out->quick, err);
     char group[2 * IMP_NAME_MAX + 4];
@@ -213,14 +207,14 @@ int imp__store_fp_put(hid_t file, const char *name, const char *model, const cha
         rc = imp_err_set(err, IMP_EHDF5, "%s: cannot write the %s attribute of %s", name,
                          IMP_STORE_FP_ATTR, group);
     out->wrote_cache = !rc;
-    out->seconds = now_s() - t0;
+    out->seconds = imp_clock_s() - t0;
     return rc;
 }
 
 int imp_store_fingerprint(const char *path, const char *model, const char *dataset, int flags,
                           imp_store_fp *out, imp_err *err)
 {
-    double t0 = now_s();
+    double t0 = imp_clock_s();
     memset(out, 0, sizeof *out);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (strlen(model) >= IMP_NAME_MAX || strlen(dataset) >= IMP_NAME_MAX)
@@ -249,6 +243,6 @@ int imp_store_fingerprint(const char *path, const char *model, const char *datas
                 out->wrote_cache = 0;
         }
     }
-    out->seconds = now_s() - t0;
+    out->seconds = imp_clock_s() - t0;
     return rc;
 }

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imprint/clock.h"
 #include "imprint/journal.h"
+#include "imprint/outpath.h"
 #include "imprint/piece.h"
 #include "imprint/pool.h"
 #include "imprint/resume.h"
@@ -69,7 +71,6 @@ static pthread_mutex_t g_h5 = PTHREAD_MUTEX_INITIALIZER;
 static void h5_lock(void) { pthread_mutex_lock(&g_h5); }
 static void h5_unlock(void) { pthread_mutex_unlock(&g_h5); }
 
-static double now_s(void) { return imp_journal_clock(); }
 
 static void sleep_us(long us)
 {
@@ -153,6 +154,8 @@ static int setup(const char *job_path, imp_job **job, imp_grid **grid, imp_store
     } else {
         imp_err_prefix(err, "%s: store", job_path);
     }
+    if (!rc) /* before any work: the sweep (store kept) makes the directory, plan only checks */
+        rc = imp_cube_target_check((*job)->cube_path, store != NULL, err);
     if (!rc)
         rc = imp_grid_from_job(*job, grid, err);
     if (rc || !store) {
@@ -382,7 +385,7 @@ static int take_batch(rank0 *s, int r, const imp_batch_hdr *h, const imp_cell_re
         f->next++;
     }
     if (h->n && s->t_first == 0)
-        s->t_first = now_s();
+        s->t_first = imp_clock_s();
     f->busy += h->busy_seconds;
     if (!h->last)
         return 0;
@@ -612,7 +615,7 @@ static int run_rank0(rank0 *s, int *exit_code, int *abort_others)
     if (!go)
         return rc;
     *abort_others = 1; /* until the workers have been told to stop */
-    s->t_start = now_s();
+    s->t_start = imp_clock_s();
     rc = start_local(s);
     for (int r = 0; !rc && r < s->size; r++)
         for (int k = 0; k < MAX_OUT && !rc; k++)
@@ -620,7 +623,7 @@ static int run_rank0(rank0 *s, int *exit_code, int *abort_others)
                 rc = s->err.code;
     imp_sink_state st0 = sink_state(s, 0);
     if (!rc) /* after the first dispatch, so "ranks busy" is true */
-        rc = imp_sink_tick(s->sink, now_s(), &st0, 1, &s->err);
+        rc = imp_sink_tick(s->sink, imp_clock_s(), &st0, 1, &s->err);
     int seen_signals = 0, hard = 0;
     double drain_deadline = 0;
     size_t cap = 0;
@@ -631,7 +634,7 @@ static int run_rank0(rank0 *s, int *exit_code, int *abort_others)
         if (sig > seen_signals) {
             seen_signals = sig;
             if (!s->stopped) {
-                drain_deadline = now_s() + s->o->drain_seconds;
+                drain_deadline = imp_clock_s() + s->o->drain_seconds;
                 start_drain(s);
                 imp_sink_sync(s->sink, NULL);
                 fprintf(stderr, "sweep: stop signal: no new work; every rank stops after its "
@@ -648,7 +651,7 @@ static int run_rank0(rank0 *s, int *exit_code, int *abort_others)
             rc = poll_local(s, &progressed);
         if (rc)
             break;
-        double t = now_s();
+        double t = imp_clock_s();
         imp_sink_state st = sink_state(s, 0);
         if ((rc = imp_sink_tick(s->sink, t, &st, 0, &s->err)) != 0)
             break;
@@ -675,7 +678,7 @@ static int run_rank0(rank0 *s, int *exit_code, int *abort_others)
         rc = self_check(s, exit_code);
     imp_sink_state st = sink_state(s, !s->stopped || !pending);
     imp_err e;
-    int trc = imp_sink_tick(s->sink, now_s(), &st, 1, &e); /* sync, cube, progress */
+    int trc = imp_sink_tick(s->sink, imp_clock_s(), &st, 1, &e); /* sync, cube, progress */
     if (trc && !rc) {
         rc = trc;
         s->err = e;

@@ -1,6 +1,7 @@
 /* worker.c — one work piece: the task's rows once, each GEN from the LRU or computed once,
  * every cell on top, results out in batches as they finish. */
 #include "imprint/worker.h"
+#include "imprint/clock.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -45,13 +46,6 @@ struct imp_worker {
     double *lambda;      /* per model: the job's override or the store's (read under lock) */
     void (*lock)(void), (*unlock)(void);
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void sleep_ms(int ms)
 {
@@ -305,7 +299,7 @@ typedef struct batcher {
 
 static int flush(batcher *b, int last, int stopped)
 {
-    double t = now_s();
+    double t = imp_clock_s();
     imp_batch_hdr h = {b->p->id, b->done - b->sent, t - b->t_last, (uint32_t)last,
                        (uint32_t)stopped};
     int rc = b->emit(&h, b->res + b->sent, b->ud);
@@ -317,7 +311,7 @@ static int flush(batcher *b, int last, int stopped)
 int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
                    imp_worker_stop_fn stop, void *ud, imp_err *err)
 {
-    batcher b = {p, calloc(p->n_cells ? p->n_cells : 1, sizeof(imp_cell_result)), 0, 0, now_s(),
+    batcher b = {p, calloc(p->n_cells ? p->n_cells : 1, sizeof(imp_cell_result)), 0, 0, imp_clock_s(),
                  emit, ud};
     if (!b.res)
         return imp_err_set(err, IMP_ENOMEM, "out of memory for the results of %zu cells",
@@ -358,12 +352,12 @@ int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
             if (!w->load_rc && !e->rc)
                 eval_on_proxies(w, &e->px, &cells[c], n, out);
             b.done += n;
-            if (now_s() - b.t_last >= batch && g->first + c + n < p->n_cells)
+            if (imp_clock_s() - b.t_last >= batch && g->first + c + n < p->n_cells)
                 rc = flush(&b, 0, 0);
         }
         /* a finished GEN group goes out unless the last batch was very recent */
         if (!rc && !stopped && gi + 1 < p->n_groups && b.done > b.sent &&
-            now_s() - b.t_last >= batch / 10)
+            imp_clock_s() - b.t_last >= batch / 10)
             rc = flush(&b, 0, 0);
     }
     if (!rc)

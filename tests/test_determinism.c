@@ -120,7 +120,7 @@ static void test_processes(void)
     if (ta && tb) {
         *ta = *tb = '\0';
         IMP_ASSERT_INT_EQ(strcmp(a, b), 0);
-        IMP_ASSERT_STR_CONTAINS(a, "\"n_proxies\": 28");
+        IMP_ASSERT_STR_CONTAINS(a, "\"n_proxies\":28");
     }
     free(a), free(b), free(ytr), free(yte);
     imp_data_free(&tr);

@@ -497,11 +497,10 @@ static void test_embed_missing(void)
 int main(void)
 {
     const char *on = getenv("IMPRINT_SLURM_TESTS");
-    if (!on || strcmp(on, "1") != 0) {
-        printf("test_slurm: skipped (set IMPRINT_SLURM_TESTS=1 to test slurm/ against a local "
-               "single-node Slurm; needs root, installs slurm-wlm and munge if missing)\n");
-        return 0;
-    }
+    if (!on || strcmp(on, "1") != 0)
+        imp_test_skip_suite("test_slurm", "set IMPRINT_SLURM_TESTS=1 to test slurm/ against a "
+                            "local single-node Slurm; needs root, installs slurm-wlm and munge if "
+                            "missing");
     static const imp_test tests[] = {
         {"local cluster up", test_cluster},
         {"scancel --signal=USR1: exit 75, requeue, complete, then analyze", test_signal_requeue},

@@ -157,9 +157,10 @@ static void test_ranks_agree(void)
         rc = imp_test_tool(&ev, "eval --store %s --model toy --dataset blobs --classes 2,0 "
                                 "--strategy none/mean/none/none/max --task pair --json", g_store);
         IMP_ASSERT_INT_EQ(rc, 0);
-        char want[64];
-        snprintf(want, sizeof want, "\"accuracy\": %.6f", (double)a->accuracy[cell]);
-        IMP_ASSERT_STR_CONTAINS(ev, want);
+        const char *acc = ev ? strstr(ev, "\"accuracy\":") : NULL;
+        CU_ASSERT_PTR_NOT_NULL(acc);
+        if (acc) /* eval --json writes the float's exact double value */
+            IMP_ASSERT_NEAR((float)strtod(acc + strlen("\"accuracy\":"), NULL), a->accuracy[cell], 0);
         free(ev);
         /* seed-shared cells: mean gives the same accuracy for every seed (shot all) */
         idx[5] = 2;
@@ -507,9 +508,8 @@ static void test_bad_jobs(void)
 
 static void test_h5py_reads_cube(void)
 {
-    if (access("/usr/bin/python3", X_OK) != 0 ||
-        imp_test_sh(NULL, "/usr/bin/python3 -c 'import h5py'") != 0) {
-        fprintf(stderr, "(skipped: no python3-h5py)\n");
+    if (!imp_test_have_python("h5py")) {
+        imp_test_skip("no python3-h5py");
         return;
     }
     char *out = NULL;

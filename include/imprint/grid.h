@@ -15,6 +15,12 @@ enum { IMP_GRID_PENDING = 0, IMP_GRID_DONE = 1, IMP_GRID_FAILED = 2, IMP_GRID_NA
 
 /* k_eff of an n/a cell. */
 #define IMP_GRID_KNA INT64_MIN
+/* The most cells a grid may have (2^32), and the bytes per cell a sweep or plan holds in
+ * memory at most (cube arrays, plan and journal state, rounded up). imp_grid_from_job refuses
+ * a job (IMP_EINPUT) with more cells, or whose cells would need more than the machine's
+ * physical memory, before allocating anything. */
+#define IMP_GRID_MAX_CELLS ((size_t)1 << 32)
+#define IMP_GRID_BYTES_PER_CELL 64
 
 /* Coordinates of one cell: indices into the six axes. */
 typedef struct imp_cell {

@@ -8,8 +8,13 @@
 
 /* ‖x‖₂ of one row, accumulated in double, rounded to float (the one norm every l2 uses). */
 float imp_row_norm(const float *x, size_t d);
-/* NORMpre l2: x ← x / ‖x‖₂ with no epsilon, as the reference (a zero row becomes NaN, which
- * the cell then reports as a failure). In place on n rows of d. */
+/* The divisor of NORMpre l2 for one row: ‖x‖₂, or 1 when the row is zero, so a zero row stays
+ * zero (torch F.normalize's result; the reference's x / ‖x‖ gives 0/0 = NaN and fails the
+ * cell: a deliberate difference, README "Deliberate differences"). Every NORMpre path divides
+ * by it, so they agree bit for bit. */
+float imp_pre_divisor(const float *x, size_t d);
+/* NORMpre l2: x ← x / imp_pre_divisor(x) (no epsilon otherwise, as the reference). In place
+ * on n rows of d. */
 void imp_l2_rows_noeps(float *X, size_t n, size_t d);
 /* The same into dst (src unchanged). */
 void imp_l2_rows_noeps_copy(float *dst, const float *src, size_t n, size_t d);

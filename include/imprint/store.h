@@ -17,7 +17,9 @@ int imp_store_open(const char *path, imp_store **out, imp_err *err);
 void imp_store_close(imp_store *s);
 const char *imp_store_path(const imp_store *s);
 
-/* One (model, dataset) pair with both splits validated: X float32 [n, d], y int32 [n],
+/* One (model, dataset) pair with both splits validated: X [n, d] of any integer or float type
+ * (read as float32; a value beyond float32 is an error), y [n] of any integer type (read as
+ * int32; a label beyond int32 is an error),
  * train and test with the same d. */
 typedef struct imp_store_entry {
     char model[IMP_NAME_MAX];

@@ -12,6 +12,7 @@
 #include "imprint/store.h"
 #include "opts.h"
 #include "taskopt.h"
+#include "toolio.h"
 
 static void help(void)
 {
@@ -153,13 +154,23 @@ int imp_cmd_eval(int argc, char **argv)
     char canon[256];
     imp_strategy_format(&spec.strat, canon, sizeof canon);
     if (json) {
-        printf("{\"model\": \"%s\", \"dataset\": \"%s\", \"task\": \"%s\", \"strategy\": \"%s\", "
-               "\"k\": %d, \"shot\": %d, \"seed\": %llu, \"lambda\": %g, \"accuracy\": %.6f, "
-               "\"correct\": %zu, \"total\": %zu, \"n_proxies\": %d, \"gen_seconds\": %.6f, "
-               "\"inf_seconds\": %.6f, \"threads\": %d}\n",
-               model, dataset, taskname, canon, spec.k, spec.shot, seed, spec.lambda,
-               (double)co.accuracy, co.correct, co.total, co.n_proxies, co.gen_seconds,
-               co.inf_seconds, spec.threads);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "model", model);
+        cJSON_AddStringToObject(o, "dataset", dataset);
+        cJSON_AddStringToObject(o, "task", taskname);
+        cJSON_AddStringToObject(o, "strategy", canon);
+        cJSON_AddNumberToObject(o, "k", spec.k);
+        cJSON_AddNumberToObject(o, "shot", spec.shot);
+        imp_json_add_u64(o, "seed", seed);
+        cJSON_AddNumberToObject(o, "lambda", spec.lambda);
+        cJSON_AddNumberToObject(o, "accuracy", (double)co.accuracy);
+        cJSON_AddNumberToObject(o, "correct", (double)co.correct);
+        cJSON_AddNumberToObject(o, "total", (double)co.total);
+        cJSON_AddNumberToObject(o, "n_proxies", co.n_proxies);
+        cJSON_AddNumberToObject(o, "gen_seconds", co.gen_seconds);
+        cJSON_AddNumberToObject(o, "inf_seconds", co.inf_seconds);
+        cJSON_AddNumberToObject(o, "threads", spec.threads);
+        rc = imp_tool_print_json(o, &err);
     } else {
         char shot_txt[32];
         snprintf(shot_txt, sizeof shot_txt, shot < 0 ? "all" : "%ld", shot);

@@ -295,15 +295,28 @@ int imp_cmd_nc1(int argc, char **argv)
         rc = imp_nc1_compute(data.X, data.d, (size_t)data.n_classes, data.offset, &o, &r, &err);
     }
     if (!rc) {
-        if (json)
-            printf("{\"model\": \"%s\", \"dataset\": \"%s\", \"task\": \"%s\", \"split\": \"%s\", "
-                   "\"n\": %zu, \"d\": %zu, \"classes\": %d, \"nc1\": %.9g, \"nc1_textbook\": %.9g, "
-                   "\"tr_sw\": %.9g, \"tr_sw_textbook\": %.9g, \"tr_sb\": %.9g, \"rank_sb\": %zu%s",
-                   model, dataset, to.name, split, data.n, data.d, data.n_classes,
-                   isinf(r.nc1) ? 1e308 : r.nc1, isinf(r.nc1_textbook) ? 1e308 : r.nc1_textbook,
-                   r.tr_sw, r.tr_sw_textbook, r.tr_sb, r.rank_sb, full ? "" : "}\n");
-        if (json && full)
-            printf(", \"vci\": %.9g, \"rank_sw\": %zu}\n", r.vci, r.rank_sw);
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "model", model);
+            cJSON_AddStringToObject(o, "dataset", dataset);
+            cJSON_AddStringToObject(o, "task", to.name);
+            cJSON_AddStringToObject(o, "split", split);
+            imp_json_add_u64(o, "n", data.n);
+            imp_json_add_u64(o, "d", data.d);
+            cJSON_AddNumberToObject(o, "classes", data.n_classes);
+            /* JSON has no infinity: a degenerate NC1 is written as 1e308, as before */
+            cJSON_AddNumberToObject(o, "nc1", isinf(r.nc1) ? 1e308 : r.nc1);
+            cJSON_AddNumberToObject(o, "nc1_textbook", isinf(r.nc1_textbook) ? 1e308 : r.nc1_textbook);
+            cJSON_AddNumberToObject(o, "tr_sw", r.tr_sw);
+            cJSON_AddNumberToObject(o, "tr_sw_textbook", r.tr_sw_textbook);
+            cJSON_AddNumberToObject(o, "tr_sb", r.tr_sb);
+            imp_json_add_u64(o, "rank_sb", r.rank_sb);
+            if (full) {
+                cJSON_AddNumberToObject(o, "vci", r.vci);
+                imp_json_add_u64(o, "rank_sw", r.rank_sw);
+            }
+            rc = imp_tool_print_json(o, &err);
+        }
         if (!json) {
             printf("task          %s / %s (%s split, %zu rows, d = %zu, %d classes)\n", model,
                    to.name, split, data.n, data.d, data.n_classes);

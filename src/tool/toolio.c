@@ -1,6 +1,8 @@
 /* toolio.c — atomic output files and cube + journal loading for the tool's commands. */
 #include "toolio.h"
 
+#include "imprint/atomic.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -53,14 +55,13 @@ int imp_outfile_commit(imp_outfile *o, imp_err *err)
         imp_outfile_abort(o);
         return rc;
     }
-    if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+    if (fflush(o->f) != 0 || ferror(o->f))
         rc = imp_err_set(err, IMP_EIO, "%s: write error: %s", o->tmp, strerror(errno));
     if (fclose(o->f) != 0 && !rc)
         rc = imp_err_set(err, IMP_EIO, "%s: close: %s", o->tmp, strerror(errno));
     o->f = NULL;
-    if (!rc && rename(o->tmp, o->path) != 0)
-        rc = imp_err_set(err, IMP_EIO, "%s: cannot rename to %s: %s", o->tmp, o->path,
-                         strerror(errno));
+    if (!rc)
+        rc = imp_atomic_publish(o->tmp, o->path, "output", err);
     if (!rc) {
         free(o->tmp); /* renamed: nothing left to remove */
         o->tmp = NULL;
@@ -103,4 +104,22 @@ int imp_tool_load_cube(const char *path, int no_journal, FILE *note, imp_cube **
     }
     free(jp);
     return rc;
+}
+
+int imp_tool_print_json(cJSON *obj, imp_err *err)
+{
+    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    cJSON_Delete(obj);
+    if (!text)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory writing JSON");
+    printf("%s\n", text);
+    cJSON_free(text);
+    return 0;
+}
+
+cJSON *imp_json_add_u64(cJSON *obj, const char *name, uint64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+    return cJSON_AddRawToObject(obj, name, buf);
 }

@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
 #include "imprint/cube.h"
 #include "imprint/err.h"
 
@@ -31,5 +34,12 @@ void imp_outfile_abort(imp_outfile *o);
  * *out with imp_cube_free. */
 int imp_tool_load_cube(const char *path, int no_journal, FILE *note, imp_cube **out,
                        imp_err *err);
+
+/* --json output: print obj on one line to stdout and delete it (obj NULL = cJSON ran out of
+ * memory). Returns 0, or IMP_ENOMEM. */
+int imp_tool_print_json(cJSON *obj, imp_err *err);
+/* Add a 64-bit integer exactly (a JSON number of all its digits; cJSON's doubles would round
+ * beyond 2^53). Returns obj's item or NULL. */
+cJSON *imp_json_add_u64(cJSON *obj, const char *name, uint64_t v);
 
 #endif

@@ -128,6 +128,32 @@ void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)
     CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE);
 }
 
+static int g_skipped;
+
+void imp_test_skip(const char *why)
+{
+    printf("\n    SKIP: %s ", why);
+    fflush(stdout);
+    g_skipped++;
+}
+
+void imp_test_skip_suite(const char *suite, const char *why)
+{
+    printf("%s: SKIP: %s\n", suite, why);
+    fflush(stdout);
+    exit(IMP_TEST_SKIP);
+}
+
+int imp_test_have_python(const char *modules)
+{
+    char list[512], *save = NULL;
+    snprintf(list, sizeof list, "%s", modules);
+    for (char *m = strtok_r(list, " ", &save); m; m = strtok_r(NULL, " ", &save))
+        if (imp_test_sh(NULL, "/usr/bin/python3 -c 'import %s' >/dev/null 2>&1", m) != 0)
+            return 0;
+    return 1;
+}
+
 int imp_test_main(const char *suite, const imp_test *tests)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -139,7 +165,11 @@ int imp_test_main(const char *suite, const imp_test *tests)
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
-    return failed ? 1 : 0;
+    if (failed)
+        return 1;
+    if (g_skipped)
+        printf("%s: %d test(s) skipped: the suite reports SKIP\n", suite, g_skipped);
+    return g_skipped ? IMP_TEST_SKIP : 0;
 }
 
 int imp_test_blobs_put(imp_store_tx *tx, const char *model, const char *dataset, double scale)
@@ -195,4 +225,20 @@ void imp_test_cube_keys(imp_cube *cube)
     for (uint64_t c = 0; c < cube->n_cells; c++)
         if (cube->status[c] != IMP_CELL_NA)
             imp_test_cell_key(NULL, c, buf, sizeof buf, &cube->key[c]);
+}
+
+int imp_test_write_store(const char *path, const char *model, const char *dataset,
+                         const float *Xtr, const int32_t *ytr, size_t ntr, const float *Xte,
+                         const int32_t *yte, size_t nte, size_t d)
+{
+    imp_store_tx *tx;
+    imp_err err;
+    if (imp_store_tx_begin(path, &tx, &err))
+        return -1;
+    if (imp_store_tx_put(tx, model, dataset, "train", Xtr, ytr, ntr, d, &err) ||
+        imp_store_tx_put(tx, model, dataset, "test", Xte, yte, nte, d, &err)) {
+        imp_store_tx_abort(tx);
+        return -1;
+    }
+    return imp_store_tx_commit(tx, &err) ? -1 : 0;
 }

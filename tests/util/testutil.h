@@ -14,9 +14,19 @@ typedef struct imp_test {
     void (*fn)(void);
 } imp_test;
 
-/* Run the NULL-terminated list as one CUnit suite; returns the process exit code
- * (0 iff every assertion passed). */
+/* Run the NULL-terminated list as one CUnit suite; returns the process exit code: 1 if an
+ * assertion failed, else IMP_TEST_SKIP if a test called imp_test_skip, else 0. */
 int imp_test_main(const char *suite, const imp_test *tests);
+
+/* The exit code ctest reads as "skipped" (SKIP_RETURN_CODE in CMakeLists.txt, as automake). */
+#define IMP_TEST_SKIP 77
+/* The running test cannot run here (a missing tool or package): print why and make the
+ * suite report SKIP, never pass. The caller returns from the test right after. */
+void imp_test_skip(const char *why);
+/* Skip the whole suite now (before imp_test_main): print why and exit IMP_TEST_SKIP. */
+void imp_test_skip_suite(const char *suite, const char *why) __attribute__((noreturn));
+/* 1 if /usr/bin/python3 can import every module of the space-separated list. */
+int imp_test_have_python(const char *modules);
 
 /* A fresh directory for this test process (removed at exit unless IMP_KEEP_TMP is set). */
 const char *imp_test_tmpdir(void);
@@ -34,6 +44,11 @@ int imp_test_sweep(char **out, const char *job);
 
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
+
+/* Write a store of one (model, dataset) with both splits [n, d]. Returns 0 on success. */
+int imp_test_write_store(const char *path, const char *model, const char *dataset,
+                         const float *Xtr, const int32_t *ytr, size_t ntr, const float *Xte,
+                         const int32_t *yte, size_t nte, size_t d);
 
 /* Write the toy store the sweep and Slurm tests share: model "toy", dataset "blobs", 3
  * Gaussian blobs in 8-d (60 train and 20 test rows per class, labels interleaved, seed 42).
