@@ -634,13 +634,16 @@ int imp_plan_build(const imp_grid *g, const uint8_t *status, int retry_failed,
     pending *tmp = NULL;
     imp_unit_gen *ugen = NULL;
     size_t *count = NULL;
+    const imp_strategy **sp = NULL;
     if (!p || !(p->units = malloc(max_units * sizeof *p->units)) ||
         !(p->gens = malloc(cap_cells * sizeof *p->gens)) ||
         !(p->cells = malloc(cap_cells * sizeof *p->cells)) ||
         !(p->alias = malloc(cap_cells * sizeof *p->alias)) ||
         !(tmp = malloc((n_sk ? n_sk : 1) * sizeof *tmp)) ||
         !(ugen = malloc((n_sk ? n_sk : 1) * sizeof *ugen)) ||
-        !(count = malloc((n_sk + 1) * sizeof *count))) {
+        !(count = malloc((n_sk + 1) * sizeof *count)) ||
+        !(sp = malloc((n_sk ? n_sk : 1) * sizeof *sp))) {
+        free(sp);
         free(tmp);
         free(ugen);
         free(count);
@@ -707,7 +710,6 @@ int imp_plan_build(const imp_grid *g, const uint8_t *status, int retry_failed,
                                 ng++;
                             }
                             ugen[gi].n_cells++;
-                            ugen[gi].cost += imp_cell_cost(st, e, g->shot[f], &h);
                             imp_unit_cell uc = {cell, (uint32_t)s, (uint32_t)k,
                                                 e,    first_alias, n_alias};
                             tmp[nt].gen = gi;
@@ -730,17 +732,25 @@ int imp_plan_build(const imp_grid *g, const uint8_t *status, int retry_failed,
                         ugen[gi].first_cell = base;
                         base += ugen[gi].n_cells;
                         count[gi] = ugen[gi].first_cell;
-                        u->cost += ugen[gi].cost;
-                        p->gens[p->n_gens++] = ugen[gi];
                     }
                     for (size_t i = 0; i < nt; i++) {
                         p->cells[count[tmp[i].gen]++] = tmp[i].cell;
                         u->n_record += 1 + tmp[i].cell.n_alias;
                     }
+                    /* a GEN group's cells share one proxy set: priced together */
+                    for (size_t gi = 0; gi < ng; gi++) {
+                        for (size_t q = 0; q < ugen[gi].n_cells; q++)
+                            sp[q] = &g->strat[p->cells[ugen[gi].first_cell + q].strategy];
+                        ugen[gi].cost += imp_cells_cost(sp, ugen[gi].n_cells, ugen[gi].k_eff,
+                                                        g->shot[f], &h);
+                        u->cost += ugen[gi].cost;
+                        p->gens[p->n_gens++] = ugen[gi];
+                    }
                     p->n_cells = base;
                     p->total_cost += u->cost;
                 }
         }
+    free(sp);
     free(tmp);
     free(ugen);
     free(count);

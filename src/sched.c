@@ -47,12 +47,14 @@ static int metric_of(const imp_strategy *s)
     return x >= 0 && x < IMP_METRIC__COUNT ? x : 0;
 }
 
-double imp_cost_cell_seconds(const imp_cost_model *m, const imp_strategy *s, int64_t k_eff,
-                             int64_t shot, const imp_cost_hint *h)
+void imp_cost_group_seconds(const imp_cost_model *m, const imp_strategy *const *cells,
+                            size_t n, int64_t k_eff, int64_t shot, const imp_cost_hint *h,
+                            double *seconds)
 {
-    return (m->cell_overhead +
-            imp_cell_cost(s, k_eff, shot, h) / rate_or(m->cell_rate[metric_of(s)])) /
-           speedup(m);
+    double share = n ? imp_cells_cost(cells, n, k_eff, shot, h) / (double)n : 0;
+    for (size_t i = 0; i < n; i++)
+        seconds[i] = (m->cell_overhead + share / rate_or(m->cell_rate[metric_of(cells[i])])) /
+                     speedup(m);
 }
 
 double imp_cost_load_seconds(const imp_cost_model *m, const imp_cost_hint *h)
@@ -161,7 +163,10 @@ int imp_pieces_build(const imp_grid *g, const imp_plan *plan, const imp_cost_hin
     if (rc)
         return rc;
     double *cs = malloc((plan->n_cells ? plan->n_cells : 1) * sizeof *cs);
-    if (!cs) {
+    const imp_strategy **sp = malloc((plan->n_cells ? plan->n_cells : 1) * sizeof *sp);
+    if (!cs || !sp) {
+        free(cs);
+        free(sp);
         imp_pieces_free(ps);
         return imp_err_set(err, IMP_ENOMEM, "out of memory cutting %zu cells into pieces",
                            plan->n_cells);
@@ -188,9 +193,11 @@ int imp_pieces_build(const imp_grid *g, const imp_plan *plan, const imp_cost_hin
             double gs = imp_cost_gen_seconds(m, gs_st, ge->k_eff, shot, &h), total = 0;
             ps->gen_seconds[gi] = gs;
             ps->work += gs;
+            for (size_t q = 0; q < ge->n_cells; q++)
+                sp[q] = &g->strat[plan->cells[ge->first_cell + q].strategy];
+            imp_cost_group_seconds(m, sp, ge->n_cells, ge->k_eff, shot, &h,
+                                   cs + ge->first_cell);
             for (size_t c = ge->first_cell; c < ge->first_cell + ge->n_cells; c++) {
-                cs[c] = imp_cost_cell_seconds(m, &g->strat[plan->cells[c].strategy],
-                                              plan->cells[c].k_eff, shot, &h);
                 total += cs[c];
                 ps->work += cs[c];
             }
@@ -237,6 +244,7 @@ int imp_pieces_build(const imp_grid *g, const imp_plan *plan, const imp_cost_hin
         }
     }
     free(cs);
+    free(sp);
     qsort(ps->p, ps->n, sizeof *ps->p, cmp_piece);
     for (size_t i = 0; i < ps->n; i++)
         ps->p[i].id = i;

@@ -123,9 +123,13 @@ static const char *const BIG =
     "  agg: " IMP_TEST_AGGS22 "\n"
     "ks: [1]\nseeds: [7]\n";
 
-/* The BIG job's grid and plan under sizes 2 classes x 100 rows, 10 dims, 50 test rows: a cell
- * at k 1 costs T·C·p·d = 50·2·1·10 = 1000 for every metric, the GEN C·n·d = 2000. */
+/* The BIG job's grid and plan under sizes 2 classes x 100 rows, 10 dims, 50 test rows: a
+ * distance pass at k 1 costs T·C·p·d = 50·2·1·10 = 1000 for every metric, the GEN C·n·d = 2000.
+ * Its 132 cells share one proxy set (imp_cells_cost): one pass per distinct (POST, INF,
+ * metric) = 3 · 2 · 4 (inner for max, cosine, euclidean, manhattan) = 24 passes = 24,000,
+ * plus T·C·p = 100 per cell for the selection = 13,200: 37,200 for the group, 281.8 a cell. */
 static const imp_cost_hint BIG_SIZES = {100, 10, 2, 50};
+#define BIG_GROUP_COST 37200.0
 
 static int big_plan(imp_job **job, imp_grid **g, imp_plan **plan)
 {
@@ -151,12 +155,22 @@ static void test_cut_one_big_unit(void)
     if (big_plan(&job, &g, &plan))
         return;
     IMP_ASSERT_INT_EQ(g->n_valid, 132);
-    /* at cell rate 1000 each cell is 1 s; the GEN at rate 2e12 is 1e-9 s */
     const imp_cost_hint h = BIG_SIZES;
     imp_cost_model m;
-    flat_model(&m, 2e12, 1000);
     IMP_ASSERT_INT_EQ(plan->n_units, 1);
     IMP_ASSERT_INT_EQ(plan->n_gens, 1);
+    /* the plan prices the group as a whole: GEN 2000 + 37,200 (not 132 x 1100 cell by cell) */
+    IMP_ASSERT_NEAR(plan->total_cost, 2000 + BIG_GROUP_COST, 1e-6);
+    /* at cell rate 1000 the group's cells are 37.2 s together, whatever the cut */
+    flat_model(&m, 2e12, 1000);
+    IMP_ASSERT_INT_EQ(imp_pieces_build(g, plan, &h, &m, 1000, &ps, &err), 0);
+    IMP_ASSERT_NEAR(ps->work, 37.2 + 1e-9, 1e-9);
+    imp_pieces_free(ps);
+    IMP_ASSERT_INT_EQ(imp_pieces_build(g, plan, &h, &m, 2, &ps, &err), 0);
+    IMP_ASSERT_NEAR(ps->work, 37.2 + 1e-9, 1e-9); /* slices pay their shares, no more */
+    imp_pieces_free(ps);
+    /* at cell rate 37,200 / 132 each cell's share is 1 s; the GEN at rate 2e12 is 1e-9 s */
+    flat_model(&m, 2e12, BIG_GROUP_COST / 132);
     /* bound 10.5 s: slices of 10 cells (+ the GEN) -> 13 pieces of 10 cells and one of 2 */
     IMP_ASSERT_INT_EQ(imp_pieces_build(g, plan, &h, &m, 10.5, &ps, &err), 0);
     IMP_ASSERT_INT_EQ(ps->n, 14);
@@ -206,7 +220,7 @@ static void test_cut_one_big_unit(void)
     imp_pieces_free(ps);
     /* an expensive GEN (100 s at rate 20) with cells worth less than the bound: kept whole,
      * so the proxies are computed once */
-    flat_model(&m, 20, 1000 * 132 / 20.0); /* cells 20/132 s each: 20 s together */
+    flat_model(&m, 20, BIG_GROUP_COST / 20.0); /* cells 20/132 s each: 20 s together */
     IMP_ASSERT_INT_EQ(imp_pieces_build(g, plan, &h, &m, 30, &ps, &err), 0);
     IMP_ASSERT_INT_EQ(ps->n, 1);
     imp_pieces_free(ps);
@@ -224,7 +238,7 @@ static void test_piece_codec(void)
     imp_err err;
     const imp_cost_hint h = BIG_SIZES;
     imp_cost_model m;
-    flat_model(&m, 2e12, 1000);
+    flat_model(&m, 2e12, BIG_GROUP_COST / 132); /* 1 s a cell, as in test_cut_one_big_unit */
     if (big_plan(&job, &g, &plan))
         return;
     IMP_ASSERT_INT_EQ(imp_pieces_build(g, plan, &h, &m, 10.5, &ps, &err), 0);

@@ -150,7 +150,7 @@ typedef struct imp_unit_gen {
     int64_t k_eff;
     int seed_shared;      /* the result serves every seed (its cells carry aliases) */
     size_t first_cell, n_cells; /* into plan->cells */
-    double cost;          /* imp_gen_cost + imp_cell_cost of its cells */
+    double cost;          /* imp_gen_cost + imp_cells_cost of its cells (one proxy set) */
 } imp_unit_gen;
 
 /* A work unit: the cells of one (model, task, shot, seed) still to do, grouped by GEN. */

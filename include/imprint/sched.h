@@ -12,10 +12,16 @@
 #include "imprint/piece.h"
 #include "imprint/strategy.h"
 
-/* Seconds from the cost primitives (imp_gen_cost, imp_cell_cost, multiply-add counts):
+/* Seconds from the cost primitives (imp_gen_cost, imp_cells_cost, multiply-add counts):
  *   GEN   = gen_overhead + imp_gen_cost / gen_rate[gen]
- *   cell  = cell_overhead + imp_cell_cost / cell_rate[metric]      (max: IMP_METRIC_INNER)
+ *   cell  = cell_overhead + share / cell_rate[metric]             (max: IMP_METRIC_INNER)
+ *           share = imp_cells_cost(the n cells of its GEN group) / n
  *   load  = load_overhead + (train + test bytes) / load_rate        per (model, task) per rank
+ * The cells of one GEN group (one proxy set of a unit) share their distances and selection
+ * in the cell pipeline, so a group is priced as a whole and every cell pays an equal share
+ * of it, as the pipeline measures it (inf_seconds = the group's time / n). A slice of a group
+ * cut into pieces pays the sum of its cells' shares: its part of the shared distance work,
+ * not the whole of it (imp_cell_cost alone would charge every cell its own distances).
  * rates in cost units per second of one thread; a rank of T threads runs
  * 1 + (T - 1) * thread_eff times faster. The defaults are fitted by bench/refit_cost.sh
  * (src/cost_calib.h); see the README's sweep section. */
@@ -32,8 +38,10 @@ typedef struct imp_cost_model {
 void imp_cost_model_default(imp_cost_model *m, int threads);
 double imp_cost_gen_seconds(const imp_cost_model *m, const imp_strategy *s, int64_t k_eff,
                             int64_t shot, const imp_cost_hint *h);
-double imp_cost_cell_seconds(const imp_cost_model *m, const imp_strategy *s, int64_t k_eff,
-                             int64_t shot, const imp_cost_hint *h);
+/* seconds[i] for each of the n cells of one GEN group (one proxy set, k_eff): the rule above */
+void imp_cost_group_seconds(const imp_cost_model *m, const imp_strategy *const *cells,
+                            size_t n, int64_t k_eff, int64_t shot, const imp_cost_hint *h,
+                            double *seconds);
 double imp_cost_load_seconds(const imp_cost_model *m, const imp_cost_hint *h);
 
 /* One measured cell for fitting: its GEN and metric, the cost primitives and the measured
@@ -41,7 +49,7 @@ double imp_cost_load_seconds(const imp_cost_model *m, const imp_cost_hint *h);
 typedef struct imp_cost_sample {
     imp_gen gen;
     imp_metric metric;
-    double gen_cost, cell_cost;
+    double gen_cost, cell_cost; /* cell_cost: its share of its GEN group (see above) */
     double gen_seconds, inf_seconds;
 } imp_cost_sample;
 

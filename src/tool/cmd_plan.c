@@ -142,41 +142,59 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
     return rc;
 }
 
-/* One sample per done cell of the cube: its primitives and measured seconds. */
+/* One sample per done cell of the cube: its primitives (the cell's equal share of its GEN
+ * group's imp_cells_cost, as the pipeline measures it) and measured seconds. Walks the plan
+ * of the whole grid, whose cells are the sources (seed aliases are the same measurement). */
 static int add_samples(const plan_ctx *c, imp_cost_sample **s, size_t *n, size_t *cap,
                        imp_err *err)
 {
     const imp_grid *g = c->g;
-    for (size_t cell = 0; cell < g->n_cells; cell++) {
-        if (c->cube->status[cell] != IMP_CELL_DONE || !isfinite(c->cube->gen_seconds[cell]) ||
-            !isfinite(c->cube->inf_seconds[cell]))
-            continue;
-        imp_cell x;
-        imp_grid_cell_coords(g, cell, &x);
-        if (imp_grid_cell_source(g, cell) != cell)
-            continue; /* a seed alias: the same measurement again */
-        int64_t k_eff;
-        imp_grid_cell_valid(g, cell, &k_eff, NULL);
-        imp_cost_hint h = c->hints[x.model * g->n_task + x.task];
-        if (h.n_classes <= 0 && g->task_classes[x.task])
-            h.n_classes = (double)g->task_classes[x.task];
-        if (*n == *cap) {
-            size_t nc = *cap ? *cap * 2 : 1024;
-            imp_cost_sample *ns = realloc(*s, nc * sizeof *ns);
-            if (!ns)
-                return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu samples", nc);
-            *s = ns;
-            *cap = nc;
+    const imp_plan *pl = c->all;
+    size_t cap_sp = g->n_strategy * g->n_k;
+    const imp_strategy **sp = malloc((cap_sp ? cap_sp : 1) * sizeof *sp);
+    if (!sp)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory for cost samples");
+    for (size_t ui = 0; ui < pl->n_units; ui++) {
+        const imp_unit *u = &pl->units[ui];
+        imp_cost_hint h = c->hints[u->model * g->n_task + u->task];
+        if (h.n_classes <= 0 && g->task_classes[u->task])
+            h.n_classes = (double)g->task_classes[u->task];
+        int64_t shot = g->shot[u->shot];
+        for (size_t gi = u->first_gen; gi < u->first_gen + u->n_gens; gi++) {
+            const imp_unit_gen *ge = &pl->gens[gi];
+            for (size_t q = 0; q < ge->n_cells; q++)
+                sp[q] = &g->strat[pl->cells[ge->first_cell + q].strategy];
+            double share = ge->n_cells
+                               ? imp_cells_cost(sp, ge->n_cells, ge->k_eff, shot, &h) /
+                                     (double)ge->n_cells
+                               : 0;
+            for (size_t q = 0; q < ge->n_cells; q++) {
+                size_t cell = pl->cells[ge->first_cell + q].cell;
+                if (c->cube->status[cell] != IMP_CELL_DONE ||
+                    !isfinite(c->cube->gen_seconds[cell]) || !isfinite(c->cube->inf_seconds[cell]))
+                    continue;
+                if (*n == *cap) {
+                    size_t nc = *cap ? *cap * 2 : 1024;
+                    imp_cost_sample *ns = realloc(*s, nc * sizeof *ns);
+                    if (!ns) {
+                        free(sp);
+                        return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu samples", nc);
+                    }
+                    *s = ns;
+                    *cap = nc;
+                }
+                const imp_strategy *st = sp[q];
+                imp_cost_sample *o = &(*s)[(*n)++];
+                o->gen = st->gen;
+                o->metric = st->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : st->metric;
+                o->gen_cost = imp_gen_cost(st, ge->k_eff, shot, &h);
+                o->cell_cost = share;
+                o->gen_seconds = c->cube->gen_seconds[cell];
+                o->inf_seconds = c->cube->inf_seconds[cell];
+            }
         }
-        const imp_strategy *st = &g->strat[x.strategy];
-        imp_cost_sample *o = &(*s)[(*n)++];
-        o->gen = st->gen;
-        o->metric = st->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : st->metric;
-        o->gen_cost = imp_gen_cost(st, k_eff, g->shot[x.shot], &h);
-        o->cell_cost = imp_cell_cost(st, k_eff, g->shot[x.shot], &h);
-        o->gen_seconds = c->cube->gen_seconds[cell];
-        o->inf_seconds = c->cube->inf_seconds[cell];
     }
+    free(sp);
     return 0;
 }
 
