@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "imprint/le.h"
+
 #define P1 0x9E3779B185EBCA87ULL
 #define P2 0xC2B2AE3D27D4EB4FULL
 #define P3 0x165667B19E3779F9ULL
@@ -10,20 +12,6 @@
 #define P5 0x27D4EB2F165667C5ULL
 
 static uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
-/* little-endian loads, independent of the host's byte order */
-static uint64_t rd64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static uint64_t round1(uint64_t acc, uint64_t in)
 {
@@ -50,7 +38,7 @@ void imp_hash64_init(imp_hash64_state *s)
 static void stripe(imp_hash64_state *s, const unsigned char *p)
 {
     for (int i = 0; i < 4; i++)
-        s->v[i] = round1(s->v[i], rd64(p + 8 * i));
+        s->v[i] = round1(s->v[i], imp_le_get64(p + 8 * i));
 }
 
 void imp_hash64_update(imp_hash64_state *s, const void *data, size_t n)
@@ -88,11 +76,11 @@ uint64_t imp_hash64_digest(const imp_hash64_state *s)
     const unsigned char *p = s->buf;
     size_t n = s->nbuf;
     for (; n >= 8; p += 8, n -= 8) {
-        h ^= round1(0, rd64(p));
+        h ^= round1(0, imp_le_get64(p));
         h = rotl(h, 27) * P1 + P4;
     }
     if (n >= 4) {
-        h ^= (uint64_t)rd32(p) * P1;
+        h ^= (uint64_t)imp_le_get32(p) * P1;
         h = rotl(h, 23) * P2 + P3;
         p += 4;
         n -= 4;

@@ -4,6 +4,7 @@
 #include "imprint/journal.h"
 #include "imprint/clock.h"
 #include "imprint/crash.h"
+#include "imprint/le.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,55 +55,16 @@ struct imp_journal {
 
 /* ---- little-endian encoding ---- */
 
-static void put_u16(unsigned char *p, uint16_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
 static void put_f32(unsigned char *p, float f)
 {
     uint32_t v;
     memcpy(&v, &f, 4);
-    put_u32(p, v);
-}
-
-static uint16_t get_u16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
+    imp_le_put32(p, v);
 }
 
 static float get_f32(const unsigned char *p)
 {
-    uint32_t v = get_u32(p);
+    uint32_t v = imp_le_get32(p);
     float f;
     memcpy(&f, &v, 4);
     return f;
@@ -117,13 +79,13 @@ static void encode_header(unsigned char h[V2_HEADER], const imp_journal_id *id)
 {
     memset(h, 0, V2_HEADER);
     memcpy(h, J_MAGIC, 8);
-    put_u32(h + 8, IMP_JOURNAL_VERSION);
-    put_u32(h + 12, V2_HEADER);
-    put_u64(h + 16, id->grid_id);
-    put_u32(h + 24, id->shard_i);
-    put_u32(h + 28, id->shard_n);
-    put_u64(h + 32, id->basis);
-    put_u32(h + 60, crc(h, 60));
+    imp_le_put32(h + 8, IMP_JOURNAL_VERSION);
+    imp_le_put32(h + 12, V2_HEADER);
+    imp_le_put64(h + 16, id->grid_id);
+    imp_le_put32(h + 24, id->shard_i);
+    imp_le_put32(h + 28, id->shard_n);
+    imp_le_put64(h + 32, id->basis);
+    imp_le_put32(h + 60, crc(h, 60));
 }
 
 /* Encode rec into buf (>= REC_MAX bytes); returns the record's length. */
@@ -132,18 +94,18 @@ static size_t encode_record(unsigned char *buf, const imp_journal_rec *rec)
     size_t ml = strnlen(rec->res.message, REC_MSG_MAX);
     size_t kl = rec->key_len > REC_KEY_MAX ? REC_KEY_MAX : rec->key_len;
     uint32_t len = (uint32_t)(V2_FIXED + kl + ml);
-    put_u32(buf, len);
-    put_u64(buf + 4, rec->key_hash);
+    imp_le_put32(buf, len);
+    imp_le_put64(buf + 4, rec->key_hash);
     buf[12] = rec->res.status;
     put_f32(buf + 13, rec->res.accuracy);
     put_f32(buf + 17, rec->res.gen_seconds);
     put_f32(buf + 21, rec->res.inf_seconds);
-    put_u32(buf + 25, (uint32_t)rec->res.n_proxies);
-    put_u16(buf + 29, (uint16_t)kl);
-    put_u16(buf + 31, (uint16_t)ml);
+    imp_le_put32(buf + 25, (uint32_t)rec->res.n_proxies);
+    imp_le_put16(buf + 29, (uint16_t)kl);
+    imp_le_put16(buf + 31, (uint16_t)ml);
     memcpy(buf + 33, rec->key, kl);
     memcpy(buf + 33 + kl, rec->res.message, ml);
-    put_u32(buf + 4 + len, crc(buf, 4 + len));
+    imp_le_put32(buf + 4 + len, crc(buf, 4 + len));
     return 4 + (size_t)len + 4;
 }
 
@@ -157,19 +119,19 @@ static void decode_record(const unsigned char *b, uint32_t len, uint32_t version
     r->accuracy = get_f32(b + 13);
     r->gen_seconds = get_f32(b + 17);
     r->inf_seconds = get_f32(b + 21);
-    r->n_proxies = (int32_t)get_u32(b + 25);
+    r->n_proxies = (int32_t)imp_le_get32(b + 25);
     size_t ml, kl = 0;
     const unsigned char *msg;
     if (version == 1) {
-        r->cell = get_u64(b + 4);
+        r->cell = imp_le_get64(b + 4);
         rec->key_hash = 0;
         ml = len - V1_FIXED;
         msg = b + 31;
     } else {
         r->cell = UINT64_MAX;
-        rec->key_hash = get_u64(b + 4);
-        kl = get_u16(b + 29);
-        ml = get_u16(b + 31);
+        rec->key_hash = imp_le_get64(b + 4);
+        kl = imp_le_get16(b + 29);
+        ml = imp_le_get16(b + 31);
         memcpy(rec->key, b + 33, kl);
         msg = b + 33 + kl;
     }
@@ -193,9 +155,9 @@ static int fields_ok(uint32_t version, const unsigned char *b, size_t have, uint
     if (have >= 13 && b[12] != IMP_CELL_DONE && b[12] != IMP_CELL_FAILED)
         return 0;
     if (version == 1)
-        return have < 31 || get_u16(b + 29) == len - V1_FIXED;
-    return have < 33 || (get_u16(b + 29) <= REC_KEY_MAX && get_u16(b + 31) <= REC_MSG_MAX &&
-                         (uint32_t)get_u16(b + 29) + get_u16(b + 31) == len - V2_FIXED);
+        return have < 31 || imp_le_get16(b + 29) == len - V1_FIXED;
+    return have < 33 || (imp_le_get16(b + 29) <= REC_KEY_MAX && imp_le_get16(b + 31) <= REC_MSG_MAX &&
+                         (uint32_t)imp_le_get16(b + 29) + imp_le_get16(b + 31) == len - V2_FIXED);
 }
 
 /* ---- reading ---- */
@@ -227,7 +189,7 @@ static int read_header(FILE *fp, const char *path, imp_journal_info *info, uint3
         info->torn_bytes = got;
         return 0;
     }
-    uint32_t version = get_u32(h + 8), size = get_u32(h + 12);
+    uint32_t version = imp_le_get32(h + 8), size = imp_le_get32(h + 12);
     if (!((version == 1 && size == V1_HEADER) || (version == 2 && size == V2_HEADER)))
         return imp_err_set(err, IMP_EINPUT, "%s: journal header: version %u (header %u bytes); "
                            "this imprint reads versions 1 and 2 — written by a newer imprint?",
@@ -239,18 +201,18 @@ static int read_header(FILE *fp, const char *path, imp_journal_info *info, uint3
         info->torn_bytes = got;
         return 0;
     }
-    if (get_u32(h + size - 8 + (version == 1 ? 0 : 4)) != crc(h, size - 8 + (version == 1 ? 0 : 4)))
+    if (imp_le_get32(h + size - 8 + (version == 1 ? 0 : 4)) != crc(h, size - 8 + (version == 1 ? 0 : 4)))
         return imp_err_set(err, IMP_EINPUT, "%s: journal header: checksum mismatch (corrupt "
                            "header)", path);
     info->version = version;
     if (version == 1) {
-        info->v1_grid_hash = get_u64(h + 16);
-        info->v1_n_cells = get_u64(h + 24);
+        info->v1_grid_hash = imp_le_get64(h + 16);
+        info->v1_n_cells = imp_le_get64(h + 24);
     } else {
-        info->id.grid_id = get_u64(h + 16);
-        info->id.shard_i = get_u32(h + 24);
-        info->id.shard_n = get_u32(h + 28);
-        info->id.basis = get_u64(h + 32);
+        info->id.grid_id = imp_le_get64(h + 16);
+        info->id.shard_i = imp_le_get32(h + 24);
+        info->id.shard_n = imp_le_get32(h + 28);
+        info->id.basis = imp_le_get64(h + 32);
     }
     *hsize = size;
     return 0;
@@ -311,7 +273,7 @@ int imp_journal_scan_prefix(const char *path, uint64_t limit, imp_journal_record
                              (unsigned long long)off);
             break;
         } else {
-            len = get_u32(buf);
+            len = imp_le_get32(buf);
             uint64_t full = 4 + (uint64_t)len + 4;
             size_t have = (size_t)(full < remaining ? full : remaining);
             if (!len_ok(version, len)) {
@@ -324,7 +286,7 @@ int imp_journal_scan_prefix(const char *path, uint64_t limit, imp_journal_record
             } else if (full > remaining) {
                 /* A prefix of a record: the fields it holds must agree with its length. */
                 torn = fields_ok(version, buf, have, len) ? 1 : -1;
-            } else if (get_u32(buf + 4 + len) != crc(buf, 4 + len) ||
+            } else if (imp_le_get32(buf + 4 + len) != crc(buf, 4 + len) ||
                        !fields_ok(version, buf, have, len)) {
                 torn = full == remaining ? 1 : -1;
             }
