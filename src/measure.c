@@ -3,7 +3,6 @@
 
 #include <stddef.h>
 
-
 static const imp_measure_info measures[IMP_MEASURE__COUNT] = {
 #define ROW(ID, name, kind, units, doc) {#name, IMP_MK_##kind, units, doc},
     IMP_MEASURE_MAP(ROW)
