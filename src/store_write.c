@@ -55,16 +55,26 @@ int imp_store_tx_begin(const char *path, imp_store_tx **out, imp_err *err)
 {
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* a store reached through a symbolic link: the link's target is the file rewritten */
+    char *target = NULL;
+    int direct = -1, rc = imp_out_resolve(path, &target, &direct, err);
+    if (!rc && direct != -1)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: is not a regular file (a store must be a file)",
+                         path);
+    if (rc) {
+        free(target);
+        return rc;
+    }
+    path = target;
     imp_store_tx *tx = calloc(1, sizeof *tx);
     size_t len = strlen(path) + 32;
-    if (!tx || !(tx->path = strdup(path)) || !(tx->tmp = malloc(len))) {
-        if (tx)
-            free(tx->path);
+    if (!tx || !(tx->tmp = malloc(len))) {
         free(tx);
+        free(target);
         return imp_err_set(err, IMP_ENOMEM, "out of memory");
     }
+    tx->path = target;
     snprintf(tx->tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    int rc = 0;
     if (access(path, F_OK) == 0) {
         if (H5Fis_hdf5(path) <= 0) {
             rc = imp_err_set(err, IMP_EINPUT,

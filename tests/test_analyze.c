@@ -838,8 +838,9 @@ static void test_cmd_export(void)
     out = run(2, "export %s%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "--csv OUT.csv is required");
     free(out);
-    out = run(1, "export %s --csv %s", cube, "/nonexistent/dir/x.csv");
-    IMP_ASSERT_STR_CONTAINS(out, "/nonexistent/dir/x.csv.tmp: cannot create");
+    out = run(2, "export %s --csv %s", cube, "/nonexistent/dir/x.csv");
+    IMP_ASSERT_STR_CONTAINS(out, "imprint: /nonexistent/dir/x.csv: cannot write in the directory "
+                                 "/nonexistent/dir: No such file or directory");
     free(out);
 }
 

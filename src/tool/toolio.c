@@ -1,4 +1,4 @@
-/* toolio.c — atomic output files and cube + journal loading for the tool's commands. */
+/* toolio.c — cube + journal loading and JSON printing for the tool's commands. */
 #include "toolio.h"
 
 #include "imprint/atomic.h"
@@ -9,66 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-int imp_outfile_open(imp_outfile *o, const char *path, imp_err *err)
-{
-    memset(o, 0, sizeof *o);
-    if (strcmp(path, "-") == 0) {
-        o->f = stdout;
-        o->path = strdup(path);
-        return o->path ? 0 : imp_err_set(err, IMP_ENOMEM, "out of memory");
-    }
-    size_t n = strlen(path) + 5;
-    o->path = strdup(path);
-    o->tmp = malloc(n);
-    if (!o->path || !o->tmp) {
-        imp_outfile_abort(o);
-        return imp_err_set(err, IMP_ENOMEM, "out of memory");
-    }
-    snprintf(o->tmp, n, "%s.tmp", path);
-    if (!(o->f = fopen(o->tmp, "w"))) {
-        int rc = imp_err_set(err, IMP_EIO, "%s: cannot create: %s", o->tmp, strerror(errno));
-        imp_outfile_abort(o);
-        return rc;
-    }
-    return 0;
-}
-
-void imp_outfile_abort(imp_outfile *o)
-{
-    if (o->f && o->f != stdout)
-        fclose(o->f);
-    if (o->tmp)
-        unlink(o->tmp);
-    free(o->path);
-    free(o->tmp);
-    memset(o, 0, sizeof *o);
-}
-
-int imp_outfile_commit(imp_outfile *o, imp_err *err)
-{
-    int rc = 0;
-    if (o->f == stdout) {
-        if (fflush(stdout) != 0 || ferror(stdout))
-            rc = imp_err_set(err, IMP_EIO, "stdout: write error");
-        o->f = NULL;
-        imp_outfile_abort(o);
-        return rc;
-    }
-    if (fflush(o->f) != 0 || ferror(o->f))
-        rc = imp_err_set(err, IMP_EIO, "%s: write error: %s", o->tmp, strerror(errno));
-    if (fclose(o->f) != 0 && !rc)
-        rc = imp_err_set(err, IMP_EIO, "%s: close: %s", o->tmp, strerror(errno));
-    o->f = NULL;
-    if (!rc)
-        rc = imp_atomic_publish(o->tmp, o->path, "output", err);
-    if (!rc) {
-        free(o->tmp); /* renamed: nothing left to remove */
-        o->tmp = NULL;
-    }
-    imp_outfile_abort(o);
-    return rc;
-}
 
 int imp_tool_load_cube(const char *path, int no_journal, FILE *note, imp_cube **out,
                        imp_err *err)
