@@ -133,7 +133,8 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
      * discards only the shard's own journal) */
     lock(s);
     if (!rc)
-        rc = imp_results_open(job, grid, 0, o->fresh && !o->shard_n, NULL, stderr, &s->res, err);
+        rc = imp_results_open(job, grid, IMP_FP_WRITE_CACHE, o->fresh && !o->shard_n, NULL,
+                              stderr, &s->res, err);
     unlock(s);
     if (!rc) {
         if (s->res->info.torn_bytes)
