@@ -774,7 +774,7 @@ static void test_cmd_status(void)
     IMP_ASSERT_INT_EQ(imp_journal_append(j, &r, &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
     out = run(0, "status %s%s", jc, "");
-    IMP_ASSERT_STR_CONTAINS(out, "merged (1 records)");
+    IMP_ASSERT_STR_CONTAINS(out, ".journal read (1 records)");
     IMP_ASSERT_STR_CONTAINS(out, "cells: 216 (valid 135): done 104, pending 27, failed 4, n-a 81\n");
     free(out);
     out = run(0, "status %s --no-journal%s", jc, "");
