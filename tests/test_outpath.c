@@ -10,6 +10,7 @@
 
 #include "imprint/atomic.h"
 #include "imprint/journal.h" /* IMP_CELL_DONE */
+#include "imprint/store.h"
 #include "testutil.h"
 
 /* The whole file at path (NULL if unreadable); caller frees. */
@@ -320,6 +321,28 @@ static void test_cube_through_link(void)
     imp_cube_free(c);
 }
 
+/* ingest's store: an unwritable folder names the user's path (exit 2), and a store reached
+ * through a link is rewritten at the link's target */
+static void test_store_paths(void)
+{
+    imp_store_tx *tx = NULL;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_store_tx_begin("/nonexistent/dir/s.h5", &tx, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "/nonexistent/dir/s.h5: cannot write the store in the "
+                                     "directory /nonexistent/dir");
+    float X[4] = {0, 1, 2, 3};
+    int32_t y[2] = {0, 1};
+    CU_ASSERT_FATAL(imp_test_sh(NULL, "mkdir -p '%s/stores' && ln -s stores/real.h5 '%s/sl.h5'",
+                                imp_test_tmpdir(), imp_test_tmpdir()) == 0);
+    CU_ASSERT_FATAL(imp_test_write_store(imp_test_path("sl.h5"), "m", "d", X, y, 2, X, y, 2, 2) == 0);
+    struct stat st;
+    CU_ASSERT_FATAL(lstat(imp_test_path("sl.h5"), &st) == 0);
+    CU_ASSERT(S_ISLNK(st.st_mode));
+    CU_ASSERT_FATAL(stat(imp_test_path("stores/real.h5"), &st) == 0);
+    CU_ASSERT(S_ISREG(st.st_mode) && st.st_size > 0);
+    assert_no_temporaries();
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
@@ -329,6 +352,7 @@ int main(void)
         {"directories refused, unwritable folders named", test_refused_and_unwritable},
         {"analyze's figure through a link", test_analyze_through_link},
         {"the cube through a link", test_cube_through_link},
+        {"the store: unwritable folder, through a link", test_store_paths},
         {NULL, NULL},
     };
     return imp_test_main("outpath", tests);
