@@ -214,6 +214,12 @@ static void test_k_and_shot_above_class(void)
     IMP_ASSERT_STR_CONTAINS(out, "kls keeps every row of such a class as a proxy, unchanged "
                                  "(none/kls/none/none/max)");
     free(out);
+    /* --json: the same notes, on stderr beside the JSON */
+    char *err_only = NULL;
+    CU_ASSERT(imp_test_sh(&err_only, "{ '%s' plan '%s' --json 2>&1 >/dev/null; }", IMP_TOOL_PATH,
+                          imp_test_path("ks.yaml")) == 0);
+    IMP_ASSERT_STR_CONTAINS(err_only, "note        task t: k = 5 is more than the training rows");
+    free(err_only);
 }
 
 /* a job in an installed share/imprint/jobs folder is a template: plan says so, sweep refuses */

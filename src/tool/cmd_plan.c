@@ -411,6 +411,10 @@ int imp_cmd_plan(int argc, char **argv)
     imp_fmt_hms(sim.makespan, ms, sizeof ms);
     imp_fmt_hms(c.ps->work, work, sizeof work);
     if (json) {
+        char example[8192]; /* the notes of the text form, on stderr beside the JSON */
+        if (imp_tool_installed_example(path, example, sizeof example))
+            fprintf(stderr, "note        %s\n", example);
+        print_class_notes(&c, stderr);
         cJSON *o = cJSON_CreateObject();
         char hash[24];
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)g->hash);
