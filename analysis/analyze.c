@@ -1451,8 +1451,12 @@ static void print_groups(FILE *out, int md, const imp_cliques *g, const imp_anal
 
 static void report_friedman(FILE *out, size_t m, const imp_friedman *f, double F, double p)
 {
-    fprintf(out, "Friedman: chi2 = %.6f, df = %zu, p = %.6g (Iman-Davenport F = %.6g, p = %.6g)",
-            f->statistic, m - 1, f->p, F, p);
+    fprintf(out, "Friedman: chi2 = %.6f, df = %zu, p = %.6g ", f->statistic, m - 1, f->p);
+    if (isinf(F)) /* the statistic's denominator is 0: a sentence, not "F = inf, p = 0" */
+        fputs("(every voter ranks the competitors in the same order: the agreement is perfect, "
+              "so the Iman-Davenport F has no finite value and is not reported)", out);
+    else
+        fprintf(out, "(Iman-Davenport F = %.6g, p = %.6g)", F, p);
 }
 
 /* The rank table and Friedman over all rows. */

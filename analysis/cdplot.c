@@ -1,10 +1,11 @@
 /* cdplot.c — lays out a critical-difference diagram and draws it on a cairo canvas. */
 #include "cdplot.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "imprint/atomic.h"
 
 /* Layout in points (the geometry of the earlier hand-written SVG, unchanged). CHAR_W is a
  * generous average advance for the 13 pt face; the margin is widened if the real font needs
@@ -267,13 +268,14 @@ int imp_cdplot_save(const char *path, size_t m, const char *const *names, const 
     int rc = imp_plot_format_of(path, &fmt, err);
     if (rc)
         return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return imp_err_set(err, IMP_EIO, "%s: cannot create: %s", path, strerror(errno));
-    rc = imp_cdplot_write(f, fmt, m, names, rank, bars, opts, NULL, err);
-    if (rc)
+    imp_outfile of;
+    if ((rc = imp_outfile_open(&of, path, err)) != 0)
+        return rc;
+    rc = imp_cdplot_write(of.f, fmt, m, names, rank, bars, opts, NULL, err);
+    if (rc) {
         imp_err_prefix(err, "%s", path);
-    if (fclose(f) != 0 && rc == 0)
-        rc = imp_err_set(err, IMP_EIO, "%s: write failed: %s", path, strerror(errno));
-    return rc;
+        imp_outfile_abort(&of);
+        return rc;
+    }
+    return imp_outfile_commit(&of, err);
 }

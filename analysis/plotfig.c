@@ -477,16 +477,16 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
     memset(f, 0, sizeof *f);
     const imp_cube_axes *a = &cube->axes;
     int *pre = malloc(a->n_strategy * sizeof *pre), *gen = malloc(a->n_strategy * sizeof *gen);
+    imp_strategy *strat = calloc(a->n_strategy ? a->n_strategy : 1, sizeof *strat);
     size_t cap = 1024, nv = 0;
     double *v = malloc(cap * sizeof *v);
-    if (!pre || !gen || !v) {
-        free(pre), free(gen), free(v);
+    if (!pre || !gen || !v || !strat) {
+        free(pre), free(gen), free(v), free(strat);
         return oom(f, err);
     }
     for (size_t st = 0; st < a->n_strategy; st++) {
-        imp_strategy s;
-        if (imp_strategy_parse(a->strategy[st], &s, NULL) == 0)
-            pre[st] = (int)s.pre, gen[st] = (int)s.gen;
+        if (imp_strategy_parse(a->strategy[st], &strat[st], NULL) == 0)
+            pre[st] = (int)strat[st].pre, gen[st] = (int)strat[st].gen;
         else
             pre[st] = gen[st] = -1;
     }
@@ -523,8 +523,15 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
                      kk++)
                     for (size_t mo = 0; mo < a->n_model; mo++)
                         for (size_t ta = 0; ta < a->n_task; ta++)
-                            for (size_t sh = 0; sh < a->n_shot; sh++)
-                                for (size_t se = 0; se < a->n_seed; se++)
+                            for (size_t sh = 0; sh < a->n_shot; sh++) {
+                                /* a GEN that draws no random numbers here is computed once
+                                 * for every seed (the grid's seed_shared, as plan counts) */
+                                int shared = !imp_strategy_uses_seed(
+                                    &strat[grp[g0]], (int)a->k[ko[kk]],
+                                    a->shot[sh] < 0 ? -1 : (int)a->shot[sh]);
+                                size_t nv_before = nv;
+                                for (size_t se = 0; se < a->n_seed && !(shared && nv > nv_before);
+                                     se++)
                                     for (size_t j = g0; j < g1; j++) {
                                         uint64_t c = cell_of(cube, mo, ta, grp[j], ko[kk], sh, se);
                                         float t = cube->gen_seconds[c];
@@ -542,6 +549,7 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
                                         v[nv++] = t;
                                         break; /* one value per distinct GEN computation */
                                     }
+                            }
             }
             if (!nv)
                 continue;
@@ -576,7 +584,7 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
             total += (double)nv;
         }
 done:
-    free(pre), free(gen), free(v), free(ko), free(grp);
+    free(pre), free(gen), free(v), free(ko), free(grp), free(strat);
     if (rc)
         return oom(f, err);
     if (!f->n_xcat) {

@@ -108,18 +108,24 @@ static int fingerprint(const imp_job *job, const char *model, const char *datase
             return 0;
         }
     imp_store_fp f;
-    int rc = imp_store_fingerprint(job->store_path, model, dataset, flags, &f, err);
-    if (rc)
+    size_t n = strlen(job->cube_path) + sizeof IMP_FP_CACHE_SUFFIX;
+    char *cache = malloc(n);
+    if (!cache)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory");
+    snprintf(cache, n, "%s%s", job->cube_path, IMP_FP_CACHE_SUFFIX);
+    int rc = imp_store_fingerprint(job->store_path, model, dataset, cache, flags, &f, err);
+    if (rc) {
+        free(cache);
         return rc;
+    }
     k->n_fp++;
     k->n_fp_cached += f.from_cache;
     k->fp_seconds += f.seconds;
     if (note && !f.from_cache)
-        fprintf(note, "store: fingerprinted /%s/%s in %.2f s (%s)\n", model, dataset, f.seconds,
-                f.wrote_cache ? "cached in the store"
-                              : (flags & IMP_FP_WRITE_CACHE) ? "store not writable: not cached"
-                                                             : "not cached by a sweep; "
-                                                               "`imprint plan` caches it");
+        fprintf(note, "store: fingerprinted /%s/%s in %.2f s (%s%s)\n", model, dataset,
+                f.seconds, f.wrote_cache ? "cached in " : "not cached: cannot write ",
+                cache);
+    free(cache);
     if (memo->n < sizeof memo->e / sizeof memo->e[0]) {
         memo->e[memo->n].model = model;
         memo->e[memo->n].dataset = dataset;
@@ -162,9 +168,7 @@ int imp_cellkeys_from_store(const imp_job *job, const imp_grid *g, int fp_flags,
         if (!(k->lambda[m] = strdup(tmp)))
             rc = imp_err_set(err, IMP_ENOMEM, "out of memory");
     }
-    /* closed before fingerprinting: HDF5 cannot reopen a file read-write that this process
-     * has open read-only, and the fingerprint may cache itself */
-    imp_store_close(st);
+    imp_store_close(st); /* the fingerprints open the file themselves */
     fp_memo memo = {0};
     for (size_t m = 0; !rc && m < g->n_model; m++) {
         for (size_t t = 0; !rc && t < g->n_task; t++) {
@@ -178,7 +182,7 @@ int imp_cellkeys_from_store(const imp_job *job, const imp_grid *g, int fp_flags,
                      (unsigned long long)dh);
             char fps[IMP_CELLKEY_MAX] = "";
             for (size_t d = 0; !rc && d < tk->n_datasets; d++) {
-                uint64_t fp;
+                uint64_t fp = 0;
                 rc = fingerprint(job, g->model[m], tk->datasets[d], fp_flags, note, &memo, k, &fp,
                                  err);
                 if (!rc) {

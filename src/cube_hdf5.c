@@ -288,16 +288,28 @@ int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
         rc = imp__cube_set_str(&c->created, now, err);
     if (rc != 0)
         return rc;
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 5);
-    if (!tmp)
-        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, pl + 5, "%s.tmp", path);
+    /* a cube reached through a symbolic link replaces the link's target, never the link */
+    char *target = NULL;
+    int direct = -1;
+    rc = imp_out_resolve(path, &target, &direct, err);
+    if (!rc && direct != -1)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: is not a regular file (a cube must be a file)",
+                         path);
+    size_t pl = target ? strlen(target) : 0;
+    char *tmp = rc ? NULL : malloc(pl + 5);
+    if (!rc && !tmp)
+        rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory", path);
+    if (rc) {
+        free(target);
+        return rc;
+    }
+    snprintf(tmp, pl + 5, "%s.tmp", target);
     /* A .tmp left by a killed writer is ours to replace. */
     if (unlink(tmp) != 0 && errno != ENOENT && errno != EISDIR) {
         rc = imp_err_set(err, IMP_EIO, "%s: cannot remove stale file: %s", tmp,
                          strerror(errno));
         free(tmp);
+        free(target);
         return rc;
     }
     imp_h5quiet q;
@@ -318,10 +330,11 @@ int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
     imp_h5_quiet_off(&q);
 
     if (rc == 0)
-        rc = imp_atomic_publish(tmp, path, "cube", err); /* crash points cube-rename(d) */
+        rc = imp_atomic_publish(tmp, target, "cube", err); /* crash points cube-rename(d) */
     if (rc != 0)
         unlink(tmp);
     free(tmp);
+    free(target);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* job.c — parse and validate job files (libyaml document API) and check them against a store. */
 #include "imprint/job.h"
+#include "imprint/named.h"
 
 #include <errno.h>
 #include <math.h>
@@ -532,8 +533,16 @@ static int parse_strategies(pctx *c, yaml_node_t *n, size_t *cap)
         imp_err_clear(&serr);
         if ((rc = get_scalar(c, v, "strategies", &s)))
             return rc;
+        /* the paper's names stand for their strategy (the ks axis still gives every k: Ours
+         * is the paper's pick at k = 20) */
+        const imp_named_strategy *named = imp_named_strategy_find(s);
+        if (named)
+            s = named->strategy;
         if (imp_strategy_parse(s, &st, &serr))
-            return fail_at(c, pos_of(v), "%s", serr.msg);
+            return fail_at(c, pos_of(v), "%s%s%s%s", serr.msg,
+                           strchr(s, '/') ? "" : " (or a paper name: ",
+                           strchr(s, '/') ? "" : imp_named_strategy_list(),
+                           strchr(s, '/') ? "" : ")");
         if ((rc = add_strategy(c, &st, pos_of(v), 1, cap)))
             return rc;
     }

@@ -143,22 +143,6 @@ static int convert_v1(imp_results *r, const imp_job *job, const char *v1_job, FI
 
 /* ---- opening ----------------------------------------------------------------------------- */
 
-/* 1 if a sweep or a shard holds the journal or a shard journal of this cube. */
-static int cube_in_use(const char *cube_path, const char *journal_path)
-{
-    if (imp_journal_busy(journal_path))
-        return 1;
-    char **paths = NULL;
-    size_t n = 0;
-    int busy = 0;
-    if (imp_shard_list(cube_path, &paths, &n, NULL) != 0)
-        return 1; /* cannot tell: assume it is */
-    for (size_t i = 0; i < n && !busy; i++)
-        busy = imp_journal_busy(paths[i]);
-    imp_shard_paths_free(paths, n);
-    return busy;
-}
-
 int imp_results_open(const imp_job *job, const imp_grid *g, int fp_flags, int fresh,
                      const char *v1_job, FILE *note, imp_results **out, imp_err *err)
 {
@@ -173,13 +157,6 @@ int imp_results_open(const imp_job *job, const imp_grid *g, int fp_flags, int fr
     int rc = r->cube_path && r->journal_path ? 0 : imp_err_set(err, IMP_ENOMEM, "out of memory");
     if (!rc) {
         snprintf(r->journal_path, n, "%s.journal", job->cube_path);
-        /* a running sweep or shard of this cube reads the store: never write it meanwhile */
-        if ((fp_flags & IMP_FP_WRITE_CACHE) && cube_in_use(job->cube_path, r->journal_path)) {
-            fp_flags &= ~IMP_FP_WRITE_CACHE;
-            if (note)
-                fprintf(note, "store: a sweep of %s is running: fingerprints are not cached in "
-                              "the store now\n", job->cube_path);
-        }
         rc = imp_cellkeys_from_store(job, g, fp_flags, note, &r->keys, err);
     }
     if (!rc)

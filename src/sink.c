@@ -112,7 +112,8 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
      * discards only the shard's own journal) */
     lock(s);
     if (!rc)
-        rc = imp_results_open(job, grid, 0, o->fresh && !o->shard_n, NULL, stderr, &s->res, err);
+        rc = imp_results_open(job, grid, IMP_FP_WRITE_CACHE, o->fresh && !o->shard_n, NULL,
+                              stderr, &s->res, err);
     unlock(s);
     if (!rc) {
         if (s->res->info.torn_bytes)
@@ -192,40 +193,6 @@ int imp_sink_record(imp_sink *s, const imp_cell_result *rec, imp_err *err)
 
 int imp_sink_sync(imp_sink *s, imp_err *err) { return imp_journal_sync(s->jr, err); }
 
-int imp_write_atomic(const char *path, const void *buf, size_t n, imp_err *err)
-{
-    char *tmp = with_suffix(path, ".tmp");
-    if (!tmp)
-        return imp_err_set(err, IMP_ENOMEM, "out of memory writing %s", path);
-    int rc = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = imp_err_set(err, IMP_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    } else {
-        const char *p = buf;
-        size_t left = n;
-        while (left && !rc) {
-            ssize_t w = write(fd, p, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                rc = imp_err_set(err, IMP_EIO, "%s: write failed: %s", tmp, strerror(errno));
-            else {
-                p += w;
-                left -= (size_t)w;
-            }
-        }
-        if (close(fd) != 0 && !rc)
-            rc = imp_err_set(err, IMP_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        if (rc)
-            unlink(tmp);
-        else /* fsync, rename, directory fsync: the one sequence (atomic.h) */
-            rc = imp_atomic_publish(tmp, path, "progress", err);
-    }
-    free(tmp);
-    return rc;
-}
-
 static void progress(imp_sink *s, double now, const imp_sink_state *st)
 {
     double el = now - s->t_start;
@@ -274,7 +241,7 @@ static void progress(imp_sink *s, double now, const imp_sink_state *st)
     if (!text)
         return;
     imp_err e;
-    if (imp_write_atomic(s->progress_path, text, strlen(text), &e) != 0)
+    if (imp_outfile_write_all(s->progress_path, text, strlen(text), &e) != 0)
         fprintf(stderr, "imprint sweep: warning: %s\n", e.msg);
     free(text);
 }

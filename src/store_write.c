@@ -55,16 +55,38 @@ int imp_store_tx_begin(const char *path, imp_store_tx **out, imp_err *err)
 {
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* a store reached through a symbolic link: the link's target is the file rewritten */
+    char *target = NULL;
+    int direct = -1, rc = imp_out_resolve(path, &target, &direct, err);
+    if (!rc && direct != -1)
+        rc = imp_err_set(err, IMP_EINPUT, "%s: is not a regular file (a store must be a file)",
+                         path);
+    if (rc) {
+        free(target);
+        return rc;
+    }
+    const char *user = path; /* messages name the path as the user gave it */
+    path = target;
     imp_store_tx *tx = calloc(1, sizeof *tx);
     size_t len = strlen(path) + 32;
-    if (!tx || !(tx->path = strdup(path)) || !(tx->tmp = malloc(len))) {
-        if (tx)
-            free(tx->path);
+    if (!tx || !(tx->tmp = malloc(len))) {
         free(tx);
+        free(target);
         return imp_err_set(err, IMP_ENOMEM, "out of memory");
     }
+    tx->path = target;
     snprintf(tx->tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    int rc = 0;
+    /* the new store is made beside the old one: a folder that cannot take it is the user's
+     * path at fault (exit 2), said before any work */
+    int probe = open(tx->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (probe < 0) {
+        char *dir = imp_path_dir(path);
+        rc = imp_err_set(err, IMP_EINPUT, "%s: cannot write the store in the directory %s: %s",
+                         user, dir ? dir : "?", strerror(errno));
+        free(dir);
+        goto fail;
+    }
+    close(probe);
     if (access(path, F_OK) == 0) {
         if (H5Fis_hdf5(path) <= 0) {
             rc = imp_err_set(err, IMP_EINPUT,
@@ -84,14 +106,16 @@ int imp_store_tx_begin(const char *path, imp_store_tx **out, imp_err *err)
     } else {
         tx->file = H5Fcreate(tx->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
         if (tx->file < 0) {
-            rc = imp_err_set(err, IMP_EIO, "%s: cannot create (does the directory exist?)",
+            rc = imp_err_set(err, IMP_EIO, "%s: HDF5 cannot create the new store %s", user,
                              tx->tmp);
+            unlink(tx->tmp);
             goto fail;
         }
     }
     *out = tx;
     return 0;
 fail:
+    unlink(tx->tmp); /* the probe or a partial copy; ENOENT when none was made */
     free(tx->tmp);
     free(tx->path);
     free(tx);

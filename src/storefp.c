@@ -1,12 +1,15 @@
 /* storefp.c — content fingerprints of a store's model x dataset (full and quick XXH64), read
- * from or written to the cache attribute. */
+ * from the store's own attribute or a cache file beside the cube (storefp.h). */
 #include "storefp_priv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "imprint/atomic.h"
 #include "imprint/hash64.h"
 #include "imprint/store.h"
 #include "imprint/clock.h"
@@ -211,38 +214,175 @@ int imp__store_fp_put(hid_t file, const char *name, const char *model, const cha
     return rc;
 }
 
-int imp_store_fingerprint(const char *path, const char *model, const char *dataset, int flags,
-                          imp_store_fp *out, imp_err *err)
+/* The store's identity for the cache: its real path, size and modification time. */
+typedef struct store_id {
+    char *real;
+    long long size, mtime_s, mtime_ns;
+} store_id;
+
+static int store_identity(const char *path, store_id *id)
+{
+    struct stat st;
+    memset(id, 0, sizeof *id);
+    if (stat(path, &st) != 0 || !(id->real = realpath(path, NULL)))
+        return -1;
+    id->size = (long long)st.st_size;
+    id->mtime_s = (long long)st.st_mtim.tv_sec;
+    id->mtime_ns = (long long)st.st_mtim.tv_nsec;
+    return 0;
+}
+
+/* The cache file's text (NULL when missing or unreadable; caller frees). */
+static char *read_cache(const char *cache)
+{
+    FILE *f = fopen(cache, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t n = 0, cap = 0;
+    char buf[4096];
+    size_t r;
+    while ((r = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (n + r + 1 > cap) {
+            cap = 2 * (n + r + 1);
+            char *t = realloc(text, cap);
+            if (!t) {
+                free(text);
+                fclose(f);
+                return NULL;
+            }
+            text = t;
+        }
+        memcpy(text + n, buf, r);
+        n += r;
+    }
+    fclose(f);
+    if (text)
+        text[n] = '\0';
+    return text;
+}
+
+/* Does line (without its newline) belong to (id, model, dataset)? Then its hashes and whether
+ * the store's size and time still match. */
+static int cache_line_is(const char *line, size_t len, const store_id *id, const char *model,
+                         const char *dataset, int *fresh, uint64_t *full, uint64_t *quick)
+{
+    char *l = strndup(line, len);
+    if (!l)
+        return 0;
+    long long size, ts, tns;
+    unsigned long long f, q;
+    int off = 0, ours = 0;
+    if (sscanf(l, "imprint-fp1\t%lld\t%lld.%lld\t%16llx\t%16llx\t%n", &size, &ts, &tns, &q, &f,
+               &off) == 5 && off > 0) {
+        const char *m = l + off, *d = strchr(m, '\t'), *p = d ? strchr(d + 1, '\t') : NULL;
+        ours = p && (size_t)(d - m) == strlen(model) && strncmp(m, model, (size_t)(d - m)) == 0 &&
+               (size_t)(p - d - 1) == strlen(dataset) &&
+               strncmp(d + 1, dataset, (size_t)(p - d - 1)) == 0 && strcmp(p + 1, id->real) == 0;
+        if (ours) {
+            *fresh = size == id->size && ts == id->mtime_s && tns == id->mtime_ns;
+            *full = f;
+            *quick = q;
+        }
+    }
+    free(l);
+    return ours;
+}
+
+/* The cached full hash of (id, model, dataset) when size, time and quick hash match. */
+static int cache_lookup(const char *cache, const store_id *id, const char *model,
+                        const char *dataset, uint64_t quick, uint64_t *full)
+{
+    char *text = read_cache(cache);
+    int found = 0;
+    for (const char *p = text; p && *p && !found;) {
+        size_t len = strcspn(p, "\n");
+        int fresh = 0;
+        uint64_t f, q;
+        if (cache_line_is(p, len, id, model, dataset, &fresh, &f, &q) && fresh && q == quick) {
+            *full = f;
+            found = 1;
+        }
+        p += len + (p[len] == '\n');
+    }
+    free(text);
+    return found;
+}
+
+/* Replace (id, model, dataset)'s line of the cache with fp's; 0 or -1 (not cached). */
+static int cache_store(const char *cache, const store_id *id, const char *model,
+                       const char *dataset, const imp_store_fp *fp)
+{
+    char *old = read_cache(cache);
+    size_t cap = (old ? strlen(old) : 0) + strlen(id->real) + strlen(model) + strlen(dataset) +
+                 128;
+    char *text = malloc(cap);
+    if (!text) {
+        free(old);
+        return -1;
+    }
+    size_t n = 0;
+    for (const char *p = old; p && *p;) { /* keep every other line, drop ours */
+        size_t len = strcspn(p, "\n");
+        int fresh;
+        uint64_t f, q;
+        if (len && !cache_line_is(p, len, id, model, dataset, &fresh, &f, &q)) {
+            memcpy(text + n, p, len);
+            n += len;
+            text[n++] = '\n';
+        }
+        p += len + (p[len] == '\n');
+    }
+    n += (size_t)snprintf(text + n, cap - n, "imprint-fp1\t%lld\t%lld.%09lld\t%016llx\t%016llx\t%s\t"
+                          "%s\t%s\n", id->size, id->mtime_s, id->mtime_ns,
+                          (unsigned long long)fp->quick, (unsigned long long)fp->full, model,
+                          dataset, id->real);
+    imp_err e;
+    int rc = imp_outfile_write_all(cache, text, n, &e);
+    free(old);
+    free(text);
+    return rc ? -1 : 0;
+}
+
+int imp_store_fingerprint(const char *path, const char *model, const char *dataset,
+                          const char *cache, int flags, imp_store_fp *out, imp_err *err)
 {
     double t0 = imp_clock_s();
     memset(out, 0, sizeof *out);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (strlen(model) >= IMP_NAME_MAX || strlen(dataset) >= IMP_NAME_MAX)
-        return imp_err_set(err, IMP_EINPUT, "%s: name too long", path);
+    if (strlen(model) >= IMP_NAME_MAX || strlen(dataset) >= IMP_NAME_MAX ||
+        strchr(model, '\t') || strchr(dataset, '\t'))
+        return imp_err_set(err, IMP_EINPUT, "%s: name too long or with a tab: /%s/%s", path,
+                           model, dataset);
+    store_id id;
+    int have_id = cache && store_identity(path, &id) == 0;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
+    if (f < 0) {
+        if (have_id)
+            free(id.real);
         return imp_err_set(err, IMP_EINPUT, "%s: cannot open the store to fingerprint it", path);
+    }
     char group[2 * IMP_NAME_MAX + 4];
     snprintf(group, sizeof group, "/%s/%s", model, dataset);
     uint64_t cf = 0, cq = 0;
-    int cached = !(flags & IMP_FP_REHASH) && read_attr(f, group, &cf, &cq) == 0;
+    int rehash = flags & IMP_FP_REHASH;
+    int cached = !rehash && read_attr(f, group, &cf, &cq) == 0;
     int rc = hash_pair(f, path, model, dataset, NULL, &out->quick, err);
     if (!rc && cached && cq == out->quick) {
+        out->full = cf;
+        out->from_cache = 1;
+    } else if (!rc && !rehash && have_id &&
+               cache_lookup(cache, &id, model, dataset, out->quick, &cf)) {
         out->full = cf;
         out->from_cache = 1;
     } else if (!rc) {
         rc = hash_pair(f, path, model, dataset, &out->full, &out->quick, err);
     }
     H5Fclose(f);
-    if (!rc && !out->from_cache && (flags & IMP_FP_WRITE_CACHE)) {
-        /* a read-only file or directory: the fingerprint is still right, just not cached */
-        hid_t w = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        if (w >= 0) {
-            out->wrote_cache = write_attr(w, group, out) == 0;
-            if (H5Fclose(w) < 0)
-                out->wrote_cache = 0;
-        }
-    }
+    if (!rc && !out->from_cache && have_id && (flags & IMP_FP_WRITE_CACHE))
+        out->wrote_cache = cache_store(cache, &id, model, dataset, out) == 0;
+    if (have_id)
+        free(id.real);
     out->seconds = imp_clock_s() - t0;
     return rc;
 }

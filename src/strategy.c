@@ -1,6 +1,7 @@
 /* strategy.c — parse and print strategies; the reference's per-cell grid rules. */
 #include "imprint/strategy.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +301,38 @@ int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_
         e = shot;
     *k_eff = e;
     return 1;
+}
+
+size_t imp_class_size_note(const imp_strategy *s, int64_t k_eff, int64_t shot,
+                           const size_t *rows, size_t n_classes, char *buf, size_t n)
+{
+    size_t n_shot = 0, n_k = 0, min_rows = SIZE_MAX, min_used = SIZE_MAX;
+    int k_matters = k_eff > 1 && !gen_table[s->gen].fixed_k;
+    for (size_t c = 0; c < n_classes; c++) {
+        size_t used = shot > 0 && (size_t)shot < rows[c] ? (size_t)shot : rows[c];
+        if (shot > 0 && rows[c] < (size_t)shot) {
+            n_shot++;
+            min_rows = rows[c] < min_rows ? rows[c] : min_rows;
+        }
+        if (k_matters && used < (size_t)k_eff) {
+            n_k++;
+            min_used = used < min_used ? used : min_used;
+        }
+    }
+    int len = 0;
+    if (n)
+        buf[0] = '\0';
+    if (n_shot)
+        len = snprintf(buf, n, "shot = %lld is more than the training rows of %zu of the %zu "
+                       "classes (the fewest: %zu): each such class is used whole",
+                       (long long)shot, n_shot, n_classes, min_rows);
+    if (n_k && len >= 0 && (size_t)len < n)
+        len += snprintf(buf + len, n - (size_t)len, "%sk = %lld is more than the %s rows of "
+                        "%zu of the %zu classes (the fewest: %zu): %s", len ? "; " : "",
+                        (long long)k_eff, shot > 0 ? "drawn" : "training", n_k, n_classes,
+                        min_used,
+                        s->gen == IMP_GEN_KLS ? "kls keeps every row of such a class as a "
+                                                "proxy, unchanged"
+                                              : "every row of such a class becomes a proxy");
+    return len < 0 ? 0 : (size_t)len < n ? (size_t)len : n ? n - 1 : 0;
 }

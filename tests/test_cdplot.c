@@ -287,8 +287,9 @@ static void test_errors_and_files(void)
     IMP_ASSERT_INT_EQ(h, 228);
     IMP_ASSERT_INT_EQ(imp_cdplot_save("/nonexistent/dir/cd.svg", 2, names, rank, NULL, NULL,
                                       &err),
-                      IMP_EIO);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "/nonexistent/dir/cd.svg: cannot create");
+                      IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "/nonexistent/dir/cd.svg: cannot write in the directory "
+                                     "/nonexistent/dir: No such file or directory");
     IMP_ASSERT_INT_EQ(imp_cdplot_save("cd.gif", 2, names, rank, NULL, NULL, &err), IMP_EUSAGE);
     IMP_ASSERT_STR_CONTAINS(err.msg, "cd.gif: expected a figure file ending in .svg, .pdf or .png");
 }

@@ -52,6 +52,12 @@ check "the MIT licence is installed" \
   grep -q "Copyright (c) 2026 the imprint developers" "$prefix/share/doc/imprint/LICENSE"
 check "the installed tool plans an installed paper job without its store (valid cells: 1836)" \
   grep -qx "valid cells: 1836" <<<"$("$bin" plan "$prefix/share/imprint/jobs/paper-fig6.yaml" 2>&1)"
+out="$("$bin" plan "$prefix/share/imprint/jobs/paper-fig6.yaml" 2>&1)"
+check "plan says an installed job is a template to copy" \
+  grep -q "is an example installed with imprint, a template to copy" <<<"$out"
+out="$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$bin" sweep "$prefix/share/imprint/jobs/demo.yaml" 2>&1)"
+check "sweep refuses an installed job (exit 2, nothing written in the prefix)" \
+  test $? -eq 2 -a ! -e "$prefix/share/imprint/results"
 out="$("$prefix/share/imprint/slurm/submit.sh" 2>&1)"
 check "the installed submit.sh runs (usage, exit 2)" test $? -eq 2 -a -n "$out"
 exit "$fail"

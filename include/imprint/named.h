@@ -1,5 +1,6 @@
 /* named.h — the paper's named strategies (Qi, Hosoda, Janson, Ours, Oracle), one table for
- * every command that accepts them (eval --strategy, analyze --competitors). */
+ * every command that accepts them (eval --strategy, analyze --competitors, a job's
+ * strategies:). */
 #ifndef IMPRINT_NAMED_H
 #define IMPRINT_NAMED_H
 

@@ -30,7 +30,7 @@ typedef struct imp_results {
 } imp_results;
 
 /* Open the results of job (grid built from it). fp_flags: imp_store_fingerprint's
- * (IMP_FP_WRITE_CACHE is dropped while a sweep or shard of this cube runs). fresh:
+ * (the cache is "<cube>.fingerprints"; the store is only read). fresh:
  * delete the main journal first. v1_job (may be NULL: the cube's `job` attribute) names the
  * job file that wrote a version 1 journal, to convert it. note (may be NULL) gets what was
  * done (fingerprints computed, conversion). Errors: the store's, a corrupt journal, a version 1

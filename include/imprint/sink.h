@@ -59,8 +59,4 @@ int imp_sink_sync(imp_sink *s, imp_err *err);
 /* Close the journal (synced) and free; NULL is fine. */
 int imp_sink_close(imp_sink *s, imp_err *err);
 
-/* Write the bytes to path atomically: path.tmp, fsync, rename over path, fsync the
- * directory. On failure path is untouched and the .tmp removed. */
-int imp_write_atomic(const char *path, const void *buf, size_t n, imp_err *err);
-
 #endif

@@ -151,4 +151,13 @@ int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char *
 int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_eff,
                      const char **why);
 
+/* When a cell's shot or k is larger than some classes of its task: what happens then, by the
+ * reference's rules (not failures), as one sentence that plan and eval print. rows[c]: the
+ * training rows of class c (n_classes of them); k_eff: the k the cell runs with; shot -1 =
+ * all. A shot above a class's rows uses the whole class; a k above the rows a class has (after
+ * the shot) makes every such row a proxy (kls: the rows themselves). Writes the sentence
+ * (without a final period; "" when neither exceeds) into buf and returns its length. */
+size_t imp_class_size_note(const imp_strategy *s, int64_t k_eff, int64_t shot,
+                           const size_t *rows, size_t n_classes, char *buf, size_t n);
+
 #endif

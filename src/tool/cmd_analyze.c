@@ -18,7 +18,7 @@
 static void help(void)
 {
     printf(
-        "usage: imprint analyze CUBE.h5 [--svg cd.svg] [--md ranks.md] [--csv ranks.csv]\n"
+        "usage: imprint analyze JOB.yaml|CUBE.h5 [--svg cd.svg] [--md ranks.md] [--csv ranks.csv]\n"
         "                       [--tex ranks.tex] [--pairs-csv pairs.csv] [--alpha 0.05]\n"
         "                       [--where KEY=V1,V2[,KEY=V]...]... [--competitors LIST]...\n"
         "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
@@ -80,7 +80,7 @@ static void help(void)
         "                          CSV and as a LaTeX booktabs table, the tested pairs as CSV;\n"
         "                          \"-\" writes that file alone to stdout (the report then goes\n"
         "                          to stderr)\n"
-        "  --no-journal            do not merge CUBE.h5.journal into the cube\n",
+        "  --no-journal            do not read CUBE.h5.journal (the cube alone)\n",
         ROWS_CUT, ROWS_CUT, IMP_STATS_MAX_CLIQUES);
 }
 
@@ -212,7 +212,7 @@ static int parse(int argc, char **argv, opts *o)
         }
     }
     if (!o->cube)
-        return imp_tool_usage("analyze", "which cube? imprint analyze CUBE.h5");
+        return imp_tool_usage("analyze", "which cube? imprint analyze JOB.yaml|CUBE.h5");
     if (!!o->group_by != !!o->best)
         return imp_tool_usage("analyze", "--group-by KEYS and --best go together (keep the "
                               "best of each group)");
@@ -321,7 +321,7 @@ int imp_cmd_analyze(int argc, char **argv)
     for (size_t f = 0; f < sizeof outs / sizeof outs[0]; f++)
         if (outs[f] && strcmp(outs[f], "-") == 0)
             hs = stderr;
-    if ((rc = imp_tool_load_cube(o.cube, o.no_journal, stderr, &cube, &err)))
+    if ((rc = imp_tool_load_cube(o.cube, o.no_journal, stderr, &cube, NULL, &err)))
         goto fail;
     imp_analyze_spec spec = {o.where, (size_t)o.n_where, o.competitors, o.names, o.no_names,
                              o.group_by, o.value};

@@ -147,6 +147,22 @@ int imp_cmd_eval(int argc, char **argv)
     spec.task_hash = imp_hash_str(taskname);
     spec.lambda = have_lambda ? lambda : imp_store_lambda(s, model);
     spec.threads = (int)threads;
+    /* a k or shot above some classes' rows is not an error (the reference's rule): say so */
+    char note[512] = "";
+    size_t *rows = malloc((size_t)(train.n_classes > 0 ? train.n_classes : 1) * sizeof *rows);
+    if (!rows) {
+        rc = imp_err_set(&err, IMP_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (int c = 0; c < train.n_classes; c++)
+        rows[c] = train.offset[c + 1] - train.offset[c];
+    int64_t k_eff = spec.k;
+    const char *rwhy;
+    if (!imp_strategy_row(&spec.strat, spec.k, spec.shot, &k_eff, &rwhy))
+        k_eff = spec.k;
+    imp_class_size_note(&spec.strat, k_eff, spec.shot, rows, (size_t)train.n_classes, note,
+                        sizeof note);
+    free(rows);
     imp_cell_out co;
     rc = imp_cell_run(&train, &test, &spec, &co, &err);
     if (rc)
@@ -171,6 +187,8 @@ int imp_cmd_eval(int argc, char **argv)
         cJSON_AddNumberToObject(o, "gen_seconds", co.gen_seconds);
         cJSON_AddNumberToObject(o, "inf_seconds", co.inf_seconds);
         cJSON_AddNumberToObject(o, "threads", spec.threads);
+        if (note[0])
+            cJSON_AddStringToObject(o, "note", note);
         rc = imp_tool_print_json(o, &err);
     } else {
         char shot_txt[32];
@@ -183,6 +201,8 @@ int imp_cmd_eval(int argc, char **argv)
         printf("n_proxies   %d\n", co.n_proxies);
         printf("gen_seconds %.4f\n", co.gen_seconds);
         printf("inf_seconds %.4f\n", co.inf_seconds);
+        if (note[0])
+            printf("note        %s\n", note);
     }
 fail:
     imp_data_free(&train);

@@ -1,4 +1,4 @@
-/* cmd_export.c — `imprint export CUBE.h5 --csv OUT.csv`: the cube as a long-format CSV with the
+/* cmd_export.c — `imprint export JOB.yaml|CUBE.h5 --csv OUT.csv`: the cube as a long-format CSV with the
  * strategy split into its components, n/a cells left out unless --all. */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 
 static void help(void)
 {
-    printf("usage: imprint export CUBE.h5 --csv OUT.csv [--valid-only | --all] [--no-journal]\n"
+    printf("usage: imprint export JOB.yaml|CUBE.h5 --csv OUT.csv [--valid-only | --all] [--no-journal]\n"
            "\n"
            "Write one CSV row per cell of a result cube (long format, for pandas):\n"
            "  model,task,strategy,pre,gen,post,inf,agg,metric,m,weight,k,shot,seed,status,\n"
@@ -21,10 +21,11 @@ static void help(void)
            "exclude, left out by default: --valid-only); shot -1 is written \"all\"; numbers a\n"
            "cell does not have are empty fields. f1 is the macro-F1 over the task's classes\n"
            "(percent); host, rank and finished (UTC seconds since 1970) say where and when\n"
-           "the cell was computed. OUT.csv is written to OUT.csv.tmp and\n"
-           "renamed, so it is never seen half-written; \"-\" writes to stdout. The journal\n"
-           "beside the cube (CUBE.h5.journal) is merged when it exists unless --no-journal\n"
-           "is given.\n");
+           "the cell was computed. A file OUT.csv is written to a temporary\n"
+           "and renamed, so it is never seen half-written (through a symbolic link, the\n"
+           "link's target); a device or FIFO (/dev/stdout) is written directly; \"-\" is\n"
+           "stdout. A job file stands for the cube it names. The journal beside the cube\n"
+           "(CUBE.h5.journal) is read too when it exists unless --no-journal is given.\n");
 }
 
 int imp_cmd_export(int argc, char **argv)
@@ -53,13 +54,13 @@ int imp_cmd_export(int argc, char **argv)
         }
     }
     if (!path)
-        return imp_tool_usage("export", "which cube? imprint export CUBE.h5 --csv OUT.csv");
+        return imp_tool_usage("export", "which cube? imprint export JOB.yaml|CUBE.h5 --csv OUT.csv");
     if (!csv)
         return imp_tool_usage("export", "--csv OUT.csv is required (\"-\" for stdout)");
     imp_err err;
     imp_err_clear(&err);
     imp_cube *c;
-    if (imp_tool_load_cube(path, no_journal, stderr, &c, &err))
+    if (imp_tool_load_cube(path, no_journal, stderr, &c, NULL, &err))
         return imp_tool_fail(&err);
     imp_outfile of;
     int rc = imp_outfile_open(&of, csv, &err);

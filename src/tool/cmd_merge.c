@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "imprint/resume.h"
 #include "imprint/sweep.h"
+#include "opts.h"
 
 static void help(void)
 {
@@ -22,13 +24,16 @@ static void help(void)
            "`imprint sweep JOB.yaml --shard I/N`) into the main journal CUBE.h5.journal, empty\n"
            "the shard journals it folded (down to the header, which a rerun of that shard needs\n"
            "for the same split; deleted once the grid is complete), and rebuild CUBE.h5 from\n"
-           "the main journal. Records\n"
-           "already in the main journal are not written again, so merging twice changes nothing.\n"
-           "A shard journal of another grid or store content is refused (exit 2, nothing\n"
-           "merged); a shard still running (its journal is locked) is skipped with a warning.\n"
-           "A second merge of the same cube waits for the first. It also converts a version 1\n"
-           "journal (cells by grid index): by the job text in the cube, or the job file given\n"
-           "with --v1-job, which must describe the grid that wrote it.\n"
+           "the main journal. Records already in the main journal are not written again, so\n"
+           "merging twice changes nothing. A shard journal of another grid or store content\n"
+           "is refused (exit 2, nothing merged); a shard still running (its journal is locked)\n"
+           "is skipped with a warning. A second merge of the same cube waits for the first\n"
+           "(through CUBE.h5.merge.lock, removed when the merge ends). The progress files of\n"
+           "the shards folded are removed: what stays is the cube, its journal, the store's\n"
+           "fingerprint cache (CUBE.h5.fingerprints) and, until the grid is complete, the\n"
+           "emptied shard journals. It also converts a version 1 journal (cells by grid\n"
+           "index): by the job text in the cube, or the job file given with --v1-job, which\n"
+           "must describe the grid that wrote it.\n"
            "\n"
            "Exit codes: 0 merged (the cube may still have pending cells: `imprint status`),\n"
            "2 bad job or a foreign shard journal, 1 other errors.\n");
@@ -79,6 +84,50 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* One merge at a time: lock path (made if missing), waiting for a running merge. The holder
+ * removes the file before it lets go, so a waiter that wakes on a removed file tries again
+ * on the path's current one; when this returns, fd and path are the same file. Returns the
+ * descriptor, or -1 with err set. */
+static int take_lock(const char *path, const char *cube, imp_err *err)
+{
+    for (int said = 0;;) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            imp_err_set(err, IMP_EIO, "%s: cannot create the merge lock: %s", path,
+                        strerror(errno));
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+            if (!said++)
+                fprintf(stderr, "merge: another merge of %s is running; waiting for it\n", cube);
+            flock(fd, LOCK_EX);
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            return fd;
+        close(fd); /* removed by the merge we waited for */
+    }
+}
+
+/* Remove the progress file of the shard whose journal is journal_path (X.journal →
+ * X.progress.json); a missing file is fine. */
+static void remove_progress(const char *journal_path)
+{
+    size_t n = strlen(journal_path);
+    static const char jsfx[] = ".journal", psfx[] = ".progress.json";
+    if (n < sizeof jsfx - 1 || strcmp(journal_path + n - (sizeof jsfx - 1), jsfx) != 0)
+        return;
+    char *p = malloc(n + sizeof psfx);
+    if (!p)
+        return;
+    memcpy(p, journal_path, n - (sizeof jsfx - 1));
+    strcpy(p + n - (sizeof jsfx - 1), psfx);
+    if (unlink(p) != 0 && errno != ENOENT)
+        fprintf(stderr, "merge: warning: cannot remove %s: %s\n", p, strerror(errno));
+    free(p);
+}
+
 static int merge(const char *path, const char *v1_job, imp_err *err)
 {
     double t0 = now_s();
@@ -87,19 +136,12 @@ static int merge(const char *path, const char *v1_job, imp_err *err)
     int rc = imp_sweep_setup(path, &job, &g, err);
     if (rc)
         return rc;
-    /* one merge at a time: the second waits for the lock */
     char lock[4200];
     snprintf(lock, sizeof lock, "%s.merge.lock", job->cube_path);
-    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int lfd = take_lock(lock, job->cube_path, err);
     if (lfd < 0) {
-        rc = imp_err_set(err, IMP_EIO, "%s: cannot create the merge lock: %s", lock,
-                         strerror(errno));
+        rc = IMP_EIO;
         goto out;
-    }
-    if (flock(lfd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-        fprintf(stderr, "merge: another merge of %s is running; waiting for it\n",
-                job->cube_path);
-        flock(lfd, LOCK_EX);
     }
     imp_results *res = NULL;
     char **paths = NULL;
@@ -197,12 +239,16 @@ static int merge(const char *path, const char *v1_job, imp_err *err)
                 c[IMP_CELL_DONE], res->cube->n_cells - c[IMP_CELL_NA], c[IMP_CELL_FAILED],
                 c[IMP_CELL_PENDING]);
     }
-    for (size_t i = 0; i < n_sh; i++)
+    for (size_t i = 0; i < n_sh; i++) {
+        if (!rc) /* folded: its progress file describes a run that is over */
+            remove_progress(sh[i].path);
         close(sh[i].fd);
+    }
     free(sh);
     imp_cube_keyindex_free(idx);
     imp_shard_paths_free(paths, n_paths);
     imp_results_free(res);
+    unlink(lock); /* still held: a merge waiting on this file retries on the new one */
     close(lfd);
 out:
     imp_grid_free(g);
@@ -213,21 +259,20 @@ out:
 int imp_cmd_merge(int argc, char **argv)
 {
     const char *path = NULL, *v1_job = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (imp_is_help(argv[i])) {
-            help();
-            return 0;
-        }
-        if (strcmp(argv[i], "--v1-job") == 0) {
-            if (i + 1 >= argc)
-                return imp_tool_usage("merge", "option --v1-job needs a job file");
-            v1_job = argv[++i];
-        } else if (argv[i][0] == '-') {
-            return imp_tool_usage("merge", "unknown option '%s'", argv[i]);
-        } else if (path) {
-            return imp_tool_usage("merge", "one job file at a time");
-        } else {
-            path = argv[i];
+    enum { O_V1_JOB = 1 };
+    static const imp_opt opts[] = {{"v1-job", 1, O_V1_JOB}, {NULL, 0, 0}};
+    imp_opts op;
+    imp_opts_init(&op, "merge", opts, argc, argv);
+    for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
+        switch (o) {
+        case IMP_OPT_HELP: help(); return 0;
+        case IMP_OPT_ERR: return 2;
+        case O_V1_JOB: v1_job = op.val; break;
+        case IMP_OPT_ARG:
+            if (path)
+                return imp_tool_usage("merge", "one job file at a time");
+            path = op.val;
+            break;
         }
     }
     if (!path)

@@ -13,8 +13,10 @@
 #include "imprint/job.h"
 #include "imprint/resume.h"
 #include "imprint/sched.h"
+#include "imprint/store.h"
 #include "imprint/sweep.h"
 #include "opts.h"
+#include "toolio.h"
 
 static void help(void)
 {
@@ -31,9 +33,9 @@ static void help(void)
            "`kept K, new N, dropped D` (results kept, cells to compute, results of cells no\n"
            "longer in the grid, which stay in the journal) and `invalidated I` with the reason\n"
            "when a task definition, a model's lambda or the store content changed. It caches\n"
-           "the fingerprint of every model x dataset the job uses in the store (attribute\n"
-           "imprint_fingerprint; not while a sweep of the cube runs), counts shard journals not\n"
-           "merged yet, and converts a version 1 journal (the original kept as .journal.v1).\n"
+           "the fingerprint of every model x dataset the job uses in CUBE.h5.fingerprints\n"
+           "beside the cube (the store is only read), counts shard journals not merged yet,\n"
+           "and converts a version 1 journal (the original kept as .journal.v1).\n"
            "\n"
            "Without the store (not embedded yet) the job file alone is checked: the axes and the\n"
            "exact valid-cell count (the grid rules need no data) are printed, with the store\n"
@@ -140,6 +142,80 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
     if (!rc) /* as the sweep cuts for that many ranks */
         rc = imp_pieces_build_for(c->g, c->todo, c->hints, &cm, piece_s, ranks, &c->ps, err);
     return rc;
+}
+
+/* Training rows per class of task t (from the job's first model: every model embeds the same
+ * images) into rows[0..n_classes). Returns 0, or -1 when the store cannot say. */
+static int task_class_rows(imp_store *st, const imp_job *job, size_t t, size_t *rows)
+{
+    const imp_task *tk = &job->tasks[t];
+    memset(rows, 0, tk->n_classes * sizeof *rows);
+    for (size_t d = 0; d < tk->n_datasets; d++) {
+        int32_t *y = NULL;
+        size_t n = 0;
+        imp_err e;
+        if (imp_store_labels(st, job->models[0], tk->datasets[d], "train", &y, &n, &e) != 0)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            int c = imp_task_class_index(tk, d, y[i]);
+            if (c >= 0)
+                rows[c]++;
+        }
+        free(y);
+    }
+    return 0;
+}
+
+/* "note" lines for the cells whose k or shot is larger than some classes of their task: what
+ * happens then (imp_class_size_note, the words eval uses too), each distinct sentence once per
+ * task, at most MAX_NOTES lines. Only with the store (it has the class sizes). */
+static void print_class_notes(const plan_ctx *c, FILE *out)
+{
+    enum { MAX_NOTES = 12 };
+    const imp_grid *g = c->g;
+    imp_store *st = NULL;
+    imp_err e;
+    if (!c->have_store || g->n_model == 0 || imp_store_open(c->job->store_path, &st, &e) != 0)
+        return;
+    size_t printed = 0, more = 0;
+    for (size_t t = 0; t < g->n_task; t++) {
+        const imp_task *tk = &c->job->tasks[t];
+        size_t *rows = malloc((tk->n_classes ? tk->n_classes : 1) * sizeof *rows);
+        char seen[4][512];
+        size_t n_seen = 0;
+        if (!rows || !tk->n_classes || task_class_rows(st, c->job, t, rows) != 0) {
+            free(rows);
+            continue;
+        }
+        for (size_t s = 0; s < g->n_strategy; s++)
+            for (size_t k = 0; k < g->n_k; k++)
+                for (size_t f = 0; f < g->n_shot; f++) {
+                    int64_t e_k = g->k_eff[(s * g->n_k + k) * g->n_shot + f];
+                    char note[512];
+                    if (e_k == IMP_GRID_KNA ||
+                        !imp_class_size_note(&g->strat[s], e_k, g->shot[f], rows,
+                                             tk->n_classes, note, sizeof note))
+                        continue;
+                    size_t i = 0;
+                    while (i < n_seen && strcmp(seen[i], note) != 0)
+                        i++;
+                    if (i < n_seen)
+                        continue;
+                    if (n_seen < 4)
+                        memcpy(seen[n_seen++], note, sizeof note);
+                    if (printed < MAX_NOTES) {
+                        fprintf(out, "note        task %s: %s (%s)\n", g->task[t], note,
+                                g->strategy[s]);
+                        printed++;
+                    } else {
+                        more++;
+                    }
+                }
+        free(rows);
+    }
+    if (more)
+        fprintf(out, "note        and %zu more such notes (the same rules)\n", more);
+    imp_store_close(st);
 }
 
 /* One sample per done cell of the cube: its primitives (the cell's equal share of its GEN
@@ -342,6 +418,10 @@ int imp_cmd_plan(int argc, char **argv)
     imp_fmt_hms(sim.makespan, ms, sizeof ms);
     imp_fmt_hms(c.ps->work, work, sizeof work);
     if (json) {
+        char example[8192]; /* the notes of the text form, on stderr beside the JSON */
+        if (imp_tool_installed_example(path, example, sizeof example))
+            fprintf(stderr, "note        %s\n", example);
+        print_class_notes(&c, stderr);
         cJSON *o = cJSON_CreateObject();
         char hash[24];
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)g->hash);
@@ -411,6 +491,9 @@ int imp_cmd_plan(int argc, char **argv)
     } else {
         printf("job         %s\nstore       %s%s\ncube        %s\n", path, c.job->store_path,
                c.have_store ? "" : " (not found: checked the job file alone)", c.job->cube_path);
+        char example[8192];
+        if (imp_tool_installed_example(path, example, sizeof example))
+            printf("note        %s\n", example);
         if (!c.have_store) {
             printf("skipped     the store checks: models and datasets present, classes and remap "
                    "keys among the training labels\n");
@@ -424,6 +507,7 @@ int imp_cmd_plan(int argc, char **argv)
                g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed, g->n_cells);
         printf("valid cells: %zu\n", g->n_valid);
         printf("n/a cells:   %zu (excluded by the reference's grid rules)\n", g->n_na);
+        print_class_notes(&c, stdout);
         if (!res) {
             printf("journal     not read (its records name cells by the store content's "
                    "fingerprint)\n");

@@ -22,7 +22,8 @@
 
 static void help(void)
 {
-    printf("usage: imprint report CUBE.h5 --out DIR [--nc1 TABLE.csv] [--alpha 0.05] [--no-journal]\n"
+    printf("usage: imprint report JOB.yaml|CUBE.h5 --out DIR [--nc1 TABLE.csv] [--alpha 0.05]\n"
+           "                      [--no-journal]\n"
            "\n"
            "Write DIR/index.html, one page that needs no network: the cube's status (cells done,\n"
            "failed, pending; failures listed), the rank table of every (strategy, k, shot)\n"
@@ -43,7 +44,7 @@ static void help(void)
            "  --out DIR       the report's directory (created if missing; its parent must exist)\n"
            "  --nc1 TABLE     the NC1 table for the nc1-gain figure\n"
            "  --alpha A       significance level of the tests (default 0.05)\n"
-           "  --no-journal    do not merge CUBE.h5.journal into the cube\n",
+           "  --no-journal    do not read CUBE.h5.journal (the cube alone)\n",
            IMP_ANALYZE_DEFAULT_TOP, MAX_LINES);
 }
 
@@ -419,7 +420,7 @@ int imp_cmd_report(int argc, char **argv)
         }
     }
     if (!cube_path)
-        return imp_tool_usage("report", "which cube? imprint report CUBE.h5 --out DIR");
+        return imp_tool_usage("report", "which cube? imprint report JOB.yaml|CUBE.h5 --out DIR");
     if (!dir)
         return imp_tool_usage("report", "--out DIR is required");
 
@@ -436,7 +437,7 @@ int imp_cmd_report(int argc, char **argv)
     int rc;
     if (nc1_path && (rc = imp_nc1_table_read(nc1_path, &nt, &err)))
         goto fail;
-    if ((rc = imp_tool_load_cube(cube_path, no_journal, stderr, &c.cube, &err)))
+    if ((rc = imp_tool_load_cube(cube_path, no_journal, stderr, &c.cube, NULL, &err)))
         goto fail;
     if ((rc = make_dir(dir, &err)))
         goto fail;

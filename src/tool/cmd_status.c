@@ -1,6 +1,7 @@
-/* cmd_status.c — `imprint status CUBE.h5`: cells done / pending / failed / n-a, in total and
+/* cmd_status.c — `imprint status JOB.yaml|CUBE.h5`: cells done / pending / failed / n-a, in total and
  * per axis value, and the first failure messages. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -10,18 +11,20 @@
 
 static void help(void)
 {
-    printf("usage: imprint status CUBE.h5 [--failures N] [--no-journal] [--by host]\n"
+    printf("usage: imprint status JOB.yaml|CUBE.h5 [--failures N] [--no-journal] [--by host]\n"
            "\n"
-           "Count the cells of a result cube by status (done, pending, failed, n-a = not a\n"
-           "valid cell of the grid), in total and for every value of every axis, and list\n"
-           "the first N failure messages (--failures, default 10; 0 lists none).\n"
-           "The journal beside the cube (CUBE.h5.journal) is merged when it exists, so a\n"
+           "Count the cells of a result cube (or the cube a job file names) by status (done,\n"
+           "pending, failed, n-a = not a valid cell of the grid), in total and for every\n"
+           "value of every axis, and list the first N failure messages (--failures, default\n"
+           "10; 0 lists none).\n"
+           "The journal beside the cube (CUBE.h5.journal) is read too when it exists, so a\n"
            "running sweep shows its latest cells, and so are shard journals not merged yet\n"
            "(CUBE.h5.shard-I-of-N.journal, counted); --no-journal reads the cube alone.\n"
            "--by host: per host that computed cells, the cells done and failed, the ranks\n"
            "seen, the span from the first to the last finish, cells per second over it and\n"
            "the cells' inference seconds (how to find a slow or broken node); cells from\n"
            "journals older than this record show as (unknown).\n"
+           "Nothing is written.\n"
            "A file that is not a readable cube exits 2.\n");
 }
 
@@ -59,17 +62,24 @@ int imp_cmd_status(int argc, char **argv)
         }
     }
     if (!path)
-        return imp_tool_usage("status", "which cube? imprint status CUBE.h5");
+        return imp_tool_usage("status", "which cube? imprint status JOB.yaml|CUBE.h5");
     imp_err err;
     imp_err_clear(&err);
     imp_cube *c;
-    printf("cube: %s\n", path);
-    if (imp_tool_load_cube(path, no_journal, stdout, &c, &err))
+    char *cube = NULL;
+    if (imp_tool_cube_path(path, &cube, &err))
         return imp_tool_fail(&err);
+    printf("cube: %s\n", cube);
+    if (imp_tool_load_cube(cube, no_journal, stdout, &c, NULL, &err)) {
+        free(cube);
+        return imp_tool_fail(&err);
+    }
+    path = cube;
     char **shards = NULL;
     size_t n_shards = 0;
     if (!no_journal && imp_shard_list(path, &shards, &n_shards, &err) != 0) {
         imp_cube_free(c);
+        free(cube);
         return imp_tool_fail(&err);
     }
     unsigned long long shard_records = 0;
@@ -79,12 +89,13 @@ int imp_cmd_status(int argc, char **argv)
         if (imp_cube_apply_journal(c, shards[i], &info, &jerr) == 0)
             shard_records += info.n_records;
         else
-            printf("shard journal: %s not merged: %s\n", shards[i], jerr.msg);
+            printf("shard journal: %s skipped: %s\n", shards[i], jerr.msg);
     }
     if (n_shards)
         printf("shard journals: %zu (%llu records; not merged into the journal yet: `imprint "
                "merge JOB.yaml`)\n", n_shards, shard_records);
     imp_shard_paths_free(shards, n_shards);
+    free(cube);
     printf("updated: %s (created %s, imprint %s)\n", c->updated[0] ? c->updated : "?",
            c->created[0] ? c->created : "?", c->imprint_version[0] ? c->imprint_version : "?");
     int rc = by_host ? imp_cube_print_by_host(c, stdout, &err)

@@ -9,6 +9,7 @@
 #include "imprint/resume.h"
 #include "imprint/sweep.h"
 #include "opts.h"
+#include "toolio.h"
 
 static void help(void)
 {
@@ -123,6 +124,11 @@ int imp_cmd_sweep(int argc, char **argv)
     }
     if (!o.job_path)
         return imp_tool_usage("sweep", "which job? imprint sweep JOB.yaml");
+    char example[8192];
+    if (imp_tool_installed_example(o.job_path, example, sizeof example)) {
+        fprintf(stderr, "imprint: %s\n", example); /* every rank: before MPI, none knows */
+        return 2;
+    }
     /* the Slurm tests' old hook, kept until they pass --test-piece-delay-ms */
     const char *slow = getenv("IMPRINT_TEST_UNIT_SLEEP_MS");
     long slow_ms;

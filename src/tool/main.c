@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "imprint/pool.h"
 #include "imprint/version.h"
 
@@ -42,6 +43,24 @@ static void usage(FILE *f)
     fprintf(f, "\n'imprint <command> --help' (or 'imprint help <command>') describes one command.\n"
                "Exit codes: 0 ok, 2 bad usage or input, 4 finished with failed cells, "
                "75 stopped early (resumable), 1 other error.\n");
+}
+
+/* "'x' is not an imprint command", with the closest command when one is close. */
+static void not_a_command(const char *word)
+{
+    const imp_cmd *best = NULL;
+    size_t best_d = (size_t)-1, len = strlen(word);
+    for (const imp_cmd *c = commands; c->name; c++) {
+        size_t d = imp_edit_distance(word, len, c->name);
+        if (d < best_d)
+            best = c, best_d = d;
+    }
+    if (best && imp_close_enough(best_d, len))
+        fprintf(stderr, "imprint: '%s' is not an imprint command; did you mean '%s'? (see "
+                        "'imprint --help')\n", word, best->name);
+    else
+        fprintf(stderr, "imprint: '%s' is not an imprint command (see 'imprint --help')\n",
+                word);
 }
 
 int imp_tool_fail(const imp_err *err)
@@ -116,8 +135,7 @@ int main(int argc, char **argv)
                 char *args[] = {argv[2], "--help", NULL};
                 return c->fn(2, args);
             }
-        fprintf(stderr, "imprint: '%s' is not an imprint command (see 'imprint --help')\n",
-                argv[2]);
+        not_a_command(argv[2]);
         return 2;
     }
     if (imp_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
@@ -138,6 +156,6 @@ int main(int argc, char **argv)
                 openblas_set_num_threads(imp_tool_cpus());
             return c->fn(argc - 1, argv + 1);
         }
-    fprintf(stderr, "imprint: '%s' is not an imprint command (see 'imprint --help')\n", argv[1]);
+    not_a_command(argv[1]);
     return 2;
 }

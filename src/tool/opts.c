@@ -2,6 +2,7 @@
 #include "opts.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -47,6 +48,57 @@ static int lookup(const imp_opts *o, const char *word, char *amb, size_t n)
     return count > 1 ? -2 : found;
 }
 
+size_t imp_edit_distance(const char *a, size_t na, const char *b)
+{
+    size_t nb = strlen(b);
+    /* three rows of the optimal-string-alignment table: i-2, i-1, i */
+    size_t *r = malloc(3 * (nb + 1) * sizeof *r);
+    if (!r)
+        return (size_t)-1;
+    size_t *pp = r, *p = r + nb + 1, *q = r + 2 * (nb + 1);
+    for (size_t j = 0; j <= nb; j++)
+        p[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        q[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = p[j - 1] + cost;
+            if (p[j] + 1 < v)
+                v = p[j] + 1;
+            if (q[j - 1] + 1 < v)
+                v = q[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            q[j] = v;
+        }
+        size_t *t = pp;
+        pp = p, p = q, q = t;
+    }
+    size_t d = p[nb];
+    free(r);
+    return d;
+}
+
+int imp_close_enough(size_t d, size_t len) { return d <= 2 && 3 * d <= len + 1; }
+
+/* ", did you mean '--name'?" for the closest option of the table (or help) to the mistyped
+ * long option word (without "--" and "=value"), or "" when none is close. */
+static void suggest(const imp_opts *o, const char *name, size_t len, char *buf, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    for (int i = 0; i <= o->n; i++) {
+        const char *cand = i < o->n ? o->table[i].name : "help";
+        size_t d = imp_edit_distance(name, len, cand);
+        if (d < best_d)
+            best = cand, best_d = d;
+    }
+    buf[0] = '\0';
+    if (best && imp_close_enough(best_d, len))
+        snprintf(buf, n, "; did you mean '--%s'?", best);
+}
+
 static int usage_error(imp_opts *o, int c)
 {
     const char *word = optind > 0 && optind <= o->argc ? o->argv[optind - 1] : "";
@@ -66,10 +118,15 @@ static int usage_error(imp_opts *o, int c)
     } else if (!is_long && optopt && optopt != '?') {
         imp_tool_usage(o->sub, "unknown option '-%c'%s%s%s", optopt, o->variant ? " for '" : "",
                        o->variant ? o->variant : "", o->variant ? "'" : "");
-    } else if (o->variant) {
-        imp_tool_usage(o->sub, "unknown option '%.*s' for '%s'", len, word, o->variant);
     } else {
-        imp_tool_usage(o->sub, "unknown option '%.*s'", len, word);
+        char hint[128] = "";
+        if (is_long && len > 2)
+            suggest(o, word + 2, (size_t)len - 2, hint, sizeof hint);
+        if (o->variant)
+            imp_tool_usage(o->sub, "unknown option '%.*s' for '%s'%s", len, word, o->variant,
+                           hint);
+        else
+            imp_tool_usage(o->sub, "unknown option '%.*s'%s", len, word, hint);
     }
     return IMP_OPT_ERR;
 }

@@ -5,6 +5,7 @@
 #define IMPRINT_TOOL_OPTS_H
 
 #include <getopt.h>
+#include <stddef.h>
 
 /* One option of a command: the long name without "--", whether it takes a value, and the id
  * imp_opts_next returns for it (> 0, distinct within the table). A table ends with a NULL
@@ -45,5 +46,11 @@ void imp_opts_init(imp_opts *o, const char *sub, const imp_opt *table, int argc,
  * IMP_OPT_ERR after printing "imprint SUB: unknown option '--x'" / "option --x needs a value"
  * / "option --x takes no value" / "option '--s' is ambiguous (--store, --strategy)". */
 int imp_opts_next(imp_opts *o);
+
+/* The edit distance between a and b (insertions, deletions, substitutions and transpositions
+ * of adjacent characters, each 1: "stauts" is 1 from "status"), for "did you mean". */
+size_t imp_edit_distance(const char *a, size_t na, const char *b);
+/* Is a candidate at distance d close enough to a mistyped word of len characters to suggest? */
+int imp_close_enough(size_t d, size_t len);
 
 #endif
