@@ -10,7 +10,7 @@
 #include "imprint/job.h"
 #include "imprint/strategy.h"
 
-/* Cell status values, as stored in the cube's /status (DESIGN.md "Result cube"). */
+/* Cell status values, as stored in the cube's /status (docs/formats.md "The result cube"). */
 enum { IMP_GRID_PENDING = 0, IMP_GRID_DONE = 1, IMP_GRID_FAILED = 2, IMP_GRID_NA = 3 };
 
 /* k_eff of an n/a cell. */
@@ -32,7 +32,7 @@ typedef struct imp_cell {
  * Cell linear index = row-major over [model, task, strategy, k, shot, seed] (seed fastest),
  * the layout of every cube array.
  *
- * Validity depends only on (strategy, k, shot) and follows the reference's rows (spec §1.6):
+ * Validity depends only on (strategy, k, shot) and follows the reference's rows (docs/job-file.md, "Which cells are computed"):
  * every listed k of a (strategy, shot) goes through imp_strategy_row; the surviving rows give
  * a set of distinct effective k values (rule 12 drops the duplicates); each distinct value e
  * is recorded in exactly one cell: the cell k = e if e is on the ks axis, otherwise the

@@ -1,5 +1,5 @@
 /* storefp.h — the content fingerprint of one model x dataset of an embedding store, cached as
- * an HDF5 attribute so that large stores are hashed once (DESIGN.md "Result cube": a journal
+ * an HDF5 attribute so that large stores are hashed once (docs/formats.md "The journal": a journal
  * record names the store content it was computed from). */
 #ifndef IMPRINT_STOREFP_H
 #define IMPRINT_STOREFP_H
