@@ -61,6 +61,10 @@ fi
   echo ".TP"
   echo ".I share/imprint/slurm/"
   echo "batch scripts for embedding, sweeping and analysing on Slurm, and submit.sh"
+  echo ".TP"
+  echo ".I share/doc/imprint/docs/"
+  echo "the documents the JOB FILE, STRATEGIES, FILES and later sections come from: job-file.md,"
+  echo "formats.md, semantics.md, statistics.md, running.md"
   region "FILES" formats.md
   echo ".SH EXIT STATUS"
   region "EXIT STATUS" running.md
