@@ -89,7 +89,7 @@ typedef struct imp_analyze_comp {
 /* The competitors × voters matrix. A voter is a selected (model, task) pair; its value for a
  * competitor is the median (mean of the two middle values for an even count) of the accuracy
  * over the selected seeds whose cell is done; with no done seed the value is missing.
- * Building follows the reference's CD step 1 ("keep only the voters present for every combination"):
+ * Building follows the reference's step 1 ("keep only the voters present for every combination"):
  *   1. candidates: the selected columns with at least one selected cell that is not n/a;
  *      candidate voters: the selected (model, task) pairs with a value for some candidate;
  *   2. candidates with no value at all are not kept (kept = 0, n_voters = 0);
@@ -258,7 +258,7 @@ int imp_analyze_run(const imp_analyze_matrix *mat, const imp_analyze_opts *opts,
                     imp_analysis *out, imp_err *err);
 void imp_analysis_free(imp_analysis *an);
 
-/* The highlighter (the reference's): group the rows by the values of keys[0..n_keys−1] (IMP_COMP_* or,
+/* The reference's highlighter: group the rows by the values of keys[0..n_keys−1] (IMP_COMP_* or,
  * as IMP_COMP__COUNT + IMP_AX_K / IMP_AX_SHOT, the k or the shot) and keep the row with the
  * best rank of an (a table of mat) in each group. *rows (caller frees) gets the kept rows in
  * rank order, one per group, *n their number. */

@@ -167,7 +167,7 @@ static void test_reference_counts(void)
     free(t);
 }
 
-/* The shipped paper jobs: sums of the reference's run counts they combine (see each file's header). */
+/* The shipped paper jobs: sums of the reference's run counts they combine (each file's header). */
 static void test_paper_jobs(void)
 {
     static const struct {

@@ -32,7 +32,8 @@ typedef struct imp_cell {
  * Cell linear index = row-major over [model, task, strategy, k, shot, seed] (seed fastest),
  * the layout of every cube array.
  *
- * Validity depends only on (strategy, k, shot) and follows the reference's rows (docs/job-file.md, "Which cells are computed"):
+ * Validity depends only on (strategy, k, shot) and follows the reference's rows
+ * (docs/job-file.md, "Which cells are computed"):
  * every listed k of a (strategy, shot) goes through imp_strategy_row; the surviving rows give
  * a set of distinct effective k values (rule 12 drops the duplicates); each distinct value e
  * is recorded in exactly one cell: the cell k = e if e is on the ks axis, otherwise the

@@ -46,7 +46,7 @@ int imp_store_has_model(imp_store *s, const char *model);
 int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
                               const char *split, int32_t **labels, size_t *n, imp_err *err);
 
-/* λ for ls/kls: the `lambda` attribute of /<model>, else the default (docs/job-file.md "lambda") for the
+/* λ for ls/kls: the `lambda` attribute of /<model>, else the default (docs/job-file.md) for the
  * model name (resnet18, resnet50 1e-4; vit_b_16 0.1; swin_b 0.05; others 0.05). */
 double imp_store_lambda(imp_store *s, const char *model);
 double imp_default_lambda(const char *model);

@@ -140,14 +140,15 @@ const char *imp_strategy_fixed_k_reason(const imp_strategy *s);
  * mapping) are applied by the grid module, which knows the axes. */
 int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char **why);
 
-/* One row of the reference's grid (docs/job-file.md, steps 1-7) through its filter pipeline in the reference's
- * order: rule 4 (drop mnn with m > 10·k, k > 0; k as listed, before rule 7), rule 7 (mean/ls
- * → k = 1), rule 8 (drop k = -1 unless all), rule 9 (all → k = -1), rule 10 (drop NORMpre
- * other than none with NORMinf != NORMpre), rule 11 (shot f < k → k = f). Rules 1–3 are
- * properties of our strategy text (max has no m; mnn needs M >= 1 and a metric). Returns 1
- * and the k the row runs with in *k_eff, or 0 (dropped) with a static reason in *why.
- * k is a listed k (>= 1 or -1), shot >= 1 or -1 for all. The grid module removes the
- * duplicates this creates (rule 12) and places each surviving row in one cube cell. */
+/* One row of the reference's grid through its filter pipeline (docs/job-file.md, steps 1-7),
+ * in the reference's order and with its rule numbers: rule 4 (drop mnn with m > 10·k,
+ * k > 0; k as listed, before rule 7), rule 7 (mean/ls → k = 1), rule 8 (drop k = -1 unless
+ * all), rule 9 (all → k = -1), rule 10 (drop NORMpre other than none with NORMinf !=
+ * NORMpre), rule 11 (shot f < k → k = f). Rules 1–3 are properties of our strategy text (max
+ * has no m; mnn needs M >= 1 and a metric). Returns 1 and the k the row runs with in *k_eff,
+ * or 0 (dropped) with a static reason in *why. k is a listed k (>= 1 or -1), shot >= 1 or -1
+ * for all. The grid module removes the duplicates this creates (rule 12) and places each
+ * surviving row in one cube cell. */
 int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_eff,
                      const char **why);
 
