@@ -932,7 +932,7 @@ int imp_analyze_test(const imp_analyze_matrix *mat, const imp_analyze_opts *opts
                                            &an->cd_id_p, err)))
             goto fail;
         if (!an->cd.friedman_significant) {
-            /* §5.2 step 2: the reference stops here. We go on, but declare nothing. */
+            /* The Friedman gate: the reference stops here. We go on, but declare nothing. */
             an->gated = 1;
             memset(an->cd.significant, 0, K * sizeof *an->cd.significant);
             imp_cliques_free(&an->cd.cliques);

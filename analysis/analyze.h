@@ -1,7 +1,7 @@
 /* analyze.h — `imprint analyze` as a library: select a slice of a result cube, turn it into the
  * competitors × voters matrix (median over seeds), run the CD statistics on it and write the
  * rank table, the pairwise tests and the cliques as text, Markdown or CSV
- * (spec/reference-semantics.md §5.1–5.2, spec/kmeans-and-stats.md E). */
+ * (docs/statistics.md). */
 #ifndef IMPRINT_ANALYSIS_ANALYZE_H
 #define IMPRINT_ANALYSIS_ANALYZE_H
 
@@ -89,7 +89,7 @@ typedef struct imp_analyze_comp {
 /* The competitors × voters matrix. A voter is a selected (model, task) pair; its value for a
  * competitor is the median (mean of the two middle values for an even count) of the accuracy
  * over the selected seeds whose cell is done; with no done seed the value is missing.
- * Building follows §5.2 step 1 ("keep only the voters present for every combination"):
+ * Building follows the reference's step 1 ("keep only the voters present for every combination"):
  *   1. candidates: the selected columns with at least one selected cell that is not n/a;
  *      candidate voters: the selected (model, task) pairs with a value for some candidate;
  *   2. candidates with no value at all are not kept (kept = 0, n_voters = 0);
@@ -234,7 +234,7 @@ typedef struct imp_analysis {
     size_t top_asked;          /* opts.top */
     /* step 3 (tested_done = 1 once imp_analyze_test succeeded) */
     int tested_done;
-    imp_cd_result cd;          /* on the tested rows; the gate of §5.2 step 2 applied: when
+    imp_cd_result cd;          /* on the tested rows; the reference's Friedman gate applied: when
                                 * Friedman ran (n_tested ≥ 3) and p ≥ alpha, gated = 1, every
                                 * cd.significant is cleared and cd.cliques is the single set
                                 * of all tested rows, best first */
@@ -258,7 +258,7 @@ int imp_analyze_run(const imp_analyze_matrix *mat, const imp_analyze_opts *opts,
                     imp_analysis *out, imp_err *err);
 void imp_analysis_free(imp_analysis *an);
 
-/* The highlighter (§5.1): group the rows by the values of keys[0..n_keys−1] (IMP_COMP_* or,
+/* The reference's highlighter: group the rows by the values of keys[0..n_keys−1] (IMP_COMP_* or,
  * as IMP_COMP__COUNT + IMP_AX_K / IMP_AX_SHOT, the k or the shot) and keep the row with the
  * best rank of an (a table of mat) in each group. *rows (caller frees) gets the kept rows in
  * rank order, one per group, *n their number. */

@@ -1,5 +1,5 @@
 /* cdplot.h — critical-difference diagram (the geometry of Orange's graph_ranks with
- * reverse=True, as drawn by the reference's cd_diag.py; spec E.1 step 7), laid out into a
+ * reverse=True, as drawn by the reference's cd_diag.py), laid out into a
  * struct and drawn with cairo as SVG, PDF or PNG (plot.h). */
 #ifndef IMPRINT_ANALYSIS_CDPLOT_H
 #define IMPRINT_ANALYSIS_CDPLOT_H

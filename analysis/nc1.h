@@ -1,5 +1,5 @@
 /* nc1.h — neural-collapse NC1 (and VCI) of class-grouped embeddings, in double precision
- * (spec/reference-semantics.md §5.3, src/nc/neural_collapse.py of the reference). */
+ * (src/nc/neural_collapse.py of the reference). */
 #ifndef IMPRINT_ANALYSIS_NC1_H
 #define IMPRINT_ANALYSIS_NC1_H
 

@@ -1,5 +1,5 @@
 /* stats.c — ranks, Friedman, Wilcoxon signed-rank, Holm, Bron–Kerbosch cliques and Nemenyi CD
- * for the critical-difference analysis (spec/kmeans-and-stats.md E.1–E.6). */
+ * for the critical-difference analysis (docs/statistics.md). */
 #include "stats.h"
 
 #include <float.h>
@@ -762,7 +762,7 @@ int imp_stats_interval_groups(const unsigned char *adj, size_t m, imp_cliques *o
 /* ------------------------------------------------------------------------------------------ */
 /* Nemenyi                                                                                    */
 
-/* Orange's compute_CD table, k = 2..20 (spec E.5). */
+/* Orange's compute_CD table, k = 2..20 (Demšar 2006). */
 static const double nemenyi_q05[19] = {
     1.959964, 2.343701, 2.569032, 2.727774, 2.849705, 2.94832, 3.030879,
     3.101730, 3.163684, 3.218654, 3.268004, 3.312739, 3.353618, 3.39123,

@@ -1,5 +1,5 @@
 /* stats.h — rank statistics behind `imprint analyze`: ranks, Friedman, Wilcoxon signed-rank,
- * Holm, maximal cliques of the non-significance graph, Nemenyi CD (spec/kmeans-and-stats.md E). */
+ * Holm, maximal cliques of the non-significance graph, Nemenyi CD (docs/statistics.md). */
 #ifndef IMPRINT_ANALYSIS_STATS_H
 #define IMPRINT_ANALYSIS_STATS_H
 
@@ -99,7 +99,7 @@ typedef struct imp_wilcoxon {
  * adjustment of mean and variance, tie correction excluding the zero group, no continuity
  * correction). scipy 1.14's `auto` would use the exact distribution with ties too (with
  * rounded R+); we follow the issue and approximate. Identical vectors (all d == 0): scipy raises;
- * we return p = 1 (DESIGN.md), or p = 0 when compat_identical_significant is set, which
+ * we return p = 1 (docs/statistics.md), or p = 0 when compat_identical_significant is set, which
  * reproduces the reference's "(c1, c2, 0.0, True)" marking once the p-values go through Holm. */
 int imp_stats_wilcoxon(const double *x, const double *y, size_t n,
                        int compat_identical_significant, imp_wilcoxon *out, imp_err *err);
@@ -159,7 +159,7 @@ int imp_stats_interval_groups(const unsigned char *adj, size_t m, imp_cliques *o
 /* ---- Nemenyi ---- */
 
 /* q_alpha = studentized range quantile (∞ df) / √2 for k competitors. alpha 0.05 and 0.10 with
- * k ≤ 20 come from Orange's compute_CD table (spec E.5); anything else (k > 20, other alpha in
+ * k ≤ 20 come from Orange's compute_CD table (Demšar 2006); anything else (k > 20, other alpha in
  * (0,1)) is solved numerically from imp_stats_range_cdf (|error| < 1e-6). Needs k ≥ 2. */
 int imp_stats_nemenyi_q(size_t k, double alpha, double *q, imp_err *err);
 /* CD = q·sqrt(k(k+1)/(6N)). */
@@ -171,7 +171,7 @@ double imp_stats_nemenyi_cd(double q, size_t k, size_t N);
 int imp_stats_nemenyi_bars(const double *mean_rank, size_t m, double cd, imp_cliques *out,
                            imp_err *err);
 
-/* ---- The whole CD analysis (spec E.6) ---- */
+/* ---- The whole CD analysis ---- */
 
 /* How the non-significant groups are found. */
 typedef enum {
@@ -194,7 +194,7 @@ typedef struct imp_cd_result {
     double alpha;
     imp_friedman friedman;     /* NaN/NaN when m == 2 (Friedman needs 3 treatments) */
     int friedman_significant;  /* friedman.p < alpha; the reference stops here when not */
-    imp_rank_summary *summary; /* [m] average ranks, mean, std, wins (the §5.1 table) */
+    imp_rank_summary *summary; /* [m] average ranks, mean, std, wins (the rank table) */
     double *rank;              /* [m] mean rank by opts.rank_method (the diagram's positions) */
     size_t *order;             /* [m] competitors by rank ascending (best first), ties by index */
     imp_wilcoxon *pair;        /* [K] pairs in imp_stats_pair_index order */

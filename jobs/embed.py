@@ -46,7 +46,7 @@ EXIT_USAGE = 2
 EXIT_STOPPED = 75
 
 PAPER_MODELS = ["resnet18", "resnet50", "vit_b_16", "swin_b"]
-# weight decay for ls/kls per backbone (spec/reference-semantics.md §1.5.9); the same table as
+# weight decay for ls/kls per backbone (docs/job-file.md, "lambda"); the same table as
 # imp_default_lambda in src/store.c
 LAMBDA = {"resnet18": 1e-4, "resnet50": 1e-4, "vit_b_16": 0.1, "swin_b": 0.05}
 LAMBDA_OTHER = 0.05

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gen-man.sh — the man page imprint(1) from the built binary's own help texts (`imprint --help`
-# and `imprint CMD --help` for every command that lists), so the page cannot drift from the
-# tool. Run by the build (CMake target `man`).
+# and `imprint CMD --help` for every command that lists) and from the marked regions of docs/*.md
+# (JOB FILE, STRATEGIES, FILES, EXIT STATUS, SIGNALS, ENVIRONMENT; scripts/md2man.awk), so the
+# page cannot drift from the tool or from the docs. Run by the build (CMake target `man`).
 #
 #   scripts/gen-man.sh path/to/imprint OUT.1
 set -euo pipefail
@@ -11,6 +12,11 @@ if [ $# -ne 2 ]; then
 fi
 bin="$1"
 out="$2"
+here="$(cd "$(dirname "$0")" && pwd)"
+docs="$here/../docs"
+
+# one marked region of a doc as roff (fails the build when the region is missing)
+region() { awk -v section="$1" -f "$here/md2man.awk" "$docs/$2"; }
 
 # help text as roff no-fill text: backslashes escaped, a leading . or ' made literal
 roff() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
@@ -22,6 +28,7 @@ if [ -z "$cmds" ]; then
   exit 1
 fi
 {
+  echo "'\\\" t"
   echo ".TH IMPRINT 1 \"\" \"${version}\" \"User Commands\""
   echo ".SH NAME"
   echo "imprint \\- weight-imprinting experiments at cluster scale"
@@ -42,6 +49,10 @@ fi
     "$bin" "$c" --help | roff
     echo ".fi"
   done
+  echo ".SH JOB FILE"
+  region "JOB FILE" job-file.md
+  echo ".SH STRATEGIES"
+  region "SEMANTICS" semantics.md
   echo ".SH FILES"
   echo ".TP"
   echo ".I share/imprint/jobs/"
@@ -50,8 +61,16 @@ fi
   echo ".TP"
   echo ".I share/imprint/slurm/"
   echo "batch scripts for embedding, sweeping and analysing on Slurm, and submit.sh"
+  echo ".TP"
+  echo ".I share/doc/imprint/docs/"
+  echo "the documents the JOB FILE, STRATEGIES, FILES and later sections come from: job-file.md,"
+  echo "formats.md, semantics.md, statistics.md, running.md"
+  region "FILES" formats.md
   echo ".SH EXIT STATUS"
-  echo "0 ok, 2 bad usage or input, 4 a sweep finished with failed cells, 75 stopped early"
-  echo "(run the same command again to resume), 1 other errors."
+  region "EXIT STATUS" running.md
+  echo ".SH SIGNALS"
+  region "SIGNALS" running.md
+  echo ".SH ENVIRONMENT"
+  region "ENVIRONMENT" running.md
 } >"$out.tmp"
 mv "$out.tmp" "$out"

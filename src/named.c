@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-/* spec/reference-semantics.md §8 (DESIGN.md "Named strategies of the paper") */
+/* the paper's named strategies (docs/job-file.md, "strategies") */
 static const imp_named_strategy named[] = {
     {"Qi", "l2/mean/l2/l2/max", 0},
     {"Hosoda", "none/mean/quantile/none/max", 0},

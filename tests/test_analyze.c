@@ -921,7 +921,7 @@ static void test_components(void)
 
 static void test_names_and_groups(void)
 {
-    /* the paper's names (spec/reference-semantics.md §8) the figures use too */
+    /* the paper's names (docs/job-file.md) the figures use too */
     int64_t k = -7;
     IMP_ASSERT_INT_EQ(strcmp(imp_analyze_paper_name("l2/kmeans/l2/l2/max", &k), "Ours"), 0);
     IMP_ASSERT_INT_EQ(k, 20);

@@ -176,7 +176,7 @@ static void test_eval_errors(void)
 }
 
 /* plan of every paper job without its store (copies under a directory without data/): the
- * reference's run counts (spec §6, as in test_grid.c), the skipped checks, no cost unless
+ * reference's run counts (as in test_grid.c), the skipped checks, no cost unless
  * --dims */
 static void test_plan_without_store(void)
 {

@@ -35,7 +35,7 @@ static imp_grid *grid_of_file(const char *name)
     return g;
 }
 
-/* ---- the reference configs of spec §6, as jobs ---- */
+/* ---- the reference configs, as jobs (docs/job-file.md) ---- */
 
 #define MODELS4 "models: [resnet18, resnet50, vit_b_16, swin_b]\n"
 #define SEEDS3 "seeds: [17121997, 123987, 12412312]\n"
@@ -109,7 +109,7 @@ static void check_count(const char *what, const char *text, size_t expect)
     imp_grid_free(g);
 }
 
-/* Spec §6 "runs" column, each config as an equivalent job. */
+/* The reference's run count of each config, each config as an equivalent job. */
 static void test_reference_counts(void)
 {
     check_count("reprod_subsec1_aggfixed", AGGFIXED, 41472);
@@ -167,7 +167,7 @@ static void test_reference_counts(void)
     free(t);
 }
 
-/* The shipped paper jobs: sums of the §6 counts they combine (see each file's header). */
+/* The shipped paper jobs: sums of the reference's run counts they combine (each file's header). */
 static void test_paper_jobs(void)
 {
     static const struct {
@@ -208,7 +208,7 @@ static size_t count_sk(const imp_grid *g, imp_gen gen, int64_t k, size_t shot)
 
 static void test_axis_rules(void)
 {
-    /* aggfocus details (spec §6): per NORM triple (6 of them) all 45, mean 45 (m = 20, 50
+    /* aggfocus details: per NORM triple (6 of them) all 45, mean 45 (m = 20, 50
      * survive: rule 4 sees the listed k = 5, 20, -1), kmeans k = 1: 29, k = 5: 45, k = 20: 45. */
     imp_grid *g = grid_of(AGGFOCUS);
     if (!g)
@@ -244,7 +244,7 @@ static void test_axis_rules(void)
     IMP_ASSERT_INT_EQ(e, 5);
     imp_grid_free(g);
 
-    /* subsec2 (spec §6): per (model, task, seed) 35 cells; shot f < k runs with k = f at one
+    /* subsec2: per (model, task, seed) 35 cells; shot f < k runs with k = f at one
      * cell: k = f if listed, else the smallest listed k above f. */
     g = grid_of(SUBSEC2);
     if (!g)

@@ -2,7 +2,7 @@
 # test_install.sh — `cmake --install` into a temporary prefix gives a working imprint (same
 # --version as the build, naming the commit), a man page imprint(1) that `man -l` renders with
 # every command's usage and that equals the page generated from the installed tool's help, and
-# share/imprint/{jobs,slurm} plus the licence. Skipped (77) without man.
+# share/imprint/{jobs,slurm} plus the licence and docs/. Skipped (77) without man.
 #   tests/test_install.sh BUILD_DIR SOURCE_DIR
 set -u
 build="$1"
@@ -48,6 +48,10 @@ for f in jobs/embed.py slurm/submit.sh slurm/sweep.sbatch slurm/analyze.sbatch s
   check "share/imprint/$f is installed executable" test -x "$prefix/share/imprint/$f"
 done
 check "share/imprint/jobs/demo.yaml is installed" test -f "$prefix/share/imprint/jobs/demo.yaml"
+for f in job-file.md formats.md semantics.md statistics.md running.md; do
+  check "the README's docs/$f is installed beside it" test -f "$prefix/share/doc/imprint/docs/$f"
+done
+check "man -l renders the JOB FILE section from docs/job-file.md" grep -q "^JOB FILE" <<<"$rendered"
 check "the MIT licence is installed" \
   grep -q "Copyright (c) 2026 the imprint developers" "$prefix/share/doc/imprint/LICENSE"
 check "the installed tool plans an installed paper job without its store (valid cells: 1836)" \

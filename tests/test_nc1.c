@@ -118,7 +118,7 @@ static void test_separation(void)
     IMP_ASSERT_INT_EQ(noisy.nc1_textbook > 100 * tight.nc1_textbook, 1);
     IMP_ASSERT_INT_EQ(tight.rank_sb, C - 1);
     IMP_ASSERT_INT_EQ(tight.vci >= 0 && tight.vci < 1e-3, 1);
-    /* Balanced classes: tr Σ_W^code + tr Σ_B = mean ‖x̂‖² (spec §5.3's check, ≈ 1). */
+    /* Balanced classes: tr Σ_W^code + tr Σ_B = mean ‖x̂‖² (the reference's own check, ≈ 1). */
     IMP_ASSERT_REL(tight.tr_sw + tight.tr_sb, e_tight, 1e-12);
     IMP_ASSERT_REL(noisy.tr_sw + noisy.tr_sb, e_noisy, 1e-12);
     /* NC1^code − NC1^textbook = μ_Gᵀ Σ_B⁺ μ_G / C ≥ 0. */

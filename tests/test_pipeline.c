@@ -261,7 +261,7 @@ static void test_saved_cube_one_by_one(void) { check_against_saved(1, 0); }
 static void test_saved_cube_shared_1thread(void) { check_against_saved(1, 1); }
 static void test_saved_cube_shared_2threads(void) { check_against_saved(2, 1); }
 
-/* Ties by hand (spec §1.5.10): 1-d proxies, class 0: w = 0, 3; class 1: w = 1, -1; class 2:
+/* Ties by hand (docs/semantics.md): 1-d proxies, class 0: w = 0, 3; class 1: w = 1, -1; class 2:
  * w = 2 (proxy indices 0..4); test rows x = 0.5 (class 0), 1.5 (class 1), 2.5 (class 2).
  * Distances are exact dyadic numbers, so equal distances are really equal:
  *   x = 0.5: (dist, proxy) sorted (.5,0) (.5,2) (1.5,3) (1.5,4) (2.5,1): classes 0 1 1 2 0

@@ -1,4 +1,4 @@
-/* cellkey.h — a grid cell's identity by value (DESIGN.md "Result cube"): the key a journal
+/* cellkey.h — a grid cell's identity by value (docs/formats.md "The journal"): the key a journal
  * record carries, so that results survive a grown, shrunk or reordered grid and a moved store,
  * and are invalidated exactly when what decides them changes. */
 #ifndef IMPRINT_CELLKEY_H

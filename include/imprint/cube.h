@@ -1,4 +1,4 @@
-/* cube.h — the result cube (DESIGN.md "Result cube"): dense per-cell arrays over
+/* cube.h — the result cube (docs/formats.md "The result cube"): dense per-cell arrays over
  * [model, task, strategy, k, shot, seed] in memory, written atomically to HDF5 with dimension
  * scales, read back, rebuilt from the journal, exported to CSV and summarised. */
 #ifndef IMPRINT_CUBE_H

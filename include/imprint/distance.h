@@ -9,7 +9,7 @@
 #include "imprint/err.h"
 #include "imprint/strategy.h"
 
-/* Mahalanobis (spec §1.5.10): V = (Cov(W) + 1e-6·I)⁻¹ = (L Lᵀ)⁻¹ with Cov over the P rows of
+/* Mahalanobis (docs/semantics.md): V = (Cov(W) + 1e-6·I)⁻¹ = (L Lᵀ)⁻¹ with Cov over the P rows of
  * W (ddof 1), so (x−w)ᵀV(x−w) = ‖L⁻¹x − L⁻¹w‖². Factor once per proxy set: *L (d × d double,
  * row-major lower, malloc'd; caller frees). Never an inverse. P < 2 or a covariance that is
  * not positive definite → IMP_ENUMERIC. Runs single-threaded BLAS (bit-identical results). */

@@ -11,7 +11,6 @@
 #include "imprint/status.h"
 #include "imprint/strategy.h"
 
-/* Cell status values, as stored in the cube's /status (DESIGN.md "Result cube"). */
 
 /* k_eff of an n/a cell. */
 #define IMP_GRID_KNA INT64_MIN
@@ -32,7 +31,8 @@ typedef struct imp_cell {
  * Cell linear index = row-major over [model, task, strategy, k, shot, seed] (seed fastest),
  * the layout of every cube array.
  *
- * Validity depends only on (strategy, k, shot) and follows the reference's rows (spec §1.6):
+ * Validity depends only on (strategy, k, shot) and follows the reference's rows
+ * (docs/job-file.md, "Which cells are computed"):
  * every listed k of a (strategy, shot) goes through imp_strategy_row; the surviving rows give
  * a set of distinct effective k values (rule 12 drops the duplicates); each distinct value e
  * is recorded in exactly one cell: the cell k = e if e is on the ks axis, otherwise the

@@ -1,5 +1,5 @@
 /* infer.h — NORMinf and AGG: predictions of imprinted proxies on test rows, and accuracy
- * (spec/reference-semantics.md §1.5.10, §1.7). */
+ * (docs/semantics.md "AGG", "Accuracy"). */
 #ifndef IMPRINT_INFER_H
 #define IMPRINT_INFER_H
 

@@ -1,4 +1,4 @@
-/* job.h — the job file (DESIGN.md "Job file"): parsing and validating the YAML that names a
+/* job.h — the job file (docs/job-file.md): parsing and validating the YAML that names a
  * sweep's store, cube and axes, and checking it against an embedding store at plan time. */
 #ifndef IMPRINT_JOB_H
 #define IMPRINT_JOB_H
@@ -17,7 +17,7 @@ typedef struct imp_job_pos {
 
 /* Label offset of the i-th dataset of a concatenated task: raw label y of datasets[i] becomes
  * y + IMP_TASK_LABEL_OFFSET * i before remap and classes are applied (the reference's
- * `runner.py::get_data`, spec §1.2; it adds the number of distinct labels of each dataset,
+ * `runner.py::get_data`; it adds the number of distinct labels of each dataset,
  * which is 10 for every dataset it concatenates). imp_job_check_store refuses a
  * concatenated task whose datasets have labels outside 0..9, so offsets never collide. */
 #define IMP_TASK_LABEL_OFFSET 10

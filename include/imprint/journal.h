@@ -1,5 +1,5 @@
 /* journal.h — the append-only, checksummed journal of finished cells (CUBE.h5.journal), the
- * source of truth of a sweep (DESIGN.md "Result cube"); the cube is rebuilt from it. */
+ * source of truth of a sweep (docs/formats.md "The journal"); the cube is rebuilt from it. */
 #ifndef IMPRINT_JOURNAL_H
 #define IMPRINT_JOURNAL_H
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A named strategy (spec/reference-semantics.md §8): its canonical PRE/GEN/POST/INF/AGG text
+/* A named strategy (docs/job-file.md "strategies"): its canonical PRE/GEN/POST/INF/AGG text
  * and the k it is defined with (0: none, every k; Ours is k-means with k = 20). */
 typedef struct imp_named_strategy {
     const char *name;

@@ -1,4 +1,4 @@
-/* norm.h — NORMpre, NORMpost and NORMinf (spec/reference-semantics.md §1.5.2, §1.5.3, §1.5.8). */
+/* norm.h — NORMpre, NORMpost and NORMinf (docs/semantics.md "NORM"). */
 #ifndef IMPRINT_NORM_H
 #define IMPRINT_NORM_H
 

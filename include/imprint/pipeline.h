@@ -26,7 +26,7 @@
  * that metric reads its first min(m, P) off it: votes uniform or 1/(dist + 1e-10), summed in
  * that order; the class with the most votes wins, ties → the lowest class index. max = the
  * class of the largest inner product over its proxies, ties → the lowest class. These are
- * the reference's rules (spec/reference-semantics.md §1.5.10) and exactly the results of one
+ * the reference's rules (docs/semantics.md "AGG") and exactly the results of one
  * imp_infer per cell.
  *
  * Fills res[i].status (IMP_CELL_DONE / IMP_CELL_FAILED with .message), .accuracy and .f1

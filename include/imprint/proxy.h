@@ -1,5 +1,5 @@
 /* proxy.h — GEN: presampling and proxy generation per class (mean, all, random, kmeans,
- * kmedoids, fps, covmax) and jointly (ls, kls); spec/reference-semantics.md §1.5.4–§1.5.7. */
+ * kmedoids, fps, covmax) and jointly (ls, kls); docs/semantics.md "GEN". */
 #ifndef IMPRINT_PROXY_H
 #define IMPRINT_PROXY_H
 
@@ -63,7 +63,7 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
  * A = XᵀX/N + λI (SSYRK over fixed row chunks on `threads` threads, then Cholesky in double
  * via LAPACKE), W = (1/G)·Mᵀ A⁻¹ with M the group means; never an explicit inverse. The
  * result is bit-identical for any thread count. W is [G, d], caller-allocated. GEN ls/kls
- * compute A over the participating classes' rows in class order (spec §1.5.7: the system
+ * compute A over the participating classes' rows in class order (docs/semantics.md, kls: the system
  * does not depend on the clustering), so one factor serves every k. */
 int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
                       int threads, float *W, imp_err *err);

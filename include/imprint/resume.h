@@ -1,4 +1,4 @@
-/* resume.h — a job's results as found on disk (DESIGN.md "Result cube", "How a sweep runs"):
+/* resume.h — a job's results as found on disk (docs/formats.md "The journal"):
  * the cube laid out from the current job and filled by value from its journal (a version 1
  * journal converted first), what the journal holds beyond the grid, shard journals, and the
  * deterministic cost-balanced shard split. Shared by plan, sweep, merge and status. */

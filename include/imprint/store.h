@@ -1,4 +1,4 @@
-/* store.h — the HDF5 embedding store (DESIGN.md "Embedding store"): validated listing,
+/* store.h — the HDF5 embedding store (docs/formats.md "The embedding store"): validated listing,
  * class-grouped loading with hyperslab reads, and atomic writing. */
 #ifndef IMPRINT_STORE_H
 #define IMPRINT_STORE_H
@@ -42,7 +42,7 @@ int imp_store_has_model(imp_store *s, const char *model);
 int imp_store_distinct_labels(imp_store *s, const char *model, const char *dataset,
                               const char *split, int32_t **labels, size_t *n, imp_err *err);
 
-/* λ for ls/kls: the `lambda` attribute of /<model>, else the DESIGN.md default for the
+/* λ for ls/kls: the `lambda` attribute of /<model>, else the default (docs/job-file.md) for the
  * model name (resnet18, resnet50 1e-4; vit_b_16 0.1; swin_b 0.05; others 0.05). */
 double imp_store_lambda(imp_store *s, const char *model);
 double imp_default_lambda(const char *model);

@@ -1,7 +1,7 @@
 /* storefp.h — the content fingerprint of one model x dataset of an embedding store, cached
  * outside the store (beside the cube) so that large stores are hashed once and never written
- * by anything but ingest (DESIGN.md "Result cube": a journal record names the store content
- * it was computed from). */
+ * by anything but ingest (docs/formats.md "The journal": a journal record names the store
+ * content it was computed from). */
 #ifndef IMPRINT_STOREFP_H
 #define IMPRINT_STOREFP_H
 

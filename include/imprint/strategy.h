@@ -1,4 +1,4 @@
-/* strategy.h — a strategy PRE/GEN/POST/INF/AGG (DESIGN.md "Words"): parsing, canonical
+/* strategy.h — a strategy PRE/GEN/POST/INF/AGG (docs/semantics.md): parsing, canonical
  * text, and the reference's grid rules for one (strategy, k, shot) cell. */
 #ifndef IMPRINT_STRATEGY_H
 #define IMPRINT_STRATEGY_H
@@ -62,7 +62,7 @@ typedef enum { IMP_AGG_MAX = 0, IMP_AGG_NN, IMP_AGG_MNN } imp_agg;
 /* Every distance, once: X(ENUM, name, for_nn, space, form, pair_cost).
  *   for_nn     accepted in nn:METRIC / mnn:M:METRIC (inner is max's score only)
  *   space      IMP_SPACE_RAW, or IMP_SPACE_WHITENED: rows mapped through the Cholesky factor
- *              of the proxies' Cov + 1e-6·I first (spec §1.5.10), costing (T + P)·d² + d³
+ *              of the proxies' Cov + 1e-6·I first (docs/semantics.md), costing (T + P)·d² + d³
  *   form       how a distance comes out of a block (distance.c's kernels):
  *              IMP_FORM_GRAM_* from one SGEMM x·w and the squared norms, IMP_FORM_L1 direct
  *   pair_cost  multiply-adds per test × proxy × dim (imp_cell_cost)
@@ -133,21 +133,22 @@ int imp_strategy_uses_seed(const imp_strategy *s, int k, int shot);
 /* For a GEN that fixes k, the reason in words ("mean and ls only at k = 1"), static; else NULL. */
 const char *imp_strategy_fixed_k_reason(const imp_strategy *s);
 
-/* The reference's cell-level grid rules (spec/reference-semantics.md §1.5.10, §1.6) for one
+/* The reference's cell-level grid rules (docs/job-file.md, "Which cells are computed") for one
  * (strategy, k, shot): returns 1 if the cell is valid, 0 if it is n/a, with a short reason in
  * *why (static string) when n/a. k = -1 means every row is a proxy; shot < 0 means all.
  * Rules that depend on the whole axis (m > 10k evaluated before mean/ls force k = 1; shot < k
  * mapping) are applied by the grid module, which knows the axes. */
 int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char **why);
 
-/* One row of the reference's grid (spec §1.6) through its filter pipeline in the reference's
- * order: rule 4 (drop mnn with m > 10·k, k > 0; k as listed, before rule 7), rule 7 (mean/ls
- * → k = 1), rule 8 (drop k = -1 unless all), rule 9 (all → k = -1), rule 10 (drop NORMpre
- * other than none with NORMinf != NORMpre), rule 11 (shot f < k → k = f). Rules 1–3 are
- * properties of our strategy text (max has no m; mnn needs M >= 1 and a metric). Returns 1
- * and the k the row runs with in *k_eff, or 0 (dropped) with a static reason in *why.
- * k is a listed k (>= 1 or -1), shot >= 1 or -1 for all. The grid module removes the
- * duplicates this creates (rule 12) and places each surviving row in one cube cell. */
+/* One row of the reference's grid through its filter pipeline (docs/job-file.md, steps 1-7),
+ * in the reference's order and with its rule numbers: rule 4 (drop mnn with m > 10·k,
+ * k > 0; k as listed, before rule 7), rule 7 (mean/ls → k = 1), rule 8 (drop k = -1 unless
+ * all), rule 9 (all → k = -1), rule 10 (drop NORMpre other than none with NORMinf !=
+ * NORMpre), rule 11 (shot f < k → k = f). Rules 1–3 are properties of our strategy text (max
+ * has no m; mnn needs M >= 1 and a metric). Returns 1 and the k the row runs with in *k_eff,
+ * or 0 (dropped) with a static reason in *why. k is a listed k (>= 1 or -1), shot >= 1 or -1
+ * for all. The grid module removes the duplicates this creates (rule 12) and places each
+ * surviving row in one cube cell. */
 int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_eff,
                      const char **why);
 
