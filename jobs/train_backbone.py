@@ -184,12 +184,13 @@ def reusable(pt, sha, meta, settings):
     return m
 
 
-def publish(path, write):
-    """Write a file through a temporary beside it and rename it into place, so a killed run
-    never leaves a half-written weights or hash file that looks complete."""
+def publish(path, data):
+    """Write bytes through a temporary beside the file and rename it into place, so a killed
+    run never leaves a half-written weights or hash file that looks complete."""
     tmp = f"{path}.tmp{os.getpid()}"
     try:
-        write(tmp)
+        with open(tmp, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -283,12 +284,13 @@ def run(args):
         # file, so the bytes (and the hash) would depend on the store's name
         buf = io.BytesIO()
         torch.save(net.state_dict(), buf)
-        publish(pt, lambda p: open(p, "wb").write(buf.getvalue()))
+        publish(pt, buf.getvalue())
         digest = weights_sha256(pt)
         m = dict(settings, sha256=digest, seen_accuracy=round(acc, 4),
                  train_seconds=round(time.monotonic() - t0, 1), torch=torch.__version__)
-        publish(meta, lambda p: open(p, "w").write(json.dumps(m, indent=1) + "\n"))
-        publish(sha, lambda p: open(p, "w").write(f"{digest}  {os.path.basename(pt)}\n"))
+        publish(meta, (json.dumps(m, indent=1) + "\n").encode())
+        # the hash file last: it is what a rerun trusts, so it never names weights not yet there
+        publish(sha, f"{digest}  {os.path.basename(pt)}\n".encode())
         say(f"weights {pt}: sha256 {digest}")
     check_store_weights(args.store, args.model, digest)
     embed_into_store(net, args, digest, fm_dir, args.limit)
