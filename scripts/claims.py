@@ -135,9 +135,12 @@ def main(argv=None):
             out.append(f"3. mean rank among {', '.join(names)}: not every one is in the cube")
             continue
         order = sorted(r, key=r.get)
+        # Ours' place: 1 + the competitors strictly ahead; equal mean ranks are named as ties
+        pos = 1 + sum(r[x] < r["Ours"] - 1e-9 for x in names)
+        ties = [x for x in names if x != "Ours" and abs(r[x] - r["Ours"]) <= 1e-9]
         out.append(f"3. mean rank among {len(names)} named strategies over {n} voters: " +
-                   ", ".join(f"{x} {r[x]:.2f}" for x in order) +
-                   f" — Ours ranks {order.index('Ours') + 1}")
+                   ", ".join(f"{x} {r[x]:.2f}" for x in order) + f" — Ours ranks {pos}" +
+                   (f" (tied with {', '.join(ties)})" if ties else ""))
     out.append("")
     # claim 4 at shot all: one point per (model, task) with an NC1 row
     va, vb = cube.values(OURS), cube.values(QI)
