@@ -44,6 +44,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ beside embed.py (a checkout, or an installed share/)
 import embed  # noqa: E402  the store layout, idx reader and atomic split commit live there
 
 SEEN = [0, 1, 2, 3, 4]
