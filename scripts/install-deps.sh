@@ -12,6 +12,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   dataset-fashion-mnist python3-h5py python3-numpy librsvg2-bin bc \
   texlive-latex-base texlive-latex-recommended \
   libcairo2-dev fonts-dejavu-core poppler-utils chromium \
-  python3-torch python3-torchvision python3-tqdm man-db \
+  python3-torch python3-torchvision python3-tqdm python3-sklearn man-db \
   clang libclang-rt-14-dev valgrind python3-scipy python3-xarray python3-h5netcdf >/dev/null
 echo "install-deps: done"

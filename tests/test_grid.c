@@ -182,6 +182,10 @@ static void test_paper_jobs(void)
         {"paper-imagenet.yaml", 36000 + 18000},
         /* 2 models × 4 tasks × 3 seeds × (Qi, Hosoda, Janson, Oracle at k 1; Ours at 1, 20) */
         {"demo.yaml", 2 * 8 * 3 * 6},
+        /* 8 tasks × 3 seeds × (shot all: 4 means + ls at k 1, and 2 kmeans + 2 kls at k 1, 5,
+         * 20, 64; shot 10: the same at k 1, 5, 10 — 20 and 64 both become 10, rule 11, and
+         * the duplicate is dropped, rule 12) = 8 × 3 × (5 + 16 + 5 + 12) */
+        {"demo-cnn.yaml", 8 * 3 * (5 + 16 + 5 + 12)},
     };
     for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
         imp_grid *g = grid_of_file(jobs[i].file);

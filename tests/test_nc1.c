@@ -214,6 +214,60 @@ static void test_all_and_concatenation(void)
     free(table), free(ref);
 }
 
+/* `imprint nc1 --job`: one row per model × task named by the task; a concatenated task with
+ * every class gives tests/ref/nc1_concat.py's numpy NC1 (the same rows as `--all --dataset
+ * dA,dB`), a task of two classes in another order the value of the single-task mode (NC1 does
+ * not depend on the order of classes); a task on a dataset the store lacks exits 2 naming it. */
+static void test_job_tasks(void)
+{
+    const char *store = imp_test_path("concat.h5"); /* written by the test before */
+    char job[512], csv[512], *out = NULL, *table = NULL, *ref = NULL, *one = NULL;
+    snprintf(job, sizeof job, "%s", imp_test_path("nc1job.yaml"));
+    snprintf(csv, sizeof csv, "%s", imp_test_path("nc1job.csv"));
+    char text[1024];
+    int n = snprintf(text, sizeof text,
+                     "store: %s\ncube: nc1job-cube.h5\nmodels: [m]\ntasks:\n"
+                     "  - {name: cat, datasets: [dA, dB], classes: all}\n"
+                     "  - {name: b20, dataset: dB, classes: [2, 0]}\n"
+                     "strategies: [l2/mean/l2/l2/max]\nks: [1]\nshots: [all]\nseeds: [1]\n",
+                     store);
+    IMP_ASSERT_INT_EQ(imp_test_write_file(job, text, (size_t)n), 0);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "nc1 --job '%s' --csv '%s'", job, csv), 0);
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_sh(&table, "cat '%s'", csv), 0);
+    IMP_ASSERT_INT_EQ(imp_test_sh(&ref, "cat '%s/tests/ref/nc1_concat.out'", IMP_SOURCE_DIR), 0);
+    const char *row = table ? strstr(table, "\nm,cat,train,12,3,5,") : NULL;
+    IMP_ASSERT_INT_EQ(row != NULL, 1);
+    if (row) {
+        char *p = (char *)row + strlen("\nm,cat,train,12,3,5,");
+        double nc1 = strtod(p, &p), textbook = strtod(p + 1, &p);
+        IMP_ASSERT_REL(nc1, ref_value(ref, "nc1"), 1e-8);
+        IMP_ASSERT_REL(textbook, ref_value(ref, "nc1_textbook"), 1e-8);
+    }
+    IMP_ASSERT_INT_EQ(imp_test_tool(&one, "nc1 --store '%s' --model m --dataset dB --classes 0,2 "
+                                    "--json", store), 0);
+    row = table ? strstr(table, "\nm,b20,train,4,3,2,") : NULL;
+    IMP_ASSERT_INT_EQ(row != NULL, 1);
+    if (row && one) {
+        double nc1 = strtod(row + strlen("\nm,b20,train,4,3,2,"), NULL);
+        const char *v = strstr(one, "\"nc1\":");
+        IMP_ASSERT_REL(nc1, v ? strtod(v + strlen("\"nc1\":"), NULL) : NAN, 1e-8);
+    }
+    free(table), free(ref), free(one);
+
+    n = snprintf(text, sizeof text,
+                 "store: %s\ncube: nc1job-cube.h5\nmodels: [m]\ntasks:\n"
+                 "  - {name: gone, dataset: nope, classes: all}\n"
+                 "strategies: [l2/mean/l2/l2/max]\nks: [1]\nshots: [all]\nseeds: [1]\n", store);
+    IMP_ASSERT_INT_EQ(imp_test_write_file(job, text, (size_t)n), 0);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "nc1 --job '%s'", job), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "nope");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "nc1 --job '%s' --store '%s'", job, store), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "--job takes --split and --csv only");
+    free(out);
+}
+
 int main(void)
 {
     const imp_test tests[] = {{"hand-worked 2-d example", test_hand_example},
@@ -222,6 +276,7 @@ int main(void)
                               {"degenerate and bad input", test_degenerate_and_errors},
                               {"--all with a concatenation, against numpy",
                                test_all_and_concatenation},
+                              {"--job: per task, against numpy", test_job_tasks},
                               {NULL, NULL}};
     return imp_test_main("nc1", tests);
 }

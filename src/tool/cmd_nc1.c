@@ -1,5 +1,6 @@
 /* cmd_nc1.c — `imprint nc1`: neural collapse NC1 of a model's train embeddings on a task, or
- * (--all) the table of every model × dataset of a store and of concatenated datasets. */
+ * (--all) the table of every model × dataset of a store and of concatenated datasets, or
+ * (--job) of every model × task of a job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ static void help(void)
     printf("usage: imprint nc1 --store S.h5 --model M --dataset D [--classes all|0,2,4 | --remap RAW:CLS,…]\n"
            "                   [--split train|test] [--full] [--json]\n"
            "       imprint nc1 --store S.h5 --all [--dataset A,B]... [--split S] [--csv OUT.csv]\n"
+           "       imprint nc1 --job JOB.yaml [--split S] [--csv OUT.csv]\n"
            "\n"
            "Neural-collapse NC1 = tr(Σ_B⁺ Σ_W)/C of the L2-normalised embeddings (double precision,\n"
            "pseudo-inverse by a symmetric eigendecomposition). Prints the reference code's value\n"
@@ -32,7 +34,10 @@ static void help(void)
            "--all computes NC1 for every model × dataset of the store and, for each --dataset\n"
            "A,B given, every model that has all of them; prints a table and with --csv writes\n"
            "model,dataset,split,n,d,classes,nc1,nc1_textbook,tr_sw,tr_sw_textbook,tr_sb,rank_sb\n"
-           "(the table `imprint report --nc1` reads; an infinite NC1 is written as inf).\n");
+           "(the table `imprint report --nc1` reads; an infinite NC1 is written as inf).\n"
+           "--job computes it for every model × task of the job (its classes and remapping, its\n"
+           "store) with the task's name in the dataset column: the report then plots NC1 per\n"
+           "task rather than per dataset, which tells apart tasks of one dataset.\n");
 }
 
 /* A concatenation "A,B,…" of datasets as a task with every class (imp_job.h's label offset). */
@@ -88,25 +93,33 @@ typedef struct nc1_row {
     imp_nc1 r;
 } nc1_row;
 
-/* NC1 of one model on a dataset or a concatenation "A,B" (every class). */
-static int nc1_of(imp_store *s, const char *model, const char *dataset, const char *split,
-                  nc1_row *row, imp_err *err)
+/* NC1 of one model on a task; the row is named (model, name). */
+static int nc1_task(imp_store *s, const imp_task *t, const char *model, const char *name,
+                    const char *split, nc1_row *row, imp_err *err)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->model, sizeof row->model, "%s", model);
-    snprintf(row->dataset, sizeof row->dataset, "%s", dataset);
-    char list[1024];
-    snprintf(list, sizeof list, "%s", dataset);
-    imp_task t;
+    snprintf(row->dataset, sizeof row->dataset, "%s", name);
     imp_data data = {0};
-    int rc = concat_task(s, model, list, &t, err);
-    if (!rc)
-        rc = imp_task_load(s, &t, model, split, &data, err);
+    int rc = imp_task_load(s, t, model, split, &data, err);
     if (!rc)
         rc = imp_nc1_compute(data.X, data.d, (size_t)data.n_classes, data.offset, NULL, &row->r,
                              err);
     row->n = data.n, row->d = data.d, row->classes = data.n_classes;
     imp_data_free(&data);
+    return rc;
+}
+
+/* NC1 of one model on a dataset or a concatenation "A,B" (every class). */
+static int nc1_of(imp_store *s, const char *model, const char *dataset, const char *split,
+                  nc1_row *row, imp_err *err)
+{
+    char list[1024];
+    snprintf(list, sizeof list, "%s", dataset);
+    imp_task t;
+    int rc = concat_task(s, model, list, &t, err);
+    if (!rc)
+        rc = nc1_task(s, &t, model, dataset, split, row, err);
     concat_task_free(&t);
     return rc;
 }
@@ -128,6 +141,28 @@ static int write_csv(FILE *f, const nc1_row *rows, size_t n, const char *split)
         fprintf(f, ",%zu\n", w->r.rank_sb);
     }
     return ferror(f) ? -1 : 0;
+}
+
+/* The table on stdout and, with csv, the same rows as a CSV file (replaced atomically). */
+static int put_table(const nc1_row *rows, size_t n, const char *split, const char *csv,
+                     imp_err *err)
+{
+    printf("%-16s %-24s %8s %6s %7s %12s %12s\n", "model", "dataset", "n", "d", "classes", "NC1",
+           "NC1 textbook");
+    for (size_t i = 0; i < n; i++)
+        printf("%-16s %-24s %8zu %6zu %7d %12.6g %12.6g\n", rows[i].model, rows[i].dataset,
+               rows[i].n, rows[i].d, rows[i].classes, rows[i].r.nc1, rows[i].r.nc1_textbook);
+    if (!csv)
+        return 0;
+    imp_outfile of;
+    int rc = imp_outfile_open(&of, csv, err);
+    if (!rc && write_csv(of.f, rows, n, split)) {
+        imp_outfile_abort(&of);
+        rc = imp_err_set(err, IMP_EIO, "%s: write failed", csv);
+    } else if (!rc) {
+        rc = imp_outfile_commit(&of, err);
+    }
+    return rc;
 }
 
 /* --all: every (model, dataset) of the store, then every concatenation for every model that
@@ -173,43 +208,46 @@ static int nc1_all(imp_store *s, const char *const *concat, size_t n_concat, con
                              "the concatenation (e.g. no /<model>/%s)", imp_store_path(s),
                              concat[c], missing);
     }
-    if (!rc) {
-        printf("%-16s %-24s %8s %6s %7s %12s %12s\n", "model", "dataset", "n", "d", "classes",
-               "NC1", "NC1 textbook");
-        for (size_t i = 0; i < n; i++)
-            printf("%-16s %-24s %8zu %6zu %7d %12.6g %12.6g\n", rows[i].model, rows[i].dataset,
-                   rows[i].n, rows[i].d, rows[i].classes, rows[i].r.nc1,
-                   rows[i].r.nc1_textbook);
-    }
-    if (!rc && csv) {
-        imp_outfile of;
-        rc = imp_outfile_open(&of, csv, err);
-        if (!rc && write_csv(of.f, rows, n, split)) {
-            imp_outfile_abort(&of);
-            rc = imp_err_set(err, IMP_EIO, "%s: write failed", csv);
-        } else if (!rc) {
-            rc = imp_outfile_commit(&of, err);
-        }
-    }
+    if (!rc)
+        rc = put_table(rows, n, split, csv, err);
     free(rows);
     free(e);
+    return rc;
+}
+
+/* --job: every model × task of the job, in the job's order. */
+static int nc1_job(imp_store *s, const imp_job *job, const char *split, const char *csv,
+                   imp_err *err)
+{
+    nc1_row *rows = malloc((job->n_models * job->n_tasks + 1) * sizeof *rows);
+    if (!rows)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory");
+    size_t n = 0;
+    int rc = 0;
+    for (size_t m = 0; m < job->n_models && !rc; m++)
+        for (size_t t = 0; t < job->n_tasks && !rc; t++)
+            rc = nc1_task(s, &job->tasks[t], job->models[m], job->tasks[t].name, split,
+                          &rows[n++], err);
+    if (!rc)
+        rc = put_table(rows, n, split, csv, err);
+    free(rows);
     return rc;
 }
 
 int imp_cmd_nc1(int argc, char **argv)
 {
     const char *store = NULL, *model = NULL, *dataset = NULL, *classes = NULL, *remap = NULL;
-    const char *split = "train", *csv = NULL;
+    const char *split = "train", *csv = NULL, *jobpath = NULL;
     const char *concat[32];
     size_t n_concat = 0;
     int json = 0, full = 0, all = 0;
     enum { O_JSON = 1, O_FULL, O_ALL, O_STORE, O_MODEL, O_DATASET, O_CLASSES, O_REMAP, O_SPLIT,
-           O_CSV };
+           O_CSV, O_JOB };
     static const imp_opt opts[] = {
         {"json", 0, O_JSON},       {"full", 0, O_FULL},       {"all", 0, O_ALL},
         {"store", 1, O_STORE},     {"model", 1, O_MODEL},     {"dataset", 1, O_DATASET},
         {"classes", 1, O_CLASSES}, {"remap", 1, O_REMAP},     {"split", 1, O_SPLIT},
-        {"csv", 1, O_CSV},         {NULL, 0, 0},
+        {"csv", 1, O_CSV},         {"job", 1, O_JOB},         {NULL, 0, 0},
     };
     imp_opts op;
     imp_opts_init(&op, "nc1", opts, argc, argv);
@@ -232,10 +270,34 @@ int imp_cmd_nc1(int argc, char **argv)
         case O_REMAP: remap = op.val; break;
         case O_SPLIT: split = op.val; break;
         case O_CSV: csv = op.val; break;
+        case O_JOB: jobpath = op.val; break;
         }
     }
     if (strcmp(split, "train") != 0 && strcmp(split, "test") != 0)
         return imp_tool_usage("nc1", "--split '%s': expected train or test", split);
+    if (jobpath) {
+        if (store || all || model || dataset || classes || remap || json || full)
+            return imp_tool_usage("nc1", "--job takes --split and --csv only (the job names the "
+                                  "store, models and tasks)");
+        imp_err err;
+        imp_err_clear(&err);
+        imp_job *job = NULL;
+        imp_store *s = NULL;
+        int rc = imp_job_load(jobpath, &job, &err);
+        if (!rc)
+            rc = imp_store_open(job->store_path, &s, &err);
+        if (!rc) { /* resolves `classes: all` and names the job's line of a missing entry */
+            imp_store_view v;
+            imp_store_view_init(&v, s);
+            rc = imp_job_check_store(job, &v, &err);
+        }
+        if (!rc)
+            rc = nc1_job(s, job, split, csv, &err);
+        if (s)
+            imp_store_close(s);
+        imp_job_free(job);
+        return rc ? imp_tool_fail(&err) : 0;
+    }
     if (all) {
         if (!store)
             return imp_tool_usage("nc1", "--all needs --store");
@@ -249,11 +311,12 @@ int imp_cmd_nc1(int argc, char **argv)
                                       concat[c]);
     } else {
         if (!store || !model || !dataset)
-            return imp_tool_usage("nc1", "--store, --model and --dataset are required (or --all)");
+            return imp_tool_usage("nc1", "--store, --model and --dataset are required (or --all "
+                                  "or --job)");
         if (n_concat > 1)
             return imp_tool_usage("nc1", "one --dataset without --all");
         if (csv)
-            return imp_tool_usage("nc1", "--csv goes with --all");
+            return imp_tool_usage("nc1", "--csv goes with --all or --job");
         if (strchr(dataset, ',') && (classes || remap || full || json))
             return imp_tool_usage("nc1", "--dataset '%s': a concatenation takes every class "
                                   "(no --classes, --remap, --full or --json)", dataset);
