@@ -38,16 +38,19 @@ static char *run(int want, const char *needle, const char *fmt, ...)
 }
 #define RUN(want, needle, ...) free(run(want, needle, __VA_ARGS__))
 
-/* A store of 3 classes with 2 rows each (2-d, well separated) at path, and a job over it with
- * the paper's names: Qi, Janson and Oracle draw nothing (one GEN for every seed), Ours does. */
-static void make_job(const char *name, const char *cube)
+/* The suite's fixture: a store of 3 classes with 2 rows each (2-d, well separated), s.h5.
+ * make_job writes a job over it with the paper's names: Qi, Janson and Oracle draw nothing
+ * (one GEN for every seed), Ours does. */
+static void setup(void)
 {
     float X[6 * 2] = {0, 1, 0, 2, 5, 5, 5, 6, 9, 0, 9, 1};
     int32_t y[6] = {0, 0, 1, 1, 2, 2};
-    static int have_store;
-    if (!have_store++)
-        CU_ASSERT_FATAL(imp_test_write_store(imp_test_path("s.h5"), "m", "d", X, y, 6, X, y, 6,
-                                             2) == 0);
+    CU_ASSERT_FATAL(imp_test_write_store(imp_test_path("s.h5"), "m", "d", X, y, 6, X, y, 6, 2) ==
+                    0);
+}
+
+static void make_job(const char *name, const char *cube)
+{
     char job[1024];
     snprintf(job, sizeof job,
              "store: s.h5\ncube: %s\nmodels: [m]\n"
@@ -268,5 +271,5 @@ int main(void)
         {"did you mean", test_did_you_mean},
         {NULL, NULL},
     };
-    return imp_test_main("cmdline", tests);
+    return imp_test_main_setup("cmdline", setup, tests);
 }

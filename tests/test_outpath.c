@@ -99,7 +99,7 @@ static void test_resolve(void)
 
 static char g_cube[800], g_csv[1 << 14]; /* a swept cube and its CSV as `export --csv -` */
 
-/* A tiny sweep (3 classes of 2-d points) whose cube every tool test reads. */
+/* The suite's fixture: a tiny sweep (3 classes of 2-d points) whose cube every tool test reads. */
 static void make_cube(void)
 {
     if (g_cube[0])
@@ -355,5 +355,5 @@ int main(void)
         {"the store: unwritable folder, through a link", test_store_paths},
         {NULL, NULL},
     };
-    return imp_test_main("outpath", tests);
+    return imp_test_main_setup("outpath", make_cube, tests);
 }
