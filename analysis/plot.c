@@ -207,6 +207,33 @@ static void tick_text(double v, int logax, char *buf, size_t n)
         snprintf(buf, n, "1e%d", (int)lround(v));
 }
 
+/* Widen the axis [*lo, *hi] (extent pt long) until every point's marker, and a hairline
+ * more, lies inside the frame: a nice tick bound may coincide with a data value (NC1 9.77 on
+ * a log axis ending at 10), and a marker on the frame reads as clipped. The ticks stay where
+ * they are (inside the range). Each round leaves a deficit of margin/extent of the last, so
+ * a few rounds reach it. */
+static void fit_markers(const imp_chart *ch, int logax, int is_x, double extent, double *lo,
+                        double *hi)
+{
+    double dlo = INFINITY, dhi = -INFINITY;
+    for (size_t s = 0; s < ch->n_series; s++) {
+        const imp_series *S = &ch->series[s];
+        for (size_t i = 0; S->kind != IMP_SERIES_BOX && i < S->n; i++) /* boxes: no markers */
+            if (drawable(S->x[i], is_x ? logax : 0) && drawable(S->y[i], is_x ? 0 : logax))
+                span(is_x ? S->x[i] : S->y[i], logax, &dlo, &dhi);
+    }
+    if (!(dlo <= dhi))
+        return;
+    const double m = IMP_CHART_MARKER + 1.5;
+    for (int round = 0; round < 30; round++) {
+        double u = (*hi - *lo) / extent; /* axis units per pt */
+        double nlo = fmin(*lo, dlo - m * u), nhi = fmax(*hi, dhi + m * u);
+        if (nlo == *lo && nhi == *hi)
+            break;
+        *lo = nlo, *hi = nhi;
+    }
+}
+
 /* Categorical tick labels are rotated by 45° when the widest does not fit its slot. */
 static int cat_rotated(const imp_chart *ch, const imp_chart_layout *L, double *maxw)
 {
@@ -277,7 +304,14 @@ int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *
     L->px1 = L->width - 14.0;
     L->py0 = ch->title && *ch->title ? 8.0 + TITLE_PT + 8.0 : 10.0;
     L->y_title = 8.0 + TITLE_PT;
+    if (ch->note && *ch->note) { /* the note gets its own line above the data, never over it */
+        L->y_note = L->py0 + LEGEND_PT;
+        L->py0 += LEGEND_PT + 6.0;
+    }
     L->py1 = L->py0 + IMP_CHART_PLOT_H;
+    if (!L->xcat)
+        fit_markers(ch, L->xlog, 1, L->px1 - L->px0, &L->xlo, &L->xhi);
+    fit_markers(ch, L->ylog, 0, L->py1 - L->py0, &L->ylo, &L->yhi);
     double below = TICK_LEN + 3.0 + TICK_PT;
     double maxw;
     if (L->xcat && cat_rotated(ch, L, &maxw))
@@ -353,41 +387,54 @@ static void draw_band(cairo_t *cr, const imp_chart_layout *L, const imp_series *
     }
 }
 
-static void draw_series(cairo_t *cr, const imp_chart_layout *L, const imp_series *S, size_t idx)
+/* One layer of a series: its band, its line or its markers (a box plot draws whole in the
+ * line layer). The chart draws every series' bands, then every line, then every marker, so
+ * no line or band hides a point (Qi's marker under another strategy's line). */
+enum { LAYER_BAND = 0, LAYER_LINE, LAYER_MARKER };
+
+static void draw_box(cairo_t *cr, const imp_chart_layout *L, const imp_series *S,
+                     const double rgb[3])
+{
+    double half = 0.25 * (L->px1 - L->px0) / (L->xhi - L->xlo);
+    cairo_set_line_width(cr, 1.0);
+    for (size_t i = 0; i < S->n; i++) {
+        if (!drawable(S->y[i], L->ylog))
+            continue;
+        double x = imp_chart_xpos(L, S->x[i]);
+        double q1 = imp_chart_ypos(L, S->lo[i]), q3 = imp_chart_ypos(L, S->hi[i]);
+        double md = imp_chart_ypos(L, S->y[i]);
+        cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.25);
+        cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
+        cairo_stroke(cr);
+        segment(cr, x, q1, x, imp_chart_ypos(L, S->wlo[i]));
+        segment(cr, x, q3, x, imp_chart_ypos(L, S->whi[i]));
+        cairo_set_line_width(cr, 2.0);
+        segment(cr, x - half, md, x + half, md);
+        cairo_set_line_width(cr, 1.0);
+    }
+}
+
+static void draw_series(cairo_t *cr, const imp_chart_layout *L, const imp_series *S, size_t idx,
+                        int layer)
 {
     double rgb[3];
     imp_chart_color(idx, rgb);
-    int ok_pt = 0;
-    if (S->kind == IMP_SERIES_LINE && S->lo && S->hi) {
-        cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.18);
-        draw_band(cr, L, S);
-    }
-    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-    cairo_set_line_width(cr, 1.4);
-    if (S->kind == IMP_SERIES_BOX) {
-        double half = 0.25 * (L->px1 - L->px0) / (L->xhi - L->xlo);
-        cairo_set_line_width(cr, 1.0);
-        for (size_t i = 0; i < S->n; i++) {
-            if (!drawable(S->y[i], L->ylog))
-                continue;
-            double x = imp_chart_xpos(L, S->x[i]);
-            double q1 = imp_chart_ypos(L, S->lo[i]), q3 = imp_chart_ypos(L, S->hi[i]);
-            double md = imp_chart_ypos(L, S->y[i]);
-            cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.25);
-            cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
-            cairo_fill(cr);
-            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-            cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
-            cairo_stroke(cr);
-            segment(cr, x, q1, x, imp_chart_ypos(L, S->wlo[i]));
-            segment(cr, x, q3, x, imp_chart_ypos(L, S->whi[i]));
-            cairo_set_line_width(cr, 2.0);
-            segment(cr, x - half, md, x + half, md);
-            cairo_set_line_width(cr, 1.0);
+    if (layer == LAYER_BAND) {
+        if (S->kind == IMP_SERIES_LINE && S->lo && S->hi) {
+            cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], IMP_CHART_BAND_ALPHA);
+            draw_band(cr, L, S);
         }
         return;
     }
-    if (S->kind == IMP_SERIES_LINE) {
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_set_line_width(cr, 1.4);
+    if (layer == LAYER_LINE && S->kind == IMP_SERIES_BOX) {
+        draw_box(cr, L, S, rgb);
+    } else if (layer == LAYER_LINE && S->kind == IMP_SERIES_LINE) {
+        int ok_pt = 0;
         for (size_t i = 0; i < S->n; i++) {
             int ok = drawable(S->x[i], L->xlog) && drawable(S->y[i], L->ylog);
             if (ok && ok_pt)
@@ -397,10 +444,11 @@ static void draw_series(cairo_t *cr, const imp_chart_layout *L, const imp_series
             ok_pt = ok;
         }
         cairo_stroke(cr);
+    } else if (layer == LAYER_MARKER && S->kind != IMP_SERIES_BOX) {
+        for (size_t i = 0; i < S->n; i++)
+            if (drawable(S->x[i], L->xlog) && drawable(S->y[i], L->ylog))
+                marker(cr, imp_chart_xpos(L, S->x[i]), imp_chart_ypos(L, S->y[i]));
     }
-    for (size_t i = 0; i < S->n; i++)
-        if (drawable(S->x[i], L->xlog) && drawable(S->y[i], L->ylog))
-            marker(cr, imp_chart_xpos(L, S->x[i]), imp_chart_ypos(L, S->y[i]));
 }
 
 static void draw_axes(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L)
@@ -457,8 +505,7 @@ static void draw_axes(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *
     if (ch->title && *ch->title)
         imp_canvas_text(cr, L->width / 2, L->y_title, TITLE_PT, IMP_ANCHOR_MIDDLE, 0, ch->title);
     if (ch->note && *ch->note)
-        imp_canvas_text(cr, L->px0 + 5.0, L->py0 + 5.0 + LEGEND_PT, LEGEND_PT, IMP_ANCHOR_START,
-                        0, ch->note);
+        imp_canvas_text(cr, L->px0, L->y_note, LEGEND_PT, IMP_ANCHOR_START, 0, ch->note);
 }
 
 int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_chart_layout *Lout,
@@ -473,14 +520,14 @@ int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_cha
         return rc;
     cairo_t *cr = c.cr;
     draw_axes(cr, ch, &L);
-    /* Series are clipped to the plot area (a band may reach past a nice axis bound). */
+    /* Series are clipped to the plot area (a band may reach past the axis range); the layout
+     * keeps every marker inside it (fit_markers), so no point is cut. */
     cairo_save(cr);
-    cairo_rectangle(cr, L.px0 - IMP_CHART_MARKER - 1, L.py0 - IMP_CHART_MARKER - 1,
-                    L.px1 - L.px0 + 2 * IMP_CHART_MARKER + 2,
-                    L.py1 - L.py0 + 2 * IMP_CHART_MARKER + 2);
+    cairo_rectangle(cr, L.px0, L.py0, L.px1 - L.px0, L.py1 - L.py0);
     cairo_clip(cr);
-    for (size_t s = 0; s < ch->n_series; s++)
-        draw_series(cr, &L, &ch->series[s], s);
+    for (int layer = LAYER_BAND; layer <= LAYER_MARKER; layer++)
+        for (size_t s = 0; s < ch->n_series; s++)
+            draw_series(cr, &L, &ch->series[s], s, layer);
     cairo_restore(cr);
     for (size_t e = 0; e < L.n_legend; e++) {
         size_t s = L.legend_series[e];

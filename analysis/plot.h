@@ -92,10 +92,15 @@ typedef struct imp_chart {
 #define IMP_CHART_MAX_TICKS 32
 #define IMP_CHART_MAX_LEGEND 64
 #define IMP_CHART_MARKER 2.5 /* half side of a square marker */
+/* Opacity of a line's band: seven overlapping bands still let the grid and the lines
+ * through (1 − 0.9⁷ ≈ 0.52 where all overlap; 0.18 made one brown smear). */
+#define IMP_CHART_BAND_ALPHA 0.10
 
 /* Where everything goes. Axis values: v on a linear axis, log10 v on a log one; the plot
  * area spans [px0, px1] × [py0, py1] (py0 top) and maps [xlo, xhi] × [ylo, yhi] linearly
- * onto it (y up). Ticks lie inside the axis range. Legend entries are placed below the plot
+ * onto it (y up). Ticks lie inside the axis range; the range reaches past the outer ticks
+ * where a point's marker would otherwise touch the frame, so every marker is whole inside
+ * the plot area. Text (title, note, labels, legend) never lies inside the plot area. Legend entries are placed below the plot
  * in rows that fit the width, each with a sample at (lx, ly) and text starting at lx + 18. */
 typedef struct imp_chart_layout {
     double width, height;
@@ -108,6 +113,7 @@ typedef struct imp_chart_layout {
     size_t legend_series[IMP_CHART_MAX_LEGEND];
     double lx[IMP_CHART_MAX_LEGEND], ly[IMP_CHART_MAX_LEGEND];
     double y_title, y_xlabel, x_ylabel;
+    double y_note; /* baseline of the note, above the plot area (py0); 0 without a note */
 } imp_chart_layout;
 
 /* Compute the layout of ch (at least one drawable value, else IMP_EINPUT). */

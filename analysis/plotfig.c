@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -399,7 +400,7 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
     }
     char buf[32], name[600];
     f->kind = IMP_SERIES_LINE;
-    snprintf(f->title, sizeof f->title, "Accuracy against shot (95%% CI over seeds)");
+    size_t min_seeds = SIZE_MAX; /* fewest seeds behind a point */
     snprintf(f->xlabel, sizeof f->xlabel, "shot (training samples per class)");
     snprintf(f->ylabel, sizeof f->ylabel, "accuracy (%%), mean over voters");
     int rc = 0;
@@ -432,7 +433,8 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
                 for (size_t t = 0; t < ns; t++)
                     ss += (per_seed[t] - m) * (per_seed[t] - m);
                 y[i] = m;
-                if (ns >= 2) {
+                min_seeds = ns < min_seeds ? ns : min_seeds;
+                if (ns >= IMP_FIG_MIN_BAND_SEEDS) {
                     double h = imp_t_quantile(0.05, (double)(ns - 1)) *
                                sqrt(ss / (double)(ns - 1)) / sqrt((double)ns);
                     lo[i] = m - h, hi[i] = m + h;
@@ -464,6 +466,13 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
         imp_fig_free(f);
         return imp_err_set(err, IMP_ENOTFOUND, "accuracy against shot: no competitor has "
                            "results at two shots");
+    }
+    if (min_seeds >= IMP_FIG_MIN_BAND_SEEDS)
+        snprintf(f->title, sizeof f->title, "Accuracy against shot (95%% CI over seeds)");
+    else {
+        f->no_band = 1;
+        snprintf(f->title, sizeof f->title, "Accuracy against shot (%zu seed%s: no band)",
+                 min_seeds, min_seeds == 1 ? "" : "s");
     }
     return 0;
 }

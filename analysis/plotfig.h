@@ -34,7 +34,13 @@ typedef struct imp_fig {
     char **xcat;
     size_t n_series;
     imp_fig_series *series;
+    int no_band; /* acc-shot: some point had fewer than IMP_FIG_MIN_BAND_SEEDS seeds, so it
+                  * has no band (the title says so) */
 } imp_fig;
+
+/* Fewest seeds a confidence band is drawn from: with 2, t(0.975, 1) = 12.7 makes a band
+ * many times the spread of the two values, a smear that hides the lines and says nothing. */
+#define IMP_FIG_MIN_BAND_SEEDS 3
 
 void imp_fig_free(imp_fig *f);
 /* Draw f with imp_chart_write; L (may be NULL) receives the layout. */
@@ -63,7 +69,8 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *out, imp_err *err);
  * "Ours", "Qi", … where the paper's name covers that (strategy, k), else "STRATEGY k=K".
  * Categories: the shots ascending, "all" last. Per seed, a = mean over the voters with that
  * seed done; the point is the mean of a over the seeds, the band its 95 % confidence
- * interval, mean ± t(0.975, n−1) · sd / √n over the n seeds (no band for n = 1).
+ * interval, mean ± t(0.975, n−1) · sd / √n over the n seeds — only where n ≥
+ * IMP_FIG_MIN_BAND_SEEDS; with fewer, no band, no_band = 1 and the title says why.
  * IMP_ENOTFOUND when the cube has one shot or no line has two points. */
 int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *out, imp_err *err);
 

@@ -106,6 +106,10 @@ static void test_files(void)
  * of the page itself. */
 static void test_in_browser(void)
 {
+    if (!browser()) {
+        imp_test_skip("chromium not found: the page was not rendered");
+        return;
+    }
     char page[700], check[700], shot[700];
     snprintf(page, sizeof page, "%s/index.html", dir);
     snprintf(check, sizeof check, "%s/check.html", dir);
@@ -223,16 +227,11 @@ int main(void)
         return 1;
     }
     imp_cube_free(cube);
-    /* Without a browser the other cases still run; the test then reports SKIP, not pass. */
-    int have = browser() != NULL;
+    /* Without a browser the other cases still run; the test then reports SKIP, not pass
+     * (the case is always registered: a NULL name would end the list there). */
     const imp_test tests[] = {{"files written", test_files},
                               {"usage errors", test_usage},
-                              {have ? "page in headless Chromium" : NULL, test_in_browser},
+                              {"page in headless Chromium", test_in_browser},
                               {NULL, NULL}};
-    int rc = imp_test_main("report", tests);
-    if (!rc && !have) {
-        fprintf(stderr, "test_report: chromium not found: the page was not rendered: skipped\n");
-        return 77;
-    }
-    return rc;
+    return imp_test_main("report", tests);
 }

@@ -28,6 +28,16 @@ static void add_pt(imp_svg_path *p, double x, double y)
     p->x[p->n] = x, p->y[p->n] = y, p->n++;
 }
 
+/* The number after key in the element [el, end), or dflt. */
+static double style_num(const char *el, const char *end, const char *key, double dflt)
+{
+    char *tmp = strndup(el, (size_t)(end - el));
+    const char *k = tmp ? strstr(tmp, key) : NULL;
+    double v = k ? strtod(k + strlen(key), NULL) : dflt;
+    free(tmp);
+    return v;
+}
+
 int imp_svg_parse(const char *svg, imp_svg *out)
 {
     memset(out, 0, sizeof *out);
@@ -54,6 +64,8 @@ int imp_svg_parse(const char *svg, imp_svg *out)
         imp_svg_path *q = &out->p[out->n - 1];
         add_pt(q, rx, ry), add_pt(q, rx + rw, ry), add_pt(q, rx + rw, ry + rh), add_pt(q, rx, ry + rh);
         q->closed = q->fill = 1;
+        q->pos = (size_t)(r - svg);
+        q->opacity = style_num(r, end, "fill-opacity:", 1.0);
     }
     while ((p = strstr(p, "<path"))) {
         const char *end = strchr(p, '>');
@@ -90,6 +102,9 @@ int imp_svg_parse(const char *svg, imp_svg *out)
                     cur = &out->p[out->n - 1];
                     cur->stroke_width = fill ? 0 : sw;
                     cur->fill = fill;
+                    cur->pos = (size_t)(p - svg);
+                    cur->opacity = style_num(p, end, fill ? "fill-opacity:" : "stroke-opacity:",
+                                             1.0);
                 }
                 add_pt(cur, x, y);
             } else if (cmd == 'Z') {

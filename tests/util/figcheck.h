@@ -12,6 +12,8 @@ typedef struct imp_svg_path {
     double *x, *y;
     int closed, fill;
     double stroke_width;
+    double opacity; /* fill-opacity (filled) or stroke-opacity of its style, 1 if unstated */
+    size_t pos;     /* byte offset of its element in the SVG: the drawing order */
 } imp_svg_path;
 
 typedef struct imp_svg {
