@@ -1283,7 +1283,8 @@ static void tex_text(FILE *out, const char *s)
         case '~': fputs("\\textasciitilde{}", out); break;
         case '^': fputs("\\textasciicircum{}", out); break;
         case '\\': fputs("\\textbackslash{}", out); break;
-        case '/': fputs("/\\allowbreak{}", out); break;
+        case '/': fputs("/\\allowbreak{}", out); break; /* a strategy may wrap after a part */
+        case ':': fputs(":\\allowbreak{}", out); break; /* … or within mnn:M:METRIC:WEIGHT */
         default: putc(*s, out);
         }
     }
@@ -1369,22 +1370,20 @@ static size_t rows_shown(const imp_report_opts *ro, size_t m)
     return ro->max_rows && ro->max_rows < m ? ro->max_rows : m;
 }
 
-/* "best" marks for LaTeX: the best value of each column among all rows. */
+/* "best" marks for LaTeX: the best of each column that has a best — mean rank (lowest), mean
+ * value, wins — among all rows. A spread (std) has no best: the lowest std is no merit. */
 typedef struct best_vals {
-    double rank, rank_sd, mean, sd;
+    double rank, mean;
     size_t wins;
 } best_vals;
 
 static best_vals find_best(const imp_analysis *an)
 {
-    best_vals b = {INFINITY, INFINITY, an->lower_is_better ? INFINITY : -INFINITY, INFINITY, 0};
+    best_vals b = {INFINITY, an->lower_is_better ? INFINITY : -INFINITY, 0};
     for (size_t i = 0; i < an->m; i++) {
         const imp_rank_summary *s = &an->summary[i];
-        const imp_rank_summary *sh = an->rank_dense ? &an->dense[i] : s;
         b.rank = fmin(b.rank, an->rank[i]);
-        b.rank_sd = fmin(b.rank_sd, sh->rank_std);
         b.mean = an->lower_is_better ? fmin(b.mean, s->mean) : fmax(b.mean, s->mean);
-        b.sd = fmin(b.sd, s->std);
         b.wins = s->wins > b.wins ? s->wins : b.wins;
     }
     return b;
@@ -1399,17 +1398,23 @@ static void tex_num(FILE *out, const char *fmt, double v, double best)
     fprintf(out, strcmp(a, b) == 0 ? " & \\textbf{%s}" : " & %s", a);
 }
 
+/* The rank table as a booktabs tabularx exactly \linewidth wide: the competitor column (X)
+ * takes what the numbers leave and wraps (after each '/' of a strategy), so no name makes
+ * the table wider than the text. The standard errors stay in the CSV and Markdown (std/√N,
+ * with N in the voters column): nine numeric columns do not fit a one-column paper. */
 static void report_latex(FILE *out, const imp_report_opts *ro, const imp_analyze_matrix *mat,
                          const imp_analysis *an)
 {
     size_t shown = rows_shown(ro, an->m);
     best_vals b = find_best(an);
     const char *val = value_header(an, 1);
-    fprintf(out, "%% %zu competitors ranked on %zu voters (model, task); best value of each "
-            "column in bold%s\n", an->m, an->N, shown < an->m ? "; best rows only" : "");
-    fputs("\\begin{tabular}{rlrrrrrrrr}\n\\toprule\n", out);
-    fprintf(out, "rank & competitor & %s & std & s.e. & %s & std & s.e. & wins & voters \\\\\n"
-            "\\midrule\n", an->rank_dense ? "dense rank" : "mean rank", val);
+    fprintf(out, "%% %zu competitors ranked on %zu voters (model, task); best mean rank, mean "
+            "value and wins in bold%s\n%% needs \\usepackage{booktabs,tabularx}\n", an->m, an->N,
+            shown < an->m ? "; best rows only" : "");
+    /* \noindent: a paragraph's indent would push a \linewidth table 15 pt over */
+    fputs("\\noindent\\begin{tabularx}{\\linewidth}{@{}rXrrrrrr@{}}\n\\toprule\n", out);
+    fprintf(out, "\\# & competitor & %s & std & %s & std & wins & voters \\\\\n\\midrule\n",
+            an->rank_dense ? "dense rank" : "mean rank", val);
     for (size_t t = 0; t < shown; t++) {
         size_t i = an->order[t];
         const imp_rank_summary *s = &an->summary[i];
@@ -1417,15 +1422,13 @@ static void report_latex(FILE *out, const imp_report_opts *ro, const imp_analyze
         fprintf(out, "%zu & ", t + 1);
         tex_text(out, row_name(mat, i));
         tex_num(out, "%.3f", an->rank[i], b.rank);
-        tex_num(out, "%.3f", sh->rank_std, b.rank_sd);
-        fprintf(out, " & %.3f", se(sh->rank_std, an->N));
+        fprintf(out, " & %.3f", sh->rank_std);
         tex_num(out, "%.3f", s->mean, b.mean);
-        tex_num(out, "%.3f", s->std, b.sd);
-        fprintf(out, " & %.3f", se(s->std, an->N));
+        fprintf(out, " & %.3f", s->std);
         tex_num(out, "%.0f", (double)s->wins, (double)b.wins);
         fprintf(out, " & %zu \\\\\n", an->N);
     }
-    fputs("\\bottomrule\n\\end{tabular}\n", out);
+    fputs("\\bottomrule\n\\end{tabularx}\n", out);
 }
 
 /* The groups (cliques, runs or Nemenyi bars) of the tested rows, one line each. */

@@ -282,7 +282,8 @@ typedef enum {
     IMP_REPORT_MD,       /* the same as GitHub Markdown */
     IMP_REPORT_CSV,      /* the rank table only, one row per competitor */
     IMP_REPORT_PAIRS_CSV,/* the pairwise table only, one row per tested pair */
-    IMP_REPORT_LATEX     /* the rank table as a booktabs LaTeX table, best value in bold */
+    IMP_REPORT_LATEX     /* the rank table as a booktabs tabularx \linewidth wide (needs
+                          * booktabs, tabularx), the best mean rank, value and wins in bold */
 } imp_report_format;
 
 typedef struct imp_report_opts {
