@@ -1128,6 +1128,62 @@ static int expand_competitors(const char *list, const char *defs, char **out)
     return 0;
 }
 
+/* Narrow sel by the where expressions and the competitors of spec; *comp gets the expanded
+ * competitor list and *defs the name definitions (the user's, then the NAME=… items of the
+ * competitors), both owned by the caller (NULL when there are none). */
+static int narrow(imp_analyze_sel *sel, const imp_cube_axes *a, const imp_analyze_spec *spec,
+                  char **comp, char **defs, imp_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < spec->n_where && !rc; i++)
+        rc = imp_analyze_where(sel, a, spec->where[i], err);
+    if (rc)
+        return rc;
+    if (spec->names && list_append(defs, spec->names, strlen(spec->names)))
+        goto nomem;
+    if (spec->competitors) {
+        if (expand_competitors(spec->competitors, spec->names, comp))
+            goto nomem;
+        if (*comp && (rc = imp_analyze_competitors(sel, a, *comp, err)))
+            return rc;
+        for (const char *it = *comp; it && *it;) {
+            size_t len = strcspn(it, ",");
+            if (is_definition(it, len) && list_append(defs, it, len))
+                goto nomem;
+            it += len + (it[len] == ',');
+        }
+    }
+    return 0;
+nomem:
+    return imp_err_set(err, IMP_ENOMEM, "analyze: out of memory for the selection");
+}
+
+int imp_analyze_mask(const imp_cube *cube, const imp_analyze_spec *spec, uint8_t *status,
+                     imp_err *err)
+{
+    const imp_cube_axes *a = &cube->axes;
+    imp_analyze_sel sel;
+    char *comp = NULL, *defs = NULL;
+    int rc = imp_analyze_sel_init(&sel, a, err);
+    if (rc)
+        return rc;
+    if (!(rc = narrow(&sel, a, spec, &comp, &defs, err)))
+        for (uint64_t c = 0; c < cube->n_cells; c++) {
+            size_t idx[IMP_AX__COUNT];
+            imp_cube_cell_coords(a, c, idx);
+            int keep = sel.col[(idx[IMP_AX_STRATEGY] * a->n_k + idx[IMP_AX_K]) * a->n_shot +
+                               idx[IMP_AX_SHOT]];
+            for (int ax = 0; ax < IMP_AX__COUNT && keep; ax++)
+                keep = sel.keep[ax][idx[ax]];
+            if (!keep)
+                status[c] = IMP_CELL_NA;
+        }
+    imp_analyze_sel_free(&sel);
+    free(comp);
+    free(defs);
+    return rc;
+}
+
 int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
                        const imp_analyze_opts *opts, imp_analyze_matrix *out, size_t *n_groups,
                        size_t *m_grouped, imp_err *err)
@@ -1141,25 +1197,8 @@ int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
     if (rc)
         return rc;
     sel.value = spec->value;
-    for (size_t i = 0; i < spec->n_where && !rc; i++)
-        rc = imp_analyze_where(&sel, a, spec->where[i], err);
-    if (rc)
+    if ((rc = narrow(&sel, a, spec, &comp, &defs, err)))
         goto out;
-    /* names: the user's defs, then the NAME=… items of the competitors */
-    if (spec->names && list_append(&defs, spec->names, strlen(spec->names)))
-        goto nomem;
-    if (spec->competitors) {
-        if (expand_competitors(spec->competitors, spec->names, &comp))
-            goto nomem;
-        if (comp && (rc = imp_analyze_competitors(&sel, a, comp, err)))
-            goto out;
-        for (const char *it = comp; it && *it;) {
-            size_t len = strcspn(it, ",");
-            if (is_definition(it, len) && list_append(&defs, it, len))
-                goto nomem;
-            it += len + (it[len] == ',');
-        }
-    }
     if ((rc = imp_analyze_build(cube, &sel, out, err)) ||
         (rc = imp_analyze_names(out, a, defs, !spec->no_names, err)))
         goto out;
@@ -1188,9 +1227,6 @@ int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
             (rc = imp_analyze_names(out, a, defs, !spec->no_names, err)))
             goto out;
     }
-    goto out;
-nomem:
-    rc = imp_err_set(err, IMP_ENOMEM, "analyze: out of memory for the selection");
 out:
     if (rc)
         imp_analyze_matrix_free(out);

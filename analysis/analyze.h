@@ -154,6 +154,13 @@ int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
                        const struct imp_analyze_opts *opts, imp_analyze_matrix *out,
                        size_t *n_groups, size_t *m_grouped, imp_err *err);
 
+/* The where expressions and competitors of spec as a mask: status[c] (n_cells entries, e.g.
+ * a copy of cube->status, or the cube's own) becomes IMP_CELL_NA for every cell outside the
+ * selection, so code that reads done cells (the figures) sees the selection alone. Errors as
+ * imp_analyze_select's. */
+int imp_analyze_mask(const imp_cube *cube, const imp_analyze_spec *spec, uint8_t *status,
+                     imp_err *err);
+
 /* Keep only the rows rows[0..n-1] (indices of current rows, any order, no repeats), in that
  * order; comp[].kept of the others becomes 0. The voters stay. */
 int imp_analyze_keep_rows(imp_analyze_matrix *mat, const size_t *rows, size_t n, imp_err *err);
