@@ -255,9 +255,7 @@ static uint64_t cell_of(const imp_cube *c, size_t mo, size_t ta, size_t st, size
     return imp_cube_cell_index(&c->axes, idx);
 }
 
-/* Median, min and max of the done seeds of one (model, task, strategy, k, shot); returns the
- * number of done seeds. vals is scratch of n_seed doubles. */
-static size_t voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
+size_t imp_fig_voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
                           size_t sh, double *vals, double *med, double *mn, double *mx)
 {
     size_t n = 0;
@@ -348,7 +346,7 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
             for (size_t mo = 0; mo < a->n_model; mo++)
                 for (size_t ta = 0; ta < a->n_task; ta++) {
                     double md, mn, mx;
-                    if (voter_value(cube, mo, ta, st, ko[i], sh, vals, &md, &mn, &mx)) {
+                    if (imp_fig_voter_value(cube, mo, ta, st, ko[i], sh, vals, &md, &mn, &mx)) {
                         sy += md, slo += mn, shi += mx;
                         nv++;
                     }
@@ -725,6 +723,38 @@ static double nc1_lookup(const imp_nc1_table *t, const char *model, const char *
 
 /* ---- NC1 against the multi-proxy gain ---- */
 
+int *imp_fig_imprinting(const imp_cube_axes *a)
+{
+    int *imprint = malloc((a->n_strategy ? a->n_strategy : 1) * sizeof *imprint);
+    for (size_t st = 0; imprint && st < a->n_strategy; st++) {
+        imp_strategy s;
+        imprint[st] = imp_strategy_parse(a->strategy[st], &s, NULL) == 0 &&
+                      s.gen != IMP_GEN_LS && s.gen != IMP_GEN_KLS;
+    }
+    return imprint;
+}
+
+double imp_fig_multi_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh,
+                          const int *imprint, double *vals)
+{
+    const imp_cube_axes *a = &cube->axes;
+    double best1 = -INFINITY, bestm = -INFINITY;
+    for (size_t st = 0; st < a->n_strategy; st++) {
+        if (!imprint[st])
+            continue;
+        for (size_t k = 0; k < a->n_k; k++) {
+            double md, mn, mx;
+            if (!imp_fig_voter_value(cube, mo, ta, st, k, sh, vals, &md, &mn, &mx))
+                continue;
+            if (a->k[k] == 1)
+                best1 = fmax(best1, md);
+            else
+                bestm = fmax(bestm, md);
+        }
+    }
+    return isfinite(best1) && isfinite(bestm) ? bestm - best1 : NAN;
+}
+
 int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, double *rho,
                      imp_err *err)
 {
@@ -738,13 +768,8 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
     size_t sh = imp_fig_main_shot(a), np = 0, cap = a->n_model * a->n_task;
     double *vals = malloc(a->n_seed * sizeof *vals);
     double *px = malloc((cap ? cap : 1) * sizeof *px), *py = malloc((cap ? cap : 1) * sizeof *py);
-    int *imprint = malloc(a->n_strategy * sizeof *imprint);
+    int *imprint = imp_fig_imprinting(a);
     int rc = vals && px && py && imprint ? 0 : -1;
-    for (size_t st = 0; !rc && st < a->n_strategy; st++) {
-        imp_strategy s;
-        imprint[st] = imp_strategy_parse(a->strategy[st], &s, NULL) == 0 &&
-                      s.gen != IMP_GEN_LS && s.gen != IMP_GEN_KLS;
-    }
     f->kind = IMP_SERIES_POINTS;
     f->xlog = 1;
     snprintf(f->title, sizeof f->title, "NC1 against the multi-proxy gain");
@@ -753,21 +778,8 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
     for (size_t mo = 0; !rc && mo < a->n_model; mo++) {
         imp_fig_series *S = NULL;
         for (size_t ta = 0; ta < a->n_task; ta++) {
-            double best1 = -INFINITY, bestm = -INFINITY;
-            for (size_t st = 0; st < a->n_strategy; st++) {
-                if (!imprint[st])
-                    continue;
-                for (size_t k = 0; k < a->n_k; k++) {
-                    double md, mn, mx;
-                    if (!voter_value(cube, mo, ta, st, k, sh, vals, &md, &mn, &mx))
-                        continue;
-                    if (a->k[k] == 1)
-                        best1 = fmax(best1, md);
-                    else
-                        bestm = fmax(bestm, md);
-                }
-            }
-            if (!isfinite(best1) || !isfinite(bestm))
+            double gain = imp_fig_multi_gain(cube, mo, ta, sh, imprint, vals);
+            if (!isfinite(gain))
                 continue;
             double nc1 = nc1_lookup(t, a->model[mo], a->task[ta]);
             int ti = job ? imp_job_task_index(job, a->task[ta]) : -1;
@@ -796,7 +808,7 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
                 break;
             }
             S->x[S->n] = px[np] = nc1;
-            S->y[S->n] = py[np] = bestm - best1;
+            S->y[S->n] = py[np] = gain;
             S->n++, np++;
         }
     }

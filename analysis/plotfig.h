@@ -53,6 +53,20 @@ int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_la
  * series (acc-k: one line per GEN, as the paper's Fig. 6), and the note says so. */
 void imp_fig_keep_best(imp_fig *f, size_t n);
 
+/* Median, min and max over the done seeds of one (model, task, strategy, k, shot) — a
+ * voter's value, as every figure and the claims take it; returns the number of done seeds
+ * (0: no value). vals is scratch of n_seed doubles. */
+size_t imp_fig_voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
+                           size_t sh, double *vals, double *med, double *mn, double *mx);
+/* imprint[st] = 1 for the strategies that imprint (GEN neither ls nor kls); malloc'd, the
+ * caller frees; NULL when out of memory. */
+int *imp_fig_imprinting(const imp_cube_axes *a);
+/* The multi-proxy gain of voter (mo, ta) at shot sh: the best voter value among imprinting
+ * strategies at k > 1 (or k = all) minus the best at k = 1 (percentage points); NaN when
+ * either side has no value. vals is scratch of n_seed doubles. */
+double imp_fig_multi_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh,
+                          const int *imprint, double *vals);
+
 /* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
 size_t imp_fig_main_shot(const imp_cube_axes *axes);
 
