@@ -1298,7 +1298,20 @@ static const char *method_name(imp_wilcoxon_method m)
 }
 
 /* Markdown cell text: '|' escaped. */
-static void md_cell(FILE *out, const char *s)
+void imp_analyze_html_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: putc(*s, out);
+        }
+    }
+}
+
+void imp_analyze_md_text(FILE *out, const char *s)
 {
     for (; *s; s++) {
         if (*s == '|')
@@ -1307,8 +1320,7 @@ static void md_cell(FILE *out, const char *s)
     }
 }
 
-/* LaTeX text: the special characters escaped. */
-static void tex_text(FILE *out, const char *s)
+void imp_analyze_tex_text(FILE *out, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -1456,7 +1468,7 @@ static void report_latex(FILE *out, const imp_report_opts *ro, const imp_analyze
         const imp_rank_summary *s = &an->summary[i];
         const imp_rank_summary *sh = an->rank_dense ? &an->dense[i] : s;
         fprintf(out, "%zu & ", t + 1);
-        tex_text(out, row_name(mat, i));
+        imp_analyze_tex_text(out, row_name(mat, i));
         tex_num(out, "%.3f", an->rank[i], b.rank);
         fprintf(out, " & %.3f", sh->rank_std);
         tex_num(out, "%.3f", s->mean, b.mean);
@@ -1480,7 +1492,7 @@ static void print_groups(FILE *out, int md, const imp_cliques *g, const imp_anal
                 fputs(md ? ", " : " | ", out);
             const char *name = row_name(mat, an->tested[g->members[t]]);
             if (md)
-                md_cell(out, name);
+                imp_analyze_md_text(out, name);
             else
                 fputs(name, out);
         }
@@ -1529,7 +1541,7 @@ static void report_table(FILE *out, int md, const imp_report_opts *ro,
         const imp_rank_summary *sh = an->rank_dense ? &an->dense[i] : s;
         if (md) {
             fprintf(out, "| %zu | ", t + 1);
-            md_cell(out, row_name(mat, i));
+            imp_analyze_md_text(out, row_name(mat, i));
             fprintf(out, " | %.4f | %.3f | %.3f | %.3f | %.3f | %.3f | %zu | %zu |\n",
                     an->rank[i], sh->rank_std, se(sh->rank_std, an->N), s->mean, s->std,
                     se(s->std, an->N), s->wins, an->N);
@@ -1617,9 +1629,9 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
             const char *na = row_name(mat, an->tested[i]), *nb = row_name(mat, an->tested[j]);
             if (md) {
                 fputs("| ", out);
-                md_cell(out, na);
+                imp_analyze_md_text(out, na);
                 fputs(" | ", out);
-                md_cell(out, nb);
+                imp_analyze_md_text(out, nb);
                 fprintf(out, " | %.6g | %.6g | %s | %s |\n", pw->p, cd->threshold[k], sig,
                         method_name(pw->method));
             } else {

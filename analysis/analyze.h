@@ -324,6 +324,13 @@ int imp_analyze_report_ex(FILE *out, const imp_report_opts *ro, const imp_cube_a
 int imp_analyze_report(FILE *out, imp_report_format format, const imp_cube_axes *axes,
                        const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err);
 
+/* Text for a Markdown table cell ('|' escaped) and for LaTeX (specials escaped, a break
+ * allowed after each '/' and ':' of a strategy), written to out. */
+void imp_analyze_md_text(FILE *out, const char *s);
+void imp_analyze_tex_text(FILE *out, const char *s);
+/* Text for HTML (& < > " escaped). */
+void imp_analyze_html_text(FILE *out, const char *s);
+
 /* ---- Export ---- */
 
 /* The cube as long CSV (imp_cube_export_csv_opts) with the strategy split into the columns

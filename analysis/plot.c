@@ -222,6 +222,9 @@ static void fit_markers(const imp_chart *ch, int logax, int is_x, double extent,
             if (drawable(S->x[i], is_x ? logax : 0) && drawable(S->y[i], is_x ? 0 : logax))
                 span(is_x ? S->x[i] : S->y[i], logax, &dlo, &dhi);
     }
+    const double *share = is_x ? ch->share_x : ch->share_y;
+    for (int e = 0; share && e < 2; e++) /* a grid's panels fit the same extremes */
+        span(share[e], logax, &dlo, &dhi);
     if (!(dlo <= dhi))
         return;
     const double m = IMP_CHART_MARKER + 1.5;
@@ -269,12 +272,18 @@ int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *
                     span(extra[e][i], L->ylog, &ylo, &yhi);
         }
     }
-    if (!ndraw)
+    if (!ndraw && !(ch->share_y && (L->xcat || ch->share_x))) /* a grid's empty panel: axes */
         return imp_err_set(err, IMP_EINPUT, "chart%s%s: nothing to draw (no finite value%s)",
                            ch->title ? " " : "", ch->title ? ch->title : "",
                            L->ylog ? " > 0 on the log axis" : "");
     if (ch->ylo_zero && !L->ylog)
         ylo = fmin(ylo, 0.0), yhi = fmax(yhi, 0.0);
+    for (int e = 0; e < 2; e++) { /* a grid's shared range */
+        if (ch->share_x && !L->xcat)
+            span(ch->share_x[e], L->xlog, &xlo, &xhi);
+        if (ch->share_y)
+            span(ch->share_y[e], L->ylog, &ylo, &yhi);
+    }
     if (L->xcat) {
         L->xlo = -0.5, L->xhi = (double)ch->n_xcat - 0.5;
         for (size_t i = 0; i < ch->n_xcat && i < IMP_CHART_MAX_TICKS; i++)
@@ -508,6 +517,39 @@ static void draw_axes(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *
         imp_canvas_text(cr, L->px0, L->y_note, LEGEND_PT, IMP_ANCHOR_START, 0, ch->note);
 }
 
+/* The chart without its legend: axes, then the series clipped to the plot area (a band may
+ * reach past the axis range; the layout keeps every marker inside it, fit_markers). */
+static void draw_body(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L)
+{
+    draw_axes(cr, ch, L);
+    cairo_save(cr);
+    cairo_rectangle(cr, L->px0, L->py0, L->px1 - L->px0, L->py1 - L->py0);
+    cairo_clip(cr);
+    for (int layer = LAYER_BAND; layer <= LAYER_MARKER; layer++)
+        for (size_t s = 0; s < ch->n_series; s++)
+            draw_series(cr, L, &ch->series[s], s, layer);
+    cairo_restore(cr);
+}
+
+static void draw_legend(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L)
+{
+    for (size_t e = 0; e < L->n_legend; e++) {
+        size_t s = L->legend_series[e];
+        double rgb[3];
+        imp_chart_color(s, rgb);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        if (ch->series[s].kind == IMP_SERIES_LINE) {
+            cairo_set_line_width(cr, 1.4);
+            segment(cr, L->lx[e], L->ly[e], L->lx[e] + 14.0, L->ly[e]);
+        }
+        cairo_rectangle(cr, L->lx[e] + 7.0 - 2.0, L->ly[e] - 2.0, 4.0, 4.0);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        imp_canvas_text(cr, L->lx[e] + 18.0, L->ly[e] + LEGEND_PT * 0.35, LEGEND_PT,
+                        IMP_ANCHOR_START, 0, ch->series[s].name);
+    }
+}
+
 int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_chart_layout *Lout,
                     imp_err *err)
 {
@@ -518,34 +560,105 @@ int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_cha
     imp_canvas c;
     if ((rc = imp_canvas_begin(&c, out, fmt, L.width, L.height, err)))
         return rc;
-    cairo_t *cr = c.cr;
-    draw_axes(cr, ch, &L);
-    /* Series are clipped to the plot area (a band may reach past the axis range); the layout
-     * keeps every marker inside it (fit_markers), so no point is cut. */
-    cairo_save(cr);
-    cairo_rectangle(cr, L.px0, L.py0, L.px1 - L.px0, L.py1 - L.py0);
-    cairo_clip(cr);
-    for (int layer = LAYER_BAND; layer <= LAYER_MARKER; layer++)
-        for (size_t s = 0; s < ch->n_series; s++)
-            draw_series(cr, &L, &ch->series[s], s, layer);
-    cairo_restore(cr);
-    for (size_t e = 0; e < L.n_legend; e++) {
-        size_t s = L.legend_series[e];
-        double rgb[3];
-        imp_chart_color(s, rgb);
-        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-        if (ch->series[s].kind == IMP_SERIES_LINE) {
-            cairo_set_line_width(cr, 1.4);
-            segment(cr, L.lx[e], L.ly[e], L.lx[e] + 14.0, L.ly[e]);
-        }
-        cairo_rectangle(cr, L.lx[e] + 7.0 - 2.0, L.ly[e] - 2.0, 4.0, 4.0);
-        cairo_fill(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        imp_canvas_text(cr, L.lx[e] + 18.0, L.ly[e] + LEGEND_PT * 0.35, LEGEND_PT,
-                        IMP_ANCHOR_START, 0, ch->series[s].name);
-    }
+    draw_body(c.cr, ch, &L);
+    draw_legend(c.cr, ch, &L);
     rc = imp_canvas_end(&c, err);
     if (!rc && Lout)
         *Lout = L;
+    return rc;
+}
+
+/* Axis range of a layout in data units ({lo, hi}; log axes back from log10). */
+static void range_of(const imp_chart_layout *L, int y, double r[2])
+{
+    int lg = y ? L->ylog : L->xlog;
+    double lo = y ? L->ylo : L->xlo, hi = y ? L->yhi : L->xhi;
+    r[0] = lg ? pow(10.0, lo) : lo, r[1] = lg ? pow(10.0, hi) : hi;
+}
+
+int imp_chart_grid_write(FILE *out, imp_plot_format fmt, const imp_chart *charts, size_t n,
+                         double width, imp_chart_grid *G, imp_err *err)
+{
+    if (n == 0 || n > IMP_CHART_MAX_PANELS)
+        return imp_err_set(err, IMP_EINPUT, "chart grid: %zu panels (1 to %d)", n,
+                           IMP_CHART_MAX_PANELS);
+    memset(G, 0, sizeof *G);
+    G->width = width > 0 ? width : IMP_CHART_WIDTH;
+    size_t cols = (size_t)(G->width / IMP_CHART_MIN_PANEL);
+    cols = cols < 1 ? 1 : cols > n ? n : cols;
+    G->cols = cols, G->rows = (n + cols - 1) / cols, G->n = n;
+    imp_chart *pc = calloc(n, sizeof *pc);
+    imp_series *ps = NULL;
+    size_t ns = charts[0].n_series;
+    int any_note = 0, rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        any_note |= charts[i].note && *charts[i].note;
+        if (charts[i].n_series != ns)
+            rc = imp_err_set(err, IMP_EINPUT, "chart grid: panel %zu has %zu series, panel 0 "
+                             "%zu (align them: one legend serves all)", i, charts[i].n_series, ns);
+    }
+    if (!rc && (!pc || !(ps = calloc(n * (ns ? ns : 1), sizeof *ps))))
+        rc = imp_err_set(err, IMP_ENOMEM, "chart grid: out of memory");
+    double xr[2] = {INFINITY, -INFINITY}, yr[2] = {INFINITY, -INFINITY};
+    /* Pass 1: each panel alone, no legend (one shared legend goes below the grid), for the
+     * union of their ranges; a note row in every panel when any has one, so rows align. */
+    for (size_t i = 0; !rc && i < n; i++) {
+        pc[i] = charts[i];
+        pc[i].width = G->width / (double)cols;
+        if (any_note && !(pc[i].note && *pc[i].note))
+            pc[i].note = " ";
+        for (size_t s = 0; s < ns; s++) {
+            ps[i * ns + s] = charts[i].series[s];
+            ps[i * ns + s].name = NULL;
+        }
+        pc[i].series = ps + i * ns;
+        imp_chart_layout L;
+        if (imp_chart_layout_compute(&pc[i], &L, NULL) != 0)
+            continue; /* an empty panel: drawn with the shared axes below */
+        double r[2];
+        range_of(&L, 0, r);
+        xr[0] = fmin(xr[0], r[0]), xr[1] = fmax(xr[1], r[1]);
+        range_of(&L, 1, r);
+        yr[0] = fmin(yr[0], r[0]), yr[1] = fmax(yr[1], r[1]);
+    }
+    if (!rc && !(yr[0] <= yr[1]))
+        rc = imp_err_set(err, IMP_EINPUT, "chart grid: nothing to draw in any panel");
+    /* Pass 2: every panel over the union: the same ticks and range on every panel. */
+    double ph = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        pc[i].share_x = xr, pc[i].share_y = yr;
+        if ((rc = imp_chart_layout_compute(&pc[i], &G->L[i], err)) != 0)
+            break;
+        ph = fmax(ph, G->L[i].height);
+    }
+    imp_chart lg = charts[0];
+    imp_chart_layout LL;
+    lg.width = G->width, lg.share_x = xr, lg.share_y = yr;
+    if (!rc)
+        rc = imp_chart_layout_compute(&lg, &LL, err);
+    imp_canvas c;
+    if (!rc) {
+        double top = LL.y_xlabel + 8.0; /* where LL's legend rows start */
+        G->legend_dy = ph * (double)G->rows - top;
+        G->height = ph * (double)G->rows + (LL.n_legend ? LL.height - top : 0.0);
+        for (size_t i = 0; i < n; i++)
+            G->dx[i] = pc[i].width * (double)(i % cols), G->dy[i] = ph * (double)(i / cols);
+        rc = imp_canvas_begin(&c, out, fmt, G->width, G->height, err);
+    }
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) {
+            cairo_save(c.cr);
+            cairo_translate(c.cr, G->dx[i], G->dy[i]);
+            draw_body(c.cr, &pc[i], &G->L[i]);
+            cairo_restore(c.cr);
+        }
+        cairo_save(c.cr);
+        cairo_translate(c.cr, 0, G->legend_dy);
+        draw_legend(c.cr, &lg, &LL);
+        cairo_restore(c.cr);
+        G->legend = LL;
+        rc = imp_canvas_end(&c, err);
+    }
+    free(pc), free(ps);
     return rc;
 }

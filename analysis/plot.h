@@ -85,6 +85,9 @@ typedef struct imp_chart {
     size_t n_series;
     const imp_series *series;
     double width;       /* pt; 0: IMP_CHART_WIDTH */
+    const double *share_x, *share_y; /* NULL, or {lo, hi} in data units that the axis range
+                                      * includes as if they were points: a grid's panels get
+                                      * the same range (imp_chart_grid_write sets them) */
 } imp_chart;
 
 #define IMP_CHART_WIDTH 340.0
@@ -137,5 +140,30 @@ void imp_chart_color(size_t i, double rgb[3]);
  *          whisker segments from the box to wlo and whi. */
 int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_chart_layout *L,
                     imp_err *err);
+
+/* ---- a grid of panels (faceted figures) ---- */
+
+#define IMP_CHART_MAX_PANELS 36
+#define IMP_CHART_MIN_PANEL 160.0 /* pt: the narrowest panel a grid makes */
+
+/* Where a grid put its panels: panel i's layout L[i] is in its own coordinates, drawn at
+ * offset (dx[i], dy[i]); the shared legend is legend's rows shifted down by legend_dy. */
+typedef struct imp_chart_grid {
+    size_t n, cols, rows;
+    double width, height;
+    double dx[IMP_CHART_MAX_PANELS], dy[IMP_CHART_MAX_PANELS];
+    imp_chart_layout L[IMP_CHART_MAX_PANELS];
+    imp_chart_layout legend;
+    double legend_dy;
+} imp_chart_grid;
+
+/* Draw n charts (1..IMP_CHART_MAX_PANELS, each with the same series in the same order, so
+ * one colour means one series everywhere) as panels of one figure width pt wide (0:
+ * IMP_CHART_WIDTH): as many columns as fit IMP_CHART_MIN_PANEL each, rows as needed, every
+ * panel over the union of their axis ranges (shared axes, same ticks), and one legend of
+ * charts[0]'s series names below the grid. Each panel's title names it. G receives the
+ * geometry. */
+int imp_chart_grid_write(FILE *out, imp_plot_format fmt, const imp_chart *charts, size_t n,
+                         double width, imp_chart_grid *G, imp_err *err);
 
 #endif

@@ -85,6 +85,9 @@ static void series_free(imp_fig_series *S)
     free(S->whi);
 }
 
+static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int band, int whisk);
+static int add_cat(imp_fig *f, const char *text);
+
 void imp_fig_free(imp_fig *f)
 {
     for (size_t i = 0; i < f->n_xcat; i++)
@@ -108,10 +111,104 @@ int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_la
     imp_chart ch = {.title = f->title, .xlabel = f->xlabel, .ylabel = f->ylabel,
                     .note = f->note, .n_xcat = f->n_xcat, .xcat = (const char *const *)f->xcat,
                     .xlog = f->xlog, .ylog = f->ylog, .ylo_zero = f->ylo_zero,
-                    .n_series = f->n_series, .series = s};
+                    .n_series = f->n_series, .series = s, .width = f->width};
     int rc = imp_chart_write(out, fmt, &ch, L, err);
     free(s);
     return rc;
+}
+
+int imp_fig_write_panels(FILE *out, imp_plot_format fmt, const imp_fig *figs,
+                         const char *const *titles, size_t n, double width, imp_chart_grid *G,
+                         imp_err *err)
+{
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        ns += figs[i].n_series;
+    imp_series *s = calloc(ns ? ns : 1, sizeof *s);
+    imp_chart *ch = calloc(n ? n : 1, sizeof *ch);
+    if (!s || !ch) {
+        free(s), free(ch);
+        return imp_err_set(err, IMP_ENOMEM, "figure: out of memory");
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const imp_fig *f = &figs[i];
+        for (size_t j = 0; j < f->n_series; j++) {
+            const imp_fig_series *F = &f->series[j];
+            s[o + j] = (imp_series){F->name, f->kind, F->n, F->x, F->y, F->lo, F->hi, F->wlo,
+                                    F->whi};
+        }
+        ch[i] = (imp_chart){.title = titles[i], .xlabel = f->xlabel, .ylabel = f->ylabel,
+                            .note = f->note, .n_xcat = f->n_xcat,
+                            .xcat = (const char *const *)f->xcat, .xlog = f->xlog,
+                            .ylog = f->ylog, .ylo_zero = f->ylo_zero, .n_series = f->n_series,
+                            .series = s + o};
+        o += f->n_series;
+    }
+    int rc = imp_chart_grid_write(out, fmt, ch, n, width, G, err);
+    free(s), free(ch);
+    return rc;
+}
+
+/* Index of category text in like's categories, or -1. */
+static long cat_index(const imp_fig *like, const char *text)
+{
+    for (size_t i = 0; i < like->n_xcat; i++)
+        if (strcmp(like->xcat[i], text) == 0)
+            return (long)i;
+    return -1;
+}
+
+int imp_fig_align(imp_fig *f, const imp_fig *like, imp_err *err)
+{
+    imp_fig g;
+    memset(&g, 0, sizeof g);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < like->n_xcat; i++)
+        rc = add_cat(&g, like->xcat[i]);
+    for (size_t j = 0; !rc && j < like->n_series; j++) {
+        const imp_fig_series *L = &like->series[j], *F = NULL;
+        for (size_t i = 0; i < f->n_series && !F; i++)
+            if (f->series[i].name && L->name ? strcmp(f->series[i].name, L->name) == 0
+                                              : !f->series[i].name && !L->name && i == j)
+                F = &f->series[i]; /* unnamed (a box plot's one series): by position */
+        int band = L->lo != NULL || (F && F->lo), whisk = L->wlo != NULL || (F && F->wlo);
+        size_t n = like->n_xcat ? like->n_xcat : F ? F->n : 0;
+        imp_fig_series *S = add_series(&g, L->name, n, band, whisk);
+        if (!S) {
+            rc = -1;
+            break;
+        }
+        S->group = L->group;
+        for (size_t p = 0; F && p < F->n; p++) {
+            long d = (long)p;
+            if (like->n_xcat)
+                d = F->x[p] >= 0 && (size_t)F->x[p] < f->n_xcat
+                        ? cat_index(like, f->xcat[(size_t)F->x[p]])
+                        : -1;
+            else
+                S->x[p] = F->x[p];
+            if (d < 0)
+                continue; /* a category the reference figure has not: cannot be shown */
+            S->y[d] = F->y[p];
+            if (F->lo && S->lo)
+                S->lo[d] = F->lo[p], S->hi[d] = F->hi[p];
+            if (F->wlo && S->wlo)
+                S->wlo[d] = F->wlo[p], S->whi[d] = F->whi[p];
+        }
+    }
+    if (rc) {
+        imp_fig_free(&g);
+        return imp_err_set(err, IMP_ENOMEM, "figure: out of memory");
+    }
+    memcpy(g.title, f->title, sizeof g.title), memcpy(g.xlabel, f->xlabel, sizeof g.xlabel);
+    memcpy(g.ylabel, f->ylabel, sizeof g.ylabel), memcpy(g.note, f->note, sizeof g.note);
+    memcpy(g.group_what, f->group_what, sizeof g.group_what);
+    g.kind = f->kind, g.xlog = f->xlog, g.ylog = f->ylog, g.ylo_zero = f->ylo_zero;
+    g.no_band = f->no_band, g.width = f->width;
+    imp_fig_free(f);
+    *f = g;
+    return 0;
 }
 
 static double series_max(const imp_fig_series *S)

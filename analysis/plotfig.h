@@ -34,6 +34,7 @@ typedef struct imp_fig {
     char **xcat;
     size_t n_series;
     imp_fig_series *series;
+    double width; /* pt; 0: IMP_CHART_WIDTH */
     int no_band; /* acc-shot: some point had fewer than IMP_FIG_MIN_BAND_SEEDS seeds, so it
                   * has no band (the title says so) */
 } imp_fig;
@@ -46,6 +47,17 @@ void imp_fig_free(imp_fig *f);
 /* Draw f with imp_chart_write; L (may be NULL) receives the layout. */
 int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_layout *L,
                   imp_err *err);
+
+/* Draw figs[0..n−1] (one per facet value, aligned with imp_fig_align) as the panels of one
+ * figure width pt wide, titled titles[i], with shared axes and one legend
+ * (imp_chart_grid_write). */
+int imp_fig_write_panels(FILE *out, imp_plot_format fmt, const imp_fig *figs,
+                         const char *const *titles, size_t n, double width, imp_chart_grid *G,
+                         imp_err *err);
+/* Make f's series and categories those of like, in like's order (matched by name and
+ * category text): a series like has and f lacks becomes empty, one f has and like lacks is
+ * dropped — so a facet's panel shows the figure's lines in the figure's colours. */
+int imp_fig_align(imp_fig *f, const imp_fig *like, imp_err *err);
 
 /* Keep at most n series of f: those with the highest finite point (ties: cube order), in their
  * order; when some are dropped, f->note says "the n best of M by their highest point". With

@@ -165,9 +165,9 @@ static void test_in_browser(void)
         IMP_ASSERT_INT_EQ(count(t, "<tr>"), 1 + 28);
         free(t);
     }
-    IMP_ASSERT_STR_CONTAINS(dom, "46 done</span>, <span class=\"failed\">1 failed</span>, "
-                                 "<span class=\"pending\">1 pending</span> of 48 valid cells "
-                                 "(24 n/a)");
+    IMP_ASSERT_STR_CONTAINS(dom, "72 in the grid, 48 valid: <span class=\"done\">46 done</span>, "
+                                 "<span class=\"failed\">1 failed</span>, <span class=\"pending\">"
+                                 "1 pending</span> (24 n/a)");
     IMP_ASSERT_STR_CONTAINS(dom, "<td>none/ls/none/none/max</td><td>1</td><td>5</td><td>3</td>"
                                  "<td>singular system</td>");
     IMP_ASSERT_STR_CONTAINS(dom, "Friedman over all competitors: χ² = ");
@@ -183,6 +183,101 @@ static void test_in_browser(void)
     IMP_ASSERT_INT_EQ(imp_png_size(shot, &w, &h), 0);
     IMP_ASSERT_INT_EQ(w, 1000);
     IMP_ASSERT_INT_EQ(h, 2600);
+}
+
+/* The page in a paper's order — job summary, claims, results table, figures, then the long
+ * tables — with the claims and the results table computed from the crafted cube by hand. */
+static void test_page(void)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/index.html", dir);
+    char *html = imp_read_file(p, NULL);
+    IMP_ASSERT_INT_EQ(html != NULL, 1);
+    if (!html)
+        return;
+    const char *order[] = {"<table id=\"summary\">", "<table id=\"claims\">",
+                           "<table id=\"acc-table\">", "<figure id=\"fig-cd\">",
+                           "<figure id=\"fig-nc1-gain\">", "<table id=\"ranks\">",
+                           "<table id=\"pairs\">", "<table class=\"fail\">"};
+    const char *prev = html;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *at = strstr(html, order[i]);
+        imp__assert_msg(at != NULL && at > prev, __LINE__, __FILE__, "%s missing or out of order",
+                        order[i]);
+        prev = at ? at : prev;
+    }
+    /* summary: the axes and counts of the job */
+    IMP_ASSERT_STR_CONTAINS(html, "<tr><th>models</th><td>1: m1</td></tr>");
+    IMP_ASSERT_STR_CONTAINS(html, "<tr><th>ks</th><td>2: 1, 5</td></tr>");
+    IMP_ASSERT_STR_CONTAINS(html, "<tr><th>shots</th><td>2: 5, all</td></tr>");
+    IMP_ASSERT_STR_CONTAINS(html, "<code>s.h5</code>");
+    /* claims at shot all: multi-proxy gain t1 80 (k-means k=5, median of 80 80 90) − 72
+     * (k-means k=1) = 8, t2 91 − 81 = 10 → +9.00 pp, sd √2; NC1 needs 3 voters (2 here) */
+    IMP_ASSERT_STR_CONTAINS(html, "<td>Multi-proxy GEN beats the single mean</td><td>best k&gt;1 "
+                                  "minus best k=1 imprinting: +9.00 pp (sd 1.41) over 2 voters, "
+                                  "positive on 2</td><td class=\"done\">holds</td>");
+    IMP_ASSERT_STR_CONTAINS(html, "needs 3 voters or more");
+    /* results: the named competitors (Qi, Oracle at both shots) in rank order; t1's best is
+     * Oracle at shot all, 88 on every seed: bold mean, plain ± std */
+    IMP_ASSERT_STR_CONTAINS(html, "<tr><th>model</th><th>task</th><th>Oracle shot=all</th>"
+                                  "<th>Oracle shot=5</th><th>Qi shot=all</th><th>Qi shot=5</th>"
+                                  "</tr>");
+    IMP_ASSERT_STR_CONTAINS(html, "<tr><td>m1</td><td>t1</td><td><b>88.0</b> ± 0.0</td>"
+                                  "<td>78.0 ± 0.0</td><td>60.0 ± 0.0</td><td>50.0 ± 0.0</td></tr>");
+    /* t2 at shot 5: Oracle's seed 3 failed → mean of two seeds (83, 83) */
+    IMP_ASSERT_STR_CONTAINS(html, "<tr><td>m1</td><td>t2</td><td><b>93.0</b> ± 0.0</td>"
+                                  "<td>83.0 ± 0.0</td>");
+    free(html);
+    snprintf(p, sizeof p, "%s/acc-table.csv", dir);
+    char *csv = imp_read_file(p, NULL);
+    IMP_ASSERT_STR_CONTAINS(csv, "m1,t2,Oracle shot=5,83,0,2,no\n");
+    free(csv);
+    snprintf(p, sizeof p, "%s/claims.md", dir);
+    char *md = imp_read_file(p, NULL);
+    /* no k = 20: Ours is k-means at k = 5; ranks on t1, t2 at shot all: Oracle (88, 93) 1,
+     * Ours (80, 91) 2, Qi (60, 70) 3 */
+    IMP_ASSERT_STR_CONTAINS(md, "| Ours ranks first among the named strategies | Ours (k=5, the "
+                                "cube's nearest to 20) mean rank 2.00 over 2 voters: 2 of 3 named "
+                                "strategies, 1 of the imprinting ones (best other: Qi, 3.00) | "
+                                "holds |");
+    free(md);
+}
+
+/* The selection options of analyze, a facet and a width: the page is about the selection. */
+static void test_selection(void)
+{
+    char sub[600], p[700], *out = NULL;
+    snprintf(sub, sizeof sub, "%s-sel", dir);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --where shot=all "
+                                          "--competitors Qi,Oracle,l2/kmeans/l2/l2/max "
+                                          "--name 'KM5=l2/kmeans/l2/l2/max@k=5' --facet task "
+                                          "--width one", cube_path, sub), 0);
+    free(out);
+    snprintf(p, sizeof p, "%s/ranks.csv", sub);
+    char *csv = imp_read_file(p, NULL);
+    IMP_ASSERT_INT_EQ(count(csv, "\n"), 5); /* header + Oracle, KM5, k-means k=1, Qi */
+    IMP_ASSERT_STR_CONTAINS(csv, ",KM5,l2/kmeans/l2/l2/max,5,all,");
+    free(csv);
+    /* one column wide: 240 pt, 480 px; two panels (t1, t2) side by side */
+    unsigned w, h;
+    snprintf(p, sizeof p, "%s/acc-shot.png", sub);
+    IMP_ASSERT_INT_EQ(imp_png_size(p, &w, &h), -1); /* one shot selected: no shot figure */
+    snprintf(p, sizeof p, "%s/acc-k.png", sub);
+    IMP_ASSERT_INT_EQ(imp_png_size(p, &w, &h), 0);
+    IMP_ASSERT_INT_EQ(w, 480);
+    snprintf(p, sizeof p, "%s/index.html", sub);
+    char *html = imp_read_file(p, NULL);
+    IMP_ASSERT_STR_CONTAINS(html, "One panel per task, shared axes.");
+    IMP_ASSERT_STR_CONTAINS(html, "--where shot=all --competitors Qi,Oracle,l2/kmeans/l2/l2/max");
+    free(html);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --facet color", cube_path, sub),
+                      2);
+    IMP_ASSERT_STR_CONTAINS(out, "--facet 'color': expected model, dataset or task");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --where model=nope", cube_path,
+                                    sub), 2);
+    IMP_ASSERT_STR_CONTAINS(out, "nope");
+    free(out);
 }
 
 static void test_usage(void)
@@ -230,6 +325,8 @@ int main(void)
      * (the case is always registered: a NULL name would end the list there). */
     const imp_test tests[] = {{"files written", test_files},
                               {"usage errors", test_usage},
+                              {"page order, claims and results table", test_page},
+                              {"selection, facet and width", test_selection},
                               {"page in headless Chromium", test_in_browser},
                               {NULL, NULL}};
     return imp_test_main("report", tests);

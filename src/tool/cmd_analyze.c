@@ -84,18 +84,6 @@ static void help(void)
         ROWS_CUT, ROWS_CUT, IMP_STATS_MAX_CLIQUES);
 }
 
-/* Append item to the growing comma list *list. */
-static int append_list(char **list, const char *item)
-{
-    size_t old = *list ? strlen(*list) : 0, n = old + strlen(item) + 2;
-    char *p = realloc(*list, n);
-    if (!p)
-        return -1;
-    snprintf(p + old, n - old, "%s%s", old ? "," : "", item);
-    *list = p;
-    return 0;
-}
-
 typedef struct opts {
     const char *cube, *svg, *md, *csv, *pairs_csv, *tex, *group_by;
     const char *where[64]; /* --where, in order */
@@ -165,11 +153,11 @@ static int parse(int argc, char **argv, opts *o)
             o->where[o->n_where++] = v;
             break;
         case O_COMPETITORS:
-            if (append_list(&o->competitors, v))
+            if (imp_append_list(&o->competitors, v))
                 return imp_tool_usage("analyze", "out of memory");
             break;
         case O_NAME:
-            if (append_list(&o->names, v))
+            if (imp_append_list(&o->names, v))
                 return imp_tool_usage("analyze", "out of memory");
             break;
         case O_TOP:
