@@ -43,9 +43,8 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
         imp_acc_table_free(t);
         return imp_err_set(err, IMP_ENOMEM, "results table: out of memory");
     }
-    const float *val = mat->value == IMP_VALUE_GEN_SECONDS ? cube->gen_seconds
-                       : mat->value == IMP_VALUE_INF_SECONDS ? cube->inf_seconds
-                                                              : cube->accuracy;
+    const float *val = imp_analyze_values(cube, mat->value);
+    int higher = imp_analyze_value_higher_better(mat->value);
     for (size_t mo = 0; mo < a->n_model; mo++)
         for (size_t ta = 0; ta < a->n_task; ta++) {
             size_t r = t->n_row, any = 0;
@@ -72,9 +71,7 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
                 t->n[r * n_cols + c] = n;
                 any += n > 0;
                 if (n)
-                    best = mat->value == IMP_VALUE_ACCURACY ? fmax(best, m)
-                           : best == -INFINITY              ? m
-                                                            : fmin(best, m);
+                    best = higher ? fmax(best, m) : best == -INFINITY ? m : fmin(best, m);
             }
             if (!any)
                 continue; /* a pair without any value is no row */

@@ -527,9 +527,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
         nsel_seed += sel->keep[IMP_AX_SEED][e] != 0;
     out->n_seeds = nsel_seed;
     out->value = sel->value;
-    const float *val = sel->value == IMP_VALUE_GEN_SECONDS   ? cube->gen_seconds
-                       : sel->value == IMP_VALUE_INF_SECONDS ? cube->inf_seconds
-                                                             : cube->accuracy;
+    const float *val = imp_analyze_values(cube, sel->value);
 
     /* Candidates first (a pass over the status only), then values for them alone. */
     size_t *cols = malloc((ncol ? ncol : 1) * sizeof *cols);
@@ -1351,19 +1349,51 @@ static int is_tested(const imp_analysis *an, size_t row)
 
 static double se(double sd, size_t N) { return sd / sqrt((double)N); }
 
-/* The value's name in sentences, CSV headers and table headers. */
-static const char *value_name(const imp_analysis *an)
+/* Every value a matrix can hold: its name (--value, CSV headers), the table header of its
+ * mean, and whether a higher value is better. One row per value. */
+static const struct value_info {
+    const char *name, *header, *tex_header;
+    int higher_better;
+} value_info[IMP_VALUE__COUNT] = {
+    [IMP_VALUE_ACCURACY] = {"accuracy", "mean acc", "mean acc.", 1},
+    [IMP_VALUE_GEN_SECONDS] = {"gen_seconds", "mean s", "mean s", 0},
+    [IMP_VALUE_INF_SECONDS] = {"inf_seconds", "mean s", "mean s", 0},
+};
+
+const char *imp_analyze_value_name(imp_analyze_value v)
 {
-    return an->value == IMP_VALUE_GEN_SECONDS   ? "gen_seconds"
-           : an->value == IMP_VALUE_INF_SECONDS ? "inf_seconds"
-                                                : "accuracy";
+    return v < IMP_VALUE__COUNT ? value_info[v].name : "?";
 }
+
+int imp_analyze_value_from_name(const char *name)
+{
+    for (int v = 0; v < IMP_VALUE__COUNT; v++)
+        if (strcmp(name, value_info[v].name) == 0)
+            return v;
+    return -1;
+}
+
+int imp_analyze_value_higher_better(imp_analyze_value v)
+{
+    return v < IMP_VALUE__COUNT && value_info[v].higher_better;
+}
+
+const float *imp_analyze_values(const imp_cube *cube, imp_analyze_value v)
+{
+    switch (v) {
+    case IMP_VALUE_GEN_SECONDS: return cube->gen_seconds;
+    case IMP_VALUE_INF_SECONDS: return cube->inf_seconds;
+    default: return cube->accuracy;
+    }
+}
+
+/* The value's name in sentences, CSV headers and table headers. */
+static const char *value_name(const imp_analysis *an) { return imp_analyze_value_name(an->value); }
 
 static const char *value_header(const imp_analysis *an, int tex)
 {
-    if (an->value != IMP_VALUE_ACCURACY)
-        return "mean s";
-    return tex ? "mean acc." : "mean acc";
+    const struct value_info *vi = &value_info[an->value < IMP_VALUE__COUNT ? an->value : 0];
+    return tex ? vi->tex_header : vi->header;
 }
 
 static void report_csv(FILE *out, const imp_cube_axes *axes, const imp_analyze_matrix *mat,

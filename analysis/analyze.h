@@ -21,8 +21,17 @@
 typedef enum {
     IMP_VALUE_ACCURACY = 0, /* higher is better */
     IMP_VALUE_GEN_SECONDS,  /* seconds: lower is better */
-    IMP_VALUE_INF_SECONDS
+    IMP_VALUE_INF_SECONDS,
+    IMP_VALUE__COUNT
 } imp_analyze_value;
+
+/* A value's name ("accuracy", "gen_seconds", …, as --value takes it), the value of a name
+ * (-1 if none), whether higher is better, and the cube's array of it. */
+const char *imp_analyze_value_name(imp_analyze_value v);
+int imp_analyze_value_from_name(const char *name);
+int imp_analyze_value_higher_better(imp_analyze_value v);
+struct imp_cube;
+const float *imp_analyze_values(const struct imp_cube *cube, imp_analyze_value v);
 
 typedef struct imp_analyze_sel {
     unsigned char *keep[IMP_AX__COUNT];

@@ -181,15 +181,10 @@ static int parse(int argc, char **argv, opts *o)
                                       v);
             break;
         case O_VALUE:
-            if (strcmp(v, "accuracy") == 0)
-                o->value = IMP_VALUE_ACCURACY;
-            else if (strcmp(v, "gen_seconds") == 0)
-                o->value = IMP_VALUE_GEN_SECONDS;
-            else if (strcmp(v, "inf_seconds") == 0)
-                o->value = IMP_VALUE_INF_SECONDS;
-            else
+            if (imp_analyze_value_from_name(v) < 0)
                 return imp_tool_usage("analyze", "--value '%s': expected accuracy, gen_seconds "
                                       "or inf_seconds", v);
+            o->value = (imp_analyze_value)imp_analyze_value_from_name(v);
             break;
         case IMP_OPT_ARG:
             if (o->cube)
@@ -211,7 +206,7 @@ static int parse(int argc, char **argv, opts *o)
     if (dash > 1)
         return imp_tool_usage("analyze", "only one of --svg, --md, --csv, --tex and --pairs-csv "
                               "can be \"-\" (stdout)");
-    o->ao.lower_is_better = o->value != IMP_VALUE_ACCURACY;
+    o->ao.lower_is_better = !imp_analyze_value_higher_better(o->value);
     o->ao.top = (size_t)o->top;
     o->ao.test_all = o->competitors != NULL;
     return 0;
