@@ -568,11 +568,17 @@ int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_cha
     return rc;
 }
 
-/* Axis range of a layout in data units ({lo, hi}; log axes back from log10). */
+/* The outer ticks of a layout's axis in data units ({lo, hi}; log axes back from log10): the
+ * nice range of its data, without the marker margin (a union of margins would push the
+ * shared axis out to the next nice step). */
 static void range_of(const imp_chart_layout *L, int y, double r[2])
 {
     int lg = y ? L->ylog : L->xlog;
-    double lo = y ? L->ylo : L->xlo, hi = y ? L->yhi : L->xhi;
+    size_t n = y ? L->n_ytick : L->n_xtick;
+    const double *t = y ? L->ytick : L->xtick;
+    double lo = n ? t[0] : y ? L->ylo : L->xlo, hi = n ? t[n - 1] : y ? L->yhi : L->xhi;
+    for (size_t i = 0; i < n; i++) /* log ticks come decade, 2, 5: not sorted */
+        lo = fmin(lo, t[i]), hi = fmax(hi, t[i]);
     r[0] = lg ? pow(10.0, lo) : lo, r[1] = lg ? pow(10.0, hi) : hi;
 }
 

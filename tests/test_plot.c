@@ -444,6 +444,92 @@ static void test_two_seeds_no_band(void)
     imp_cube_free(c2);
 }
 
+/* A panel as a figure function leaves it (heap-owned): category "20" only, lines b (5) and
+ * a (7). */
+static int imp_test_fig_panel(imp_fig *f)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = IMP_SERIES_LINE;
+    f->xcat = malloc(sizeof *f->xcat);
+    f->series = calloc(2, sizeof *f->series);
+    if (!f->xcat || !f->series)
+        return -1;
+    f->xcat[0] = strdup("20"), f->n_xcat = 1;
+    const char *names[2] = {"b", "a"};
+    for (int i = 0; i < 2; i++) {
+        imp_fig_series *S = &f->series[i];
+        S->name = strdup(names[i]), S->n = 1, S->group = -1;
+        S->x = malloc(sizeof *S->x), S->y = malloc(sizeof *S->y);
+        if (!S->name || !S->x || !S->y)
+            return -1;
+        S->x[0] = 0, S->y[0] = i ? 7.0 : 5.0;
+        f->n_series++;
+    }
+    return 0;
+}
+
+/* Facet panels: two charts of different ranges drawn as one grid share their axes (same
+ * range, same ticks), sit side by side at half the width each, keep their points where the
+ * shared axes put them, and share one legend below; imp_fig_align maps a panel's categories
+ * and lines onto the whole figure's. */
+static void test_grid(void)
+{
+    const double x[2] = {0, 1}, y1[2] = {60, 70}, y2[2] = {80, 95};
+    imp_series s1 = {"a", IMP_SERIES_LINE, 2, x, y1, NULL, NULL, NULL, NULL};
+    imp_series s2 = {"a", IMP_SERIES_LINE, 2, x, y2, NULL, NULL, NULL, NULL};
+    const char *cat[2] = {"1", "20"};
+    imp_chart ch[2] = {{.title = "p1", .n_xcat = 2, .xcat = cat, .n_series = 1, .series = &s1},
+                       {.title = "p2", .n_xcat = 2, .xcat = cat, .n_series = 1, .series = &s2}};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    imp_chart_grid G;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_chart_grid_write(m, IMP_PLOT_SVG, ch, 2, 500, &G, &err), 0);
+    fclose(m);
+    imp_svg S;
+    IMP_ASSERT_INT_EQ(imp_svg_parse(buf, &S), 0);
+    free(buf);
+    IMP_ASSERT_INT_EQ(G.cols, 2);
+    IMP_ASSERT_INT_EQ(G.rows, 1);
+    IMP_ASSERT_NEAR(S.width, 500, 1e-9);
+    IMP_ASSERT_NEAR(G.dx[1], 250, 1e-12);
+    /* one range for both: 60..95 → ticks 60..100 on each */
+    IMP_ASSERT_NEAR(G.L[0].ylo, G.L[1].ylo, 1e-12);
+    IMP_ASSERT_NEAR(G.L[0].yhi, G.L[1].yhi, 1e-12);
+    IMP_ASSERT_INT_EQ(G.L[0].n_ytick, G.L[1].n_ytick);
+    IMP_ASSERT_NEAR(G.L[0].ytick[0], 60, 1e-12);
+    IMP_ASSERT_NEAR(G.L[1].ytick[G.L[1].n_ytick - 1], 100, 1e-12);
+    /* panel 2's point (1, 95) at its offset, in the shared scale */
+    const imp_chart_layout *L = &G.L[1];
+    double px = G.dx[1] + imp_chart_xpos(L, 1), py = G.dy[1] + imp_chart_ypos(L, 95);
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, px, py, IMP_CHART_MARKER, TOL), 1);
+    /* one legend entry, below the panels */
+    IMP_ASSERT_INT_EQ(G.legend.n_legend, 1);
+    IMP_ASSERT_INT_EQ(G.legend.ly[0] + G.legend_dy > G.L[0].height, 1);
+    IMP_ASSERT_INT_EQ(G.height > G.L[0].height, 1);
+    imp_svg_free(&S);
+
+    /* align: the panel has categories "20" only and lines b, a; the figure a, b, c over "1",
+     * "20" — the panel becomes a, b, c over "1", "20" with its values at "20" */
+    imp_fig whole = {0}, panel = {0};
+    whole.kind = panel.kind = IMP_SERIES_LINE;
+    imp_fig_series ws[3] = {{.name = "a"}, {.name = "b"}, {.name = "c"}};
+    char *wc[2] = {"1", "20"};
+    whole.series = ws, whole.n_series = 3, whole.xcat = wc, whole.n_xcat = 2;
+    IMP_ASSERT_INT_EQ(imp_test_fig_panel(&panel), 0);
+    IMP_ASSERT_INT_EQ(imp_fig_align(&panel, &whole, &err), 0);
+    IMP_ASSERT_INT_EQ(panel.n_series, 3);
+    IMP_ASSERT_INT_EQ(panel.n_xcat, 2);
+    IMP_ASSERT_INT_EQ(strcmp(panel.series[0].name, "a") == 0 &&
+                          strcmp(panel.series[2].name, "c") == 0, 1);
+    IMP_ASSERT_INT_EQ(isnan(panel.series[0].y[0]), 1);
+    IMP_ASSERT_NEAR(panel.series[0].y[1], 7.0, 0);
+    IMP_ASSERT_NEAR(panel.series[1].y[1], 5.0, 0);
+    IMP_ASSERT_INT_EQ(isnan(panel.series[2].y[1]), 1);
+    imp_fig_free(&panel);
+}
+
 /* A cube with one k and one shot has neither figure; the reason is given. */
 static void test_not_applicable(void)
 {
@@ -480,6 +566,7 @@ int main(void)
                               {"markers whole and on top, light bands, note outside",
                                test_geometry},
                               {"two seeds: no confidence band", test_two_seeds_no_band},
+                              {"facet panels: shared axes, one legend", test_grid},
                               {NULL, NULL}};
     g_have_pdftoppm = have;
     int rc = imp_test_main("plot", tests);
