@@ -35,6 +35,7 @@ static void help(void)
            "                      [--where KEY=V1,V2[,KEY=V]...]... [--competitors LIST]...\n"
            "                      [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
            "                      [--facet model|dataset|task] [--width one|two|PT]\n"
+           "                      [--value accuracy|f1]\n"
            "                      [--no-journal]\n"
            "\n"
            "Write DIR/index.html, one page that needs no network, in the order of a paper:\n"
@@ -69,6 +70,9 @@ static void help(void)
            "                       (claims, tables, figures) is about the selected cells\n"
            "  --facet AXIS         one panel per model, dataset or task in every accuracy\n"
            "                       figure, with shared axes and one legend\n"
+           "  --value V            what the page shows: accuracy (default) or f1 (macro-F1\n"
+           "                       over the task's classes, percent): claims, tables, ranks and\n"
+           "                       figures alike\n"
            "  --width W            figure width: one (%.0f pt, a column), two (%.0f pt, the\n"
            "                       page of a two-column paper) or a width in pt (default %.0f)\n"
            "  --no-journal         do not merge CUBE.h5.journal into the cube\n",
@@ -88,6 +92,7 @@ typedef struct opts {
     int no_journal, no_names;
     facet_kind facet;
     double width; /* pt; 0: the chart default */
+    imp_analyze_value value; /* a higher-is-better value: accuracy or F1 */
     imp_analyze_opts ao;
 } opts;
 
@@ -95,12 +100,12 @@ typedef struct opts {
 static int parse(int argc, char **argv, opts *o)
 {
     enum { O_NO_JOURNAL = 1, O_OUT, O_NC1, O_ALPHA, O_WHERE, O_COMPETITORS, O_NAME, O_NO_NAMES,
-           O_FACET, O_WIDTH };
+           O_FACET, O_WIDTH, O_VALUE };
     static const imp_opt table[] = {
         {"no-journal", 0, O_NO_JOURNAL}, {"out", 1, O_OUT},       {"nc1", 1, O_NC1},
         {"alpha", 1, O_ALPHA},           {"where", 1, O_WHERE},   {"competitors", 1, O_COMPETITORS},
         {"name", 1, O_NAME},             {"no-names", 0, O_NO_NAMES}, {"facet", 1, O_FACET},
-        {"width", 1, O_WIDTH},           {NULL, 0, 0}};
+        {"width", 1, O_WIDTH},           {"value", 1, O_VALUE},   {NULL, 0, 0}};
     imp_opts op;
     imp_opts_init(&op, "report", table, argc, argv);
     for (int c; (c = imp_opts_next(&op)) != IMP_OPT_END;) {
@@ -145,6 +150,15 @@ static int parse(int argc, char **argv, opts *o)
                 return imp_tool_usage("report", "--width '%s': expected one, two or a width in "
                                       "pt from %.0f to 2000", v, IMP_CHART_MIN_PANEL);
             break;
+        case O_VALUE: {
+            int v2 = imp_analyze_value_from_name(v);
+            /* the page is about a score: times have their own figure (gen-seconds) */
+            if (v2 < 0 || !imp_analyze_value_higher_better((imp_analyze_value)v2))
+                return imp_tool_usage("report", "--value '%s': expected accuracy%s", v,
+                                      imp_analyze_value_from_name("f1") >= 0 ? " or f1" : "");
+            o->value = (imp_analyze_value)v2;
+            break;
+        }
         case IMP_OPT_ARG:
             if (o->cube)
                 return imp_tool_usage("report", "one cube at a time ('%s' and '%s')", o->cube,
@@ -433,6 +447,24 @@ static void skip(page *P, const char *what, const char *why)
         snprintf(P->skipped[P->n_skipped++], sizeof P->skipped[0], "%s%s", what, why);
 }
 
+/* The figures say "accuracy"; with --value they show another score: say which. */
+static void relabel(imp_fig *f, imp_analyze_value v)
+{
+    if (v == IMP_VALUE_ACCURACY)
+        return;
+    char *text[2] = {f->title, f->ylabel};
+    size_t cap[2] = {sizeof f->title, sizeof f->ylabel};
+    const char *name = imp_analyze_value_name(v);
+    for (int i = 0; i < 2; i++) {
+        char *at = strstr(text[i], i ? "accuracy" : "Accuracy");
+        if (!at)
+            continue;
+        char rest[256];
+        snprintf(rest, sizeof rest, "%s", at + strlen("accuracy"));
+        snprintf(at, cap[i] - (size_t)(at - text[i]), "%s%s", name, rest);
+    }
+}
+
 /* Compute figure base with fn (the whole selection, and with --facet one panel per facet
  * value, masked in turn and aligned to the whole figure's lines), write it and list it on the
  * page with caption (+ the figure's own words on missing bands). A figure the cube cannot
@@ -452,6 +484,7 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
         *err = ferr;
         return rc;
     }
+    relabel(&fig, c->o->value);
     fig.width = c->o->width;
     const facets *fa = c->fa;
     imp_fig *panels = NULL;
@@ -472,6 +505,7 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
             int frc = fn(c->cube, arg, &panels[g], &ferr);
             if (frc == IMP_ENOTFOUND) /* nothing for this value: an empty panel */
                 memset(&panels[g], 0, sizeof panels[g]), frc = 0;
+            relabel(&panels[g], c->o->value);
             if (frc) {
                 *err = ferr;
                 rc = frc;
@@ -609,10 +643,11 @@ static void html_claims(FILE *f, const ctx *c)
     char buf[768], shot[32];
     size_t sh = imp_fig_main_shot(&c->cube->axes);
     fprintf(f, "<h2>Claims</h2>\n<p>The paper's claims on this run's selected cells (voters: "
-               "(model, task) pairs, a voter's value the median accuracy over its done seeds, "
+               "(model, task) pairs, a voter's value the median %s over its done seeds, "
                "at shot %s; pp = percentage points). Computed from the cube; "
                "<a href=\"claims.md\">claims.md</a>.</p>\n<table id=\"claims\"><tr><th>claim"
                "</th><th>this run</th><th>verdict</th></tr>\n",
+            imp_analyze_value_name(c->o->value),
             imp_cube_axis_value(&c->cube->axes, IMP_AX_SHOT, sh, shot, sizeof shot));
     for (int i = 0; i < IMP_CLAIM__COUNT; i++) {
         const imp_claim *cl = &c->claims[i];
@@ -711,7 +746,9 @@ static int w_html(FILE *f, const ctx *c, const void *arg, imp_err *err)
     html_claims(f, c);
     fputs("<h2>Results</h2>\n", f);
     if (c->has_acc) {
-        fputs("<p>Accuracy (%) per model and task: mean ± std over the done seeds; the best of "
+        fputs("<p>", f);
+        html_esc(f, imp_analyze_value_name(c->o->value));
+        fputs(" (%) per model and task: mean ± std over the done seeds; the best of "
               "each row in bold. <a href=\"acc-table.md\">acc-table.md</a>, <a href=\"acc-table."
               "csv\">.csv</a>, <a href=\"acc-table.tex\">.tex</a>.</p>\n", f);
         imp_report_format html = IMP_REPORT_TEXT; /* anything but MD/CSV/LaTeX: HTML */
@@ -837,6 +874,7 @@ int imp_cmd_report(int argc, char **argv)
     memset(&P, 0, sizeof P);
     imp_nc1_table nt = {0};
     facets fa = {0};
+    float *accuracy = NULL;
     if (o.nc1 && (rc = imp_nc1_table_read(o.nc1, &nt, &err)))
         goto fail;
     c.nt = o.nc1 ? &nt : NULL;
@@ -847,8 +885,12 @@ int imp_cmd_report(int argc, char **argv)
         goto fail;
     }
     memcpy(c.status0, c.cube->status, c.cube->n_cells);
+    /* --value: every figure, claim and table reads the cube's accuracy array, so point it at
+     * the value's (given back before the cube is freed) */
+    accuracy = c.cube->accuracy;
+    c.cube->accuracy = (float *)imp_analyze_values(c.cube, o.value);
     imp_analyze_spec spec = {o.where, (size_t)o.n_where, o.competitors, o.names, o.no_names,
-                             NULL, IMP_VALUE_ACCURACY};
+                             NULL, o.value};
     /* the selection, once: the matrix for the tables, the mask for figures and claims */
     if ((rc = analyse(&c, &spec, &err)) ||
         (rc = imp_analyze_mask(c.cube, &spec, c.cube->status, &err)))
@@ -922,6 +964,8 @@ out:
     if (c.has_acc)
         imp_acc_table_free(&c.acc);
     imp_analyze_matrix_free(&c.mat);
+    if (c.cube && accuracy)
+        c.cube->accuracy = accuracy;
     imp_cube_free(c.cube);
     free(c.status0);
     imp_nc1_table_free(&nt);
