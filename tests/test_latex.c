@@ -53,12 +53,19 @@ static void test_pdflatex(void)
                            tex);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "analyze --tex: exit %d\n%s", rc, out ? out : "");
     free(out);
+    /* the report's results table of the same cube, with every competitor's long name */
+    rc = imp_test_tool(&out, "report %s --out %s/rep --name 'A_1&b=l2/kmeans/l2/l2/max' "
+                       "--name 'Mahalanobis-kNN=none/mean/quantile/none/mnn:3:mahalanobis:"
+                       "distance'", cube, dir);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "report: exit %d\n%s", rc, out ? out : "");
+    free(out);
     FILE *f = fopen(doc, "w");
     IMP_ASSERT_INT_EQ(f != NULL, 1);
     if (!f)
         return;
-    fprintf(f, "\\documentclass{article}\n\\usepackage{booktabs,tabularx}\n\\begin{document}\n"
-               "\\input{ranks.tex}\n\\end{document}\n");
+    fprintf(f, "\\documentclass{article}\n\\usepackage{booktabs,tabularx,graphicx}\n"
+               "\\begin{document}\n\\input{ranks.tex}\n\n\\input{rep/acc-table.tex}\n"
+               "\\end{document}\n");
     fclose(f);
     out = NULL;
     rc = imp_test_sh(&out, "cd '%s' && pdflatex -interaction=nonstopmode -halt-on-error doc.tex",
