@@ -234,7 +234,7 @@ int imp_claims_compute(const imp_cube *cube, const imp_nc1_table *nc1,
     memset(out, 0, IMP_CLAIM__COUNT * sizeof *out);
     for (int i = 0; i < IMP_CLAIM__COUNT; i++)
         out[i].id = (imp_claim_id)i, out[i].rho = NAN;
-    size_t sh = imp_fig_main_shot(a), nv = a->n_model * a->n_task;
+    size_t sh = imp_fig_main_shot(cube), nv = a->n_model * a->n_task;
     double *vals = malloc(a->n_seed * sizeof *vals);
     double *g1 = malloc(nv * sizeof *g1), *g2 = malloc(nv * sizeof *g2);
     int *imprint = imp_fig_imprinting(a);

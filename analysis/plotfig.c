@@ -333,16 +333,31 @@ static size_t *sorted_axis(const int64_t *v, size_t n)
     return o;
 }
 
-size_t imp_fig_main_shot(const imp_cube_axes *a)
+size_t imp_fig_main_shot(const imp_cube *cube)
 {
-    size_t best = 0;
+    const imp_cube_axes *a = &cube->axes;
+    unsigned char *done = calloc(a->n_shot, 1);
+    size_t any = 0;
+    for (uint64_t i = 0; done && i < cube->n_cells; i++)
+        if (cube->status[i] == IMP_CELL_DONE) {
+            size_t idx[IMP_AX__COUNT];
+            imp_cube_cell_coords(a, i, idx);
+            any += !done[idx[IMP_AX_SHOT]];
+            done[idx[IMP_AX_SHOT]] = 1;
+        }
+    size_t best = a->n_shot;
     for (size_t i = 0; i < a->n_shot; i++) {
-        if (a->shot[i] == -1)
-            return i;
-        if (a->shot[i] > a->shot[best])
+        if (any && !done[i])
+            continue; /* a selection without this shot (--where shot=10) */
+        if (a->shot[i] == -1) {
+            best = i;
+            break;
+        }
+        if (best == a->n_shot || a->shot[i] > a->shot[best])
             best = i;
     }
-    return best;
+    free(done);
+    return best < a->n_shot ? best : 0;
 }
 
 static uint64_t cell_of(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k, size_t sh,
@@ -417,7 +432,7 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
     if (a->n_k < 2)
         return imp_err_set(err, IMP_ENOTFOUND, "accuracy against k: the cube has one k (%lld)",
                            (long long)a->k[0]);
-    size_t sh = imp_fig_main_shot(a);
+    size_t sh = imp_fig_main_shot(cube);
     size_t *ko = sorted_axis(a->k, a->n_k);
     double *vals = malloc(a->n_seed * sizeof *vals);
     if (!ko || !vals) {
@@ -862,7 +877,7 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
     if (cube->job && *cube->job && imp_job_parse(cube->job, strlen(cube->job), "cube job", NULL,
                                                  &job, NULL) != 0)
         job = NULL;
-    size_t sh = imp_fig_main_shot(a), np = 0, cap = a->n_model * a->n_task;
+    size_t sh = imp_fig_main_shot(cube), np = 0, cap = a->n_model * a->n_task;
     double *vals = malloc(a->n_seed * sizeof *vals);
     double *px = malloc((cap ? cap : 1) * sizeof *px), *py = malloc((cap ? cap : 1) * sizeof *py);
     int *imprint = imp_fig_imprinting(a);

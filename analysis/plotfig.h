@@ -79,8 +79,9 @@ int *imp_fig_imprinting(const imp_cube_axes *a);
 double imp_fig_multi_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh,
                           const int *imprint, double *vals);
 
-/* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
-size_t imp_fig_main_shot(const imp_cube_axes *axes);
+/* The shot the k figure, the NC1 figure and the claims use: among the shots with a done cell
+ * (every shot when none has one), "all" (-1) if there, else the largest. */
+size_t imp_fig_main_shot(const imp_cube *cube);
 
 /* Accuracy against k, one line per strategy (grouped by GEN), at shot imp_fig_main_shot, named by the paper's
  * name where it has one for every k ("Qi"; "l2/kmeans/l2/l2/max (Ours at k=20)"). Categories: the k

@@ -530,6 +530,32 @@ static void test_grid(void)
     imp_fig_free(&panel);
 }
 
+/* A selection of shot 5 alone (--where shot=5 masks shot all to n/a): the k figure draws
+ * shot 5 — the main shot is "all" only when it has done cells. */
+static void test_main_shot_of_selection(void)
+{
+    imp_cube *c5;
+    IMP_ASSERT_INT_EQ(imp_test_fig_cube(&c5), 0);
+    for (uint64_t i = 0; i < c5->n_cells; i++) {
+        size_t idx[IMP_AX__COUNT];
+        imp_cube_cell_coords(&c5->axes, i, idx);
+        if (c5->axes.shot[idx[IMP_AX_SHOT]] == -1)
+            c5->status[i] = IMP_CELL_NA;
+    }
+    IMP_ASSERT_INT_EQ(imp_fig_main_shot(c5), 0);
+    imp_fig f;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(c5, &f, &err), 0);
+    IMP_ASSERT_STR_CONTAINS(f.title, "shot 5");
+    const imp_fig_series *km = series(&f, "l2/kmeans/l2/l2/max");
+    IMP_ASSERT_INT_EQ(km != NULL, 1);
+    if (km) /* k = 1 at shot 5: medians 62 (t1) and 71 (t2) */
+        IMP_ASSERT_NEAR(km->y[0], 66.5, 1e-12);
+    imp_fig_free(&f);
+    imp_cube_free(c5);
+    IMP_ASSERT_INT_EQ(imp_fig_main_shot(cube), 1); /* the whole cube: all */
+}
+
 /* A cube with one k and one shot has neither figure; the reason is given. */
 static void test_not_applicable(void)
 {
@@ -567,6 +593,7 @@ int main(void)
                                test_geometry},
                               {"two seeds: no confidence band", test_two_seeds_no_band},
                               {"facet panels: shared axes, one legend", test_grid},
+                              {"main shot of a selection", test_main_shot_of_selection},
                               {NULL, NULL}};
     g_have_pdftoppm = have;
     int rc = imp_test_main("plot", tests);

@@ -641,7 +641,7 @@ static void html_summary(FILE *f, const ctx *c)
 static void html_claims(FILE *f, const ctx *c)
 {
     char buf[768], shot[32];
-    size_t sh = imp_fig_main_shot(&c->cube->axes);
+    size_t sh = imp_fig_main_shot(c->cube);
     fprintf(f, "<h2>Claims</h2>\n<p>The paper's claims on this run's selected cells (voters: "
                "(model, task) pairs, a voter's value the median %s over its done seeds, "
                "at shot %s; pp = percentage points). Computed from the cube; "
