@@ -581,7 +581,9 @@ static void html_axis(FILE *f, const imp_cube_axes *a, int ax)
 {
     size_t n = imp_cube_axis_len(a, ax);
     char b[32];
-    fprintf(f, "<tr><th>%ss</th><td>%zu: ", imp_cube_axis_name(ax), n);
+    static const char *const plural[IMP_AX__COUNT] = {"models", "tasks", "strategies", "ks",
+                                                      "shots", "seeds"};
+    fprintf(f, "<tr><th>%s</th><td>%zu: ", plural[ax], n);
     for (size_t i = 0; i < n && i < 12; i++) {
         fputs(i ? ", " : "", f);
         html_esc(f, imp_cube_axis_value(a, ax, i, b, sizeof b));
