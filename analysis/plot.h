@@ -144,7 +144,8 @@ int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_cha
 /* ---- a grid of panels (faceted figures) ---- */
 
 #define IMP_CHART_MAX_PANELS 36
-#define IMP_CHART_MIN_PANEL 160.0 /* pt: the narrowest panel a grid makes */
+#define IMP_CHART_MIN_PANEL 200.0 /* pt: the narrowest panel a grid makes (room for an axis
+                                   * label of 9.5 pt text) */
 
 /* Where a grid put its panels: panel i's layout L[i] is in its own coordinates, drawn at
  * offset (dx[i], dy[i]); the shared legend is legend's rows shifted down by legend_dy. */

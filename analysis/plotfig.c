@@ -278,6 +278,41 @@ void imp_fig_keep_best(imp_fig *f, size_t n)
                  f->group_what, total);
 }
 
+/* Do series a and b draw the same points (same x, y where either is drawn)? */
+static int same_points(const imp_fig_series *a, const imp_fig_series *b)
+{
+    if (a->n != b->n)
+        return 0;
+    size_t drawn = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int fa = isfinite(a->y[i]), fb = isfinite(b->y[i]);
+        if (fa != fb || (fa && (a->x[i] != b->x[i] || fabs(a->y[i] - b->y[i]) > 1e-9)))
+            return 0;
+        drawn += fa;
+    }
+    return drawn > 0;
+}
+
+void imp_fig_mark_ties(imp_fig *f)
+{
+    for (size_t j = 1; j < f->n_series; j++) {
+        imp_fig_series *S = &f->series[j];
+        for (size_t i = 0; i < j && S->name; i++) {
+            const imp_fig_series *T = &f->series[i];
+            if (!T->name || !same_points(T, S))
+                continue;
+            size_t n = strlen(S->name) + strlen(T->name) + 4;
+            char *name = malloc(n);
+            if (!name)
+                return; /* the legend keeps the plain name */
+            snprintf(name, n, "%s = %s", S->name, T->name);
+            free(S->name);
+            S->name = name;
+            break;
+        }
+    }
+}
+
 /* Add a series of n NaN points with x = 0..n-1 (bands/whiskers allocated on request). */
 static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int band, int whisk)
 {

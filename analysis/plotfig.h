@@ -79,6 +79,11 @@ int *imp_fig_imprinting(const imp_cube_axes *a);
 double imp_fig_multi_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh,
                           const int *imprint, double *vals);
 
+/* A series drawing exactly the points of an earlier one hides it (k-means at k = 1 is the
+ * class mean: Qi's line lies under it): its legend name becomes "LATER = EARLIER", so the
+ * reader knows both are there. */
+void imp_fig_mark_ties(imp_fig *f);
+
 /* The shot the k figure, the NC1 figure and the claims use: among the shots with a done cell
  * (every shot when none has one), "all" (-1) if there, else the largest. */
 size_t imp_fig_main_shot(const imp_cube *cube);

@@ -528,6 +528,15 @@ static void test_grid(void)
     IMP_ASSERT_NEAR(panel.series[1].y[1], 5.0, 0);
     IMP_ASSERT_INT_EQ(isnan(panel.series[2].y[1]), 1);
     imp_fig_free(&panel);
+
+    /* a line drawing exactly an earlier one's points says so in the legend */
+    IMP_ASSERT_INT_EQ(imp_test_fig_panel(&panel), 0);
+    imp_fig_mark_ties(&panel);
+    IMP_ASSERT_INT_EQ(strcmp(panel.series[1].name, "a"), 0); /* 7 vs 5: no tie */
+    panel.series[1].y[0] = 5.0;
+    imp_fig_mark_ties(&panel);
+    IMP_ASSERT_INT_EQ(strcmp(panel.series[1].name, "a = b"), 0);
+    imp_fig_free(&panel);
 }
 
 /* A selection of shot 5 alone (--where shot=5 masks shot all to n/a): the k figure draws

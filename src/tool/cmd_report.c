@@ -74,7 +74,8 @@ static void help(void)
            "                       over the task's classes, percent): claims, tables, ranks and\n"
            "                       figures alike\n"
            "  --width W            figure width: one (%.0f pt, a column), two (%.0f pt, the\n"
-           "                       page of a two-column paper) or a width in pt (default %.0f)\n"
+           "                       page of a two-column paper) or a width in pt (default %.0f;\n"
+           "                       faceted figures: two)\n"
            "  --no-journal         do not merge CUBE.h5.journal into the cube\n",
            ACC_COLS, IMP_ANALYZE_DEFAULT_TOP, MAX_LINES, HTML_ROWS, WIDTH_ONE, WIDTH_TWO,
            IMP_CHART_WIDTH);
@@ -411,8 +412,9 @@ static int w_fig(FILE *f, const ctx *c, const void *arg, imp_err *err)
     const fig_arg *a = arg;
     if (a->panels) {
         imp_chart_grid G;
+        /* panels need room: two to a row of a two-column paper's page by default */
         int rc = imp_fig_write_panels(f, a->fmt, a->panels, a->titles, a->n_panels,
-                                      c->o->width, &G, err);
+                                      c->o->width > 0 ? c->o->width : WIDTH_TWO, &G, err);
         if (!rc)
             *a->width = G.width;
         return rc;
@@ -506,6 +508,8 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
             if (frc == IMP_ENOTFOUND) /* nothing for this value: an empty panel */
                 memset(&panels[g], 0, sizeof panels[g]), frc = 0;
             relabel(&panels[g], c->o->value);
+            if (panels[g].kind != IMP_SERIES_POINTS) /* "the 7 best of …": the caption's */
+                panels[g].note[0] = 0;
             if (frc) {
                 *err = ferr;
                 rc = frc;
@@ -516,6 +520,19 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
         if (saved)
             memcpy(c->cube->status, saved, c->cube->n_cells);
     }
+    /* ties named after the panels are aligned (by the plain names); the panels' legend then
+     * says the same as the whole figure's */
+    imp_fig_mark_ties(&fig);
+    for (size_t g = 0; !rc && panels && g < fa->n; g++)
+        for (size_t j = 0; j < panels[g].n_series && j < fig.n_series; j++) {
+            char *nm = fig.series[j].name ? strdup(fig.series[j].name) : NULL;
+            if (fig.series[j].name && !nm) {
+                rc = imp_err_set(err, IMP_ENOMEM, "report: out of memory");
+                break;
+            }
+            free(panels[g].series[j].name);
+            panels[g].series[j].name = nm;
+        }
     size_t k = P->n_fig;
     fig_arg a = {.fig = &fig, .panels = panels, .n_panels = fa ? fa->n : 0,
                  .titles = fa ? (const char *const *)fa->label : NULL, .width = &P->fig_w[k]};
@@ -523,7 +540,9 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
         rc = write_fig(c, base, a, err);
     if (!rc) {
         P->fig_base[k] = base;
-        snprintf(P->fig_caption[k], sizeof P->fig_caption[k], "%s%s%s%s", caption,
+        snprintf(P->fig_caption[k], sizeof P->fig_caption[k], "%s%s%s%s%s%s", caption,
+                 fa && fig.kind != IMP_SERIES_POINTS && fig.note[0] ? " Lines: " : "",
+                 fa && fig.kind != IMP_SERIES_POINTS && fig.note[0] ? fig.note : "",
                  fig.no_band ? " No band: fewer than 3 seeds behind some points (a 95 % t-band "
                                "from 2 seeds is ±12.7 standard errors wide)."
                              : "",
