@@ -8,6 +8,7 @@
 #include "analyze.h"
 #include "imprint/named.h"
 #include "imprint/strategy.h"
+#include "stats.h"
 
 const char *imp_claim_text(imp_claim_id id)
 {
@@ -47,8 +48,8 @@ const char *imp_claim_evidence(const imp_claim *c, char *buf, size_t n)
                  c->best_other[0] ? c->best_other : "none", c->best_other_rank);
         break;
     case IMP_CLAIM_NC1:
-        snprintf(buf, n, "Spearman \xcf\x81 = %.2f between NC1 and the multi-proxy gain over "
-                 "%zu voters", c->rho, c->n);
+        snprintf(buf, n, "Spearman \xcf\x81 = %.2f (p = %.3g) between NC1 and the multi-proxy "
+                 "gain over %zu voters", c->rho, c->p, c->n);
         break;
     default: snprintf(buf, n, "?");
     }
@@ -233,7 +234,7 @@ int imp_claims_compute(const imp_cube *cube, const imp_nc1_table *nc1,
     const imp_cube_axes *a = &cube->axes;
     memset(out, 0, IMP_CLAIM__COUNT * sizeof *out);
     for (int i = 0; i < IMP_CLAIM__COUNT; i++)
-        out[i].id = (imp_claim_id)i, out[i].rho = NAN;
+        out[i].id = (imp_claim_id)i, out[i].rho = out[i].p = NAN;
     size_t sh = imp_fig_main_shot(cube), nv = a->n_model * a->n_task;
     double *vals = malloc(a->n_seed * sizeof *vals);
     double *g1 = malloc(nv * sizeof *g1), *g2 = malloc(nv * sizeof *g2);
@@ -288,8 +289,12 @@ int imp_claims_compute(const imp_cube *cube, const imp_nc1_table *nc1,
         else if (!isfinite(rho))
             snprintf(c->why, sizeof c->why, "Spearman's \xcf\x81 needs 3 voters or more with "
                      "different NC1 and gains (%zu here)", c->n);
-        else
-            c->testable = 1, c->holds = rho > 0;
+        else {
+            /* two-sided p of ρ ≠ 0, t with n − 2 df as scipy's spearmanr: with
+             * t² = ρ²(n−2)/(1−ρ²), P(|T| > t) = I_{1−ρ²}((n−2)/2, 1/2) */
+            c->p = c->n > 2 ? imp_stats_betainc((double)(c->n - 2) / 2, 0.5, 1 - rho * rho) : 1;
+            c->testable = 1, c->holds = rho > 0 && c->p < IMP_CLAIM_ALPHA;
+        }
     }
 out:
     free(vals), free(g1), free(g2), free(imprint), free(cls), free(gen);

@@ -12,6 +12,8 @@
 #include "imprint/err.h"
 #include "plotfig.h"
 
+#define IMP_CLAIM_ALPHA 0.05 /* the NC1 trend's significance level */
+
 typedef enum {
     IMP_CLAIM_MULTI = 0, /* multi-proxy GEN beats the single mean */
     IMP_CLAIM_L2,        /* L2 normalisation matters */
@@ -34,14 +36,16 @@ typedef enum {
  *          their common voters (imp_analyze_table); holds when Ours's mean rank is the lowest
  *          among the imprinting ones (Oracle is least squares, a reference, not a rival);
  *   NC1    Spearman's ρ between the voters' NC1 (an NC1 table) and their MULTI gain (the
- *          points of imp_fig_nc1_gain); holds when ρ > 0.
+ *          points of imp_fig_nc1_gain); holds when ρ > 0 and its two-sided p (t with n − 2
+ *          degrees of freedom, as scipy.stats.spearmanr) is below IMP_CLAIM_ALPHA — a ρ of 0.08
+ *          over 16 voters is no evidence of a trend.
  * testable = 0 when the cube lacks what the claim needs (why says what). */
 typedef struct imp_claim {
     imp_claim_id id;
     int testable, holds;
     double gain, sd;      /* MULTI, L2: mean and sample std (ddof 1) of gain_v over voters */
     size_t n, n_pos;      /* voters (NC1: points), and those with gain_v > 0 */
-    double rho;           /* NC1 */
+    double rho, p;        /* NC1: Spearman's ρ and its two-sided p (t approximation) */
     double ours_rank;     /* OURS: Ours's mean rank, */
     size_t ours_pos, n_ranked; /* its place among all n_ranked named strategies (1 = first), */
     size_t ours_pos_imprint;   /* and among the imprinting ones */

@@ -69,6 +69,9 @@ static void test_claims(void)
     IMP_ASSERT_INT_EQ(n->testable, 1);
     IMP_ASSERT_INT_EQ(n->holds, 0);
     IMP_ASSERT_NEAR(n->rho, -11.0 / sqrt(17.5 * 17.0), 1e-12);
+    /* p = I_{1−ρ²}(2, 1/2) = 0.173071110241 (Simpson's rule on the beta integrand, 2·10⁵
+     * steps, in float64) */
+    IMP_ASSERT_NEAR(n->p, 0.17307111024125893, 1e-9);
     IMP_ASSERT_INT_EQ(n->n, 6);
     char buf[512];
     IMP_ASSERT_STR_CONTAINS(imp_claim_evidence(m, buf, sizeof buf),
@@ -78,6 +81,18 @@ static void test_claims(void)
                             "2 of 5 named strategies, 1 of the imprinting ones (best other: Qi, "
                             "3.17)");
     IMP_ASSERT_STR_CONTAINS(imp_claim_verdict(n), "does not hold");
+    imp_nc1_table_free(&t);
+
+    /* NC1 ordered as the gains (ranks 6 2 3 5 4 1 against 6 2.5 2.5 5 4 1): ρ = 17/√297.5,
+     * p = I_{1−ρ²}(2, 1/2) far below 0.05 — the claim holds */
+    const char *csv = imp_test_path("claims-nc1b.csv");
+    const char text[] = "model,dataset,nc1\nm1,t1,9\nm1,t2,2.5\nm1,t3,2.6\nm2,t1,8\nm2,t2,4\n"
+                        "m2,t3,1\n";
+    IMP_ASSERT_INT_EQ(imp_test_write_file(csv, text, sizeof text - 1), 0);
+    IMP_ASSERT_INT_EQ(imp_nc1_table_read(csv, &t, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_claims_compute(cube, &t, c, &err), 0);
+    IMP_ASSERT_NEAR(c[IMP_CLAIM_NC1].rho, 17.0 / sqrt(297.5), 1e-12);
+    IMP_ASSERT_INT_EQ(c[IMP_CLAIM_NC1].p < 0.01 && c[IMP_CLAIM_NC1].holds, 1);
     imp_nc1_table_free(&t);
 }
 
