@@ -108,8 +108,8 @@ static int convert_v1(imp_results *r, const imp_job *job, const char *v1_job, FI
     if (rc && tmp)
         unlink(tmp);
     if (!rc && note)
-        fprintf(note, "journal: %s converted from version 1 to 2 (%llu records; the original "
-                      "is kept as %s)\n", r->journal_path,
+        fprintf(note, "journal: %s converted from version 1 to %u (%llu records; the original "
+                      "is kept as %s)\n", r->journal_path, (unsigned)IMP_JOURNAL_VERSION,
                 (unsigned long long)r->info.n_records, bak);
     r->converted_v1 = !rc;
     free(tmp);

@@ -83,11 +83,11 @@ static int open_shard(imp_sink *s, uint64_t gid, uint64_t *basis, int *fresh, im
     int rc = imp_journal_scan(s->journal_path, NULL, NULL, &own, err);
     if (rc)
         return rc;
-    int reuse = !*fresh && own.version == IMP_JOURNAL_VERSION && own.id.grid_id == gid &&
+    int reuse = !*fresh && IMP_JOURNAL_BY_VALUE(own.version) && own.id.grid_id == gid &&
                 own.id.shard_i == s->o.shard_i && own.id.shard_n == s->o.shard_n;
     /* an emptied (merged) journal of another grid holds nothing to keep; one with records is
      * refused by imp_journal_open */
-    if (!reuse && own.version == IMP_JOURNAL_VERSION && own.n_records == 0)
+    if (!reuse && IMP_JOURNAL_BY_VALUE(own.version) && own.n_records == 0)
         *fresh = 1;
     *basis = reuse ? own.id.basis : s->res->info.good_end;
     imp_cube *split = NULL;
