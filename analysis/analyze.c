@@ -1352,13 +1352,19 @@ static double se(double sd, size_t N) { return sd / sqrt((double)N); }
 /* Every value a matrix can hold: its name (--value, CSV headers), the table header of its
  * mean, and whether a higher value is better. One row per value. */
 static const struct value_info {
-    const char *name, *header, *tex_header;
+    const char *name, *header, *tex_header, *label;
     int higher_better;
 } value_info[IMP_VALUE__COUNT] = {
-    [IMP_VALUE_ACCURACY] = {"accuracy", "mean acc", "mean acc.", 1},
-    [IMP_VALUE_GEN_SECONDS] = {"gen_seconds", "mean s", "mean s", 0},
-    [IMP_VALUE_INF_SECONDS] = {"inf_seconds", "mean s", "mean s", 0},
+    [IMP_VALUE_ACCURACY] = {"accuracy", "mean acc", "mean acc.", "accuracy", 1},
+    [IMP_VALUE_GEN_SECONDS] = {"gen_seconds", "mean s", "mean s", "GEN seconds", 0},
+    [IMP_VALUE_INF_SECONDS] = {"inf_seconds", "mean s", "mean s", "inference seconds", 0},
+    [IMP_VALUE_F1] = {"f1", "mean F1", "mean F1", "macro-F1", 1},
 };
+
+const char *imp_analyze_value_label(imp_analyze_value v)
+{
+    return v < IMP_VALUE__COUNT ? value_info[v].label : "?";
+}
 
 const char *imp_analyze_value_name(imp_analyze_value v)
 {
@@ -1383,6 +1389,7 @@ const float *imp_analyze_values(const imp_cube *cube, imp_analyze_value v)
     switch (v) {
     case IMP_VALUE_GEN_SECONDS: return cube->gen_seconds;
     case IMP_VALUE_INF_SECONDS: return cube->inf_seconds;
+    case IMP_VALUE_F1: return cube->f1;
     default: return cube->accuracy;
     }
 }

@@ -22,12 +22,15 @@ typedef enum {
     IMP_VALUE_ACCURACY = 0, /* higher is better */
     IMP_VALUE_GEN_SECONDS,  /* seconds: lower is better */
     IMP_VALUE_INF_SECONDS,
+    IMP_VALUE_F1,           /* macro-F1 over the task's classes, percent: higher is better */
     IMP_VALUE__COUNT
 } imp_analyze_value;
 
 /* A value's name ("accuracy", "gen_seconds", …, as --value takes it), the value of a name
  * (-1 if none), whether higher is better, and the cube's array of it. */
 const char *imp_analyze_value_name(imp_analyze_value v);
+/* The value in prose and on axes: "accuracy", "macro-F1", "GEN seconds", … */
+const char *imp_analyze_value_label(imp_analyze_value v);
 int imp_analyze_value_from_name(const char *name);
 int imp_analyze_value_higher_better(imp_analyze_value v);
 struct imp_cube;

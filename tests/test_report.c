@@ -280,6 +280,44 @@ static void test_selection(void)
     free(out);
 }
 
+/* --value f1: the ranks, the results table and the page show macro-F1. The cube is the
+ * crafted one with every done cell's F1 set to half its accuracy (by hand: Oracle at shot all
+ * 44 on t1, 46.5 on t2). */
+static void test_f1(void)
+{
+    imp_cube *cube;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_test_fig_cube(&cube), 0);
+    for (uint64_t i = 0; i < cube->n_cells; i++)
+        if (cube->status[i] == IMP_CELL_DONE)
+            cube->f1[i] = cube->accuracy[i] / 2;
+    char path[600], sub[600], p[700], *out = NULL;
+    snprintf(path, sizeof path, "%s", imp_test_path("f1.h5"));
+    snprintf(sub, sizeof sub, "%s-f1", dir);
+    IMP_ASSERT_INT_EQ(imp_cube_write(cube, path, &err), 0);
+    imp_cube_free(cube);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "analyze '%s' --value f1 --csv -", path), 0);
+    IMP_ASSERT_STR_CONTAINS(out, ",mean_f1,");
+    IMP_ASSERT_STR_CONTAINS(out, "1,Oracle shot=all,none/ls/none/none/max,1,all,1,1,0,0,45.25,");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --value f1", path, sub), 0);
+    free(out);
+    snprintf(p, sizeof p, "%s/acc-table.csv", sub);
+    char *csv = imp_read_file(p, NULL);
+    IMP_ASSERT_STR_CONTAINS(csv, "m1,t1,Oracle shot=all,44,0,3,yes\n");
+    free(csv);
+    snprintf(p, sizeof p, "%s/index.html", sub);
+    char *html = imp_read_file(p, NULL);
+    IMP_ASSERT_STR_CONTAINS(html, "macro-F1 (%) per model and task");
+    /* the multi-proxy gain in F1 points: (8 + 10)/2 halved */
+    IMP_ASSERT_STR_CONTAINS(html, "+4.50 pp (sd 0.71) over 2 voters");
+    free(html);
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --value gen_seconds", path, sub),
+                      2);
+    IMP_ASSERT_STR_CONTAINS(out, "--value 'gen_seconds': expected accuracy or f1");
+    free(out);
+}
+
 static void test_usage(void)
 {
     char *out = NULL;
@@ -327,6 +365,7 @@ int main(void)
                               {"usage errors", test_usage},
                               {"page order, claims and results table", test_page},
                               {"selection, facet and width", test_selection},
+                              {"F1 instead of accuracy", test_f1},
                               {"page in headless Chromium", test_in_browser},
                               {NULL, NULL}};
     return imp_test_main("report", tests);

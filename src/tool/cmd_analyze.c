@@ -24,7 +24,7 @@ static void help(void)
         "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
         "                       [--group-by KEY[,KEY...] --best] [--top N] [--rows N|all]\n"
         "                       [--groups cliques|intervals]\n"
-        "                       [--value accuracy|gen_seconds|inf_seconds]\n"
+        "                       [--value accuracy|f1|gen_seconds|inf_seconds]\n"
         "                       [--nemenyi] [--dense-ranks] [--compat-identical-significant]\n"
         "                       [--no-journal]\n"
         "\n"
@@ -66,7 +66,8 @@ static void help(void)
         "  --groups G              cliques (default; the reference's maximal cliques) or\n"
         "                          intervals (Demsar's maximal runs in rank order); cliques\n"
         "                          fall back to intervals, with a note, past %d cliques\n"
-        "  --value V               rank by accuracy (default), gen_seconds or inf_seconds\n"
+        "  --value V               rank by accuracy (default), f1 (macro-F1 over the task's\n"
+        "                          classes, percent), gen_seconds or inf_seconds\n"
         "                          (times: lower is better; the table is then a time table)\n"
         "  --alpha A               significance level (default 0.05)\n"
         "  --dense-ranks           rank ties densely (the paper's CD plot) instead of averaging\n"
@@ -182,8 +183,8 @@ static int parse(int argc, char **argv, opts *o)
             break;
         case O_VALUE:
             if (imp_analyze_value_from_name(v) < 0)
-                return imp_tool_usage("analyze", "--value '%s': expected accuracy, gen_seconds "
-                                      "or inf_seconds", v);
+                return imp_tool_usage("analyze", "--value '%s': expected accuracy, f1, "
+                                      "gen_seconds or inf_seconds", v);
             o->value = (imp_analyze_value)imp_analyze_value_from_name(v);
             break;
         case IMP_OPT_ARG:

@@ -456,7 +456,7 @@ static void relabel(imp_fig *f, imp_analyze_value v)
         return;
     char *text[2] = {f->title, f->ylabel};
     size_t cap[2] = {sizeof f->title, sizeof f->ylabel};
-    const char *name = imp_analyze_value_name(v);
+    const char *name = imp_analyze_value_label(v);
     for (int i = 0; i < 2; i++) {
         char *at = strstr(text[i], i ? "accuracy" : "Accuracy");
         if (!at)
@@ -668,7 +668,7 @@ static void html_claims(FILE *f, const ctx *c)
                "at shot %s; pp = percentage points). Computed from the cube; "
                "<a href=\"claims.md\">claims.md</a>.</p>\n<table id=\"claims\"><tr><th>claim"
                "</th><th>this run</th><th>verdict</th></tr>\n",
-            imp_analyze_value_name(c->o->value),
+            imp_analyze_value_label(c->o->value),
             imp_cube_axis_value(&c->cube->axes, IMP_AX_SHOT, sh, shot, sizeof shot));
     for (int i = 0; i < IMP_CLAIM__COUNT; i++) {
         const imp_claim *cl = &c->claims[i];
@@ -768,7 +768,7 @@ static int w_html(FILE *f, const ctx *c, const void *arg, imp_err *err)
     fputs("<h2>Results</h2>\n", f);
     if (c->has_acc) {
         fputs("<p>", f);
-        html_esc(f, imp_analyze_value_name(c->o->value));
+        html_esc(f, imp_analyze_value_label(c->o->value));
         fputs(" (%) per model and task: mean ± std over the done seeds; the best of "
               "each row in bold. <a href=\"acc-table.md\">acc-table.md</a>, <a href=\"acc-table."
               "csv\">.csv</a>, <a href=\"acc-table.tex\">.tex</a>.</p>\n", f);
