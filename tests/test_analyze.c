@@ -1026,7 +1026,7 @@ static void test_value_seconds(void)
     IMP_ASSERT_STR_CONTAINS(out, "1          0.05           no  identical");
     free(out);
     out = run(2, "analyze %s --value speed%s", cube_path(), "");
-    IMP_ASSERT_STR_CONTAINS(out, "--value 'speed': expected accuracy, gen_seconds or inf_seconds");
+    IMP_ASSERT_STR_CONTAINS(out, "--value 'speed': expected accuracy, f1, gen_seconds or inf_seconds");
     free(out);
 }
 
