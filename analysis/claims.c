@@ -169,9 +169,9 @@ static int claim_ours(const imp_cube *cube, size_t sh, imp_claim *c, imp_err *er
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s@k=%s", *list ? "," : "",
                  named[i].strategy, imp_cube_axis_value(a, IMP_AX_K, (size_t)best, kb, sizeof kb));
     }
-    if (ours_st < 0) {
-        snprintf(c->why, sizeof c->why, "the cube has no l2/kmeans/l2/l2/max result at k > 1 "
-                 "(Ours)");
+    if (ours_st < 0 || !strchr(list, ',')) { /* Ours and at least one other named */
+        snprintf(c->why, sizeof c->why, ours_st < 0 ? "the cube has no l2/kmeans/l2/l2/max "
+                 "result at k > 1 (Ours)" : "the cube has no other named strategy than Ours");
         return 0;
     }
     snprintf(shot, sizeof shot, "shot=%s", imp_cube_axis_value(a, IMP_AX_SHOT, sh, kb, sizeof kb));
