@@ -501,10 +501,12 @@ void imp_cube_count_axis(const imp_cube *c, int axis, size_t *counts)
 const char *imp_cube_status_name(int status)
 {
     switch (status) {
-    case IMP_CELL_PENDING: return "pending";
-    case IMP_CELL_DONE: return "done";
-    case IMP_CELL_FAILED: return "failed";
-    case IMP_CELL_NA: return "n-a";
-    default: return "?";
+#define CASE(ID, value, name)                                                                   \
+    case IMP_CELL_##ID:                                                                         \
+        return name;
+        IMP_STATUS_MAP(CASE)
+#undef CASE
+    default:
+        return "?";
     }
 }

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -143,11 +144,16 @@ static int w_array(wctx *w, const char *name, hid_t ftype, hid_t mtype, const vo
              H5DSset_label(d, (unsigned)i, imp_cube_axis_name(i)) >= 0;
     int rc = ok ? 0 : imp_h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write");
     if (rc == 0 && strcmp(name, "status") == 0) {
-        static const uint8_t flags[IMP_CELL__NSTATUS] = {0, 1, 2, 3};
+#define FLAG(ID, value, name) value,
+        static const uint8_t flags[IMP_CELL__NSTATUS] = {IMP_STATUS_MAP(FLAG)};
+#undef FLAG
         rc = w_attr_num(w, d, name, "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8, flags,
                         IMP_CELL__NSTATUS);
+        char meanings[128];
+        snprintf(meanings, sizeof meanings, "%s", IMP_STATUS_MEANINGS_SP);
+        meanings[strlen(meanings) - 1] = '\0'; /* the last separator */
         if (rc == 0)
-            rc = w_attr_str(w, d, name, "flag_meanings", "pending done failed n-a");
+            rc = w_attr_str(w, d, name, "flag_meanings", meanings);
     } else if (rc == 0 && units) {
         rc = w_attr_str(w, d, name, "units", units);
     }

@@ -601,7 +601,7 @@ static int todo(const uint8_t *status, size_t cell, int retry_failed)
 {
     if (!status)
         return 1;
-    return status[cell] == IMP_GRID_PENDING || (retry_failed && status[cell] == IMP_GRID_FAILED);
+    return status[cell] == IMP_CELL_PENDING || (retry_failed && status[cell] == IMP_CELL_FAILED);
 }
 
 static int cmp_unit(const void *pa, const void *pb)
@@ -674,8 +674,8 @@ int imp_plan_build(const imp_grid *g, const uint8_t *status, int retry_failed,
                             if (status && sd == 0) {
                                 /* count each valid cell once, over all seeds */
                                 for (size_t q = 0; q < g->n_seed; q++) {
-                                    p->n_done += status[cell + q] == IMP_GRID_DONE;
-                                    p->n_failed += status[cell + q] == IMP_GRID_FAILED;
+                                    p->n_done += status[cell + q] == IMP_CELL_DONE;
+                                    p->n_failed += status[cell + q] == IMP_CELL_FAILED;
                                 }
                             }
                             size_t first_alias = p->n_alias, n_alias = 0;

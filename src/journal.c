@@ -7,7 +7,9 @@
 #include "imprint/le.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,37 @@ struct imp_journal {
     size_t counts[IMP_CELL__NSTATUS];
     int failed;         /* a write failed: the handle refuses further appends */
 };
+
+/* ---- a result's measures (measure.h), by row ---- */
+
+static const size_t res_off[IMP_MEASURE__COUNT] = {
+#define ROW(ID, name, kind, units, doc) offsetof(imp_cell_result, name),
+    IMP_MEASURE_MAP(ROW)
+#undef ROW
+};
+
+void *imp_cell_result_measure(imp_cell_result *r, imp_measure_id id)
+{
+    return (char *)r + res_off[id];
+}
+
+const void *imp_cell_result_measure_c(const imp_cell_result *r, imp_measure_id id)
+{
+    return (const char *)r + res_off[id];
+}
+
+void imp_cell_result_unknown(imp_cell_result *r)
+{
+    for (int i = 0; i < IMP_MEASURE__COUNT; i++) {
+        void *p = imp_cell_result_measure(r, (imp_measure_id)i);
+        switch (imp_measure_info_of((imp_measure_id)i)->kind) {
+        case IMP_MK_F32: *(float *)p = NAN; break;
+        case IMP_MK_F64: *(double *)p = NAN; break;
+        case IMP_MK_I32: *(int32_t *)p = -1; break;
+        case IMP_MK_HOST: memset(p, 0, IMP_HOST_MAX); break;
+        }
+    }
+}
 
 /* ---- little-endian encoding ---- */
 

@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "imprint/distance.h"
-#include "imprint/infer.h"
 #include "imprint/norm.h"
 #include "imprint/pool.h"
 
@@ -268,7 +267,7 @@ static int view_make(const imp_proxies *px, imp_norm post, int want_mahal, int w
         if (rc)
             return rc;
         v->owned = 1;
-        rc = imp_post_apply(&v->px, post, err);
+        rc = imp_norm_post(v->px.W, v->px.offset, v->px.n_classes, v->px.d, post, err);
         if (rc)
             return rc;
     }

@@ -16,7 +16,6 @@
 #include "imprint/atomic.h"
 #include "imprint/resume.h"
 #include "imprint/sched.h"
-#include "imprint/sweep.h"
 
 struct imp_sink {
     const imp_job *job;
@@ -42,26 +41,6 @@ static void unlock(const imp_sink *s)
 {
     if (s->o.unlock)
         s->o.unlock();
-}
-
-int imp_sweep_new_cube(const imp_job *job, const imp_grid *g, imp_cube **out, imp_err *err)
-{
-    imp_cube_axes ax = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed,
-                        g->model, g->task, g->strategy, g->k, g->shot, g->seed};
-    uint8_t *valid = malloc(g->n_cells ? g->n_cells : 1);
-    if (!valid)
-        return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu cells", g->n_cells);
-    for (size_t c = 0; c < g->n_cells; c++)
-        valid[c] = (uint8_t)imp_grid_cell_valid(g, c, NULL, NULL);
-    int rc = imp_cube_create(&ax, valid, out, err);
-    free(valid);
-    if (!rc)
-        rc = imp_cube_set_attrs(*out, job->text, job->store_path, g->hash, err);
-    if (rc) {
-        imp_cube_free(*out);
-        *out = NULL;
-    }
-    return rc;
 }
 
 static char *with_suffix(const char *base, const char *suffix)
@@ -91,7 +70,7 @@ static int open_shard(imp_sink *s, uint64_t gid, uint64_t *basis, int *fresh, im
         *fresh = 1;
     *basis = reuse ? own.id.basis : s->res->info.good_end;
     imp_cube *split = NULL;
-    rc = imp_sweep_new_cube(s->job, s->grid, &split, err);
+    rc = imp_results_new_cube(s->job, s->grid, &split, err);
     if (!rc) {
         imp_cellkeys_fill_cube(s->res->keys, split);
         rc = imp_cube_apply_journal_prefix(split, s->res->journal_path, *basis, NULL, err);

@@ -667,6 +667,8 @@ static void test_h5py_view(void)
         "assert math.isnan(acc[0, 0, 1, 0, 0, 0])\n"
         "assert f['status'][0, 0, 0, 1, 0, 0] == 3\n"
         "assert f['n_proxies'].fillvalue == -1\n"
+        "assert f['status'].attrs['flag_meanings'] == 'pending done failed n-a'\n"
+        "assert list(f['status'].attrs['flag_values']) == [0, 1, 2, 3]\n"
         "hosts = [h.decode() for h in f['host_name'][()]]\n"
         "assert hosts[f['host'][0, 0, 0, 0, 0, 0]] == 'node-a', hosts\n"
         "assert hosts[f['host'][1, 0, 1, 1, 1, 1]] == 'node-b', hosts\n"

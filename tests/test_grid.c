@@ -532,11 +532,11 @@ static void test_units(void)
         imp_cell cc;
         imp_grid_cell_coords(g, c, &cc);
         if (!imp_grid_cell_valid(g, c, NULL, NULL))
-            st[c] = IMP_GRID_NA;
+            st[c] = IMP_CELL_NA;
         else if (cc.task == 0 && cc.shot == 0 && cc.seed == 0)
-            st[c] = IMP_GRID_DONE;
+            st[c] = IMP_CELL_DONE;
         else if (cc.task == 0 && cc.shot == 0 && cc.seed == 1 && cc.strategy >= 2)
-            st[c] = IMP_GRID_FAILED;
+            st[c] = IMP_CELL_FAILED;
     }
     IMP_ASSERT_INT_EQ(imp_plan_build(g, st, 0, NULL, &p, &err), 0);
     /* done 8, failed 6; the t1/all mean group now runs at seed 2 for seeds 2 and 3 */

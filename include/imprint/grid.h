@@ -8,10 +8,10 @@
 
 #include "imprint/err.h"
 #include "imprint/job.h"
+#include "imprint/status.h"
 #include "imprint/strategy.h"
 
 /* Cell status values, as stored in the cube's /status (DESIGN.md "Result cube"). */
-enum { IMP_GRID_PENDING = 0, IMP_GRID_DONE = 1, IMP_GRID_FAILED = 2, IMP_GRID_NA = 3 };
 
 /* k_eff of an n/a cell. */
 #define IMP_GRID_KNA INT64_MIN

@@ -8,15 +8,7 @@
 
 #include "imprint/err.h"
 #include "imprint/measure.h"
-
-/* Status of a cell, as stored in the cube's /status. */
-enum {
-    IMP_CELL_PENDING = 0,
-    IMP_CELL_DONE = 1,
-    IMP_CELL_FAILED = 2,
-    IMP_CELL_NA = 3, /* not a valid cell of the grid: never computed */
-    IMP_CELL__NSTATUS = 4
-};
+#include "imprint/status.h"
 
 /* Longest failure message kept, including the terminating NUL; longer ones are cut. */
 #define IMP_CELL_MSG_MAX 256
