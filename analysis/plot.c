@@ -227,7 +227,7 @@ static void fit_markers(const imp_chart *ch, int logax, int is_x, double extent,
         span(share[e], logax, &dlo, &dhi);
     if (!(dlo <= dhi))
         return;
-    const double m = IMP_CHART_MARKER + 1.5;
+    const double m = IMP_CHART_MARKER + IMP_CHART_RING + 1.0; /* a ring, and a hairline */
     for (int round = 0; round < 30; round++) {
         double u = (*hi - *lo) / extent; /* axis units per pt */
         double nlo = fmin(*lo, dlo - m * u), nhi = fmax(*hi, dhi + m * u);
@@ -426,9 +426,25 @@ static void draw_box(cairo_t *cr, const imp_chart_layout *L, const imp_series *S
     }
 }
 
-static void draw_series(cairo_t *cr, const imp_chart_layout *L, const imp_series *S, size_t idx,
+/* Is the marker at page (px, py) covered by a marker of a series drawn after series s? */
+static int covered(const imp_chart *ch, const imp_chart_layout *L, size_t s, double px,
+                   double py)
+{
+    for (size_t t = s + 1; t < ch->n_series; t++) {
+        const imp_series *T = &ch->series[t];
+        for (size_t i = 0; T->kind != IMP_SERIES_BOX && i < T->n; i++)
+            if (drawable(T->x[i], L->xlog) && drawable(T->y[i], L->ylog) &&
+                fabs(imp_chart_xpos(L, T->x[i]) - px) < IMP_CHART_MARKER &&
+                fabs(imp_chart_ypos(L, T->y[i]) - py) < IMP_CHART_MARKER)
+                return 1;
+    }
+    return 0;
+}
+
+static void draw_series(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L, size_t idx,
                         int layer)
 {
+    const imp_series *S = &ch->series[idx];
     double rgb[3];
     imp_chart_color(idx, rgb);
     if (layer == LAYER_BAND) {
@@ -454,9 +470,18 @@ static void draw_series(cairo_t *cr, const imp_chart_layout *L, const imp_series
         }
         cairo_stroke(cr);
     } else if (layer == LAYER_MARKER && S->kind != IMP_SERIES_BOX) {
-        for (size_t i = 0; i < S->n; i++)
-            if (drawable(S->x[i], L->xlog) && drawable(S->y[i], L->ylog))
-                marker(cr, imp_chart_xpos(L, S->x[i]), imp_chart_ypos(L, S->y[i]));
+        for (size_t i = 0; i < S->n; i++) {
+            if (!drawable(S->x[i], L->xlog) || !drawable(S->y[i], L->ylog))
+                continue;
+            double px = imp_chart_xpos(L, S->x[i]), py = imp_chart_ypos(L, S->y[i]);
+            marker(cr, px, py);
+            if (covered(ch, L, idx, px, py)) { /* a ring shows it around the one on top */
+                double r = IMP_CHART_MARKER + IMP_CHART_RING;
+                cairo_set_line_width(cr, 1.2);
+                cairo_rectangle(cr, px - r, py - r, 2 * r, 2 * r);
+                cairo_stroke(cr);
+            }
+        }
     }
 }
 
@@ -527,7 +552,7 @@ static void draw_body(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *
     cairo_clip(cr);
     for (int layer = LAYER_BAND; layer <= LAYER_MARKER; layer++)
         for (size_t s = 0; s < ch->n_series; s++)
-            draw_series(cr, L, &ch->series[s], s, layer);
+            draw_series(cr, ch, L, s, layer);
     cairo_restore(cr);
 }
 

@@ -95,6 +95,9 @@ typedef struct imp_chart {
 #define IMP_CHART_MAX_TICKS 32
 #define IMP_CHART_MAX_LEGEND 64
 #define IMP_CHART_MARKER 2.5 /* half side of a square marker */
+/* A marker under a later series' marker (Qi's k = 1 point is k-means' at k = 1) also gets a
+ * stroked ring this much outside it, so both stay visible. */
+#define IMP_CHART_RING 1.8
 /* Opacity of a line's band: seven overlapping bands still let the grid and the lines
  * through (1 − 0.9⁷ ≈ 0.52 where all overlap; 0.18 made one brown smear). */
 #define IMP_CHART_BAND_ALPHA 0.10

@@ -406,6 +406,13 @@ static void test_geometry(void)
     IMP_ASSERT_INT_EQ(markers, 6);
     IMP_ASSERT_INT_EQ(bands, 1);
     IMP_ASSERT_INT_EQ(last_line > 0 && first_marker > last_line, 1);
+    /* a and b share no point (80 against 70 at x = 1, 100 against 60 at 9.77): no ring */
+    double r = IMP_CHART_MARKER + IMP_CHART_RING;
+    size_t rings = 0;
+    for (size_t i = 0; i < S.n; i++)
+        rings += !S.p[i].fill && S.p[i].closed && S.p[i].n >= 4 &&
+                 fabs(fabs(S.p[i].x[1] - S.p[i].x[0]) - 2 * r) < TOL;
+    IMP_ASSERT_INT_EQ(rings, 0);
     /* the note between the title and the plot area; its baseline leaves room above py0 */
     IMP_ASSERT_INT_EQ(L.y_note > L.y_title && L.y_note <= L.py0 - 2.0, 1);
     imp_svg_free(&S);
@@ -565,6 +572,36 @@ static void test_main_shot_of_selection(void)
     IMP_ASSERT_INT_EQ(imp_fig_main_shot(cube), 1); /* the whole cube: all */
 }
 
+/* Qi's single point at k = 1 is k-means' k = 1 point: the later series' marker covers it, so
+ * the covered one gets a ring around it (and the top one none). */
+static void test_covered_marker(void)
+{
+    const double x1[1] = {0}, y1[1] = {65}, x2[2] = {0, 1}, y2[2] = {65, 85};
+    imp_series ser[2] = {{"Qi", IMP_SERIES_LINE, 1, x1, y1, NULL, NULL, NULL, NULL},
+                         {"kmeans", IMP_SERIES_LINE, 2, x2, y2, NULL, NULL, NULL, NULL}};
+    const char *cat[2] = {"1", "20"};
+    imp_chart ch = {.n_xcat = 2, .xcat = cat, .n_series = 2, .series = ser};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    imp_chart_layout L;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_chart_write(m, IMP_PLOT_SVG, &ch, &L, &err), 0);
+    fclose(m);
+    imp_svg S;
+    IMP_ASSERT_INT_EQ(imp_svg_parse(buf, &S), 0);
+    free(buf);
+    double px = imp_chart_xpos(&L, 0), py = imp_chart_ypos(&L, 65), r = IMP_CHART_MARKER + IMP_CHART_RING;
+    double rx[4] = {px - r, px + r, px + r, px - r}, ry[4] = {py - r, py - r, py + r, py + r};
+    long ring = imp_svg_find(&S, 4, rx, ry, TOL);
+    IMP_ASSERT_INT_EQ(ring >= 0 && !S.p[ring].fill, 1);
+    double qx = imp_chart_xpos(&L, 1), qy = imp_chart_ypos(&L, 85);
+    double sx[4] = {qx - r, qx + r, qx + r, qx - r}, sy[4] = {qy - r, qy - r, qy + r, qy + r};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 4, sx, sy, TOL), -1); /* nothing covers k = 20 */
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, px, py, IMP_CHART_MARKER, TOL), 2);
+    imp_svg_free(&S);
+}
+
 /* A cube with one k and one shot has neither figure; the reason is given. */
 static void test_not_applicable(void)
 {
@@ -603,6 +640,7 @@ int main(void)
                               {"two seeds: no confidence band", test_two_seeds_no_band},
                               {"facet panels: shared axes, one legend", test_grid},
                               {"main shot of a selection", test_main_shot_of_selection},
+                              {"a covered marker gets a ring", test_covered_marker},
                               {NULL, NULL}};
     g_have_pdftoppm = have;
     int rc = imp_test_main("plot", tests);
