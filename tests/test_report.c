@@ -206,6 +206,10 @@ static void test_page(void)
                         order[i]);
         prev = at ? at : prev;
     }
+    /* every acc-shot point of the whole cube has 3 seeds (the pending and failed cells leave
+     * another task's seed): bands, no excuse in the caption */
+    const char *shot = strstr(html, "<figure id=\"fig-acc-shot\">");
+    IMP_ASSERT_INT_EQ(shot != NULL && strstr(shot, "No band") == NULL, 1);
     /* summary: the axes and counts of the job */
     IMP_ASSERT_STR_CONTAINS(html, "<tr><th>models</th><td>1: m1</td></tr>");
     IMP_ASSERT_STR_CONTAINS(html, "<tr><th>ks</th><td>2: 1, 5</td></tr>");
@@ -269,6 +273,17 @@ static void test_selection(void)
     char *html = imp_read_file(p, NULL);
     IMP_ASSERT_STR_CONTAINS(html, "One panel per task, shared axes.");
     IMP_ASSERT_STR_CONTAINS(html, "--where shot=all --competitors Qi,Oracle,l2/kmeans/l2/l2/max");
+    free(html);
+    /* by task, t1's k-means k=5 at shot 5 has 2 done seeds (seed 3 pending): that panel's
+     * line has no band there, and the caption says why */
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --facet task", cube_path, sub),
+                      0);
+    free(out);
+    html = imp_read_file(p, NULL);
+    const char *shot = html ? strstr(html, "<figure id=\"fig-acc-shot\">") : NULL;
+    IMP_ASSERT_INT_EQ(shot != NULL, 1);
+    if (shot)
+        IMP_ASSERT_STR_CONTAINS(shot, "No band: fewer than 3 seeds behind some points");
     free(html);
     IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report '%s' --out '%s' --facet color", cube_path, sub),
                       2);

@@ -533,6 +533,9 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
             free(panels[g].series[j].name);
             panels[g].series[j].name = nm;
         }
+    int no_band = fig.no_band; /* the caption says why a band is missing, in any panel */
+    for (size_t g = 0; panels && g < fa->n; g++)
+        no_band |= panels[g].no_band;
     size_t k = P->n_fig;
     fig_arg a = {.fig = &fig, .panels = panels, .n_panels = fa ? fa->n : 0,
                  .titles = fa ? (const char *const *)fa->label : NULL, .width = &P->fig_w[k]};
@@ -543,7 +546,7 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
         snprintf(P->fig_caption[k], sizeof P->fig_caption[k], "%s%s%s%s%s%s", caption,
                  fa && fig.kind != IMP_SERIES_POINTS && fig.note[0] ? " Lines: " : "",
                  fa && fig.kind != IMP_SERIES_POINTS && fig.note[0] ? fig.note : "",
-                 fig.no_band ? " No band: fewer than 3 seeds behind some points (a 95 % t-band "
+                 no_band ? " No band: fewer than 3 seeds behind some points (a 95 % t-band "
                                "from 2 seeds is ±12.7 standard errors wide)."
                              : "",
                  fa ? " One panel per " : "",
