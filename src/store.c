@@ -202,12 +202,6 @@ static int read_labels(imp_store *s, const char *model, const char *dataset, con
                        model, dataset, split);
 }
 
-int imp_store_labels(imp_store *s, const char *model, const char *dataset, const char *split,
-                     int32_t **y, size_t *n, imp_err *err)
-{
-    return read_labels(s, model, dataset, split, y, n, err);
-}
-
 static int cmp_i32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;

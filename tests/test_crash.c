@@ -181,8 +181,12 @@ static void check_cube_opens(const char *dir, const char *what)
     imp_cube_free(c);
 }
 
-static void test_reference(void)
+/* The suite's fixture, made once before the cases (each runs in a process of its own): the
+ * store and the uninterrupted reference sweep every killed run is compared with. */
+static void setup(void)
 {
+    snprintf(g_store, sizeof g_store, "%s", imp_test_path("blobs.h5"));
+    CU_ASSERT_FATAL(make_store(g_store) == 0);
     const char *dir = fresh_dir("ref");
     char cmd[2048];
     sweep_cmd(cmd, sizeof cmd, dir, 0, NULL);
@@ -191,6 +195,10 @@ static void test_reference(void)
         imp_test_sh(NULL, "cat '%s/run.log' >&2", dir);
     IMP_ASSERT_INT_EQ(rc, 0);
     snprintf(g_ref, sizeof g_ref, "%s/c.h5", dir);
+}
+
+static void test_reference(void)
+{
     imp_cube *c = NULL;
     imp_err err;
     IMP_ASSERT_INT_EQ(imp_cube_read(g_ref, &c, &err), 0);
@@ -303,16 +311,11 @@ static void test_many_ranks(void)
 
 int main(void)
 {
-    snprintf(g_store, sizeof g_store, "%s", imp_test_path("blobs.h5"));
-    if (make_store(g_store) != 0) {
-        fprintf(stderr, "test_crash: cannot write the store\n");
-        return 1;
-    }
     static const imp_test tests[] = {
         {"uninterrupted sweep: 100 % on every cell", test_reference},
         {"SIGKILL at random points, resume, compare", test_kill_and_resume},
         {"32 ranks oversubscribed (8 under ASan)", test_many_ranks},
         {NULL, NULL},
     };
-    return imp_test_main("crash", tests);
+    return imp_test_main_setup("crash", setup, tests);
 }

@@ -244,7 +244,9 @@ static void report(const char *what, long id, double seconds, const char *log)
     }
 }
 
-static void test_cluster(void)
+/* The suite's fixture (run once, before the cases, each in a process of its own): the local
+ * Slurm, stopped when the suite's process exits. */
+static void setup(void)
 {
     snprintf(g_cluster, sizeof g_cluster, "/tmp/imprint-slurm-test.XXXXXX");
     CU_ASSERT_FATAL(mkdtemp(g_cluster) != NULL);
@@ -502,7 +504,6 @@ int main(void)
                             "local single-node Slurm; needs root, installs slurm-wlm and munge if "
                             "missing");
     static const imp_test tests[] = {
-        {"local cluster up", test_cluster},
         {"scancel --signal=USR1: exit 75, requeue, complete, then analyze", test_signal_requeue},
         {"time limit --signal: exit 75, requeue until complete", test_time_limit_requeue},
         {"failed cells: exit 4, the analysis still runs and reports them", test_failed_cells},
@@ -510,5 +511,5 @@ int main(void)
         {"embed.sbatch without embed.py", test_embed_missing},
         {NULL, NULL},
     };
-    return imp_test_main("slurm", tests);
+    return imp_test_main_setup("slurm", setup, tests);
 }

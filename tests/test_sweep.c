@@ -20,6 +20,7 @@
 #include "testutil.h"
 
 static char g_store[800];
+static double g_t0; /* UTC seconds before the fixture's sweep */
 
 /* 3 Gaussian blobs in 8-d: 60 train and 20 test rows per class, labels interleaved */
 static void make_store(void)
@@ -146,24 +147,39 @@ static void assert_provenance(const imp_cube *c, int ranks, double t0, double t1
     CU_ASSERT(done > 0);
 }
 
-static void test_ranks_agree(void)
+static void write_big_job(const char *name);
+
+/* The suite's fixture, made once before the cases (each runs in a process of its own): the
+ * toy store, the grid "one" swept by one process and the pieces grid "bigref" swept as one
+ * piece per GEN group — the uninterrupted references the other cases compare with. */
+static void setup(void)
 {
     make_store();
-    double t0 = (double)time(NULL);
+    g_t0 = (double)time(NULL);
     write_job("one", "[1, 3, -1]");
-    write_job("two", "[1, 3, -1]");
-    write_job("three", "[1, 3, -1]");
     char *out = NULL;
     int rc = sweep(NULL, "one", "", &out);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "1 process: exit %d\n%s", rc, out);
     free(out);
-    rc = sweep("2", "two", "", &out);
+    write_big_job("bigref");
+    rc = imp_test_tool(&out, "sweep %s --quiet --piece-seconds 1000 --threads 1",
+                       job_path("bigref"));
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "bigref: exit %d\n%s", rc, out);
+    free(out);
+}
+
+static void test_ranks_agree(void)
+{
+    write_job("two", "[1, 3, -1]");
+    write_job("three", "[1, 3, -1]");
+    char *out = NULL;
+    int rc = sweep("2", "two", "", &out);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "2 ranks: exit %d\n%s", rc, out);
     free(out);
     rc = sweep("3", "three", "--threads 1", &out);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "3 ranks: exit %d\n%s", rc, out);
     free(out);
-    double t1 = (double)time(NULL) + 1;
+    double t0 = g_t0, t1 = (double)time(NULL) + 1;
     imp_cube *a = read_cube("one"), *b = read_cube("two"), *c = read_cube("three");
     if (a && b && c) {
         assert_same_cube(a, b);
@@ -422,14 +438,9 @@ static void test_pieces_ranks_agree(void)
     imp_cube_free(a);
     imp_cube_free(b);
     imp_cube_free(c);
-    /* the same cube as one piece per GEN group: pieces change nothing */
-    write_big_job("bigwhole");
-    rc = imp_test_tool(&out, "sweep %s --quiet --piece-seconds 1000 --threads 1",
-                       job_path("bigwhole"));
-    IMP_ASSERT_INT_EQ(rc, 0);
-    free(out);
+    /* the same cube as one piece per GEN group (the fixture's bigref): pieces change nothing */
     a = read_cube("big1");
-    b = read_cube("bigwhole");
+    b = read_cube("bigref");
     if (a && b)
         assert_same_cube(a, b);
     imp_cube_free(a);
@@ -465,7 +476,7 @@ static void sigterm_long_piece(const char *ranks, const char *name)
     size_t nrec = 0;
     IMP_ASSERT_INT_EQ(max_records_per_cell(name, &nrec), 1); /* nothing recomputed */
     IMP_ASSERT_INT_EQ(nrec, 396);
-    imp_cube *a = read_cube("big1"), *b = read_cube(name);
+    imp_cube *a = read_cube("bigref"), *b = read_cube(name);
     if (a && b)
         assert_same_cube(a, b);
     imp_cube_free(a);
@@ -477,36 +488,38 @@ static void test_sigterm_long_piece_mpi(void) { sigterm_long_piece("2", "termlon
 
 static void test_changed_grid(void)
 {
-    /* the cube "one" is complete; a job with another ks axis and the same cube keeps every
+    /* a copy of the fixture's complete cube "one"; a job with another ks axis and the same cube keeps every
      * finished cell (the journal names cells by value) and computes only the new ones:
      * k = 5 adds random/fps/covmax at shot all (k = 5 is a new k_eff; at shot 5 it is the
      * k = 5 = shot run, new too): 3 strategies x 2 shots x 2 tasks x 3 seeds = 36 */
-    write_job("one", "[1, 3, 5, -1]");
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "cd '%s' && cp one.h5 grow.h5 && cp one.h5.journal "
+                                        "grow.h5.journal", imp_test_tmpdir()), 0);
+    write_job("grow", "[1, 3, 5, -1]");
     char *out = NULL;
-    int rc = imp_test_tool(&out, "plan %s", job_path("one"));
+    int rc = imp_test_tool(&out, "plan %s", job_path("grow"));
     IMP_ASSERT_INT_EQ(rc, 0);
     IMP_ASSERT_STR_CONTAINS(out, "kept 132, new 36, dropped 0\n");
     free(out);
-    rc = sweep(NULL, "one", "", &out);
+    rc = sweep(NULL, "grow", "", &out);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "extended sweep: exit %d\n%s", rc, out);
     IMP_ASSERT_STR_CONTAINS(out, "36 to do");
     free(out);
     size_t nrec = 0;
-    IMP_ASSERT_INT_EQ(max_records_per_cell("one", &nrec), 1);
+    IMP_ASSERT_INT_EQ(max_records_per_cell("grow", &nrec), 1);
     IMP_ASSERT_INT_EQ(nrec, 132 + 36);
     /* back to the original grid: nothing to do, the k = 5 results stay in the journal */
-    write_job("one", "[1, 3, -1]");
-    rc = imp_test_tool(&out, "plan %s", job_path("one"));
+    write_job("grow", "[1, 3, -1]");
+    rc = imp_test_tool(&out, "plan %s", job_path("grow"));
     IMP_ASSERT_INT_EQ(rc, 0);
     IMP_ASSERT_STR_CONTAINS(out, "valid cells: 132");
     IMP_ASSERT_STR_CONTAINS(out, "kept 132, new 0, dropped 36\n");
     IMP_ASSERT_STR_CONTAINS(out, "\ndone        132\n");
     IMP_ASSERT_STR_CONTAINS(out, "\npending     0\n");
     free(out);
-    rc = sweep(NULL, "one", "", &out);
+    rc = sweep(NULL, "grow", "", &out);
     IMP_ASSERT_INT_EQ(rc, 0);
     free(out);
-    IMP_ASSERT_INT_EQ(max_records_per_cell("one", &nrec), 1);
+    IMP_ASSERT_INT_EQ(max_records_per_cell("grow", &nrec), 1);
     IMP_ASSERT_INT_EQ(nrec, 132 + 36);
 }
 
@@ -596,5 +609,5 @@ int main(void)
         {"h5py_reads_cube", test_h5py_reads_cube},
         {NULL, NULL},
     };
-    return imp_test_main("sweep", tests);
+    return imp_test_main_setup("sweep", setup, tests);
 }

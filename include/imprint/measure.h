@@ -65,9 +65,5 @@ typedef struct imp_measure_info {
 } imp_measure_info;
 
 const imp_measure_info *imp_measure_info_of(imp_measure_id id);
-/* The measure called name, or -1. */
-int imp_measure_by_name(const char *name);
-/* Bytes of one value in a cube array (4 for F32, I32 and HOST, 8 for F64). */
-size_t imp_measure_cube_size(imp_measure_kind kind);
 
 #endif

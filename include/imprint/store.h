@@ -36,10 +36,6 @@ int imp_store_list(imp_store *s, imp_store_entry **out, size_t *n, imp_err *err)
 int imp_store_describe(imp_store *s, const char *model, const char *dataset, imp_store_entry *out,
                        imp_err *err);
 
-/* The labels of a split (validated int32 [n]); *y malloc'd, caller frees. */
-int imp_store_labels(imp_store *s, const char *model, const char *dataset, const char *split,
-                     int32_t **y, size_t *n, imp_err *err);
-
 /* 1 if the store has a group /<model>. */
 int imp_store_has_model(imp_store *s, const char *model);
 /* The distinct labels of a split, ascending; *labels malloc'd, caller frees. */

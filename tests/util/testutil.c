@@ -7,6 +7,7 @@
 #include "imprint/store.h"
 
 #include <CUnit/Basic.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,11 @@
 #include <unistd.h>
 
 static char g_tmpdir[512];
+static pid_t g_tmpdir_owner; /* the process that made it: only it removes it */
 
 static void rm_tmpdir(void)
 {
-    if (g_tmpdir[0] && !getenv("IMP_KEEP_TMP")) {
+    if (g_tmpdir[0] && getpid() == g_tmpdir_owner && !getenv("IMP_KEEP_TMP")) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmpdir);
         if (system(cmd) != 0)
@@ -34,6 +36,7 @@ const char *imp_test_tmpdir(void)
             perror("mkdtemp");
             exit(1);
         }
+        g_tmpdir_owner = getpid();
         atexit(rm_tmpdir);
     }
     return g_tmpdir;
@@ -154,22 +157,99 @@ int imp_test_have_python(const char *modules)
     return 1;
 }
 
-int imp_test_main(const char *suite, const imp_test *tests)
+/* LeakSanitizer's check, present only in a sanitizer build. */
+extern void __lsan_do_leak_check(void) __attribute__((weak));
+
+/* One test case in this (child) process: its own CUnit registry holding it alone. Exit code
+ * 0 passed, 1 failed, IMP_TEST_SKIP skipped. */
+static int run_one(const char *suite, const imp_test *t)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite(suite, NULL, NULL);
-    for (const imp_test *t = tests; t->name; t++)
-        CU_add_test(s, t->name, t->fn);
+    CU_add_test(s, t->name, t->fn);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
+    return failed ? 1 : g_skipped ? IMP_TEST_SKIP : 0;
+}
+
+/* Seconds a test case may take (IMP_TEST_TIMEOUT, default 600). */
+static unsigned case_timeout(void)
+{
+    const char *e = getenv("IMP_TEST_TIMEOUT");
+    long v = e ? strtol(e, NULL, 10) : 0;
+    return v > 0 ? (unsigned)v : 600u;
+}
+
+int imp_test_main_setup(const char *suite, void (*setup)(void), const imp_test *tests)
+{
+    /* the directory is made here, so every case shares it and only this process removes it */
+    imp_test_tmpdir();
+    const char *only = getenv("IMP_TEST_ONLY");
+    /* the fixture: a CUnit test of its own in this process, so its assertions count and what
+     * it leaves in globals is inherited by every forked case */
+    if (setup) {
+        imp_test fixture = {"setup (the suite's fixture)", setup};
+        int rc = run_one(suite, &fixture);
+        if (rc != 0) {
+            printf("%s: the suite's setup %s: no test ran\n", suite,
+                   rc == IMP_TEST_SKIP ? "skipped" : "failed");
+            return rc;
+        }
+    }
+    unsigned timeout = case_timeout();
+    int passed = 0, failed = 0, skipped = 0;
+    for (const imp_test *t = tests; t->name; t++) {
+        if (only && strcmp(only, t->name) != 0)
+            continue;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+            perror("fork");
+            return 1;
+        }
+        if (pid == 0) {
+            /* a case that hangs is ended by the alarm's default action */
+            alarm(timeout);
+            int rc = run_one(suite, t);
+            fflush(NULL);
+            /* the fixture's exit handlers (a temporary directory, a local cluster) belong to
+             * the suite's process, not to a case: leave without them, leak-checked first in a
+             * sanitizer build (LeakSanitizer then exits with its own code: a failure) */
+            if (__lsan_do_leak_check)
+                __lsan_do_leak_check();
+            _exit(rc);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0)
+            ;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+            passed++;
+        } else if (WIFEXITED(st) && WEXITSTATUS(st) == IMP_TEST_SKIP) {
+            skipped++;
+        } else {
+            failed++;
+            if (WIFSIGNALED(st))
+                printf("\n%s: test \"%s\" %s (signal %d)\n", suite, t->name,
+                       WTERMSIG(st) == SIGALRM ? "TIMED OUT after IMP_TEST_TIMEOUT seconds"
+                                               : "CRASHED",
+                       WTERMSIG(st));
+        }
+    }
+    printf("\n%s: %d passed, %d failed, %d skipped (one process per test)\n", suite, passed,
+           failed, skipped);
     if (failed)
         return 1;
-    if (g_skipped)
-        printf("%s: %d test(s) skipped: the suite reports SKIP\n", suite, g_skipped);
-    return g_skipped ? IMP_TEST_SKIP : 0;
+    if (skipped)
+        printf("%s: %d test(s) skipped: the suite reports SKIP\n", suite, skipped);
+    return skipped ? IMP_TEST_SKIP : 0;
+}
+
+int imp_test_main(const char *suite, const imp_test *tests)
+{
+    return imp_test_main_setup(suite, NULL, tests);
 }
 
 int imp_test_blobs_put(imp_store_tx *tx, const char *model, const char *dataset, double scale)

@@ -14,9 +14,17 @@ typedef struct imp_test {
     void (*fn)(void);
 } imp_test;
 
-/* Run the NULL-terminated list as one CUnit suite; returns the process exit code: 1 if an
- * assertion failed, else IMP_TEST_SKIP if a test called imp_test_skip, else 0. */
+/* Run the NULL-terminated list, each test in a process of its own (forked, with a CUnit
+ * registry holding it alone) and its own time limit (IMP_TEST_TIMEOUT seconds, default 600:
+ * a case over it is killed and counted failed), so a crash, a hang or a skip of one test
+ * cannot hide the others. IMP_TEST_ONLY=NAME runs that one. Every case shares the suite's
+ * temporary directory (made first); what a case leaves in its globals is gone after it, so a
+ * fixture several cases need is made by setup, run first as a test of its own in this
+ * process (its globals are inherited by every case; if it fails or skips, no case runs).
+ * Returns the process exit code: 1 if a case failed, else IMP_TEST_SKIP if one skipped,
+ * else 0; the last line says "N passed, N failed, N skipped". */
 int imp_test_main(const char *suite, const imp_test *tests);
+int imp_test_main_setup(const char *suite, void (*setup)(void), const imp_test *tests);
 
 /* The exit code ctest reads as "skipped" (SKIP_RETURN_CODE in CMakeLists.txt, as automake). */
 #define IMP_TEST_SKIP 77
