@@ -527,9 +527,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
         nsel_seed += sel->keep[IMP_AX_SEED][e] != 0;
     out->n_seeds = nsel_seed;
     out->value = sel->value;
-    const float *val = sel->value == IMP_VALUE_GEN_SECONDS   ? cube->gen_seconds
-                       : sel->value == IMP_VALUE_INF_SECONDS ? cube->inf_seconds
-                                                             : cube->accuracy;
+    const float *val = imp_analyze_values(cube, sel->value);
 
     /* Candidates first (a pass over the status only), then values for them alone. */
     size_t *cols = malloc((ncol ? ncol : 1) * sizeof *cols);
@@ -1128,6 +1126,62 @@ static int expand_competitors(const char *list, const char *defs, char **out)
     return 0;
 }
 
+/* Narrow sel by the where expressions and the competitors of spec; *comp gets the expanded
+ * competitor list and *defs the name definitions (the user's, then the NAME=… items of the
+ * competitors), both owned by the caller (NULL when there are none). */
+static int narrow(imp_analyze_sel *sel, const imp_cube_axes *a, const imp_analyze_spec *spec,
+                  char **comp, char **defs, imp_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < spec->n_where && !rc; i++)
+        rc = imp_analyze_where(sel, a, spec->where[i], err);
+    if (rc)
+        return rc;
+    if (spec->names && list_append(defs, spec->names, strlen(spec->names)))
+        goto nomem;
+    if (spec->competitors) {
+        if (expand_competitors(spec->competitors, spec->names, comp))
+            goto nomem;
+        if (*comp && (rc = imp_analyze_competitors(sel, a, *comp, err)))
+            return rc;
+        for (const char *it = *comp; it && *it;) {
+            size_t len = strcspn(it, ",");
+            if (is_definition(it, len) && list_append(defs, it, len))
+                goto nomem;
+            it += len + (it[len] == ',');
+        }
+    }
+    return 0;
+nomem:
+    return imp_err_set(err, IMP_ENOMEM, "analyze: out of memory for the selection");
+}
+
+int imp_analyze_mask(const imp_cube *cube, const imp_analyze_spec *spec, uint8_t *status,
+                     imp_err *err)
+{
+    const imp_cube_axes *a = &cube->axes;
+    imp_analyze_sel sel;
+    char *comp = NULL, *defs = NULL;
+    int rc = imp_analyze_sel_init(&sel, a, err);
+    if (rc)
+        return rc;
+    if (!(rc = narrow(&sel, a, spec, &comp, &defs, err)))
+        for (uint64_t c = 0; c < cube->n_cells; c++) {
+            size_t idx[IMP_AX__COUNT];
+            imp_cube_cell_coords(a, c, idx);
+            int keep = sel.col[(idx[IMP_AX_STRATEGY] * a->n_k + idx[IMP_AX_K]) * a->n_shot +
+                               idx[IMP_AX_SHOT]];
+            for (int ax = 0; ax < IMP_AX__COUNT && keep; ax++)
+                keep = sel.keep[ax][idx[ax]];
+            if (!keep)
+                status[c] = IMP_CELL_NA;
+        }
+    imp_analyze_sel_free(&sel);
+    free(comp);
+    free(defs);
+    return rc;
+}
+
 int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
                        const imp_analyze_opts *opts, imp_analyze_matrix *out, size_t *n_groups,
                        size_t *m_grouped, imp_err *err)
@@ -1141,25 +1195,8 @@ int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
     if (rc)
         return rc;
     sel.value = spec->value;
-    for (size_t i = 0; i < spec->n_where && !rc; i++)
-        rc = imp_analyze_where(&sel, a, spec->where[i], err);
-    if (rc)
+    if ((rc = narrow(&sel, a, spec, &comp, &defs, err)))
         goto out;
-    /* names: the user's defs, then the NAME=… items of the competitors */
-    if (spec->names && list_append(&defs, spec->names, strlen(spec->names)))
-        goto nomem;
-    if (spec->competitors) {
-        if (expand_competitors(spec->competitors, spec->names, &comp))
-            goto nomem;
-        if (comp && (rc = imp_analyze_competitors(&sel, a, comp, err)))
-            goto out;
-        for (const char *it = comp; it && *it;) {
-            size_t len = strcspn(it, ",");
-            if (is_definition(it, len) && list_append(&defs, it, len))
-                goto nomem;
-            it += len + (it[len] == ',');
-        }
-    }
     if ((rc = imp_analyze_build(cube, &sel, out, err)) ||
         (rc = imp_analyze_names(out, a, defs, !spec->no_names, err)))
         goto out;
@@ -1188,9 +1225,6 @@ int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
             (rc = imp_analyze_names(out, a, defs, !spec->no_names, err)))
             goto out;
     }
-    goto out;
-nomem:
-    rc = imp_err_set(err, IMP_ENOMEM, "analyze: out of memory for the selection");
 out:
     if (rc)
         imp_analyze_matrix_free(out);
@@ -1262,7 +1296,20 @@ static const char *method_name(imp_wilcoxon_method m)
 }
 
 /* Markdown cell text: '|' escaped. */
-static void md_cell(FILE *out, const char *s)
+void imp_analyze_html_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: putc(*s, out);
+        }
+    }
+}
+
+void imp_analyze_md_text(FILE *out, const char *s)
 {
     for (; *s; s++) {
         if (*s == '|')
@@ -1271,8 +1318,7 @@ static void md_cell(FILE *out, const char *s)
     }
 }
 
-/* LaTeX text: the special characters escaped. */
-static void tex_text(FILE *out, const char *s)
+void imp_analyze_tex_text(FILE *out, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -1283,7 +1329,8 @@ static void tex_text(FILE *out, const char *s)
         case '~': fputs("\\textasciitilde{}", out); break;
         case '^': fputs("\\textasciicircum{}", out); break;
         case '\\': fputs("\\textbackslash{}", out); break;
-        case '/': fputs("/\\allowbreak{}", out); break;
+        case '/': fputs("/\\allowbreak{}", out); break; /* a strategy may wrap after a part */
+        case ':': fputs(":\\allowbreak{}", out); break; /* … or within mnn:M:METRIC:WEIGHT */
         default: putc(*s, out);
         }
     }
@@ -1302,19 +1349,58 @@ static int is_tested(const imp_analysis *an, size_t row)
 
 static double se(double sd, size_t N) { return sd / sqrt((double)N); }
 
-/* The value's name in sentences, CSV headers and table headers. */
-static const char *value_name(const imp_analysis *an)
+/* Every value a matrix can hold: its name (--value, CSV headers), the table header of its
+ * mean, and whether a higher value is better. One row per value. */
+static const struct value_info {
+    const char *name, *header, *tex_header, *label;
+    int higher_better;
+} value_info[IMP_VALUE__COUNT] = {
+    [IMP_VALUE_ACCURACY] = {"accuracy", "mean acc", "mean acc.", "accuracy", 1},
+    [IMP_VALUE_GEN_SECONDS] = {"gen_seconds", "mean s", "mean s", "GEN seconds", 0},
+    [IMP_VALUE_INF_SECONDS] = {"inf_seconds", "mean s", "mean s", "inference seconds", 0},
+    [IMP_VALUE_F1] = {"f1", "mean F1", "mean F1", "macro-F1", 1},
+};
+
+const char *imp_analyze_value_label(imp_analyze_value v)
 {
-    return an->value == IMP_VALUE_GEN_SECONDS   ? "gen_seconds"
-           : an->value == IMP_VALUE_INF_SECONDS ? "inf_seconds"
-                                                : "accuracy";
+    return v < IMP_VALUE__COUNT ? value_info[v].label : "?";
 }
+
+const char *imp_analyze_value_name(imp_analyze_value v)
+{
+    return v < IMP_VALUE__COUNT ? value_info[v].name : "?";
+}
+
+int imp_analyze_value_from_name(const char *name)
+{
+    for (int v = 0; v < IMP_VALUE__COUNT; v++)
+        if (strcmp(name, value_info[v].name) == 0)
+            return v;
+    return -1;
+}
+
+int imp_analyze_value_higher_better(imp_analyze_value v)
+{
+    return v < IMP_VALUE__COUNT && value_info[v].higher_better;
+}
+
+const float *imp_analyze_values(const imp_cube *cube, imp_analyze_value v)
+{
+    switch (v) {
+    case IMP_VALUE_GEN_SECONDS: return cube->gen_seconds;
+    case IMP_VALUE_INF_SECONDS: return cube->inf_seconds;
+    case IMP_VALUE_F1: return cube->f1;
+    default: return cube->accuracy;
+    }
+}
+
+/* The value's name in sentences, CSV headers and table headers. */
+static const char *value_name(const imp_analysis *an) { return imp_analyze_value_name(an->value); }
 
 static const char *value_header(const imp_analysis *an, int tex)
 {
-    if (an->value != IMP_VALUE_ACCURACY)
-        return "mean s";
-    return tex ? "mean acc." : "mean acc";
+    const struct value_info *vi = &value_info[an->value < IMP_VALUE__COUNT ? an->value : 0];
+    return tex ? vi->tex_header : vi->header;
 }
 
 static void report_csv(FILE *out, const imp_cube_axes *axes, const imp_analyze_matrix *mat,
@@ -1369,22 +1455,20 @@ static size_t rows_shown(const imp_report_opts *ro, size_t m)
     return ro->max_rows && ro->max_rows < m ? ro->max_rows : m;
 }
 
-/* "best" marks for LaTeX: the best value of each column among all rows. */
+/* "best" marks for LaTeX: the best of each column that has a best — mean rank (lowest), mean
+ * value, wins — among all rows. A spread (std) has no best: the lowest std is no merit. */
 typedef struct best_vals {
-    double rank, rank_sd, mean, sd;
+    double rank, mean;
     size_t wins;
 } best_vals;
 
 static best_vals find_best(const imp_analysis *an)
 {
-    best_vals b = {INFINITY, INFINITY, an->lower_is_better ? INFINITY : -INFINITY, INFINITY, 0};
+    best_vals b = {INFINITY, an->lower_is_better ? INFINITY : -INFINITY, 0};
     for (size_t i = 0; i < an->m; i++) {
         const imp_rank_summary *s = &an->summary[i];
-        const imp_rank_summary *sh = an->rank_dense ? &an->dense[i] : s;
         b.rank = fmin(b.rank, an->rank[i]);
-        b.rank_sd = fmin(b.rank_sd, sh->rank_std);
         b.mean = an->lower_is_better ? fmin(b.mean, s->mean) : fmax(b.mean, s->mean);
-        b.sd = fmin(b.sd, s->std);
         b.wins = s->wins > b.wins ? s->wins : b.wins;
     }
     return b;
@@ -1399,33 +1483,37 @@ static void tex_num(FILE *out, const char *fmt, double v, double best)
     fprintf(out, strcmp(a, b) == 0 ? " & \\textbf{%s}" : " & %s", a);
 }
 
+/* The rank table as a booktabs tabularx exactly \linewidth wide: the competitor column (X)
+ * takes what the numbers leave and wraps (after each '/' of a strategy), so no name makes
+ * the table wider than the text. The standard errors stay in the CSV and Markdown (std/√N,
+ * with N in the voters column): nine numeric columns do not fit a one-column paper. */
 static void report_latex(FILE *out, const imp_report_opts *ro, const imp_analyze_matrix *mat,
                          const imp_analysis *an)
 {
     size_t shown = rows_shown(ro, an->m);
     best_vals b = find_best(an);
     const char *val = value_header(an, 1);
-    fprintf(out, "%% %zu competitors ranked on %zu voters (model, task); best value of each "
-            "column in bold%s\n", an->m, an->N, shown < an->m ? "; best rows only" : "");
-    fputs("\\begin{tabular}{rlrrrrrrrr}\n\\toprule\n", out);
-    fprintf(out, "rank & competitor & %s & std & s.e. & %s & std & s.e. & wins & voters \\\\\n"
-            "\\midrule\n", an->rank_dense ? "dense rank" : "mean rank", val);
+    fprintf(out, "%% %zu competitors ranked on %zu voters (model, task); best mean rank, mean "
+            "value and wins in bold%s\n%% needs \\usepackage{booktabs,tabularx}\n", an->m, an->N,
+            shown < an->m ? "; best rows only" : "");
+    /* \noindent: a paragraph's indent would push a \linewidth table 15 pt over */
+    fputs("\\noindent\\begin{tabularx}{\\linewidth}{@{}rXrrrrrr@{}}\n\\toprule\n", out);
+    fprintf(out, "\\# & competitor & %s & std & %s & std & wins & voters \\\\\n\\midrule\n",
+            an->rank_dense ? "dense rank" : "mean rank", val);
     for (size_t t = 0; t < shown; t++) {
         size_t i = an->order[t];
         const imp_rank_summary *s = &an->summary[i];
         const imp_rank_summary *sh = an->rank_dense ? &an->dense[i] : s;
         fprintf(out, "%zu & ", t + 1);
-        tex_text(out, row_name(mat, i));
+        imp_analyze_tex_text(out, row_name(mat, i));
         tex_num(out, "%.3f", an->rank[i], b.rank);
-        tex_num(out, "%.3f", sh->rank_std, b.rank_sd);
-        fprintf(out, " & %.3f", se(sh->rank_std, an->N));
+        fprintf(out, " & %.3f", sh->rank_std);
         tex_num(out, "%.3f", s->mean, b.mean);
-        tex_num(out, "%.3f", s->std, b.sd);
-        fprintf(out, " & %.3f", se(s->std, an->N));
+        fprintf(out, " & %.3f", s->std);
         tex_num(out, "%.0f", (double)s->wins, (double)b.wins);
         fprintf(out, " & %zu \\\\\n", an->N);
     }
-    fputs("\\bottomrule\n\\end{tabular}\n", out);
+    fputs("\\bottomrule\n\\end{tabularx}\n", out);
 }
 
 /* The groups (cliques, runs or Nemenyi bars) of the tested rows, one line each. */
@@ -1441,7 +1529,7 @@ static void print_groups(FILE *out, int md, const imp_cliques *g, const imp_anal
                 fputs(md ? ", " : " | ", out);
             const char *name = row_name(mat, an->tested[g->members[t]]);
             if (md)
-                md_cell(out, name);
+                imp_analyze_md_text(out, name);
             else
                 fputs(name, out);
         }
@@ -1494,7 +1582,7 @@ static void report_table(FILE *out, int md, const imp_report_opts *ro,
         const imp_rank_summary *sh = an->rank_dense ? &an->dense[i] : s;
         if (md) {
             fprintf(out, "| %zu | ", t + 1);
-            md_cell(out, row_name(mat, i));
+            imp_analyze_md_text(out, row_name(mat, i));
             fprintf(out, " | %.4f | %.3f | %.3f | %.3f | %.3f | %.3f | %zu | %zu |\n",
                     an->rank[i], sh->rank_std, se(sh->rank_std, an->N), s->mean, s->std,
                     se(s->std, an->N), s->wins, an->N);
@@ -1582,9 +1670,9 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
             const char *na = row_name(mat, an->tested[i]), *nb = row_name(mat, an->tested[j]);
             if (md) {
                 fputs("| ", out);
-                md_cell(out, na);
+                imp_analyze_md_text(out, na);
                 fputs(" | ", out);
-                md_cell(out, nb);
+                imp_analyze_md_text(out, nb);
                 fprintf(out, " | %.6g | %.6g | %s | %s |\n", pw->p, cd->threshold[k], sig,
                         method_name(pw->method));
             } else {

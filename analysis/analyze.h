@@ -21,8 +21,20 @@
 typedef enum {
     IMP_VALUE_ACCURACY = 0, /* higher is better */
     IMP_VALUE_GEN_SECONDS,  /* seconds: lower is better */
-    IMP_VALUE_INF_SECONDS
+    IMP_VALUE_INF_SECONDS,
+    IMP_VALUE_F1,           /* macro-F1 over the task's classes, percent: higher is better */
+    IMP_VALUE__COUNT
 } imp_analyze_value;
+
+/* A value's name ("accuracy", "gen_seconds", …, as --value takes it), the value of a name
+ * (-1 if none), whether higher is better, and the cube's array of it. */
+const char *imp_analyze_value_name(imp_analyze_value v);
+/* The value in prose and on axes: "accuracy", "macro-F1", "GEN seconds", … */
+const char *imp_analyze_value_label(imp_analyze_value v);
+int imp_analyze_value_from_name(const char *name);
+int imp_analyze_value_higher_better(imp_analyze_value v);
+struct imp_cube;
+const float *imp_analyze_values(const struct imp_cube *cube, imp_analyze_value v);
 
 typedef struct imp_analyze_sel {
     unsigned char *keep[IMP_AX__COUNT];
@@ -154,6 +166,13 @@ int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
                        const struct imp_analyze_opts *opts, imp_analyze_matrix *out,
                        size_t *n_groups, size_t *m_grouped, imp_err *err);
 
+/* The where expressions and competitors of spec as a mask: status[c] (n_cells entries, e.g.
+ * a copy of cube->status, or the cube's own) becomes IMP_CELL_NA for every cell outside the
+ * selection, so code that reads done cells (the figures) sees the selection alone. Errors as
+ * imp_analyze_select's. */
+int imp_analyze_mask(const imp_cube *cube, const imp_analyze_spec *spec, uint8_t *status,
+                     imp_err *err);
+
 /* Keep only the rows rows[0..n-1] (indices of current rows, any order, no repeats), in that
  * order; comp[].kept of the others becomes 0. The voters stay. */
 int imp_analyze_keep_rows(imp_analyze_matrix *mat, const size_t *rows, size_t n, imp_err *err);
@@ -282,7 +301,8 @@ typedef enum {
     IMP_REPORT_MD,       /* the same as GitHub Markdown */
     IMP_REPORT_CSV,      /* the rank table only, one row per competitor */
     IMP_REPORT_PAIRS_CSV,/* the pairwise table only, one row per tested pair */
-    IMP_REPORT_LATEX     /* the rank table as a booktabs LaTeX table, best value in bold */
+    IMP_REPORT_LATEX     /* the rank table as a booktabs tabularx \linewidth wide (needs
+                          * booktabs, tabularx), the best mean rank, value and wins in bold */
 } imp_report_format;
 
 typedef struct imp_report_opts {
@@ -315,6 +335,13 @@ int imp_analyze_report_ex(FILE *out, const imp_report_opts *ro, const imp_cube_a
 /* imp_analyze_report_ex with every row and section. */
 int imp_analyze_report(FILE *out, imp_report_format format, const imp_cube_axes *axes,
                        const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err);
+
+/* Text for a Markdown table cell ('|' escaped) and for LaTeX (specials escaped, a break
+ * allowed after each '/' and ':' of a strategy), written to out. */
+void imp_analyze_md_text(FILE *out, const char *s);
+void imp_analyze_tex_text(FILE *out, const char *s);
+/* Text for HTML (& < > " escaped). */
+void imp_analyze_html_text(FILE *out, const char *s);
 
 /* ---- Export ---- */
 

@@ -207,6 +207,36 @@ static void tick_text(double v, int logax, char *buf, size_t n)
         snprintf(buf, n, "1e%d", (int)lround(v));
 }
 
+/* Widen the axis [*lo, *hi] (extent pt long) until every point's marker, and a hairline
+ * more, lies inside the frame: a nice tick bound may coincide with a data value (NC1 9.77 on
+ * a log axis ending at 10), and a marker on the frame reads as clipped. The ticks stay where
+ * they are (inside the range). Each round leaves a deficit of margin/extent of the last, so
+ * a few rounds reach it. */
+static void fit_markers(const imp_chart *ch, int logax, int is_x, double extent, double *lo,
+                        double *hi)
+{
+    double dlo = INFINITY, dhi = -INFINITY;
+    for (size_t s = 0; s < ch->n_series; s++) {
+        const imp_series *S = &ch->series[s];
+        for (size_t i = 0; S->kind != IMP_SERIES_BOX && i < S->n; i++) /* boxes: no markers */
+            if (drawable(S->x[i], is_x ? logax : 0) && drawable(S->y[i], is_x ? 0 : logax))
+                span(is_x ? S->x[i] : S->y[i], logax, &dlo, &dhi);
+    }
+    const double *share = is_x ? ch->share_x : ch->share_y;
+    for (int e = 0; share && e < 2; e++) /* a grid's panels fit the same extremes */
+        span(share[e], logax, &dlo, &dhi);
+    if (!(dlo <= dhi))
+        return;
+    const double m = IMP_CHART_MARKER + IMP_CHART_RING + 1.0; /* a ring, and a hairline */
+    for (int round = 0; round < 30; round++) {
+        double u = (*hi - *lo) / extent; /* axis units per pt */
+        double nlo = fmin(*lo, dlo - m * u), nhi = fmax(*hi, dhi + m * u);
+        if (nlo == *lo && nhi == *hi)
+            break;
+        *lo = nlo, *hi = nhi;
+    }
+}
+
 /* Categorical tick labels are rotated by 45° when the widest does not fit its slot. */
 static int cat_rotated(const imp_chart *ch, const imp_chart_layout *L, double *maxw)
 {
@@ -242,12 +272,18 @@ int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *
                     span(extra[e][i], L->ylog, &ylo, &yhi);
         }
     }
-    if (!ndraw)
+    if (!ndraw && !(ch->share_y && (L->xcat || ch->share_x))) /* a grid's empty panel: axes */
         return imp_err_set(err, IMP_EINPUT, "chart%s%s: nothing to draw (no finite value%s)",
                            ch->title ? " " : "", ch->title ? ch->title : "",
                            L->ylog ? " > 0 on the log axis" : "");
     if (ch->ylo_zero && !L->ylog)
         ylo = fmin(ylo, 0.0), yhi = fmax(yhi, 0.0);
+    for (int e = 0; e < 2; e++) { /* a grid's shared range */
+        if (ch->share_x && !L->xcat)
+            span(ch->share_x[e], L->xlog, &xlo, &xhi);
+        if (ch->share_y)
+            span(ch->share_y[e], L->ylog, &ylo, &yhi);
+    }
     if (L->xcat) {
         L->xlo = -0.5, L->xhi = (double)ch->n_xcat - 0.5;
         for (size_t i = 0; i < ch->n_xcat && i < IMP_CHART_MAX_TICKS; i++)
@@ -277,7 +313,14 @@ int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *
     L->px1 = L->width - 14.0;
     L->py0 = ch->title && *ch->title ? 8.0 + TITLE_PT + 8.0 : 10.0;
     L->y_title = 8.0 + TITLE_PT;
+    if (ch->note && *ch->note) { /* the note gets its own line above the data, never over it */
+        L->y_note = L->py0 + LEGEND_PT;
+        L->py0 += LEGEND_PT + 6.0;
+    }
     L->py1 = L->py0 + IMP_CHART_PLOT_H;
+    if (!L->xcat)
+        fit_markers(ch, L->xlog, 1, L->px1 - L->px0, &L->xlo, &L->xhi);
+    fit_markers(ch, L->ylog, 0, L->py1 - L->py0, &L->ylo, &L->yhi);
     double below = TICK_LEN + 3.0 + TICK_PT;
     double maxw;
     if (L->xcat && cat_rotated(ch, L, &maxw))
@@ -353,41 +396,70 @@ static void draw_band(cairo_t *cr, const imp_chart_layout *L, const imp_series *
     }
 }
 
-static void draw_series(cairo_t *cr, const imp_chart_layout *L, const imp_series *S, size_t idx)
+/* One layer of a series: its band, its line or its markers (a box plot draws whole in the
+ * line layer). The chart draws every series' bands, then every line, then every marker, so
+ * no line or band hides a point (Qi's marker under another strategy's line). */
+enum { LAYER_BAND = 0, LAYER_LINE, LAYER_MARKER };
+
+static void draw_box(cairo_t *cr, const imp_chart_layout *L, const imp_series *S,
+                     const double rgb[3])
 {
+    double half = 0.25 * (L->px1 - L->px0) / (L->xhi - L->xlo);
+    cairo_set_line_width(cr, 1.0);
+    for (size_t i = 0; i < S->n; i++) {
+        if (!drawable(S->y[i], L->ylog))
+            continue;
+        double x = imp_chart_xpos(L, S->x[i]);
+        double q1 = imp_chart_ypos(L, S->lo[i]), q3 = imp_chart_ypos(L, S->hi[i]);
+        double md = imp_chart_ypos(L, S->y[i]);
+        cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.25);
+        cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
+        cairo_stroke(cr);
+        segment(cr, x, q1, x, imp_chart_ypos(L, S->wlo[i]));
+        segment(cr, x, q3, x, imp_chart_ypos(L, S->whi[i]));
+        cairo_set_line_width(cr, 2.0);
+        segment(cr, x - half, md, x + half, md);
+        cairo_set_line_width(cr, 1.0);
+    }
+}
+
+/* Is the marker at page (px, py) covered by a marker of a series drawn after series s? */
+static int covered(const imp_chart *ch, const imp_chart_layout *L, size_t s, double px,
+                   double py)
+{
+    for (size_t t = s + 1; t < ch->n_series; t++) {
+        const imp_series *T = &ch->series[t];
+        for (size_t i = 0; T->kind != IMP_SERIES_BOX && i < T->n; i++)
+            if (drawable(T->x[i], L->xlog) && drawable(T->y[i], L->ylog) &&
+                fabs(imp_chart_xpos(L, T->x[i]) - px) < IMP_CHART_MARKER &&
+                fabs(imp_chart_ypos(L, T->y[i]) - py) < IMP_CHART_MARKER)
+                return 1;
+    }
+    return 0;
+}
+
+static void draw_series(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L, size_t idx,
+                        int layer)
+{
+    const imp_series *S = &ch->series[idx];
     double rgb[3];
     imp_chart_color(idx, rgb);
-    int ok_pt = 0;
-    if (S->kind == IMP_SERIES_LINE && S->lo && S->hi) {
-        cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.18);
-        draw_band(cr, L, S);
-    }
-    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-    cairo_set_line_width(cr, 1.4);
-    if (S->kind == IMP_SERIES_BOX) {
-        double half = 0.25 * (L->px1 - L->px0) / (L->xhi - L->xlo);
-        cairo_set_line_width(cr, 1.0);
-        for (size_t i = 0; i < S->n; i++) {
-            if (!drawable(S->y[i], L->ylog))
-                continue;
-            double x = imp_chart_xpos(L, S->x[i]);
-            double q1 = imp_chart_ypos(L, S->lo[i]), q3 = imp_chart_ypos(L, S->hi[i]);
-            double md = imp_chart_ypos(L, S->y[i]);
-            cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.25);
-            cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
-            cairo_fill(cr);
-            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-            cairo_rectangle(cr, x - half, q3, 2 * half, q1 - q3);
-            cairo_stroke(cr);
-            segment(cr, x, q1, x, imp_chart_ypos(L, S->wlo[i]));
-            segment(cr, x, q3, x, imp_chart_ypos(L, S->whi[i]));
-            cairo_set_line_width(cr, 2.0);
-            segment(cr, x - half, md, x + half, md);
-            cairo_set_line_width(cr, 1.0);
+    if (layer == LAYER_BAND) {
+        if (S->kind == IMP_SERIES_LINE && S->lo && S->hi) {
+            cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], IMP_CHART_BAND_ALPHA);
+            draw_band(cr, L, S);
         }
         return;
     }
-    if (S->kind == IMP_SERIES_LINE) {
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_set_line_width(cr, 1.4);
+    if (layer == LAYER_LINE && S->kind == IMP_SERIES_BOX) {
+        draw_box(cr, L, S, rgb);
+    } else if (layer == LAYER_LINE && S->kind == IMP_SERIES_LINE) {
+        int ok_pt = 0;
         for (size_t i = 0; i < S->n; i++) {
             int ok = drawable(S->x[i], L->xlog) && drawable(S->y[i], L->ylog);
             if (ok && ok_pt)
@@ -397,10 +469,20 @@ static void draw_series(cairo_t *cr, const imp_chart_layout *L, const imp_series
             ok_pt = ok;
         }
         cairo_stroke(cr);
+    } else if (layer == LAYER_MARKER && S->kind != IMP_SERIES_BOX) {
+        for (size_t i = 0; i < S->n; i++) {
+            if (!drawable(S->x[i], L->xlog) || !drawable(S->y[i], L->ylog))
+                continue;
+            double px = imp_chart_xpos(L, S->x[i]), py = imp_chart_ypos(L, S->y[i]);
+            marker(cr, px, py);
+            if (covered(ch, L, idx, px, py)) { /* a ring shows it around the one on top */
+                double r = IMP_CHART_MARKER + IMP_CHART_RING;
+                cairo_set_line_width(cr, 1.2);
+                cairo_rectangle(cr, px - r, py - r, 2 * r, 2 * r);
+                cairo_stroke(cr);
+            }
+        }
     }
-    for (size_t i = 0; i < S->n; i++)
-        if (drawable(S->x[i], L->xlog) && drawable(S->y[i], L->ylog))
-            marker(cr, imp_chart_xpos(L, S->x[i]), imp_chart_ypos(L, S->y[i]));
 }
 
 static void draw_axes(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L)
@@ -457,8 +539,40 @@ static void draw_axes(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *
     if (ch->title && *ch->title)
         imp_canvas_text(cr, L->width / 2, L->y_title, TITLE_PT, IMP_ANCHOR_MIDDLE, 0, ch->title);
     if (ch->note && *ch->note)
-        imp_canvas_text(cr, L->px0 + 5.0, L->py0 + 5.0 + LEGEND_PT, LEGEND_PT, IMP_ANCHOR_START,
-                        0, ch->note);
+        imp_canvas_text(cr, L->px0, L->y_note, LEGEND_PT, IMP_ANCHOR_START, 0, ch->note);
+}
+
+/* The chart without its legend: axes, then the series clipped to the plot area (a band may
+ * reach past the axis range; the layout keeps every marker inside it, fit_markers). */
+static void draw_body(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L)
+{
+    draw_axes(cr, ch, L);
+    cairo_save(cr);
+    cairo_rectangle(cr, L->px0, L->py0, L->px1 - L->px0, L->py1 - L->py0);
+    cairo_clip(cr);
+    for (int layer = LAYER_BAND; layer <= LAYER_MARKER; layer++)
+        for (size_t s = 0; s < ch->n_series; s++)
+            draw_series(cr, ch, L, s, layer);
+    cairo_restore(cr);
+}
+
+static void draw_legend(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *L)
+{
+    for (size_t e = 0; e < L->n_legend; e++) {
+        size_t s = L->legend_series[e];
+        double rgb[3];
+        imp_chart_color(s, rgb);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        if (ch->series[s].kind == IMP_SERIES_LINE) {
+            cairo_set_line_width(cr, 1.4);
+            segment(cr, L->lx[e], L->ly[e], L->lx[e] + 14.0, L->ly[e]);
+        }
+        cairo_rectangle(cr, L->lx[e] + 7.0 - 2.0, L->ly[e] - 2.0, 4.0, 4.0);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        imp_canvas_text(cr, L->lx[e] + 18.0, L->ly[e] + LEGEND_PT * 0.35, LEGEND_PT,
+                        IMP_ANCHOR_START, 0, ch->series[s].name);
+    }
 }
 
 int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_chart_layout *Lout,
@@ -471,34 +585,111 @@ int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_cha
     imp_canvas c;
     if ((rc = imp_canvas_begin(&c, out, fmt, L.width, L.height, err)))
         return rc;
-    cairo_t *cr = c.cr;
-    draw_axes(cr, ch, &L);
-    /* Series are clipped to the plot area (a band may reach past a nice axis bound). */
-    cairo_save(cr);
-    cairo_rectangle(cr, L.px0 - IMP_CHART_MARKER - 1, L.py0 - IMP_CHART_MARKER - 1,
-                    L.px1 - L.px0 + 2 * IMP_CHART_MARKER + 2,
-                    L.py1 - L.py0 + 2 * IMP_CHART_MARKER + 2);
-    cairo_clip(cr);
-    for (size_t s = 0; s < ch->n_series; s++)
-        draw_series(cr, &L, &ch->series[s], s);
-    cairo_restore(cr);
-    for (size_t e = 0; e < L.n_legend; e++) {
-        size_t s = L.legend_series[e];
-        double rgb[3];
-        imp_chart_color(s, rgb);
-        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-        if (ch->series[s].kind == IMP_SERIES_LINE) {
-            cairo_set_line_width(cr, 1.4);
-            segment(cr, L.lx[e], L.ly[e], L.lx[e] + 14.0, L.ly[e]);
-        }
-        cairo_rectangle(cr, L.lx[e] + 7.0 - 2.0, L.ly[e] - 2.0, 4.0, 4.0);
-        cairo_fill(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        imp_canvas_text(cr, L.lx[e] + 18.0, L.ly[e] + LEGEND_PT * 0.35, LEGEND_PT,
-                        IMP_ANCHOR_START, 0, ch->series[s].name);
-    }
+    draw_body(c.cr, ch, &L);
+    draw_legend(c.cr, ch, &L);
     rc = imp_canvas_end(&c, err);
     if (!rc && Lout)
         *Lout = L;
+    return rc;
+}
+
+/* The outer ticks of a layout's axis in data units ({lo, hi}; log axes back from log10): the
+ * nice range of its data, without the marker margin (a union of margins would push the
+ * shared axis out to the next nice step). */
+static void range_of(const imp_chart_layout *L, int y, double r[2])
+{
+    int lg = y ? L->ylog : L->xlog;
+    size_t n = y ? L->n_ytick : L->n_xtick;
+    const double *t = y ? L->ytick : L->xtick;
+    double lo = n ? t[0] : y ? L->ylo : L->xlo, hi = n ? t[n - 1] : y ? L->yhi : L->xhi;
+    for (size_t i = 0; i < n; i++) /* log ticks come decade, 2, 5: not sorted */
+        lo = fmin(lo, t[i]), hi = fmax(hi, t[i]);
+    r[0] = lg ? pow(10.0, lo) : lo, r[1] = lg ? pow(10.0, hi) : hi;
+}
+
+int imp_chart_grid_write(FILE *out, imp_plot_format fmt, const imp_chart *charts, size_t n,
+                         double width, imp_chart_grid *G, imp_err *err)
+{
+    if (n == 0 || n > IMP_CHART_MAX_PANELS)
+        return imp_err_set(err, IMP_EINPUT, "chart grid: %zu panels (1 to %d)", n,
+                           IMP_CHART_MAX_PANELS);
+    memset(G, 0, sizeof *G);
+    G->width = width > 0 ? width : IMP_CHART_WIDTH;
+    size_t cols = (size_t)(G->width / IMP_CHART_MIN_PANEL);
+    cols = cols < 1 ? 1 : cols > n ? n : cols;
+    G->cols = cols, G->rows = (n + cols - 1) / cols, G->n = n;
+    imp_chart *pc = calloc(n, sizeof *pc);
+    imp_series *ps = NULL;
+    size_t ns = charts[0].n_series;
+    int any_note = 0, rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        any_note |= charts[i].note && *charts[i].note;
+        if (charts[i].n_series != ns)
+            rc = imp_err_set(err, IMP_EINPUT, "chart grid: panel %zu has %zu series, panel 0 "
+                             "%zu (align them: one legend serves all)", i, charts[i].n_series, ns);
+    }
+    if (!rc && (!pc || !(ps = calloc(n * (ns ? ns : 1), sizeof *ps))))
+        rc = imp_err_set(err, IMP_ENOMEM, "chart grid: out of memory");
+    double xr[2] = {INFINITY, -INFINITY}, yr[2] = {INFINITY, -INFINITY};
+    /* Pass 1: each panel alone, no legend (one shared legend goes below the grid), for the
+     * union of their ranges; a note row in every panel when any has one, so rows align. */
+    for (size_t i = 0; !rc && i < n; i++) {
+        pc[i] = charts[i];
+        pc[i].width = G->width / (double)cols;
+        if (any_note && !(pc[i].note && *pc[i].note))
+            pc[i].note = " ";
+        for (size_t s = 0; s < ns; s++) {
+            ps[i * ns + s] = charts[i].series[s];
+            ps[i * ns + s].name = NULL;
+        }
+        pc[i].series = ps + i * ns;
+        imp_chart_layout L;
+        if (imp_chart_layout_compute(&pc[i], &L, NULL) != 0)
+            continue; /* an empty panel: drawn with the shared axes below */
+        double r[2];
+        range_of(&L, 0, r);
+        xr[0] = fmin(xr[0], r[0]), xr[1] = fmax(xr[1], r[1]);
+        range_of(&L, 1, r);
+        yr[0] = fmin(yr[0], r[0]), yr[1] = fmax(yr[1], r[1]);
+    }
+    if (!rc && !(yr[0] <= yr[1]))
+        rc = imp_err_set(err, IMP_EINPUT, "chart grid: nothing to draw in any panel");
+    /* Pass 2: every panel over the union: the same ticks and range on every panel. */
+    double ph = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        pc[i].share_x = xr, pc[i].share_y = yr;
+        if ((rc = imp_chart_layout_compute(&pc[i], &G->L[i], err)) != 0)
+            break;
+        ph = fmax(ph, G->L[i].height);
+    }
+    imp_chart lg = charts[0];
+    imp_chart_layout LL;
+    lg.width = G->width, lg.share_x = xr, lg.share_y = yr;
+    if (!rc)
+        rc = imp_chart_layout_compute(&lg, &LL, err);
+    imp_canvas c;
+    if (!rc) {
+        double top = LL.y_xlabel + 8.0; /* where LL's legend rows start */
+        G->legend_dy = ph * (double)G->rows - top;
+        G->height = ph * (double)G->rows + (LL.n_legend ? LL.height - top : 0.0);
+        for (size_t i = 0; i < n; i++)
+            G->dx[i] = pc[i].width * (double)(i % cols), G->dy[i] = ph * (double)(i / cols);
+        rc = imp_canvas_begin(&c, out, fmt, G->width, G->height, err);
+    }
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) {
+            cairo_save(c.cr);
+            cairo_translate(c.cr, G->dx[i], G->dy[i]);
+            draw_body(c.cr, &pc[i], &G->L[i]);
+            cairo_restore(c.cr);
+        }
+        cairo_save(c.cr);
+        cairo_translate(c.cr, 0, G->legend_dy);
+        draw_legend(c.cr, &lg, &LL);
+        cairo_restore(c.cr);
+        G->legend = LL;
+        rc = imp_canvas_end(&c, err);
+    }
+    free(pc), free(ps);
     return rc;
 }

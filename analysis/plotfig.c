@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,9 @@ static void series_free(imp_fig_series *S)
     free(S->whi);
 }
 
+static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int band, int whisk);
+static int add_cat(imp_fig *f, const char *text);
+
 void imp_fig_free(imp_fig *f)
 {
     for (size_t i = 0; i < f->n_xcat; i++)
@@ -107,10 +111,104 @@ int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_la
     imp_chart ch = {.title = f->title, .xlabel = f->xlabel, .ylabel = f->ylabel,
                     .note = f->note, .n_xcat = f->n_xcat, .xcat = (const char *const *)f->xcat,
                     .xlog = f->xlog, .ylog = f->ylog, .ylo_zero = f->ylo_zero,
-                    .n_series = f->n_series, .series = s};
+                    .n_series = f->n_series, .series = s, .width = f->width};
     int rc = imp_chart_write(out, fmt, &ch, L, err);
     free(s);
     return rc;
+}
+
+int imp_fig_write_panels(FILE *out, imp_plot_format fmt, const imp_fig *figs,
+                         const char *const *titles, size_t n, double width, imp_chart_grid *G,
+                         imp_err *err)
+{
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        ns += figs[i].n_series;
+    imp_series *s = calloc(ns ? ns : 1, sizeof *s);
+    imp_chart *ch = calloc(n ? n : 1, sizeof *ch);
+    if (!s || !ch) {
+        free(s), free(ch);
+        return imp_err_set(err, IMP_ENOMEM, "figure: out of memory");
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const imp_fig *f = &figs[i];
+        for (size_t j = 0; j < f->n_series; j++) {
+            const imp_fig_series *F = &f->series[j];
+            s[o + j] = (imp_series){F->name, f->kind, F->n, F->x, F->y, F->lo, F->hi, F->wlo,
+                                    F->whi};
+        }
+        ch[i] = (imp_chart){.title = titles[i], .xlabel = f->xlabel, .ylabel = f->ylabel,
+                            .note = f->note, .n_xcat = f->n_xcat,
+                            .xcat = (const char *const *)f->xcat, .xlog = f->xlog,
+                            .ylog = f->ylog, .ylo_zero = f->ylo_zero, .n_series = f->n_series,
+                            .series = s + o};
+        o += f->n_series;
+    }
+    int rc = imp_chart_grid_write(out, fmt, ch, n, width, G, err);
+    free(s), free(ch);
+    return rc;
+}
+
+/* Index of category text in like's categories, or -1. */
+static long cat_index(const imp_fig *like, const char *text)
+{
+    for (size_t i = 0; i < like->n_xcat; i++)
+        if (strcmp(like->xcat[i], text) == 0)
+            return (long)i;
+    return -1;
+}
+
+int imp_fig_align(imp_fig *f, const imp_fig *like, imp_err *err)
+{
+    imp_fig g;
+    memset(&g, 0, sizeof g);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < like->n_xcat; i++)
+        rc = add_cat(&g, like->xcat[i]);
+    for (size_t j = 0; !rc && j < like->n_series; j++) {
+        const imp_fig_series *L = &like->series[j], *F = NULL;
+        for (size_t i = 0; i < f->n_series && !F; i++)
+            if (f->series[i].name && L->name ? strcmp(f->series[i].name, L->name) == 0
+                                              : !f->series[i].name && !L->name && i == j)
+                F = &f->series[i]; /* unnamed (a box plot's one series): by position */
+        int band = L->lo != NULL || (F && F->lo), whisk = L->wlo != NULL || (F && F->wlo);
+        size_t n = like->n_xcat ? like->n_xcat : F ? F->n : 0;
+        imp_fig_series *S = add_series(&g, L->name, n, band, whisk);
+        if (!S) {
+            rc = -1;
+            break;
+        }
+        S->group = L->group;
+        for (size_t p = 0; F && p < F->n; p++) {
+            long d = (long)p;
+            if (like->n_xcat)
+                d = F->x[p] >= 0 && (size_t)F->x[p] < f->n_xcat
+                        ? cat_index(like, f->xcat[(size_t)F->x[p]])
+                        : -1;
+            else
+                S->x[p] = F->x[p];
+            if (d < 0)
+                continue; /* a category the reference figure has not: cannot be shown */
+            S->y[d] = F->y[p];
+            if (F->lo && S->lo)
+                S->lo[d] = F->lo[p], S->hi[d] = F->hi[p];
+            if (F->wlo && S->wlo)
+                S->wlo[d] = F->wlo[p], S->whi[d] = F->whi[p];
+        }
+    }
+    if (rc) {
+        imp_fig_free(&g);
+        return imp_err_set(err, IMP_ENOMEM, "figure: out of memory");
+    }
+    memcpy(g.title, f->title, sizeof g.title), memcpy(g.xlabel, f->xlabel, sizeof g.xlabel);
+    memcpy(g.ylabel, f->ylabel, sizeof g.ylabel), memcpy(g.note, f->note, sizeof g.note);
+    memcpy(g.group_what, f->group_what, sizeof g.group_what);
+    g.kind = f->kind, g.xlog = f->xlog, g.ylog = f->ylog, g.ylo_zero = f->ylo_zero;
+    g.no_band = f->no_band, g.width = f->width;
+    imp_fig_free(f);
+    *f = g;
+    return 0;
 }
 
 static double series_max(const imp_fig_series *S)
@@ -180,6 +278,41 @@ void imp_fig_keep_best(imp_fig *f, size_t n)
                  f->group_what, total);
 }
 
+/* Do series a and b draw the same points (same x, y where either is drawn)? */
+static int same_points(const imp_fig_series *a, const imp_fig_series *b)
+{
+    if (a->n != b->n)
+        return 0;
+    size_t drawn = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int fa = isfinite(a->y[i]), fb = isfinite(b->y[i]);
+        if (fa != fb || (fa && (a->x[i] != b->x[i] || fabs(a->y[i] - b->y[i]) > 1e-9)))
+            return 0;
+        drawn += fa;
+    }
+    return drawn > 0;
+}
+
+void imp_fig_mark_ties(imp_fig *f)
+{
+    for (size_t j = 1; j < f->n_series; j++) {
+        imp_fig_series *S = &f->series[j];
+        for (size_t i = 0; i < j && S->name; i++) {
+            const imp_fig_series *T = &f->series[i];
+            if (!T->name || !same_points(T, S))
+                continue;
+            size_t n = strlen(S->name) + strlen(T->name) + 4;
+            char *name = malloc(n);
+            if (!name)
+                return; /* the legend keeps the plain name */
+            snprintf(name, n, "%s = %s", S->name, T->name);
+            free(S->name);
+            S->name = name;
+            break;
+        }
+    }
+}
+
 /* Add a series of n NaN points with x = 0..n-1 (bands/whiskers allocated on request). */
 static imp_fig_series *add_series(imp_fig *f, const char *name, size_t n, int band, int whisk)
 {
@@ -235,16 +368,31 @@ static size_t *sorted_axis(const int64_t *v, size_t n)
     return o;
 }
 
-size_t imp_fig_main_shot(const imp_cube_axes *a)
+size_t imp_fig_main_shot(const imp_cube *cube)
 {
-    size_t best = 0;
+    const imp_cube_axes *a = &cube->axes;
+    unsigned char *done = calloc(a->n_shot, 1);
+    size_t any = 0;
+    for (uint64_t i = 0; done && i < cube->n_cells; i++)
+        if (cube->status[i] == IMP_CELL_DONE) {
+            size_t idx[IMP_AX__COUNT];
+            imp_cube_cell_coords(a, i, idx);
+            any += !done[idx[IMP_AX_SHOT]];
+            done[idx[IMP_AX_SHOT]] = 1;
+        }
+    size_t best = a->n_shot;
     for (size_t i = 0; i < a->n_shot; i++) {
-        if (a->shot[i] == -1)
-            return i;
-        if (a->shot[i] > a->shot[best])
+        if (any && !done[i])
+            continue; /* a selection without this shot (--where shot=10) */
+        if (a->shot[i] == -1) {
+            best = i;
+            break;
+        }
+        if (best == a->n_shot || a->shot[i] > a->shot[best])
             best = i;
     }
-    return best;
+    free(done);
+    return best < a->n_shot ? best : 0;
 }
 
 static uint64_t cell_of(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k, size_t sh,
@@ -254,9 +402,7 @@ static uint64_t cell_of(const imp_cube *c, size_t mo, size_t ta, size_t st, size
     return imp_cube_cell_index(&c->axes, idx);
 }
 
-/* Median, min and max of the done seeds of one (model, task, strategy, k, shot); returns the
- * number of done seeds. vals is scratch of n_seed doubles. */
-static size_t voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
+size_t imp_fig_voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
                           size_t sh, double *vals, double *med, double *mn, double *mx)
 {
     size_t n = 0;
@@ -321,7 +467,7 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
     if (a->n_k < 2)
         return imp_err_set(err, IMP_ENOTFOUND, "accuracy against k: the cube has one k (%lld)",
                            (long long)a->k[0]);
-    size_t sh = imp_fig_main_shot(a);
+    size_t sh = imp_fig_main_shot(cube);
     size_t *ko = sorted_axis(a->k, a->n_k);
     double *vals = malloc(a->n_seed * sizeof *vals);
     if (!ko || !vals) {
@@ -347,7 +493,7 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
             for (size_t mo = 0; mo < a->n_model; mo++)
                 for (size_t ta = 0; ta < a->n_task; ta++) {
                     double md, mn, mx;
-                    if (voter_value(cube, mo, ta, st, ko[i], sh, vals, &md, &mn, &mx)) {
+                    if (imp_fig_voter_value(cube, mo, ta, st, ko[i], sh, vals, &md, &mn, &mx)) {
                         sy += md, slo += mn, shi += mx;
                         nv++;
                     }
@@ -399,7 +545,7 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
     }
     char buf[32], name[600];
     f->kind = IMP_SERIES_LINE;
-    snprintf(f->title, sizeof f->title, "Accuracy against shot (95%% CI over seeds)");
+    size_t min_seeds = SIZE_MAX; /* fewest seeds behind a point */
     snprintf(f->xlabel, sizeof f->xlabel, "shot (training samples per class)");
     snprintf(f->ylabel, sizeof f->ylabel, "accuracy (%%), mean over voters");
     int rc = 0;
@@ -432,7 +578,8 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
                 for (size_t t = 0; t < ns; t++)
                     ss += (per_seed[t] - m) * (per_seed[t] - m);
                 y[i] = m;
-                if (ns >= 2) {
+                min_seeds = ns < min_seeds ? ns : min_seeds;
+                if (ns >= IMP_FIG_MIN_BAND_SEEDS) {
                     double h = imp_t_quantile(0.05, (double)(ns - 1)) *
                                sqrt(ss / (double)(ns - 1)) / sqrt((double)ns);
                     lo[i] = m - h, hi[i] = m + h;
@@ -464,6 +611,13 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
         imp_fig_free(f);
         return imp_err_set(err, IMP_ENOTFOUND, "accuracy against shot: no competitor has "
                            "results at two shots");
+    }
+    if (min_seeds >= IMP_FIG_MIN_BAND_SEEDS)
+        snprintf(f->title, sizeof f->title, "Accuracy against shot (95%% CI over seeds)");
+    else {
+        f->no_band = 1;
+        snprintf(f->title, sizeof f->title, "Accuracy against shot (%zu seed%s: no band)",
+                 min_seeds, min_seeds == 1 ? "" : "s");
     }
     return 0;
 }
@@ -724,6 +878,38 @@ static double nc1_lookup(const imp_nc1_table *t, const char *model, const char *
 
 /* ---- NC1 against the multi-proxy gain ---- */
 
+int *imp_fig_imprinting(const imp_cube_axes *a)
+{
+    int *imprint = malloc((a->n_strategy ? a->n_strategy : 1) * sizeof *imprint);
+    for (size_t st = 0; imprint && st < a->n_strategy; st++) {
+        imp_strategy s;
+        imprint[st] = imp_strategy_parse(a->strategy[st], &s, NULL) == 0 &&
+                      s.gen != IMP_GEN_LS && s.gen != IMP_GEN_KLS;
+    }
+    return imprint;
+}
+
+double imp_fig_multi_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh,
+                          const int *imprint, double *vals)
+{
+    const imp_cube_axes *a = &cube->axes;
+    double best1 = -INFINITY, bestm = -INFINITY;
+    for (size_t st = 0; st < a->n_strategy; st++) {
+        if (!imprint[st])
+            continue;
+        for (size_t k = 0; k < a->n_k; k++) {
+            double md, mn, mx;
+            if (!imp_fig_voter_value(cube, mo, ta, st, k, sh, vals, &md, &mn, &mx))
+                continue;
+            if (a->k[k] == 1)
+                best1 = fmax(best1, md);
+            else
+                bestm = fmax(bestm, md);
+        }
+    }
+    return isfinite(best1) && isfinite(bestm) ? bestm - best1 : NAN;
+}
+
 int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, double *rho,
                      imp_err *err)
 {
@@ -734,16 +920,11 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
     if (cube->job && *cube->job && imp_job_parse(cube->job, strlen(cube->job), "cube job", NULL,
                                                  &job, NULL) != 0)
         job = NULL;
-    size_t sh = imp_fig_main_shot(a), np = 0, cap = a->n_model * a->n_task;
+    size_t sh = imp_fig_main_shot(cube), np = 0, cap = a->n_model * a->n_task;
     double *vals = malloc(a->n_seed * sizeof *vals);
     double *px = malloc((cap ? cap : 1) * sizeof *px), *py = malloc((cap ? cap : 1) * sizeof *py);
-    int *imprint = malloc(a->n_strategy * sizeof *imprint);
+    int *imprint = imp_fig_imprinting(a);
     int rc = vals && px && py && imprint ? 0 : -1;
-    for (size_t st = 0; !rc && st < a->n_strategy; st++) {
-        imp_strategy s;
-        imprint[st] = imp_strategy_parse(a->strategy[st], &s, NULL) == 0 &&
-                      s.gen != IMP_GEN_LS && s.gen != IMP_GEN_KLS;
-    }
     f->kind = IMP_SERIES_POINTS;
     f->xlog = 1;
     snprintf(f->title, sizeof f->title, "NC1 against the multi-proxy gain");
@@ -752,21 +933,8 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
     for (size_t mo = 0; !rc && mo < a->n_model; mo++) {
         imp_fig_series *S = NULL;
         for (size_t ta = 0; ta < a->n_task; ta++) {
-            double best1 = -INFINITY, bestm = -INFINITY;
-            for (size_t st = 0; st < a->n_strategy; st++) {
-                if (!imprint[st])
-                    continue;
-                for (size_t k = 0; k < a->n_k; k++) {
-                    double md, mn, mx;
-                    if (!voter_value(cube, mo, ta, st, k, sh, vals, &md, &mn, &mx))
-                        continue;
-                    if (a->k[k] == 1)
-                        best1 = fmax(best1, md);
-                    else
-                        bestm = fmax(bestm, md);
-                }
-            }
-            if (!isfinite(best1) || !isfinite(bestm))
+            double gain = imp_fig_multi_gain(cube, mo, ta, sh, imprint, vals);
+            if (!isfinite(gain))
                 continue;
             double nc1 = nc1_lookup(t, a->model[mo], a->task[ta]);
             int ti = job ? imp_job_task_index(job, a->task[ta]) : -1;
@@ -795,7 +963,7 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
                 break;
             }
             S->x[S->n] = px[np] = nc1;
-            S->y[S->n] = py[np] = bestm - best1;
+            S->y[S->n] = py[np] = gain;
             S->n++, np++;
         }
     }

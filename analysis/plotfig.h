@@ -34,12 +34,30 @@ typedef struct imp_fig {
     char **xcat;
     size_t n_series;
     imp_fig_series *series;
+    double width; /* pt; 0: IMP_CHART_WIDTH */
+    int no_band; /* acc-shot: some point had fewer than IMP_FIG_MIN_BAND_SEEDS seeds, so it
+                  * has no band (the title says so) */
 } imp_fig;
+
+/* Fewest seeds a confidence band is drawn from: with 2, t(0.975, 1) = 12.7 makes a band
+ * many times the spread of the two values, a smear that hides the lines and says nothing. */
+#define IMP_FIG_MIN_BAND_SEEDS 3
 
 void imp_fig_free(imp_fig *f);
 /* Draw f with imp_chart_write; L (may be NULL) receives the layout. */
 int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_layout *L,
                   imp_err *err);
+
+/* Draw figs[0..n−1] (one per facet value, aligned with imp_fig_align) as the panels of one
+ * figure width pt wide, titled titles[i], with shared axes and one legend
+ * (imp_chart_grid_write). */
+int imp_fig_write_panels(FILE *out, imp_plot_format fmt, const imp_fig *figs,
+                         const char *const *titles, size_t n, double width, imp_chart_grid *G,
+                         imp_err *err);
+/* Make f's series and categories those of like, in like's order (matched by name and
+ * category text): a series like has and f lacks becomes empty, one f has and like lacks is
+ * dropped — so a facet's panel shows the figure's lines in the figure's colours. */
+int imp_fig_align(imp_fig *f, const imp_fig *like, imp_err *err);
 
 /* Keep at most n series of f: those with the highest finite point (ties: cube order), in their
  * order; when some are dropped, f->note says "the n best of M by their highest point". With
@@ -47,8 +65,28 @@ int imp_fig_write(FILE *out, imp_plot_format fmt, const imp_fig *f, imp_chart_la
  * series (acc-k: one line per GEN, as the paper's Fig. 6), and the note says so. */
 void imp_fig_keep_best(imp_fig *f, size_t n);
 
-/* The shot the k and GEN-time figures use: "all" (-1) if the cube has it, else the largest. */
-size_t imp_fig_main_shot(const imp_cube_axes *axes);
+/* Median, min and max over the done seeds of one (model, task, strategy, k, shot) — a
+ * voter's value, as every figure and the claims take it; returns the number of done seeds
+ * (0: no value). vals is scratch of n_seed doubles. */
+size_t imp_fig_voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
+                           size_t sh, double *vals, double *med, double *mn, double *mx);
+/* imprint[st] = 1 for the strategies that imprint (GEN neither ls nor kls); malloc'd, the
+ * caller frees; NULL when out of memory. */
+int *imp_fig_imprinting(const imp_cube_axes *a);
+/* The multi-proxy gain of voter (mo, ta) at shot sh: the best voter value among imprinting
+ * strategies at k > 1 (or k = all) minus the best at k = 1 (percentage points); NaN when
+ * either side has no value. vals is scratch of n_seed doubles. */
+double imp_fig_multi_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh,
+                          const int *imprint, double *vals);
+
+/* A series drawing exactly the points of an earlier one hides it (k-means at k = 1 is the
+ * class mean: Qi's line lies under it): its legend name becomes "LATER = EARLIER", so the
+ * reader knows both are there. */
+void imp_fig_mark_ties(imp_fig *f);
+
+/* The shot the k figure, the NC1 figure and the claims use: among the shots with a done cell
+ * (every shot when none has one), "all" (-1) if there, else the largest. */
+size_t imp_fig_main_shot(const imp_cube *cube);
 
 /* Accuracy against k, one line per strategy (grouped by GEN), at shot imp_fig_main_shot, named by the paper's
  * name where it has one for every k ("Qi"; "l2/kmeans/l2/l2/max (Ours at k=20)"). Categories: the k
@@ -63,7 +101,8 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *out, imp_err *err);
  * "Ours", "Qi", … where the paper's name covers that (strategy, k), else "STRATEGY k=K".
  * Categories: the shots ascending, "all" last. Per seed, a = mean over the voters with that
  * seed done; the point is the mean of a over the seeds, the band its 95 % confidence
- * interval, mean ± t(0.975, n−1) · sd / √n over the n seeds (no band for n = 1).
+ * interval, mean ± t(0.975, n−1) · sd / √n over the n seeds — only where n ≥
+ * IMP_FIG_MIN_BAND_SEEDS; with fewer, no band, no_band = 1 and the title says why.
  * IMP_ENOTFOUND when the cube has one shot or no line has two points. */
 int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *out, imp_err *err);
 

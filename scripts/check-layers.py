@@ -25,7 +25,7 @@ LAYERS = [
     ("data", "store storefp store_write idx ingest job journal taskload"),
     ("model", "proxy pipeline cell infer grid cube cube_hdf5 cubeio cellkey piece"),
     ("engine", "sched worker resume sink sweep"),
-    ("analysis", "stats plot cdplot nc1 analyze plotfig"),
+    ("analysis", "stats plot cdplot nc1 analyze plotfig acctable claims"),
 ]
 SOURCE_DIRS = ["src", "analysis", "include/imprint"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -1,5 +1,5 @@
-/* test_latex.c — the rank table `imprint analyze --tex` writes compiles with pdflatex and
- * booktabs (ctest label "latex"; SKIP, exit 77, when pdflatex or booktabs is missing). */
+/* test_latex.c — the rank table `imprint analyze --tex` writes compiles with pdflatex,
+ * booktabs and tabularx, no wider than the text (ctest label "latex"; SKIP, exit 77, when pdflatex or booktabs is missing). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@ static const char *make_cube(void)
 {
     static char *models[] = {"m_1", "m_2"}, *tasks[] = {"t1", "t2"};
     static char *strategies[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max",
-                                 "none/mean/none/none/mnn:3:cosine:distance"};
+                                 "none/mean/quantile/none/mnn:3:mahalanobis:distance"};
     static int64_t ks[] = {1}, shots[] = {-1}, seeds[] = {1};
     imp_cube_axes a = {2, 2, 3, 1, 1, 1, models, tasks, strategies, ks, shots, seeds};
     imp_err err;
@@ -53,18 +53,30 @@ static void test_pdflatex(void)
                            tex);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "analyze --tex: exit %d\n%s", rc, out ? out : "");
     free(out);
+    /* the report's results table of the same cube, with every competitor's long name */
+    rc = imp_test_tool(&out, "report %s --out %s/rep --name 'A_1&b=l2/kmeans/l2/l2/max' "
+                       "--name 'Mahalanobis-kNN=none/mean/quantile/none/mnn:3:mahalanobis:"
+                       "distance'", cube, dir);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "report: exit %d\n%s", rc, out ? out : "");
+    free(out);
     FILE *f = fopen(doc, "w");
     IMP_ASSERT_INT_EQ(f != NULL, 1);
     if (!f)
         return;
-    fprintf(f, "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
-               "\\input{ranks.tex}\n\\end{document}\n");
+    fprintf(f, "\\documentclass{article}\n\\usepackage{booktabs,tabularx,graphicx}\n"
+               "\\begin{document}\n\\input{ranks.tex}\n\n\\input{rep/acc-table.tex}\n"
+               "\\end{document}\n");
     fclose(f);
     out = NULL;
     rc = imp_test_sh(&out, "cd '%s' && pdflatex -interaction=nonstopmode -halt-on-error doc.tex",
                      dir);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "pdflatex: exit %d\n%s", rc, out ? out : "");
     IMP_ASSERT_STR_CONTAINS(out, "Output written on doc.pdf (1 page");
+    /* the table fits the plain article's text width: TeX reports any box wider than its line
+     * (the former tabular was 200 pt too wide with the paper's strategy names) */
+    const char *over = out ? strstr(out, "Overfull \\hbox") : NULL;
+    imp__assert_msg(over == NULL, __LINE__, __FILE__, "ranks.tex wider than \\linewidth: %.300s",
+                    over ? over : "");
     free(out);
     /* the page shows the name as written (pdftotext, when there is one) */
     out = NULL;
@@ -78,7 +90,7 @@ static void test_pdflatex(void)
 
 int main(void)
 {
-    if (imp_test_sh(NULL, "command -v pdflatex >/dev/null && kpsewhich booktabs.sty >/dev/null") !=
+    if (imp_test_sh(NULL, "command -v pdflatex >/dev/null && kpsewhich booktabs.sty tabularx.sty >/dev/null") !=
         0) {
         printf("test_latex: SKIP (pdflatex or booktabs.sty missing: apt-get install "
                "texlive-latex-base texlive-latex-recommended)\n");

@@ -1,8 +1,9 @@
 /* test_plot.c — the paper's figures from a crafted cube whose numbers are known: the values
  * computed, where they land in the SVG (parsed back), that the PDF renders (pdftoppm) and the
  * PNG's stated size. Without pdftoppm (poppler-utils) the formats are not checked and the
- * test reports SKIP (77) after the rest. */
+ * test reports SKIP (77); every other case runs either way. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,8 +299,15 @@ static void test_nc1_gain(void)
 
 /* Each format from its extension: the PDF renders with pdftoppm at the figure's size in
  * points (72 dpi), the PNG header states IMP_PLOT_PNG_SCALE times it. */
+static int g_have_pdftoppm;
+
 static void test_formats(void)
 {
+    /* the figures' numbers are checked elsewhere; their files need pdftoppm */
+    if (!g_have_pdftoppm) {
+        imp_test_skip("pdftoppm (poppler-utils) not found: the formats are not checked");
+        return;
+    }
     imp_fig f;
     imp_err err;
     IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(cube, &f, &err), 0);
@@ -347,6 +355,256 @@ static void test_formats(void)
     fclose(o);
 }
 
+/* The report's drawing defects, read back from the SVG: every marker whole inside the frame
+ * (points on a nice axis bound: NC1 9.77 under the decade 10, accuracy 60 and 100 on the
+ * outer ticks), every marker drawn after every line and band, bands at IMP_CHART_BAND_ALPHA,
+ * and the note on its own line above the plot area, below the title. */
+static void test_geometry(void)
+{
+    const double ax[3] = {0.2, 1.0, 9.77}, ay[3] = {60, 80, 100};
+    const double bx[3] = {0.2, 1.0, 9.77}, by[3] = {100, 70, 60};
+    const double lo[3] = {58, 75, 95}, hi[3] = {62, 85, 100};
+    imp_series ser[2] = {{"a", IMP_SERIES_LINE, 3, ax, ay, lo, hi, NULL, NULL},
+                         {"b", IMP_SERIES_LINE, 3, bx, by, NULL, NULL, NULL, NULL}};
+    imp_chart ch = {.title = "t", .xlabel = "x", .ylabel = "y", .note = "Spearman rho = 1",
+                    .xlog = 1, .n_series = 2, .series = ser};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    imp_chart_layout L;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_chart_write(m, IMP_PLOT_SVG, &ch, &L, &err), 0);
+    fclose(m);
+    imp_svg S;
+    IMP_ASSERT_INT_EQ(imp_svg_parse(buf, &S), 0);
+    free(buf);
+    /* the ticks still end on the decade 10 (log 1) and on 100, but the range reaches past
+     * them so the markers at 9.77 and 100 fit */
+    IMP_ASSERT_NEAR(L.xtick[L.n_xtick - 1], 1.0, 1e-12);
+    IMP_ASSERT_INT_EQ(L.xhi > 1.0, 1);
+    IMP_ASSERT_NEAR(L.ytick[L.n_ytick - 1], 100.0, 1e-12);
+    IMP_ASSERT_INT_EQ(L.yhi > 100.0, 1);
+    size_t markers = 0, last_line = 0, first_marker = (size_t)-1, bands = 0;
+    for (size_t i = 0; i < S.n; i++) {
+        const imp_svg_path *p = &S.p[i];
+        int square = p->fill && p->closed && p->n >= 4 &&
+                     fabs(fabs(p->x[1] - p->x[0]) + fabs(p->y[1] - p->y[0]) -
+                          2 * IMP_CHART_MARKER) < TOL;
+        int near_plot = p->n && p->x[0] > L.px0 - 10 && p->x[0] < L.px1 + 10 &&
+                        p->y[0] > L.py0 - 10 && p->y[0] < L.py1 + 10;
+        if (square && near_plot && p->opacity == 1.0) {
+            markers++;
+            first_marker = p->pos < first_marker ? p->pos : first_marker;
+            for (size_t v = 0; v < p->n; v++) /* whole, beside the frame's 0.8 pt line */
+                IMP_ASSERT_INT_EQ(p->x[v] >= L.px0 + 0.4 && p->x[v] <= L.px1 - 0.4 &&
+                                      p->y[v] >= L.py0 + 0.4 && p->y[v] <= L.py1 - 0.4,
+                                  1);
+        } else if (!p->fill && fabs(p->stroke_width - 1.4) < 1e-9 && p->n == 3) {
+            last_line = p->pos > last_line ? p->pos : last_line; /* the two 3-point lines */
+        } else if (p->fill && p->opacity < 1.0 && p->n >= 6) {
+            bands++;
+            IMP_ASSERT_NEAR(p->opacity, IMP_CHART_BAND_ALPHA, 1e-6);
+        }
+    }
+    IMP_ASSERT_INT_EQ(markers, 6);
+    IMP_ASSERT_INT_EQ(bands, 1);
+    IMP_ASSERT_INT_EQ(last_line > 0 && first_marker > last_line, 1);
+    /* a and b share no point (80 against 70 at x = 1, 100 against 60 at 9.77): no ring */
+    double r = IMP_CHART_MARKER + IMP_CHART_RING;
+    size_t rings = 0;
+    for (size_t i = 0; i < S.n; i++)
+        rings += !S.p[i].fill && S.p[i].closed && S.p[i].n >= 4 &&
+                 fabs(fabs(S.p[i].x[1] - S.p[i].x[0]) - 2 * r) < TOL;
+    IMP_ASSERT_INT_EQ(rings, 0);
+    /* the note between the title and the plot area; its baseline leaves room above py0 */
+    IMP_ASSERT_INT_EQ(L.y_note > L.y_title && L.y_note <= L.py0 - 2.0, 1);
+    imp_svg_free(&S);
+}
+
+/* With two seeds a 95 % t band would be t(0.975, 1) = 12.7 standard errors wide: no band,
+ * and the title says why. */
+static void test_two_seeds_no_band(void)
+{
+    imp_cube *c2;
+    IMP_ASSERT_INT_EQ(imp_test_fig_cube(&c2), 0);
+    for (uint64_t i = 0; i < c2->n_cells; i++) {
+        size_t idx[IMP_AX__COUNT];
+        imp_cube_cell_coords(&c2->axes, i, idx);
+        if (idx[IMP_AX_SEED] == 2 && c2->status[i] == IMP_CELL_DONE)
+            c2->status[i] = IMP_CELL_PENDING;
+    }
+    imp_fig f;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_shot(c2, &f, &err), 0);
+    IMP_ASSERT_INT_EQ(f.no_band, 1);
+    IMP_ASSERT_STR_CONTAINS(f.title, "2 seeds: no band");
+    const imp_fig_series *km = series(&f, "l2/kmeans/l2/l2/max k=1");
+    IMP_ASSERT_INT_EQ(km != NULL, 1);
+    if (km) { /* seeds 1, 2 at shot all: 75, 76.5 → 75.75, and no interval */
+        IMP_ASSERT_NEAR(km->y[1], 75.75, 1e-12);
+        IMP_ASSERT_INT_EQ(isnan(km->lo[1]) && isnan(km->hi[1]), 1);
+    }
+    imp_chart_layout L;
+    imp_svg S;
+    draw(&f, &L, &S);
+    for (size_t i = 0; i < S.n; i++) /* nothing translucent: no band polygon at all */
+        IMP_ASSERT_INT_EQ(S.p[i].fill && S.p[i].opacity < 1.0, 0);
+    imp_svg_free(&S);
+    imp_fig_free(&f);
+    imp_cube_free(c2);
+}
+
+/* A panel as a figure function leaves it (heap-owned): category "20" only, lines b (5) and
+ * a (7). */
+static int imp_test_fig_panel(imp_fig *f)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = IMP_SERIES_LINE;
+    f->xcat = malloc(sizeof *f->xcat);
+    f->series = calloc(2, sizeof *f->series);
+    if (!f->xcat || !f->series)
+        return -1;
+    f->xcat[0] = strdup("20"), f->n_xcat = 1;
+    const char *names[2] = {"b", "a"};
+    for (int i = 0; i < 2; i++) {
+        imp_fig_series *S = &f->series[i];
+        S->name = strdup(names[i]), S->n = 1, S->group = -1;
+        S->x = malloc(sizeof *S->x), S->y = malloc(sizeof *S->y);
+        if (!S->name || !S->x || !S->y)
+            return -1;
+        S->x[0] = 0, S->y[0] = i ? 7.0 : 5.0;
+        f->n_series++;
+    }
+    return 0;
+}
+
+/* Facet panels: two charts of different ranges drawn as one grid share their axes (same
+ * range, same ticks), sit side by side at half the width each, keep their points where the
+ * shared axes put them, and share one legend below; imp_fig_align maps a panel's categories
+ * and lines onto the whole figure's. */
+static void test_grid(void)
+{
+    const double x[2] = {0, 1}, y1[2] = {60, 70}, y2[2] = {80, 95};
+    imp_series s1 = {"a", IMP_SERIES_LINE, 2, x, y1, NULL, NULL, NULL, NULL};
+    imp_series s2 = {"a", IMP_SERIES_LINE, 2, x, y2, NULL, NULL, NULL, NULL};
+    const char *cat[2] = {"1", "20"};
+    imp_chart ch[2] = {{.title = "p1", .n_xcat = 2, .xcat = cat, .n_series = 1, .series = &s1},
+                       {.title = "p2", .n_xcat = 2, .xcat = cat, .n_series = 1, .series = &s2}};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    imp_chart_grid G;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_chart_grid_write(m, IMP_PLOT_SVG, ch, 2, 500, &G, &err), 0);
+    fclose(m);
+    imp_svg S;
+    IMP_ASSERT_INT_EQ(imp_svg_parse(buf, &S), 0);
+    free(buf);
+    IMP_ASSERT_INT_EQ(G.cols, 2);
+    IMP_ASSERT_INT_EQ(G.rows, 1);
+    IMP_ASSERT_NEAR(S.width, 500, 1e-9);
+    IMP_ASSERT_NEAR(G.dx[1], 250, 1e-12);
+    /* one range for both: 60..95 → ticks 60..100 on each */
+    IMP_ASSERT_NEAR(G.L[0].ylo, G.L[1].ylo, 1e-12);
+    IMP_ASSERT_NEAR(G.L[0].yhi, G.L[1].yhi, 1e-12);
+    IMP_ASSERT_INT_EQ(G.L[0].n_ytick, G.L[1].n_ytick);
+    IMP_ASSERT_NEAR(G.L[0].ytick[0], 60, 1e-12);
+    IMP_ASSERT_NEAR(G.L[1].ytick[G.L[1].n_ytick - 1], 100, 1e-12);
+    /* panel 2's point (1, 95) at its offset, in the shared scale */
+    const imp_chart_layout *L = &G.L[1];
+    double px = G.dx[1] + imp_chart_xpos(L, 1), py = G.dy[1] + imp_chart_ypos(L, 95);
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, px, py, IMP_CHART_MARKER, TOL), 1);
+    /* one legend entry, below the panels */
+    IMP_ASSERT_INT_EQ(G.legend.n_legend, 1);
+    IMP_ASSERT_INT_EQ(G.legend.ly[0] + G.legend_dy > G.L[0].height, 1);
+    IMP_ASSERT_INT_EQ(G.height > G.L[0].height, 1);
+    imp_svg_free(&S);
+
+    /* align: the panel has categories "20" only and lines b, a; the figure a, b, c over "1",
+     * "20" — the panel becomes a, b, c over "1", "20" with its values at "20" */
+    imp_fig whole = {0}, panel = {0};
+    whole.kind = panel.kind = IMP_SERIES_LINE;
+    imp_fig_series ws[3] = {{.name = "a"}, {.name = "b"}, {.name = "c"}};
+    char *wc[2] = {"1", "20"};
+    whole.series = ws, whole.n_series = 3, whole.xcat = wc, whole.n_xcat = 2;
+    IMP_ASSERT_INT_EQ(imp_test_fig_panel(&panel), 0);
+    IMP_ASSERT_INT_EQ(imp_fig_align(&panel, &whole, &err), 0);
+    IMP_ASSERT_INT_EQ(panel.n_series, 3);
+    IMP_ASSERT_INT_EQ(panel.n_xcat, 2);
+    IMP_ASSERT_INT_EQ(strcmp(panel.series[0].name, "a") == 0 &&
+                          strcmp(panel.series[2].name, "c") == 0, 1);
+    IMP_ASSERT_INT_EQ(isnan(panel.series[0].y[0]), 1);
+    IMP_ASSERT_NEAR(panel.series[0].y[1], 7.0, 0);
+    IMP_ASSERT_NEAR(panel.series[1].y[1], 5.0, 0);
+    IMP_ASSERT_INT_EQ(isnan(panel.series[2].y[1]), 1);
+    imp_fig_free(&panel);
+
+    /* a line drawing exactly an earlier one's points says so in the legend */
+    IMP_ASSERT_INT_EQ(imp_test_fig_panel(&panel), 0);
+    imp_fig_mark_ties(&panel);
+    IMP_ASSERT_INT_EQ(strcmp(panel.series[1].name, "a"), 0); /* 7 vs 5: no tie */
+    panel.series[1].y[0] = 5.0;
+    imp_fig_mark_ties(&panel);
+    IMP_ASSERT_INT_EQ(strcmp(panel.series[1].name, "a = b"), 0);
+    imp_fig_free(&panel);
+}
+
+/* A selection of shot 5 alone (--where shot=5 masks shot all to n/a): the k figure draws
+ * shot 5 — the main shot is "all" only when it has done cells. */
+static void test_main_shot_of_selection(void)
+{
+    imp_cube *c5;
+    IMP_ASSERT_INT_EQ(imp_test_fig_cube(&c5), 0);
+    for (uint64_t i = 0; i < c5->n_cells; i++) {
+        size_t idx[IMP_AX__COUNT];
+        imp_cube_cell_coords(&c5->axes, i, idx);
+        if (c5->axes.shot[idx[IMP_AX_SHOT]] == -1)
+            c5->status[i] = IMP_CELL_NA;
+    }
+    IMP_ASSERT_INT_EQ(imp_fig_main_shot(c5), 0);
+    imp_fig f;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_fig_acc_vs_k(c5, &f, &err), 0);
+    IMP_ASSERT_STR_CONTAINS(f.title, "shot 5");
+    const imp_fig_series *km = series(&f, "l2/kmeans/l2/l2/max");
+    IMP_ASSERT_INT_EQ(km != NULL, 1);
+    if (km) /* k = 1 at shot 5: medians 62 (t1) and 71 (t2) */
+        IMP_ASSERT_NEAR(km->y[0], 66.5, 1e-12);
+    imp_fig_free(&f);
+    imp_cube_free(c5);
+    IMP_ASSERT_INT_EQ(imp_fig_main_shot(cube), 1); /* the whole cube: all */
+}
+
+/* Qi's single point at k = 1 is k-means' k = 1 point: the later series' marker covers it, so
+ * the covered one gets a ring around it (and the top one none). */
+static void test_covered_marker(void)
+{
+    const double x1[1] = {0}, y1[1] = {65}, x2[2] = {0, 1}, y2[2] = {65, 85};
+    imp_series ser[2] = {{"Qi", IMP_SERIES_LINE, 1, x1, y1, NULL, NULL, NULL, NULL},
+                         {"kmeans", IMP_SERIES_LINE, 2, x2, y2, NULL, NULL, NULL, NULL}};
+    const char *cat[2] = {"1", "20"};
+    imp_chart ch = {.n_xcat = 2, .xcat = cat, .n_series = 2, .series = ser};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    imp_chart_layout L;
+    imp_err err;
+    IMP_ASSERT_INT_EQ(imp_chart_write(m, IMP_PLOT_SVG, &ch, &L, &err), 0);
+    fclose(m);
+    imp_svg S;
+    IMP_ASSERT_INT_EQ(imp_svg_parse(buf, &S), 0);
+    free(buf);
+    double px = imp_chart_xpos(&L, 0), py = imp_chart_ypos(&L, 65), r = IMP_CHART_MARKER + IMP_CHART_RING;
+    double rx[4] = {px - r, px + r, px + r, px - r}, ry[4] = {py - r, py - r, py + r, py + r};
+    long ring = imp_svg_find(&S, 4, rx, ry, TOL);
+    IMP_ASSERT_INT_EQ(ring >= 0 && !S.p[ring].fill, 1);
+    double qx = imp_chart_xpos(&L, 1), qy = imp_chart_ypos(&L, 85);
+    double sx[4] = {qx - r, qx + r, qx + r, qx - r}, sy[4] = {qy - r, qy - r, qy + r, qy + r};
+    IMP_ASSERT_INT_EQ(imp_svg_find(&S, 4, sx, sy, TOL), -1); /* nothing covers k = 20 */
+    IMP_ASSERT_INT_EQ(imp_svg_count_squares(&S, px, py, IMP_CHART_MARKER, TOL), 2);
+    imp_svg_free(&S);
+}
+
 /* A cube with one k and one shot has neither figure; the reason is given. */
 static void test_not_applicable(void)
 {
@@ -379,13 +637,16 @@ int main(void)
                               {"GEN seconds box plot", test_gen_seconds},
                               {"NC1 against gain", test_nc1_gain},
                               {"figures the axes do not allow", test_not_applicable},
-                              {have ? "SVG, PDF (pdftoppm) and PNG" : NULL, test_formats},
+                              {"SVG, PDF (pdftoppm) and PNG", test_formats},
+                              {"markers whole and on top, light bands, note outside",
+                               test_geometry},
+                              {"two seeds: no confidence band", test_two_seeds_no_band},
+                              {"facet panels: shared axes, one legend", test_grid},
+                              {"main shot of a selection", test_main_shot_of_selection},
+                              {"a covered marker gets a ring", test_covered_marker},
                               {NULL, NULL}};
+    g_have_pdftoppm = have;
     int rc = imp_test_main("plot", tests);
     imp_cube_free(cube);
-    if (!rc && !have) { /* the figures' numbers were checked; their files were not */
-        fprintf(stderr, "test_plot: pdftoppm (poppler-utils) not found: formats skipped\n");
-        return 77;
-    }
     return rc;
 }

@@ -38,5 +38,8 @@ int imp_is_help(const char *arg);
 int imp_parse_long(const char *s, long lo, long hi, long *out);
 /* Parse a whole finite double; returns 0 or -1. */
 int imp_parse_double(const char *s, double *out);
+/* Append item to the comma list *list (malloc'd, NULL when empty; the caller frees): how a
+ * repeated --competitors or --name accumulates. Returns 0, or -1 when out of memory. */
+int imp_append_list(char **list, const char *item);
 
 #endif

@@ -24,7 +24,7 @@ static void help(void)
         "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
         "                       [--group-by KEY[,KEY...] --best] [--top N] [--rows N|all]\n"
         "                       [--groups cliques|intervals]\n"
-        "                       [--value accuracy|gen_seconds|inf_seconds]\n"
+        "                       [--value accuracy|f1|gen_seconds|inf_seconds]\n"
         "                       [--nemenyi] [--dense-ranks] [--compat-identical-significant]\n"
         "                       [--no-journal]\n"
         "\n"
@@ -66,7 +66,8 @@ static void help(void)
         "  --groups G              cliques (default; the reference's maximal cliques) or\n"
         "                          intervals (Demsar's maximal runs in rank order); cliques\n"
         "                          fall back to intervals, with a note, past %d cliques\n"
-        "  --value V               rank by accuracy (default), gen_seconds or inf_seconds\n"
+        "  --value V               rank by accuracy (default), f1 (macro-F1 over the task's\n"
+        "                          classes, percent), gen_seconds or inf_seconds\n"
         "                          (times: lower is better; the table is then a time table)\n"
         "  --alpha A               significance level (default 0.05)\n"
         "  --dense-ranks           rank ties densely (the paper's CD plot) instead of averaging\n"
@@ -82,18 +83,6 @@ static void help(void)
         "                          to stderr)\n"
         "  --no-journal            do not read CUBE.h5.journal (the cube alone)\n",
         ROWS_CUT, ROWS_CUT, IMP_STATS_MAX_CLIQUES);
-}
-
-/* Append item to the growing comma list *list. */
-static int append_list(char **list, const char *item)
-{
-    size_t old = *list ? strlen(*list) : 0, n = old + strlen(item) + 2;
-    char *p = realloc(*list, n);
-    if (!p)
-        return -1;
-    snprintf(p + old, n - old, "%s%s", old ? "," : "", item);
-    *list = p;
-    return 0;
 }
 
 typedef struct opts {
@@ -165,11 +154,11 @@ static int parse(int argc, char **argv, opts *o)
             o->where[o->n_where++] = v;
             break;
         case O_COMPETITORS:
-            if (append_list(&o->competitors, v))
+            if (imp_append_list(&o->competitors, v))
                 return imp_tool_usage("analyze", "out of memory");
             break;
         case O_NAME:
-            if (append_list(&o->names, v))
+            if (imp_append_list(&o->names, v))
                 return imp_tool_usage("analyze", "out of memory");
             break;
         case O_TOP:
@@ -193,15 +182,10 @@ static int parse(int argc, char **argv, opts *o)
                                       v);
             break;
         case O_VALUE:
-            if (strcmp(v, "accuracy") == 0)
-                o->value = IMP_VALUE_ACCURACY;
-            else if (strcmp(v, "gen_seconds") == 0)
-                o->value = IMP_VALUE_GEN_SECONDS;
-            else if (strcmp(v, "inf_seconds") == 0)
-                o->value = IMP_VALUE_INF_SECONDS;
-            else
-                return imp_tool_usage("analyze", "--value '%s': expected accuracy, gen_seconds "
-                                      "or inf_seconds", v);
+            if (imp_analyze_value_from_name(v) < 0)
+                return imp_tool_usage("analyze", "--value '%s': expected accuracy, f1, "
+                                      "gen_seconds or inf_seconds", v);
+            o->value = (imp_analyze_value)imp_analyze_value_from_name(v);
             break;
         case IMP_OPT_ARG:
             if (o->cube)
@@ -223,7 +207,7 @@ static int parse(int argc, char **argv, opts *o)
     if (dash > 1)
         return imp_tool_usage("analyze", "only one of --svg, --md, --csv, --tex and --pairs-csv "
                               "can be \"-\" (stdout)");
-    o->ao.lower_is_better = o->value != IMP_VALUE_ACCURACY;
+    o->ao.lower_is_better = !imp_analyze_value_higher_better(o->value);
     o->ao.top = (size_t)o->top;
     o->ao.test_all = o->competitors != NULL;
     return 0;

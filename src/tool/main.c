@@ -94,6 +94,17 @@ int imp_tool_cpus(void)
 
 int imp_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
 
+int imp_append_list(char **list, const char *item)
+{
+    size_t old = *list ? strlen(*list) : 0, n = old + strlen(item) + 2;
+    char *p = realloc(*list, n);
+    if (!p)
+        return -1;
+    snprintf(p + old, n - old, "%s%s", old ? "," : "", item);
+    *list = p;
+    return 0;
+}
+
 int imp_parse_long(const char *s, long lo, long hi, long *out)
 {
     if (!s || !*s)

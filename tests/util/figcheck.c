@@ -28,6 +28,16 @@ static void add_pt(imp_svg_path *p, double x, double y)
     p->x[p->n] = x, p->y[p->n] = y, p->n++;
 }
 
+/* The number after key in the element [el, end), or dflt. */
+static double style_num(const char *el, const char *end, const char *key, double dflt)
+{
+    char *tmp = strndup(el, (size_t)(end - el));
+    const char *k = tmp ? strstr(tmp, key) : NULL;
+    double v = k ? strtod(k + strlen(key), NULL) : dflt;
+    free(tmp);
+    return v;
+}
+
 int imp_svg_parse(const char *svg, imp_svg *out)
 {
     memset(out, 0, sizeof *out);
@@ -54,6 +64,8 @@ int imp_svg_parse(const char *svg, imp_svg *out)
         imp_svg_path *q = &out->p[out->n - 1];
         add_pt(q, rx, ry), add_pt(q, rx + rw, ry), add_pt(q, rx + rw, ry + rh), add_pt(q, rx, ry + rh);
         q->closed = q->fill = 1;
+        q->pos = (size_t)(r - svg);
+        q->opacity = style_num(r, end, "fill-opacity:", 1.0);
     }
     while ((p = strstr(p, "<path"))) {
         const char *end = strchr(p, '>');
@@ -90,6 +102,9 @@ int imp_svg_parse(const char *svg, imp_svg *out)
                     cur = &out->p[out->n - 1];
                     cur->stroke_width = fill ? 0 : sw;
                     cur->fill = fill;
+                    cur->pos = (size_t)(p - svg);
+                    cur->opacity = style_num(p, end, fill ? "fill-opacity:" : "stroke-opacity:",
+                                             1.0);
                 }
                 add_pt(cur, x, y);
             } else if (cmd == 'Z') {
@@ -250,6 +265,56 @@ int imp_test_fig_cube(imp_cube **out)
     if (imp_cube_set_attrs(cube, job, "s.h5", 0, &err)) {
         imp_cube_free(cube);
         return -1;
+    }
+    *out = cube;
+    return 0;
+}
+
+/* The claims cube (values by hand; tests/test_claims.c derives every claim from them).
+ * Voters v0..v5 = (m1, t1..t3), (m2, t1..t3); shot all; seeds 1 2 with equal values except
+ * Ours k=16 on v0 (72 and 68: median 70). mean and ls only at k = 1. */
+int imp_test_claims_cube(struct imp_cube **out)
+{
+    static char *models[] = {"m1", "m2"}, *tasks[] = {"t1", "t2", "t3"};
+    static char *strats[] = {"l2/mean/l2/l2/max",                /* Qi */
+                             "none/mean/quantile/none/max",      /* Hosoda */
+                             "none/mean/none/none/nn:euclidean", /* Janson */
+                             "l2/kmeans/l2/l2/max",              /* Ours' strategy */
+                             "none/kmeans/none/none/max",        /* k-means without L2 */
+                             "none/ls/none/none/max"};           /* Oracle */
+    static int64_t ks[] = {1, 16, 30}, shots[] = {-1}, seeds[] = {1, 2};
+    imp_cube_axes a = {2, 3, 6, 3, 1, 2, models, tasks, strats, ks, shots, seeds};
+    static const double acc[6][3][6] = {
+        {{60, 62, 64, 66, 68, 70}},
+        {{58, 61, 65, 60, 66, 69}},
+        {{55, 60, 60, 62, 64, 65}},
+        {{61, 63, 63, 67, 69, 71}, {70, 64, 66, 75, 72, 72}, {69, 65, 67, 74, 73, 70}},
+        {{57, 59, 61, 63, 65, 67}, {65, 60, 62, 68, 66, 66}, {64, 61, 63, 66, 67, 68}},
+        {{80, 80, 80, 80, 80, 80}}};
+    uint64_t n = imp_cube_n_cells(&a);
+    uint8_t valid[216];
+    size_t idx[IMP_AX__COUNT];
+    for (uint64_t c = 0; c < n; c++) {
+        imp_cube_cell_coords(&a, c, idx);
+        size_t st = idx[IMP_AX_STRATEGY];
+        valid[c] = st == 3 || st == 4 || idx[IMP_AX_K] == 0;
+    }
+    imp_cube *cube;
+    imp_err err;
+    if (n != sizeof valid || imp_cube_create(&a, valid, &cube, &err))
+        return -1;
+    for (uint64_t c = 0; c < n; c++) {
+        if (!valid[c])
+            continue;
+        imp_cube_cell_coords(&a, c, idx);
+        size_t st = idx[IMP_AX_STRATEGY], k = idx[IMP_AX_K], se = idx[IMP_AX_SEED];
+        size_t v = idx[IMP_AX_MODEL] * 3 + idx[IMP_AX_TASK];
+        double d = st == 3 && k == 1 && v == 0 ? (se == 0 ? 2.0 : -2.0) : 0.0;
+        cube->status[c] = IMP_CELL_DONE;
+        cube->accuracy[c] = (float)(acc[st][k][v] + d);
+        cube->gen_seconds[c] = 0.01f;
+        cube->inf_seconds[c] = 0.001f;
+        cube->n_proxies[c] = (int32_t)ks[k];
     }
     *out = cube;
     return 0;

@@ -12,6 +12,8 @@ typedef struct imp_svg_path {
     double *x, *y;
     int closed, fill;
     double stroke_width;
+    double opacity; /* fill-opacity (filled) or stroke-opacity of its style, 1 if unstated */
+    size_t pos;     /* byte offset of its element in the SVG: the drawing order */
 } imp_svg_path;
 
 typedef struct imp_svg {
@@ -40,5 +42,9 @@ char *imp_read_file(const char *path, size_t *len);
  * t2's dB. Returns 0 and *out (imp_cube_free), or -1. */
 struct imp_cube;
 int imp_test_fig_cube(struct imp_cube **out);
+/* The claims tests' crafted cube (numbers by hand, see figcheck.c): models m1 m2, tasks t1 t2
+ * t3, the paper's named strategies and none/kmeans/none/none/max, k 1 16 30, shot all, seeds
+ * 1 2, every valid cell done. Returns 0 and *out (imp_cube_free), or -1. */
+int imp_test_claims_cube(struct imp_cube **out);
 
 #endif
