@@ -396,6 +396,47 @@ static void test_array(void)
     imp_cube_free(cb);
 }
 
+/* embed.sbatch's stop and requeue, with a stand-in for embed.py (PYTHON=bash) that waits for
+ * SIGTERM and exits 75 on its first run, 0 on its rerun: `scancel --batch --signal=TERM` (what
+ * --signal=B:TERM@300 sends before the time limit) reaches the script, which passes it on, and
+ * the stop is requeued once. */
+static void test_embed_requeue(void)
+{
+    CU_ASSERT_FATAL(g_cluster[0] != '\0');
+    const char *fake = "echo \"fake embed run ${SLURM_RESTART_COUNT:-0}: $*\"\n"
+                       "[ \"${SLURM_RESTART_COUNT:-0}\" -ge 1 ] && exit 0\n"
+                       "trap 'echo \"fake embed: SIGTERM\"; exit 75' TERM\n"
+                       "touch fake-started\n"
+                       "while :; do sleep 0.2; done\n";
+    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(imp_test_path("fake-embed.sh"), fake, strlen(fake)), 0);
+    char *out = NULL;
+    int rc = imp_test_sh(&out, "cd '%s' && IMPRINT_EMBED=fake-embed.sh PYTHON=bash "
+                               "IMPRINT_SLURM_DIR='%s/slurm' sbatch --parsable -N1 -n1 -c1 "
+                               "--gres=none --mem=1G '%s/slurm/embed.sbatch' --store s.h5",
+                         imp_test_tmpdir(), IMP_SOURCE_DIR, IMP_SOURCE_DIR);
+    long id = rc == 0 && out ? atol(out) : 0;
+    imp__assert_msg(id > 0, __LINE__, __FILE__, "sbatch embed.sbatch: exit %d\n%s", rc, out);
+    free(out);
+    CU_ASSERT_FATAL(id > 0);
+    rc = imp_test_sh(NULL, "for i in $(seq 240); do [ -e '%s' ] && exit 0; sleep 0.25; done; exit 1",
+                     imp_test_path("fake-started"));
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "scancel --batch --signal=TERM %ld", id), 0);
+    char state[64], buf[64], name[64];
+    imp_slurm_wait_final(id, 120, state, sizeof state);
+    snprintf(name, sizeof name, "imprint-embed-%ld.log", id);
+    char *log = imp_slurm_read_log(name);
+    imp__assert_msg(strcmp(state, "COMPLETED") == 0, __LINE__, __FILE__, "embed job %ld: %s\n%s",
+                    id, state, log);
+    IMP_ASSERT_STR_CONTAINS(log, "SIGTERM: asking fake-embed.sh to stop");
+    IMP_ASSERT_STR_CONTAINS(log, "fake embed: SIGTERM");
+    IMP_ASSERT_STR_CONTAINS(log, "fake-embed.sh stopped early (exit 75)");
+    IMP_ASSERT_STR_CONTAINS(log, "stopped early (exit 75): requeueing job");
+    IMP_ASSERT_STR_CONTAINS(log, "fake embed run 1: --store s.h5 --workers 1");
+    IMP_ASSERT_INT_EQ(atoi(imp_slurm_job_field(id, "Restarts", buf, sizeof buf)), 1);
+    free(log);
+}
+
 /* embed.sbatch without jobs/embed.py says so and exits 2 (no GPU or Slurm needed) */
 static void test_embed_missing(void)
 {
@@ -421,6 +462,7 @@ int main(void)
         {"time limit --signal: exit 75, requeue until complete", test_time_limit_requeue},
         {"failed cells: exit 4, the analysis still runs and reports them", test_failed_cells},
         {"submit.sh --array 3: shards, one requeued, merge, analyze", test_array},
+        {"embed.sbatch: SIGTERM to the batch shell, exit 75, requeued, rerun", test_embed_requeue},
         {"embed.sbatch without embed.py", test_embed_missing},
         {NULL, NULL},
     };
