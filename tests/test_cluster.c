@@ -210,6 +210,37 @@ static void test_three_nodes(void)
     IMP_ASSERT_INT_EQ(strcmp(state, "COMPLETED"), 0);
 }
 
+/* Stop signals sent to srun (the README's Stopping section): SIGUSR1 is forwarded to every
+ * rank, which drain and exit 75 with the resume line; SIGTERM makes srun kill the step at
+ * once (exit 137, no drain), the journal keeping every finished cell. */
+static void test_srun_signals(void)
+{
+    CU_ASSERT_FATAL(g_cluster[0] != '\0');
+    const int sigs[2] = {10 /* SIGUSR1 */, 15 /* SIGTERM */};
+    const char *names[2] = {"srunusr1", "srunterm"};
+    for (int i = 0; i < 2; i++) {
+        write_job(names[i]);
+        char *out = NULL;
+        int rc = imp_test_sh(
+            &out,
+            "cd '%s' && { srun -N2 --ntasks-per-node=1 '%s' sweep %s.yaml --progress-seconds 1 "
+            "--test-piece-delay-ms 1000 > %s.out 2>&1 & pid=$!; "
+            "for i in $(seq 600); do [ \"$(stat -c %%s %s.h5.journal 2>/dev/null || echo 0)\" "
+            "-gt 64 ] && break; sleep 0.1; done; kill -%d $pid; wait $pid; rc=$?; cat %s.out; "
+            "exit $rc; }",
+            imp_test_tmpdir(), IMP_TOOL_PATH, names[i], names[i], names[i], sigs[i], names[i]);
+        if (i == 0) {
+            imp__assert_msg(rc == 75, __LINE__, __FILE__, "srun after SIGUSR1: %d\n%s", rc, out);
+            IMP_ASSERT_STR_CONTAINS(out, "Run the same command again to resume.");
+        } else {
+            imp__assert_msg(rc == 137, __LINE__, __FILE__, "srun after SIGTERM: %d\n%s", rc, out);
+            IMP_ASSERT_STR_CONTAINS(out, "srun: forcing job termination");
+            CU_ASSERT(strstr(out, "Run the same command again to resume.") == NULL);
+        }
+        free(out);
+    }
+}
+
 /* submit.sh --array 3 with 2 CPUs per element (a whole node each): the elements run on
  * different hosts, the merge job folds their journals, the cube equals the reference. */
 static void test_array(void)
@@ -345,6 +376,7 @@ int main(void)
     static const imp_test tests[] = {
         {"3 nodes up: own host names and addresses", test_up},
         {"submit.sh on 3 nodes x 2 ranks: tcp between hosts, cube = 1 rank", test_three_nodes},
+        {"srun and stop signals: USR1 drains (75), TERM kills (137)", test_srun_signals},
         {"submit.sh --array 3 over the nodes, merge: cube = 1 rank", test_array},
         {"a node dies mid-run: requeued, resumed, cube = 1 rank, one record per cell",
          test_node_failure},
