@@ -226,9 +226,10 @@ static void test_srun_signals(void)
             "cd '%s' && { srun -N2 --ntasks-per-node=1 '%s' sweep %s.yaml --progress-seconds 1 "
             "--test-piece-delay-ms 1000 > %s.out 2>&1 & pid=$!; "
             "for i in $(seq 600); do [ \"$(stat -c %%s %s.h5.journal 2>/dev/null || echo 0)\" "
-            "-gt 64 ] && break; sleep 0.1; done; kill -%d $pid; wait $pid; rc=$?; cat %s.out; "
+            "-gt %d ] && break; sleep 0.1; done; kill -%d $pid; wait $pid; rc=$?; cat %s.out; "
             "exit $rc; }",
-            imp_test_tmpdir(), IMP_TOOL_PATH, names[i], names[i], names[i], sigs[i], names[i]);
+            imp_test_tmpdir(), IMP_TOOL_PATH, names[i], names[i], names[i],
+            (int)IMP_JOURNAL_HEADER_BYTES, sigs[i], names[i]);
         if (i == 0) {
             imp__assert_msg(rc == 75, __LINE__, __FILE__, "srun after SIGUSR1: %d\n%s", rc, out);
             IMP_ASSERT_STR_CONTAINS(out, "Run the same command again to resume.");
