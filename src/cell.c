@@ -34,6 +34,7 @@ int imp_cell_run(const imp_data *train, const imp_data *test, const imp_cell_spe
     if (!rc) {
         out->correct = imp_pipeline_correct(test, pred);
         out->total = test->n;
+        out->f1 = (float)imp_pipeline_macro_f1(test, pred);
     }
     out->n_proxies = (int32_t)px.P;
     out->gen_seconds = px.gen_seconds;

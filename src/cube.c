@@ -158,11 +158,11 @@ int imp__cube_alloc(imp_cube *c, imp_err *err)
     if (n == 0 || n > SIZE_MAX / sizeof(double))
         return imp_err_set(err, IMP_EINPUT, "cube: grid too large or empty");
     c->n_cells = n;
-    c->accuracy = malloc(n * sizeof *c->accuracy);
     c->status = malloc(n * sizeof *c->status);
-    c->gen_seconds = malloc(n * sizeof *c->gen_seconds);
-    c->inf_seconds = malloc(n * sizeof *c->inf_seconds);
-    c->n_proxies = malloc(n * sizeof *c->n_proxies);
+    int ok = c->status != NULL;
+#define ALLOC(ID, name, kind, units, doc) ok &= (c->name = malloc(n * sizeof *c->name)) != NULL;
+    IMP_MEASURE_MAP(ALLOC)
+#undef ALLOC
     c->message = calloc(n, sizeof *c->message);
     c->key = calloc(n, sizeof *c->key);
     if (!c->job)
@@ -175,18 +175,67 @@ int imp__cube_alloc(imp_cube *c, imp_err *err)
         c->created = strdup("");
     if (!c->updated)
         c->updated = strdup("");
-    if (!c->accuracy || !c->status || !c->gen_seconds || !c->inf_seconds || !c->n_proxies ||
-        !c->message || !c->key || !c->job || !c->store || !c->imprint_version || !c->created || !c->updated)
+    if (!ok || !c->message || !c->key || !c->job || !c->store || !c->imprint_version ||
+        !c->created || !c->updated)
         return imp_err_set(err, IMP_ENOMEM, "cube: out of memory for %llu cells",
                            (unsigned long long)n);
-    for (uint64_t i = 0; i < n; i++) {
-        c->accuracy[i] = NAN;
-        c->status[i] = IMP_CELL_PENDING;
-        c->gen_seconds[i] = NAN;
-        c->inf_seconds[i] = NAN;
-        c->n_proxies[i] = -1;
-    }
+    memset(c->status, IMP_CELL_PENDING, n);
+    for (int m = 0; m < IMP_MEASURE__COUNT; m++)
+        imp__cube_measure_unknown(c, (imp_measure_id)m, 0, n);
     return 0;
+}
+
+void *imp_cube_measure(const imp_cube *c, imp_measure_id id)
+{
+    switch (id) {
+#define CASE(ID, name, kind, units, doc)                                                               \
+    case IMP_MEASURE_##ID:                                                                      \
+        return c->name;
+        IMP_MEASURE_MAP(CASE)
+#undef CASE
+    default:
+        return NULL;
+    }
+}
+
+void imp__cube_measure_unknown(imp_cube *c, imp_measure_id id, uint64_t from, uint64_t to)
+{
+    void *a = imp_cube_measure(c, id);
+    switch (imp_measure_info_of(id)->kind) {
+    case IMP_MK_F32:
+        for (uint64_t i = from; i < to; i++)
+            ((float *)a)[i] = NAN;
+        break;
+    case IMP_MK_F64:
+        for (uint64_t i = from; i < to; i++)
+            ((double *)a)[i] = NAN;
+        break;
+    case IMP_MK_I32:
+    case IMP_MK_HOST:
+        for (uint64_t i = from; i < to; i++)
+            ((int32_t *)a)[i] = -1;
+        break;
+    }
+}
+
+int32_t imp_cube_host_index(imp_cube *c, const char *name, imp_err *err)
+{
+    if (!name[0])
+        return -1;
+    for (size_t i = c->n_host_name; i-- > 0;)
+        if (strcmp(c->host_name[i], name) == 0)
+            return (int32_t)i;
+    char **nh = realloc(c->host_name, (c->n_host_name + 1) * sizeof *nh);
+    char *copy = strdup(name);
+    if (nh)
+        c->host_name = nh;
+    if (!nh || !copy || c->n_host_name >= INT32_MAX) {
+        free(copy);
+        imp_err_set(err, IMP_ENOMEM, "cube: out of memory for host names");
+        return -1;
+    }
+    c->host_name[c->n_host_name] = copy;
+    return (int32_t)c->n_host_name++;
 }
 
 int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **out,
@@ -217,11 +266,13 @@ void imp_cube_free(imp_cube *c)
     for (uint64_t i = 0; c->message && i < c->n_cells; i++)
         free(c->message[i]);
     free(c->message);
-    free(c->accuracy);
     free(c->status);
-    free(c->gen_seconds);
-    free(c->inf_seconds);
-    free(c->n_proxies);
+#define FREE(ID, name, kind, units, doc) free(c->name);
+    IMP_MEASURE_MAP(FREE)
+#undef FREE
+    for (size_t i = 0; i < c->n_host_name; i++)
+        free(c->host_name[i]);
+    free(c->host_name);
     free(c->key);
     free(c->job);
     free(c->store);
@@ -274,13 +325,29 @@ int imp_cube_apply(imp_cube *c, const imp_cell_result *r, imp_err *err)
         if (!msg)
             return imp_err_set(err, IMP_ENOMEM, "cube: out of memory");
     }
+    imp_err herr;
+    int32_t host = imp_cube_host_index(c, r->host, &herr);
+    if (host < 0 && r->host[0]) {
+        free(msg);
+        return imp_err_set(err, IMP_ENOMEM, "%s", herr.msg);
+    }
     free(c->message[i]);
     c->message[i] = msg;
     c->status[i] = r->status;
-    c->accuracy[i] = r->status == IMP_CELL_DONE ? r->accuracy : NAN;
-    c->gen_seconds[i] = r->gen_seconds;
-    c->inf_seconds[i] = r->inf_seconds;
-    c->n_proxies[i] = r->n_proxies;
+    /* every measure by the table; the ones that mean "how good" only for a done cell */
+#define COPY_F32(name) c->name[i] = r->name;
+#define COPY_I32(name) c->name[i] = r->name;
+#define COPY_F64(name) c->name[i] = r->name;
+#define COPY_HOST(name) c->name[i] = host;
+#define COPY(ID, name, kind, units, doc) COPY_##kind(name)
+    IMP_MEASURE_MAP(COPY)
+#undef COPY
+#undef COPY_F32
+#undef COPY_I32
+#undef COPY_F64
+#undef COPY_HOST
+    if (r->status != IMP_CELL_DONE)
+        c->accuracy[i] = NAN, c->f1[i] = NAN;
     return 0;
 }
 

@@ -16,10 +16,29 @@
 #include "imprint/crash.h"
 #include "imprint/h5util.h"
 
-/* The data arrays, each of shape [model, task, strategy, k, shot, seed]. */
-enum { ARR_ACCURACY, ARR_STATUS, ARR_GEN, ARR_INF, ARR_NPROXIES, ARR_KEY, ARR__COUNT };
-static const char *const arr_names[ARR__COUNT] = {"accuracy", "status", "gen_seconds",
-                                                  "inf_seconds", "n_proxies", "cell_key"};
+/* The data arrays, each of shape [model, task, strategy, k, shot, seed]: /status, one per
+ * measure (measure.h, named after it) and /cell_key. */
+
+/* The file type, memory type and fill value of a measure's array, by its kind. */
+static void measure_types(imp_measure_kind kind, hid_t *ftype, hid_t *mtype, const void **fill)
+{
+    static const float fnan = NAN;
+    static const double dnan = NAN;
+    static const int32_t none = -1;
+    *ftype = H5T_STD_I32LE, *mtype = H5T_NATIVE_INT32, *fill = &none;
+    switch (kind) {
+    case IMP_MK_F32:
+        *ftype = H5T_IEEE_F32LE, *mtype = H5T_NATIVE_FLOAT, *fill = &fnan;
+        break;
+    case IMP_MK_F64:
+        *ftype = H5T_IEEE_F64LE, *mtype = H5T_NATIVE_DOUBLE, *fill = &dnan;
+        break;
+    case IMP_MK_I32:
+    case IMP_MK_HOST:
+        *ftype = H5T_STD_I32LE, *mtype = H5T_NATIVE_INT32, *fill = &none;
+        break;
+    }
+}
 
 static void close_id(hid_t *id, herr_t (*closer)(hid_t))
 {
@@ -104,11 +123,12 @@ static hid_t w_scale(wctx *w, const char *name, char *const *strings, const int6
     return d;
 }
 
-/* Create one data array, write it and attach the six scales with labels. */
-static int w_array(wctx *w, int which, hid_t ftype, hid_t mtype, const void *fill,
-                   const void *buf, const hid_t scales[IMP_AX__COUNT], const imp_cube_axes *ax)
+/* Create one data array, write it and attach the six scales with labels; units (may be
+ * NULL) becomes its "units" attribute. */
+static int w_array(wctx *w, const char *name, hid_t ftype, hid_t mtype, const void *fill,
+                   const void *buf, const char *units, const hid_t scales[IMP_AX__COUNT],
+                   const imp_cube_axes *ax)
 {
-    const char *name = arr_names[which];
     hsize_t dims[IMP_AX__COUNT];
     for (int i = 0; i < IMP_AX__COUNT; i++)
         dims[i] = imp_cube_axis_len(ax, i);
@@ -122,22 +142,31 @@ static int w_array(wctx *w, int which, hid_t ftype, hid_t mtype, const void *fil
         ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0 &&
              H5DSset_label(d, (unsigned)i, imp_cube_axis_name(i)) >= 0;
     int rc = ok ? 0 : imp_h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write");
-    if (rc == 0 && which == ARR_STATUS) {
+    if (rc == 0 && strcmp(name, "status") == 0) {
         static const uint8_t flags[IMP_CELL__NSTATUS] = {0, 1, 2, 3};
         rc = w_attr_num(w, d, name, "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8, flags,
                         IMP_CELL__NSTATUS);
         if (rc == 0)
             rc = w_attr_str(w, d, name, "flag_meanings", "pending done failed n-a");
-    } else if (rc == 0) {
-        const char *units = which == ARR_ACCURACY ? "percent"
-                            : which == ARR_NPROXIES || which == ARR_KEY ? NULL : "s";
-        if (units)
-            rc = w_attr_str(w, d, name, "units", units);
+    } else if (rc == 0 && units) {
+        rc = w_attr_str(w, d, name, "units", units);
     }
     close_id(&d, H5Dclose);
     close_id(&dcpl, H5Pclose);
     close_id(&s, H5Sclose);
     return rc;
+}
+
+/* /host_name: the names /host indexes, a 1-D string dimension scale of its own (possibly
+ * empty), so that netCDF readers (xarray, h5netcdf) see a dimension for it. */
+static int w_host_names(wctx *w, const imp_cube *c)
+{
+    static char *const none[1] = {NULL}; /* strings, not integers, even when there are none */
+    hid_t d = w_scale(w, "host_name", c->host_name ? c->host_name : none, NULL, c->n_host_name);
+    if (d < 0)
+        return w->err ? w->err->code : IMP_EHDF5;
+    close_id(&d, H5Dclose);
+    return 0;
 }
 
 /* The failure list: /failure_cell (a scale) and /failure_message over it. */
@@ -201,30 +230,27 @@ static int w_contents(wctx *w, const imp_cube *c)
         if (scales[i] < 0)
             rc = w->err ? w->err->code : IMP_EHDF5;
     }
-    const float fnan = NAN;
     const uint8_t fpend = IMP_CELL_PENDING;
-    const int32_t fnone = -1;
     if (rc == 0)
-        rc = w_array(w, ARR_ACCURACY, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &fnan, c->accuracy,
+        rc = w_array(w, "status", H5T_STD_U8LE, H5T_NATIVE_UINT8, &fpend, c->status, NULL,
                      scales, ax);
+    for (int m = 0; m < IMP_MEASURE__COUNT && rc == 0; m++) {
+        const imp_measure_info *mi = imp_measure_info_of((imp_measure_id)m);
+        hid_t ft, mt;
+        const void *fill;
+        measure_types(mi->kind, &ft, &mt, &fill);
+        rc = w_array(w, mi->name, ft, mt, fill, imp_cube_measure(c, (imp_measure_id)m),
+                     mi->units, scales, ax);
+    }
     if (rc == 0)
-        rc = w_array(w, ARR_STATUS, H5T_STD_U8LE, H5T_NATIVE_UINT8, &fpend, c->status, scales,
-                     ax);
-    if (rc == 0)
-        rc = w_array(w, ARR_GEN, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &fnan, c->gen_seconds,
-                     scales, ax);
-    if (rc == 0)
-        rc = w_array(w, ARR_INF, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &fnan, c->inf_seconds,
-                     scales, ax);
-    if (rc == 0)
-        rc = w_array(w, ARR_NPROXIES, H5T_STD_I32LE, H5T_NATIVE_INT32, &fnone, c->n_proxies,
-                     scales, ax);
+        rc = w_host_names(w, c);
     const uint64_t fkey = 0;
     int any_key = 0;
     for (uint64_t i = 0; i < c->n_cells && !any_key; i++)
         any_key = c->key[i] != 0;
     if (rc == 0 && any_key)
-        rc = w_array(w, ARR_KEY, H5T_STD_U64LE, H5T_NATIVE_UINT64, &fkey, c->key, scales, ax);
+        rc = w_array(w, "cell_key", H5T_STD_U64LE, H5T_NATIVE_UINT64, &fkey, c->key, NULL,
+                     scales, ax);
     for (int i = 0; i < IMP_AX__COUNT; i++)
         close_id(&scales[i], H5Dclose);
     if (rc == 0)
@@ -405,9 +431,8 @@ static int r_ints(rctx *r, const char *name, int64_t **out, size_t *n)
 }
 
 /* Read one data array of the cube's shape, converting to mtype. */
-static int r_array(rctx *r, const imp_cube *c, int which, hid_t mtype, void *buf)
+static int r_array(rctx *r, const imp_cube *c, const char *name, hid_t mtype, void *buf)
 {
-    const char *name = arr_names[which];
     hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT), s = -1;
     if (d < 0)
         return imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "missing or unreadable dataset");
@@ -524,17 +549,26 @@ static int r_contents(rctx *r, imp_cube *c)
     if (rc == 0 && (rc = imp__cube_alloc(c, r->err)) != 0)
         imp_err_prefix(r->err, "%s", r->path);
     if (rc == 0)
-        rc = r_array(r, c, ARR_ACCURACY, H5T_NATIVE_FLOAT, c->accuracy);
-    if (rc == 0)
-        rc = r_array(r, c, ARR_STATUS, H5T_NATIVE_UINT8, c->status);
-    if (rc == 0)
-        rc = r_array(r, c, ARR_GEN, H5T_NATIVE_FLOAT, c->gen_seconds);
-    if (rc == 0)
-        rc = r_array(r, c, ARR_INF, H5T_NATIVE_FLOAT, c->inf_seconds);
-    if (rc == 0)
-        rc = r_array(r, c, ARR_NPROXIES, H5T_NATIVE_INT32, c->n_proxies);
-    if (rc == 0 && H5Lexists(r->fid, arr_names[ARR_KEY], H5P_DEFAULT) > 0)
-        rc = r_array(r, c, ARR_KEY, H5T_NATIVE_UINT64, c->key);
+        rc = r_array(r, c, "status", H5T_NATIVE_UINT8, c->status);
+    /* every measure the file has; one a cube written before it existed lacks stays unknown */
+    for (int m = 0; m < IMP_MEASURE__COUNT && rc == 0; m++) {
+        const imp_measure_info *mi = imp_measure_info_of((imp_measure_id)m);
+        if (m != IMP_MEASURE_ACCURACY && H5Lexists(r->fid, mi->name, H5P_DEFAULT) <= 0)
+            continue;
+        hid_t ft, mt;
+        const void *fill;
+        measure_types(mi->kind, &ft, &mt, &fill);
+        rc = r_array(r, c, mi->name, mt, imp_cube_measure(c, (imp_measure_id)m));
+    }
+    if (rc == 0 && H5Lexists(r->fid, "host_name", H5P_DEFAULT) > 0)
+        rc = r_strings(r, "host_name", &c->host_name, &c->n_host_name);
+    for (uint64_t i = 0; rc == 0 && i < c->n_cells; i++)
+        if (c->host[i] < -1 || c->host[i] >= (int64_t)c->n_host_name)
+            rc = imp_err_set(r->err, IMP_EINPUT, "%s: host: cell %llu has value %d, expected "
+                             "-1 or an index into /host_name (%zu names)", r->path,
+                             (unsigned long long)i, (int)c->host[i], c->n_host_name);
+    if (rc == 0 && H5Lexists(r->fid, "cell_key", H5P_DEFAULT) > 0)
+        rc = r_array(r, c, "cell_key", H5T_NATIVE_UINT64, c->key);
     for (uint64_t i = 0; rc == 0 && i < c->n_cells; i++)
         if (c->status[i] >= IMP_CELL__NSTATUS)
             rc = imp_err_set(r->err, IMP_EINPUT, "%s: status: cell %llu has value %u, expected "

@@ -44,9 +44,11 @@ int imp_cube_export_csv_opts(const imp_cube *c, FILE *out, const imp_cube_csv_op
                              imp_err *err)
 {
     imp_cube_csv_opts o = opts ? *opts : (imp_cube_csv_opts){0};
-    fprintf(out, "model,task,strategy%s,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,"
-            "n_proxies,message\n", o.strategy_fields && o.strategy_header ? o.strategy_header
-                                                                          : "");
+    fprintf(out, "model,task,strategy%s,k,shot,seed,status,",
+            o.strategy_fields && o.strategy_header ? o.strategy_header : "");
+    for (int m = 0; m < IMP_MEASURE__COUNT; m++)
+        fprintf(out, "%s,", imp_measure_info_of((imp_measure_id)m)->name);
+    fputs("message\n", out);
     size_t idx[IMP_AX__COUNT];
     char vb[64], fb[32];
     for (uint64_t i = 0; i < c->n_cells; i++) {
@@ -61,15 +63,28 @@ int imp_cube_export_csv_opts(const imp_cube *c, FILE *out, const imp_cube_csv_op
         }
         fputs(imp_cube_status_name(c->status[i]), out);
         putc(',', out);
-        fputs(fmt_float(c->accuracy[i], fb), out);
-        putc(',', out);
-        fputs(fmt_float(c->gen_seconds[i], fb), out);
-        putc(',', out);
-        fputs(fmt_float(c->inf_seconds[i], fb), out);
-        putc(',', out);
-        if (c->n_proxies[i] >= 0)
-            fprintf(out, "%d", (int)c->n_proxies[i]);
-        putc(',', out);
+        /* every measure by the table; unknown values (NaN, -1) as empty fields */
+        for (int m = 0; m < IMP_MEASURE__COUNT; m++) {
+            const void *a = imp_cube_measure(c, (imp_measure_id)m);
+            switch (imp_measure_info_of((imp_measure_id)m)->kind) {
+            case IMP_MK_F32:
+                fputs(fmt_float(((const float *)a)[i], fb), out);
+                break;
+            case IMP_MK_F64:
+                if (!isnan(((const double *)a)[i]))
+                    fprintf(out, "%.3f", ((const double *)a)[i]);
+                break;
+            case IMP_MK_I32:
+                if (((const int32_t *)a)[i] >= 0)
+                    fprintf(out, "%d", (int)((const int32_t *)a)[i]);
+                break;
+            case IMP_MK_HOST:
+                if (((const int32_t *)a)[i] >= 0)
+                    imp_csv_field(out, c->host_name[((const int32_t *)a)[i]]);
+                break;
+            }
+            putc(',', out);
+        }
         if (c->message[i])
             imp_csv_field(out, c->message[i]);
         putc('\n', out);
@@ -135,6 +150,67 @@ int imp_cube_print_status(const imp_cube *c, FILE *out, size_t max_failures, imp
             shown++;
         }
     }
+    if (ferror(out))
+        return imp_err_set(err, IMP_EIO, "status: write error");
+    return 0;
+}
+
+int imp_cube_print_by_host(const imp_cube *c, FILE *out, imp_err *err)
+{
+    /* one row per host name and one for results without provenance (older journals) */
+    size_t nh = c->n_host_name + 1;
+    typedef struct {
+        size_t done, failed;
+        double inf_s, first, last;
+        uint64_t ranks; /* bit r set: rank r (mod 64) seen */
+    } row_t;
+    row_t *row = calloc(nh, sizeof *row);
+    if (!row)
+        return imp_err_set(err, IMP_ENOMEM, "status: out of memory");
+    for (size_t h = 0; h < nh; h++)
+        row[h].first = INFINITY, row[h].last = -INFINITY;
+    for (uint64_t i = 0; i < c->n_cells; i++) {
+        if (c->status[i] != IMP_CELL_DONE && c->status[i] != IMP_CELL_FAILED)
+            continue;
+        row_t *r = &row[c->host[i] >= 0 ? (size_t)c->host[i] : c->n_host_name];
+        if (c->status[i] == IMP_CELL_DONE)
+            r->done++;
+        else
+            r->failed++;
+        if (!isnan(c->inf_seconds[i]))
+            r->inf_s += c->inf_seconds[i];
+        if (!isnan(c->finished[i])) {
+            r->first = c->finished[i] < r->first ? c->finished[i] : r->first;
+            r->last = c->finished[i] > r->last ? c->finished[i] : r->last;
+        }
+        if (c->rank[i] >= 0)
+            r->ranks |= 1ull << (c->rank[i] % 64);
+    }
+    size_t w = strlen("(unknown)");
+    for (size_t h = 0; h < c->n_host_name; h++)
+        w = strlen(c->host_name[h]) > w ? strlen(c->host_name[h]) : w;
+    fprintf(out, "by host (cells with a result; span = last - first finish; cells/s over the "
+                 "span; inference = the cells' inference seconds):\n");
+    fprintf(out, "  %-*s  %8s  %7s  %5s  %9s  %8s  %11s\n", (int)w, "host", "done", "failed",
+            "ranks", "span s", "cells/s", "inference s");
+    for (size_t h = 0; h < nh; h++) {
+        const row_t *r = &row[h];
+        if (h == c->n_host_name && r->done + r->failed == 0)
+            continue;
+        int nr = 0;
+        for (uint64_t b = r->ranks; b; b &= b - 1)
+            nr++;
+        char sp[32] = "-", rate[32] = "-";
+        if (r->last >= r->first)
+            snprintf(sp, sizeof sp, "%.1f", r->last - r->first);
+        if (r->last > r->first)
+            snprintf(rate, sizeof rate, "%.2f",
+                     (double)(r->done + r->failed) / (r->last - r->first));
+        fprintf(out, "  %-*s  %8zu  %7zu  %5d  %9s  %8s  %11.2f\n", (int)w,
+                h < c->n_host_name ? c->host_name[h] : "(unknown)", r->done, r->failed, nr, sp,
+                rate, r->inf_s);
+    }
+    free(row);
     if (ferror(out))
         return imp_err_set(err, IMP_EIO, "status: write error");
     return 0;

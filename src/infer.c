@@ -1,4 +1,4 @@
-/* infer.c — NORMpost, and one cell's inference through the shared cell pipeline. */
+/* infer.c — one cell's inference through the shared cell pipeline. */
 #include "imprint/infer.h"
 #include "imprint/clock.h"
 
@@ -8,23 +8,6 @@
 
 #include "imprint/norm.h"
 #include "imprint/pipeline.h"
-
-int imp_post_apply(imp_proxies *px, imp_norm post, imp_err *err)
-{
-    if (post == IMP_NORM_L2) {
-        imp_l2_rows(px->W, px->W, px->P, px->d);
-        return 0;
-    }
-    if (post == IMP_NORM_QUANTILE) {
-        for (int c = 1; c < px->n_classes; c++) {
-            size_t o = px->offset[c], p = px->offset[c + 1] - o;
-            int rc = imp_quantile_norm(px->W + o * px->d, p, px->d, px->W, o * px->d, err);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
-}
 
 int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s, int threads,
               int32_t *pred, imp_infer_result *out, imp_err *err)

@@ -7,7 +7,9 @@
 #include "imprint/le.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +21,24 @@
 
 #include "imprint/hash64.h"
 
-/* File layout, version 2 (all integers little-endian, floats as their IEEE-754 bits):
- *   header, 64 bytes: magic "IMPJRNL\n" | u32 version (2) | u32 header size (64) |
+/* File layout, versions 2 and 3 (all integers little-endian, floats as their IEEE-754 bits):
+ *   header, 64 bytes: magic "IMPJRNL\n" | u32 version (2 or 3) | u32 header size (64) |
  *                     u64 grid_id | u32 shard_i | u32 shard_n | u64 basis | 20 bytes zero |
  *                     u32 crc32(bytes 0..59)
  *   record:           u32 L | u64 key_hash | u8 status | f32 accuracy | f32 gen_seconds |
  *                     f32 inf_seconds | i32 n_proxies | u16 key_len | u16 msg_len |
- *                     key bytes | msg bytes (no NULs) | u32 crc32(the 4 + L bytes before it)
- * L = V2_FIXED + key_len + msg_len. Version 1 (read only): a 40-byte header magic | u32 1 |
+ *                     key bytes | msg bytes (no NULs) | extension | u32 crc32(the 4 + L bytes
+ *                     before it)
+ *   extension:        empty (a version 2 record), or u16 E (the bytes after it) | u8 n | n
+ *                     values of the measures after the first IMP_MEASURE__V2 in table order
+ *                     (measure.h): f32 / i32 4 bytes, f64 8 bytes, a host name u8 length +
+ *                     bytes. A reader takes the measures it knows and skips the rest (the CRC
+ *                     covers them), so rows appended to the table later read as unknown here
+ *                     and extra ones from a newer writer are ignored. E makes a damaged length
+ *                     field detectable before the CRC is reached, as in version 2.
+ * L = V2_FIXED + key_len + msg_len + extension length. Version 3 differs from 2 only in that
+ * its records carry the extension; a version 2 journal appended to gets its header
+ * rewritten as 3 first. Version 1 (read only): a 40-byte header magic | u32 1 |
  * u32 40 | u64 grid_hash | u64 n_cells | u32 crc32(0..31) | u32 0, and records
  * u32 L | u64 cell | u8 status | 4 x 4 bytes as above | u16 msg_len | msg | u32 crc, with
  * L = V1_FIXED + msg_len. A record is written whole by one fwrite, so a crash can leave only
@@ -39,7 +51,11 @@
 #define V2_FIXED 29u
 #define REC_MSG_MAX (IMP_CELL_MSG_MAX - 1)
 #define REC_KEY_MAX (IMP_JOURNAL_KEY_MAX - 1)
-#define REC_MAX (4u + V2_FIXED + REC_KEY_MAX + REC_MSG_MAX + 4u)
+/* The longest extension this build writes (every extra measure 8 bytes or a whole host
+ * name), and the longest one it reads (room for rows a newer build adds). */
+#define EXT_WRITE_MAX (3u + 8u * IMP_MEASURE__COUNT + IMP_HOST_MAX)
+#define EXT_READ_MAX 4096u
+#define REC_MAX (4u + V2_FIXED + REC_KEY_MAX + REC_MSG_MAX + EXT_READ_MAX + 4u)
 
 struct imp_journal {
     FILE *fp;
@@ -52,6 +68,37 @@ struct imp_journal {
     size_t counts[IMP_CELL__NSTATUS];
     int failed;         /* a write failed: the handle refuses further appends */
 };
+
+/* ---- a result's measures (measure.h), by row ---- */
+
+static const size_t res_off[IMP_MEASURE__COUNT] = {
+#define ROW(ID, name, kind, units, doc) offsetof(imp_cell_result, name),
+    IMP_MEASURE_MAP(ROW)
+#undef ROW
+};
+
+void *imp_cell_result_measure(imp_cell_result *r, imp_measure_id id)
+{
+    return (char *)r + res_off[id];
+}
+
+const void *imp_cell_result_measure_c(const imp_cell_result *r, imp_measure_id id)
+{
+    return (const char *)r + res_off[id];
+}
+
+void imp_cell_result_unknown(imp_cell_result *r)
+{
+    for (int i = 0; i < IMP_MEASURE__COUNT; i++) {
+        void *p = imp_cell_result_measure(r, (imp_measure_id)i);
+        switch (imp_measure_info_of((imp_measure_id)i)->kind) {
+        case IMP_MK_F32: *(float *)p = NAN; break;
+        case IMP_MK_F64: *(double *)p = NAN; break;
+        case IMP_MK_I32: *(int32_t *)p = -1; break;
+        case IMP_MK_HOST: memset(p, 0, IMP_HOST_MAX); break;
+        }
+    }
+}
 
 /* ---- little-endian encoding ---- */
 
@@ -88,23 +135,86 @@ static void encode_header(unsigned char h[V2_HEADER], const imp_journal_id *id)
     imp_le_put32(h + 60, crc(h, 60));
 }
 
+/* The bytes of one measure, per kind (a host name's length byte included). */
+static size_t put_measure(unsigned char *p, imp_measure_kind kind, const void *v)
+{
+    uint64_t u;
+    switch (kind) {
+    case IMP_MK_F32:
+        put_f32(p, *(const float *)v);
+        return 4;
+    case IMP_MK_I32:
+        imp_le_put32(p, (uint32_t) * (const int32_t *)v);
+        return 4;
+    case IMP_MK_F64:
+        memcpy(&u, v, 8);
+        imp_le_put64(p, u);
+        return 8;
+    case IMP_MK_HOST: {
+        size_t n = strnlen(v, IMP_HOST_MAX - 1);
+        p[0] = (unsigned char)n;
+        memcpy(p + 1, v, n);
+        return 1 + n;
+    }
+    }
+    return 0;
+}
+
+/* Decode one measure from p (avail bytes); returns the bytes taken, 0 if they do not fit. */
+static size_t get_measure(const unsigned char *p, size_t avail, imp_measure_kind kind, void *v)
+{
+    uint64_t u;
+    switch (kind) {
+    case IMP_MK_F32:
+        if (avail < 4)
+            return 0;
+        *(float *)v = get_f32(p);
+        return 4;
+    case IMP_MK_I32:
+        if (avail < 4)
+            return 0;
+        *(int32_t *)v = (int32_t)imp_le_get32(p);
+        return 4;
+    case IMP_MK_F64:
+        if (avail < 8)
+            return 0;
+        u = imp_le_get64(p);
+        memcpy(v, &u, 8);
+        return 8;
+    case IMP_MK_HOST:
+        if (avail < 1 || avail < 1u + p[0] || p[0] >= IMP_HOST_MAX)
+            return 0;
+        memcpy(v, p + 1, p[0]);
+        ((char *)v)[p[0]] = '\0';
+        return 1u + p[0];
+    }
+    return 0;
+}
+
 /* Encode rec into buf (>= REC_MAX bytes); returns the record's length. */
 static size_t encode_record(unsigned char *buf, const imp_journal_rec *rec)
 {
     size_t ml = strnlen(rec->res.message, REC_MSG_MAX);
     size_t kl = rec->key_len > REC_KEY_MAX ? REC_KEY_MAX : rec->key_len;
-    uint32_t len = (uint32_t)(V2_FIXED + kl + ml);
-    imp_le_put32(buf, len);
     imp_le_put64(buf + 4, rec->key_hash);
     buf[12] = rec->res.status;
-    put_f32(buf + 13, rec->res.accuracy);
-    put_f32(buf + 17, rec->res.gen_seconds);
-    put_f32(buf + 21, rec->res.inf_seconds);
-    imp_le_put32(buf + 25, (uint32_t)rec->res.n_proxies);
+    size_t pos = 13;
+    for (int i = 0; i < IMP_MEASURE__V2; i++)
+        pos += put_measure(buf + pos, imp_measure_info_of((imp_measure_id)i)->kind,
+                           imp_cell_result_measure_c(&rec->res, (imp_measure_id)i));
     imp_le_put16(buf + 29, (uint16_t)kl);
     imp_le_put16(buf + 31, (uint16_t)ml);
     memcpy(buf + 33, rec->key, kl);
     memcpy(buf + 33 + kl, rec->res.message, ml);
+    size_t ext = 33 + kl + ml;
+    pos = ext + 2;
+    buf[pos++] = (unsigned char)(IMP_MEASURE__COUNT - IMP_MEASURE__V2);
+    for (int i = IMP_MEASURE__V2; i < IMP_MEASURE__COUNT; i++)
+        pos += put_measure(buf + pos, imp_measure_info_of((imp_measure_id)i)->kind,
+                           imp_cell_result_measure_c(&rec->res, (imp_measure_id)i));
+    imp_le_put16(buf + ext, (uint16_t)(pos - ext - 2));
+    uint32_t len = (uint32_t)(pos - 4);
+    imp_le_put32(buf, len);
     imp_le_put32(buf + 4 + len, crc(buf, 4 + len));
     return 4 + (size_t)len + 4;
 }
@@ -115,11 +225,12 @@ static void decode_record(const unsigned char *b, uint32_t len, uint32_t version
 {
     memset(&rec->res, 0, sizeof rec->res);
     imp_cell_result *r = &rec->res;
+    imp_cell_result_unknown(r);
     r->status = b[12];
-    r->accuracy = get_f32(b + 13);
-    r->gen_seconds = get_f32(b + 17);
-    r->inf_seconds = get_f32(b + 21);
-    r->n_proxies = (int32_t)imp_le_get32(b + 25);
+    size_t pos = 13;
+    for (int i = 0; i < IMP_MEASURE__V2; i++)
+        pos += get_measure(b + pos, 4, imp_measure_info_of((imp_measure_id)i)->kind,
+                           imp_cell_result_measure(r, (imp_measure_id)i));
     size_t ml, kl = 0;
     const unsigned char *msg;
     if (version == 1) {
@@ -134,6 +245,20 @@ static void decode_record(const unsigned char *b, uint32_t len, uint32_t version
         ml = imp_le_get16(b + 31);
         memcpy(rec->key, b + 33, kl);
         msg = b + 33 + kl;
+        /* the extension: measures this build knows, in table order, until it ends */
+        size_t end = 4 + (size_t)len;
+        pos = 33 + kl + ml + 2; /* past E, which fields_ok checked */
+        if (pos < end) {
+            size_t n = b[pos++];
+            for (size_t i = 0; i < n && IMP_MEASURE__V2 + i < IMP_MEASURE__COUNT; i++) {
+                imp_measure_id id = (imp_measure_id)(IMP_MEASURE__V2 + i);
+                size_t took = get_measure(b + pos, end - pos, imp_measure_info_of(id)->kind,
+                                          imp_cell_result_measure(r, id));
+                if (!took)
+                    break;
+                pos += took;
+            }
+        }
     }
     rec->key[kl] = '\0';
     rec->key_len = kl;
@@ -147,7 +272,7 @@ static int len_ok(uint32_t version, uint32_t len)
 {
     if (version == 1)
         return len >= V1_FIXED && len <= V1_FIXED + REC_MSG_MAX;
-    return len >= V2_FIXED && len <= V2_FIXED + REC_KEY_MAX + REC_MSG_MAX;
+    return len >= V2_FIXED && len <= V2_FIXED + REC_KEY_MAX + REC_MSG_MAX + EXT_READ_MAX;
 }
 
 static int fields_ok(uint32_t version, const unsigned char *b, size_t have, uint32_t len)
@@ -156,8 +281,19 @@ static int fields_ok(uint32_t version, const unsigned char *b, size_t have, uint
         return 0;
     if (version == 1)
         return have < 31 || imp_le_get16(b + 29) == len - V1_FIXED;
-    return have < 33 || (imp_le_get16(b + 29) <= REC_KEY_MAX && imp_le_get16(b + 31) <= REC_MSG_MAX &&
-                         (uint32_t)imp_le_get16(b + 29) + imp_le_get16(b + 31) == len - V2_FIXED);
+    if (have < 33)
+        return 1;
+    uint32_t kl = imp_le_get16(b + 29), ml = imp_le_get16(b + 31);
+    if (kl > REC_KEY_MAX || ml > REC_MSG_MAX || kl + ml > len - V2_FIXED)
+        return 0;
+    uint32_t ext = len - V2_FIXED - kl - ml;
+    if (version == 2)
+        return ext == 0; /* version 2 records have no extension */
+    /* version 3: a record from before the header was upgraded has none; otherwise E names
+     * exactly the rest of the record */
+    size_t at = 4 + V2_FIXED + kl + ml;
+    return ext == 0 || (ext >= 3 && ext <= EXT_READ_MAX &&
+                        (have < at + 2 || imp_le_get16(b + at) + 2u == ext));
 }
 
 /* ---- reading ---- */
@@ -190,9 +326,9 @@ static int read_header(FILE *fp, const char *path, imp_journal_info *info, uint3
         return 0;
     }
     uint32_t version = imp_le_get32(h + 8), size = imp_le_get32(h + 12);
-    if (!((version == 1 && size == V1_HEADER) || (version == 2 && size == V2_HEADER)))
+    if (!((version == 1 && size == V1_HEADER) || (IMP_JOURNAL_BY_VALUE(version) && size == V2_HEADER)))
         return imp_err_set(err, IMP_EINPUT, "%s: journal header: version %u (header %u bytes); "
-                           "this imprint reads versions 1 and 2 — written by a newer imprint?",
+                           "this imprint reads versions 1 to 3 — written by a newer imprint?",
                            path, (unsigned)version, (unsigned)size);
     if (size > got)
         got += fread(h + got, 1, size - got, fp);
@@ -306,7 +442,7 @@ int imp_journal_scan_prefix(const char *path, uint64_t limit, imp_journal_record
             break;
         }
         decode_record(buf, len, version, rec);
-        if (version == 2 && imp_hash64(rec->key, rec->key_len) != rec->key_hash) {
+        if (version != 1 && imp_hash64(rec->key, rec->key_len) != rec->key_hash) {
             rc = imp_err_set(err, IMP_EINPUT, "%s: record at offset %llu: key hash does not "
                              "match its key", path, (unsigned long long)off);
             break;
@@ -439,7 +575,7 @@ int imp_journal_open(const char *path, const imp_journal_id *id, imp_journal_key
         rc = imp_err_set(err, IMP_EINPUT, "%s: a version 1 journal (cells by grid index, written "
                          "by imprint 0.1); convert it to version 2 with `imprint merge JOB.yaml` "
                          "(the job that wrote it, with its cube beside the journal)", path);
-    if (rc == 0 && info->version == 2 && id->shard_n &&
+    if (rc == 0 && IMP_JOURNAL_BY_VALUE(info->version) && id->shard_n &&
         (info->id.grid_id != id->grid_id || info->id.shard_i != id->shard_i ||
          info->id.shard_n != id->shard_n || info->id.basis != id->basis))
         rc = imp_err_set(err, IMP_EINPUT, "%s: shard journal of another grid or store content "
@@ -463,6 +599,16 @@ int imp_journal_open(const char *path, const imp_journal_id *id, imp_journal_key
         info->good_end = V2_HEADER;
         info->version = IMP_JOURNAL_VERSION;
         info->id = *id;
+    }
+    if (rc == 0 && good_end > 0 && info->version == 2) {
+        /* records with an extension follow: say so in the header (one 64-byte write of the
+         * same id, fsynced before any such record is appended) */
+        unsigned char h[V2_HEADER];
+        encode_header(h, &info->id);
+        if (pwrite(fd, h, V2_HEADER, 0) != (ssize_t)V2_HEADER || fsync(fd) != 0)
+            rc = imp_err_set(err, IMP_EIO, "%s: cannot update the journal header to version "
+                             "%u: %s", path, (unsigned)IMP_JOURNAL_VERSION, strerror(errno));
+        info->version = IMP_JOURNAL_VERSION;
     }
     if (rc == 0 && lseek(fd, 0, SEEK_END) < 0)
         rc = imp_err_set(err, IMP_EIO, "%s: cannot seek: %s", path, strerror(errno));

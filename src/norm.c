@@ -133,3 +133,21 @@ int imp_quantile_norm(float *P, size_t p, size_t d, const float *ref, size_t M, 
     free(vi);
     return rc;
 }
+
+int imp_norm_post(float *W, const size_t *offset, int n_classes, size_t d, imp_norm post,
+                  imp_err *err)
+{
+    if (post == IMP_NORM_L2) {
+        imp_l2_rows(W, W, offset[n_classes], d);
+        return 0;
+    }
+    if (post == IMP_NORM_QUANTILE) {
+        for (int c = 1; c < n_classes; c++) {
+            size_t o = offset[c], p = offset[c + 1] - o;
+            int rc = imp_quantile_norm(W + o * d, p, d, W, o * d, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}

@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "imprint/distance.h"
-#include "imprint/infer.h"
 #include "imprint/norm.h"
 #include "imprint/pool.h"
 
@@ -241,6 +240,7 @@ static void fail(imp_cell_result *res, int *codes, size_t i, int rc, const char 
         codes[i] = rc;
     r->status = IMP_CELL_FAILED;
     r->accuracy = NAN;
+    r->f1 = NAN;
     r->inf_seconds = NAN;
     snprintf(r->message, sizeof r->message, "%s", msg);
 }
@@ -267,7 +267,7 @@ static int view_make(const imp_proxies *px, imp_norm post, int want_mahal, int w
         if (rc)
             return rc;
         v->owned = 1;
-        rc = imp_post_apply(&v->px, post, err);
+        rc = imp_norm_post(v->px.W, v->px.offset, v->px.n_classes, v->px.d, post, err);
         if (rc)
             return rc;
     }
@@ -361,6 +361,7 @@ static void group_run(group *g, const size_t *ci, imp_cell_result *res, int *cod
         size_t n = g->test->n;
         r->status = IMP_CELL_DONE;
         r->accuracy = n ? (float)(100.0 * (double)correct / (double)n) : 0.0f;
+        r->f1 = (float)imp_pipeline_macro_f1(g->test, g->pred[q]);
         r->inf_seconds = (float)share;
         r->message[0] = '\0';
     }
@@ -431,8 +432,23 @@ int imp_pipeline_eval_pred(const imp_proxies *px, const imp_data *test,
                     pr[g.nc] = pred ? pred[i] : NULL;
                     g.nc++;
                 }
+            /* every cell's predictions, for its F1: the caller's rows, or ours */
+            size_t own = 0;
+            for (size_t q = 0; q < g.nc; q++)
+                own += pr[q] == NULL;
+            int32_t *scratch = own ? malloc(own * (test->n ? test->n : 1) * sizeof *scratch)
+                                   : NULL;
+            if (own && !scratch) {
+                for (size_t q = 0; q < g.nc; q++)
+                    fail(res, codes, ci[q], IMP_ENOMEM, "inference: out of memory");
+                continue;
+            }
+            for (size_t q = 0, o = 0; q < g.nc; q++)
+                if (!pr[q])
+                    pr[q] = scratch + (o++) * test->n;
             if (g.nc)
                 group_run(&g, ci, res, codes, threads);
+            free(scratch);
         }
         view_free(&v);
     }
@@ -471,4 +487,31 @@ size_t imp_pipeline_correct(const imp_data *test, const int32_t *pred)
         correct += (size_t)pred[row] == cls;
     }
     return correct;
+}
+
+double imp_pipeline_macro_f1(const imp_data *test, const int32_t *pred)
+{
+    size_t C = (size_t)test->n_classes;
+    if (C == 0 || test->n == 0)
+        return 0.0;
+    size_t *tp = calloc(2 * C, sizeof *tp), *npred = tp + C;
+    if (!tp)
+        return NAN;
+    size_t cls = 0;
+    for (size_t row = 0; row < test->n; row++) {
+        while (cls + 1 < C && row >= test->offset[cls + 1])
+            cls++;
+        if (pred[row] >= 0 && (size_t)pred[row] < C) {
+            npred[pred[row]]++;
+            tp[cls] += (size_t)pred[row] == cls;
+        }
+    }
+    /* F1_c = 2 TP / (2 TP + FP + FN) = 2 TP / (predicted c + truly c); 0 when both are 0 */
+    double sum = 0.0;
+    for (size_t c = 0; c < C; c++) {
+        size_t truly = test->offset[c + 1] - test->offset[c], den = npred[c] + truly;
+        sum += den ? 2.0 * (double)tp[c] / (double)den : 0.0;
+    }
+    free(tp);
+    return 100.0 * sum / (double)C;
 }

@@ -16,7 +16,6 @@
 #include "imprint/atomic.h"
 #include "imprint/resume.h"
 #include "imprint/sched.h"
-#include "imprint/sweep.h"
 
 struct imp_sink {
     const imp_job *job;
@@ -44,26 +43,6 @@ static void unlock(const imp_sink *s)
         s->o.unlock();
 }
 
-int imp_sweep_new_cube(const imp_job *job, const imp_grid *g, imp_cube **out, imp_err *err)
-{
-    imp_cube_axes ax = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed,
-                        g->model, g->task, g->strategy, g->k, g->shot, g->seed};
-    uint8_t *valid = malloc(g->n_cells ? g->n_cells : 1);
-    if (!valid)
-        return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu cells", g->n_cells);
-    for (size_t c = 0; c < g->n_cells; c++)
-        valid[c] = (uint8_t)imp_grid_cell_valid(g, c, NULL, NULL);
-    int rc = imp_cube_create(&ax, valid, out, err);
-    free(valid);
-    if (!rc)
-        rc = imp_cube_set_attrs(*out, job->text, job->store_path, g->hash, err);
-    if (rc) {
-        imp_cube_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
 static char *with_suffix(const char *base, const char *suffix)
 {
     size_t n = strlen(base) + strlen(suffix) + 1;
@@ -83,15 +62,15 @@ static int open_shard(imp_sink *s, uint64_t gid, uint64_t *basis, int *fresh, im
     int rc = imp_journal_scan(s->journal_path, NULL, NULL, &own, err);
     if (rc)
         return rc;
-    int reuse = !*fresh && own.version == IMP_JOURNAL_VERSION && own.id.grid_id == gid &&
+    int reuse = !*fresh && IMP_JOURNAL_BY_VALUE(own.version) && own.id.grid_id == gid &&
                 own.id.shard_i == s->o.shard_i && own.id.shard_n == s->o.shard_n;
     /* an emptied (merged) journal of another grid holds nothing to keep; one with records is
      * refused by imp_journal_open */
-    if (!reuse && own.version == IMP_JOURNAL_VERSION && own.n_records == 0)
+    if (!reuse && IMP_JOURNAL_BY_VALUE(own.version) && own.n_records == 0)
         *fresh = 1;
     *basis = reuse ? own.id.basis : s->res->info.good_end;
     imp_cube *split = NULL;
-    rc = imp_sweep_new_cube(s->job, s->grid, &split, err);
+    rc = imp_results_new_cube(s->job, s->grid, &split, err);
     if (!rc) {
         imp_cellkeys_fill_cube(s->res->keys, split);
         rc = imp_cube_apply_journal_prefix(split, s->res->journal_path, *basis, NULL, err);

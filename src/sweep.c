@@ -774,6 +774,7 @@ static int run_remote(const imp_job *job, const imp_grid *grid, imp_store *store
     imp_worker_opts wo;
     imp_worker_opts_init(&wo);
     wo.threads = threads;
+    MPI_Comm_rank(MPI_COMM_WORLD, &wo.rank);
     wo.test_cell_delay_ms = o->test_cell_delay_ms;
     wo.test_piece_delay_ms = o->test_piece_delay_ms;
     imp_worker *w;

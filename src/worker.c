@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "imprint/pipeline.h"
 #include "imprint/norm.h"
@@ -45,6 +46,7 @@ struct imp_worker {
     uint64_t clock;
     double *lambda;      /* per model: the job's override or the store's (read under lock) */
     void (*lock)(void), (*unlock)(void);
+    char host[IMP_HOST_MAX]; /* this process's host name, stamped on every result */
 };
 
 static void sleep_ms(int ms)
@@ -78,6 +80,9 @@ int imp_worker_create(const imp_job *job, const imp_grid *grid, imp_store *store
     if (w->o.threads < 1)
         w->o.threads = 1;
     w->model = w->task = -1;
+    if (gethostname(w->host, sizeof w->host) != 0)
+        snprintf(w->host, sizeof w->host, "unknown");
+    w->host[sizeof w->host - 1] = '\0';
     *out = w;
     return 0;
 }
@@ -182,13 +187,23 @@ static const imp_data *train_for(imp_worker *w, imp_norm pre, imp_err *err)
 static void fail_cell(imp_cell_result *r, uint64_t cell, const char *msg)
 {
     memset(r, 0, sizeof *r);
+    imp_cell_result_unknown(r);
     r->cell = cell;
     r->status = IMP_CELL_FAILED;
-    r->accuracy = NAN;
-    r->gen_seconds = NAN;
-    r->inf_seconds = NAN;
-    r->n_proxies = -1;
     snprintf(r->message, sizeof r->message, "%s", msg);
+}
+
+/* Provenance of n results that just finished: this host, this rank, now (UTC). */
+static void stamp(const imp_worker *w, imp_cell_result *r, size_t n)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(r[i].host, w->host, sizeof r[i].host);
+        r[i].rank = w->o.rank;
+        r[i].finished = now;
+    }
 }
 
 /* The proxies of a piece's group: from the LRU, or computed and put in it (evicting the
@@ -258,8 +273,11 @@ static void eval_on_proxies(imp_worker *w, const imp_proxies *px, const imp_piec
                             size_t n, imp_cell_result *res)
 {
     const imp_strategy **cs = malloc((n ? n : 1) * sizeof *cs);
-    /* zeroed: the pipeline fills only its fields; padding and the rest stay 0 */
+    /* zeroed (padding too: results travel as bytes), every measure unknown until the
+     * pipeline fills it */
     imp_cell_result *tmp = calloc(n ? n : 1, sizeof *tmp);
+    for (size_t i = 0; tmp && i < n; i++)
+        imp_cell_result_unknown(&tmp[i]);
     if (!cs || !tmp) {
         for (size_t i = 0; i < n; i++)
             fail_cell(&res[i], cells[i].cell, "out of memory");
@@ -351,6 +369,7 @@ int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
                 fail_cell(&out[i], cells[c + i].cell, w->load_rc ? w->load_err.msg : e->msg);
             if (!w->load_rc && !e->rc)
                 eval_on_proxies(w, &e->px, &cells[c], n, out);
+            stamp(w, out, n);
             b.done += n;
             if (imp_clock_s() - b.t_last >= batch && g->first + c + n < p->n_cells)
                 rc = flush(&b, 0, 0);

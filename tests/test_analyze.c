@@ -65,6 +65,7 @@ static imp_cell_result rec(const imp_cube_axes *a, size_t c, size_t v, size_t e,
 {
     imp_cell_result r;
     memset(&r, 0, sizeof r);
+    imp_cell_result_unknown(&r); /* no F1 or provenance: empty CSV fields */
     size_t idx[IMP_AX__COUNT] = {v / 3, v % 3, col_sk[c][0], col_sk[c][1], 0, e};
     r.cell = imp_cube_cell_index(a, idx);
     r.status = (uint8_t)status;
@@ -797,16 +798,16 @@ static void test_cmd_export(void)
     char *t = slurp(csv);
     IMP_ASSERT_STR_CONTAINS(t,
         "model,task,strategy,pre,gen,post,inf,agg,metric,m,weight,k,shot,seed,status,accuracy,"
-        "gen_seconds,inf_seconds,n_proxies,message\n"
-        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,1,done,84,0.5,0.25,10,\n"
-        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,2,failed,,1.5,,0,"
+        "gen_seconds,inf_seconds,n_proxies,f1,host,rank,finished,message\n"
+        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,1,done,84,0.5,0.25,10,,,,,\n"
+        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,2,failed,,1.5,,0,,,,,"
         "\"empty cluster, k too large\"\n"
-        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,3,done,86,0.5,0.25,10,\n"
+        "m1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,1,all,3,done,86,0.5,0.25,10,,,,,\n"
         "m1,t1,l2/kmeans/l2/l2/max,l2,kmeans,l2,l2,max,inner,,,1,all,1,done,");
     IMP_ASSERT_STR_CONTAINS(t, "\nm1,t2,none/mean/none/none/nn:euclidean,none,mean,none,none,nn,"
-                               "euclidean,1,,1,all,2,pending,,,,,\n");
+                               "euclidean,1,,1,all,2,pending,,,,,,,,,\n");
     IMP_ASSERT_STR_CONTAINS(t, "\nm2,t2,none/mean/none/none/nn:euclidean,none,mean,none,none,nn,"
-                               "euclidean,1,,1,all,2,done,88,0.5,0.25,10,\n");
+                               "euclidean,1,,1,all,2,done,88,0.5,0.25,10,,,,,\n");
     if (strstr(t, "n-a"))
         imp__assert_msg(0, __LINE__, __FILE__, "no n/a rows by default:\n%.400s", t);
     size_t lines = 0;
@@ -825,9 +826,9 @@ static void test_cmd_export(void)
     /* --all: every cell, n/a included */
     out = run(0, "export %s --all --csv -%s", cube, "");
     IMP_ASSERT_STR_CONTAINS(out, "\nm1,t1,l2/mean/l2/l2/max,l2,mean,l2,l2,max,inner,,,20,all,1,"
-                                 "n-a,,,,,\n");
+                                 "n-a,,,,,,,,,\n");
     IMP_ASSERT_STR_CONTAINS(out, "\nm3,t3,none/ls/none/none/max,none,ls,none,none,max,inner,,,20,"
-                                 "all,3,n-a,,,,,\n");
+                                 "all,3,n-a,,,,,,,,,\n");
     lines = 0;
     for (const char *p = out; *p; p++)
         lines += *p == '\n';

@@ -69,7 +69,7 @@ static void test_quantile(void)
     float W[8] = {0, 8, /* c0 */ 5, 1, /* c1 */ 3, 9, 2, 2 /* c2: two proxies */};
     size_t sizes[3] = {1, 1, 2};
     imp_proxies px = make_proxies(W, 2, sizes, 3);
-    IMP_ASSERT_INT_EQ(imp_post_apply(&px, IMP_NORM_QUANTILE, NULL), 0);
+    IMP_ASSERT_INT_EQ(imp_norm_post(px.W, px.offset, px.n_classes, px.d, IMP_NORM_QUANTILE, NULL), 0);
     IMP_ASSERT_NEAR(px.W[0], 0, 0);
     IMP_ASSERT_NEAR(px.W[1], 8, 0);
     /* ref {0,8}: q .25 → 2, q .75 → 6; class 1 row (5,1) → (6,2) */

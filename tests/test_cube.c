@@ -52,6 +52,7 @@ static imp_cell_result res(uint64_t cell, int status, float acc, float gen, floa
 {
     imp_cell_result r;
     memset(&r, 0, sizeof r);
+    imp_cell_result_unknown(&r);
     r.cell = cell;
     r.status = (uint8_t)status;
     r.accuracy = acc;
@@ -83,6 +84,13 @@ static imp_cube *demo_cube(void)
             "non-finite scores"),
         res(cell_of(&a, 1, 0, 0, 0, 1, 1), IMP_CELL_DONE, 100.0f / 3.0f, 2.0f, 1.0f, 10, ""),
     };
+    /* provenance and F1 on some: two hosts, a failed cell keeps where and when it failed */
+    r[0].f1 = 79.25f, r[0].rank = 0, r[0].finished = 1796567890.5;
+    snprintf(r[0].host, sizeof r[0].host, "node-a");
+    r[1].f1 = 90.0f, r[1].rank = 3, r[1].finished = 1796567891.75;
+    snprintf(r[1].host, sizeof r[1].host, "node-b");
+    r[2].f1 = 12.0f, r[2].rank = 1, r[2].finished = 1796567894.5; /* failed: f1 NaN in the cube */
+    snprintf(r[2].host, sizeof r[2].host, "node-a");
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
         IMP_ASSERT_INT_EQ(imp_cube_apply(c, &r[i], &err), 0);
     return c;
@@ -110,6 +118,13 @@ static void assert_cubes_equal(const imp_cube *x, const imp_cube *y)
         IMP_ASSERT_INT_EQ(same_float(x->gen_seconds[i], y->gen_seconds[i]), 1);
         IMP_ASSERT_INT_EQ(same_float(x->inf_seconds[i], y->inf_seconds[i]), 1);
         IMP_ASSERT_INT_EQ(x->n_proxies[i], y->n_proxies[i]);
+        IMP_ASSERT_INT_EQ(same_float(x->f1[i], y->f1[i]), 1);
+        IMP_ASSERT_INT_EQ(x->rank[i], y->rank[i]);
+        IMP_ASSERT_INT_EQ((isnan(x->finished[i]) && isnan(y->finished[i])) ||
+                              x->finished[i] == y->finished[i], 1);
+        IMP_ASSERT_INT_EQ(x->host[i] < 0, y->host[i] < 0);
+        if (x->host[i] >= 0 && y->host[i] >= 0)
+            IMP_ASSERT_INT_EQ(strcmp(x->host_name[x->host[i]], y->host_name[y->host[i]]), 0);
         IMP_ASSERT_INT_EQ(!x->message[i], !y->message[i]);
         if (x->message[i] && y->message[i])
             IMP_ASSERT_INT_EQ(strcmp(x->message[i], y->message[i]), 0);
@@ -229,6 +244,18 @@ static void test_write_read(void)
     CU_ASSERT(r->accuracy[31] == 91.2345f); /* (1,0,1,1,1,1) is the last cell */
     CU_ASSERT(r->gen_seconds[0] == 0.001f);
     IMP_ASSERT_INT_EQ(r->n_proxies[31], 200);
+    /* the measures of the table: F1, and provenance by host name (two distinct hosts) */
+    CU_ASSERT(r->f1[0] == 79.25f);
+    CU_ASSERT(r->f1[31] == 90.0f);
+    CU_ASSERT(isnan(r->f1[cell_of(&a, 0, 0, 1, 1, 0, 1)])); /* failed */
+    IMP_ASSERT_INT_EQ(r->n_host_name, 2);
+    IMP_ASSERT_INT_EQ(strcmp(r->host_name[r->host[0]], "node-a"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(r->host_name[r->host[31]], "node-b"), 0);
+    IMP_ASSERT_INT_EQ(r->host[cell_of(&a, 0, 0, 1, 1, 0, 1)], r->host[0]);
+    IMP_ASSERT_INT_EQ(r->rank[31], 3);
+    IMP_ASSERT_INT_EQ(r->rank[cell_of(&a, 0, 0, 1, 0, 0, 0)], -1); /* pending */
+    CU_ASSERT(r->finished[31] == 1796567891.75);
+    CU_ASSERT(isnan(r->finished[cell_of(&a, 1, 0, 0, 0, 1, 1)])); /* never stamped */
     IMP_ASSERT_INT_EQ(strcmp(r->message[cell_of(&a, 0, 0, 1, 1, 0, 1)],
                              "kmeans: empty cluster, cannot proceed"), 0);
     IMP_ASSERT_INT_EQ(r->axes.shot[0] == -1, 1);
@@ -506,6 +533,10 @@ static imp_cube *tiny_cube(void)
     IMP_ASSERT_INT_EQ(imp_cube_create(&a, valid, &c, &err), 0);
     imp_cell_result r0 = res(0, IMP_CELL_DONE, 87.5f, 100.0f / 3.0f, 0.125f, 10, "");
     imp_cell_result r1 = res(1, IMP_CELL_FAILED, NAN, 0.5f, NAN, -1, "singular \"system\", k=1");
+    r0.f1 = 80.5f, r0.rank = 3, r0.finished = 1796567890.25;
+    snprintf(r0.host, sizeof r0.host, "node,1");
+    r1.rank = 0;
+    snprintf(r1.host, sizeof r1.host, "node2");
     IMP_ASSERT_INT_EQ(imp_cube_apply(c, &r0, &err), 0);
     IMP_ASSERT_INT_EQ(imp_cube_apply(c, &r1, &err), 0);
     return c;
@@ -536,15 +567,38 @@ static void test_csv(void)
      * np.float32('33.33333') != np.float32(100)/np.float32(3), '33.333332' ==). */
     const char *want =
         "model,task,strategy,k,shot,seed,status,accuracy,gen_seconds,inf_seconds,n_proxies,"
-        "message\n"
-        "\"m,1\",t,none/mean/none/none/max,1,all,7,done,87.5,33.333332,0.125,10,\n"
-        "\"m,1\",t,none/mean/none/none/max,1,5,7,failed,,0.5,,,"
+        "f1,host,rank,finished,message\n"
+        "\"m,1\",t,none/mean/none/none/max,1,all,7,done,87.5,33.333332,0.125,10,80.5,\"node,1\",3,"
+        "1796567890.250,\n"
+        "\"m,1\",t,none/mean/none/none/max,1,5,7,failed,,0.5,,,,node2,0,,"
         "\"singular \"\"system\"\", k=1\"\n"
-        "\"m,1\",t,none/kmeans/none/none/max,1,all,7,pending,,,,,\n"
-        "\"m,1\",t,none/kmeans/none/none/max,1,5,7,n-a,,,,,\n";
+        "\"m,1\",t,none/kmeans/none/none/max,1,all,7,pending,,,,,,,,,\n"
+        "\"m,1\",t,none/kmeans/none/none/max,1,5,7,n-a,,,,,,,,,\n";
     IMP_ASSERT_INT_EQ(strcmp(got, want), 0);
     if (strcmp(got, want) != 0)
         fprintf(stderr, "CSV was:\n%s\nexpected:\n%s\n", got, want);
+    free(got);
+    imp_cube_free(c);
+}
+
+/* status --by host, worked out from demo_cube: node-a has cell 0 (done, rank 0, inference
+ * 0.25 s, finished at t) and a failure (rank 1, 0 s, at t + 4): 2 cells over 4 s; node-b one
+ * cell (rank 3, 0.5 s); two results without provenance (one done with 1 s, one failed with
+ * NaN seconds) make the (unknown) row. */
+static void test_by_host(void)
+{
+    imp_cube *c = demo_cube();
+    FILE *f = tmpfile();
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_cube_print_by_host(c, f, &err), 0);
+    char *got = read_text(f);
+    fclose(f);
+    IMP_ASSERT_STR_CONTAINS(got,
+        "  host           done   failed  ranks     span s   cells/s  inference s\n"
+        "  node-a            1        1      2        4.0      0.50         0.25\n"
+        "  node-b            1        0      1        0.0         -         0.50\n"
+        "  (unknown)         1        1      0          -         -         1.00\n");
     free(got);
     imp_cube_free(c);
 }
@@ -597,7 +651,8 @@ static void test_h5py_view(void)
         "import sys, math, h5py\n"
         "f = h5py.File(sys.argv[1], 'r')\n"
         "axes = ['model', 'task', 'strategy', 'k', 'shot', 'seed']\n"
-        "for a in ['accuracy', 'status', 'gen_seconds', 'inf_seconds', 'n_proxies']:\n"
+        "for a in ['accuracy', 'status', 'gen_seconds', 'inf_seconds', 'n_proxies', 'f1', 'host',\n"
+        "          'rank', 'finished']:\n"
         "    d = f[a]\n"
         "    assert d.shape == (2, 1, 2, 2, 2, 2), d.shape\n"
         "    for i, ax in enumerate(axes):\n"
@@ -612,6 +667,13 @@ static void test_h5py_view(void)
         "assert math.isnan(acc[0, 0, 1, 0, 0, 0])\n"
         "assert f['status'][0, 0, 0, 1, 0, 0] == 3\n"
         "assert f['n_proxies'].fillvalue == -1\n"
+        "hosts = [h.decode() for h in f['host_name'][()]]\n"
+        "assert hosts[f['host'][0, 0, 0, 0, 0, 0]] == 'node-a', hosts\n"
+        "assert hosts[f['host'][1, 0, 1, 1, 1, 1]] == 'node-b', hosts\n"
+        "assert f['rank'][1, 0, 1, 1, 1, 1] == 3\n"
+        "assert f['finished'][1, 0, 1, 1, 1, 1] == 1796567891.75\n"
+        "assert f['finished'].attrs['units'] == 'seconds since 1970-01-01 00:00:00'\n"
+        "assert abs(f['f1'][0, 0, 0, 0, 0, 0] - 79.25) < 1e-6\n"
         "assert f.attrs['grid_hash'] == 0xfeedbeefcafe1234\n"
         "assert f.attrs['store'] == 'data/store.h5'\n"
         "assert f.attrs['job'].startswith('models:')\n"
@@ -642,6 +704,7 @@ int main(void)
         {"csv", test_csv},
         {"status_text", test_status_text},
         {"h5py_view", test_h5py_view},
+        {"by_host", test_by_host},
         {NULL, NULL},
     };
     return imp_test_main("cube", tests);

@@ -575,7 +575,7 @@ static void test_v1_journal_converted(void)
     /* converted with the job given explicitly */
     rc = imp_test_tool(&out, "merge %s/v1/v1.yaml --v1-job %s/v1/v1.yaml", dir(), dir());
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "merge --v1-job: exit %d\n%s", rc, out);
-    IMP_ASSERT_STR_CONTAINS(out, "converted from version 1 to 2 (16 records");
+    IMP_ASSERT_STR_CONTAINS(out, "converted from version 1 to 3 (16 records");
     free(out);
     CU_ASSERT(exists("v1/v1.h5.journal.v1"));
     rc = imp_test_tool(&out, "sweep %s/v1/v1.yaml --quiet", dir());

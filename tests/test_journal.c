@@ -1,6 +1,7 @@
-/* test_journal.c — the cell journal (version 2, cells by key): exact round trip, torn tails
- * dropped and cut, corruption in the middle refused, shard identity, version 1 refused for
- * append, override order, buffering, sync and the writer lock. */
+/* test_journal.c — the cell journal (version 3, cells by key): exact round trip of every
+ * measure, torn tails dropped and cut, corruption in the middle refused, shard identity,
+ * version 1 refused for append, version 2 read and appended to, a newer writer's extra
+ * measures skipped, override order, buffering, sync and the writer lock. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,12 @@
 #define NCELLS 100
 
 /* Record sizes worked out from the format: 4 (length) + 29 (fixed fields) + key + message +
- * 4 (CRC); every cell below 10 has the 2-byte key "c<digit>". */
+ * extension + 4 (CRC); every cell below 10 has the 2-byte key "c<digit>". The extension of a
+ * record with an empty host name: 2 (its length) + 1 (count) + 4 (f1) + 1 (host length) + 4
+ * (rank) + 8 (finished) = 20 bytes. */
 #define HDR 64
-#define REC(msglen) (39 + (msglen))
+#define EXT 20
+#define REC(msglen) (39 + EXT + (msglen))
 
 static const imp_journal_id ID = {HASH, 0, 0, 0};
 
@@ -101,6 +105,10 @@ static void assert_same(const imp_journal_rec *ra, const imp_cell_result *b)
     IMP_ASSERT_INT_EQ(memcmp(&a->gen_seconds, &b->gen_seconds, 4), 0);
     IMP_ASSERT_INT_EQ(memcmp(&a->inf_seconds, &b->inf_seconds, 4), 0);
     IMP_ASSERT_INT_EQ(a->n_proxies, b->n_proxies);
+    IMP_ASSERT_INT_EQ(memcmp(&a->f1, &b->f1, 4), 0);
+    IMP_ASSERT_INT_EQ(strcmp(a->host, b->host), 0);
+    IMP_ASSERT_INT_EQ(a->rank, b->rank);
+    IMP_ASSERT_INT_EQ(memcmp(&a->finished, &b->finished, 8), 0);
     IMP_ASSERT_INT_EQ(strcmp(a->message, b->message), 0);
 }
 
@@ -139,7 +147,7 @@ static void test_roundtrip(void)
     assert_same(&set->rec[2], &in[2]);
     CU_ASSERT(isnan(set->rec[1].res.accuracy));
     IMP_ASSERT_INT_EQ(info.exists, 1);
-    IMP_ASSERT_INT_EQ(info.version, 2);
+    IMP_ASSERT_INT_EQ(info.version, 3);
     IMP_ASSERT_INT_EQ(info.id.grid_id == HASH, 1);
     IMP_ASSERT_INT_EQ(info.id.shard_n, 0);
     IMP_ASSERT_INT_EQ(info.n_records, 3);
@@ -249,7 +257,7 @@ static void test_corrupt_middle(void)
         mk(3, IMP_CELL_DONE, 70.0f, 1.0f, 1.0f, 1, ""),
     };
     write_journal(p, in, 3);
-    /* the accuracy of record 2, which starts at 64 + 39 = 103 */
+    /* the accuracy of record 2, which starts at 64 + 59 = 123 */
     flip_byte(p, HDR + REC(0) + 13);
     imp_journal_set *set = NULL;
     imp_journal_info info;
@@ -257,7 +265,7 @@ static void test_corrupt_middle(void)
     imp_err_clear(&err);
     IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), IMP_EINPUT);
     CU_ASSERT(set == NULL);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "corrupt journal record at offset 103");
+    IMP_ASSERT_STR_CONTAINS(err.msg, "corrupt journal record at offset 123");
     IMP_ASSERT_STR_CONTAINS(err.msg, p);
     /* Opening for append refuses too, and does not cut anything. */
     imp_journal *j = NULL;
@@ -269,7 +277,7 @@ static void test_corrupt_middle(void)
     write_journal(p, in, 3);
     flip_byte(p, HDR + REC(0));
     IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), IMP_EINPUT);
-    IMP_ASSERT_STR_CONTAINS(err.msg, "offset 103");
+    IMP_ASSERT_STR_CONTAINS(err.msg, "offset 123");
 
     /* A damaged header. */
     write_journal(p, in, 1);
@@ -499,6 +507,141 @@ static void test_sync_and_lock(void)
     IMP_ASSERT_INT_EQ(imp_journal_close(j2, &err), 0);
 }
 
+
+/* Provenance and F1 travel in the extension: host name, rank, the finish time to the bit. */
+static void test_measures_extension(void)
+{
+    const char *p = imp_test_path("ext.journal");
+    imp_cell_result in[2] = {
+        mk(3, IMP_CELL_DONE, 91.25f, 0.5f, 0.25f, 40, ""),
+        mk(8, IMP_CELL_FAILED, NAN, 0.5f, NAN, -1, "no proxies"),
+    };
+    in[0].f1 = 90.123f;
+    snprintf(in[0].host, sizeof in[0].host, "node-07.cluster");
+    in[0].rank = 5;
+    in[0].finished = 1796567890.123456789;
+    in[1].f1 = NAN;
+    memset(in[1].host, 'h', sizeof in[1].host); /* too long: cut to 63 bytes */
+    in[1].rank = 0;
+    in[1].finished = 1.0 / 3.0;
+    write_journal(p, in, 2);
+    /* host of 15 and 63 bytes, message of 10 */
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + REC(0) + 15 + REC(10) + 63);
+    imp_journal_set *set;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 2);
+    assert_same(&set->rec[0], &in[0]);
+    IMP_ASSERT_INT_EQ(strlen(set->rec[1].res.host), IMP_HOST_MAX - 1);
+    CU_ASSERT(isnan(set->rec[1].res.f1));
+    CU_ASSERT(set->rec[1].res.finished == 1.0 / 3.0);
+    imp_journal_set_free(set);
+}
+
+/* Little-endian helpers for the hand-made records below. */
+static void le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A version 2 journal as imprint 0.2 wrote it: 64-byte header (version 2), one record of cell
+ * "c6" (done, accuracy 75.5, n_proxies 7) without an extension. */
+static void write_v2(const char *path)
+{
+    unsigned char b[64 + 4 + 29 + 2 + 4];
+    memset(b, 0, sizeof b);
+    memcpy(b, "IMPJRNL\n", 8);
+    le(b + 8, 2, 4);
+    le(b + 12, 64, 4);
+    le(b + 16, HASH, 8);
+    le(b + 60, crc32(crc32(0L, Z_NULL, 0), b, 60), 4);
+    unsigned char *r = b + 64;
+    le(r, 29 + 2, 4); /* L */
+    le(r + 4, imp_hash64("c6", 2), 8);
+    r[12] = 1; /* done */
+    float acc = 75.5f;
+    uint32_t bits;
+    memcpy(&bits, &acc, 4);
+    le(r + 13, bits, 4);
+    le(r + 25, 7, 4); /* n_proxies */
+    le(r + 29, 2, 2); /* key length */
+    memcpy(r + 33, "c6", 2);
+    le(r + 35, crc32(crc32(0L, Z_NULL, 0), r, 35), 4);
+    IMP_ASSERT_INT_EQ(imp_test_write_file(path, b, sizeof b), 0);
+}
+
+static void test_version2_read_and_appended(void)
+{
+    const char *p = imp_test_path("v2.journal");
+    write_v2(p);
+    imp_journal_set *set;
+    imp_journal_info info;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.version, 2);
+    IMP_ASSERT_INT_EQ(set->n, 1);
+    CU_ASSERT(set->rec[0].res.accuracy == 75.5f);
+    IMP_ASSERT_INT_EQ(set->rec[0].res.n_proxies, 7);
+    /* the measures version 2 did not have are unknown, not zero */
+    CU_ASSERT(isnan(set->rec[0].res.f1));
+    CU_ASSERT(isnan(set->rec[0].res.finished));
+    IMP_ASSERT_INT_EQ(set->rec[0].res.rank, -1);
+    IMP_ASSERT_INT_EQ(set->rec[0].res.host[0], '\0');
+    imp_journal_set_free(set);
+    /* appended in place: the header says 3, the old record reads as before */
+    imp_journal *j;
+    IMP_ASSERT_INT_EQ(jopen(p, &ID, 0, &j, &info, &err), 0);
+    imp_cell_result r = mk(2, IMP_CELL_DONE, 50.0f, 1.0f, 1.0f, 4, "");
+    r.rank = 3;
+    IMP_ASSERT_INT_EQ(imp_journal_append(j, &r, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
+    IMP_ASSERT_INT_EQ(fsize(p), HDR + 39 + REC(0));
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, &info, &err), 0);
+    IMP_ASSERT_INT_EQ(info.version, 3);
+    IMP_ASSERT_INT_EQ(info.id.grid_id == HASH, 1);
+    IMP_ASSERT_INT_EQ(set->n, 2);
+    CU_ASSERT(set->rec[0].res.accuracy == 75.5f);
+    IMP_ASSERT_INT_EQ(set->rec[0].res.rank, -1);
+    assert_same(&set->rec[1], &r);
+    imp_journal_set_free(set);
+}
+
+/* A newer writer's record: the extension names 2 more measures than this build knows (an
+ * f64 and an i32 would follow); this build reads its own and skips the rest. */
+static void test_newer_extension_skipped(void)
+{
+    const char *p = imp_test_path("newer.journal");
+    imp_cell_result r = mk(1, IMP_CELL_DONE, 60.0f, 1.0f, 1.0f, 2, "");
+    r.rank = 9;
+    write_journal(p, &r, 1);
+    size_t n = 0;
+    unsigned char *b = slurp(p, &n);
+    CU_ASSERT_FATAL(b != NULL && n == (size_t)(HDR + REC(0)));
+    unsigned char *rec = b + HDR, *grown = malloc(n + 12);
+    CU_ASSERT_FATAL(grown != NULL);
+    size_t body = REC(0) - 4; /* the record without its CRC */
+    memcpy(grown, b, HDR + body);
+    memset(grown + HDR + body, 0xab, 12); /* 12 bytes of the unknown measures */
+    unsigned char *g = grown + HDR;
+    le(g, body - 4 + 12, 4);                      /* L grows by 12 */
+    le(g + 35, (uint64_t)(rec[35] | rec[36] << 8) + 12, 2); /* and E */
+    g[37] = (unsigned char)(rec[37] + 2);         /* extension count + 2 */
+    le(g + body + 12, crc32(crc32(0L, Z_NULL, 0), g, body + 12), 4);
+    IMP_ASSERT_INT_EQ(imp_test_write_file(p, grown, n + 12), 0);
+    imp_journal_set *set;
+    imp_err err;
+    imp_err_clear(&err);
+    IMP_ASSERT_INT_EQ(imp_journal_load(p, &set, NULL, &err), 0);
+    IMP_ASSERT_INT_EQ(set->n, 1);
+    assert_same(&set->rec[0], &r);
+    imp_journal_set_free(set);
+    free(b);
+    free(grown);
+}
+
 static void test_long_message(void)
 {
     const char *p = imp_test_path("long.journal");
@@ -525,6 +668,9 @@ int main(void)
         {"override_order", test_override_order},
         {"sync_and_lock", test_sync_and_lock},
         {"long_message", test_long_message},
+        {"measures_extension", test_measures_extension},
+        {"version2_read_and_appended", test_version2_read_and_appended},
+        {"newer_extension_skipped", test_newer_extension_skipped},
         {NULL, NULL},
     };
     return imp_test_main("journal", tests);

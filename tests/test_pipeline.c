@@ -285,6 +285,11 @@ static void test_ties_by_hand(void)
         {0, 0, 0}, /* m clamped to the 5 proxies */
         {1, 1, 0}, /* 0.5: c1 2+2/3 > c0 2; 1.5: c1 = c2 = 2 → 1; 2.5: c0 = c2 = 2 → 0 */
     };
+    /* macro-F1 of those predictions (true classes 0, 1, 2), F1_c = 2 TP / (predicted + true):
+     * {0,0,0}: c0 2/4, c1 0, c2 0 → 1/6; {0,1,0}: c0 2/3, c1 1, c2 0 → 5/9;
+     * {1,0,0}: all 0; {1,1,0}: c0 0, c1 2/3, c2 0 → 2/9 */
+    static const double want_f1[8] = {100.0 / 6, 500.0 / 9, 500.0 / 9, 0, 0, 100.0 / 6,
+                                      100.0 / 6, 200.0 / 9};
     float W[5] = {0, 3, 1, -1, 2}, X[3] = {0.5f, 1.5f, 2.5f};
     size_t off[4] = {0, 2, 4, 5}, toff[4] = {0, 1, 2, 3};
     imp_proxies px = {.P = 5, .d = 1, .n_classes = 3, .offset = off, .W = W};
@@ -320,15 +325,35 @@ static void test_ties_by_hand(void)
                                 pr[a][i], want[a][i]);
             int right = (want[a][0] == 0) + (want[a][1] == 1) + (want[a][2] == 2);
             IMP_ASSERT_NEAR(res[a].accuracy, (float)(100.0 * right / 3.0), 0);
+            IMP_ASSERT_NEAR(res[a].f1, want_f1[a], 1e-5);
             IMP_ASSERT_INT_EQ(res[a].n_proxies, 5);
         }
     }
+}
+
+/* Macro-F1 by hand. Rows' true classes 0 0 1 1 1 2 (class 3 has no test row), predicted
+ * 1 0 1 1 0 2: F1_0 = 2·1/(2+2) = 1/2, F1_1 = 2·2/(3+3) = 2/3, F1_2 = 2·1/(1+1) = 1, and
+ * F1_3 = 0 (never predicted, never present: sklearn's zero_division = 0). Over 3 classes
+ * (class 3 absent from the task) 100·(1/2 + 2/3 + 1)/3 = 72.2…; over 4, 54.16…; a
+ * prediction of class 3 for row 5 instead: F1_2 = 0 and F1_3 = 0, 100·(1/2 + 2/3)/4. */
+static void test_macro_f1_by_hand(void)
+{
+    float X[6] = {0};
+    size_t off3[4] = {0, 2, 5, 6}, off4[5] = {0, 2, 5, 6, 6};
+    int32_t pred[6] = {1, 0, 1, 1, 0, 2};
+    imp_data t3 = {.n = 6, .d = 1, .n_classes = 3, .offset = off3, .X = X};
+    imp_data t4 = {.n = 6, .d = 1, .n_classes = 4, .offset = off4, .X = X};
+    IMP_ASSERT_NEAR(imp_pipeline_macro_f1(&t3, pred), 100.0 * (0.5 + 2.0 / 3 + 1) / 3, 1e-12);
+    IMP_ASSERT_NEAR(imp_pipeline_macro_f1(&t4, pred), 100.0 * (0.5 + 2.0 / 3 + 1) / 4, 1e-12);
+    pred[5] = 3;
+    IMP_ASSERT_NEAR(imp_pipeline_macro_f1(&t4, pred), 100.0 * (0.5 + 2.0 / 3) / 4, 1e-12);
 }
 
 int main(void)
 {
     static const imp_test tests[] = {
         {"ties by hand", test_ties_by_hand},
+        {"macro-F1 by hand", test_macro_f1_by_hand},
         {"saved cube, one cell at a time", test_saved_cube_one_by_one},
         {"saved cube, one pipeline call per proxy set, 1 thread", test_saved_cube_shared_1thread},
         {"saved cube, one pipeline call per proxy set, 2 threads",

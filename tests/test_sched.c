@@ -10,6 +10,7 @@
 #include "imprint/piece.h"
 #include "imprint/sched.h"
 #include "testutil.h"
+#include "../src/cost_calib.h"
 
 /* A cost model where every second is easy to count: no overheads, no loads. */
 static void flat_model(imp_cost_model *m, double gen_rate, double cell_rate)
@@ -295,9 +296,25 @@ static void test_cost_fit(void)
     IMP_ASSERT_REL(m.gen_overhead * 2 + 4e9 / m.gen_rate[IMP_GEN_KMEANS], 2.2, 1e-12);
 }
 
+/* The calibration's rates are by position: the names it was fitted with must be the GEN and
+ * metric tables' rows in order (a GEN inserted mid-table would shift every later rate). */
+static void test_calibration_order(void)
+{
+    char gens[256] = "", metrics[256] = "";
+    for (int g = 0; g < IMP_GEN__COUNT; g++)
+        snprintf(gens + strlen(gens), sizeof gens - strlen(gens), "%s%s", g ? " " : "",
+                 imp_gen_name((imp_gen)g));
+    for (int q = 0; q < IMP_METRIC__COUNT; q++)
+        snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "%s%s",
+                 q ? " " : "", imp_metric_name((imp_metric)q));
+    IMP_ASSERT_INT_EQ(strcmp(gens, IMP_CALIB_GEN_NAMES), 0);
+    IMP_ASSERT_INT_EQ(strcmp(metrics, IMP_CALIB_METRIC_NAMES), 0);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
+        {"calibration_order", test_calibration_order},
         {"makespan_longest_first", test_makespan_longest_first},
         {"makespan_data_affinity", test_makespan_data_affinity},
         {"makespan_gen_affinity", test_makespan_gen_affinity},

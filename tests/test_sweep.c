@@ -113,6 +113,7 @@ static void assert_same_cube(const imp_cube *a, const imp_cube *b)
         else if (a->status[c] == IMP_CELL_DONE) {
             done++;
             if (memcmp(&a->accuracy[c], &b->accuracy[c], sizeof(float)) != 0 ||
+                memcmp(&a->f1[c], &b->f1[c], sizeof(float)) != 0 ||
                 a->n_proxies[c] != b->n_proxies[c])
                 diff++;
         }
@@ -121,9 +122,34 @@ static void assert_same_cube(const imp_cube *a, const imp_cube *b)
     CU_ASSERT(done > 0);
 }
 
+/* Every done cell of c names this host, a rank below ranks, and a finish time in [t0, t1]
+ * (UTC seconds); its F1 is a percentage. */
+static void assert_provenance(const imp_cube *c, int ranks, double t0, double t1)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host);
+    size_t bad = 0, done = 0;
+    for (uint64_t i = 0; i < c->n_cells; i++) {
+        if (c->status[i] != IMP_CELL_DONE)
+            continue;
+        done++;
+        int ok = c->host[i] >= 0 && strcmp(c->host_name[c->host[i]], host) == 0 &&
+                 c->rank[i] >= 0 && c->rank[i] < ranks && c->finished[i] >= t0 &&
+                 c->finished[i] <= t1 && c->f1[i] >= 0 && c->f1[i] <= 100;
+        if (!ok && bad++ == 0)
+            fprintf(stderr, "cell %llu: host %d, rank %d, finished %.3f (run %.0f..%.0f), f1 %g\n",
+                    (unsigned long long)i, (int)c->host[i], (int)c->rank[i], c->finished[i], t0,
+                    t1, (double)c->f1[i]);
+    }
+    IMP_ASSERT_INT_EQ(bad, 0);
+    IMP_ASSERT_INT_EQ(c->n_host_name, 1);
+    CU_ASSERT(done > 0);
+}
+
 static void test_ranks_agree(void)
 {
     make_store();
+    double t0 = (double)time(NULL);
     write_job("one", "[1, 3, -1]");
     write_job("two", "[1, 3, -1]");
     write_job("three", "[1, 3, -1]");
@@ -137,10 +163,14 @@ static void test_ranks_agree(void)
     rc = sweep("3", "three", "--threads 1", &out);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "3 ranks: exit %d\n%s", rc, out);
     free(out);
+    double t1 = (double)time(NULL) + 1;
     imp_cube *a = read_cube("one"), *b = read_cube("two"), *c = read_cube("three");
     if (a && b && c) {
         assert_same_cube(a, b);
         assert_same_cube(a, c);
+        assert_provenance(a, 1, t0, t1);
+        assert_provenance(b, 2, t0, t1);
+        assert_provenance(c, 3, t0, t1);
         size_t counts[IMP_CELL__NSTATUS];
         imp_cube_count(a, counts);
         /* valid cells: per task x shot x seed: 8 strategies at their k's... worked out from the
@@ -161,6 +191,10 @@ static void test_ranks_agree(void)
         CU_ASSERT_PTR_NOT_NULL(acc);
         if (acc) /* eval --json writes the float's exact double value */
             IMP_ASSERT_NEAR((float)strtod(acc + strlen("\"accuracy\":"), NULL), a->accuracy[cell], 0);
+        const char *f1 = ev ? strstr(ev, "\"f1\":") : NULL;
+        CU_ASSERT_PTR_NOT_NULL(f1);
+        if (f1) /* the same cell's F1 through eval and through the sweep */
+            IMP_ASSERT_NEAR((float)strtod(f1 + strlen("\"f1\":"), NULL), a->f1[cell], 0);
         free(ev);
         /* seed-shared cells: mean gives the same accuracy for every seed (shot all) */
         idx[5] = 2;
@@ -170,6 +204,26 @@ static void test_ranks_agree(void)
     imp_cube_free(a);
     imp_cube_free(b);
     imp_cube_free(c);
+    /* status --by host: every one of the 132 cells on this host, none failed */
+    char host[256] = "", row[320];
+    gethostname(host, sizeof host);
+    snprintf(row, sizeof row, "  %s ", host);
+    char cube[900];
+    snprintf(cube, sizeof cube, "%s/three.h5", imp_test_tmpdir());
+    rc = imp_test_tool(&out, "status %s --by host", cube);
+    IMP_ASSERT_INT_EQ(rc, 0);
+    IMP_ASSERT_STR_CONTAINS(out, row);
+    const char *r = out ? strstr(out, row) : NULL;
+    long done = -1, failed = -1;
+    if (r)
+        sscanf(r + strlen(row), "%ld %ld", &done, &failed);
+    IMP_ASSERT_INT_EQ(done, 132);
+    IMP_ASSERT_INT_EQ(failed, 0);
+    free(out);
+    rc = imp_test_tool(&out, "status %s --by rank", cube);
+    IMP_ASSERT_INT_EQ(rc, 2);
+    IMP_ASSERT_STR_CONTAINS(out, "--by 'rank': expected host");
+    free(out);
     size_t nrec = 0;
     IMP_ASSERT_INT_EQ(max_records_per_cell("two", &nrec), 1);
     IMP_ASSERT_INT_EQ(nrec, 132);

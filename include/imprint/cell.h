@@ -21,6 +21,7 @@ typedef struct imp_cell_spec {
 
 typedef struct imp_cell_out {
     float accuracy; /* percent */
+    float f1;       /* macro-F1 over the task's classes, percent (imp_pipeline_macro_f1) */
     int32_t n_proxies;
     double gen_seconds, inf_seconds;
     size_t correct, total;

@@ -49,19 +49,23 @@ int imp_cube_axes_copy(imp_cube_axes *dst, const imp_cube_axes *src, imp_err *er
 void imp_cube_axes_free(imp_cube_axes *axes);
 
 /* A cube in memory. Arrays have n_cells entries in row-major order (the cell index of
- * imp_cell_result). Invariants kept by imp_cube_create/apply/read:
+ * imp_cell_result); there is one array per row of measure.h's table (accuracy, f1,
+ * gen_seconds, inf_seconds, n_proxies, host, rank, finished). Invariants kept by
+ * imp_cube_create/apply/read:
  *  - status[c] in {PENDING, DONE, FAILED, NA}; NA cells are never changed by apply;
- *  - accuracy[c] is NaN unless status[c] == DONE; gen/inf_seconds NaN and n_proxies -1 for
- *    cells without a result (pending, n/a);
+ *  - accuracy[c] and f1[c] are NaN unless status[c] == DONE; every measure is unknown (NaN,
+ *    -1) for cells without a result (pending, n/a), and may be unknown for a result from an
+ *    older journal;
+ *  - host[c] is -1 or an index into host_name[0 .. n_host_name), whose names are distinct;
  *  - message[c] is NULL or an owned string, non-NULL only for FAILED cells.
  * Every pointer here is owned by the cube; free the whole with imp_cube_free. */
 typedef struct imp_cube {
     imp_cube_axes axes;
     uint64_t n_cells;
-    float *accuracy;
     uint8_t *status;
-    float *gen_seconds, *inf_seconds;
-    int32_t *n_proxies;
+    IMP_MEASURE_ARRAY_FIELDS
+    char **host_name; /* [n_host_name]: the hosts cells were computed on (/host_name) */
+    size_t n_host_name;
     char **message;
     uint64_t *key; /* per cell: its key's hash (cellkey.h), 0 for n/a or unknown; /cell_key */
     /* root attributes; strings never NULL (may be ""). created/updated are ISO 8601 UTC,
@@ -69,6 +73,13 @@ typedef struct imp_cube {
     char *job, *store, *imprint_version, *created, *updated;
     uint64_t grid_hash;
 } imp_cube;
+
+/* The array of measure id (n_cells values of its kind's cube type: float, int32_t, double;
+ * a host is an int32_t index). */
+void *imp_cube_measure(const imp_cube *cube, imp_measure_id id);
+/* The index of host name in cube->host_name, added if new; -1 for "" (unknown) or when out of
+ * memory (then also IMP_ENOMEM in err). */
+int32_t imp_cube_host_index(imp_cube *cube, const char *name, imp_err *err);
 
 /* A new cube over a copy of axes: every cell pending, or n/a where valid[c] == 0 (valid may
  * be NULL: all valid). imprint_version is set to this build's; other strings "".
@@ -129,6 +140,12 @@ void imp_cube_count(const imp_cube *cube, size_t counts[IMP_CELL__NSTATUS]);
 /* Cells by status for each value of one axis: counts[i * IMP_CELL__NSTATUS + status] for
  * value i; counts has imp_cube_axis_len(axis) * IMP_CELL__NSTATUS entries. */
 void imp_cube_count_axis(const imp_cube *cube, int axis, size_t *counts);
+/* Cells with a result per host that computed them (cube->host): done, failed, the ranks
+ * seen, the span from the first to the last finish time, cells per second over that span
+ * and the sum of the cells' inference seconds; a last row "(unknown)" for results without
+ * provenance (journals written before it was recorded). How a user finds a slow or broken
+ * node. Returns IMP_EIO if the stream failed. */
+int imp_cube_print_by_host(const imp_cube *cube, FILE *out, imp_err *err);
 /* Status name: "pending", "done", "failed", "n-a" ("?" otherwise). */
 const char *imp_cube_status_name(int status);
 

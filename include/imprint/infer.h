@@ -32,8 +32,4 @@ typedef struct imp_infer_result {
 int imp_infer(const imp_proxies *px, const imp_data *test, const imp_strategy *s, int threads,
               int32_t *pred, imp_infer_result *out, imp_err *err);
 
-/* Apply NORMpost to proxies in place, class by class in task order (quantile uses the
- * earlier classes' already-normalised weights as its reference). */
-int imp_post_apply(imp_proxies *px, imp_norm post, imp_err *err);
-
 #endif

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "imprint/err.h"
+#include "imprint/measure.h"
 
 /* Status of a cell, as stored in the cube's /status. */
 enum {
@@ -21,23 +22,32 @@ enum {
 #define IMP_CELL_MSG_MAX 256
 
 /* The result of one cell: what a worker reports and the journal stores. Fixed size and
- * pointer-free, so it can travel between MPI ranks as bytes. */
+ * pointer-free, so it can travel between MPI ranks as bytes. Its measures (accuracy, f1,
+ * timings, provenance, ...) are the rows of measure.h's table, in table order. */
 typedef struct imp_cell_result {
     uint64_t cell;        /* linear row-major index over [model, task, strategy, k, shot, seed]
                            * of the current grid (the journal stores the cell's key instead) */
     uint8_t status;       /* IMP_CELL_DONE or IMP_CELL_FAILED in a journal */
-    float accuracy;       /* percent on the test split; NaN when failed */
-    float gen_seconds;    /* GEN time */
-    float inf_seconds;    /* inference time */
-    int32_t n_proxies;    /* proxies of the classifier (all classes) */
+    IMP_MEASURE_RESULT_FIELDS
     char message[IMP_CELL_MSG_MAX]; /* failure message, NUL-terminated, may be empty */
 } imp_cell_result;
 
+/* Every measure of r unknown (NaN, -1, ""), cell, status and message untouched. */
+void imp_cell_result_unknown(imp_cell_result *r);
+/* Where measure id lives in r (a float, int32_t, double or char[IMP_HOST_MAX], by its kind). */
+void *imp_cell_result_measure(imp_cell_result *r, imp_measure_id id);
+const void *imp_cell_result_measure_c(const imp_cell_result *r, imp_measure_id id);
+
 /* Longest cell key (cellkey.h), including the terminating NUL. */
 #define IMP_JOURNAL_KEY_MAX 1024
-/* The format this build writes. Version 1 (imprint <= 0.1: records named their cell by grid
- * index under a grid hash) is still read, for conversion (cellkey.h imp_cellkeys_convert_v1). */
-#define IMP_JOURNAL_VERSION 2u
+/* The format this build writes. Version 3 records are version 2 records with an extension
+ * (the measures after the first IMP_MEASURE__V2); version 2 journals are read as they are and
+ * appended to in place (their header then says 3). Version 1 (imprint <= 0.1: records named
+ * their cell by grid index under a grid hash) is still read, for conversion (cellkey.h
+ * imp_cellkeys_convert_v1). */
+#define IMP_JOURNAL_VERSION 3u
+/* Versions whose records name their cell by value (2 and 3 share one record layout). */
+#define IMP_JOURNAL_BY_VALUE(version) ((version) == 2u || (version) == 3u)
 /* Size of a version 2 header: a journal this long holds no record. */
 #define IMP_JOURNAL_HEADER_BYTES 64
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "imprint/err.h"
+#include "imprint/strategy.h"
 
 /* ‖x‖₂ of one row, accumulated in double, rounded to float (the one norm every l2 uses). */
 float imp_row_norm(const float *x, size_t d);
@@ -28,6 +29,13 @@ void imp_l2_rows(float *dst, const float *src, size_t n, size_t d);
  * M > 2^24, ref is subsampled with stride 2, then 4, 8, … of the result until it fits
  * (torch.quantile's limit, as the reference's safe_quantile_with_retry). */
 int imp_quantile_norm(float *P, size_t p, size_t d, const float *ref, size_t M, imp_err *err);
+
+/* NORMpost on proxies in place: W holds n_classes blocks of rows (class c: rows offset[c] ..
+ * offset[c+1]) of d values. l2 row by row; quantile class by class in task order, each class
+ * against the earlier classes' already-normalised weights (the first class is unchanged);
+ * none does nothing. */
+int imp_norm_post(float *W, const size_t *offset, int n_classes, size_t d, imp_norm post,
+                  imp_err *err);
 
 /* The d quantile values of ref used above (exposed for tests); y has d entries. */
 int imp_quantile_values(const float *ref, size_t M, size_t d, float *y, imp_err *err);

@@ -29,8 +29,8 @@
  * the reference's rules (spec/reference-semantics.md §1.5.10) and exactly the results of one
  * imp_infer per cell.
  *
- * Fills res[i].status (IMP_CELL_DONE / IMP_CELL_FAILED with .message), .accuracy (percent,
- * float), .n_proxies (px->P), .inf_seconds (the wall time of the cell's (POST, INF) group
+ * Fills res[i].status (IMP_CELL_DONE / IMP_CELL_FAILED with .message), .accuracy and .f1
+ * (percent, float; imp_pipeline_macro_f1), .n_proxies (px->P), .inf_seconds (the wall time of the cell's (POST, INF) group
  * divided evenly among its cells, so the sum over cells is the time spent); .cell and
  * .gen_seconds are left as they were. A failure (NORMpost, a singular Mahalanobis covariance,
  * a non-finite distance, out of memory) fails the cells it concerns, never the others.
@@ -52,5 +52,9 @@ int imp_pipeline_one(const imp_proxies *px, const imp_data *test, const imp_stra
 
 /* Test rows whose predicted class (pred, one per row) is their true class. */
 size_t imp_pipeline_correct(const imp_data *test, const int32_t *pred);
+/* Macro-F1 in percent: the one-vs-rest F1 of each class of the task, 2 TP / (2 TP + FP + FN)
+ * (0 for a class neither predicted nor present), averaged over the classes with equal weight
+ * — the mean of the reference's per-class task_f1s. NaN when out of memory. */
+double imp_pipeline_macro_f1(const imp_data *test, const int32_t *pred);
 
 #endif

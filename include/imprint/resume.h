@@ -14,6 +14,11 @@
 #include "imprint/job.h"
 #include "imprint/journal.h"
 
+/* A cube for the grid: valid cells pending, the others n/a; attributes job, store, hash.
+ * Caller frees *out with imp_cube_free. */
+int imp_results_new_cube(const imp_job *job, const imp_grid *grid, imp_cube **out,
+                         imp_err *err);
+
 typedef struct imp_results {
     imp_cellkeys *keys;    /* of the current grid */
     imp_cube *cube;        /* current grid, keys set, filled from the main journal */

@@ -47,8 +47,6 @@ int imp_sweep_run(const imp_sweep_opts *o, int *exit_code, int *abort_others, im
 
 /* Load the job, check it against its store, build the grid (what every rank does first). */
 int imp_sweep_setup(const char *job_path, imp_job **job, imp_grid **grid, imp_err *err);
-/* A cube for the grid: valid cells pending, the others n/a; attributes job, store, hash. */
-int imp_sweep_new_cube(const imp_job *job, const imp_grid *grid, imp_cube **out, imp_err *err);
 /* Per (model, task) sizes from the store for the cost model (*out malloc'd, caller frees;
  * entries zero where the store cannot say). IMP_ENOMEM. */
 int imp_sweep_cost_hints(const imp_job *job, const imp_grid *grid, imp_cost_hint **out,

@@ -166,6 +166,7 @@ int imp_cmd_eval(int argc, char **argv)
         cJSON_AddNumberToObject(o, "accuracy", (double)co.accuracy);
         cJSON_AddNumberToObject(o, "correct", (double)co.correct);
         cJSON_AddNumberToObject(o, "total", (double)co.total);
+        cJSON_AddNumberToObject(o, "f1", (double)co.f1);
         cJSON_AddNumberToObject(o, "n_proxies", co.n_proxies);
         cJSON_AddNumberToObject(o, "gen_seconds", co.gen_seconds);
         cJSON_AddNumberToObject(o, "inf_seconds", co.inf_seconds);
@@ -178,6 +179,7 @@ int imp_cmd_eval(int argc, char **argv)
                spec.k, shot_txt, seed);
         printf("accuracy    %.2f %% (%zu of %zu test rows)\n", (double)co.accuracy, co.correct,
                co.total);
+        printf("f1          %.2f %% (macro, over the task's classes)\n", (double)co.f1);
         printf("n_proxies   %d\n", co.n_proxies);
         printf("gen_seconds %.4f\n", co.gen_seconds);
         printf("inf_seconds %.4f\n", co.inf_seconds);

@@ -135,7 +135,7 @@ static int merge(const char *path, const char *v1_job, imp_err *err)
         if (!rc && info.n_records == 0)
             continue;
         if (!rc && info.exists && info.version != 0 &&
-            (info.version != IMP_JOURNAL_VERSION || info.id.shard_n == 0 ||
+            (!IMP_JOURNAL_BY_VALUE(info.version) || info.id.shard_n == 0 ||
              info.id.grid_id != grid_id))
             rc = imp_err_set(err, IMP_EINPUT, "%s: a shard journal of another grid or store "
                              "content (grid %016llx; %s describes %016llx): nothing merged; "

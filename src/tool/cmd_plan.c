@@ -112,7 +112,7 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
     for (size_t t = 0; t < c->job->n_tasks; t++)
         c->n_unresolved += c->job->tasks[t].n_classes == 0;
     if (!c->have_store) {
-        rc = imp_sweep_new_cube(c->job, c->g, &c->own_cube, err);
+        rc = imp_results_new_cube(c->job, c->g, &c->own_cube, err);
         c->cube = c->own_cube;
     } else {
         rc = imp_results_open(c->job, c->g, fp_flags, 0, NULL, note, &c->res, err);
@@ -243,11 +243,18 @@ static int fit_cost(char **paths, int n_paths)
         printf(" *   %s\n", paths[i]);
     printf(" * (rates: cost units per second of one thread). */\n"
            "#ifndef IMPRINT_COST_CALIB_H\n#define IMPRINT_COST_CALIB_H\n"
-           "/* per GEN, enum order: mean all random kmeans kmedoids fps covmax ls kls */\n");
+           "/* per GEN, in the order of these names (checked against the GEN table by "
+           "test_sched) */\n#define IMP_CALIB_GEN_NAMES \"");
+    for (int g = 0; g < IMP_GEN__COUNT; g++)
+        printf("%s%s", g ? " " : "", imp_gen_name((imp_gen)g));
+    printf("\"\n");
     print_rates("IMP_CALIB_GEN_RATE", m.gen_rate, IMP_GEN__COUNT);
     printf("#define IMP_CALIB_GEN_OVERHEAD %.4g\n"
-           "/* per metric, enum order: inner cosine euclidean manhattan mahalanobis */\n",
-           m.gen_overhead);
+           "/* per metric, in the order of these names (checked against the metric table by "
+           "test_sched) */\n#define IMP_CALIB_METRIC_NAMES \"", m.gen_overhead);
+    for (int q = 0; q < IMP_METRIC__COUNT; q++)
+        printf("%s%s", q ? " " : "", imp_metric_name((imp_metric)q));
+    printf("\"\n");
     print_rates("IMP_CALIB_CELL_RATE", m.cell_rate, IMP_METRIC__COUNT);
     printf("#define IMP_CALIB_CELL_OVERHEAD %.4g\n#define IMP_CALIB_LOAD_RATE %.4g\n"
            "#define IMP_CALIB_LOAD_OVERHEAD %.4g\n#define IMP_CALIB_THREAD_EFF %.4g\n#endif\n",

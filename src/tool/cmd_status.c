@@ -10,7 +10,7 @@
 
 static void help(void)
 {
-    printf("usage: imprint status CUBE.h5 [--failures N] [--no-journal]\n"
+    printf("usage: imprint status CUBE.h5 [--failures N] [--no-journal] [--by host]\n"
            "\n"
            "Count the cells of a result cube by status (done, pending, failed, n-a = not a\n"
            "valid cell of the grid), in total and for every value of every axis, and list\n"
@@ -18,6 +18,10 @@ static void help(void)
            "The journal beside the cube (CUBE.h5.journal) is merged when it exists, so a\n"
            "running sweep shows its latest cells, and so are shard journals not merged yet\n"
            "(CUBE.h5.shard-I-of-N.journal, counted); --no-journal reads the cube alone.\n"
+           "--by host: per host that computed cells, the cells done and failed, the ranks\n"
+           "seen, the span from the first to the last finish, cells per second over it and\n"
+           "the cells' inference seconds (how to find a slow or broken node); cells from\n"
+           "journals older than this record show as (unknown).\n"
            "A file that is not a readable cube exits 2.\n");
 }
 
@@ -25,10 +29,12 @@ int imp_cmd_status(int argc, char **argv)
 {
     const char *path = NULL;
     long failures = 10;
-    int no_journal = 0;
-    enum { O_NO_JOURNAL = 1, O_FAILURES };
-    static const imp_opt opts[] = {
-        {"no-journal", 0, O_NO_JOURNAL}, {"failures", 1, O_FAILURES}, {NULL, 0, 0}};
+    int no_journal = 0, by_host = 0;
+    enum { O_NO_JOURNAL = 1, O_FAILURES, O_BY };
+    static const imp_opt opts[] = {{"no-journal", 0, O_NO_JOURNAL},
+                                   {"failures", 1, O_FAILURES},
+                                   {"by", 1, O_BY},
+                                   {NULL, 0, 0}};
     imp_opts op;
     imp_opts_init(&op, "status", opts, argc, argv);
     for (int o; (o = imp_opts_next(&op)) != IMP_OPT_END;) {
@@ -39,6 +45,11 @@ int imp_cmd_status(int argc, char **argv)
         case O_FAILURES:
             if (imp_parse_long(op.val, 0, 1000000000L, &failures))
                 return imp_tool_usage("status", "--failures '%s': expected a count >= 0", op.val);
+            break;
+        case O_BY:
+            if (strcmp(op.val, "host") != 0)
+                return imp_tool_usage("status", "--by '%s': expected host", op.val);
+            by_host = 1;
             break;
         case IMP_OPT_ARG:
             if (path)
@@ -76,7 +87,8 @@ int imp_cmd_status(int argc, char **argv)
     imp_shard_paths_free(shards, n_shards);
     printf("updated: %s (created %s, imprint %s)\n", c->updated[0] ? c->updated : "?",
            c->created[0] ? c->created : "?", c->imprint_version[0] ? c->imprint_version : "?");
-    int rc = imp_cube_print_status(c, stdout, (size_t)failures, &err);
+    int rc = by_host ? imp_cube_print_by_host(c, stdout, &err)
+                     : imp_cube_print_status(c, stdout, (size_t)failures, &err);
     imp_cube_free(c);
     if (!rc && fflush(stdout) != 0)
         rc = imp_err_set(&err, IMP_EIO, "stdout: write error");
