@@ -5,6 +5,7 @@
  * process on it killed; Slurm requeues the job) all give a cube equal, cell for cell, to
  * `mpirun -np 1`, with one journal record per cell. Runs only with IMPRINT_SLURM_TESTS=1 (root:
  * it makes namespaces, a bridge and starts munge and Slurm); otherwise it reports SKIP. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,43 @@ static void assert_equals_reference(const char *name)
         IMP_ASSERT_INT_EQ(set->n, N_CELLS);
         imp_journal_set_free(set);
     }
+}
+
+/* Distinct hosts the cube NAME.h5 says its done cells were computed on (the per-cell /host);
+ * fails the test if one of them is not a node of this cluster. Prints `imprint status --by
+ * host`. */
+static int cube_hosts(const char *name)
+{
+    char path[900];
+    snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), name);
+    imp_cube *c = NULL;
+    imp_err err;
+    if (imp_cube_read(path, &c, &err) != 0) {
+        CU_FAIL("cube unreadable");
+        return 0;
+    }
+    int used[64] = {0}, n = 0;
+    for (uint64_t i = 0; i < c->n_cells; i++) {
+        if (c->status[i] != IMP_CELL_DONE)
+            continue;
+        int32_t h = c->host[i];
+        imp__assert_msg(h >= 0 && (size_t)h < c->n_host_name && h < 64, __LINE__, __FILE__,
+                        "cell %llu: host index %d", (unsigned long long)i, (int)h);
+        if (h >= 0 && h < 64 && (size_t)h < c->n_host_name && !used[h]++) {
+            n++;
+            const char *hn = c->host_name[h];
+            imp__assert_msg(strncmp(hn, "node", 4) == 0 && hn[4] >= '1' && hn[4] <= '3' &&
+                                hn[5] == '\0',
+                            __LINE__, __FILE__, "cell %llu computed on host '%s'",
+                            (unsigned long long)i, hn);
+        }
+    }
+    imp_cube_free(c);
+    char *out = NULL;
+    imp_test_tool(&out, "status '%s' --by host", path);
+    printf("\n  imprint status %s.h5 --by host:\n%s", name, out ? out : "");
+    free(out);
+    return n;
 }
 
 /* slurm/submit.sh [--array N] JOB from the test directory; the first job id after word1
@@ -206,6 +244,9 @@ static void test_three_nodes(void)
            sweep, seconds, cross, imp_slurm_job_field(sweep, "ExitCode", buf, sizeof buf));
     free(log);
     assert_equals_reference("grid");
+    /* the cells' provenance: computed on several hosts, each one of the nodes */
+    int hosts = cube_hosts("grid");
+    imp__assert_msg(hosts >= 2, __LINE__, __FILE__, "cells from %d host(s)", hosts);
     imp_slurm_wait_final(analyze, 120, state, sizeof state);
     IMP_ASSERT_INT_EQ(strcmp(state, "COMPLETED"), 0);
 }
@@ -276,6 +317,7 @@ static void test_array(void)
            seconds, hosts);
     free(runs);
     assert_equals_reference("arr");
+    IMP_ASSERT_INT_EQ(cube_hosts("arr"), hosts); /* each element's cells carry its host */
 }
 
 /* A node dies mid-run: a sweep on 2 of the 3 nodes; once cells are done, its node that does
@@ -364,8 +406,10 @@ static void test_node_failure(void)
         p += len;
     }
     free(log);
-    free(victim);
     assert_equals_reference("nf");
+    /* cells from the batch node and the node the rerun got, and maybe the dead one's before */
+    CU_ASSERT(cube_hosts("nf") >= 2);
+    free(victim);
 }
 
 int main(void)
