@@ -13,5 +13,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   texlive-latex-base texlive-latex-recommended \
   libcairo2-dev fonts-dejavu-core poppler-utils chromium \
   python3-torch python3-torchvision python3-tqdm python3-sklearn man-db \
-  clang libclang-rt-14-dev valgrind python3-scipy python3-xarray python3-h5netcdf >/dev/null
+  clang libclang-rt-14-dev valgrind python3-scipy python3-xarray python3-h5netcdf \
+  slurm-wlm munge iproute2 >/dev/null
 echo "install-deps: done"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — install dependencies, build (release and AddressSanitizer+UBSan), run every test.
-# IMPRINT_SLURM_TESTS=1 also runs the Slurm test (starts a single-node Slurm; root needed;
-# release build only, ~100 s). CI sets it. Then the libFuzzer harnesses run FUZZ_SECONDS
+# IMPRINT_SLURM_TESTS=1 also runs the Slurm tests (test_slurm starts a
+# single-node Slurm, test_cluster a 3-node one in network namespaces; root needed; release
+# build only, a few minutes each). CI sets it. Then the libFuzzer harnesses run FUZZ_SECONDS
 # (default 60) each, two at a time (scripts/fuzz.sh; IMPRINT_SKIP_FUZZ=1 leaves them out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +28,8 @@ IMPRINT_SLURM_TESTS="$SLURM" run_ctest --test-dir build/release
 if [ "${IMPRINT_SKIP_ASAN:-0}" != 1 ]; then
   cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DIMPRINT_SANITIZE=ON >/dev/null
   cmake --build build/asan -j"$JOBS"
-  # the Slurm test runs in the release build only (a sanitised sweep under slurmd is slow)
-  run_ctest --test-dir build/asan -E '^test_slurm$'
+  # the Slurm tests run in the release build only (a sanitised sweep under slurmd is slow)
+  run_ctest --test-dir build/asan -E '^test_(slurm|cluster)$'
 fi
 if [ "${IMPRINT_SKIP_FUZZ:-0}" != 1 ]; then
   scripts/fuzz.sh
