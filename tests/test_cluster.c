@@ -133,7 +133,10 @@ static int hosts_named(const char *text)
     return n;
 }
 
-static void test_up(void)
+/* The suite's fixture (run once before the cases, each a process of its own, which inherit
+ * its environment): the 3-node cluster, checked to be three hosts with their own names and
+ * addresses, the toy store and the one-rank reference sweep. */
+static void setup(void)
 {
     double t0 = imp_slurm_now();
     const char *port = getenv("IMPRINT_CLUSTER_PORT"), *subnet = getenv("IMPRINT_CLUSTER_SUBNET");
@@ -419,7 +422,6 @@ int main(void)
         imp_test_skip_suite("test_cluster", "set IMPRINT_SLURM_TESTS=1 to test slurm/ on a local "
                             "3-node Slurm in network namespaces; needs root");
     static const imp_test tests[] = {
-        {"3 nodes up: own host names and addresses", test_up},
         {"submit.sh on 3 nodes x 2 ranks: tcp between hosts, cube = 1 rank", test_three_nodes},
         {"srun and stop signals: USR1 drains (75), TERM kills (137)", test_srun_signals},
         {"submit.sh --array 3 over the nodes, merge: cube = 1 rank", test_array},
@@ -427,5 +429,5 @@ int main(void)
          test_node_failure},
         {NULL, NULL},
     };
-    return imp_test_main("cluster", tests);
+    return imp_test_main_setup("cluster", setup, tests);
 }
