@@ -19,7 +19,10 @@ gamma_d = d 2^-24 as it is): the neighbour set is separated from the next proxy 
 both distances' bounds, and the winning vote exceeds the runner-up by more than the votes'
 bound. Exit 0 when imprint equals the oracle on every asserted row (and at least 80 % of the
 rows of every euclidean and mahalanobis cell without NORMpost/NORMinf are asserted), 1
-otherwise, 77 without numpy/h5py/sklearn. Before issue 17's fix (float32 Gram form of whitened
+otherwise, 77 without numpy/h5py/sklearn.
+With arguments STORE MODEL DATASET [EVERY], the same check on a real store for every Mahalanobis
+AGG row of jobs/paper-aggfocus.yaml, GEN mean, ls and all at full train, every valid NORM triple
+(`all` on every EVERY-th test row: the oracle's direct differences are slow). Before issue 17's fix (float32 Gram form of whitened
 uncentred rows) it failed 260 cells: every GEN's mahalanobis, and euclidean with the offset.
 """
 import os
@@ -181,11 +184,74 @@ def build_store(path):
                 f[f"{name}/digits/{split}/y"] = y[sel]
 
 
+def check(exe, store, model, dataset, shot, strategies, env=None):
+    """Run imp_ref_predict on one PRE/GEN and the strategies; return (failures, asserted, total,
+    P, d) after comparing every cell with the oracle."""
+    bad = asserted = total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "pred.bin")
+        r = subprocess.run([exe, store, model, dataset, shot, out] + strategies,
+                           capture_output=True, text=True, env=env)
+        if r.returncode:
+            print(f"FAIL {model} {strategies[0]}: imp_ref_predict exit {r.returncode}: {r.stderr.strip()}")
+            return 1, 0, 0, 0, 0
+        W0, pcls, X0, y, pred, C = read_out(out, len(strategies))
+    cache = {}
+    for si, s in enumerate(strategies):
+        _, _, post, inf, agg = s.split("/", 4)
+        metric = "inner" if agg == "max" else agg.split(":")[1 if agg.startswith("nn") else 2]
+        key = (post, inf, metric)
+        if key not in cache:
+            W = l2_rows32(W0) if post == "l2" else W0
+            X = l2_rows32(X0) if inf == "l2" else X0
+            cache[key] = distances(metric, X, W)
+        D, t, sq = cache[key]
+        want, ok = decide(agg, D, t, sq, pcls, C)
+        wrong = np.nonzero(ok & (pred[si] != want))[0]
+        asserted += int(ok.sum())
+        total += len(ok)
+        # the float64 forms must decide nearly every row where the data carries the
+        # information (no l2 squeezing the offset rows together); elsewhere margins
+        # below the float32 bounds are the data's, and only counted
+        if metric in ("euclidean", "mahalanobis") and post == inf == "none" and ok.mean() < 0.8:
+            print(f"FAIL {model} shot {shot} {s}: only {ok.mean():.1%} of rows decided")
+            bad += 1
+        if len(wrong):
+            i = wrong[0]
+            print(f"FAIL {model} shot {shot} {s}: {len(wrong)} decided rows differ, "
+                  f"e.g. row {i}: imprint {pred[si][i]}, float64 {want[i]}")
+            bad += 1
+    return bad, asserted, total, W0.shape[0], W0.shape[1]
+
+
+def aggfocus(exe, store, model, dataset, every):
+    """Issue 17's done-when check on a real store: every Mahalanobis AGG row of
+    jobs/paper-aggfocus.yaml with GEN mean, ls and all at full train, every valid NORM triple."""
+    rows = ["nn:mahalanobis"] + [f"mnn:{M}:mahalanobis:{w}" for M in (1, 3, 5, 20, 50)
+                                 for w in ("uniform", "distance")]
+    env = dict(os.environ, IMP_REF_TEST_EVERY=str(every))
+    bad = 0
+    for gen in ("mean", "ls", "all"):
+        for pre in ("none", "l2"):
+            combos = [(p, i) for p in ("none", "l2") for i in ("none", "l2") if pre == "none" or i == pre]
+            strategies = [f"{pre}/{gen}/{p}/{i}/{a}" for p, i in combos for a in rows]
+            b, asserted, total, P, d = check(exe, store, model, dataset, "all", strategies,
+                                             env if gen == "all" else None)
+            bad += b
+            print(f"{model} {dataset} {pre}/{gen}: P = {P}, d = {d}, {len(strategies)} cells, "
+                  f"{asserted} of {total} rows decided, {'FAIL' if b else 'imprint = float64 oracle'}",
+                  flush=True)
+    return 1 if bad else 0
+
+
 def main():
     exe = os.environ.get("IMP_REF_PREDICT")
     if not exe or not os.access(exe, os.X_OK):
         print("skip: IMP_REF_PREDICT (the imp_ref_predict helper) is not set")
         return 77
+    if len(sys.argv) > 1:  # STORE MODEL DATASET [EVERY]: the aggfocus check on a real store
+        every = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+        return aggfocus(exe, sys.argv[1], sys.argv[2], sys.argv[3], every)
     bad = 0
     with tempfile.TemporaryDirectory() as tmp:
         store = os.path.join(tmp, "digits.h5")
@@ -196,40 +262,9 @@ def main():
         for model, gen, shot in runs:
             strategies = [f"none/{gen}/{post}/{inf}/{a}" for post in ("none", "l2")
                           for inf in ("none", "l2") for a in AGGS]
-            out = os.path.join(tmp, "pred.bin")
-            r = subprocess.run([exe, store, model, "digits", shot, out] + strategies,
-                               capture_output=True, text=True)
-            if r.returncode:
-                print(f"FAIL {model} {gen}: imp_ref_predict exit {r.returncode}: {r.stderr.strip()}")
-                return 1
-            W0, pcls, X0, y, pred, C = read_out(out, len(strategies))
-            cache = {}
-            asserted = total = 0
-            for si, s in enumerate(strategies):
-                _, _, post, inf, agg = s.split("/", 4)
-                metric = "inner" if agg == "max" else agg.split(":")[1 if agg.startswith("nn") else 2]
-                key = (post, inf, metric)
-                if key not in cache:
-                    W = l2_rows32(W0) if post == "l2" else W0
-                    X = l2_rows32(X0) if inf == "l2" else X0
-                    cache[key] = distances(metric, X, W)
-                D, t, sq = cache[key]
-                want, ok = decide(agg, D, t, sq, pcls, C)
-                wrong = np.nonzero(ok & (pred[si] != want))[0]
-                asserted += int(ok.sum())
-                total += len(ok)
-                # the float64 forms must decide nearly every row where the data carries the
-                # information (no l2 squeezing the offset rows together); elsewhere margins
-                # below the float32 bounds are the data's, and only counted
-                if metric in ("euclidean", "mahalanobis") and post == inf == "none" and ok.mean() < 0.8:
-                    print(f"FAIL {model} {gen} shot {shot} {s}: only {ok.mean():.1%} of rows decided")
-                    bad += 1
-                if len(wrong):
-                    i = wrong[0]
-                    print(f"FAIL {model} {gen} shot {shot} {s}: {len(wrong)} decided rows differ, "
-                          f"e.g. row {i}: imprint {pred[si][i]}, float64 {want[i]}")
-                    bad += 1
-            print(f"{model:9s} {gen:4s} shot {shot:3s}: P = {W0.shape[0]:5d}, d = {W0.shape[1]:4d}, "
+            b, asserted, total, P, d = check(exe, store, model, "digits", shot, strategies)
+            bad += b
+            print(f"{model:9s} {gen:4s} shot {shot:3s}: P = {P:5d}, d = {d:4d}, "
                   f"{len(strategies)} cells, {asserted} of {total} rows decided (imprint = float64 oracle)")
     return 1 if bad else 0
 

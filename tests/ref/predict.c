@@ -2,7 +2,8 @@
  * store, then every given strategy through the cell pipeline; proxies, test rows and
  * predictions written raw so that a float64 oracle can recompute every decision.
  * usage: imp_ref_predict STORE MODEL DATASET SHOT OUT STRATEGY...   (one PRE/GEN for all;
- * k is the GEN's default: 1 for mean and ls, -1 for all)
+ * k is the GEN's default: 1 for mean and ls, -1 for all; IMP_REF_TEST_EVERY=N: every N-th
+ * test row of each class only)
  * OUT: imp_test_write_predictions's format (tests/util/testutil.h). Exit 0, or 2 with the
  * message on stderr. */
 #include <stdio.h>
@@ -56,6 +57,17 @@ int main(int argc, char **argv)
     if (imp_store_load(s, model, dataset, "train", &map, &train, &err) ||
         imp_store_load(s, model, dataset, "test", &map, &test, &err))
         return die(store, err.msg);
+    /* IMP_REF_TEST_EVERY=N keeps every N-th test row of each class (a cheaper oracle run) */
+    const char *ev = getenv("IMP_REF_TEST_EVERY");
+    size_t every = ev && atoi(ev) > 1 ? (size_t)atoi(ev) : 1, kept = 0;
+    for (int c = 0; every > 1 && c < test.n_classes; c++) {
+        size_t o = test.offset[c];
+        test.offset[c] = kept;
+        for (size_t r = o; r < test.offset[c + 1]; r += every)
+            memmove(test.X + kept++ * test.d, test.X + r * test.d, test.d * sizeof(float));
+    }
+    if (every > 1)
+        test.n = test.offset[test.n_classes] = kept;
     imp_gen_params gp = {.pre = st[0].pre, .gen = st[0].gen, .k = imp_default_k(st[0].gen),
                          .shot = shot, .seed = 17121997, .task_hash = imp_hash_str(dataset),
                          .lambda = imp_store_lambda(s, model), .threads = 1};
