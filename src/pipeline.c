@@ -95,7 +95,13 @@ static int32_t vote(const nb *best, size_t m, const int32_t *pcls, size_t C, imp
 }
 
 /* max: the class whose best proxy has the largest inner product; ties → the lowest class.
- * Returns -1 if that score is not finite. */
+ * Returns -1 if that score is not finite. Precision (issue 17's audit): the scores come from a
+ * float32 SGEMM, |fl(x·w) − x·w| ≤ γ_d‖x‖‖w‖ with γ_d = d·2⁻²⁴ (worst case; ~√d·2⁻²⁴ in
+ * practice), so two classes whose best scores are closer than that may swap. Kept in float32:
+ * the reference scores in float32 itself (torch matmul), the SGEMM is shared with cosine, and a
+ * common offset R only matters once the score differences fall below γ_d·R², i.e. at offsets
+ * of ~100× the spread at d = 2048 — beyond which the float32 store has already rounded the rows
+ * (ulp(R)) to the same order (measured: tests/ref/oracle_distances.py, digits + 1000). */
 static int32_t max_class(const float *srow, const size_t *offset, size_t C)
 {
     double bestv = -INFINITY;
