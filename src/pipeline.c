@@ -16,7 +16,7 @@
 
 /* test rows per Manhattan kernel call: enough to reuse each L2-sized chunk of proxies; per
  * float64 Gram call: a DGEMM of 64 rows runs near full rate and its 64 × P doubles stay small */
-enum { L1_ROWS = 32, G64_ROWS = 64 };
+enum { L1_ROWS = 32, G64_ROWS = 256 };
 
 typedef struct nb {
     double dist;
