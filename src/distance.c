@@ -37,12 +37,15 @@
  * Two proxies are therefore ranked right whenever
  *   |D_j − D_k| > 2γ_d‖x̃‖(‖w̃_j‖ + ‖w̃_k‖) + γ_d(‖w̃_j‖² + ‖w̃_k‖²) + 2u(D_j + D_k)
  *               ≤ 4γ_d√((P−1)·xn) + 2γ_d(P−1) + 2u(D_j + D_k),
- * i.e. at d = 2048, P = 10, xn = 1e8 (a null-space offset of 10 units at ε = 1e-6): a relative
- * margin above ~1e-11 of D. The float32 form needed one above ~1e-7·xn/D ≈ 1 at the same point.
+ * i.e. at d = 2048, P = 10, xn = 1e8 (a null-space offset of 10 units at ε = 1e-6): proxies
+ * whose D differ by more than ~1e-7 (absolute; 2.7e-8 + 4.4e-8) are ranked right, where the
+ * proxy-dependent part of D is O(1)..O(P). The former float32 form erred by up to γ_d·xn with
+ * γ_d = d·2⁻²⁴, ~1e2 typical and 1.2e4 worst case at the same point.
  * The whitening itself (dpotrf + dtrsm in float64) is backward stable: the computed rows are the
  * exact ones of a covariance perturbed by O(γ_d)·‖Cov + εI‖ elementwise, the same order as any
- * float64 evaluation, the reference's np.linalg.inv included (tests/ref/oracle_distances.py
- * checks decisions against an eigendecomposition-based float64 oracle).
+ * float64 evaluation, the reference's np.linalg.inv included. tests/test_distance.c checks the
+ * bound against an analytic rank-2 case; tests/ref/oracle_distances.py checks decisions
+ * against a span-split (SVD) float64 oracle with 100× the bound as margin.
  * Euclidean (T = I, uncentred): the same bound with ‖x̃‖, ‖w̃_j‖ the raw norms; a common offset
  * R on rows of spread s costs a relative error ~4γ_d R²/s² (5e-13·R²/s² at d = 2048), where the
  * former float32 Gram form lost 4·d·2⁻²⁴·R²/s² (5e-4·R²/s²): an offset of 10× the spread
