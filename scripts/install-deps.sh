@@ -9,7 +9,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config zlib1g-dev \
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools \
   libopenblas-dev liblapacke-dev libcunit1-dev libyaml-dev libcjson-dev \
-  dataset-fashion-mnist python3-h5py python3-numpy librsvg2-bin bc \
+  dataset-fashion-mnist python3-h5py python3-numpy python3-sklearn librsvg2-bin bc \
   texlive-latex-base texlive-latex-recommended \
   libcairo2-dev fonts-dejavu-core poppler-utils chromium \
   python3-torch python3-torchvision python3-tqdm python3-sklearn man-db \

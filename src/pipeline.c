@@ -13,8 +13,9 @@
 #include "imprint/norm.h"
 #include "imprint/pool.h"
 
-/* test rows per Manhattan kernel call: enough to reuse each L2-sized chunk of proxies */
-enum { L1_ROWS = 32 };
+/* test rows per Manhattan kernel call: enough to reuse each L2-sized chunk of proxies; per
+ * float64 Gram call: a DGEMM of 64 rows runs near full rate and its 64 × P doubles stay small */
+enum { L1_ROWS = 32, G64_ROWS = 256 };
 
 typedef struct nb {
     double dist;
@@ -27,18 +28,18 @@ static imp_metric cell_metric(const imp_strategy *s)
     return s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
 }
 
-/* One proxy set after one NORMpost, as every metric sees it. Invariant: the whitened and
- * packed forms exist iff some cell of the POST group needs them and they could be made. */
+/* One proxy set after one NORMpost, as every metric sees it. Invariant: the float64 Gram
+ * forms (per space) and the packed form exist iff some cell of the POST group needs them and
+ * they could be made. */
 typedef struct post_view {
     imp_proxies px;     /* after NORMpost (px.W owned iff owned) */
     int owned;
     double *wn;         /* ‖w_j‖² */
     int32_t *pcls;      /* class of proxy j */
-    float *Wm;          /* whitened proxies (mahalanobis) */
-    double *L, *wnm;    /* Cholesky factor, ‖L⁻¹w_j‖² */
+    imp_gram64 *g64[2]; /* per IMP_SPACE_*: euclidean (raw), mahalanobis (whitened) */
     float *l1;          /* packed for the Manhattan kernel */
-    int mahal_rc;       /* why Wm is missing when mahalanobis was wanted */
-    imp_err mahal_err;
+    int g64_rc[2];      /* why g64[space] is missing when it was wanted */
+    imp_err g64_err[2];
 } post_view;
 
 /* One (POST, INF) group: its cells and what every block reports. */
@@ -93,7 +94,13 @@ static int32_t vote(const nb *best, size_t m, const int32_t *pcls, size_t C, imp
 }
 
 /* max: the class whose best proxy has the largest inner product; ties → the lowest class.
- * Returns -1 if that score is not finite. */
+ * Returns -1 if that score is not finite. Precision (issue 17's audit): the scores come from a
+ * float32 SGEMM, |fl(x·w) − x·w| ≤ γ_d‖x‖‖w‖ with γ_d = d·2⁻²⁴ (worst case; ~√d·2⁻²⁴ in
+ * practice), so two classes whose best scores are closer than that may swap. Kept in float32:
+ * the reference scores in float32 itself (torch matmul), the SGEMM is shared with cosine, and a
+ * common offset R only matters once the score differences fall below γ_d·R², i.e. at offsets
+ * of ~100× the spread at d = 2048 — beyond which the float32 store has already rounded the rows
+ * (ulp(R)) to the same order (measured: tests/ref/oracle_distances.py, digits + 1000). */
 static int32_t max_class(const float *srow, const size_t *offset, size_t C)
 {
     double bestv = -INFINITY;
@@ -120,29 +127,29 @@ static void group_block(size_t b, void *arg)
     int *brc = g->brc + b * IMP_METRIC__COUNT;
     size_t *bad = g->bad_row + b * IMP_METRIC__COUNT, *correct = g->correct + b * g->nc;
     /* which distance passes this block needs, from the metric table */
-    int gram = 0, mahal = 0, l1 = 0;
+    int gram = 0, l1 = 0, g64[2] = {0, 0};
     for (int m = 0; m < IMP_METRIC__COUNT; m++) {
         if (!g->need[m])
             continue;
         const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
         l1 |= mi->form == IMP_FORM_L1;
-        mahal |= mi->form != IMP_FORM_L1 && mi->space == IMP_SPACE_WHITENED;
-        gram |= mi->form != IMP_FORM_L1 && mi->space == IMP_SPACE_RAW;
+        gram |= mi->form == IMP_FORM_GRAM_INNER || mi->form == IMP_FORM_GRAM_COSINE;
+        if (mi->form == IMP_FORM_EUCLID64)
+            g64[mi->space] = v->g64[mi->space] != NULL;
     }
-    mahal = mahal && v->Wm;
     size_t Mmax = 1;
     for (int m = 0; m < IMP_METRIC__COUNT; m++)
         Mmax = g->M[m] > Mmax ? g->M[m] : Mmax;
     size_t Pa = P ? P : 1;
     float *xb = malloc(nr * d * sizeof *xb), *S = gram ? malloc(nr * Pa * sizeof *S) : NULL;
-    float *xm = mahal ? malloc(nr * d * sizeof *xm) : NULL;
-    float *Sm = mahal ? malloc(nr * Pa * sizeof *Sm) : NULL;
-    double *xn = malloc(nr * sizeof *xn), *xnm = malloc(nr * sizeof *xnm);
+    double *D64[2] = {g64[0] ? malloc(G64_ROWS * Pa * sizeof(double)) : NULL,
+                      g64[1] ? malloc(G64_ROWS * Pa * sizeof(double)) : NULL};
+    double *xn = malloc(nr * sizeof *xn);
     double *dist = malloc(Pa * sizeof *dist);
     double *DL = l1 ? malloc(L1_ROWS * Pa * sizeof *DL) : NULL;
     double *votes = malloc((C ? C : 1) * sizeof *votes);
     nb *best = malloc(Mmax * sizeof *best);
-    if (!xb || (gram && !S) || (mahal && (!xm || !Sm)) || !xn || !xnm || !dist ||
+    if (!xb || (gram && !S) || (g64[0] && !D64[0]) || (g64[1] && !D64[1]) || !xn || !dist ||
         (l1 && !DL) || !votes || !best) {
         for (int m = 0; m < IMP_METRIC__COUNT; m++)
             brc[m] = IMP_ENOMEM;
@@ -158,19 +165,6 @@ static void group_block(size_t b, void *arg)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)P, (int)d, 1.0f, xb,
                     (int)d, v->px.W, (int)d, 0.0f, S, (int)P);
     imp_sqnorms(xb, nr, d, xn);
-    if (mahal) {
-        memcpy(xm, xb, nr * d * sizeof(float));
-        if (imp_mahal_map(v->L, xm, nr, d)) {
-            for (int m = 0; m < IMP_METRIC__COUNT; m++)
-                if (imp_metric_info_of((imp_metric)m)->space == IMP_SPACE_WHITENED)
-                    brc[m] = IMP_ENOMEM;
-            mahal = 0;
-        } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)P, (int)d, 1.0f,
-                        xm, (int)d, v->Wm, (int)d, 0.0f, Sm, (int)P);
-            imp_sqnorms(xm, nr, d, xnm);
-        }
-    }
     size_t cls = 0;
     for (size_t i = 0; i < nr; i++) {
         size_t row = r0 + i;
@@ -178,6 +172,18 @@ static void group_block(size_t b, void *arg)
             cls++;
         if (l1 && i % L1_ROWS == 0)
             imp_l1_block(xb + i * d, nr - i < L1_ROWS ? nr - i : L1_ROWS, v->l1, P, d, DL, P);
+        for (int sp = 0; sp < 2; sp++)
+            if (g64[sp] && i % G64_ROWS == 0 &&
+                imp_gram64_block(v->g64[sp], xb + i * d, nr - i < G64_ROWS ? nr - i : G64_ROWS,
+                                 D64[sp], P)) {
+                for (int m = 0; m < IMP_METRIC__COUNT; m++)
+                    if (imp_metric_info_of((imp_metric)m)->form == IMP_FORM_EUCLID64 &&
+                        imp_metric_info_of((imp_metric)m)->space == sp && !brc[m]) {
+                        brc[m] = IMP_ENOMEM;
+                        bad[m] = row;
+                    }
+                g64[sp] = 0;
+            }
         int32_t pmax = -1; /* max reads the inner product (IMP_FORM_GRAM_INNER, raw space) */
         if (g->need[IMP_METRIC_INNER] && !brc[IMP_METRIC_INNER]) {
             pmax = max_class(S + i * P, v->px.offset, C);
@@ -192,10 +198,12 @@ static void group_block(size_t b, void *arg)
             const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
             if (mi->form == IMP_FORM_L1) {
                 memcpy(dist, DL + (i % L1_ROWS) * P, P * sizeof *dist);
-            } else if (mi->space == IMP_SPACE_WHITENED) {
-                if (!mahal)
-                    continue; /* failed before: brc or the view's mahal_rc says why */
-                imp_gram_dist_row(mi->form, Sm + i * P, xnm[i], v->wnm, P, dist);
+            } else if (mi->form == IMP_FORM_EUCLID64) {
+                if (!g64[mi->space])
+                    continue; /* failed before: brc or the view's g64_rc says why */
+                const double *Dr = D64[mi->space] + (i % G64_ROWS) * P;
+                for (size_t j = 0; j < P; j++)
+                    dist[j] = sqrt(Dr[j]);
             } else {
                 imp_gram_dist_row(mi->form, S + i * P, xn[i], v->wn, P, dist);
             }
@@ -228,7 +236,7 @@ static void group_block(size_t b, void *arg)
                 }
     }
 out:
-    free(xb), free(S), free(xm), free(Sm), free(xn), free(xnm), free(dist), free(DL);
+    free(xb), free(S), free(D64[0]), free(D64[1]), free(xn), free(dist), free(DL);
     free(votes), free(best);
 }
 
@@ -249,13 +257,14 @@ static void view_free(post_view *v)
 {
     if (v->owned)
         imp_proxies_free(&v->px);
-    free(v->wn), free(v->pcls), free(v->Wm), free(v->L), free(v->wnm), free(v->l1);
+    free(v->wn), free(v->pcls), free(v->l1);
+    imp_gram64_destroy(v->g64[0]), imp_gram64_destroy(v->g64[1]);
     memset(v, 0, sizeof *v);
 }
 
 /* NORMpost on a copy (none: the proxies themselves), and the forms the cells need. Returns 0
  * or an error for every cell of the POST group; a Mahalanobis failure only marks the view. */
-static int view_make(const imp_proxies *px, imp_norm post, int want_mahal, int want_l1,
+static int view_make(const imp_proxies *px, imp_norm post, const int want_g64[2], int want_l1,
                      post_view *v, imp_err *err)
 {
     memset(v, 0, sizeof *v);
@@ -286,28 +295,12 @@ static int view_make(const imp_proxies *px, imp_norm post, int want_mahal, int w
             return imp_err_set(err, IMP_ENOMEM, "manhattan: out of memory (%zu proxies)", P);
         imp_l1_pack(v->px.W, P, d, v->l1);
     }
-    if (want_mahal) {
-        imp_err_clear(&v->mahal_err);
-        v->mahal_rc = imp_mahal_factor(v->px.W, P, d, &v->L, &v->mahal_err);
-        if (!v->mahal_rc) {
-            v->Wm = malloc(Pa * d * sizeof *v->Wm);
-            v->wnm = malloc(Pa * sizeof *v->wnm);
-            if (!v->Wm || !v->wnm) {
-                v->mahal_rc = imp_err_set(&v->mahal_err, IMP_ENOMEM, "mahalanobis: out of memory");
-            } else {
-                memcpy(v->Wm, v->px.W, P * d * sizeof(float));
-                if (imp_mahal_map(v->L, v->Wm, P, d))
-                    v->mahal_rc =
-                        imp_err_set(&v->mahal_err, IMP_ENOMEM, "mahalanobis: out of memory");
-                else
-                    imp_sqnorms(v->Wm, P, d, v->wnm);
-            }
-            if (v->mahal_rc) {
-                free(v->Wm), free(v->wnm);
-                v->Wm = NULL, v->wnm = NULL;
-            }
+    for (int sp = 0; sp < 2; sp++)
+        if (want_g64[sp]) {
+            imp_err_clear(&v->g64_err[sp]);
+            v->g64_rc[sp] = imp_gram64_create(v->px.W, P, d, sp == IMP_SPACE_WHITENED,
+                                              &v->g64[sp], &v->g64_err[sp]);
         }
-    }
     return 0;
 }
 
@@ -337,8 +330,9 @@ static void group_run(group *g, const size_t *ci, imp_cell_result *res, int *cod
     for (size_t q = 0; q < g->nc; q++) {
         imp_cell_result *r = &res[ci[q]];
         int m = cell_metric(g->cs[q]);
-        if (imp_metric_info_of((imp_metric)m)->space == IMP_SPACE_WHITENED && !v->Wm) {
-            fail(res, codes, ci[q], v->mahal_rc, v->mahal_err.msg);
+        const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
+        if (mi->form == IMP_FORM_EUCLID64 && !v->g64[mi->space]) {
+            fail(res, codes, ci[q], v->g64_rc[mi->space], v->g64_err[mi->space].msg);
             continue;
         }
         size_t correct = 0, b = 0;
@@ -399,12 +393,13 @@ int imp_pipeline_eval_pred(const imp_proxies *px, const imp_data *test,
         return 0;
     }
     for (int post = IMP_NORM_NONE; post <= IMP_NORM_QUANTILE; post++) {
-        int any = 0, want_mahal = 0, want_l1 = 0;
+        int any = 0, want_g64[2] = {0, 0}, want_l1 = 0;
         for (size_t i = 0; i < n; i++)
             if (cells[i]->post == (imp_norm)post) {
                 const imp_metric_info *mi = imp_metric_info_of(cell_metric(cells[i]));
                 any = 1;
-                want_mahal |= mi->space == IMP_SPACE_WHITENED;
+                if (mi->form == IMP_FORM_EUCLID64)
+                    want_g64[mi->space] = 1;
                 want_l1 |= mi->form == IMP_FORM_L1;
             }
         if (!any)
@@ -412,7 +407,7 @@ int imp_pipeline_eval_pred(const imp_proxies *px, const imp_data *test,
         post_view v;
         imp_err verr;
         imp_err_clear(&verr);
-        int vrc = view_make(px, (imp_norm)post, want_mahal, want_l1, &v, &verr);
+        int vrc = view_make(px, (imp_norm)post, want_g64, want_l1, &v, &verr);
         for (int inf = IMP_NORM_NONE; inf <= IMP_NORM_L2; inf++) {
             group g = {.v = &v, .test = test, .inf = (imp_norm)inf, .cs = cs, .pred = pr};
             for (size_t i = 0; i < n; i++)

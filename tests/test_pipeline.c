@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "imprint/cell.h"
+#include "imprint/infer.h"
 #include "imprint/pipeline.h"
 #include "imprint/rng.h"
 #include "imprint/strategy.h"
@@ -139,6 +140,41 @@ static void eval_cells_one_by_one(const imp_data *train, const imp_data *test, c
     }
 }
 
+/* Files DIR/gen-I-POST.bin (imp_test_write_predictions: the proxies after NORMpost POST and
+ * the predictions of that POST's cells) and DIR/gen-I-POST.txt (their cells, one per line). */
+static void dump_gen(const char *dir, size_t id, const imp_proxies *px, const imp_data *test,
+                     const cell *v, const size_t *members, const imp_strategy *st,
+                     int32_t *const *pred, const int *codes, size_t nm)
+{
+    int32_t **pp = malloc(nm * sizeof *pp);
+    int *cc = malloc(nm * sizeof *cc);
+    for (int post = IMP_NORM_NONE; post <= IMP_NORM_QUANTILE; post++) {
+        size_t np = 0;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/gen-%zu-%d.txt", dir, id, post);
+        FILE *f = fopen(path, "w");
+        for (size_t q = 0; f && q < nm; q++)
+            if (st[members[q]].post == (imp_norm)post) {
+                pp[np] = pred[q];
+                cc[np++] = codes[q];
+                fprintf(f, "%s,%d,%d,%llu\n", v[members[q]].strat, v[members[q]].k,
+                        v[members[q]].shot, (unsigned long long)v[members[q]].seed);
+            }
+        if (f)
+            fclose(f);
+        imp_proxies pc;
+        imp_err err;
+        if (!np || imp_proxies_copy(px, &pc, &err))
+            continue;
+        if (!imp_post_apply(&pc, (imp_norm)post, &err)) {
+            snprintf(path, sizeof path, "%s/gen-%zu-%d.bin", dir, id, post);
+            IMP_ASSERT_INT_EQ(imp_test_write_predictions(path, &pc, test, np, pp, cc), 0);
+        }
+        imp_proxies_free(&pc);
+    }
+    free(pp), free(cc);
+}
+
 /* The sweep's way: GEN once per (PRE, GEN, k, shot, seed), then every cell on it through one
  * imp_pipeline_eval call. */
 static void eval_cells_shared(const imp_data *train, const imp_data *test, cell *v, size_t n,
@@ -175,6 +211,10 @@ static void eval_cells_shared(const imp_data *train, const imp_data *test, cell 
         if (!rc)
             IMP_ASSERT_INT_EQ(imp_pipeline_eval_pred(&px, test, cs, nm, threads, res, pred,
                                                      codes, &err), 0);
+        /* IMP_PIPELINE_DUMP=DIR: every GEN result after each NORMpost, with its cells'
+         * predictions, for the float64 oracle (tests/data/tools/cube_oracle.py) */
+        if (getenv("IMP_PIPELINE_DUMP") && !rc)
+            dump_gen(getenv("IMP_PIPELINE_DUMP"), i, &px, test, v, members, st, pred, codes, nm);
         for (size_t q = 0; q < nm; q++) {
             cell *c = &v[members[q]];
             c->status = rc ? rc : codes[q];

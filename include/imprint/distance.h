@@ -1,6 +1,6 @@
-/* distance.h — test × proxy distances of every metric of IMP_METRIC_MAP: the Mahalanobis
- * whitening, the Manhattan kernel (AVX2 with a portable fallback), and distances from a Gram
- * block. All results are exactly those of the scalar reference loops (see distance.c). */
+/* distance.h — test × proxy distances of every metric of IMP_METRIC_MAP: euclidean and
+ * Mahalanobis from a float64 Gram form, the Manhattan kernel (AVX2 with a portable fallback),
+ * cosine from a float32 Gram block; each with its error bound in distance.c. */
 #ifndef IMPRINT_DISTANCE_H
 #define IMPRINT_DISTANCE_H
 
@@ -9,15 +9,21 @@
 #include "imprint/err.h"
 #include "imprint/strategy.h"
 
-/* Mahalanobis (docs/semantics.md): V = (Cov(W) + 1e-6·I)⁻¹ = (L Lᵀ)⁻¹ with Cov over the P rows of
- * W (ddof 1), so (x−w)ᵀV(x−w) = ‖L⁻¹x − L⁻¹w‖². Factor once per proxy set: *L (d × d double,
- * row-major lower, malloc'd; caller frees). Never an inverse. P < 2 or a covariance that is
- * not positive definite → IMP_ENUMERIC. Runs single-threaded BLAS (bit-identical results). */
-int imp_mahal_factor(const float *W, size_t P, size_t d, double **L, imp_err *err);
-/* Whiten rows in place: each row x becomes L⁻¹x (double solve, rounded to float). The result
- * of a row depends only on that row and on n through the solver's blocking, so callers keep
- * a fixed partition of rows for reproducible bits. Returns 0 or IMP_ENOMEM. */
-int imp_mahal_map(const double *L, float *rows, size_t n, size_t d);
+/* Squared euclidean (whiten = 0) or Mahalanobis (whiten = 1, docs/semantics.md) distances in
+ * float64, from a Gram form that is exact to the bound proved in distance.c. Mahalanobis:
+ * (x−w)ᵀ(Cov(W) + 1e-6·I)⁻¹(x−w) with Cov over the P rows of W (ddof 1), through the Cholesky
+ * factor of that matrix after centring on the proxies' mean (never an inverse), so a singular
+ * Cov (P ≤ d, constant columns) costs no precision. Create once per proxy set (W is copied;
+ * *out owned by the caller, imp_gram64_destroy frees it); P < 2 or a covariance that is not
+ * positive definite → IMP_ENUMERIC (whiten only), IMP_ENOMEM. Single-threaded BLAS inside:
+ * bit-identical results for any thread count and any partition of the test rows. */
+typedef struct imp_gram64 imp_gram64;
+int imp_gram64_create(const float *W, size_t P, size_t d, int whiten, imp_gram64 **out,
+                      imp_err *err);
+void imp_gram64_destroy(imp_gram64 *g);
+/* D[i * ldd + j] = the squared distance of test row i of X [nx × d] to proxy j, ≥ 0.
+ * Returns 0 or IMP_ENOMEM. */
+int imp_gram64_block(const imp_gram64 *g, const float *X, size_t nx, double *D, size_t ldd);
 
 /* Squared norms of rows in double, summed in index order. */
 void imp_sqnorms(const float *X, size_t n, size_t d, double *out);
@@ -36,10 +42,12 @@ void imp_l1_block(const float *X, size_t nx, const float *packed, size_t P, size
  * one for the rest of the process (tests compare both). */
 const char *imp_l1_kernel(int force_generic);
 
-/* One row of distances of form IMP_FORM_GRAM_COSINE or IMP_FORM_GRAM_EUCLID from the Gram
- * row s (x·w_j, float), ‖x‖² = xn and ‖w_j‖² = wn[j]: cosine 1 − s/(‖x‖‖w‖) clamped at 0
- * (0 similarity for a zero norm), euclidean √max(0, xn + wn − 2s). Any other form gives NaN
- * (its cells then fail as non-finite): a new form needs its case here. */
+/* One row of distances of form IMP_FORM_GRAM_COSINE from the float32 Gram row s (x·w_j),
+ * ‖x‖² = xn and ‖w_j‖² = wn[j]: 1 − s/(‖x‖‖w‖) clamped at 0 (0 similarity for a zero norm).
+ * Any other form gives NaN (its cells then fail as non-finite): a new form needs its case here.
+ * Precision (issue 17's audit): |fl(s_j) − x·w_j| ≤ γ_d‖x‖‖w_j‖ with γ_d = d·2⁻²⁴, so a cosine
+ * distance is off by at most γ_d (1.2e-4 at d = 2048 in the worst case, ~√d·2⁻²⁴ = 3e-6 in
+ * practice); see distance.c for why that is kept. */
 void imp_gram_dist_row(int form, const float *s, double xn, const double *wn, size_t P,
                        double *dist);
 

@@ -19,9 +19,9 @@
  * Cells are grouped by POST (one copy of the proxies each, one Mahalanobis factor each), then
  * by INF; per (POST, INF), test rows go in blocks of B rows (B depends only on P, so memory
  * stays near 32 MiB per block and the partition is the same for any thread count), and per
- * block and metric the test × proxy distances are computed once (inner, cosine, euclidean
- * from one SGEMM; mahalanobis from one SGEMM of whitened rows; manhattan by distance.h's
- * kernel). Per test row and metric one selection keeps the M nearest proxies in (distance,
+ * block and metric the test × proxy distances are computed once (inner and cosine from one
+ * float32 SGEMM; euclidean, and mahalanobis on rows centred and whitened, from a float64 DGEMM;
+ * manhattan by distance.h's kernel; distance.c states each one's error bound). Per test row and metric one selection keeps the M nearest proxies in (distance,
  * proxy index) order (M = the largest m of the metric's cells, at most P), and every cell of
  * that metric reads its first min(m, P) off it: votes uniform or 1/(dist + 1e-10), summed in
  * that order; the class with the most votes wins, ties → the lowest class index. max = the

@@ -61,21 +61,24 @@ typedef enum { IMP_AGG_MAX = 0, IMP_AGG_NN, IMP_AGG_MNN } imp_agg;
 
 /* Every distance, once: X(ENUM, name, for_nn, space, form, pair_cost).
  *   for_nn     accepted in nn:METRIC / mnn:M:METRIC (inner is max's score only)
- *   space      IMP_SPACE_RAW, or IMP_SPACE_WHITENED: rows mapped through the Cholesky factor
- *              of the proxies' Cov + 1e-6·I first (docs/semantics.md), costing (T + P)·d² + d³
- *   form       how a distance comes out of a block (distance.c's kernels):
- *              IMP_FORM_GRAM_* from one SGEMM x·w and the squared norms, IMP_FORM_L1 direct
+ *   space      IMP_SPACE_RAW, or IMP_SPACE_WHITENED: rows centred on the proxies' mean and mapped
+ *              through the Cholesky factor of their Cov + 1e-6·I first (docs/semantics.md), costing
+ *              (T + P)·d² + d³
+ *   form       how a distance comes out of a block (distance.c's kernels, with their bounds):
+ *              IMP_FORM_GRAM_INNER/COSINE from one float32 SGEMM x·w and the squared norms,
+ *              IMP_FORM_EUCLID64 from a float64 DGEMM of the rows in their space (issue 17),
+ *              IMP_FORM_L1 direct
  *   pair_cost  multiply-adds per test × proxy × dim (imp_cell_cost)
  * A new metric is one row here plus, for a new form, its kernel. The enum order is the table's. */
 #define IMP_METRIC_MAP(X)                                                               \
     X(INNER,       "inner",       0, IMP_SPACE_RAW,      IMP_FORM_GRAM_INNER, 1.0)       \
     X(COSINE,      "cosine",      1, IMP_SPACE_RAW,      IMP_FORM_GRAM_COSINE, 1.0)      \
-    X(EUCLIDEAN,   "euclidean",   1, IMP_SPACE_RAW,      IMP_FORM_GRAM_EUCLID, 1.0)      \
+    X(EUCLIDEAN,   "euclidean",   1, IMP_SPACE_RAW,      IMP_FORM_EUCLID64, 1.0)         \
     X(MANHATTAN,   "manhattan",   1, IMP_SPACE_RAW,      IMP_FORM_L1, 1.0)               \
-    X(MAHALANOBIS, "mahalanobis", 1, IMP_SPACE_WHITENED, IMP_FORM_GRAM_EUCLID, 1.0)
+    X(MAHALANOBIS, "mahalanobis", 1, IMP_SPACE_WHITENED, IMP_FORM_EUCLID64, 1.0)
 
 enum { IMP_SPACE_RAW = 0, IMP_SPACE_WHITENED = 1 };
-enum { IMP_FORM_GRAM_INNER = 0, IMP_FORM_GRAM_COSINE, IMP_FORM_GRAM_EUCLID, IMP_FORM_L1 };
+enum { IMP_FORM_GRAM_INNER = 0, IMP_FORM_GRAM_COSINE, IMP_FORM_EUCLID64, IMP_FORM_L1 };
 
 typedef enum {
 #define IMP__METRIC_ENUM(e, name, nn, space, form, cost) IMP_METRIC_##e,

@@ -3,6 +3,7 @@
 
 #include "imprint/hash64.h"
 
+#include "imprint/proxy.h"
 #include "imprint/rng.h"
 #include "imprint/store.h"
 
@@ -117,6 +118,31 @@ int imp_test_write_file(const char *path, const void *buf, size_t n)
         return -1;
     size_t w = fwrite(buf, 1, n, f);
     return (fclose(f) == 0 && w == n) ? 0 : -1;
+}
+
+static void put_i64(FILE *f, int64_t v) { fwrite(&v, sizeof v, 1, f); }
+
+int imp_test_write_predictions(const char *path, const imp_proxies *px, const imp_data *test,
+                               size_t S, int32_t *const *pred, const int *codes)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t n = test->n, d = test->d;
+    put_i64(f, (int64_t)px->P), put_i64(f, (int64_t)d), put_i64(f, (int64_t)n);
+    put_i64(f, (int64_t)px->n_classes), put_i64(f, (int64_t)S);
+    fwrite(px->W, sizeof(float), px->P * d, f);
+    for (int c = 0; c < px->n_classes; c++)
+        for (size_t j = px->offset[c]; j < px->offset[c + 1]; j++)
+            fwrite(&(int32_t){c}, sizeof(int32_t), 1, f);
+    fwrite(test->X, sizeof(float), n * d, f);
+    for (int c = 0; c < test->n_classes; c++)
+        for (size_t r = test->offset[c]; r < test->offset[c + 1]; r++)
+            fwrite(&(int32_t){c}, sizeof(int32_t), 1, f);
+    for (size_t s = 0; s < S; s++)
+        for (size_t r = 0; r < n; r++)
+            fwrite(codes && codes[s] ? &(int32_t){-1} : &pred[s][r], sizeof(int32_t), 1, f);
+    return fclose(f) == 0 ? 0 : -1;
 }
 
 void imp__assert_msg(int ok, int line, const char *file, const char *fmt, ...)

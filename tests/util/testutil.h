@@ -52,6 +52,15 @@ int imp_test_sweep(char **out, const char *job);
 
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
+/* Write one GEN result and its cells' predictions for the float64 oracle of
+ * tests/ref/oracle_distances.py (little-endian): int64 P, d, n, C, S; float32 W[P×d]
+ * (before NORMpost); int32 proxy_class[P]; float32 X[n×d] (test rows grouped by class);
+ * int32 y[n]; int32 pred[S][n] (-1 where codes[s] != 0). Returns 0 or -1. */
+struct imp_proxies;
+struct imp_data;
+int imp_test_write_predictions(const char *path, const struct imp_proxies *px,
+                               const struct imp_data *test, size_t S, int32_t *const *pred,
+                               const int *codes);
 
 /* Write a store of one (model, dataset) with both splits [n, d]. Returns 0 on success. */
 int imp_test_write_store(const char *path, const char *model, const char *dataset,
