@@ -7,6 +7,7 @@
 
 #include "imprint/cell.h"
 #include "imprint/infer.h"
+#include "imprint/norm.h"
 #include "imprint/pipeline.h"
 #include "imprint/rng.h"
 #include "imprint/strategy.h"
@@ -166,7 +167,7 @@ static void dump_gen(const char *dir, size_t id, const imp_proxies *px, const im
         imp_err err;
         if (!np || imp_proxies_copy(px, &pc, &err))
             continue;
-        if (!imp_post_apply(&pc, (imp_norm)post, &err)) {
+        if (!imp_norm_post(pc.W, pc.offset, pc.n_classes, pc.d, (imp_norm)post, &err)) {
             snprintf(path, sizeof path, "%s/gen-%zu-%d.bin", dir, id, post);
             IMP_ASSERT_INT_EQ(imp_test_write_predictions(path, &pc, test, np, pp, cc), 0);
         }
