@@ -45,13 +45,16 @@ static long records(const char *name)
     return n;
 }
 
+/* The suite's fixture: the toy store every case sweeps. */
+static void setup(void)
+{
+    CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("toy.h5")), 0);
+}
+
 /* `mpirun -np 2 imprint sweep NAME.yaml` (24 pieces of 1 s), sent SIG once its journal holds
  * a record; returns mpirun's exit code, its output in *out */
 static int run_and_signal(const char *name, int sig, char **out)
 {
-    static int store;
-    if (!store++)
-        CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("toy.h5")), 0);
     write_job(name);
     /* mpirun in the background of one shell, which waits for the first journal record (past
      * the header), signals mpirun alone and returns its exit code */
@@ -121,5 +124,5 @@ int main(void)
         {"SIGINT (Ctrl-C) to mpirun: killed, exit 1, journal kept, resumes", test_int},
         {NULL, NULL},
     };
-    return imp_test_main("stop", tests);
+    return imp_test_main_setup("stop", setup, tests);
 }

@@ -33,11 +33,9 @@ static const char *sbatch_line(const char *out, int n, char *buf, size_t size)
     return buf;
 }
 
+/* The suite's fixture: the toy store and a one-cell job over it. */
 static void write_toy_job(void)
 {
-    static int done;
-    if (done++)
-        return;
     CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("toy.h5")), 0);
     const char *text = "store: toy.h5\ncube: toy-cube.h5\nmodels: [toy]\ntasks:\n"
                        "  - {name: all3, dataset: blobs, classes: all}\n"
@@ -48,7 +46,6 @@ static void write_toy_job(void)
 /* every option on both sbatch lines, from options or from the IMPRINT_SBATCH_* variables */
 static void test_site_options(void)
 {
-    write_toy_job();
     const char *want[] = {"--account=proj7", "--partition=cpu", "--qos=long",
                           "--constraint=skylake"};
     const char *how[] = {"--account proj7 --partition cpu --qos long --constraint skylake toy.yaml",
@@ -87,7 +84,6 @@ static void test_site_options(void)
 /* --array 4 --array-parallel 2: the array line throttled (%2), the merge line with the options */
 static void test_array_throttle(void)
 {
-    write_toy_job();
     char *out = NULL;
     int rc = dry(&out, "--array 4 --array-parallel 2 --account proj7 toy.yaml --quiet");
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "exit %d\n%s", rc, out);
@@ -109,7 +105,6 @@ static void test_array_throttle(void)
  * file is refused before anything is submitted */
 static void test_setup(void)
 {
-    write_toy_job();
     const char *setup = imp_test_path("site.sh");
     CU_ASSERT_EQUAL_FATAL(imp_test_write_file(setup, "module load x\n", 14), 0);
     setenv("IMPRINT_SETUP", setup, 1);
@@ -194,7 +189,6 @@ static void test_sizing(void)
  * estimate (store missing, no --dims) keeps the scripts' own sizes */
 static void test_small_and_unsized(void)
 {
-    write_toy_job();
     char *out = NULL;
     int rc = dry(&out, "toy.yaml");
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "exit %d\n%s", rc, out);
@@ -231,5 +225,5 @@ int main(void)
         {"small job: one node, minutes; no estimate: scripts' sizes", test_small_and_unsized},
         {NULL, NULL},
     };
-    return imp_test_main("submit", tests);
+    return imp_test_main_setup("submit", write_toy_job, tests);
 }
