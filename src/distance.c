@@ -1,8 +1,7 @@
 /* distance.c — Mahalanobis whitening, the Manhattan kernel and Gram-based distances. */
 #include "imprint/distance.h"
 
-#include <cblas.h>
-#include <lapacke.h>
+#include "imprint/blas.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +34,8 @@ int imp_mahal_factor(const float *W, size_t P, size_t d, double **Lout, imp_err 
         for (size_t j = 0; j < d; j++)
             Z[i * d + j] = W[i * d + j] - mean[j];
     /* one thread: the threaded potrf blocks by thread count and so rounds differently */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = imp_blas_threads();
+    imp_blas_set_threads(1);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)P, 1.0 / (double)(P - 1), Z,
                 (int)d, 0.0, L, (int)d);
     for (size_t j = 0; j < d; j++)
@@ -44,7 +43,7 @@ int imp_mahal_factor(const float *W, size_t P, size_t d, double **Lout, imp_err 
     free(mean);
     free(Z);
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)d, L, (lapack_int)d);
-    openblas_set_num_threads(blas_threads);
+    imp_blas_set_threads(blas_threads);
     if (info != 0) {
         free(L);
         return imp_err_set(err, IMP_ENUMERIC,
@@ -65,11 +64,11 @@ int imp_mahal_map(const double *L, float *rows, size_t n, size_t d)
         return IMP_ENOMEM;
     for (size_t i = 0; i < n * d; i++)
         t[i] = rows[i];
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = imp_blas_threads();
+    imp_blas_set_threads(1);
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)d,
                 1.0, L, (int)d, t, (int)d);
-    openblas_set_num_threads(blas_threads);
+    imp_blas_set_threads(blas_threads);
     for (size_t i = 0; i < n * d; i++)
         rows[i] = (float)t[i];
     free(t);

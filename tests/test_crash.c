@@ -88,7 +88,7 @@ static void sweep_cmd(char *cmd, size_t cap, const char *dir, int ranks, const c
     else
         snprintf(cmd, cap, "cd '%s' && %sexec '%s' -np %d %s '%s' sweep job.yaml --quiet "
                  "--threads 1 --cube-seconds 0.05 >>run.log 2>&1", dir, env, IMP_MPIEXEC, ranks,
-                 crash ? "-x IMPRINT_TEST_CRASH_AT" : "", IMP_TOOL_PATH);
+                 crash ? IMP_MPIEXEC_ENV " IMPRINT_TEST_CRASH_AT" : "", IMP_TOOL_PATH);
 }
 
 /* Run cmd in its own process group; with kill_ms > 0 SIGKILL the whole group after that
