@@ -1,15 +1,16 @@
 /* blas.c — thread control for the BLAS the build linked (each vendor has its own call). */
-#include "imprint/blas.h"
-
-#include <stdlib.h>
-
 /* The vendors' own declarations: OpenBLAS's cblas.h and mkl.h (included by imprint/blas.h)
- * declare theirs; BLIS and FlexiBLAS keep them in headers of their own. */
+ * declare theirs; BLIS and FlexiBLAS keep them in headers of their own. blis.h declares
+ * LAPACK's lsame_ unlike lapacke.h does, so with BLIS this file includes blis.h alone. */
 #if defined(IMP_BLAS_BLIS)
 #include <blis.h>
+#define IMP__BLAS_OWN_HEADER
 #elif defined(IMP_BLAS_FLEXIBLAS)
 #include <flexiblas_api.h>
 #endif
+#include "imprint/blas.h"
+
+#include <stdlib.h>
 
 int imp_blas_threads(void)
 {
