@@ -1,9 +1,8 @@
 /* nc1.c — NC1 / VCI of class-grouped embeddings via the C×C Gram matrix of class means. */
 #include "nc1.h"
 
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  *
  * usage: bench_cells [--reps N] [--threads LIST] [--only NAME]
  * Reads the idx files of Debian's dataset-fashion-mnist directly (no store needed). */
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,13 +125,13 @@ int main(int argc, char **argv)
     imp_data train_l2 = copy_data(&train);
     imp_l2_rows_noeps(train_l2.X, train_l2.n, train_l2.d);
     uint64_t task = imp_hash_str("fmnist-all");
-    printf("Fashion-MNIST pixels: train %zu x %zu, test %zu; best of %d runs; openblas %s\n", ntr,
-           d, nte, reps, openblas_get_config());
+    printf("Fashion-MNIST pixels: train %zu x %zu, test %zu; best of %d runs; BLAS %s\n", ntr,
+           d, nte, reps, imp_blas_vendor());
     printf("%-9s %-34s %3s %3s %8s %6s %8s %8s %8s %9s %9s\n", "cell", "strategy", "k", "thr",
            "acc %", "P", "GEN s", "inf s", "total s", "GEN GF/s", "inf GF/s");
     for (int ti = 0; ti < n_thr; ti++) {
         int th = thr_list[ti];
-        openblas_set_num_threads(th);
+        imp_blas_set_threads(th);
         for (size_t ci = 0; ci < sizeof cells / sizeof cells[0]; ci++) {
             const cell_def *cd = &cells[ci];
             if (only && strcmp(only, cd->name))

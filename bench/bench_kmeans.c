@@ -1,7 +1,7 @@
 /* bench_kmeans.c — k-means on Fashion-MNIST per class (the GEN "Ours" cell): accelerated vs plain
  * Lloyd, 1 thread vs 2 classes in parallel; prints iterations, times and distances saved.
  * Usage: bench_kmeans [reps=3] [dir=/usr/share/datasets/fashion-mnist] [k ...=20 5 50] */
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         setenv("OPENBLAS_NUM_THREADS", "1", 1);
         execv("/proc/self/exe", argv);
     }
-    openblas_set_num_threads(1);
+    imp_blas_set_threads(1);
 
     char p1[512], p2[512];
     snprintf(p1, sizeof p1, "%s/train-images-idx3-ubyte.gz", dir);

@@ -20,7 +20,7 @@ import tempfile
 # Bottom first. The tool's commands (src/tool/) sit above everything and are not listed.
 LAYERS = [
     ("util", "err clock crash rng le hash64 pool named version h5util h5conv atomic outpath "
-             "measure status cost_calib"),
+             "measure status blas cost_calib"),
     ("numeric", "strategy norm distance kmeans"),
     ("data", "store storefp store_write idx ingest job journal taskload"),
     ("model", "proxy pipeline cell infer grid cube cube_hdf5 cubeio cellkey piece"),

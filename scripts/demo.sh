@@ -8,7 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${IMPRINT_SKIP_DEPS:-0}" != 1 ]; then scripts/install-deps.sh; fi
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Open MPI's own mpicc and mpirun even where MPICH is installed beside it (install-deps.sh)
+OPENMPI=() MPIRUN=mpirun
+if command -v mpicc.openmpi >/dev/null; then OPENMPI=(-DMPI_EXECUTABLE_SUFFIX=.openmpi) MPIRUN=mpirun.openmpi; fi
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release "${OPENMPI[@]}" >/dev/null
 cmake --build build/release -j"${JOBS:-2}"
 IMPRINT=build/release/imprint
 mkdir -p data results
@@ -28,7 +31,7 @@ sweep() { # JOB: plan, then sweep with MPI; exit 4 (finished with failed cells) 
   $IMPRINT plan "$1"
   echo
   set +e
-  mpirun -np "$NP" --oversubscribe $IMPRINT sweep "$1" --threads 1 --progress-seconds 5
+  $MPIRUN -np "$NP" --oversubscribe $IMPRINT sweep "$1" --threads 1 --progress-seconds 5
   local rc=$?
   set -e
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then echo "demo: sweep of $1 exited $rc"; exit "$rc"; fi

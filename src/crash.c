@@ -30,6 +30,8 @@ static void read_config(void)
         const char *r = getenv("OMPI_COMM_WORLD_RANK");
         if (!r)
             r = getenv("PMIX_RANK");
+        if (!r) /* MPICH's Hydra */
+            r = getenv("PMI_RANK");
         if (atol(r ? r : "0") != rank)
             return;
     }

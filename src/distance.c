@@ -1,8 +1,7 @@
 /* distance.c — euclidean and Mahalanobis in float64, the Manhattan kernel, cosine from a Gram row. */
 #include "imprint/distance.h"
 
-#include <cblas.h>
-#include <lapacke.h>
+#include "imprint/blas.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,11 +67,11 @@ static void gram64_map(const imp_gram64 *g, const float *X, size_t n, double *t)
         for (size_t a = 0; a < d; a++)
             t[i * d + a] = g->mu ? (double)X[i * d + a] - g->mu[a] : (double)X[i * d + a];
     if (g->L && n) {
-        int blas_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
+        int blas_threads = imp_blas_threads();
+        imp_blas_set_threads(1);
         cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n,
                     (int)d, 1.0, g->L, (int)d, t, (int)d);
-        openblas_set_num_threads(blas_threads);
+        imp_blas_set_threads(blas_threads);
     }
 }
 
@@ -103,15 +102,15 @@ static int mahal_factor(const float *W, size_t P, size_t d, double *mean, double
         for (size_t j = 0; j < d; j++)
             Z[i * d + j] = W[i * d + j] - mean[j];
     /* one thread: the threaded potrf blocks by thread count and so rounds differently */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = imp_blas_threads();
+    imp_blas_set_threads(1);
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)P, 1.0 / (double)(P - 1), Z,
                 (int)d, 0.0, L, (int)d);
     free(Z);
     for (size_t j = 0; j < d; j++)
         L[j * d + j] += 1e-6;
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)d, L, (lapack_int)d);
-    openblas_set_num_threads(blas_threads);
+    imp_blas_set_threads(blas_threads);
     if (info != 0)
         return imp_err_set(err, IMP_ENUMERIC,
                            "mahalanobis: proxy covariance + 1e-6 I is not positive definite "
@@ -177,11 +176,11 @@ int imp_gram64_block(const imp_gram64 *g, const float *X, size_t nx, double *D, 
     }
     gram64_map(g, X, nx, t);
     sqnorms64(t, nx, d, xn);
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = imp_blas_threads();
+    imp_blas_set_threads(1);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nx, (int)P, (int)d, 1.0, t, (int)d,
                 g->Wt, (int)d, 0.0, D, (int)ldd);
-    openblas_set_num_threads(blas_threads);
+    imp_blas_set_threads(blas_threads);
     /* the proxy-dependent part first, then the common xn: a rounding of xn shifts every D_j of
      * the row alike (see the bound above) */
     for (size_t i = 0; i < nx; i++)

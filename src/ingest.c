@@ -3,7 +3,7 @@
 #include "imprint/ingest.h"
 #include "imprint/clock.h"
 
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <ftw.h>
 #include <hdf5.h>
 #include <math.h>

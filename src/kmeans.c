@@ -2,7 +2,7 @@
  * Elkan-accelerated E-step whose bounds absorb float32 rounding and a half-precision data copy. */
 #include "imprint/kmeans.h"
 
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #include "imprint/pipeline.h"
 #include "imprint/clock.h"
 
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,10 +322,10 @@ static void group_run(group *g, const size_t *ci, imp_cell_result *res, int *cod
             fail(res, codes, ci[q], IMP_ENOMEM, "inference: out of memory");
         goto out;
     }
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = imp_blas_threads();
+    imp_blas_set_threads(1);
     imp_parallel_for(g->nblocks, threads, group_block, g);
-    openblas_set_num_threads(blas_threads);
+    imp_blas_set_threads(blas_threads);
     double share = (imp_clock_s() - t0) / (double)g->nc;
     for (size_t q = 0; q < g->nc; q++) {
         imp_cell_result *r = &res[ci[q]];

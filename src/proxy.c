@@ -2,9 +2,8 @@
 #include "imprint/proxy.h"
 #include "imprint/clock.h"
 
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,8 +573,8 @@ static int lstsq_factor(const row_segs *rs, double lambda, int threads, double *
         return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (%zu x %zu)", d, d);
     }
     syrk_ctx sc = {rs, CH, part, crc};
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = imp_blas_threads();
+    imp_blas_set_threads(1);
     imp_parallel_for(nch, threads, syrk_chunk, &sc);
     int rc = 0;
     for (size_t q = 0; q < nch; q++)
@@ -596,7 +595,7 @@ static int lstsq_factor(const row_segs *rs, double lambda, int threads, double *
     /* still one BLAS thread: OpenBLAS's threaded potrf blocks by thread count and so rounds
      * differently; the d×d factorisation is cheap */
     lapack_int info = rc ? 0 : LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
-    openblas_set_num_threads(blas_threads);
+    imp_blas_set_threads(blas_threads);
     if (!rc && info != 0)
         rc = imp_err_set(err, IMP_ENUMERIC,
                          "least squares: XᵀX/N + λI is not positive definite (LAPACK info %d; "
@@ -613,11 +612,11 @@ static int lstsq_factor(const row_segs *rs, double lambda, int threads, double *
  * solved in place; W [G, d]. */
 static int lstsq_solve(const double *U, size_t d, size_t G, double *Bm, float *W, imp_err *err)
 {
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = imp_blas_threads();
+    imp_blas_set_threads(1);
     lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, (lapack_int)G, U,
                                      (lapack_int)d, Bm, (lapack_int)G);
-    openblas_set_num_threads(blas_threads);
+    imp_blas_set_threads(blas_threads);
     if (info != 0)
         return imp_err_set(err, IMP_ENUMERIC, "least squares: solve failed (LAPACK info %d)",
                            (int)info);
@@ -930,12 +929,12 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     }
     int threads = gp->threads > 1 ? gp->threads : 1;
     /* parallel over classes, one BLAS thread each: results do not depend on thread counts */
-    int blas_before = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_before = imp_blas_threads();
+    imp_blas_set_threads(1);
     double t0 = imp_clock_s();
     imp_parallel_for(C, threads, class_worker, &j);
     double wall = imp_clock_s() - t0;
-    openblas_set_num_threads(blas_before);
+    imp_blas_set_threads(blas_before);
     for (size_t c = 0; c < C; c++)
         if (j.rc[c]) {
             rc = j.rc[c];

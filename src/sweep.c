@@ -4,7 +4,7 @@
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "imprint/sweep.h"
 
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <math.h>
 #include <mpi.h>
 #include <pthread.h>
@@ -839,7 +839,7 @@ int imp_sweep_run(const imp_sweep_opts *o, int *exit_code, int *abort_others, im
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     int threads = o->threads > 0 ? o->threads : auto_threads();
-    openblas_set_num_threads(threads);
+    imp_blas_set_threads(threads);
     imp_job *job = NULL;
     imp_grid *grid = NULL;
     imp_store *store = NULL;

@@ -1,7 +1,7 @@
 /* test_determinism.c — a cell is bit-identical with 1 or 2 threads (classes in parallel,
  * OpenBLAS threads) and across processes; NORMpre fused into the mean equals normalising
  * first. */
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +52,7 @@ static void test_threads(void)
         spec.lambda = 0.05;
         imp_cell_out out[2];
         for (int t = 0; t < 2; t++) {
-            openblas_set_num_threads(t + 1);
+            imp_blas_set_threads(t + 1);
             spec.threads = t + 1;
             imp_err err;
             imp_err_clear(&err);
@@ -66,7 +66,7 @@ static void test_threads(void)
         /* a real classifier, not a constant: well above chance (25 %) */
         CU_ASSERT(out[0].accuracy > 50.0f);
     }
-    openblas_set_num_threads(1);
+    imp_blas_set_threads(1);
     imp_data_free(&tr);
     imp_data_free(&te);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/blas.h"
 #include "imprint/cell.h"
 #include "imprint/infer.h"
 #include "imprint/norm.h"
@@ -248,6 +249,34 @@ static void format_cell(const cell *c, char *buf, size_t n)
 
 #define CUBE_CSV IMP_SOURCE_DIR "/tests/data/pipeline-cube.csv"
 
+/* The saved cube was computed with OpenBLAS on the machine of commit 0fe69cb. Summation order
+ * (another BLAS, or OpenBLAS's kernels for another CPU: it picks them at run time) changes
+ * nothing anywhere but in one place: Mahalanobis over P <= D proxies, whose covariance has
+ * rank < D and is made invertible by the + 1e-6 I ridge alone (condition number ~1e6 times
+ * its largest eigenvalue), so the mapped rows carry the rounding magnified a million times
+ * and nearest proxies flip. There the cell must agree in everything but the count of correct
+ * rows, which may move by at most RIDGE_TOL of the 100 test rows. Measured: OpenBLAS 0.3.21
+ * on an AMD EPYC (Zen kernels), 53 of 13,428 cells, at most 4 rows; BLIS 0.9, 416 cells, at
+ * most 7 rows. Every other cell must match to the float bit. */
+enum { RIDGE_TOL = 10 };
+
+static int within_ridge_tolerance(const cell *c, const char *saved)
+{
+    if (!strstr(c->strat, "mahalanobis") || c->status != 0 || c->n_proxies > D)
+        return 0;
+    char want[256];
+    unsigned long long s_correct = 0, s_total = 0;
+    int s_prox = 0;
+    /* the saved line with this cell's key, then its counts */
+    int key = snprintf(want, sizeof want, "%s,%d,%d,%llu,done,", c->strat, c->k, c->shot,
+                       (unsigned long long)c->seed);
+    if (strncmp(saved, want, (size_t)key) != 0 ||
+        sscanf(saved + key, "%llu,%llu,%d", &s_correct, &s_total, &s_prox) != 3)
+        return 0;
+    long diff = (long)c->correct - (long)s_correct;
+    return s_total == c->total && s_prox == c->n_proxies && labs(diff) <= RIDGE_TOL;
+}
+
 static void check_against_saved(int threads, int shared)
 {
     imp_data train, test;
@@ -275,7 +304,7 @@ static void check_against_saved(int threads, int shared)
         CU_ASSERT_PTR_NOT_NULL_FATAL(f);
         char saved[256], line[256];
         CU_ASSERT_PTR_NOT_NULL(fgets(saved, sizeof saved, f)); /* header */
-        size_t same = 0;
+        size_t same = 0, tolerated = 0;
         for (size_t i = 0; i < n; i++) {
             if (!fgets(saved, sizeof saved, f)) {
                 imp__assert_msg(0, __LINE__, __FILE__, "saved cube has only %zu of %zu cells",
@@ -286,12 +315,17 @@ static void check_against_saved(int threads, int shared)
             format_cell(&v[i], line, sizeof line);
             if (strcmp(saved, line) == 0)
                 same++;
+            else if (within_ridge_tolerance(&v[i], saved))
+                same++, tolerated++;
             else
                 imp__assert_msg(0, __LINE__, __FILE__, "cell %zu: saved\n  %s\nnow\n  %s", i,
                                 saved, line);
         }
         CU_ASSERT_PTR_NULL(fgets(saved, sizeof saved, f)); /* no extra saved cells */
         IMP_ASSERT_INT_EQ(same, n);
+        if (tolerated)
+            printf("\n    %zu ridge-regularised Mahalanobis cells within %d rows on %s\n",
+                   tolerated, RIDGE_TOL, imp_blas_vendor());
         fclose(f);
     }
     free(v);

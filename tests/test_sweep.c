@@ -100,8 +100,8 @@ static int sweep(const char *ranks, const char *name, const char *extra, char **
 {
     if (!ranks)
         return imp_test_tool(out, "sweep %s --quiet %s", job_path(name), extra);
-    return imp_test_sh(out, "%s -np %s --oversubscribe '%s' sweep %s --quiet %s", IMP_MPIEXEC,
-                       ranks, IMP_TOOL_PATH, job_path(name), extra);
+    return imp_test_sh(out, "%s -np %s %s '%s' sweep %s --quiet %s", IMP_MPIEXEC, ranks,
+                       IMP_MPIEXEC_OVERSUB, IMP_TOOL_PATH, job_path(name), extra);
 }
 
 static void assert_same_cube(const imp_cube *a, const imp_cube *b)
@@ -258,9 +258,10 @@ static pid_t start_bg_opts(const char *ranks, const char *name, int victim, cons
                  pidfile, IMP_TOOL_PATH, job_path(name), opts);
     else
         snprintf(cmd, sizeof cmd,
-                 "exec %s -np %s --oversubscribe sh -c 'echo $$ > %s.$OMPI_COMM_WORLD_RANK; exec "
-                 "\"%s\" sweep %s --quiet --threads 1 %s' >/dev/null 2>&1",
-                 IMP_MPIEXEC, ranks, pidfile, IMP_TOOL_PATH, job_path(name), opts);
+                 "exec %s -np %s %s sh -c 'echo $$ > %s.${OMPI_COMM_WORLD_RANK:-$PMI_RANK}; "
+                 "exec \"%s\" sweep %s --quiet --threads 1 %s' >/dev/null 2>&1",
+                 IMP_MPIEXEC, ranks, IMP_MPIEXEC_OVERSUB, pidfile, IMP_TOOL_PATH, job_path(name),
+                 opts);
     pid_t p = fork();
     if (p == 0) {
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);

@@ -2,8 +2,8 @@
  * so the crash-consistency test can kill a sweep at exact places (mid journal append, before
  * and after the cube's rename, in a worker's load). Undocumented for users on purpose.
  *
- * IMPRINT_TEST_CRASH_AT="POINT:N" or "POINT:N@RANK" (RANK = OMPI_COMM_WORLD_RANK / PMIX_RANK,
- * default any) is read once, on the first imp_crash_hit; unset (every real run), a hit is a
+ * IMPRINT_TEST_CRASH_AT="POINT:N" or "POINT:N@RANK" (RANK = OMPI_COMM_WORLD_RANK, PMIX_RANK or
+ * MPICH's PMI_RANK; default any) is read once, on the first imp_crash_hit; unset (every real run), a hit is a
  * string compare against "". Points: journal-append (a torn record), cube-write (the .tmp
  * half written), cube-rename / cube-renamed and store-rename / output-rename(d) (atomic.h),
  * store-load (a rank loading a split). */

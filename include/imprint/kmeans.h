@@ -76,7 +76,7 @@ void imp_kmeans_opts_default(imp_kmeans_opts *o);
  * for IMP_KMEANS_LLOYD) and 4 n k bytes.
  * Thread-safe and re-entrant (no global state; rng is the caller's): run classes on threads,
  * one call each. Only IMP_KMEANS_LLOYD calls BLAS (cblas_sgemm); threaded callers should keep
- * OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1 at start-up, or openblas_set_num_threads). */
+ * the BLAS single-threaded (imp_blas_set_threads(1), imprint/blas.h). */
 int imp_kmeans(const float *x, size_t n, size_t d, size_t k, const imp_kmeans_opts *opts,
                imp_rng *rng, float *centers, int32_t *labels, imp_kmeans_info *info,
                imp_err *err);

@@ -1,5 +1,5 @@
 /* cmd_eval.c — `imprint eval`: one cell on one model and dataset, printed or as JSON. */
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

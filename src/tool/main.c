@@ -1,6 +1,6 @@
 /* main.c — the imprint tool: git-style dispatch to subcommands. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
-#include <cblas.h>
+#include "imprint/blas.h"
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
@@ -160,11 +160,10 @@ int main(int argc, char **argv)
     for (const imp_cmd *c = commands; c->name; c++)
         if (strcmp(argv[1], c->name) == 0) {
             /* BLAS threads: the CPUs this process may use (Slurm's allocation, the affinity
-             * mask), not every CPU online; OPENBLAS_NUM_THREADS still wins. The sweep sets
-             * its own per rank. */
-            if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS") &&
-                c->fn != imp_cmd_sweep)
-                openblas_set_num_threads(imp_tool_cpus());
+             * mask), not every CPU online; the BLAS's own environment variable still wins.
+             * The sweep sets its own per rank. */
+            if (!imp_blas_threads_from_env() && c->fn != imp_cmd_sweep)
+                imp_blas_set_threads(imp_tool_cpus());
             return c->fn(argc - 1, argv + 1);
         }
     not_a_command(argv[1]);
