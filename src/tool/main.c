@@ -69,17 +69,6 @@ int imp_tool_fail(const imp_err *err)
     return imp_exit_code(err->code ? err->code : IMP_EINTERNAL);
 }
 
-int imp_tool_usage(const char *sub, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "imprint %s: ", sub);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see 'imprint %s --help')\n", sub);
-    return 2;
-}
-
 int imp_tool_cpus(void)
 {
     long v;

@@ -1,6 +1,7 @@
 /* opts.c — getopt_long over a command's option table, with the tool's usage messages. */
 #include "opts.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,4 +163,16 @@ int imp_opts_next(imp_opts *o)
         o->name = o->lo[c - VAL_BASE].name;
         return o->table[c - VAL_BASE].id;
     }
+}
+
+/* A usage error (exit 2), printed where every option error goes. */
+int imp_tool_usage(const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "imprint %s: ", sub);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'imprint %s --help')\n", sub);
+    return 2;
 }
