@@ -2,7 +2,7 @@
 # refit_cost.sh — refit the sweep's cost model to measured cells in one command: sweep the demo
 # grid and the stand-in slice with one thread (the slice for at most SLICE_SECONDS, then
 # stopped: its finished cells are kept), fit with `imprint plan --fit-cost`, write
-# src/cost_calib.h and rebuild. Run it again after a change of the kernels' speed.
+# src/engine/cost_calib.h and rebuild. Run it again after a change of the kernels' speed.
 # usage: bench/refit_cost.sh [build dir]      (env: SLICE_SECONDS=600, NO_SWEEP=1 reuses cubes)
 # needs data/store.h5 (scripts/demo.sh) and data/standin.h5 (see bench/jobs/standin-aggfocus.yaml)
 set -euo pipefail
@@ -28,8 +28,8 @@ if [ "${NO_SWEEP:-0}" != 1 ]; then
   kill "$killer" 2>/dev/null || true
 fi
 "$IMPRINT" plan "$W/demo.yaml" "$W/slice.yaml" --fit-cost > "$W/cost_calib.h"
-mv "$W/cost_calib.h" src/cost_calib.h
-echo "refit_cost: wrote src/cost_calib.h:"
-cat src/cost_calib.h
+mv "$W/cost_calib.h" src/engine/cost_calib.h
+echo "refit_cost: wrote src/engine/cost_calib.h:"
+cat src/engine/cost_calib.h
 cmake --build "$B" -j2 >/dev/null
 echo "refit_cost: rebuilt $B; the sweep's last line now compares measured and predicted rank time"

@@ -47,7 +47,7 @@ EXIT_STOPPED = 75
 
 PAPER_MODELS = ["resnet18", "resnet50", "vit_b_16", "swin_b"]
 # weight decay for ls/kls per backbone (docs/job-file.md, "lambda"); the same table as
-# imp_default_lambda in src/store.c
+# imp_default_lambda in src/data/store.c
 LAMBDA = {"resnet18": 1e-4, "resnet50": 1e-4, "vit_b_16": 0.1, "swin_b": 0.05}
 LAMBDA_OTHER = 0.05
 DATASETS = ["mnist", "fmnist", "cifar10", "svhn", "usps", "imagenet"]
@@ -189,7 +189,7 @@ def model_dim(model, transform, device):
 
 
 def debian_fmnist_dir():
-    """Where Debian's dataset-fashion-mnist keeps its files (as src/ingest.c finds them)."""
+    """Where Debian's dataset-fashion-mnist keeps its files (as src/data/ingest.c finds them)."""
     import subprocess
 
     base = "train-images-idx3-ubyte"

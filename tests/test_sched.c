@@ -10,7 +10,7 @@
 #include "imprint/piece.h"
 #include "imprint/sched.h"
 #include "testutil.h"
-#include "../src/cost_calib.h"
+#include "../src/engine/cost_calib.h"
 
 /* A cost model where every second is easy to count: no overheads, no loads. */
 static void flat_model(imp_cost_model *m, double gen_rate, double cell_rate)

@@ -8,7 +8,7 @@
  * is taken as single-threaded (the reference BLAS, or one whose threads only its environment
  * variables control). MKL ships its own header names; every other vendor ships cblas.h, and
  * LAPACKE comes with the library or from the reference lapacke.h. */
-#if defined(IMP__BLAS_OWN_HEADER) /* src/blas.c with BLIS: blis.h alone (see there) */
+#if defined(IMP__BLAS_OWN_HEADER) /* src/util/blas.c with BLIS: blis.h alone (see there) */
 #elif defined(IMP_BLAS_MKL)
 #include <mkl.h>
 #else

@@ -24,7 +24,7 @@
  * not the whole of it (imp_cell_cost alone would charge every cell its own distances).
  * rates in cost units per second of one thread; a rank of T threads runs
  * 1 + (T - 1) * thread_eff times faster. The defaults are fitted by bench/refit_cost.sh
- * (src/cost_calib.h); see the README's sweep section. */
+ * (src/engine/cost_calib.h); see the README's sweep section. */
 typedef struct imp_cost_model {
     double gen_rate[IMP_GEN__COUNT];
     double gen_overhead;

@@ -54,7 +54,7 @@ static void help(void)
            "  --json             the same figures as one JSON object\n"
            "  --fit-cost         fit the cost model's constants to the measured seconds in the\n"
            "                     cubes of the given jobs (swept with --threads 1) and print them\n"
-           "                     as src/cost_calib.h (bench/refit_cost.sh does it all)\n");
+           "                     as src/engine/cost_calib.h (bench/refit_cost.sh does it all)\n");
 }
 
 /* Everything plan reports for one job. */

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """nc1_numpy.py — re-derive the frozen NC1 numbers of tests/test_nc1.c (test_against_numpy)
 with an independent numpy float64 implementation of the reference's formulas (full d×d
-matrices, not the C×C Gram trick of analysis/nc1.c), and check them. Exit 0 = all agree."""
+matrices, not the C×C Gram trick of src/analysis/nc1.c), and check them. Exit 0 = all agree."""
 import sys
 try:
     import numpy as np

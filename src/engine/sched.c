@@ -12,9 +12,9 @@
 /* The calibration holds one rate per row of the GEN and metric tables: a row added or removed
  * there without a refit fails here (the order is checked by test_sched against the names). */
 _Static_assert(sizeof((const double[])IMP_CALIB_GEN_RATE) == IMP_GEN__COUNT * sizeof(double),
-               "src/cost_calib.h: one GEN rate per row of IMP_GEN_MAP (refit: bench/refit_cost.sh)");
+               "src/engine/cost_calib.h: one GEN rate per row of IMP_GEN_MAP (refit: bench/refit_cost.sh)");
 _Static_assert(sizeof((const double[])IMP_CALIB_CELL_RATE) == IMP_METRIC__COUNT * sizeof(double),
-               "src/cost_calib.h: one cell rate per row of IMP_METRIC_MAP (refit: bench/refit_cost.sh)");
+               "src/engine/cost_calib.h: one cell rate per row of IMP_METRIC_MAP (refit: bench/refit_cost.sh)");
 
 /* ---- cost model ------------------------------------------------------------------------ */
 
