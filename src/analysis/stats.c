@@ -11,8 +11,6 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Distributions                                                                              */
 
-double imp_stats_norm_sf(double z) { return 0.5 * erfc(z / sqrt(2.0)); }
-
 #define IMP__TINY 1e-300
 #define IMP__ITMAX 100000
 

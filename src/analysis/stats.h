@@ -13,8 +13,6 @@
 
 /* ---- Distributions (double precision) ---- */
 
-/* Upper tail of N(0,1): P(Z > z). */
-double imp_stats_norm_sf(double z);
 /* Regularised lower / upper incomplete gamma P(a,x), Q(a,x) = 1 − P(a,x); a > 0, x ≥ 0.
  * Series for x < a+1, continued fraction otherwise, so Q keeps relative precision in the tail. */
 double imp_stats_igam(double a, double x);
