@@ -996,11 +996,12 @@ static void test_value_seconds(void)
     /* Times (lower is better) of 3 competitors on 4 voters:
      *   c0 1 1 1 1, c1 2 2 2 2, c2 3 0.5 3 3
      * ranks per voter: c0 1 2 1 1 → 1.25, c1 2 3 2 2 → 2.25, c2 3 1 3 3 → 2.5; wins c0 3,
-     * c2 1; mean value 1, 2, 2.375 (not negated) */
-    double A[12] = {1, 1, 1, 1, 2, 2, 2, 2, 3, 0.5, 3, 3};
+     * c2 1; mean value 1, 2, 2.375 (not negated). The matrix holds them as imp_analyze_build
+     * does: scores, the times negated (sign -1) */
+    double A[12] = {-1, -1, -1, -1, -2, -2, -2, -2, -3, -0.5, -3, -3};
     imp_analyze_matrix mat = {0};
-    mat.m = 3, mat.N = 4, mat.A = A, mat.value = IMP_VALUE_GEN_SECONDS;
-    imp_analyze_opts o = {.lower_is_better = 1};
+    mat.m = 3, mat.N = 4, mat.A = A, mat.sign = -1, mat.value = IMP_VALUE_GEN_SECONDS;
+    imp_analyze_opts o = {0};
     imp_analysis an;
     imp_err err;
     imp_err_clear(&err);

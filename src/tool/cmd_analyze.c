@@ -207,7 +207,6 @@ static int parse(int argc, char **argv, opts *o)
     if (dash > 1)
         return imp_tool_usage("analyze", "only one of --svg, --md, --csv, --tex and --pairs-csv "
                               "can be \"-\" (stdout)");
-    o->ao.lower_is_better = !imp_analyze_value_higher_better(o->value);
     o->ao.top = (size_t)o->top;
     o->ao.test_all = o->competitors != NULL;
     return 0;
