@@ -131,7 +131,8 @@ static void report_csv(FILE *out, const imp_cube_axes *axes, const imp_analyze_m
                 imp_cube_axis_value(axes, IMP_AX_K, c->k, kb, sizeof kb),
                 imp_cube_axis_value(axes, IMP_AX_SHOT, c->shot, hb, sizeof hb), s->mean_rank,
                 an->dense[i].mean_rank, shown->rank_std, se(shown->rank_std, an->N), s->mean,
-                s->std, se(s->std, an->N), s->wins, an->N, imp_analysis_is_tested(an, i) ? "yes" : "no");
+                s->std, se(s->std, an->N), s->wins, an->N,
+                imp_analysis_is_tested(an, i) ? "yes" : "no");
     }
 }
 
