@@ -44,8 +44,6 @@ int imp_cellkeys_from_store(const imp_job *job, const imp_grid *grid, int fp_fla
                             imp_cellkeys **out, imp_err *err);
 void imp_cellkeys_free(imp_cellkeys *k);
 
-/* Hash of cell's key, 0 for an n/a cell. */
-uint64_t imp_cellkeys_hash(const imp_cellkeys *k, size_t cell);
 /* The key line of cell into buf (n >= IMP_CELLKEY_MAX suffices); returns its length, 0 for an
  * n/a cell. Also usable as an imp_journal_key_fn (ctx = the keys). */
 size_t imp_cellkeys_text(const void *keys, uint64_t cell, char *buf, size_t n, uint64_t *hash);

@@ -220,11 +220,6 @@ int imp_cellkeys_from_store(const imp_job *job, const imp_grid *g, int fp_flags,
     return 0;
 }
 
-uint64_t imp_cellkeys_hash(const imp_cellkeys *k, size_t cell)
-{
-    return cell < k->g->n_cells ? k->hash[cell] : 0;
-}
-
 uint64_t imp_cellkeys_grid_id(const imp_cellkeys *k) { return k->grid_id; }
 
 void imp_cellkeys_fill_cube(const imp_cellkeys *k, imp_cube *cube)
