@@ -226,10 +226,20 @@ int imp_test_main_setup(const char *suite, void (*setup)(void), const imp_test *
         }
     }
     unsigned timeout = case_timeout();
-    int passed = 0, failed = 0, skipped = 0;
+    int passed = 0, failed = 0, skipped = 0, matched = 0;
+    /* The list ends at {NULL, NULL} only: an entry with a test but no name (an optional test
+     * named NULL when it cannot run) would otherwise end it and hide every test after it. */
+    for (const imp_test *t = tests; t->name || t->fn; t++)
+        if (!t->name || !t->fn) {
+            printf("%s: entry %d of the test list has %s: register every test with a name and "
+                   "skip inside it (imp_test_skip); no test ran\n", suite, (int)(t - tests),
+                   t->name ? "no function" : "a function but no name");
+            return 1;
+        }
     for (const imp_test *t = tests; t->name; t++) {
         if (only && strcmp(only, t->name) != 0)
             continue;
+        matched++;
         fflush(NULL);
         pid_t pid = fork();
         if (pid < 0) {
@@ -263,6 +273,10 @@ int imp_test_main_setup(const char *suite, void (*setup)(void), const imp_test *
                                                : "CRASHED",
                        WTERMSIG(st));
         }
+    }
+    if (only && !matched) {
+        printf("%s: IMP_TEST_ONLY=%s names no test of the suite\n", suite, only);
+        return 1;
     }
     printf("\n%s: %d passed, %d failed, %d skipped (one process per test)\n", suite, passed,
            failed, skipped);

@@ -22,7 +22,10 @@ typedef struct imp_test {
  * fixture several cases need is made by setup, run first as a test of its own in this
  * process (its globals are inherited by every case; if it fails or skips, no case runs).
  * Returns the process exit code: 1 if a case failed, else IMP_TEST_SKIP if one skipped,
- * else 0; the last line says "N passed, N failed, N skipped". */
+ * else 0; the last line says "N passed, N failed, N skipped". The list ends at {NULL, NULL}
+ * alone: an entry with only one of name and fn fails the suite before any case runs (an
+ * optional test is always registered and skips inside), as does an IMP_TEST_ONLY that names
+ * no case (tests/test_runner.c). */
 int imp_test_main(const char *suite, const imp_test *tests);
 int imp_test_main_setup(const char *suite, void (*setup)(void), const imp_test *tests);
 
