@@ -44,11 +44,10 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
         return imp_err_set(err, IMP_ENOMEM, "results table: out of memory");
     }
     const float *val = imp_analyze_values(cube, mat->value);
-    int higher = imp_analyze_value_higher_better(mat->value);
     for (size_t mo = 0; mo < a->n_model; mo++)
         for (size_t ta = 0; ta < a->n_task; ta++) {
             size_t r = t->n_row, any = 0;
-            double best = -INFINITY;
+            double best = NAN, best_score = -INFINITY; /* the best mean by its score */
             for (size_t c = 0; c < n_cols; c++) {
                 const imp_analyze_comp *cp = &mat->comp[mat->row[rows[c]]];
                 double s = 0, ss = 0;
@@ -70,8 +69,8 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
                 t->sd[r * n_cols + c] = n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
                 t->n[r * n_cols + c] = n;
                 any += n > 0;
-                if (n)
-                    best = higher ? fmax(best, m) : best == -INFINITY ? m : fmin(best, m);
+                if (n && imp_analyze_score(mat, m) > best_score)
+                    best_score = imp_analyze_score(mat, m), best = m;
             }
             if (!any)
                 continue; /* a pair without any value is no row */

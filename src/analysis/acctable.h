@@ -13,8 +13,9 @@
 
 /* Rows: every (model, task) where some column has a done cell; columns: competitors.
  * mean/sd/n are [n_row · n_col] row-major: the mean and sample std (ddof 1; NaN for one
- * seed) over the n done seeds (n = 0: mean NaN). best[r] is the highest mean of row r as
- * printed ("%.1f"): every column printing it is bold. Owned: imp_acc_table_free. */
+ * seed) over the n done seeds (n = 0: mean NaN). best[r] is the best mean of row r — the
+ * highest, the lowest for a time: the one of the highest score (matrix.h) — as printed
+ * ("%.1f"): every column printing it is bold. Owned: imp_acc_table_free. */
 typedef struct imp_acc_table {
     size_t n_row, n_col;
     char **col_name;           /* [n_col] the competitors' names (owned copies) */
