@@ -1032,6 +1032,44 @@ static void test_value_seconds(void)
     free(out);
 }
 
+/* Which way a value is better is decided once, by imp_analyze_build: a time's matrix holds
+ * scores (the negated medians, sign -1), an accuracy's the medians (sign +1), and the table
+ * gives the means back in seconds. Every done cell of make_cube took 0.5 s. */
+static void test_value_sign_at_build(void)
+{
+    imp_cube *cube = make_cube();
+    imp_err err;
+    imp_err_clear(&err);
+    imp_analyze_sel sel;
+    IMP_ASSERT_INT_EQ(imp_analyze_sel_init(&sel, &cube->axes, &err), 0);
+    sel.value = IMP_VALUE_GEN_SECONDS;
+    imp_analyze_matrix mat;
+    IMP_ASSERT_INT_EQ(imp_analyze_build(cube, &sel, &mat, &err), 0);
+    IMP_ASSERT_INT_EQ(mat.sign, -1);
+    IMP_ASSERT_INT_EQ(mat.m, 4); /* as test_matrix_all: c4 (all pending) is no row */
+    IMP_ASSERT_INT_EQ(mat.N, 8);
+    for (size_t i = 0; i < mat.m * mat.N; i++)
+        IMP_ASSERT_NEAR(mat.A[i], -0.5, 0);
+    IMP_ASSERT_NEAR(imp_analyze_score(&mat, mat.A[0]), 0.5, 0);
+    imp_analyze_opts o = {0};
+    imp_analysis an;
+    IMP_ASSERT_INT_EQ(imp_analyze_table(&mat, &o, &an, &err), 0);
+    for (size_t i = 0; i < an.m; i++) {
+        IMP_ASSERT_NEAR(an.summary[i].mean, 0.5, 0); /* seconds, not negated */
+        IMP_ASSERT_NEAR(an.summary[i].mean_rank, 2.5, 0); /* 4 tied rows */
+        IMP_ASSERT_INT_EQ(an.summary[i].wins, 8);
+    }
+    imp_analysis_free(&an);
+    imp_analyze_matrix_free(&mat);
+    sel.value = IMP_VALUE_ACCURACY;
+    IMP_ASSERT_INT_EQ(imp_analyze_build(cube, &sel, &mat, &err), 0);
+    IMP_ASSERT_INT_EQ(mat.sign, 1);
+    IMP_ASSERT_NEAR(mat.A[0], 85.0, 0); /* c0 on voter 0: median of 84 and 86, not negated */
+    imp_analyze_matrix_free(&mat);
+    imp_analyze_sel_free(&sel);
+    imp_cube_free(cube);
+}
+
 static void test_latex(void)
 {
     /* Qi, Ours, Janson on 9 voters (values of test_cmd_analyze_selected); bold = the best of
@@ -1299,6 +1337,7 @@ int main(void)
         {"components", test_components},
         {"names_and_groups", test_names_and_groups},
         {"value_seconds", test_value_seconds},
+        {"value_sign_at_build", test_value_sign_at_build},
         {"latex", test_latex},
         {NULL, NULL},
     };
