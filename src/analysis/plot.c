@@ -34,7 +34,8 @@ const char *imp_plot_format_ext(imp_plot_format fmt)
     return fmt == IMP_PLOT_PDF ? "pdf" : fmt == IMP_PLOT_PNG ? "png" : "svg";
 }
 
-void imp_plot_png_size(double w, double h, int *pw, int *ph)
+/* PNG size in pixels of a figure w × h points. */
+static void png_size(double w, double h, int *pw, int *ph)
 {
     *pw = (int)ceil(w * IMP_PLOT_PNG_SCALE - 1e-9);
     *ph = (int)ceil(h * IMP_PLOT_PNG_SCALE - 1e-9);
@@ -58,7 +59,7 @@ int imp_canvas_begin(imp_canvas *c, FILE *out, imp_plot_format fmt, double w, do
         c->surface = cairo_pdf_surface_create_for_stream(write_stream, out, w, h);
     } else {
         int pw, ph;
-        imp_plot_png_size(w, h, &pw, &ph);
+        png_size(w, h, &pw, &ph);
         c->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
     }
     c->cr = cairo_create(c->surface);
@@ -106,7 +107,8 @@ static void set_font(cairo_t *cr, double size)
     cairo_set_font_size(cr, size);
 }
 
-double imp_canvas_text_width(cairo_t *cr, double size, const char *s)
+/* Advance width of s at size pt (needs a cairo context; a measuring one: imp_text_measure). */
+static double text_width(cairo_t *cr, double size, const char *s)
 {
     cairo_text_extents_t e;
     set_font(cr, size);
@@ -118,7 +120,7 @@ double imp_text_measure(double size, const char *s)
 {
     cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
     cairo_t *cr = cairo_create(sf);
-    double w = imp_canvas_text_width(cr, size, s);
+    double w = text_width(cr, size, s);
     cairo_destroy(cr);
     cairo_surface_destroy(sf);
     return w;
@@ -127,7 +129,7 @@ double imp_text_measure(double size, const char *s)
 void imp_canvas_text(cairo_t *cr, double x, double y, double size, int anchor, int vertical,
                      const char *s)
 {
-    double w = imp_canvas_text_width(cr, size, s);
+    double w = text_width(cr, size, s);
     cairo_save(cr);
     if (vertical) {
         cairo_translate(cr, x, y);
@@ -143,7 +145,8 @@ void imp_canvas_text(cairo_t *cr, double x, double y, double size, int anchor, i
 
 /* ---- chart layout ---- */
 
-void imp_chart_color(size_t i, double rgb[3])
+/* Colour of series i: r, g, b in [0, 1] (IMP_CHART_COLORS, cycled). */
+static void chart_color(size_t i, double rgb[3])
 {
     /* Okabe–Ito, without its yellow (too light on white). */
     static const unsigned char pal[IMP_CHART_COLORS][3] = {
@@ -247,7 +250,8 @@ static int cat_rotated(const imp_chart *ch, const imp_chart_layout *L, double *m
     return *maxw > slot - 4.0;
 }
 
-int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *err)
+/* Compute the layout of ch (at least one drawable value, else IMP_EINPUT). */
+static int layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *err)
 {
     memset(L, 0, sizeof *L);
     L->xcat = ch->n_xcat > 0;
@@ -446,7 +450,7 @@ static void draw_series(cairo_t *cr, const imp_chart *ch, const imp_chart_layout
 {
     const imp_series *S = &ch->series[idx];
     double rgb[3];
-    imp_chart_color(idx, rgb);
+    chart_color(idx, rgb);
     if (layer == LAYER_BAND) {
         if (S->kind == IMP_SERIES_LINE && S->lo && S->hi) {
             cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], IMP_CHART_BAND_ALPHA);
@@ -517,7 +521,7 @@ static void draw_axes(cairo_t *cr, const imp_chart *ch, const imp_chart_layout *
         else
             tick_text(L->xtick[i], L->xlog, buf, sizeof buf);
         if (rot) {
-            double w = imp_canvas_text_width(cr, TICK_PT, t);
+            double w = text_width(cr, TICK_PT, t);
             cairo_save(cr);
             cairo_translate(cr, x + 2.0, L->py1 + TICK_LEN + 3.0);
             cairo_rotate(cr, -M_PI / 4);
@@ -561,7 +565,7 @@ static void draw_legend(cairo_t *cr, const imp_chart *ch, const imp_chart_layout
     for (size_t e = 0; e < L->n_legend; e++) {
         size_t s = L->legend_series[e];
         double rgb[3];
-        imp_chart_color(s, rgb);
+        chart_color(s, rgb);
         cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
         if (ch->series[s].kind == IMP_SERIES_LINE) {
             cairo_set_line_width(cr, 1.4);
@@ -579,7 +583,7 @@ int imp_chart_write(FILE *out, imp_plot_format fmt, const imp_chart *ch, imp_cha
                     imp_err *err)
 {
     imp_chart_layout L;
-    int rc = imp_chart_layout_compute(ch, &L, err);
+    int rc = layout_compute(ch, &L, err);
     if (rc)
         return rc;
     imp_canvas c;
@@ -644,7 +648,7 @@ int imp_chart_grid_write(FILE *out, imp_plot_format fmt, const imp_chart *charts
         }
         pc[i].series = ps + i * ns;
         imp_chart_layout L;
-        if (imp_chart_layout_compute(&pc[i], &L, NULL) != 0)
+        if (layout_compute(&pc[i], &L, NULL) != 0)
             continue; /* an empty panel: drawn with the shared axes below */
         double r[2];
         range_of(&L, 0, r);
@@ -658,7 +662,7 @@ int imp_chart_grid_write(FILE *out, imp_plot_format fmt, const imp_chart *charts
     double ph = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         pc[i].share_x = xr, pc[i].share_y = yr;
-        if ((rc = imp_chart_layout_compute(&pc[i], &G->L[i], err)) != 0)
+        if ((rc = layout_compute(&pc[i], &G->L[i], err)) != 0)
             break;
         ph = fmax(ph, G->L[i].height);
     }
@@ -666,7 +670,7 @@ int imp_chart_grid_write(FILE *out, imp_plot_format fmt, const imp_chart *charts
     imp_chart_layout LL;
     lg.width = G->width, lg.share_x = xr, lg.share_y = yr;
     if (!rc)
-        rc = imp_chart_layout_compute(&lg, &LL, err);
+        rc = layout_compute(&lg, &LL, err);
     imp_canvas c;
     if (!rc) {
         double top = LL.y_xlabel + 8.0; /* where LL's legend rows start */

@@ -24,8 +24,6 @@ typedef enum { IMP_PLOT_SVG = 0, IMP_PLOT_PDF, IMP_PLOT_PNG } imp_plot_format;
 int imp_plot_format_of(const char *path, imp_plot_format *fmt, imp_err *err);
 /* File extension of a format without the dot ("svg", "pdf", "png"). */
 const char *imp_plot_format_ext(imp_plot_format fmt);
-/* PNG size in pixels of a figure w × h points. */
-void imp_plot_png_size(double w, double h, int *pw, int *ph);
 
 /* A drawing surface writing to out (not closed): begin, draw on cr in points (origin top
  * left, y down), end. end finishes the surface (PNG: encodes the image) and frees it; it
@@ -49,8 +47,6 @@ enum { IMP_ANCHOR_START = 0, IMP_ANCHOR_MIDDLE = 1, IMP_ANCHOR_END = 2 };
  * when vertical, x then being the baseline and y the anchor. */
 void imp_canvas_text(cairo_t *cr, double x, double y, double size, int anchor, int vertical,
                      const char *s);
-/* Advance width of s at size pt (needs a cairo context; a measuring one: imp_text_measure). */
-double imp_canvas_text_width(cairo_t *cr, double size, const char *s);
 /* Width of s at size pt without a canvas (a scratch context). */
 double imp_text_measure(double size, const char *s);
 
@@ -122,15 +118,12 @@ typedef struct imp_chart_layout {
     double y_note; /* baseline of the note, above the plot area (py0); 0 without a note */
 } imp_chart_layout;
 
-/* Compute the layout of ch (at least one drawable value, else IMP_EINPUT). */
-int imp_chart_layout_compute(const imp_chart *ch, imp_chart_layout *L, imp_err *err);
 /* Page position of a data value (already a category index for a categorical x). */
 double imp_chart_xpos(const imp_chart_layout *L, double x);
 double imp_chart_ypos(const imp_chart_layout *L, double y);
-/* Colour of series i (a colour-blind-safe palette of IMP_CHART_COLORS, cycled): r, g, b in
- * [0, 1]. Series i and i + IMP_CHART_COLORS look alike: keep line charts within that many. */
+/* The palette's size (colour-blind safe, cycled): series i and i + IMP_CHART_COLORS look
+ * alike, so keep line charts within that many. */
 #define IMP_CHART_COLORS 7
-void imp_chart_color(size_t i, double rgb[3]);
 
 /* Lay out and draw ch to out in format fmt; L (may be NULL) receives the layout used.
  * What is drawn, in page coordinates of the layout (SVG: plain paths, no transform):
