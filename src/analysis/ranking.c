@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Statistics ---- */
+/* ---- The rank table, the tested set, the tests ---- */
 
 void imp_analysis_free(imp_analysis *an)
 {

@@ -9,6 +9,8 @@
 #include "imprint/named.h"
 #include "imprint/strategy.h"
 
+/* ---- Values ---- */
+
 /* The rows of IMP_VALUE_MAP, by value. */
 static const struct value_info {
     const char *name, *header, *tex_header, *label;
