@@ -624,7 +624,7 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
 
 /* ---- GEN seconds ---- */
 
-static int gen_fixes_k(int gen) { return gen == IMP_GEN_MEAN || gen == IMP_GEN_LS || gen == IMP_GEN_ALL; }
+static int gen_fixes_k(int gen) { return imp_gen_info_of((imp_gen)gen)->fixed_k != 0; }
 
 int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
 {
@@ -884,7 +884,7 @@ int *imp_fig_imprinting(const imp_cube_axes *a)
     for (size_t st = 0; imprint && st < a->n_strategy; st++) {
         imp_strategy s;
         imprint[st] = imp_strategy_parse(a->strategy[st], &s, NULL) == 0 &&
-                      s.gen != IMP_GEN_LS && s.gen != IMP_GEN_KLS;
+                      !imp_gen_info_of(s.gen)->lsq;
     }
     return imprint;
 }

@@ -50,7 +50,7 @@ double imp_cost_gen_seconds(const imp_cost_model *m, const imp_strategy *s, int6
 
 static int metric_of(const imp_strategy *s)
 {
-    int x = s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : (int)s->metric;
+    int x = (int)imp_strategy_metric(s);
     return x >= 0 && x < IMP_METRIC__COUNT ? x : 0;
 }
 

@@ -346,7 +346,7 @@ static int gen_k_covmax(const gen_in *in, float *out, imp_err *err)
 #define gen_k_joint NULL
 
 static const gen_kernel gen_kernels[IMP_GEN__COUNT] = {
-#define IMP__GEN_KERNEL(e, name, k, seed, cost, kernel) gen_k_##kernel,
+#define IMP__GEN_KERNEL(e, name, k, seed, lsq, cost, kernel) gen_k_##kernel,
     IMP_GEN_MAP(IMP__GEN_KERNEL)
 #undef IMP__GEN_KERNEL
 };
@@ -387,7 +387,7 @@ static int presample(class_job *j, size_t c, imp_err *err)
     j->nrows[c] = n;
     if (gp->shot < 0) {
         /* NORMpre on a copy of this class only; GEN mean fuses it instead */
-        if (gp->pre == IMP_NORM_L2 && gp->gen != IMP_GEN_MEAN) {
+        if (gp->pre == IMP_NORM_L2 && gen_kernels[gp->gen] != gen_k_mean) {
             float *r = malloc((n ? n : 1) * d * sizeof *r);
             if (!r)
                 return imp_err_set(err, IMP_ENOMEM, "NORMpre: out of memory");
@@ -447,12 +447,13 @@ static void class_worker(size_t c, void *ctx)
     }
     double t0 = imp_clock_s();
     int k = gp->k;
-    int take_all = gp->gen == IMP_GEN_ALL || k == -1 || n < (size_t)(k < 0 ? 0 : k);
-    if (gp->gen == IMP_GEN_LS) {
-        j->secs[c] = 0; /* joint; nothing per class */
+    const imp_gen_info *gi = imp_gen_info_of(gp->gen);
+    int take_all = gi->fixed_k == -1 || k == -1 || n < (size_t)(k < 0 ? 0 : k);
+    if (gi->lsq && gi->fixed_k == 1) {
+        j->secs[c] = 0; /* ls: joint, one pseudo-class per class; nothing per class */
         return;
     }
-    if (gp->gen == IMP_GEN_KLS) {
+    if (gi->lsq) { /* kls: the k pseudo-classes of a class are its k-means clusters */
         j->raw[c] = take_all;
         if (take_all || k == 1) {
             j->secs[c] = imp_clock_s() - t0;
@@ -474,7 +475,7 @@ static void class_worker(size_t c, void *ctx)
         return;
     }
     /* a GEN with a fixed k of 1 (mean) makes one proxy whatever k the cell lists */
-    int kk = imp_gen_info_of(gp->gen)->fixed_k == 1 ? 1 : k;
+    int kk = gi->fixed_k == 1 ? 1 : k;
     size_t p = take_all ? n : (n == 1 ? 1 : (size_t)kk);
     float *W = malloc((p ? p : 1) * d * sizeof *W);
     if (!W) {
@@ -812,7 +813,7 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
 {
     const imp_gen_params *gp = j->gp;
     size_t C = (size_t)j->train->n_classes, d = j->train->d;
-    int k = gp->gen == IMP_GEN_LS ? 1 : gp->k;
+    int k = imp_gen_info_of(gp->gen)->fixed_k == 1 ? 1 : gp->k; /* ls: one per class */
     size_t G = 0, N = 0, ns = 0;
     const float **segX = malloc(C * sizeof *segX);
     size_t *segn = malloc(C * sizeof *segn), *gsize = NULL;
@@ -827,7 +828,7 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
     for (size_t c = 0; c < C; c++) {
         size_t n;
         const float *X = class_rows(j, c, &n);
-        if (gp->gen == IMP_GEN_LS || !j->raw[c]) {
+        if (!j->raw[c]) { /* ls never keeps raw rows */
             part[c] = 1;
             segX[ns] = X;
             segn[ns++] = n;
@@ -911,7 +912,7 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     if (gp->k == 0 || gp->k < -1)
         return imp_err_set(err, IMP_EINPUT, "k must be >= 1 or -1 (found %d)", gp->k);
     class_job j = {.train = train, .gp = gp};
-    if (gp->gen == IMP_GEN_KMEDOIDS) /* before the classes run in parallel */
+    if (gen_kernels[gp->gen] == gen_k_kmedoids) /* before the classes run in parallel */
         j.kmed_rs = kmed_slots(gp->cache, train, gp);
     j.W = calloc(C, sizeof *j.W);
     j.p = calloc(C, sizeof *j.p);
@@ -947,7 +948,7 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     for (size_t c = 0; c < C; c++)
         sum += j.secs[c];
     out->gen_seconds = threads > 1 ? (wall < sum ? wall : sum) : sum;
-    if (gp->gen == IMP_GEN_LS || gp->gen == IMP_GEN_KLS) {
+    if (imp_gen_info_of(gp->gen)->lsq) {
         rc = joint_ls(&j, out, err);
         if (rc)
             goto out;

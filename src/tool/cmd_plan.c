@@ -262,7 +262,7 @@ static int add_samples(const plan_ctx *c, imp_cost_sample **s, size_t *n, size_t
                 const imp_strategy *st = sp[q];
                 imp_cost_sample *o = &(*s)[(*n)++];
                 o->gen = st->gen;
-                o->metric = st->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : st->metric;
+                o->metric = imp_strategy_metric(st);
                 o->gen_cost = imp_gen_cost(st, ge->k_eff, shot, &h);
                 o->cell_cost = share;
                 o->gen_seconds = c->cube->gen_seconds[cell];
