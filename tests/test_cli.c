@@ -5,6 +5,7 @@
 
 #include "imprint/cube.h"
 #include "imprint/store.h"
+#include "imprint/strategy.h"
 #include "imprint/version.h"
 #include "testutil.h"
 
@@ -249,10 +250,85 @@ static void test_getopt(void)
     expect(2, "option --out needs a value", "report c.h5 --out");
 }
 
+/* The words of help's list "LABEL: a|b|c;" (or "a, b, c,"), each '\0'-ended, into words. */
+static int help_list(const char *help, const char *label, char words[][48], int max)
+{
+    const char *p = strstr(help, label);
+    if (!p)
+        return -1;
+    p += strlen(label);
+    int n = 0;
+    while (*p && *p != ';' && *p != '\n' && n < max) {
+        size_t len = strcspn(p, "|,;\n");
+        snprintf(words[n++], 48, "%.*s", (int)len, p);
+        p += len;
+        if (*p == '|')
+            p++;
+        else if (*p == ',' && p[1] == ' ')
+            p += 2;
+        else if (*p == ',')
+            p++;
+    }
+    return n;
+}
+
+static int has_word(char words[][48], int n, const char *w)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(words[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* `imprint eval --help` lists every row of the strategy tables, each where it may stand, and
+ * nothing else; the defaults it states follow the GEN table's columns. */
+static void test_help_lists_tables(void)
+{
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "eval --help"), 0);
+    char w[32][48];
+    int n;
+    struct {
+        const char *label;
+        int part;
+    } norms[] = {{" PRE: ", IMP_PART_PRE}, {" POST: ", IMP_PART_POST}, {" INF: ", IMP_PART_INF}};
+    for (size_t p = 0; p < 3; p++) {
+        n = help_list(out, norms[p].label, w, 32);
+        int want = 0;
+        for (int i = 0; i < IMP_NORM__COUNT; i++) {
+            /* quantile maps proxies: a NORMpost only (docs/semantics.md) */
+            int allowed = i != IMP_NORM_QUANTILE || norms[p].part == IMP_PART_POST;
+            IMP_ASSERT_INT_EQ(has_word(w, n, imp_norm_name((imp_norm)i)), allowed);
+            want += allowed;
+        }
+        IMP_ASSERT_INT_EQ(n, want);
+    }
+    n = help_list(out, " GEN: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_GEN__COUNT);
+    for (int i = 0; i < IMP_GEN__COUNT; i++)
+        IMP_ASSERT_INT_EQ(has_word(w, n, imp_gen_name((imp_gen)i)), 1);
+    n = help_list(out, " METRIC: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_METRIC__COUNT - 1); /* inner is max's score only */
+    for (int i = 0; i < IMP_METRIC__COUNT; i++)
+        IMP_ASSERT_INT_EQ(has_word(w, n, imp_metric_name((imp_metric)i)), i != IMP_METRIC_INNER);
+    n = help_list(out, " WEIGHT: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_WEIGHT__COUNT);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "uniform") && has_word(w, n, "distance"), 1);
+    n = help_list(out, " AGG: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_AGG__COUNT);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "max"), 1);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "nn:METRIC"), 1);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "mnn:M:METRIC:WEIGHT"), 1);
+    IMP_ASSERT_STR_CONTAINS(out, "(default: 1 for mean/ls, -1 for all, 20 otherwise)");
+    IMP_ASSERT_STR_CONTAINS(out, "weight decay for ls/kls (default");
+    free(out);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
         {"help_and_version", test_help_and_version},
+        {"help_lists_tables", test_help_lists_tables},
         {"eval_errors", test_eval_errors},
         {"usage_errors", test_usage_errors},
         {"fashion_mnist_dir_missing", test_fashion_mnist_dir_missing},

@@ -181,9 +181,9 @@ const char *imp_agg_name(imp_agg a);
 const char *imp_weight_name(imp_weight w);
 /* GEN names accepted by parse ("mean", "kmeans", …); -1 if unknown. */
 int imp_gen_from_name(const char *name);
-/* The names of a table joined by sep, for help and error text: sep "|" gives "mean|all|…",
- * " or " gives "mean, all, … or kls", anything else ", " ("mean, all, …"). A static string
- * per (table, filter, sep); the tables are constant, so it is built once. */
+/* The names of a table joined by sep, for help and error text: sep "|" gives "mean|all|…", "/"
+ * "mean/all/…", " or " "mean, all, … or kls", anything else ", " ("mean, all, …"). A static
+ * string per (table, filter, sep); the tables are constant, so it is built once. */
 const char *imp_gen_names(const char *sep);
 const char *imp_metric_names(const char *sep); /* only the for_nn metrics */
 const char *imp_norm_names(int part, const char *sep); /* the norms allowed in IMP_PART_* */
@@ -204,7 +204,8 @@ imp_metric imp_strategy_metric(const imp_strategy *s);
  * of the cell's coordinates; POST, INF and AGG act on the proxies after. The plan's work
  * units, the GEN-time figure and the worker's proxy cache all group cells by this rule. */
 int imp_strategy_same_gen(const imp_strategy *a, const imp_strategy *b);
-/* The k a strategy gets when none is given: the GEN's fixed k, else 20 (the paper's). */
+/* The k a strategy gets when none is given: the GEN's fixed k, else IMP_DEFAULT_K. */
+#define IMP_DEFAULT_K 20 /* the paper's */
 int imp_default_k(imp_gen gen);
 
 /* Does this GEN draw random numbers for the given shot? (random, fps, kmeans, kls always;

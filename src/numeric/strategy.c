@@ -52,7 +52,10 @@ int imp_gen_from_name(const char *name)
     return -1;
 }
 
-int imp_default_k(imp_gen gen) { return gen_table[gen].fixed_k ? gen_table[gen].fixed_k : 20; }
+int imp_default_k(imp_gen gen)
+{
+    return gen_table[gen].fixed_k ? gen_table[gen].fixed_k : IMP_DEFAULT_K;
+}
 
 imp_metric imp_strategy_metric(const imp_strategy *s)
 {
@@ -69,7 +72,7 @@ int imp_strategy_same_gen(const imp_strategy *a, const imp_strategy *b)
 
 /* The lists below: which table, and which of its rows (arg: a filter's parameter). */
 enum { L_GEN, L_GEN_FIXING_K, L_GEN_LSQ, L_METRIC, L_NORM, L_WEIGHT, L_AGG };
-enum { S_BAR, S_COMMA, S_OR, S__COUNT };
+enum { S_BAR, S_SLASH, S_COMMA, S_OR, S__COUNT };
 
 /* the AGG's text form ("mnn:M:METRIC:WEIGHT") into buf */
 static const char *agg_form(int a, char *buf, size_t n)
@@ -112,7 +115,10 @@ static const char *join(char *buf, size_t n, int l, int arg, int st)
             nr++;
     size_t o = 0;
     for (int i = 0; i < nr && o < n; i++) {
-        const char *sep = i == 0 ? "" : st == S_BAR ? "|" : st == S_OR && i == nr - 1 ? " or " : ", ";
+        const char *sep = i == 0         ? ""
+                          : st == S_BAR   ? "|"
+                          : st == S_SLASH ? "/"
+                          : st == S_OR && i == nr - 1 ? " or " : ", ";
         o += (size_t)snprintf(buf + o, n - o, "%s%s", sep, row[i]);
     }
     return buf;
@@ -120,7 +126,9 @@ static const char *join(char *buf, size_t n, int l, int arg, int st)
 
 static int style_of(const char *sep)
 {
-    return strcmp(sep, "|") == 0 ? S_BAR : strcmp(sep, " or ") == 0 ? S_OR : S_COMMA;
+    return strcmp(sep, "|") == 0    ? S_BAR
+           : strcmp(sep, "/") == 0  ? S_SLASH
+           : strcmp(sep, " or ") == 0 ? S_OR : S_COMMA;
 }
 
 const char *imp_gen_names(const char *sep)
