@@ -250,6 +250,50 @@ static void test_getopt(void)
     expect(2, "option --out needs a value", "report c.h5 --out");
 }
 
+/* `imprint plan --fit-cost` writes the calibration in its name-keyed form (sched.c looks rates
+ * up by name): one X("name", rate) row per GEN and per metric row, in table order, each rate a
+ * positive number. */
+static void test_fit_cost_by_name(void)
+{
+    CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("fit.h5")), 0);
+    static const char job[] = "store: fit.h5\ncube: fit-cube.h5\nmodels: [toy]\n"
+                              "tasks:\n  - {name: t, dataset: blobs, classes: all}\n"
+                              "strategies: [none/mean/none/none/max, l2/kmeans/l2/l2/nn:cosine]\n"
+                              "ks: [1, 2]\nseeds: [1, 2]\n";
+    CU_ASSERT_FATAL(imp_test_write_file(imp_test_path("fit.yaml"), job, strlen(job)) == 0);
+    char *out = NULL;
+    int rc = imp_test_sweep(&out, imp_test_path("fit.yaml"));
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "sweep: exit %d\n%s", rc, out);
+    free(out);
+    out = NULL;
+    rc = imp_test_tool(&out, "plan '%s' --fit-cost", imp_test_path("fit.yaml"));
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "plan --fit-cost: exit %d\n%s", rc, out);
+    const char *gen = strstr(out, "#define IMP_CALIB_GEN_RATES(X) \\\n");
+    const char *cell = strstr(out, "#define IMP_CALIB_CELL_RATES(X) \\\n");
+    CU_ASSERT_FATAL(gen && cell && gen < cell);
+    int rows = 0;
+    for (int i = 0; i < IMP_GEN__COUNT + IMP_METRIC__COUNT; i++) {
+        const char *name = i < IMP_GEN__COUNT ? imp_gen_name((imp_gen)i)
+                                              : imp_metric_name((imp_metric)(i - IMP_GEN__COUNT));
+        char row[64];
+        snprintf(row, sizeof row, "    X(\"%s\", ", name);
+        const char *at = strstr(i < IMP_GEN__COUNT ? gen : cell, row);
+        imp__assert_msg(at != NULL && (i >= IMP_GEN__COUNT || at < cell), __LINE__, __FILE__,
+                        "no rate row %s in its block:\n%s", row, out);
+        if (!at)
+            continue;
+        double rate = strtod(at + strlen(row), NULL);
+        imp__assert_msg(rate > 0, __LINE__, __FILE__, "rate of %s: %g", name, rate);
+        rows++;
+    }
+    IMP_ASSERT_INT_EQ(rows, IMP_GEN__COUNT + IMP_METRIC__COUNT);
+    size_t xs = 0;
+    for (const char *p = out; (p = strstr(p, "    X(\"")); p++)
+        xs++;
+    IMP_ASSERT_INT_EQ(xs, (size_t)(IMP_GEN__COUNT + IMP_METRIC__COUNT)); /* nothing else */
+    free(out);
+}
+
 /* The words of help's list "LABEL: a|b|c;" (or "a, b, c,"), each '\0'-ended, into words. */
 static int help_list(const char *help, const char *label, char words[][48], int max)
 {
@@ -329,6 +373,7 @@ int main(void)
     static const imp_test tests[] = {
         {"help_and_version", test_help_and_version},
         {"help_lists_tables", test_help_lists_tables},
+        {"fit_cost_by_name", test_fit_cost_by_name},
         {"eval_errors", test_eval_errors},
         {"usage_errors", test_usage_errors},
         {"fashion_mnist_dir_missing", test_fashion_mnist_dir_missing},
