@@ -113,14 +113,16 @@ static const char *join(char *buf, size_t n, int l, int arg, int st)
     for (int i = 0; i < ROWS; i++)
         if ((row[nr] = list_row(l, arg, i, form[nr], sizeof form[nr])))
             nr++;
+    char text[512]; /* built here, then copied in one call (every builder writes the same bytes) */
     size_t o = 0;
-    for (int i = 0; i < nr && o < n; i++) {
+    for (int i = 0; i < nr && o < sizeof text; i++) {
         const char *sep = i == 0         ? ""
                           : st == S_BAR   ? "|"
                           : st == S_SLASH ? "/"
                           : st == S_OR && i == nr - 1 ? " or " : ", ";
-        o += (size_t)snprintf(buf + o, n - o, "%s%s", sep, row[i]);
+        o += (size_t)snprintf(text + o, sizeof text - o, "%s%s", sep, row[i]);
     }
+    snprintf(buf, n, "%s", text);
     return buf;
 }
 
@@ -161,7 +163,7 @@ const char *imp_metric_names(const char *sep)
 
 const char *imp_norm_names(int part, const char *sep)
 {
-    static char buf[IMP_PART_INF + 1][S__COUNT][128];
+    static char buf[(IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF) + 1][S__COUNT][128];
     int st = style_of(sep);
     part &= IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF;
     return join(buf[part][st], sizeof buf[part][st], L_NORM, part, st);
