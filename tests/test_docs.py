@@ -13,9 +13,10 @@ Checks, over the source tree:
      snippet writes and a cube a sweep makes from it, and print the values the cube holds;
   6. the man page has the sections generated from docs/ (JOB FILE, FILES, EXIT STATUS,
      SIGNALS, ENVIRONMENT);
-  7. the strategy vocabulary the docs list (docs/job-file.md's table of parts, docs/semantics.md's
-     GEN and AGG headings and GEN table) is exactly the rows of the X-macro tables of
-     include/imprint/strategy.h, with each GEN's k and seed use as its row says.
+  7. the strategy vocabulary the docs list (docs/job-file.md's table of parts and seed-shared
+     GENs, docs/semantics.md's GEN and AGG headings and GEN table, the README's steps) is exactly
+     the rows of the X-macro tables of include/imprint/strategy.h, with each GEN's k and seed
+     use as its row says.
 Checks 1–3 are first run on a small tree with one fault of each kind, which they must find.
 
 usage: test_docs.py SOURCE_DIR IMPRINT MAN_PAGE
@@ -290,6 +291,26 @@ def check_strategy_docs(root):
         got = re.findall(r"`(\w+)`", m.group(1)) if m else None
         if got != names:
             faults.append(f"docs/job-file.md: '{word} is …' lists {got}, the table has {names}")
+    # which GENs share a result over seeds at shot all: the seed column
+    never = {r[1] for r in gens if r[3] == "IMP_SEED_NEVER"}
+    unless_k1 = {r[1] for r in gens if r[3] == "IMP_SEED_UNLESS_K1"}
+    always = {r[1] for r in gens if r[3] == "IMP_SEED_ALWAYS"}
+    for pattern, names in ((r"give one result for\s+every seed: (.*?)\.\n", never | unless_k1),
+                           (r"\n((?:`\w+`[^`\n]*)+) at k ≥ 2 always depend on the seed",
+                            always | unless_k1)):
+        m = re.search(pattern, job, flags=re.S)
+        got = set(re.findall(r"`(\w+)`", m.group(1))) if m else None
+        if got != names:
+            faults.append(f"docs/job-file.md: the seed-shared GENs list {got}, the seed column of "
+                          f"the GEN table says {sorted(names)}")
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    for pattern, names in ((r"GEN makes k proxies per class: (.*?)\.\n", want["GEN"]),
+                           (r"NORMpost normalises the proxies: (.*?)\.\n", want["POST"])):
+        m = re.search(pattern, readme)
+        got = re.split(r",\s+|\s+or\s+", m.group(1)) if m else None
+        if got != names:
+            faults.append(f"README.md: '{pattern[:20]}…' lists {got}, the table has {names}")
     with open(os.path.join(root, "docs", "semantics.md"), encoding="utf-8") as f:
         sem = f.read()
     for head, names in (("GEN", [r[1] for r in gens]), ("AGG", [r[1] for r in aggs])):
