@@ -216,6 +216,10 @@ int imp_strategy_uses_seed(const imp_strategy *s, int k, int shot);
 /* For a GEN that fixes k, the reason in words ("mean and ls only at k = 1"), static; else NULL. */
 const char *imp_strategy_fixed_k_reason(const imp_strategy *s);
 
+/* The reference's rule 10: NORMpre other than none needs NORMinf = NORMpre (a model trained on
+ * normalised rows sees test rows normalised the same way). 1 if s keeps it. */
+int imp_strategy_norms_agree(const imp_strategy *s);
+
 /* The reference's cell-level grid rules (docs/job-file.md, "Which cells are computed") for one
  * (strategy, k, shot): returns 1 if the cell is valid, 0 if it is n/a, with a short reason in
  * *why (static string) when n/a. k = -1 means every row is a proxy; shot < 0 means all.

@@ -63,6 +63,11 @@ imp_metric imp_strategy_metric(const imp_strategy *s)
     return fixed >= 0 ? (imp_metric)fixed : s->metric;
 }
 
+int imp_strategy_norms_agree(const imp_strategy *s)
+{
+    return s->pre == IMP_NORM_NONE || s->pre == s->inf;
+}
+
 int imp_strategy_same_gen(const imp_strategy *a, const imp_strategy *b)
 {
     return a->pre == b->pre && a->gen == b->gen;
@@ -367,7 +372,7 @@ int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char *
     if (!why)
         why = &dummy;
     (void)shot;
-    if (s->pre != IMP_NORM_NONE && s->pre != s->inf) {
+    if (!imp_strategy_norms_agree(s)) {
         *why = "NORMpre other than none needs NORMinf = NORMpre";
         return 0;
     }
@@ -418,7 +423,7 @@ int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_
     }
     if (fk == -1)
         e = -1;
-    if (s->pre != IMP_NORM_NONE && s->pre != s->inf) {
+    if (!imp_strategy_norms_agree(s)) {
         *why = "NORMpre other than none needs NORMinf = NORMpre";
         return 0;
     }
