@@ -26,7 +26,7 @@ typedef enum {
     IMP_NORM__COUNT
 } imp_norm;
 
-/* Every GEN method, once: X(ENUM, name, fixed_k, seed, cost, kernel).
+/* Every GEN method, once: X(ENUM, name, fixed_k, seed, lsq, cost, kernel).
  *   fixed_k  the k the grid forces (mean, ls: 1; all: -1), 0 = k is free
  *   seed     when its proxies depend on the cell's seed at shot = all (with a shot every GEN
  *            does, because presampling draws): IMP_SEED_NEVER, IMP_SEED_ALWAYS, or
@@ -88,7 +88,8 @@ const imp_gen_info *imp_gen_info_of(imp_gen g);
  *              IMP_FORM_EUCLID64 from a float64 DGEMM of the rows in their space (issue 17),
  *              IMP_FORM_L1 direct
  *   pair_cost  multiply-adds per test × proxy × dim (imp_cell_cost)
- * A new metric is one row here plus, for a new form, its kernel. The enum order is the table's. */
+ * A new metric is one row here plus, for a new form, its kernel (and a row of the cost
+ * calibration, src/engine/cost_calib.h). The enum order is the table's. */
 #define IMP_METRIC_MAP(X)                                                               \
     X(INNER,       "inner",       0, IMP_SPACE_RAW,      IMP_FORM_GRAM_INNER, 1.0)       \
     X(COSINE,      "cosine",      1, IMP_SPACE_RAW,      IMP_FORM_GRAM_COSINE, 1.0)      \
