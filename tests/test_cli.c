@@ -5,6 +5,7 @@
 
 #include "imprint/cube.h"
 #include "imprint/store.h"
+#include "imprint/strategy.h"
 #include "imprint/version.h"
 #include "testutil.h"
 
@@ -249,10 +250,130 @@ static void test_getopt(void)
     expect(2, "option --out needs a value", "report c.h5 --out");
 }
 
+/* `imprint plan --fit-cost` writes the calibration in its name-keyed form (sched.c looks rates
+ * up by name): one X("name", rate) row per GEN and per metric row, in table order, each rate a
+ * positive number. */
+static void test_fit_cost_by_name(void)
+{
+    CU_ASSERT_EQUAL_FATAL(imp_test_blob_store(imp_test_path("fit.h5")), 0);
+    static const char job[] = "store: fit.h5\ncube: fit-cube.h5\nmodels: [toy]\n"
+                              "tasks:\n  - {name: t, dataset: blobs, classes: all}\n"
+                              "strategies: [none/mean/none/none/max, l2/kmeans/l2/l2/nn:cosine]\n"
+                              "ks: [1, 2]\nseeds: [1, 2]\n";
+    CU_ASSERT_FATAL(imp_test_write_file(imp_test_path("fit.yaml"), job, strlen(job)) == 0);
+    char *out = NULL;
+    int rc = imp_test_sweep(&out, imp_test_path("fit.yaml"));
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "sweep: exit %d\n%s", rc, out);
+    free(out);
+    out = NULL;
+    rc = imp_test_tool(&out, "plan '%s' --fit-cost", imp_test_path("fit.yaml"));
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "plan --fit-cost: exit %d\n%s", rc, out);
+    const char *gen = strstr(out, "#define IMP_CALIB_GEN_RATES(X) \\\n");
+    const char *cell = strstr(out, "#define IMP_CALIB_CELL_RATES(X) \\\n");
+    CU_ASSERT_FATAL(gen && cell && gen < cell);
+    int rows = 0;
+    for (int i = 0; i < IMP_GEN__COUNT + IMP_METRIC__COUNT; i++) {
+        const char *name = i < IMP_GEN__COUNT ? imp_gen_name((imp_gen)i)
+                                              : imp_metric_name((imp_metric)(i - IMP_GEN__COUNT));
+        char row[64];
+        snprintf(row, sizeof row, "    X(\"%s\", ", name);
+        const char *at = strstr(i < IMP_GEN__COUNT ? gen : cell, row);
+        imp__assert_msg(at != NULL && (i >= IMP_GEN__COUNT || at < cell), __LINE__, __FILE__,
+                        "no rate row %s in its block:\n%s", row, out);
+        if (!at)
+            continue;
+        double rate = strtod(at + strlen(row), NULL);
+        imp__assert_msg(rate > 0, __LINE__, __FILE__, "rate of %s: %g", name, rate);
+        rows++;
+    }
+    IMP_ASSERT_INT_EQ(rows, IMP_GEN__COUNT + IMP_METRIC__COUNT);
+    size_t xs = 0;
+    for (const char *p = out; (p = strstr(p, "    X(\"")); p++)
+        xs++;
+    IMP_ASSERT_INT_EQ(xs, (size_t)(IMP_GEN__COUNT + IMP_METRIC__COUNT)); /* nothing else */
+    free(out);
+}
+
+/* The words of help's list "LABEL: a|b|c;" (or "a, b, c,"), each '\0'-ended, into words. */
+static int help_list(const char *help, const char *label, char words[][48], int max)
+{
+    const char *p = strstr(help, label);
+    if (!p)
+        return -1;
+    p += strlen(label);
+    int n = 0;
+    while (*p && *p != ';' && *p != '\n' && n < max) {
+        size_t len = strcspn(p, "|,;\n");
+        snprintf(words[n++], 48, "%.*s", (int)len, p);
+        p += len;
+        if (*p == '|')
+            p++;
+        else if (*p == ',' && p[1] == ' ')
+            p += 2;
+        else if (*p == ',')
+            p++;
+    }
+    return n;
+}
+
+static int has_word(char words[][48], int n, const char *w)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(words[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* `imprint eval --help` lists every row of the strategy tables, each where it may stand, and
+ * nothing else; the defaults it states follow the GEN table's columns. */
+static void test_help_lists_tables(void)
+{
+    char *out = NULL;
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "eval --help"), 0);
+    char w[32][48];
+    int n;
+    struct {
+        const char *label;
+        int part;
+    } norms[] = {{" PRE: ", IMP_PART_PRE}, {" POST: ", IMP_PART_POST}, {" INF: ", IMP_PART_INF}};
+    for (size_t p = 0; p < 3; p++) {
+        n = help_list(out, norms[p].label, w, 32);
+        int want = 0;
+        for (int i = 0; i < IMP_NORM__COUNT; i++) {
+            /* quantile maps proxies: a NORMpost only (docs/semantics.md) */
+            int allowed = i != IMP_NORM_QUANTILE || norms[p].part == IMP_PART_POST;
+            IMP_ASSERT_INT_EQ(has_word(w, n, imp_norm_name((imp_norm)i)), allowed);
+            want += allowed;
+        }
+        IMP_ASSERT_INT_EQ(n, want);
+    }
+    n = help_list(out, " GEN: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_GEN__COUNT);
+    for (int i = 0; i < IMP_GEN__COUNT; i++)
+        IMP_ASSERT_INT_EQ(has_word(w, n, imp_gen_name((imp_gen)i)), 1);
+    n = help_list(out, " METRIC: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_METRIC__COUNT - 1); /* inner is max's score only */
+    for (int i = 0; i < IMP_METRIC__COUNT; i++)
+        IMP_ASSERT_INT_EQ(has_word(w, n, imp_metric_name((imp_metric)i)), i != IMP_METRIC_INNER);
+    n = help_list(out, " WEIGHT: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_WEIGHT__COUNT);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "uniform") && has_word(w, n, "distance"), 1);
+    n = help_list(out, " AGG: ", w, 32);
+    IMP_ASSERT_INT_EQ(n, IMP_AGG__COUNT);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "max"), 1);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "nn:METRIC"), 1);
+    IMP_ASSERT_INT_EQ(has_word(w, n, "mnn:M:METRIC:WEIGHT"), 1);
+    IMP_ASSERT_STR_CONTAINS(out, "(default: 1 for mean/ls, -1 for all, 20 otherwise)");
+    IMP_ASSERT_STR_CONTAINS(out, "weight decay for ls/kls (default");
+    free(out);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
         {"help_and_version", test_help_and_version},
+        {"help_lists_tables", test_help_lists_tables},
+        {"fit_cost_by_name", test_fit_cost_by_name},
         {"eval_errors", test_eval_errors},
         {"usage_errors", test_usage_errors},
         {"fashion_mnist_dir_missing", test_fashion_mnist_dir_missing},

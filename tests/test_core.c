@@ -6,6 +6,7 @@
 
 #include "imprint/cell.h"
 #include "imprint/infer.h"
+#include "imprint/lstsq.h"
 #include "imprint/norm.h"
 #include "imprint/proxy.h"
 #include "imprint/rng.h"

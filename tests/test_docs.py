@@ -12,7 +12,11 @@ Checks, over the source tree:
   5. the h5py / xarray / pandas snippets of docs/formats.md run against a store the first
      snippet writes and a cube a sweep makes from it, and print the values the cube holds;
   6. the man page has the sections generated from docs/ (JOB FILE, FILES, EXIT STATUS,
-     SIGNALS, ENVIRONMENT).
+     SIGNALS, ENVIRONMENT);
+  7. the strategy vocabulary the docs list (docs/job-file.md's table of parts and seed-shared
+     GENs, docs/semantics.md's GEN and AGG headings and GEN table, the README's steps) is exactly
+     the rows of the X-macro tables of include/imprint/strategy.h, with each GEN's k and seed
+     use as its row says.
 Checks 1–3 are first run on a small tree with one fault of each kind, which they must find.
 
 usage: test_docs.py SOURCE_DIR IMPRINT MAN_PAGE
@@ -241,13 +245,102 @@ def check_man(path):
     return faults
 
 
+def x_rows(header, macro):
+    """The rows X(a, b, …) of one X-macro table of a header, as lists of stripped fields."""
+    m = re.search(r"#define " + macro + r"\(X\)(.*?)\n(?!\s*X\()", header, flags=re.S)
+    rows = []
+    for row in re.findall(r"X\(([^()]*(?:\([^()]*\)[^()]*)*)\)", m.group(1) if m else ""):
+        rows.append([f.strip().strip('"') for f in row.split(",")])
+    return rows
+
+
+def check_strategy_docs(root):
+    """Check 7: the docs' strategy vocabulary is the tables' rows."""
+    with open(os.path.join(root, "include", "imprint", "strategy.h"), encoding="utf-8") as f:
+        h = f.read()
+    gens = x_rows(h, "IMP_GEN_MAP")  # ENUM, name, fixed_k, seed, lsq, cost, kernel
+    metrics = x_rows(h, "IMP_METRIC_MAP")  # ENUM, name, for_nn, space, form, pair_cost
+    norms = x_rows(h, "IMP_NORM_MAP")  # ENUM, name, parts
+    aggs = x_rows(h, "IMP_AGG_MAP")  # ENUM, name, m, metric, weighted
+    weights = x_rows(h, "IMP_WEIGHT_MAP")  # ENUM, name
+    faults = []
+    if not (gens and metrics and norms and aggs and weights):
+        return ["include/imprint/strategy.h: an X-macro table of strategy parts was not found"]
+
+    def agg_form(r):
+        return r[1] + (":M" if r[2] == "-1" else "") + (":METRIC" if r[3] == "-1" else "") + \
+            (":WEIGHT" if r[4] == "1" else "")
+    want = {
+        "PRE": [r[1] for r in norms if "IMP_PART_PRE" in r[2]],
+        "GEN": [r[1] for r in gens],
+        "POST": [r[1] for r in norms if "IMP_PART_POST" in r[2]],
+        "INF": [r[1] for r in norms if "IMP_PART_INF" in r[2]],
+        "AGG": [agg_form(r) for r in aggs],
+    }
+    with open(os.path.join(root, "docs", "job-file.md"), encoding="utf-8") as f:
+        job = f.read()
+    for part, names in want.items():
+        m = re.search(r"^\| " + part + r"\b[^|]*\| (.*) \|$", job, flags=re.M)
+        got = re.findall(r"`([^`]+)`", m.group(1)) if m else None
+        if got != names:
+            faults.append(f"docs/job-file.md: the {part} row of the strategies table lists {got}, "
+                          f"the table in include/imprint/strategy.h has {names}")
+    for word, names in (("METRIC", [r[1] for r in metrics if r[2] == "1"]),
+                        ("WEIGHT", [r[1] for r in weights])):
+        m = re.search(word + r"\s+is\s+((?:`\w+`(?:,\s+|\s+or\s+)?)+)", job)
+        got = re.findall(r"`(\w+)`", m.group(1)) if m else None
+        if got != names:
+            faults.append(f"docs/job-file.md: '{word} is …' lists {got}, the table has {names}")
+    # which GENs share a result over seeds at shot all: the seed column
+    never = {r[1] for r in gens if r[3] == "IMP_SEED_NEVER"}
+    unless_k1 = {r[1] for r in gens if r[3] == "IMP_SEED_UNLESS_K1"}
+    always = {r[1] for r in gens if r[3] == "IMP_SEED_ALWAYS"}
+    for pattern, names in ((r"give one result for\s+every seed: (.*?)\.\n", never | unless_k1),
+                           (r"\n((?:`\w+`[^`\n]*)+) at k ≥ 2 always depend on the seed",
+                            always | unless_k1)):
+        m = re.search(pattern, job, flags=re.S)
+        got = set(re.findall(r"`(\w+)`", m.group(1))) if m else None
+        if got != names:
+            faults.append(f"docs/job-file.md: the seed-shared GENs list {got}, the seed column of "
+                          f"the GEN table says {sorted(names)}")
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    for pattern, names in ((r"GEN makes k proxies per class: (.*?)\.\n", want["GEN"]),
+                           (r"NORMpost normalises the proxies: (.*?)\.\n", want["POST"])):
+        m = re.search(pattern, readme)
+        got = re.split(r",\s+|\s+or\s+", m.group(1)) if m else None
+        if got != names:
+            faults.append(f"README.md: '{pattern[:20]}…' lists {got}, the table has {names}")
+    with open(os.path.join(root, "docs", "semantics.md"), encoding="utf-8") as f:
+        sem = f.read()
+    for head, names in (("GEN", [r[1] for r in gens]), ("AGG", [r[1] for r in aggs])):
+        m = re.search(r"^## " + head + r": (.*)$", sem, flags=re.M)
+        got = [w.strip() for w in m.group(1).split(",")] if m else None
+        if got != names:
+            faults.append(f"docs/semantics.md: the heading '## {head}: …' lists {got}, the table "
+                          f"has {names}")
+    rows = re.findall(r"^\| `(\w+)` \| [^|]* \| ([^|]*) \| ([^|]*) \|$", sem, flags=re.M)
+    doc = {name: (k.strip(), draws.strip()) for name, k, draws in rows}
+    for r in gens:
+        k = {"1": "1 only", "-1": "−1 only", "0": "free"}[r[2]]
+        draws = "no" if r[3] == "IMP_SEED_NEVER" else "yes"
+        got = doc.get(r[1])
+        if not got or got[0] != k or not got[1].startswith(draws):
+            faults.append(f"docs/semantics.md: the GEN table's row of {r[1]} is {got}, its row in "
+                          f"include/imprint/strategy.h says k {k!r}, draws {draws!r}")
+    if len(doc) != len(gens):
+        faults.append(f"docs/semantics.md: the GEN table has {len(doc)} rows, the GEN table of "
+                      f"include/imprint/strategy.h {len(gens)}")
+    return faults
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__.split("\n\n")[-2], file=sys.stderr)
         return 2
     root, tool, man = (os.path.abspath(a) for a in sys.argv[1:])
     faults = self_test() + check_links(root) + check_citations(root) + \
-        check_job_examples(root, tool) + check_man(man)
+        check_job_examples(root, tool) + check_man(man) + check_strategy_docs(root)
     try:
         import h5py, numpy, pandas, xarray, h5netcdf  # noqa: F401  (the snippets' modules)
     except ImportError as e:

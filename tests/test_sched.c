@@ -296,25 +296,52 @@ static void test_cost_fit(void)
     IMP_ASSERT_REL(m.gen_overhead * 2 + 4e9 / m.gen_rate[IMP_GEN_KMEANS], 2.2, 1e-12);
 }
 
-/* The calibration's rates are by position: the names it was fitted with must be the GEN and
- * metric tables' rows in order (a GEN inserted mid-table would shift every later rate). */
-static void test_calibration_order(void)
+/* The calibration is keyed by name: every GEN and metric row has exactly one rate in
+ * cost_calib.h, and the default model holds that rate at the row's enum position. */
+#define CALIB_ROW(name, rate) {name, rate},
+static void test_calibration_by_name(void)
 {
-    char gens[256] = "", metrics[256] = "";
+    static const imp_cost_rate gen[] = {IMP_CALIB_GEN_RATES(CALIB_ROW)};
+    static const imp_cost_rate cell[] = {IMP_CALIB_CELL_RATES(CALIB_ROW)};
+    size_t ng = sizeof gen / sizeof gen[0], nc = sizeof cell / sizeof cell[0];
+    imp_cost_model m;
+    imp_cost_model_default(&m, 1);
+    for (int g = 0; g < IMP_GEN__COUNT; g++) {
+        int found = 0;
+        for (size_t r = 0; r < ng; r++)
+            if (strcmp(gen[r].name, imp_gen_name((imp_gen)g)) == 0) {
+                found++;
+                IMP_ASSERT_REL(m.gen_rate[g], gen[r].rate, 0);
+            }
+        IMP_ASSERT_INT_EQ(found, 1);
+    }
+    for (int q = 0; q < IMP_METRIC__COUNT; q++) {
+        int found = 0;
+        for (size_t r = 0; r < nc; r++)
+            if (strcmp(cell[r].name, imp_metric_name((imp_metric)q)) == 0) {
+                found++;
+                IMP_ASSERT_REL(m.cell_rate[q], cell[r].rate, 0);
+            }
+        IMP_ASSERT_INT_EQ(found, 1);
+    }
+    /* in another order (a row inserted mid-table): each rate still lands on its own row */
+    imp_cost_rate shuffled[] = {{"kls", 5}, {"mean", 1}, {"ls", 4}, {"kmeans", 2}, {"fps", 3}};
+    double rates[IMP_GEN__COUNT];
     for (int g = 0; g < IMP_GEN__COUNT; g++)
-        snprintf(gens + strlen(gens), sizeof gens - strlen(gens), "%s%s", g ? " " : "",
-                 imp_gen_name((imp_gen)g));
-    for (int q = 0; q < IMP_METRIC__COUNT; q++)
-        snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "%s%s",
-                 q ? " " : "", imp_metric_name((imp_metric)q));
-    IMP_ASSERT_INT_EQ(strcmp(gens, IMP_CALIB_GEN_NAMES), 0);
-    IMP_ASSERT_INT_EQ(strcmp(metrics, IMP_CALIB_METRIC_NAMES), 0);
+        rates[g] = -1;
+    IMP_ASSERT_INT_EQ(imp_cost_rates_by_name(shuffled, 5, 1, rates), IMP_GEN__COUNT - 5);
+    IMP_ASSERT_NEAR(rates[IMP_GEN_MEAN], 1, 0);
+    IMP_ASSERT_NEAR(rates[IMP_GEN_KMEANS], 2, 0);
+    IMP_ASSERT_NEAR(rates[IMP_GEN_FPS], 3, 0);
+    IMP_ASSERT_NEAR(rates[IMP_GEN_LS], 4, 0);
+    IMP_ASSERT_NEAR(rates[IMP_GEN_KLS], 5, 0);
+    IMP_ASSERT_NEAR(rates[IMP_GEN_ALL], -1, 0); /* not named: left as it was */
 }
 
 int main(void)
 {
     static const imp_test tests[] = {
-        {"calibration_order", test_calibration_order},
+        {"calibration_by_name", test_calibration_by_name},
         {"makespan_longest_first", test_makespan_longest_first},
         {"makespan_data_affinity", test_makespan_data_affinity},
         {"makespan_gen_affinity", test_makespan_gen_affinity},

@@ -46,6 +46,17 @@ static void test_parse_errors(void)
         {"l2/kmeans/l2/l2/mnn:0:cosine:uniform", "M >= 1"},
         {"l2/kmeans/l2/l2/mnn:3:cosine:heavy", "unknown weighting 'heavy'"},
         {"l2/kmeans/l2/l2/mnn:3:chebyshev:uniform", "unknown metric 'chebyshev'"},
+        /* the error texts are made from the tables: the whole expected list, by hand */
+        {"l2/kmeans/l2/l2/min", "(expected max, nn:METRIC or mnn:M:METRIC:WEIGHT)"},
+        {"quantile/kmeans/l2/l2/max", "(expected none or l2)"},
+        {"l2/kmeans/l3/l2/max", "(expected none, l2 or quantile)"},
+        {"l2/kmeans/l2/l2/nn:inner", "should be nn:METRIC with METRIC one of cosine, euclidean"},
+        {"l2/kmeans/l2/l2/mnn:3:cosine",
+         "should be mnn:M:METRIC:WEIGHT with M >= 1, METRIC one of cosine, euclidean"},
+        {"l2/kmeans/l2/l2/mnn:3:cosine", ", WEIGHT uniform or distance"},
+        {"l2/kmeans/l2/l2/mnn:3:cosine:heavy", "(expected uniform or distance)"},
+        {"l2/kmeans/l2/l2/max:cosine", "AGG 'max:cosine' should be max"},
+        {"l2/kmeans/l2/l2/nn:cosine:uniform", "should be nn:METRIC"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         imp_strategy s;
@@ -120,6 +131,34 @@ static void test_tables(void)
     IMP_ASSERT_INT_EQ(imp_strategy_uses_seed(&s, 1, 5), 1);
 }
 
+/* The facts derived from the tables' columns, by hand: the metric an AGG scores with, which
+ * strategies share one GEN, the lsq and fixed-k name lists. */
+static void test_derived(void)
+{
+    imp_strategy a, b;
+    imp_strategy_parse("l2/kmeans/l2/l2/max", &a, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_metric(&a), IMP_METRIC_INNER);
+    a.metric = IMP_METRIC_COSINE; /* a hand-made max strategy still scores by inner product */
+    IMP_ASSERT_INT_EQ(imp_strategy_metric(&a), IMP_METRIC_INNER);
+    imp_strategy_parse("l2/kmeans/none/none/mnn:3:manhattan:distance", &b, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_metric(&b), IMP_METRIC_MANHATTAN);
+    IMP_ASSERT_INT_EQ(imp_strategy_same_gen(&a, &b), 1); /* POST, INF, AGG come after */
+    imp_strategy_parse("none/kmeans/l2/l2/max", &b, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_same_gen(&a, &b), 0); /* NORMpre differs */
+    imp_strategy_parse("l2/fps/l2/l2/max", &b, NULL);
+    IMP_ASSERT_INT_EQ(imp_strategy_same_gen(&a, &b), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_gen_names_lsq("/"), "ls/kls"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_gen_names_fixing_k(1, "/"), "mean/ls"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_gen_names_fixing_k(-1, ", "), "all"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_gen_names_fixing_k(3, ", "), ""), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_norm_names(IMP_PART_POST, "|"), "none|l2|quantile"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_norm_names(IMP_PART_INF, " or "), "none or l2"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_agg_forms(", "), "max, nn:METRIC, mnn:M:METRIC:WEIGHT"), 0);
+    IMP_ASSERT_INT_EQ(imp_agg_info_of(IMP_AGG_NN)->m, 1);
+    IMP_ASSERT_INT_EQ(imp_gen_info_of(IMP_GEN_KLS)->lsq, 1);
+    IMP_ASSERT_INT_EQ(imp_gen_info_of(IMP_GEN_KMEANS)->lsq, 0);
+}
+
 /* Shared inference cost by hand: C = 2 classes, n = 10 rows, p = k = 5 → P = 10 proxies,
  * d = 4, T = 6 test rows. Two euclidean cells share one T·P·d = 240 distance pass and add
  * T·P = 60 each; a mahalanobis cell adds its pass 240, T·d² = 96, P·d² + d³ = 160 + 64 and 60;
@@ -151,6 +190,7 @@ int main(void)
         {"parse_errors", test_parse_errors},
         {"cell_rules", test_cell_rules},
         {"tables", test_tables},
+        {"derived", test_derived},
         {"cells_cost", test_cells_cost},
         {NULL, NULL},
     };

@@ -1,5 +1,5 @@
-/* proxy.h — GEN: presampling and proxy generation per class (mean, all, random, kmeans,
- * kmedoids, fps, covmax) and jointly (ls, kls); docs/semantics.md "GEN". */
+/* proxy.h — GEN: presampling and proxy generation, per class (the kernels of IMP_GEN_MAP) or
+ * jointly over every class (its lsq rows); docs/semantics.md "GEN". */
 #ifndef IMPRINT_PROXY_H
 #define IMPRINT_PROXY_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "imprint/err.h"
+#include "imprint/gencache.h"
 #include "imprint/store.h"
 #include "imprint/strategy.h"
 
@@ -23,19 +24,6 @@ typedef struct imp_proxies {
 void imp_proxies_free(imp_proxies *p);
 /* Deep copy (for applying several NORMpost to one GEN result). */
 int imp_proxies_copy(const imp_proxies *src, imp_proxies *dst, imp_err *err);
-
-/* What GEN computations of one held task share (owned by whoever holds the task, e.g. a sweep
- * worker: create it when the task's rows are loaded, destroy it before they are freed): the
- * Cholesky factor of XᵀX/N + λI per (rows, NORMpre, shot, seed at a shot, participating
- * classes), so ls and kls at every k solve against one factor; and per (rows, NORMpre, shot,
- * seed at a shot) each class's kmedoids distance-row sums (the n²·d init), for every k. Using a cache never changes a
- * result: the factor is a function of exactly those keys. Not thread-safe: one GEN at a time. */
-typedef struct imp_gen_cache imp_gen_cache;
-int imp_gen_cache_create(imp_gen_cache **out, imp_err *err);
-void imp_gen_cache_destroy(imp_gen_cache *c);
-/* Shared results (ls factors, kmedoids row-sum sets) found in (hits) and added to (misses)
- * the cache so far. */
-void imp_gen_cache_stats(const imp_gen_cache *c, size_t *hits, size_t *misses);
 
 typedef struct imp_gen_params {
     imp_norm pre;       /* NORMpre applied here, class by class (none when the caller passes
@@ -58,14 +46,5 @@ typedef struct imp_gen_params {
  * k = -1 or n_c < k, the class's rows themselves are its proxies (kls: raw rows, left out of
  * the joint system). Failures (non-finite input, singular system) → IMP_ENUMERIC. */
 int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *out, imp_err *err);
-
-/* Least-squares weights (ls) for groups of rows: group g = rows goff[g]..goff[g+1]-1 of X.
- * A = XᵀX/N + λI (SSYRK over fixed row chunks on `threads` threads, then Cholesky in double
- * via LAPACKE), W = (1/G)·Mᵀ A⁻¹ with M the group means; never an explicit inverse. The
- * result is bit-identical for any thread count. W is [G, d], caller-allocated. GEN ls/kls
- * compute A over the participating classes' rows in class order (docs/semantics.md, kls: the system
- * does not depend on the clustering), so one factor serves every k. */
-int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
-                      int threads, float *W, imp_err *err);
 
 #endif

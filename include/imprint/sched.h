@@ -36,6 +36,15 @@ typedef struct imp_cost_model {
 } imp_cost_model;
 
 void imp_cost_model_default(imp_cost_model *m, int threads);
+/* A calibrated rate and the name of its GEN or metric row (src/engine/cost_calib.h). */
+typedef struct imp_cost_rate {
+    const char *name;
+    double rate;
+} imp_cost_rate;
+/* rates[i] = the rate of rows named like GEN row i (gens = 1) or metric row i (gens = 0): the
+ * calibration is keyed by name, so a row inserted mid-table shifts nothing. Returns how many
+ * table rows have no named rate (theirs are left as they were). */
+int imp_cost_rates_by_name(const imp_cost_rate *rows, size_t n, int gens, double *rates);
 double imp_cost_gen_seconds(const imp_cost_model *m, const imp_strategy *s, int64_t k_eff,
                             int64_t shot, const imp_cost_hint *h);
 /* seconds[i] for each of the n cells of one GEN group (one proxy set, k_eff): the rule above */

@@ -8,27 +8,47 @@
 
 #include "imprint/err.h"
 
-typedef enum { IMP_NORM_NONE = 0, IMP_NORM_L2, IMP_NORM_QUANTILE } imp_norm;
+/* Every normalisation, once: X(ENUM, name, parts).
+ *   parts  the strategy parts it may stand in, IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF
+ *          (quantile maps the proxies' values, so it is a NORMpost only; docs/semantics.md)
+ * The enum order is the table's; none is 0, so a zeroed strategy normalises nothing. */
+#define IMP_NORM_MAP(X)                                                     \
+    X(NONE,     "none",     IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF)    \
+    X(L2,       "l2",       IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF)    \
+    X(QUANTILE, "quantile", IMP_PART_POST)
 
-/* Every GEN method, once: X(ENUM, name, fixed_k, seed, cost, kernel).
+enum { IMP_PART_PRE = 1, IMP_PART_POST = 2, IMP_PART_INF = 4 };
+
+typedef enum {
+#define IMP__NORM_ENUM(e, name, parts) IMP_NORM_##e,
+    IMP_NORM_MAP(IMP__NORM_ENUM)
+#undef IMP__NORM_ENUM
+    IMP_NORM__COUNT
+} imp_norm;
+
+/* Every GEN method, once: X(ENUM, name, fixed_k, seed, lsq, cost, kernel).
  *   fixed_k  the k the grid forces (mean, ls: 1; all: -1), 0 = k is free
  *   seed     when its proxies depend on the cell's seed at shot = all (with a shot every GEN
  *            does, because presampling draws): IMP_SEED_NEVER, IMP_SEED_ALWAYS, or
  *            IMP_SEED_UNLESS_K1 (kls at k = 1 is ls)
+ *   lsq      1: a ridge least-squares solve over every class at once (kernel joint): its proxies
+ *            depend on the model's λ (so λ is part of the cell's key) and are trained weights,
+ *            not imprinted ones (the figures and claims about imprinting leave it out)
  *   cost     sum of IMP_COST_* terms for imp_gen_cost (grid.h lists the formulas)
- *   kernel   the per-class generator in proxy.c (gen_<kernel>), or joint for the least-squares
- *            methods solved over every class at once
- * A new GEN is one row here plus its kernel. The enum order is the table's. */
-#define IMP_GEN_MAP(X)                                                            \
-    X(MEAN,     "mean",     1,  IMP_SEED_NEVER,     IMP_COST_CND,    mean)        \
-    X(ALL,      "all",      -1, IMP_SEED_NEVER,     IMP_COST_CND,    all)         \
-    X(RANDOM,   "random",   0,  IMP_SEED_ALWAYS,    IMP_COST_CPD,    random)      \
-    X(KMEANS,   "kmeans",   0,  IMP_SEED_ALWAYS,    IMP_COST_KMEANS, kmeans)      \
-    X(KMEDOIDS, "kmedoids", 0,  IMP_SEED_NEVER,     IMP_COST_CN2D,   kmedoids)    \
-    X(FPS,      "fps",      0,  IMP_SEED_ALWAYS,    IMP_COST_CNPD,   fps)         \
-    X(COVMAX,   "covmax",   0,  IMP_SEED_NEVER,     IMP_COST_CN2D,   covmax)      \
-    X(LS,       "ls",       1,  IMP_SEED_NEVER,     IMP_COST_LS,     joint)       \
-    X(KLS,      "kls",      0,  IMP_SEED_UNLESS_K1, IMP_COST_KMEANS | IMP_COST_LS, joint)
+ *   kernel   the per-class generator in proxy.c (gen_k_<kernel>), all for every row as it is, or
+ *            joint for the least-squares methods
+ * A new GEN is one row here plus its kernel (and a row of the cost calibration,
+ * src/engine/cost_calib.h). The enum order is the table's; nothing depends on it. */
+#define IMP_GEN_MAP(X)                                                                   \
+    X(MEAN,     "mean",     1,  IMP_SEED_NEVER,     0, IMP_COST_CND,    mean)               \
+    X(ALL,      "all",      -1, IMP_SEED_NEVER,     0, IMP_COST_CND,    all)                \
+    X(RANDOM,   "random",   0,  IMP_SEED_ALWAYS,    0, IMP_COST_CPD,    random)             \
+    X(KMEANS,   "kmeans",   0,  IMP_SEED_ALWAYS,    0, IMP_COST_KMEANS, kmeans)             \
+    X(KMEDOIDS, "kmedoids", 0,  IMP_SEED_NEVER,     0, IMP_COST_CN2D,   kmedoids)           \
+    X(FPS,      "fps",      0,  IMP_SEED_ALWAYS,    0, IMP_COST_CNPD,   fps)                \
+    X(COVMAX,   "covmax",   0,  IMP_SEED_NEVER,     0, IMP_COST_CN2D,   covmax)             \
+    X(LS,       "ls",       1,  IMP_SEED_NEVER,     1, IMP_COST_LS,     joint)              \
+    X(KLS,      "kls",      0,  IMP_SEED_UNLESS_K1, 1, IMP_COST_KMEANS | IMP_COST_LS, joint)
 
 enum { IMP_SEED_NEVER = 0, IMP_SEED_ALWAYS = 1, IMP_SEED_UNLESS_K1 = 2 };
 /* GEN cost terms (C classes, n rows per class, p proxies per class, d dims, I iterations) */
@@ -42,7 +62,7 @@ enum {
 };
 
 typedef enum {
-#define IMP__GEN_ENUM(e, name, k, seed, cost, kernel) IMP_GEN_##e,
+#define IMP__GEN_ENUM(e, name, k, seed, lsq, cost, kernel) IMP_GEN_##e,
     IMP_GEN_MAP(IMP__GEN_ENUM)
 #undef IMP__GEN_ENUM
     IMP_GEN__COUNT
@@ -52,12 +72,11 @@ typedef struct imp_gen_info {
     const char *name;
     int fixed_k; /* 0: free */
     int seed;    /* IMP_SEED_* */
+    int lsq;     /* ridge least squares over every class (ls, kls) */
     unsigned cost;
 } imp_gen_info;
 /* The table row of a GEN. */
 const imp_gen_info *imp_gen_info_of(imp_gen g);
-
-typedef enum { IMP_AGG_MAX = 0, IMP_AGG_NN, IMP_AGG_MNN } imp_agg;
 
 /* Every distance, once: X(ENUM, name, for_nn, space, form, pair_cost).
  *   for_nn     accepted in nn:METRIC / mnn:M:METRIC (inner is max's score only)
@@ -69,7 +88,8 @@ typedef enum { IMP_AGG_MAX = 0, IMP_AGG_NN, IMP_AGG_MNN } imp_agg;
  *              IMP_FORM_EUCLID64 from a float64 DGEMM of the rows in their space (issue 17),
  *              IMP_FORM_L1 direct
  *   pair_cost  multiply-adds per test × proxy × dim (imp_cell_cost)
- * A new metric is one row here plus, for a new form, its kernel. The enum order is the table's. */
+ * A new metric is one row here plus, for a new form, its kernel (and a row of the cost
+ * calibration, src/engine/cost_calib.h). The enum order is the table's. */
 #define IMP_METRIC_MAP(X)                                                               \
     X(INNER,       "inner",       0, IMP_SPACE_RAW,      IMP_FORM_GRAM_INNER, 1.0)       \
     X(COSINE,      "cosine",      1, IMP_SPACE_RAW,      IMP_FORM_GRAM_COSINE, 1.0)      \
@@ -97,7 +117,46 @@ typedef struct imp_metric_info {
 /* The table row of a metric. */
 const imp_metric_info *imp_metric_info_of(imp_metric m);
 
-typedef enum { IMP_WEIGHT_UNIFORM = 0, IMP_WEIGHT_DISTANCE } imp_weight;
+/* Every aggregation, once: X(ENUM, name, m, metric, weighted). Its text is the name, then
+ * ":M" when m is -1, ":METRIC" when metric is -1, ":WEIGHT" when weighted (mnn:M:METRIC:WEIGHT).
+ *   m         the proxies that vote: 0 none (max: the arg max of the scores), 1 the nearest,
+ *             -1 the M nearest, M from the text (1 <= M <= 1000000)
+ *   metric    the one metric it scores with (max: the inner product), or -1 for the METRIC of the
+ *             text (a for_nn row of IMP_METRIC_MAP); imp_strategy_metric reads it
+ *   weighted  1 if the text ends in a WEIGHT (IMP_WEIGHT_MAP)
+ * The enum order is the table's. */
+#define IMP_AGG_MAP(X)                                \
+    X(MAX, "max", 0,  IMP_METRIC_INNER, 0)            \
+    X(NN,  "nn",  1,  -1,               0)            \
+    X(MNN, "mnn", -1, -1,               1)
+
+typedef enum {
+#define IMP__AGG_ENUM(e, name, m, metric, weighted) IMP_AGG_##e,
+    IMP_AGG_MAP(IMP__AGG_ENUM)
+#undef IMP__AGG_ENUM
+    IMP_AGG__COUNT
+} imp_agg;
+
+typedef struct imp_agg_info {
+    const char *name;
+    int m;      /* 0, 1, or -1: M from the text */
+    int metric; /* an imp_metric, or -1: from the text */
+    int weighted;
+} imp_agg_info;
+/* The table row of an AGG. */
+const imp_agg_info *imp_agg_info_of(imp_agg a);
+
+/* How mnn's M neighbours vote, once: X(ENUM, name). */
+#define IMP_WEIGHT_MAP(X)         \
+    X(UNIFORM,  "uniform")        \
+    X(DISTANCE, "distance")
+
+typedef enum {
+#define IMP__WEIGHT_ENUM(e, name) IMP_WEIGHT_##e,
+    IMP_WEIGHT_MAP(IMP__WEIGHT_ENUM)
+#undef IMP__WEIGHT_ENUM
+    IMP_WEIGHT__COUNT
+} imp_weight;
 
 typedef struct imp_strategy {
     imp_norm pre;  /* none | l2 */
@@ -105,8 +164,8 @@ typedef struct imp_strategy {
     imp_norm post; /* none | l2 | quantile */
     imp_norm inf;  /* none | l2 */
     imp_agg agg;
-    int m;             /* neighbours: 1 for nn, M for mnn, 0 for max */
-    imp_metric metric; /* INNER for max */
+    int m;             /* neighbours: 1 for nn, M for mnn, 0 for max (the AGG's m column) */
+    imp_metric metric; /* the AGG's metric where it fixes one (max: INNER); imp_strategy_metric */
     imp_weight weight; /* UNIFORM unless mnn:…:distance */
 } imp_strategy;
 
@@ -119,13 +178,35 @@ char *imp_strategy_format(const imp_strategy *s, char *buf, size_t n);
 const char *imp_norm_name(imp_norm n);
 const char *imp_gen_name(imp_gen g);
 const char *imp_metric_name(imp_metric m);
+const char *imp_agg_name(imp_agg a);
+const char *imp_weight_name(imp_weight w);
 /* GEN names accepted by parse ("mean", "kmeans", …); -1 if unknown. */
 int imp_gen_from_name(const char *name);
-/* The names of the table joined by sep ("mean, all, …"), for help and error text; a static
- * string per (table, sep) pair: sep is ", " or "|". */
+/* The names of a table joined by sep, for help and error text: sep "|" gives "mean|all|…", "/"
+ * "mean/all/…", " or " "mean, all, … or kls", anything else ", " ("mean, all, …"). A static
+ * string per (table, filter, sep); the tables are constant, so it is built once. */
 const char *imp_gen_names(const char *sep);
 const char *imp_metric_names(const char *sep); /* only the for_nn metrics */
-/* The k a strategy gets when none is given: the GEN's fixed k, else 20 (the paper's). */
+const char *imp_norm_names(int part, const char *sep); /* the norms allowed in IMP_PART_* */
+const char *imp_weight_names(const char *sep);
+/* The AGG forms ("max", "nn:METRIC", "mnn:M:METRIC:WEIGHT") joined by sep as above. */
+const char *imp_agg_forms(const char *sep);
+/* The GENs whose fixed_k is k (k = 1: "mean", "ls"), joined by sep as above; "" if none. */
+const char *imp_gen_names_fixing_k(int k, const char *sep);
+/* The GENs with the lsq column set ("ls", "kls"), joined by sep as above. */
+const char *imp_gen_names_lsq(const char *sep);
+
+/* The metric a strategy's AGG scores with: the AGG's own (max: inner) or the one in its text.
+ * The one place that says "max uses the inner product". */
+imp_metric imp_strategy_metric(const imp_strategy *s);
+
+/* Do cells of strategies a and b at the same k_eff (and model, task, shot, seed) use one GEN
+ * computation? Yes when they share NORMpre and GEN: the proxies are a function of those and
+ * of the cell's coordinates; POST, INF and AGG act on the proxies after. The plan's work
+ * units, the GEN-time figure and the worker's proxy cache all group cells by this rule. */
+int imp_strategy_same_gen(const imp_strategy *a, const imp_strategy *b);
+/* The k a strategy gets when none is given: the GEN's fixed k, else IMP_DEFAULT_K. */
+#define IMP_DEFAULT_K 20 /* the paper's */
 int imp_default_k(imp_gen gen);
 
 /* Does this GEN draw random numbers for the given shot? (random, fps, kmeans, kls always;
@@ -135,6 +216,10 @@ int imp_strategy_uses_seed(const imp_strategy *s, int k, int shot);
 
 /* For a GEN that fixes k, the reason in words ("mean and ls only at k = 1"), static; else NULL. */
 const char *imp_strategy_fixed_k_reason(const imp_strategy *s);
+
+/* The reference's rule 10: NORMpre other than none needs NORMinf = NORMpre (a model trained on
+ * normalised rows sees test rows normalised the same way). 1 if s keeps it. */
+int imp_strategy_norms_agree(const imp_strategy *s);
 
 /* The reference's cell-level grid rules (docs/job-file.md, "Which cells are computed") for one
  * (strategy, k, shot): returns 1 if the cell is valid, 0 if it is n/a, with a short reason in

@@ -208,8 +208,7 @@ static int claim_ours(const imp_cube *cube, size_t sh, imp_claim *c, imp_err *er
             continue;
         imp_strategy s;
         const char *text = a->strategy[mat.comp[mat.row[i]].strategy];
-        int imprinting = imp_strategy_parse(text, &s, NULL) == 0 && s.gen != IMP_GEN_LS &&
-                         s.gen != IMP_GEN_KLS;
+        int imprinting = imp_strategy_parse(text, &s, NULL) == 0 && !imp_gen_info_of(s.gen)->lsq;
         pos += an.rank[i] < c->ours_rank;
         if (!imprinting)
             continue;

@@ -349,7 +349,7 @@ int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
 
 /* ---- GEN seconds ---- */
 
-static int gen_fixes_k(int gen) { return gen == IMP_GEN_MEAN || gen == IMP_GEN_LS || gen == IMP_GEN_ALL; }
+static int gen_fixes_k(int gen) { return imp_gen_info_of((imp_gen)gen)->fixed_k != 0; }
 
 int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
 {
@@ -379,14 +379,14 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
     snprintf(f->xlabel, sizeof f->xlabel, "GEN");
     snprintf(f->ylabel, sizeof f->ylabel, "GEN seconds (log scale)");
     imp_fig_series *S = NULL;
-    /* Strategies grouped by (GEN, NORMpre) in cube order: a group's strategies share one GEN
-     * computation per (model, task, k, shot, seed), so the first done one gives its time.
-     * Every cell is looked at once at most. */
+    /* Strategies grouped by (GEN, NORMpre) in cube order (imp_strategy_same_gen, the plan's
+     * rule): a group's strategies share one GEN computation per (model, task, k, shot, seed),
+     * so the first done one gives its time. Every cell is looked at once at most. */
     size_t *grp = malloc((a->n_strategy ? a->n_strategy : 1) * sizeof *grp), ng = 0;
     if (!grp)
         rc = -1;
     for (int g = 0; g < IMP_GEN__COUNT && !rc; g++)
-        for (int p = 0; p < 3; p++)
+        for (int p = 0; p < IMP_NORM__COUNT; p++)
             for (size_t st = 0; st < a->n_strategy; st++)
                 if (gen[st] == g && pre[st] == p)
                     grp[ng++] = st;
@@ -394,7 +394,7 @@ int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
         for (size_t ki = 0; ki < (gen_fixes_k(g) ? 1 : a->n_k) && !rc; ki++) {
             nv = 0;
             for (size_t g0 = 0, g1; g0 < ng; g0 = g1) {
-                for (g1 = g0; g1 < ng && gen[grp[g1]] == gen[grp[g0]] && pre[grp[g1]] == pre[grp[g0]];)
+                for (g1 = g0; g1 < ng && imp_strategy_same_gen(&strat[grp[g1]], &strat[grp[g0]]);)
                     g1++;
                 if (gen[grp[g0]] != g)
                     continue;
@@ -490,7 +490,7 @@ int *imp_fig_imprinting(const imp_cube_axes *a)
     for (size_t st = 0; imprint && st < a->n_strategy; st++) {
         imp_strategy s;
         imprint[st] = imp_strategy_parse(a->strategy[st], &s, NULL) == 0 &&
-                      s.gen != IMP_GEN_LS && s.gen != IMP_GEN_KLS;
+                      !imp_gen_info_of(s.gen)->lsq;
     }
     return imprint;
 }

@@ -184,22 +184,21 @@ const char *imp_analyze_component(const char *strategy, int comp, char *buf, siz
     imp_strategy st;
     if (imp_strategy_parse(strategy, &st, NULL) != 0)
         return NULL;
-    static const char *const agg_names[] = {"max", "nn", "mnn"};
     buf[0] = '\0';
     switch (comp) {
     case IMP_COMP_PRE: snprintf(buf, n, "%s", imp_norm_name(st.pre)); break;
     case IMP_COMP_GEN: snprintf(buf, n, "%s", imp_gen_name(st.gen)); break;
     case IMP_COMP_POST: snprintf(buf, n, "%s", imp_norm_name(st.post)); break;
     case IMP_COMP_INF: snprintf(buf, n, "%s", imp_norm_name(st.inf)); break;
-    case IMP_COMP_AGG: snprintf(buf, n, "%s", agg_names[st.agg]); break;
-    case IMP_COMP_METRIC: snprintf(buf, n, "%s", imp_metric_name(st.metric)); break;
+    case IMP_COMP_AGG: snprintf(buf, n, "%s", imp_agg_name(st.agg)); break;
+    case IMP_COMP_METRIC: snprintf(buf, n, "%s", imp_metric_name(imp_strategy_metric(&st))); break;
     case IMP_COMP_M:
-        if (st.agg != IMP_AGG_MAX)
-            snprintf(buf, n, "%d", st.agg == IMP_AGG_NN ? 1 : st.m);
+        if (imp_agg_info_of(st.agg)->m) /* max has no neighbours */
+            snprintf(buf, n, "%d", st.m);
         break;
     case IMP_COMP_WEIGHT:
-        if (st.agg == IMP_AGG_MNN)
-            snprintf(buf, n, "%s", st.weight == IMP_WEIGHT_DISTANCE ? "distance" : "uniform");
+        if (imp_agg_info_of(st.agg)->weighted)
+            snprintf(buf, n, "%s", imp_weight_name(st.weight));
         break;
     default: return NULL;
     }

@@ -622,7 +622,7 @@ static int parse_one_grid(pctx *c, yaml_node_t *n, size_t *cap)
                         s.gen = parts[1][b].gen;
                         s.post = parts[2][d].post;
                         s.inf = parts[3][e].inf;
-                        if (s.pre != IMP_NORM_NONE && s.pre != s.inf)
+                        if (!imp_strategy_norms_agree(&s))
                             continue; /* reference rule 10 */
                         rc = add_strategy(c, &s, pos_of(n), 0, cap);
                     }

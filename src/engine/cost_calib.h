@@ -5,13 +5,25 @@
  * (rates: cost units per second of one thread). */
 #ifndef IMPRINT_COST_CALIB_H
 #define IMPRINT_COST_CALIB_H
-/* per GEN, in the order of these names (checked against the GEN table by test_sched) */
-#define IMP_CALIB_GEN_NAMES "mean all random kmeans kmedoids fps covmax ls kls"
-#define IMP_CALIB_GEN_RATE {3.594e+10, 7.064e+08, 1e+09, 4.393e+10, 4.104e+10, 5e+09, 1e+10, 9.484e+10, 1.25e+11}
+/* per GEN by name: X(name, rate), one row per row of IMP_GEN_MAP, in any order (sched.c) */
+#define IMP_CALIB_GEN_RATES(X) \
+    X("mean", 3.594e+10) \
+    X("all", 7.064e+08) \
+    X("random", 1e+09) \
+    X("kmeans", 4.393e+10) \
+    X("kmedoids", 4.104e+10) \
+    X("fps", 5e+09) \
+    X("covmax", 1e+10) \
+    X("ls", 9.484e+10) \
+    X("kls", 1.25e+11)
 #define IMP_CALIB_GEN_OVERHEAD 0.001571
-/* per metric, in the order of these names (checked against the metric table by test_sched) */
-#define IMP_CALIB_METRIC_NAMES "inner cosine euclidean manhattan mahalanobis"
-#define IMP_CALIB_CELL_RATE {2.726e+10, 3.152e+10, 2.719e+10, 1.959e+10, 1.647e+10}
+/* per metric by name: X(name, rate), one row per row of IMP_METRIC_MAP, in any order */
+#define IMP_CALIB_CELL_RATES(X) \
+    X("inner", 2.726e+10) \
+    X("cosine", 3.152e+10) \
+    X("euclidean", 2.719e+10) \
+    X("manhattan", 1.959e+10) \
+    X("mahalanobis", 1.647e+10)
 #define IMP_CALIB_CELL_OVERHEAD 0.0005092
 #define IMP_CALIB_LOAD_RATE 5e+08
 #define IMP_CALIB_LOAD_OVERHEAD 0.05

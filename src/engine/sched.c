@@ -9,22 +9,43 @@
 
 #include "cost_calib.h"
 
-/* The calibration holds one rate per row of the GEN and metric tables: a row added or removed
- * there without a refit fails here (the order is checked by test_sched against the names). */
-_Static_assert(sizeof((const double[])IMP_CALIB_GEN_RATE) == IMP_GEN__COUNT * sizeof(double),
+/* The calibration holds one rate per row of the GEN and metric tables, keyed by the row's name:
+ * a row added or removed there without a refit fails here, and a row inserted mid-table takes
+ * no other row's rate (test_sched checks that every name is found). */
+#define IMP__CALIB_ONE(name, rate) +1
+#define IMP__CALIB_ROW(name, rate) {name, rate},
+enum { CALIB_N_GEN = 0 IMP_CALIB_GEN_RATES(IMP__CALIB_ONE),
+       CALIB_N_METRIC = 0 IMP_CALIB_CELL_RATES(IMP__CALIB_ONE) };
+_Static_assert((int)CALIB_N_GEN == (int)IMP_GEN__COUNT,
                "src/engine/cost_calib.h: one GEN rate per row of IMP_GEN_MAP (refit: bench/refit_cost.sh)");
-_Static_assert(sizeof((const double[])IMP_CALIB_CELL_RATE) == IMP_METRIC__COUNT * sizeof(double),
+_Static_assert((int)CALIB_N_METRIC == (int)IMP_METRIC__COUNT,
                "src/engine/cost_calib.h: one cell rate per row of IMP_METRIC_MAP (refit: bench/refit_cost.sh)");
+static const imp_cost_rate calib_gen[] = {IMP_CALIB_GEN_RATES(IMP__CALIB_ROW)};
+static const imp_cost_rate calib_cell[] = {IMP_CALIB_CELL_RATES(IMP__CALIB_ROW)};
+
+int imp_cost_rates_by_name(const imp_cost_rate *rows, size_t n, int gens, double *rates)
+{
+    int count = gens ? IMP_GEN__COUNT : IMP_METRIC__COUNT, missing = 0;
+    for (int i = 0; i < count; i++) {
+        const char *name = gens ? imp_gen_name((imp_gen)i) : imp_metric_name((imp_metric)i);
+        size_t r = 0;
+        while (r < n && strcmp(rows[r].name, name) != 0)
+            r++;
+        if (r < n)
+            rates[i] = rows[r].rate;
+        else
+            missing++;
+    }
+    return missing;
+}
 
 /* ---- cost model ------------------------------------------------------------------------ */
 
 void imp_cost_model_default(imp_cost_model *m, int threads)
 {
-    static const double gen[IMP_GEN__COUNT] = IMP_CALIB_GEN_RATE;
-    static const double cell[IMP_METRIC__COUNT] = IMP_CALIB_CELL_RATE;
     memset(m, 0, sizeof *m);
-    memcpy(m->gen_rate, gen, sizeof gen);
-    memcpy(m->cell_rate, cell, sizeof cell);
+    imp_cost_rates_by_name(calib_gen, CALIB_N_GEN, 1, m->gen_rate);
+    imp_cost_rates_by_name(calib_cell, CALIB_N_METRIC, 0, m->cell_rate);
     m->gen_overhead = IMP_CALIB_GEN_OVERHEAD;
     m->cell_overhead = IMP_CALIB_CELL_OVERHEAD;
     m->load_rate = IMP_CALIB_LOAD_RATE;
@@ -50,7 +71,7 @@ double imp_cost_gen_seconds(const imp_cost_model *m, const imp_strategy *s, int6
 
 static int metric_of(const imp_strategy *s)
 {
-    int x = s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : (int)s->metric;
+    int x = (int)imp_strategy_metric(s);
     return x >= 0 && x < IMP_METRIC__COUNT ? x : 0;
 }
 

@@ -36,11 +36,6 @@ static void put_escaped(char *b, size_t n, const char *s)
     b[o] = '\0';
 }
 
-static int lambda_matters(const imp_strategy *s)
-{
-    return s->gen == IMP_GEN_LS || s->gen == IMP_GEN_KLS;
-}
-
 size_t imp_cellkeys_text(const void *keys, uint64_t cell, char *buf, size_t n, uint64_t *hash)
 {
     const imp_cellkeys *k = keys;
@@ -59,7 +54,7 @@ size_t imp_cellkeys_text(const void *keys, uint64_t cell, char *buf, size_t n, u
     int len = snprintf(buf, n, "%s\t%s\t%lld\t%s\t%lld\t%s\t%s", k->ctx[mt],
                        g->strategy[c.strategy], (long long)k_eff, shot,
                        (long long)g->seed[c.seed],
-                       lambda_matters(&g->strat[c.strategy]) ? k->lambda[c.model] : "-",
+                       imp_gen_info_of(g->strat[c.strategy].gen)->lsq ? k->lambda[c.model] : "-",
                        k->store[mt]);
     if (len < 0 || (size_t)len >= n)
         return 0;

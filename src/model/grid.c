@@ -545,8 +545,7 @@ double imp_cell_cost(const imp_strategy *s, int64_t k_eff, int64_t shot, const i
 {
     sizes z = cost_sizes(k_eff, shot, h);
     double proxies = z.c * z.p;
-    const imp_metric_info *m = imp_metric_info_of(s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER
-                                                                         : s->metric);
+    const imp_metric_info *m = imp_metric_info_of(imp_strategy_metric(s));
     double cost = z.t * proxies * z.d * m->pair_cost;
     if (m->space == IMP_SPACE_WHITENED)
         cost += (z.t + proxies) * z.d * z.d + z.d * z.d * z.d;
@@ -560,15 +559,14 @@ double imp_cells_cost(const imp_strategy *const *cells, size_t n, int64_t k_eff,
     double proxies = z.c * z.p, cost = 0;
     /* distances once per (POST, INF, metric); whitening once per POST (proxies) and per
      * (POST, INF) (test rows); the selection and votes per cell are T·(P + m), counted as T·P */
-    int post_white[IMP_NORM_QUANTILE + 1] = {0};
+    int post_white[IMP_NORM__COUNT] = {0};
     for (size_t i = 0; i < n; i++) {
         const imp_strategy *s = cells[i];
-        imp_metric m = s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
+        imp_metric m = imp_strategy_metric(s);
         int first = 1;
         for (size_t j = 0; j < i && first; j++) {
             const imp_strategy *t = cells[j];
-            imp_metric mt = t->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : t->metric;
-            first = !(t->post == s->post && t->inf == s->inf && mt == m);
+            first = !(t->post == s->post && t->inf == s->inf && imp_strategy_metric(t) == m);
         }
         const imp_metric_info *mi = imp_metric_info_of(m);
         if (first) {
@@ -697,9 +695,9 @@ int imp_plan_build(const imp_grid *g, const uint8_t *status, int retry_failed,
                             }
                             const imp_strategy *st = &g->strat[s];
                             size_t gi = 0;
-                            while (gi < ng && !(g->strat[ugen[gi].strategy].pre == st->pre &&
-                                                g->strat[ugen[gi].strategy].gen == st->gen &&
-                                                ugen[gi].k_eff == e))
+                            while (gi < ng &&
+                                   !(imp_strategy_same_gen(&g->strat[ugen[gi].strategy], st) &&
+                                     ugen[gi].k_eff == e))
                                 gi++;
                             if (gi == ng) {
                                 ugen[ng].strategy = (uint32_t)s;

@@ -22,12 +22,6 @@ typedef struct nb {
     size_t idx;
 } nb;
 
-/* The metric a cell's AGG reads (max reads the inner product). */
-static imp_metric cell_metric(const imp_strategy *s)
-{
-    return s->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : s->metric;
-}
-
 /* One proxy set after one NORMpost, as every metric sees it. Invariant: the float64 Gram
  * forms (per space) and the packed form exist iff some cell of the POST group needs them and
  * they could be made. */
@@ -218,7 +212,7 @@ static void group_block(size_t b, void *arg)
             size_t have = select_nearest(dist, P, g->M[m], best);
             for (size_t q = 0; q < g->nc; q++) {
                 const imp_strategy *s = g->cs[q];
-                if (s->agg == IMP_AGG_MAX || s->metric != (imp_metric)m)
+                if (s->m == 0 || s->metric != (imp_metric)m) /* m = 0: scores (max), no vote */
                     continue;
                 size_t me = (size_t)s->m < have ? (size_t)s->m : have;
                 int32_t p = vote(best, me, v->pcls, C, s->weight, votes);
@@ -229,7 +223,7 @@ static void group_block(size_t b, void *arg)
         }
         if (pmax >= 0)
             for (size_t q = 0; q < g->nc; q++)
-                if (g->cs[q]->agg == IMP_AGG_MAX) {
+                if (g->cs[q]->m == 0) {
                     correct[q] += (size_t)pmax == cls;
                     if (g->pred[q])
                         g->pred[q][row] = pmax;
@@ -329,7 +323,7 @@ static void group_run(group *g, const size_t *ci, imp_cell_result *res, int *cod
     double share = (imp_clock_s() - t0) / (double)g->nc;
     for (size_t q = 0; q < g->nc; q++) {
         imp_cell_result *r = &res[ci[q]];
-        int m = cell_metric(g->cs[q]);
+        int m = imp_strategy_metric(g->cs[q]);
         const imp_metric_info *mi = imp_metric_info_of((imp_metric)m);
         if (mi->form == IMP_FORM_EUCLID64 && !v->g64[mi->space]) {
             fail(res, codes, ci[q], v->g64_rc[mi->space], v->g64_err[mi->space].msg);
@@ -392,11 +386,11 @@ int imp_pipeline_eval_pred(const imp_proxies *px, const imp_data *test,
             fail(res, codes, i, IMP_ENOMEM, "inference: out of memory");
         return 0;
     }
-    for (int post = IMP_NORM_NONE; post <= IMP_NORM_QUANTILE; post++) {
+    for (int post = 0; post < IMP_NORM__COUNT; post++) {
         int any = 0, want_g64[2] = {0, 0}, want_l1 = 0;
         for (size_t i = 0; i < n; i++)
             if (cells[i]->post == (imp_norm)post) {
-                const imp_metric_info *mi = imp_metric_info_of(cell_metric(cells[i]));
+                const imp_metric_info *mi = imp_metric_info_of(imp_strategy_metric(cells[i]));
                 any = 1;
                 if (mi->form == IMP_FORM_EUCLID64)
                     want_g64[mi->space] = 1;
@@ -408,7 +402,7 @@ int imp_pipeline_eval_pred(const imp_proxies *px, const imp_data *test,
         imp_err verr;
         imp_err_clear(&verr);
         int vrc = view_make(px, (imp_norm)post, want_g64, want_l1, &v, &verr);
-        for (int inf = IMP_NORM_NONE; inf <= IMP_NORM_L2; inf++) {
+        for (int inf = 0; inf < IMP_NORM__COUNT; inf++) {
             group g = {.v = &v, .test = test, .inf = (imp_norm)inf, .cs = cs, .pred = pr};
             for (size_t i = 0; i < n; i++)
                 if (cells[i]->post == (imp_norm)post && cells[i]->inf == (imp_norm)inf) {
@@ -417,8 +411,8 @@ int imp_pipeline_eval_pred(const imp_proxies *px, const imp_data *test,
                         continue;
                     }
                     const imp_strategy *s = cells[i];
-                    int m = cell_metric(s);
-                    size_t want = s->agg == IMP_AGG_MAX ? 0 : (size_t)s->m;
+                    int m = imp_strategy_metric(s);
+                    size_t want = (size_t)s->m; /* 0 for max */
                     want = want < v.px.P ? want : v.px.P;
                     g.need[m] = 1;
                     g.M[m] = want > g.M[m] ? want : g.M[m];

@@ -1,15 +1,15 @@
-/* proxy.c — GEN: presampling and every proxy generator of the reference. */
+/* proxy.c — GEN: presampling, the per-class kernels of IMP_GEN_MAP and the driver. */
 #include "imprint/proxy.h"
-#include "imprint/clock.h"
 
-#include "imprint/blas.h"
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "imprint/blas.h"
+#include "imprint/clock.h"
 #include "imprint/kmeans.h"
+#include "imprint/lstsq.h"
 #include "imprint/norm.h"
 #include "imprint/pool.h"
 #include "imprint/rng.h"
@@ -346,7 +346,7 @@ static int gen_k_covmax(const gen_in *in, float *out, imp_err *err)
 #define gen_k_joint NULL
 
 static const gen_kernel gen_kernels[IMP_GEN__COUNT] = {
-#define IMP__GEN_KERNEL(e, name, k, seed, cost, kernel) gen_k_##kernel,
+#define IMP__GEN_KERNEL(e, name, k, seed, lsq, cost, kernel) gen_k_##kernel,
     IMP_GEN_MAP(IMP__GEN_KERNEL)
 #undef IMP__GEN_KERNEL
 };
@@ -387,7 +387,7 @@ static int presample(class_job *j, size_t c, imp_err *err)
     j->nrows[c] = n;
     if (gp->shot < 0) {
         /* NORMpre on a copy of this class only; GEN mean fuses it instead */
-        if (gp->pre == IMP_NORM_L2 && gp->gen != IMP_GEN_MEAN) {
+        if (gp->pre == IMP_NORM_L2 && gen_kernels[gp->gen] != gen_k_mean) {
             float *r = malloc((n ? n : 1) * d * sizeof *r);
             if (!r)
                 return imp_err_set(err, IMP_ENOMEM, "NORMpre: out of memory");
@@ -447,12 +447,13 @@ static void class_worker(size_t c, void *ctx)
     }
     double t0 = imp_clock_s();
     int k = gp->k;
-    int take_all = gp->gen == IMP_GEN_ALL || k == -1 || n < (size_t)(k < 0 ? 0 : k);
-    if (gp->gen == IMP_GEN_LS) {
-        j->secs[c] = 0; /* joint; nothing per class */
+    const imp_gen_info *gi = imp_gen_info_of(gp->gen);
+    int take_all = gi->fixed_k == -1 || k == -1 || n < (size_t)(k < 0 ? 0 : k);
+    if (gi->lsq && gi->fixed_k == 1) {
+        j->secs[c] = 0; /* ls: joint, one pseudo-class per class; nothing per class */
         return;
     }
-    if (gp->gen == IMP_GEN_KLS) {
+    if (gi->lsq) { /* kls: the k pseudo-classes of a class are its k-means clusters */
         j->raw[c] = take_all;
         if (take_all || k == 1) {
             j->secs[c] = imp_clock_s() - t0;
@@ -474,7 +475,7 @@ static void class_worker(size_t c, void *ctx)
         return;
     }
     /* a GEN with a fixed k of 1 (mean) makes one proxy whatever k the cell lists */
-    int kk = imp_gen_info_of(gp->gen)->fixed_k == 1 ? 1 : k;
+    int kk = gi->fixed_k == 1 ? 1 : k;
     size_t p = take_all ? n : (n == 1 ? 1 : (size_t)kk);
     float *W = malloc((p ? p : 1) * d * sizeof *W);
     if (!W) {
@@ -503,307 +504,6 @@ static void class_worker(size_t c, void *ctx)
     j->p[c] = p;
 }
 
-/* ---- least squares: one factor of XᵀX/N + λI, many right-hand sides -------------------- */
-
-/* The rows of the system as segments (one per class, in class order): the factor only
- * depends on which rows take part, never on how they are grouped into pseudo-classes. */
-typedef struct row_segs {
-    const float *const *X; /* [ns] row-major rows of segment s */
-    const size_t *n;       /* [ns] */
-    size_t ns, N, d;
-} row_segs;
-
-typedef struct syrk_ctx {
-    const row_segs *rs;
-    size_t chunk;
-    float *part;
-    int *rc;
-} syrk_ctx;
-
-/* Chunk q of the concatenated rows: a pointer into one segment when the chunk lies inside it,
- * else a gathered copy (same values, so the same SSYRK bits). */
-static void syrk_chunk(size_t q, void *arg)
-{
-    syrk_ctx *c = arg;
-    const row_segs *rs = c->rs;
-    size_t d = rs->d, r0 = q * c->chunk, n = rs->N - r0 < c->chunk ? rs->N - r0 : c->chunk;
-    size_t s = 0, base = 0;
-    while (base + rs->n[s] <= r0) /* the segment holding row r0 */
-        base += rs->n[s++];
-    const float *X = NULL;
-    float *buf = NULL;
-    if (r0 + n <= base + rs->n[s]) {
-        X = rs->X[s] + (r0 - base) * d;
-    } else {
-        buf = malloc(n * d * sizeof *buf);
-        if (!buf) {
-            c->rc[q] = IMP_ENOMEM;
-            return;
-        }
-        for (size_t i = 0, off = r0 - base; i < n; off = 0, s++) {
-            size_t take = rs->n[s] - off < n - i ? rs->n[s] - off : n - i;
-            memcpy(buf + i * d, rs->X[s] + off * d, take * d * sizeof(float));
-            i += take;
-        }
-        X = buf;
-    }
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0f, X, (int)d, 0.0f,
-                c->part + q * d * d, (int)d);
-    free(buf);
-}
-
-/* U with UᵀU = XᵀX/N + λI (d × d double, row-major upper, malloc'd; caller frees). XᵀX is a
- * float32 SYRK (the reference's float32 algebra) over fixed chunks of 8192 rows of the
- * concatenated segments, chunks on `threads` threads with one BLAS thread each, partial sums
- * added in chunk order in double — the same bits for any thread count. */
-static int lstsq_factor(const row_segs *rs, double lambda, int threads, double **Uout,
-                        imp_err *err)
-{
-    size_t N = rs->N, d = rs->d;
-    *Uout = NULL;
-    if (N == 0)
-        return imp_err_set(err, IMP_ENUMERIC, "least squares: no rows");
-    const size_t CH = 8192;
-    size_t nch = (N + CH - 1) / CH;
-    double *A = malloc(d * d * sizeof *A);
-    float *part = calloc(nch * d * d, sizeof *part);
-    int *crc = calloc(nch, sizeof *crc);
-    if (!A || !part || !crc) {
-        free(A), free(part), free(crc);
-        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (%zu x %zu)", d, d);
-    }
-    syrk_ctx sc = {rs, CH, part, crc};
-    int blas_threads = imp_blas_threads();
-    imp_blas_set_threads(1);
-    imp_parallel_for(nch, threads, syrk_chunk, &sc);
-    int rc = 0;
-    for (size_t q = 0; q < nch; q++)
-        if (crc[q])
-            rc = imp_err_set(err, IMP_ENOMEM, "least squares: out of memory");
-    for (size_t a = 0; a < d && !rc; a++)
-        for (size_t b = a; b < d; b++) {
-            double v = 0;
-            for (size_t q = 0; q < nch; q++)
-                v += part[q * d * d + a * d + b];
-            v /= (double)N;
-            A[a * d + b] = v;
-            A[b * d + a] = v;
-        }
-    free(part), free(crc);
-    for (size_t a = 0; a < d && !rc; a++)
-        A[a * d + a] += lambda;
-    /* still one BLAS thread: OpenBLAS's threaded potrf blocks by thread count and so rounds
-     * differently; the d×d factorisation is cheap */
-    lapack_int info = rc ? 0 : LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
-    imp_blas_set_threads(blas_threads);
-    if (!rc && info != 0)
-        rc = imp_err_set(err, IMP_ENUMERIC,
-                         "least squares: XᵀX/N + λI is not positive definite (LAPACK info %d; "
-                         "λ = %g too small or non-finite data?)", (int)info, lambda);
-    if (rc) {
-        free(A);
-        return rc;
-    }
-    *Uout = A;
-    return 0;
-}
-
-/* W = (1/G)·Mᵀ(UᵀU)⁻¹: Bm holds the G group means column-wise (d × G, already divided by G),
- * solved in place; W [G, d]. */
-static int lstsq_solve(const double *U, size_t d, size_t G, double *Bm, float *W, imp_err *err)
-{
-    int blas_threads = imp_blas_threads();
-    imp_blas_set_threads(1);
-    lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, (lapack_int)G, U,
-                                     (lapack_int)d, Bm, (lapack_int)G);
-    imp_blas_set_threads(blas_threads);
-    if (info != 0)
-        return imp_err_set(err, IMP_ENUMERIC, "least squares: solve failed (LAPACK info %d)",
-                           (int)info);
-    for (size_t g = 0; g < G; g++)
-        for (size_t a = 0; a < d; a++) {
-            W[g * d + a] = (float)Bm[a * G + g];
-            if (!isfinite(W[g * d + a]))
-                return imp_err_set(err, IMP_ENUMERIC, "least squares: non-finite weight");
-        }
-    return 0;
-}
-
-int imp_lstsq_weights(const float *X, size_t d, const size_t *goff, size_t G, double lambda,
-                      int threads, float *W, imp_err *err)
-{
-    if (G == 0 || goff[G] == goff[0])
-        return imp_err_set(err, IMP_ENUMERIC, "least squares: no rows");
-    const float *X0 = X + goff[0] * d;
-    size_t N = goff[G] - goff[0];
-    row_segs rs = {&X0, &N, 1, N, d};
-    double *U, *Bm = calloc(d * G, sizeof *Bm);
-    if (!Bm)
-        return imp_err_set(err, IMP_ENOMEM, "least squares: out of memory (d = %zu)", d);
-    int rc = lstsq_factor(&rs, lambda, threads, &U, err);
-    if (rc) {
-        free(Bm);
-        return rc;
-    }
-    /* right-hand sides: column g = μ_g / G (row-major d × G) */
-    for (size_t g = 0; g < G; g++) {
-        size_t n = goff[g + 1] - goff[g];
-        const float *Xg = X + goff[g] * d;
-        for (size_t i = 0; i < n; i++)
-            for (size_t a = 0; a < d; a++)
-                Bm[a * G + g] += Xg[i * d + a];
-        for (size_t a = 0; a < d; a++)
-            Bm[a * G + g] /= (double)n * (double)G;
-    }
-    rc = lstsq_solve(U, d, G, Bm, W, err);
-    free(U), free(Bm);
-    return rc;
-}
-
-/* ---- the GEN cache: least-squares factors of one held task ---------------------------------
- * An entry is the factor of the rows of one (training rows, NORMpre, shot, seed) with one set
- * of participating classes: ls and kls at every k with every class taking part share it. At
- * shot = all the rows do not depend on the seed, so the seed is not part of the key. */
-typedef struct ls_entry {
-    const imp_data *train; /* identity of the held rows (raw or NORMpre'd copy) */
-    imp_norm pre;
-    int shot;
-    uint64_t seed;
-    double lambda;
-    char *part; /* [C] 1 if class c takes part */
-    size_t C, d;
-    double *U;
-} ls_entry;
-
-/* kmedoids row sums per class of one (training rows, NORMpre, shot, seed at a shot): slot c
- * is written only by the thread generating class c (classes run in parallel). */
-typedef struct kmed_entry {
-    const imp_data *train;
-    imp_norm pre;
-    int shot;
-    uint64_t seed;
-    double **rs; /* [C] */
-    size_t C;
-} kmed_entry;
-
-struct imp_gen_cache {
-    ls_entry *e;
-    size_t n, cap;
-    size_t hits, misses;
-    kmed_entry *km;
-    size_t nkm, capkm;
-};
-
-int imp_gen_cache_create(imp_gen_cache **out, imp_err *err)
-{
-    *out = calloc(1, sizeof **out);
-    return *out ? 0 : imp_err_set(err, IMP_ENOMEM, "out of memory for the GEN cache");
-}
-
-void imp_gen_cache_destroy(imp_gen_cache *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->n; i++)
-        free(c->e[i].part), free(c->e[i].U);
-    for (size_t i = 0; i < c->nkm; i++) {
-        for (size_t q = 0; q < c->km[i].C; q++)
-            free(c->km[i].rs[q]);
-        free(c->km[i].rs);
-    }
-    free(c->e), free(c->km);
-    free(c);
-}
-
-void imp_gen_cache_stats(const imp_gen_cache *c, size_t *hits, size_t *misses)
-{
-    *hits = c ? c->hits : 0;
-    *misses = c ? c->misses : 0;
-}
-
-static const double *cache_find(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp,
-                                const char *part)
-{
-    for (size_t i = 0; c && i < c->n; i++) {
-        const ls_entry *e = &c->e[i];
-        if (e->train == train && e->pre == gp->pre && e->shot == gp->shot &&
-            (gp->shot < 0 || e->seed == gp->seed) && e->lambda == gp->lambda &&
-            e->C == (size_t)train->n_classes && memcmp(e->part, part, e->C) == 0) {
-            c->hits++;
-            return e->U;
-        }
-    }
-    return NULL;
-}
-
-/* Keep U in the cache (which then owns it); returns 0, or -1 if it could not (caller frees). */
-static int cache_put(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp,
-                     const char *part, double *U)
-{
-    if (!c)
-        return -1;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 8;
-        ls_entry *e = realloc(c->e, cap * sizeof *e);
-        if (!e)
-            return -1;
-        c->e = e;
-        c->cap = cap;
-    }
-    ls_entry *e = &c->e[c->n];
-    e->part = malloc((size_t)train->n_classes);
-    if (!e->part)
-        return -1;
-    memcpy(e->part, part, (size_t)train->n_classes);
-    e->train = train;
-    e->pre = gp->pre;
-    e->shot = gp->shot;
-    e->seed = gp->seed;
-    e->lambda = gp->lambda;
-    e->C = (size_t)train->n_classes;
-    e->d = train->d;
-    e->U = U;
-    c->n++;
-    c->misses++;
-    return 0;
-}
-
-/* The kmedoids row-sum slots of (train, NORMpre, shot, seed at a shot), made on first use;
- * NULL when there is no cache or no memory (kmedoids then computes its sums itself). */
-static double **kmed_slots(imp_gen_cache *c, const imp_data *train, const imp_gen_params *gp)
-{
-    if (!c)
-        return NULL;
-    for (size_t i = 0; i < c->nkm; i++) {
-        kmed_entry *e = &c->km[i];
-        if (e->train == train && e->pre == gp->pre && e->shot == gp->shot &&
-            (gp->shot < 0 || e->seed == gp->seed)) {
-            c->hits++;
-            return e->rs;
-        }
-    }
-    if (c->nkm == c->capkm) {
-        size_t cap = c->capkm ? 2 * c->capkm : 8;
-        kmed_entry *e = realloc(c->km, cap * sizeof *e);
-        if (!e)
-            return NULL;
-        c->km = e;
-        c->capkm = cap;
-    }
-    kmed_entry *e = &c->km[c->nkm];
-    e->rs = calloc((size_t)train->n_classes, sizeof *e->rs);
-    if (!e->rs)
-        return NULL;
-    e->train = train;
-    e->pre = gp->pre;
-    e->shot = gp->shot;
-    e->seed = gp->seed;
-    e->C = (size_t)train->n_classes;
-    c->nkm++;
-    c->misses++;
-    return e->rs;
-}
-
 /* ls / kls: one factor over the participating classes' rows in class order (from the cache
  * when the same rows were factored before), right-hand sides = the pseudo-class means (class
  * order, then cluster label order; each mean summed in row order), and raw-row classes (kls)
@@ -812,7 +512,7 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
 {
     const imp_gen_params *gp = j->gp;
     size_t C = (size_t)j->train->n_classes, d = j->train->d;
-    int k = gp->gen == IMP_GEN_LS ? 1 : gp->k;
+    int k = imp_gen_info_of(gp->gen)->fixed_k == 1 ? 1 : gp->k; /* ls: one per class */
     size_t G = 0, N = 0, ns = 0;
     const float **segX = malloc(C * sizeof *segX);
     size_t *segn = malloc(C * sizeof *segn), *gsize = NULL;
@@ -827,7 +527,7 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
     for (size_t c = 0; c < C; c++) {
         size_t n;
         const float *X = class_rows(j, c, &n);
-        if (gp->gen == IMP_GEN_LS || !j->raw[c]) {
+        if (!j->raw[c]) { /* ls never keeps raw rows */
             part[c] = 1;
             segX[ns] = X;
             segn[ns++] = n;
@@ -871,17 +571,18 @@ static int joint_ls(class_job *j, imp_proxies *out, imp_err *err)
         for (size_t a = 0; a < d; a++)
             Bm[a * G + g] /= (double)gsize[g] * (double)G;
     double t0 = imp_clock_s();
-    const double *Uc = cache_find(gp->cache, j->train, gp, part);
+    imp_gen_key key = {j->train, gp->pre, gp->shot, gp->seed, gp->lambda};
+    const double *Uc = imp_gen_cache_ls_find(gp->cache, &key, part);
     if (!Uc) {
-        row_segs rs = {segX, segn, ns, N, d};
-        rc = lstsq_factor(&rs, gp->lambda, gp->threads, &U, err);
+        imp_lstsq_rows rs = {segX, segn, ns, N, d};
+        rc = imp_lstsq_factor(&rs, gp->lambda, gp->threads, &U, err);
         if (rc)
             goto out;
         Uc = U;
-        if (cache_put(gp->cache, j->train, gp, part, U) == 0)
+        if (imp_gen_cache_ls_put(gp->cache, &key, part, U) == 0)
             U = NULL; /* the cache owns it */
     }
-    rc = lstsq_solve(Uc, d, G, Bm, Wg, err);
+    rc = imp_lstsq_solve(Uc, d, G, Bm, Wg, err);
     out->gen_seconds += imp_clock_s() - t0;
     if (rc)
         goto out;
@@ -911,8 +612,10 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     if (gp->k == 0 || gp->k < -1)
         return imp_err_set(err, IMP_EINPUT, "k must be >= 1 or -1 (found %d)", gp->k);
     class_job j = {.train = train, .gp = gp};
-    if (gp->gen == IMP_GEN_KMEDOIDS) /* before the classes run in parallel */
-        j.kmed_rs = kmed_slots(gp->cache, train, gp);
+    if (gen_kernels[gp->gen] == gen_k_kmedoids) { /* before the classes run in parallel */
+        imp_gen_key key = {train, gp->pre, gp->shot, gp->seed, gp->lambda};
+        j.kmed_rs = imp_gen_cache_kmed_slots(gp->cache, &key);
+    }
     j.W = calloc(C, sizeof *j.W);
     j.p = calloc(C, sizeof *j.p);
     j.raw = calloc(C, sizeof *j.raw);
@@ -947,7 +650,7 @@ int imp_gen_run(const imp_data *train, const imp_gen_params *gp, imp_proxies *ou
     for (size_t c = 0; c < C; c++)
         sum += j.secs[c];
     out->gen_seconds = threads > 1 ? (wall < sum ? wall : sum) : sum;
-    if (gp->gen == IMP_GEN_LS || gp->gen == IMP_GEN_KLS) {
+    if (imp_gen_info_of(gp->gen)->lsq) {
         rc = joint_ls(&j, out, err);
         if (rc)
             goto out;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const imp_gen_info gen_table[IMP_GEN__COUNT] = {
-#define IMP__GEN_ROW(e, name, k, seed, cost, kernel) {name, k, seed, cost},
+#define IMP__GEN_ROW(e, name, k, seed, lsq, cost, kernel) {name, k, seed, lsq, cost},
     IMP_GEN_MAP(IMP__GEN_ROW)
 #undef IMP__GEN_ROW
 };
@@ -16,13 +16,33 @@ static const imp_metric_info metric_table[IMP_METRIC__COUNT] = {
     IMP_METRIC_MAP(IMP__METRIC_ROW)
 #undef IMP__METRIC_ROW
 };
-static const char *const norm_names[] = {"none", "l2", "quantile"};
+static const imp_agg_info agg_table[IMP_AGG__COUNT] = {
+#define IMP__AGG_ROW(e, name, m, metric, weighted) {name, m, metric, weighted},
+    IMP_AGG_MAP(IMP__AGG_ROW)
+#undef IMP__AGG_ROW
+};
+static const struct {
+    const char *name;
+    int parts;
+} norm_table[IMP_NORM__COUNT] = {
+#define IMP__NORM_ROW(e, name, parts) {name, parts},
+    IMP_NORM_MAP(IMP__NORM_ROW)
+#undef IMP__NORM_ROW
+};
+static const char *const weight_names[IMP_WEIGHT__COUNT] = {
+#define IMP__WEIGHT_ROW(e, name) name,
+    IMP_WEIGHT_MAP(IMP__WEIGHT_ROW)
+#undef IMP__WEIGHT_ROW
+};
 
 const imp_gen_info *imp_gen_info_of(imp_gen g) { return &gen_table[g]; }
 const imp_metric_info *imp_metric_info_of(imp_metric m) { return &metric_table[m]; }
-const char *imp_norm_name(imp_norm n) { return norm_names[n]; }
+const imp_agg_info *imp_agg_info_of(imp_agg a) { return &agg_table[a]; }
+const char *imp_norm_name(imp_norm n) { return norm_table[n].name; }
 const char *imp_gen_name(imp_gen g) { return gen_table[g].name; }
 const char *imp_metric_name(imp_metric m) { return metric_table[m].name; }
+const char *imp_agg_name(imp_agg a) { return agg_table[a].name; }
+const char *imp_weight_name(imp_weight w) { return weight_names[w]; }
 
 int imp_gen_from_name(const char *name)
 {
@@ -32,49 +52,152 @@ int imp_gen_from_name(const char *name)
     return -1;
 }
 
-int imp_default_k(imp_gen gen) { return gen_table[gen].fixed_k ? gen_table[gen].fixed_k : 20; }
+int imp_default_k(imp_gen gen)
+{
+    return gen_table[gen].fixed_k ? gen_table[gen].fixed_k : IMP_DEFAULT_K;
+}
 
-/* names of a table joined by sep into buf (once: the tables are constant) */
-static const char *join_names(char *buf, size_t n, const char *sep, int gens)
+imp_metric imp_strategy_metric(const imp_strategy *s)
+{
+    int fixed = agg_table[s->agg].metric;
+    return fixed >= 0 ? (imp_metric)fixed : s->metric;
+}
+
+int imp_strategy_norms_agree(const imp_strategy *s)
+{
+    return s->pre == IMP_NORM_NONE || s->pre == s->inf;
+}
+
+int imp_strategy_same_gen(const imp_strategy *a, const imp_strategy *b)
+{
+    return a->pre == b->pre && a->gen == b->gen;
+}
+
+/* ---- name lists for help and error text ------------------------------------------------ */
+
+/* The lists below: which table, and which of its rows (arg: a filter's parameter). */
+enum { L_GEN, L_GEN_FIXING_K, L_GEN_LSQ, L_METRIC, L_NORM, L_WEIGHT, L_AGG };
+enum { S_BAR, S_SLASH, S_COMMA, S_OR, S__COUNT };
+
+/* the AGG's text form ("mnn:M:METRIC:WEIGHT") into buf */
+static const char *agg_form(int a, char *buf, size_t n)
+{
+    const imp_agg_info *r = &agg_table[a];
+    snprintf(buf, n, "%s%s%s%s", r->name, r->m < 0 ? ":M" : "", r->metric < 0 ? ":METRIC" : "",
+             r->weighted ? ":WEIGHT" : "");
+    return buf;
+}
+
+/* row i of list l, or NULL when the list's filter leaves it out */
+static const char *list_row(int l, int arg, int i, char *buf, size_t n)
+{
+    switch (l) {
+    case L_GEN: return i < IMP_GEN__COUNT ? gen_table[i].name : NULL;
+    case L_GEN_FIXING_K:
+        return i < IMP_GEN__COUNT && gen_table[i].fixed_k == arg ? gen_table[i].name : NULL;
+    case L_GEN_LSQ: return i < IMP_GEN__COUNT && gen_table[i].lsq ? gen_table[i].name : NULL;
+    case L_METRIC:
+        return i < IMP_METRIC__COUNT && metric_table[i].for_nn ? metric_table[i].name : NULL;
+    case L_NORM:
+        return i < IMP_NORM__COUNT && (norm_table[i].parts & arg) ? norm_table[i].name : NULL;
+    case L_WEIGHT: return i < IMP_WEIGHT__COUNT ? weight_names[i] : NULL;
+    case L_AGG: return i < IMP_AGG__COUNT ? agg_form(i, buf, n) : NULL;
+    }
+    return NULL;
+}
+
+/* The rows of list l joined in style st into buf (built once: the tables are constant). */
+static const char *join(char *buf, size_t n, int l, int arg, int st)
 {
     if (buf[0])
         return buf;
+    enum { ROWS = 64 };
+    char form[ROWS][40];
+    const char *row[ROWS];
+    int nr = 0;
+    for (int i = 0; i < ROWS; i++)
+        if ((row[nr] = list_row(l, arg, i, form[nr], sizeof form[nr])))
+            nr++;
+    char text[512]; /* built here, then copied in one call (every builder writes the same bytes) */
     size_t o = 0;
-    int count = gens ? IMP_GEN__COUNT : IMP_METRIC__COUNT;
-    for (int i = 0; i < count; i++) {
-        if (!gens && !metric_table[i].for_nn)
-            continue;
-        const char *name = gens ? gen_table[i].name : metric_table[i].name;
-        o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? sep : "", name);
+    for (int i = 0; i < nr && o < sizeof text; i++) {
+        const char *sep = i == 0         ? ""
+                          : st == S_BAR   ? "|"
+                          : st == S_SLASH ? "/"
+                          : st == S_OR && i == nr - 1 ? " or " : ", ";
+        o += (size_t)snprintf(text + o, sizeof text - o, "%s%s", sep, row[i]);
     }
+    snprintf(buf, n, "%s", text);
     return buf;
+}
+
+static int style_of(const char *sep)
+{
+    return strcmp(sep, "|") == 0    ? S_BAR
+           : strcmp(sep, "/") == 0  ? S_SLASH
+           : strcmp(sep, " or ") == 0 ? S_OR : S_COMMA;
 }
 
 const char *imp_gen_names(const char *sep)
 {
-    static char comma[256], bar[256];
-    return strcmp(sep, "|") == 0 ? join_names(bar, sizeof bar, "|", 1)
-                                 : join_names(comma, sizeof comma, ", ", 1);
+    static char buf[S__COUNT][256];
+    int st = style_of(sep);
+    return join(buf[st], sizeof buf[st], L_GEN, 0, st);
+}
+
+const char *imp_gen_names_fixing_k(int k, const char *sep)
+{
+    static char buf[2][S__COUNT][128]; /* k = 1 and k = -1, the fixed k there are */
+    int st = style_of(sep), w = k < 0;
+    return k == 1 || k == -1 ? join(buf[w][st], sizeof buf[w][st], L_GEN_FIXING_K, k, st) : "";
+}
+
+const char *imp_gen_names_lsq(const char *sep)
+{
+    static char buf[S__COUNT][128];
+    int st = style_of(sep);
+    return join(buf[st], sizeof buf[st], L_GEN_LSQ, 0, st);
 }
 
 const char *imp_metric_names(const char *sep)
 {
-    static char comma[256], bar[256];
-    return strcmp(sep, "|") == 0 ? join_names(bar, sizeof bar, "|", 0)
-                                 : join_names(comma, sizeof comma, ", ", 0);
+    static char buf[S__COUNT][256];
+    int st = style_of(sep);
+    return join(buf[st], sizeof buf[st], L_METRIC, 0, st);
 }
 
-static int parse_norm(const char *part, int allow_quantile, imp_norm *out)
+const char *imp_norm_names(int part, const char *sep)
 {
-    if (strcmp(part, "none") == 0)
-        *out = IMP_NORM_NONE;
-    else if (strcmp(part, "l2") == 0)
-        *out = IMP_NORM_L2;
-    else if (allow_quantile && strcmp(part, "quantile") == 0)
-        *out = IMP_NORM_QUANTILE;
-    else
-        return -1;
-    return 0;
+    static char buf[(IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF) + 1][S__COUNT][128];
+    int st = style_of(sep);
+    part &= IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF;
+    return join(buf[part][st], sizeof buf[part][st], L_NORM, part, st);
+}
+
+const char *imp_weight_names(const char *sep)
+{
+    static char buf[S__COUNT][128];
+    int st = style_of(sep);
+    return join(buf[st], sizeof buf[st], L_WEIGHT, 0, st);
+}
+
+const char *imp_agg_forms(const char *sep)
+{
+    static char buf[S__COUNT][256];
+    int st = style_of(sep);
+    return join(buf[st], sizeof buf[st], L_AGG, 0, st);
+}
+
+/* ---- parsing --------------------------------------------------------------------------- */
+
+static int parse_norm(const char *part, int where, imp_norm *out)
+{
+    for (int i = 0; i < IMP_NORM__COUNT; i++)
+        if ((norm_table[i].parts & where) && strcmp(part, norm_table[i].name) == 0) {
+            *out = (imp_norm)i;
+            return 0;
+        }
+    return -1;
 }
 
 static int parse_metric(const char *part, imp_metric *out)
@@ -87,61 +210,70 @@ static int parse_metric(const char *part, imp_metric *out)
     return -1;
 }
 
+static int parse_weight(const char *part, imp_weight *out)
+{
+    for (int i = 0; i < IMP_WEIGHT__COUNT; i++)
+        if (strcmp(part, weight_names[i]) == 0) {
+            *out = (imp_weight)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* "with M >= 1, METRIC one of …, WEIGHT uniform or distance": the fields of an AGG's form */
+static const char *agg_fields(const imp_agg_info *r, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s%s%s%s", r->m < 0 ? "M >= 1, " : "",
+             r->metric < 0 ? "METRIC one of " : "", r->metric < 0 ? imp_metric_names(", ") : "",
+             r->weighted ? ", WEIGHT " : "", r->weighted ? imp_weight_names(" or ") : "");
+    return buf;
+}
+
+/* AGG text: a row's name, then the fields its columns ask for, in the order M, METRIC, WEIGHT.
+ * A malformed text names the form; a well-formed one with an unknown metric or weight names
+ * that word (where the form has more than one field, so the word's place is not obvious). */
 static int parse_agg(const char *text, const char *agg, imp_strategy *s, imp_err *err)
 {
-    char buf[128];
+    char buf[128], form[64], fields[256];
     if (strlen(agg) >= sizeof buf)
         return imp_err_set(err, IMP_EINPUT, "strategy '%s': AGG part too long", text);
     strcpy(buf, agg);
-    s->metric = IMP_METRIC_INNER;
-    s->weight = IMP_WEIGHT_UNIFORM;
-    if (strcmp(buf, "max") == 0) {
-        s->agg = IMP_AGG_MAX;
-        s->m = 0;
-        return 0;
-    }
     char *save = NULL;
     char *kind = strtok_r(buf, ":", &save);
-    if (kind && strcmp(kind, "nn") == 0) {
-        char *met = strtok_r(NULL, ":", &save);
-        if (!met || strtok_r(NULL, ":", &save) || parse_metric(met, &s->metric))
-            return imp_err_set(err, IMP_EINPUT,
-                               "strategy '%s': AGG '%s' should be nn:METRIC with METRIC one of %s",
-                               text, agg, imp_metric_names(", "));
-        s->agg = IMP_AGG_NN;
-        s->m = 1;
-        return 0;
-    }
-    if (kind && strcmp(kind, "mnn") == 0) {
-        char *ms = strtok_r(NULL, ":", &save);
-        char *met = strtok_r(NULL, ":", &save);
-        char *w = strtok_r(NULL, ":", &save);
-        char *end = NULL;
-        long m = ms ? strtol(ms, &end, 10) : 0;
-        if (!ms || *end || m < 1 || m > 1000000 || !met || !w || strtok_r(NULL, ":", &save))
-            return imp_err_set(err, IMP_EINPUT,
-                               "strategy '%s': AGG '%s' should be mnn:M:METRIC:WEIGHT with "
-                               "M >= 1, METRIC one of %s, WEIGHT uniform or distance",
-                               text, agg, imp_metric_names(", "));
-        if (parse_metric(met, &s->metric))
-            return imp_err_set(err, IMP_EINPUT,
-                               "strategy '%s': unknown metric '%s' (expected %s)", text, met,
-                               imp_metric_names(", "));
-        if (strcmp(w, "uniform") == 0)
-            s->weight = IMP_WEIGHT_UNIFORM;
-        else if (strcmp(w, "distance") == 0)
-            s->weight = IMP_WEIGHT_DISTANCE;
-        else
-            return imp_err_set(err, IMP_EINPUT,
-                               "strategy '%s': unknown weighting '%s' (expected uniform or "
-                               "distance)", text, w);
-        s->agg = IMP_AGG_MNN;
-        s->m = (int)m;
-        return 0;
-    }
-    return imp_err_set(err, IMP_EINPUT,
-                       "strategy '%s': unknown AGG '%s' (expected max, nn:METRIC or "
-                       "mnn:M:METRIC:WEIGHT)", text, agg);
+    int a = 0;
+    while (a < IMP_AGG__COUNT && !(kind && strcmp(kind, agg_table[a].name) == 0))
+        a++;
+    if (a == IMP_AGG__COUNT)
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': unknown AGG '%s' (expected %s)",
+                           text, agg, imp_agg_forms(" or "));
+    const imp_agg_info *r = &agg_table[a];
+    char *ms = r->m < 0 ? strtok_r(NULL, ":", &save) : NULL;
+    char *met = r->metric < 0 ? strtok_r(NULL, ":", &save) : NULL;
+    char *w = r->weighted ? strtok_r(NULL, ":", &save) : NULL;
+    char *end = NULL;
+    long m = ms ? strtol(ms, &end, 10) : r->m;
+    int fields_given = r->m < 0 || r->metric < 0 || r->weighted;
+    int many = (r->m < 0) + (r->metric < 0) + r->weighted > 1;
+    imp_metric metric = r->metric >= 0 ? (imp_metric)r->metric : IMP_METRIC_INNER;
+    imp_weight weight = IMP_WEIGHT_UNIFORM;
+    if ((r->m < 0 && (!ms || *end || m < 1 || m > 1000000)) || (r->metric < 0 && !met) ||
+        (r->weighted && !w) || strtok_r(NULL, ":", &save) ||
+        (met && !many && parse_metric(met, &metric)))
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': AGG '%s' should be %s%s%s", text,
+                           agg, agg_form(a, form, sizeof form), fields_given ? " with " : "",
+                           agg_fields(r, fields, sizeof fields));
+    if (met && many && parse_metric(met, &metric))
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': unknown metric '%s' (expected %s)",
+                           text, met, imp_metric_names(", "));
+    if (w && parse_weight(w, &weight))
+        return imp_err_set(err, IMP_EINPUT,
+                           "strategy '%s': unknown weighting '%s' (expected %s)", text, w,
+                           imp_weight_names(" or "));
+    s->agg = (imp_agg)a;
+    s->m = (int)m;
+    s->metric = metric;
+    s->weight = weight;
+    return 0;
 }
 
 int imp_strategy_parse(const char *text, imp_strategy *out, imp_err *err)
@@ -168,22 +300,21 @@ int imp_strategy_parse(const char *text, imp_strategy *out, imp_err *err)
                            "strategy '%s': expected 5 parts PRE/GEN/POST/INF/AGG, e.g. "
                            "l2/kmeans/l2/l2/max", text);
     imp_strategy s = {0};
-    if (parse_norm(parts[0], 0, &s.pre))
-        return imp_err_set(err, IMP_EINPUT,
-                           "strategy '%s': unknown PRE '%s' (expected none or l2)", text, parts[0]);
+    if (parse_norm(parts[0], IMP_PART_PRE, &s.pre))
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': unknown PRE '%s' (expected %s)", text,
+                           parts[0], imp_norm_names(IMP_PART_PRE, " or "));
     int g = imp_gen_from_name(parts[1]);
     if (g < 0)
         return imp_err_set(err, IMP_EINPUT,
                            "strategy '%s': unknown GEN '%s' (expected one of %s)", text, parts[1],
                            imp_gen_names(", "));
     s.gen = (imp_gen)g;
-    if (parse_norm(parts[2], 1, &s.post))
-        return imp_err_set(err, IMP_EINPUT,
-                           "strategy '%s': unknown POST '%s' (expected none, l2 or quantile)", text,
-                           parts[2]);
-    if (parse_norm(parts[3], 0, &s.inf))
-        return imp_err_set(err, IMP_EINPUT,
-                           "strategy '%s': unknown INF '%s' (expected none or l2)", text, parts[3]);
+    if (parse_norm(parts[2], IMP_PART_POST, &s.post))
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': unknown POST '%s' (expected %s)",
+                           text, parts[2], imp_norm_names(IMP_PART_POST, " or "));
+    if (parse_norm(parts[3], IMP_PART_INF, &s.inf))
+        return imp_err_set(err, IMP_EINPUT, "strategy '%s': unknown INF '%s' (expected %s)", text,
+                           parts[3], imp_norm_names(IMP_PART_INF, " or "));
     int rc = parse_agg(text, parts[4], &s, err);
     if (rc)
         return rc;
@@ -193,17 +324,16 @@ int imp_strategy_parse(const char *text, imp_strategy *out, imp_err *err)
 
 char *imp_strategy_format(const imp_strategy *s, char *buf, size_t n)
 {
-    char agg[96];
-    switch (s->agg) {
-    case IMP_AGG_MAX: snprintf(agg, sizeof agg, "max"); break;
-    case IMP_AGG_NN: snprintf(agg, sizeof agg, "nn:%s", metric_table[s->metric].name); break;
-    case IMP_AGG_MNN:
-        snprintf(agg, sizeof agg, "mnn:%d:%s:%s", s->m, metric_table[s->metric].name,
-                 s->weight == IMP_WEIGHT_DISTANCE ? "distance" : "uniform");
-        break;
-    }
-    snprintf(buf, n, "%s/%s/%s/%s/%s", norm_names[s->pre], gen_table[s->gen].name, norm_names[s->post],
-             norm_names[s->inf], agg);
+    const imp_agg_info *r = &agg_table[s->agg];
+    char m[24] = "", metric[40] = "", weight[40] = "";
+    if (r->m < 0)
+        snprintf(m, sizeof m, ":%d", s->m);
+    if (r->metric < 0)
+        snprintf(metric, sizeof metric, ":%s", metric_table[s->metric].name);
+    if (r->weighted)
+        snprintf(weight, sizeof weight, ":%s", weight_names[s->weight]);
+    snprintf(buf, n, "%s/%s/%s/%s/%s%s%s%s", norm_table[s->pre].name, gen_table[s->gen].name,
+             norm_table[s->post].name, norm_table[s->inf].name, r->name, m, metric, weight);
     return buf;
 }
 
@@ -242,7 +372,7 @@ int imp_strategy_cell_valid(const imp_strategy *s, int k, int shot, const char *
     if (!why)
         why = &dummy;
     (void)shot;
-    if (s->pre != IMP_NORM_NONE && s->pre != s->inf) {
+    if (!imp_strategy_norms_agree(s)) {
         *why = "NORMpre other than none needs NORMinf = NORMpre";
         return 0;
     }
@@ -293,7 +423,7 @@ int imp_strategy_row(const imp_strategy *s, int64_t k, int64_t shot, int64_t *k_
     }
     if (fk == -1)
         e = -1;
-    if (s->pre != IMP_NORM_NONE && s->pre != s->inf) {
+    if (!imp_strategy_norms_agree(s)) {
         *why = "NORMpre other than none needs NORMinf = NORMpre";
         return 0;
     }
@@ -328,11 +458,11 @@ size_t imp_class_size_note(const imp_strategy *s, int64_t k_eff, int64_t shot,
                        (long long)shot, n_shot, n_classes, min_rows);
     if (n_k && len >= 0 && (size_t)len < n)
         len += snprintf(buf + len, n - (size_t)len, "%sk = %lld is more than the %s rows of "
-                        "%zu of the %zu classes (the fewest: %zu): %s", len ? "; " : "",
+                        "%zu of the %zu classes (the fewest: %zu): %s%s", len ? "; " : "",
                         (long long)k_eff, shot > 0 ? "drawn" : "training", n_k, n_classes,
-                        min_used,
-                        s->gen == IMP_GEN_KLS ? "kls keeps every row of such a class as a "
-                                                "proxy, unchanged"
+                        min_used, gen_table[s->gen].lsq ? gen_table[s->gen].name : "",
+                        gen_table[s->gen].lsq ? " keeps every row of such a class as a proxy, "
+                                                "unchanged"
                                               : "every row of such a class becomes a proxy");
     return len < 0 ? 0 : (size_t)len < n ? (size_t)len : n ? n - 1 : 0;
 }

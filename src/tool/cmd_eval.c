@@ -28,21 +28,26 @@ static void help(void)
            "                  l2/mean/l2/l2/max (Qi), none/mean/quantile/none/max (Hosoda),\n"
            "                  none/mean/none/none/nn:euclidean (Janson), none/ls/none/none/max (Oracle),\n"
            "                  or one of those names (Ours sets k = 20 unless --k is given)\n"
-           "                  PRE, INF: none|l2; POST: none|l2|quantile;\n"
-           "                  GEN: mean|all|random|kmeans|kmedoids|fps|covmax|ls|kls;\n"
-           "                  AGG: max | nn:METRIC | mnn:M:METRIC:uniform|distance,\n"
-           "                  METRIC: cosine|euclidean|manhattan|mahalanobis\n"
+           /* the lists below come from the strategy tables (strategy.h); test_cli checks them */
+           "                  PRE: %s; POST: %s; INF: %s;\n"
+           "                  GEN: %s;\n"
+           "                  AGG: %s,\n"
+           "                  METRIC: %s; WEIGHT: %s\n"
            "  --classes       task classes in order (class index = position); default all\n"
            "  --remap R       RAW:CLASS,… many labels to one class (classes 0..C-1)\n"
-           "  --k K           proxies per class (default: 1 for mean/ls, -1 for all, 20 otherwise)\n"
+           "  --k K           proxies per class (default: 1 for %s, -1 for %s, %d otherwise)\n"
            "  --shot N        training rows drawn per class (default all)\n"
            "  --seed N        seed of every random draw (default 17121997)\n"
-           "  --lambda L      weight decay for ls/kls (default: the store's or the model's)\n"
+           "  --lambda L      weight decay for %s (default: the store's or the model's)\n"
            "  --task NAME     task name that seeds the draws (default DATASET:CLASSES), so a\n"
            "                  sweep cell is reproduced with its job's task name\n"
            "  --threads T     classes generated in parallel (default: SLURM_CPUS_PER_TASK, else\n"
            "                  the CPUs this process may run on)\n"
-           "  --json          print one JSON object\n");
+           "  --json          print one JSON object\n",
+           imp_norm_names(IMP_PART_PRE, "|"), imp_norm_names(IMP_PART_POST, "|"),
+           imp_norm_names(IMP_PART_INF, "|"), imp_gen_names("|"), imp_agg_forms(", "),
+           imp_metric_names("|"), imp_weight_names("|"), imp_gen_names_fixing_k(1, "/"),
+           imp_gen_names_fixing_k(-1, "/"), IMP_DEFAULT_K, imp_gen_names_lsq("/"));
 }
 
 int imp_cmd_eval(int argc, char **argv)

@@ -262,7 +262,7 @@ static int add_samples(const plan_ctx *c, imp_cost_sample **s, size_t *n, size_t
                 const imp_strategy *st = sp[q];
                 imp_cost_sample *o = &(*s)[(*n)++];
                 o->gen = st->gen;
-                o->metric = st->agg == IMP_AGG_MAX ? IMP_METRIC_INNER : st->metric;
+                o->metric = imp_strategy_metric(st);
                 o->gen_cost = imp_gen_cost(st, ge->k_eff, shot, &h);
                 o->cell_cost = share;
                 o->gen_seconds = c->cube->gen_seconds[cell];
@@ -274,12 +274,15 @@ static int add_samples(const plan_ctx *c, imp_cost_sample **s, size_t *n, size_t
     return 0;
 }
 
-static void print_rates(const char *name, const double *r, int n)
+/* rates keyed by their rows' names (sched.c looks them up by name) */
+static void print_rates(const char *name, const double *r, int gens)
 {
-    printf("#define %s {", name);
+    int n = gens ? IMP_GEN__COUNT : IMP_METRIC__COUNT;
+    printf("#define %s(X) \\\n", name);
     for (int i = 0; i < n; i++)
-        printf("%s%.4g", i ? ", " : "", r[i]);
-    printf("}\n");
+        printf("    X(\"%s\", %.4g)%s\n",
+               gens ? imp_gen_name((imp_gen)i) : imp_metric_name((imp_metric)i), r[i],
+               i + 1 < n ? " \\" : "");
 }
 
 static int fit_cost(char **paths, int n_paths)
@@ -319,19 +322,13 @@ static int fit_cost(char **paths, int n_paths)
         printf(" *   %s\n", paths[i]);
     printf(" * (rates: cost units per second of one thread). */\n"
            "#ifndef IMPRINT_COST_CALIB_H\n#define IMPRINT_COST_CALIB_H\n"
-           "/* per GEN, in the order of these names (checked against the GEN table by "
-           "test_sched) */\n#define IMP_CALIB_GEN_NAMES \"");
-    for (int g = 0; g < IMP_GEN__COUNT; g++)
-        printf("%s%s", g ? " " : "", imp_gen_name((imp_gen)g));
-    printf("\"\n");
-    print_rates("IMP_CALIB_GEN_RATE", m.gen_rate, IMP_GEN__COUNT);
+           "/* per GEN by name: X(name, rate), one row per row of IMP_GEN_MAP, in any order "
+           "(sched.c) */\n");
+    print_rates("IMP_CALIB_GEN_RATES", m.gen_rate, 1);
     printf("#define IMP_CALIB_GEN_OVERHEAD %.4g\n"
-           "/* per metric, in the order of these names (checked against the metric table by "
-           "test_sched) */\n#define IMP_CALIB_METRIC_NAMES \"", m.gen_overhead);
-    for (int q = 0; q < IMP_METRIC__COUNT; q++)
-        printf("%s%s", q ? " " : "", imp_metric_name((imp_metric)q));
-    printf("\"\n");
-    print_rates("IMP_CALIB_CELL_RATE", m.cell_rate, IMP_METRIC__COUNT);
+           "/* per metric by name: X(name, rate), one row per row of IMP_METRIC_MAP, in any "
+           "order */\n", m.gen_overhead);
+    print_rates("IMP_CALIB_CELL_RATES", m.cell_rate, 0);
     printf("#define IMP_CALIB_CELL_OVERHEAD %.4g\n#define IMP_CALIB_LOAD_RATE %.4g\n"
            "#define IMP_CALIB_LOAD_OVERHEAD %.4g\n#define IMP_CALIB_THREAD_EFF %.4g\n#endif\n",
            m.cell_overhead, m.load_rate, m.load_overhead, m.thread_eff);

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "imprint/store.h"
+#include "imprint/strategy.h"
 #include "opts.h"
 
 int imp_cmd_store(int argc, char **argv)
@@ -17,8 +18,9 @@ int imp_cmd_store(int argc, char **argv)
         if (o == IMP_OPT_HELP) {
             printf("usage: imprint store S.h5\n\n"
                    "List every model and dataset of an embedding store with the rows of each\n"
-                   "split, the embedding dimension, the number of classes and lambda (ls/kls).\n"
-                   "Every entry is validated (X float32 [n,d], y int32 [n], same d in both splits).\n");
+                   "split, the embedding dimension, the number of classes and lambda (%s).\n"
+                   "Every entry is validated (X float32 [n,d], y int32 [n], same d in both splits).\n",
+                   imp_gen_names_lsq("/"));
             return 0;
         }
         if (o == IMP_OPT_ERR)
