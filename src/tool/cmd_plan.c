@@ -114,7 +114,7 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
     for (size_t t = 0; t < c->job->n_tasks; t++)
         c->n_unresolved += c->job->tasks[t].n_classes == 0;
     if (!c->have_store) {
-        rc = imp_results_new_cube(c->job, c->g, &c->own_cube, err);
+        rc = imp_cube_from_grid(c->job, c->g, &c->own_cube, err);
         c->cube = c->own_cube;
     } else {
         rc = imp_results_open(c->job, c->g, fp_flags, 0, NULL, note, &c->res, err);
