@@ -1,5 +1,6 @@
 /* job.c — parse and validate job files (libyaml document API) and check them against a store. */
 #include "imprint/job.h"
+#include "imprint/axis.h"
 #include "imprint/named.h"
 
 #include <errno.h>
@@ -643,47 +644,36 @@ static int parse_strategy_grid(pctx *c, yaml_node_t *n, size_t *cap)
     return rc;
 }
 
-/* ks, shots and seeds: integer axes with their own range rules; "all" only for shots. */
-enum { AXIS_K, AXIS_SHOT, AXIS_SEED };
-
-static int parse_int_axis(pctx *c, yaml_node_t *n, int kind, int64_t **vals, imp_job_pos **pos,
+/* An INT axis of the table (ks, shots, seeds): its values, spelt and ranged by axis.h. */
+static int parse_int_axis(pctx *c, yaml_node_t *n, int axis, int64_t **vals, imp_job_pos **pos,
                           size_t *count)
 {
-    static const char *const names[] = {"ks", "shots", "seeds"};
-    static const char *const item[] = {"k", "shot", "seed"};
+    const imp_axis_info *ai = imp_axis_info_of(axis);
     yaml_node_item_t *items;
     size_t cnt;
-    int rc = get_list(c, n, names[kind], &items, &cnt);
+    int rc = get_list(c, n, ai->key, &items, &cnt);
     if (rc)
         return rc;
     if (!(*vals = calloc(cnt, sizeof **vals)) || !(*pos = calloc(cnt, sizeof **pos)))
         return nomem(c);
     *count = 0;
+    char why[160], tb[32];
     for (size_t i = 0; i < cnt; i++) {
         yaml_node_t *v = node_at(c, items[i]);
         int64_t x;
-        if (kind == AXIS_SHOT && v->type == YAML_SCALAR_NODE &&
-            strcmp((const char *)v->data.scalar.value, "all") == 0) {
+        if (v->type == YAML_SCALAR_NODE &&
+            imp_axis_is_minus1(axis, (const char *)v->data.scalar.value)) {
             x = -1;
         } else {
-            if ((rc = parse_i64(c, v, item[kind], &x)))
+            if ((rc = parse_i64(c, v, ai->name, &x)))
                 return rc;
-            if (kind == AXIS_K && (x == 0 || x < -1))
-                return fail_at(c, pos_of(v), "k must be >= 1 or -1 (every row a proxy), got %lld",
-                               (long long)x);
-            if (kind == AXIS_SHOT && x < 1)
-                return fail_at(c, pos_of(v), "shot must be >= 1 or all, got %lld", (long long)x);
-            if (kind == AXIS_SEED && x < 0)
-                return fail_at(c, pos_of(v), "seed must be >= 0, got %lld", (long long)x);
-            if (kind != AXIS_SEED && x > INT32_MAX)
-                return fail_at(c, pos_of(v), "%s %lld is too large", item[kind], (long long)x);
+            if (imp_axis_check_int(axis, x, why, sizeof why))
+                return fail_at(c, pos_of(v), "%s", why);
         }
         for (size_t q = 0; q < *count; q++)
             if ((*vals)[q] == x)
-                return fail_at(c, pos_of(v), "duplicate %s %s (first at line %d)", item[kind],
-                               kind == AXIS_SHOT && x == -1 ? "all"
-                                                            : (const char *)v->data.scalar.value,
-                               (*pos)[q].line);
+                return fail_at(c, pos_of(v), "duplicate %s %s (first at line %d)", ai->name,
+                               imp_axis_int_text(axis, x, tb, sizeof tb), (*pos)[q].line);
         (*vals)[*count] = x;
         (*pos)[(*count)++] = pos_of(v);
     }
@@ -799,10 +789,10 @@ static int parse_root(pctx *c, yaml_node_t *root, const char *base_dir)
         return fail_at(c, pos_of(v[K_GRID]),
                        "empty axis 'strategies': the strategy_grid leaves "
                        "no strategy after dropping NORMpre != NORMinf");
-    if ((rc = parse_int_axis(c, v[K_KS], AXIS_K, &j->ks, &j->k_pos, &j->n_ks)))
+    if ((rc = parse_int_axis(c, v[K_KS], IMP_AX_K, &j->ks, &j->k_pos, &j->n_ks)))
         return rc;
     if (v[K_SHOTS]) {
-        if ((rc = parse_int_axis(c, v[K_SHOTS], AXIS_SHOT, &j->shots, &j->shot_pos, &j->n_shots)))
+        if ((rc = parse_int_axis(c, v[K_SHOTS], IMP_AX_SHOT, &j->shots, &j->shot_pos, &j->n_shots)))
             return rc;
     } else {
         if (!(j->shots = malloc(sizeof *j->shots)) || !(j->shot_pos = malloc(sizeof *j->shot_pos)))
@@ -811,7 +801,7 @@ static int parse_root(pctx *c, yaml_node_t *root, const char *base_dir)
         j->shot_pos[0] = pos_of(root);
         j->n_shots = 1;
     }
-    if ((rc = parse_int_axis(c, v[K_SEEDS], AXIS_SEED, &j->seeds, &j->seed_pos, &j->n_seeds)))
+    if ((rc = parse_int_axis(c, v[K_SEEDS], IMP_AX_SEED, &j->seeds, &j->seed_pos, &j->n_seeds)))
         return rc;
     if (v[K_LAMBDA] && (rc = parse_lambda(c, v[K_LAMBDA])))
         return rc;

@@ -51,10 +51,7 @@ size_t imp_cellkeys_text(const void *keys, uint64_t cell, char *buf, size_t n, u
     imp_cell c;
     imp_grid_cell_coords(g, (size_t)cell, &c);
     char shot[24];
-    if (g->shot[c.shot] < 0)
-        snprintf(shot, sizeof shot, "all");
-    else
-        snprintf(shot, sizeof shot, "%lld", (long long)g->shot[c.shot]);
+    imp_axis_value(&g->axes, IMP_AX_SHOT, c.shot, shot, sizeof shot);
     size_t mt = c.model * g->n_task + c.task;
     int len = snprintf(buf, n, "%s\t%s\t%lld\t%s\t%lld\t%s\t%s", k->ctx[mt],
                        g->strategy[c.strategy], (long long)k_eff, shot,
@@ -339,11 +336,7 @@ static int64_t classify(const imp_cellkeys *k, char *key, char *why, size_t n)
     size_t sh = 0;
     for (; sh < g->n_shot; sh++) {
         char tmp[24];
-        if (g->shot[sh] < 0)
-            snprintf(tmp, sizeof tmp, "all");
-        else
-            snprintf(tmp, sizeof tmp, "%lld", (long long)g->shot[sh]);
-        if (strcmp(tmp, f[F_SHOT]) == 0)
+        if (strcmp(imp_axis_value(&g->axes, IMP_AX_SHOT, sh, tmp, sizeof tmp), f[F_SHOT]) == 0)
             break;
     }
     if (m == g->n_model || t == g->n_task || s == g->n_strategy || sh == g->n_shot)
