@@ -29,15 +29,17 @@ typedef struct imp_unit_gen {
     double cost;          /* imp_gen_cost + imp_cells_cost of its cells (one proxy set) */
 } imp_unit_gen;
 
-/* A work unit: the cells of one (model, task, shot, seed) still to do, grouped by GEN. */
+/* A work unit: the cells of one value of every axis but strategy and k (model, task, shot,
+ * seed) still to do, grouped by GEN. */
 typedef struct imp_unit {
     uint32_t model, task, shot, seed; /* axis indices */
+    size_t first_cell;                /* its cell at strategy 0, k 0: its place in cell order */
     size_t first_gen, n_gens;         /* into plan->gens */
     size_t n_record;                  /* cells it records: its cells plus their aliases */
     double cost;
 } imp_unit;
 
-/* The work of a sweep. units are sorted longest first (cost descending, ties in grid order);
+/* The work of a sweep. units are sorted longest first (cost descending, ties in cell order);
  * gens, cells and alias are flat arrays the units index into. Owned by the plan. */
 typedef struct imp_plan {
     size_t n_units;

@@ -15,7 +15,7 @@ typedef enum { IMP_NORM_NONE = 0, IMP_NORM_L2, IMP_NORM_QUANTILE } imp_norm;
  *   seed     when its proxies depend on the cell's seed at shot = all (with a shot every GEN
  *            does, because presampling draws): IMP_SEED_NEVER, IMP_SEED_ALWAYS, or
  *            IMP_SEED_UNLESS_K1 (kls at k = 1 is ls)
- *   cost     sum of IMP_COST_* terms for imp_gen_cost (grid.h lists the formulas)
+ *   cost     sum of IMP_COST_* terms for imp_gen_cost (cost.h lists the formulas)
  *   kernel   the per-class generator in proxy.c (gen_<kernel>), or joint for the least-squares
  *            methods solved over every class at once
  * A new GEN is one row here plus its kernel. The enum order is the table's. */

@@ -937,6 +937,23 @@ int imp_job_lambda(const imp_job *job, const char *model, double *out)
     return 0;
 }
 
+int imp_job_axes(const imp_job *job, imp_axes *view, imp_err *err)
+{
+    memset(view, 0, sizeof *view);
+    char **names = calloc(job->n_tasks ? job->n_tasks : 1, sizeof *names);
+    if (!names)
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", job->name);
+    for (size_t t = 0; t < job->n_tasks; t++)
+        names[t] = job->tasks[t].name;
+    view->n_model = job->n_models, view->model = job->models;
+    view->n_task = job->n_tasks, view->task = names;
+    view->n_strategy = job->n_strategies, view->strategy = job->strategies;
+    view->n_k = job->n_ks, view->k = job->ks;
+    view->n_shot = job->n_shots, view->shot = job->shots;
+    view->n_seed = job->n_seeds, view->seed = job->seeds;
+    return 0;
+}
+
 int imp_job_task_index(const imp_job *job, const char *name)
 {
     for (size_t i = 0; i < job->n_tasks; i++)

@@ -189,11 +189,12 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
     imp_grid *g = calloc(1, sizeof *g);
     if (!g)
         goto oom;
-    /* the job's lists, axis by axis (tasks by name; their definitions follow) */
-    size_t lens[IMP_AX__COUNT] = {
-        [IMP_AX_MODEL] = job->n_models, [IMP_AX_TASK] = job->n_tasks,
-        [IMP_AX_STRATEGY] = job->n_strategies, [IMP_AX_K] = job->n_ks,
-        [IMP_AX_SHOT] = job->n_shots, [IMP_AX_SEED] = job->n_seeds};
+    imp_axes from;
+    if (imp_job_axes(job, &from, err))
+        goto oom;
+    size_t lens[IMP_AX__COUNT];
+    for (int i = 0; i < IMP_AX__COUNT; i++)
+        lens[i] = imp_axis_len(&from, i);
     g->n_lambda = job->n_lambda;
     size_t cells = 1;
     for (int i = 0; i < IMP_AX__COUNT; i++) {
@@ -204,6 +205,7 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
                 at += (size_t)snprintf(dims + at, sizeof dims - at, "%s%zu %s", ax ? " x " : "",
                                        lens[ax], imp_axis_info_of(ax)->key);
             imp_grid_free(g);
+            free(from.task);
             return imp_err_set(err, IMP_EINPUT, "%s: the grid has no cells or more than %zu (%s)",
                                job->name, IMP_GRID_MAX_CELLS, dims);
         }
@@ -213,6 +215,7 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
     double phys = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
     if (phys > 0 && (double)cells * IMP_GRID_BYTES_PER_CELL > phys) {
         imp_grid_free(g);
+        free(from.task);
         return imp_err_set(err, IMP_EINPUT,
                            "%s: the grid has %zu cells, which need about %.1f GiB in memory, more "
                            "than this machine's %.1f GiB; split the job", job->name, cells,
@@ -220,18 +223,8 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
                            phys / 1073741824.0);
     }
     g->n_cells = cells;
-    char **task_names = calloc(job->n_tasks, sizeof *task_names);
-    if (!task_names)
-        goto oom;
-    for (size_t t = 0; t < job->n_tasks; t++)
-        task_names[t] = job->tasks[t].name;
-    imp_axes from = {
-        .n_model = job->n_models, .model = job->models, .n_task = job->n_tasks,
-        .task = task_names, .n_strategy = job->n_strategies, .strategy = job->strategies,
-        .n_k = job->n_ks, .k = job->ks, .n_shot = job->n_shots, .shot = job->shots,
-        .n_seed = job->n_seeds, .seed = job->seeds};
     int copied = imp_axes_copy(&g->axes, &from, err);
-    free(task_names);
+    free(from.task);
     if (copied)
         goto oom;
     if (!(g->strat = malloc(g->n_strategy * sizeof *g->strat)) ||
@@ -271,7 +264,7 @@ int imp_grid_from_job(const imp_job *job, imp_grid **out, imp_err *err)
     size_t valid_skf = 0;
     for (size_t i = 0; i < n_skf; i++)
         valid_skf += g->k_eff[i] != IMP_GRID_KNA;
-    size_t per = g->n_model * g->n_task * g->n_seed; /* cells per (strategy, k, shot) */
+    size_t per = g->n_cells / n_skf; /* cells per (strategy, k, shot): the other axes */
     g->n_valid = valid_skf * per;
     g->n_na = g->n_cells - g->n_valid;
 
@@ -319,13 +312,15 @@ int imp_grid_cell_valid(const imp_grid *g, size_t cell, int64_t *k_eff, const ch
     return g->k_eff[i] != IMP_GRID_KNA;
 }
 
+_Static_assert(IMP_AX_SEED == IMP_AX__COUNT - 1, "seed-shared cells are neighbours");
+
 size_t imp_grid_cell_source(const imp_grid *g, size_t cell)
 {
     imp_cell c;
     imp_grid_cell_coords(g, cell, &c);
     if (!g->seed_shared[skf_index(g, &c)])
         return cell;
-    return cell - c.seed; /* seed is the fastest axis */
+    return cell - c.seed; /* seed is the fastest axis (the static assertion above) */
 }
 
 uint64_t imp_grid_hash(const imp_grid *g) { return g->hash; }
