@@ -353,7 +353,7 @@ static int64_t classify(const imp_cellkeys *k, char *key, char *why, size_t n)
         sd++;
     if (sd == g->n_seed)
         return -1;
-    imp_cell c = {m, t, s, kk, sh, sd};
+    imp_cell c = {.model = m, .task = t, .strategy = s, .k = kk, .shot = sh, .seed = sd};
     size_t cell = imp_grid_cell_index(g, &c);
     char cur[IMP_CELLKEY_MAX];
     if (imp_cellkeys_text(k, cell, cur, sizeof cur, NULL) == 0)
