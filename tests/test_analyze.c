@@ -66,7 +66,9 @@ static imp_cell_result rec(const imp_cube_axes *a, size_t c, size_t v, size_t e,
     imp_cell_result r;
     memset(&r, 0, sizeof r);
     imp_cell_result_unknown(&r); /* no F1 or provenance: empty CSV fields */
-    size_t idx[IMP_AX__COUNT] = {v / 3, v % 3, col_sk[c][0], col_sk[c][1], 0, e};
+    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / 3, [IMP_AX_TASK] = v % 3,
+                                 [IMP_AX_STRATEGY] = col_sk[c][0], [IMP_AX_K] = col_sk[c][1],
+                                 [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = e};
     r.cell = imp_cube_cell_index(a, idx);
     r.status = (uint8_t)status;
     r.accuracy = status == IMP_CELL_DONE ? acc : NAN;
@@ -1103,7 +1105,9 @@ static const char *many_cube_path(void)
             x = 1664525u * x + 1013904223u;
             imp_cell_result r;
             memset(&r, 0, sizeof r);
-            size_t idx[IMP_AX__COUNT] = {v / NT, v % NT, c / NK, c % NK, 0, 0};
+            size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / NT, [IMP_AX_TASK] = v % NT,
+                                         [IMP_AX_STRATEGY] = c / NK, [IMP_AX_K] = c % NK,
+                                         [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 0};
             r.cell = imp_cube_cell_index(&a, idx);
             r.status = IMP_CELL_DONE;
             r.accuracy = (float)(50 + (double)((x >> 8) % 5000) / 100.0);

@@ -31,7 +31,8 @@ static imp_cube_axes demo_axes(void)
 static uint64_t cell_of(const imp_cube_axes *a, size_t m, size_t t, size_t s, size_t k,
                         size_t sh, size_t se)
 {
-    size_t idx[IMP_AX__COUNT] = {m, t, s, k, sh, se};
+    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = m, [IMP_AX_TASK] = t, [IMP_AX_STRATEGY] = s,
+                                 [IMP_AX_K] = k, [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = se};
     return imp_cube_cell_index(a, idx);
 }
 

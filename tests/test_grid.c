@@ -271,7 +271,8 @@ static void test_axis_rules(void)
         /* shot 10 */ {1, 4, 1}, {2, 4, 5}, {3, 4, 10},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        imp_cell c = {1, 2, 0, cases[i].k, cases[i].shot, 3};
+        imp_cell c = {.model = 1, .task = 2, .strategy = 0, .k = cases[i].k, .shot = cases[i].shot,
+                      .seed = 3};
         size_t cell = imp_grid_cell_index(g, &c);
         e = 0;
         int ok = imp_grid_cell_valid(g, cell, &e, &why);
@@ -280,14 +281,14 @@ static void test_axis_rules(void)
         /* few-shot draws depend on the seed: every cell is its own source */
         IMP_ASSERT_INT_EQ(imp_grid_cell_source(g, cell), cell);
     }
-    imp_cell c = {0, 0, 0, 3, 2, 0};
+    imp_cell c = {.model = 0, .task = 0, .strategy = 0, .k = 3, .shot = 2, .seed = 0};
     imp_grid_cell_valid(g, imp_grid_cell_index(g, &c), NULL, &why);
     IMP_ASSERT_INT_EQ(strcmp(why, "shot < k runs with k = shot, recorded at one k"), 0);
     c.k = 0;
     imp_grid_cell_valid(g, imp_grid_cell_index(g, &c), NULL, &why);
     IMP_ASSERT_INT_EQ(strcmp(why, "k = -1 only for all"), 0);
     /* index ↔ coordinates */
-    imp_cell c2, c3 = {3, 1, 0, 2, 11, 4};
+    imp_cell c2, c3 = {.model = 3, .task = 1, .strategy = 0, .k = 2, .shot = 11, .seed = 4};
     size_t cell = imp_grid_cell_index(g, &c3);
     IMP_ASSERT_INT_EQ(cell, ((((3 * 3 + 1) * 1 + 0) * 4 + 2) * 13 + 11) * 5 + 4);
     imp_grid_cell_coords(g, cell, &c2);

@@ -27,7 +27,9 @@ static const char *make_cube(void)
         for (size_t v = 0; v < 4; v++) {
             imp_cell_result r;
             memset(&r, 0, sizeof r);
-            size_t idx[IMP_AX__COUNT] = {v / 2, v % 2, s, 0, 0, 0};
+            size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / 2, [IMP_AX_TASK] = v % 2,
+                                         [IMP_AX_STRATEGY] = s, [IMP_AX_K] = 0, [IMP_AX_SHOT] = 0,
+                                         [IMP_AX_SEED] = 0};
             r.cell = imp_cube_cell_index(&a, idx);
             r.status = IMP_CELL_DONE;
             r.accuracy = acc[s][v];
