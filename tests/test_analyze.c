@@ -56,7 +56,9 @@ static const double med[4][9] = {
 
 static imp_cube_axes axes(void)
 {
-    imp_cube_axes a = {3, 3, 4, 2, 1, 3, models, tasks, strategies, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 3, .model = models, .n_task = 3, .task = tasks, .n_strategy = 4,
+                       .strategy = strategies, .n_k = 2, .k = ks, .n_shot = 1, .shot = shots,
+                       .n_seed = 3, .seed = seeds};
     return a;
 }
 
@@ -1094,7 +1096,9 @@ static const char *many_cube_path(void)
         snprintf(sb[i], sizeof sb[i], "none/kmeans/none/none/mnn:%d:cosine:uniform", i + 1),
             sv[i] = sb[i];
     int64_t k[NK] = {10, 20}, shot[1] = {-1}, seed[1] = {1};
-    imp_cube_axes a = {NM, NT, NS, NK, 1, 1, mv, tv, sv, k, shot, seed};
+    imp_cube_axes a = {.n_model = NM, .model = mv, .n_task = NT, .task = tv, .n_strategy = NS,
+                       .strategy = sv, .n_k = NK, .k = k, .n_shot = 1, .shot = shot, .n_seed = 1,
+                       .seed = seed};
     imp_err err;
     imp_err_clear(&err);
     imp_cube *cube;

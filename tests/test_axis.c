@@ -38,6 +38,10 @@ static void test_table(void)
         IMP_ASSERT_INT_EQ(in->kind == IMP_AXK_INT, IS_INT[ax]);
         IMP_ASSERT_INT_EQ(imp_axis_find(NAMES[ax]), ax);
     }
+    /* only shot has a default (a job without `shots` runs every training row) */
+    IMP_ASSERT_INT_EQ(imp_axis_info_of(IMP_AX_SHOT)->dflt, -1);
+    IMP_ASSERT_INT_EQ(imp_axis_info_of(IMP_AX_K)->dflt == IMP_AXIS_REQUIRED, 1);
+    IMP_ASSERT_INT_EQ(imp_axis_info_of(IMP_AX_SEED)->dflt == IMP_AXIS_REQUIRED, 1);
     IMP_ASSERT_INT_EQ(imp_axis_find("lambda"), -1);
     IMP_ASSERT_STR_EQ(imp_axis_name(IMP_AX__COUNT), "?");
     IMP_ASSERT_INT_EQ(imp_axis_info_of(-1) == NULL, 1);
@@ -107,10 +111,10 @@ static void test_index(void)
             imp__assert_msg(0, __LINE__, __FILE__, "cell %llu does not round-trip",
                             (unsigned long long)c);
     }
-    char b[32];
-    IMP_ASSERT_STR_EQ(imp_axis_value(&a, IMP_AX_TASK, 2, b, sizeof b), "t2");
-    IMP_ASSERT_STR_EQ(imp_axis_value(&a, IMP_AX_K, 3, b, sizeof b), "-1");
-    IMP_ASSERT_STR_EQ(imp_axis_value(&a, IMP_AX_SHOT, 0, b, sizeof b), "all");
+    char b1[32];
+    IMP_ASSERT_STR_EQ(imp_axis_value(&a, IMP_AX_TASK, 2, b1, sizeof b1), "t2");
+    IMP_ASSERT_STR_EQ(imp_axis_value(&a, IMP_AX_K, 3, b1, sizeof b1), "-1");
+    IMP_ASSERT_STR_EQ(imp_axis_value(&a, IMP_AX_SHOT, 0, b1, sizeof b1), "all");
     IMP_ASSERT_INT_EQ(imp_axis_int(&a, IMP_AX_SEED, 4), 4);
     IMP_ASSERT_INT_EQ(imp_axis_str(&a, IMP_AX_SEED, 0) == NULL, 1);
 
@@ -121,6 +125,25 @@ static void test_index(void)
     IMP_ASSERT_INT_EQ(cp.k[3], -1);
     imp_axes_free(&cp);
     IMP_ASSERT_INT_EQ(cp.n_seed, 0);
+    /* an absent axis with a default is that one value: the same cells as a shot axis [all] */
+    imp_axes b = a;
+    b.n_shot = 0;
+    b.shot = NULL;
+    IMP_ASSERT_INT_EQ(imp_axis_len(&b, IMP_AX_SHOT), 1);
+    IMP_ASSERT_INT_EQ(imp_axes_n_cells(&b), 2 * 3 * 1 * 4 * 1 * 5);
+    IMP_ASSERT_STR_EQ(imp_axis_value(&b, IMP_AX_SHOT, 0, b1, sizeof b1), "all");
+    size_t last[IMP_AX__COUNT] = {1, 2, 0, 3, 0, 4};
+    IMP_ASSERT_INT_EQ(imp_axes_cell_index(&b, last), 119);
+    IMP_ASSERT_INT_EQ(imp_axes_copy(&cp, &b, &err), 0);
+    IMP_ASSERT_INT_EQ(cp.n_shot, 1);
+    IMP_ASSERT_INT_EQ(cp.shot != NULL && cp.shot[0] == -1, 1);
+    imp_axes_free(&cp);
+    /* an absent axis without one is empty */
+    b = a;
+    b.n_k = 0;
+    b.k = NULL;
+    IMP_ASSERT_INT_EQ(imp_axis_len(&b, IMP_AX_K), 0);
+    IMP_ASSERT_INT_EQ(imp_axes_n_cells(&b), 0);
     a.n_task = 0;
     IMP_ASSERT_INT_EQ(imp_axes_copy(&cp, &a, &err), IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg,

@@ -24,7 +24,9 @@ static int64_t seeds[] = {17121997, 123987};
 /* 2 x 1 x 2 x 2 x 2 x 2 = 32 cells */
 static imp_cube_axes demo_axes(void)
 {
-    imp_cube_axes a = {2, 1, 2, 2, 2, 2, models, tasks, strategies, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 1, .task = tasks, .n_strategy = 2,
+                       .strategy = strategies, .n_k = 2, .k = ks, .n_shot = 2, .shot = shots,
+                       .n_seed = 2, .seed = seeds};
     return a;
 }
 
@@ -526,7 +528,9 @@ static imp_cube *tiny_cube(void)
     static char *t[] = {"t"};
     static char *s[] = {"none/mean/none/none/max", "none/kmeans/none/none/max"};
     static int64_t k[] = {1}, sh[] = {-1, 5}, se[] = {7};
-    imp_cube_axes a = {1, 1, 2, 1, 2, 1, m, t, s, k, sh, se};
+    imp_cube_axes a = {.n_model = 1, .model = m, .n_task = 1, .task = t, .n_strategy = 2,
+                       .strategy = s, .n_k = 1, .k = k, .n_shot = 2, .shot = sh, .n_seed = 1,
+                       .seed = se};
     const uint8_t valid[4] = {1, 1, 1, 0};
     imp_cube *c;
     imp_err err;

@@ -17,7 +17,9 @@ static const char *make_cube(void)
     static char *strategies[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max",
                                  "none/mean/quantile/none/mnn:3:mahalanobis:distance"};
     static int64_t ks[] = {1}, shots[] = {-1}, seeds[] = {1};
-    imp_cube_axes a = {2, 2, 3, 1, 1, 1, models, tasks, strategies, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 2, .task = tasks, .n_strategy = 3,
+                       .strategy = strategies, .n_k = 1, .k = ks, .n_shot = 1, .shot = shots,
+                       .n_seed = 1, .seed = seeds};
     imp_err err;
     imp_err_clear(&err);
     imp_cube *cube;

@@ -8,7 +8,7 @@
 
 #include "imprint/err.h"
 
-/* X(ID, name, key, kind, min, max, minus1, rule), in the order of the cube's dimensions (the
+/* X(ID, name, key, kind, min, max, minus1, rule, dflt), in the order of the cube's dimensions (the
  * last axis varies fastest in a cell index; never reorder: cube files and grid hashes follow it):
  *   name    the axis's name: HDF5 dimension scale, CSV column, hash line, printed labels;
  *   key     the job file's list of its values (docs/job-file.md);
@@ -17,19 +17,24 @@
  *   minus1  how an INT axis writes the value -1 when it has a meaning (k: every training row a
  *           proxy, "-1"; shot: every training row, "all"), NULL when -1 is no value; a job
  *           spells -1 with this text;
- *   rule    the range in words, for the job's error messages.
+ *   rule    the range in words, for the job's error messages;
+ *   dflt    the one value an INT axis takes when it is absent (a job without its key, an axes
+ *           struct whose n_<name> is 0 and <name> NULL), or IMP_AXIS_REQUIRED. A new axis has
+ *           one — the value the code used before the axis existed — so code that does not
+ *           name it (hand-built axes, jobs written before it) keeps working.
  * Strings are validated where their meaning is (job.c: names, tasks, strategies). */
+#define IMP_AXIS_REQUIRED INT64_MIN
 #define IMP_AXIS_MAP(X)                                                                         \
-    X(MODEL, model, "models", STR, 0, 0, NULL, "a model name")                                  \
-    X(TASK, task, "tasks", STR, 0, 0, NULL, "a task name")                                      \
-    X(STRATEGY, strategy, "strategies", STR, 0, 0, NULL, "a strategy")                          \
-    X(K, k, "ks", INT, 1, INT32_MAX, "-1", ">= 1 or -1 (every row a proxy)")                    \
-    X(SHOT, shot, "shots", INT, 1, INT32_MAX, "all", ">= 1 or all")                             \
-    X(SEED, seed, "seeds", INT, 0, INT64_MAX, NULL, ">= 0")
+    X(MODEL, model, "models", STR, 0, 0, NULL, "a model name", IMP_AXIS_REQUIRED)               \
+    X(TASK, task, "tasks", STR, 0, 0, NULL, "a task name", IMP_AXIS_REQUIRED)                   \
+    X(STRATEGY, strategy, "strategies", STR, 0, 0, NULL, "a strategy", IMP_AXIS_REQUIRED)       \
+    X(K, k, "ks", INT, 1, INT32_MAX, "-1", ">= 1 or -1 (every row a proxy)", IMP_AXIS_REQUIRED) \
+    X(SHOT, shot, "shots", INT, 1, INT32_MAX, "all", ">= 1 or all", -1)                         \
+    X(SEED, seed, "seeds", INT, 0, INT64_MAX, NULL, ">= 0", IMP_AXIS_REQUIRED)
 
 /* Axis numbers, in the order of the arrays' dimensions. */
 enum {
-#define IMP__AX_ENUM(ID, name, key, kind, min, max, minus1, rule) IMP_AX_##ID,
+#define IMP__AX_ENUM(ID, name, key, kind, min, max, minus1, rule, dflt) IMP_AX_##ID,
     IMP_AXIS_MAP(IMP__AX_ENUM)
 #undef IMP__AX_ENUM
     IMP_AX__COUNT
@@ -44,8 +49,8 @@ typedef enum { IMP_AXK_STR, IMP_AXK_INT } imp_axis_kind;
  * k -1 every training row a proxy. An axes struct filled by imp_axes_copy (or a reader) owns its
  * arrays and strings (free with imp_axes_free); one the caller fills is the caller's.
  * IMP_AXES_FIELDS lets a struct hold the same fields in an anonymous member (imp_grid). */
-#define IMP__AX_LEN_FIELD(ID, name, key, kind, min, max, minus1, rule) size_t n_##name;
-#define IMP__AX_VAL_FIELD(ID, name, key, kind, min, max, minus1, rule) IMP__AXK_##kind##_T *name;
+#define IMP__AX_LEN_FIELD(ID, name, key, kind, min, max, minus1, rule, dflt) size_t n_##name;
+#define IMP__AX_VAL_FIELD(ID, name, key, kind, min, max, minus1, rule, dflt) IMP__AXK_##kind##_T *name;
 #define IMP_AXES_FIELDS IMP_AXIS_MAP(IMP__AX_LEN_FIELD) IMP_AXIS_MAP(IMP__AX_VAL_FIELD)
 typedef struct imp_axes {
     IMP_AXES_FIELDS
@@ -58,15 +63,17 @@ typedef struct imp_axis_info {
     int64_t min, max;
     const char *minus1;
     const char *rule;
+    int64_t dflt; /* IMP_AXIS_REQUIRED: none */
 } imp_axis_info;
 const imp_axis_info *imp_axis_info_of(int axis); /* NULL outside [0, IMP_AX__COUNT) */
 
 /* The axis's name ("model", …, "seed"; "?" outside the table), and its number (-1 if none). */
 const char *imp_axis_name(int axis);
 int imp_axis_find(const char *name);
-/* Length of one axis (0 outside the table). */
+/* Length of one axis (0 outside the table; 1 for an absent axis with a default). */
 size_t imp_axis_len(const imp_axes *a, int axis);
-/* The values of a STR axis (NULL for an INT axis), of an INT axis (NULL for a STR axis). */
+/* The values of a STR axis (NULL for an INT axis), of an INT axis (NULL for a STR axis, and
+ * for an absent axis: read that with imp_axis_int). */
 char *const *imp_axis_strs(const imp_axes *a, int axis);
 const int64_t *imp_axis_ints(const imp_axes *a, int axis);
 /* Where an axis's values live, for code that fills an axes struct (a reader): its length in
@@ -93,7 +100,8 @@ uint64_t imp_axes_n_cells(const imp_axes *a);
  * of every cube array and of the grid's cells, and back. idx has IMP_AX__COUNT entries. */
 uint64_t imp_axes_cell_index(const imp_axes *a, const size_t idx[IMP_AX__COUNT]);
 void imp_axes_cell_coords(const imp_axes *a, uint64_t cell, size_t idx[IMP_AX__COUNT]);
-/* Deep copy src into *dst (dst then owns its memory). An empty axis: IMP_EINPUT. */
+/* Deep copy src into *dst (dst then owns its memory); an absent axis with a default becomes
+ * that one value. An empty axis: IMP_EINPUT. */
 int imp_axes_copy(imp_axes *dst, const imp_axes *src, imp_err *err);
 /* Free what an owned axes struct points to and zero it. */
 void imp_axes_free(imp_axes *a);

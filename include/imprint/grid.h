@@ -24,7 +24,7 @@
 
 /* Coordinates of one cell: an index into each axis, named like the axis (c.model … c.seed). */
 typedef struct imp_cell {
-#define IMP__AX_IDX_FIELD(ID, name, key, kind, min, max, minus1, rule) size_t name;
+#define IMP__AX_IDX_FIELD(ID, name, key, kind, min, max, minus1, rule, dflt) size_t name;
     IMP_AXIS_MAP(IMP__AX_IDX_FIELD)
 #undef IMP__AX_IDX_FIELD
 } imp_cell;

@@ -644,11 +644,22 @@ static int parse_strategy_grid(pctx *c, yaml_node_t *n, size_t *cap)
     return rc;
 }
 
-/* An INT axis of the table (ks, shots, seeds): its values, spelt and ranged by axis.h. */
-static int parse_int_axis(pctx *c, yaml_node_t *n, int axis, int64_t **vals, imp_job_pos **pos,
-                          size_t *count)
+/* An INT axis of the table (ks, shots, seeds): its values, spelt and ranged by axis.h; n NULL
+ * (the key absent) gives the table's default, placed at the job's root. */
+static int parse_int_axis(pctx *c, yaml_node_t *n, yaml_node_t *root, int axis, int64_t **vals,
+                          imp_job_pos **pos, size_t *count)
 {
     const imp_axis_info *ai = imp_axis_info_of(axis);
+    if (!n) {
+        if (ai->dflt == IMP_AXIS_REQUIRED)
+            return fail_at(c, pos_of(root), "missing required key '%s'", ai->key);
+        if (!(*vals = malloc(sizeof **vals)) || !(*pos = malloc(sizeof **pos)))
+            return nomem(c);
+        (*vals)[0] = ai->dflt;
+        (*pos)[0] = pos_of(root);
+        *count = 1;
+        return 0;
+    }
     yaml_node_item_t *items;
     size_t cnt;
     int rc = get_list(c, n, ai->key, &items, &cnt);
@@ -789,19 +800,11 @@ static int parse_root(pctx *c, yaml_node_t *root, const char *base_dir)
         return fail_at(c, pos_of(v[K_GRID]),
                        "empty axis 'strategies': the strategy_grid leaves "
                        "no strategy after dropping NORMpre != NORMinf");
-    if ((rc = parse_int_axis(c, v[K_KS], IMP_AX_K, &j->ks, &j->k_pos, &j->n_ks)))
-        return rc;
-    if (v[K_SHOTS]) {
-        if ((rc = parse_int_axis(c, v[K_SHOTS], IMP_AX_SHOT, &j->shots, &j->shot_pos, &j->n_shots)))
-            return rc;
-    } else {
-        if (!(j->shots = malloc(sizeof *j->shots)) || !(j->shot_pos = malloc(sizeof *j->shot_pos)))
-            return nomem(c);
-        j->shots[0] = -1;
-        j->shot_pos[0] = pos_of(root);
-        j->n_shots = 1;
-    }
-    if ((rc = parse_int_axis(c, v[K_SEEDS], IMP_AX_SEED, &j->seeds, &j->seed_pos, &j->n_seeds)))
+    if ((rc = parse_int_axis(c, v[K_KS], root, IMP_AX_K, &j->ks, &j->k_pos, &j->n_ks)) ||
+        (rc = parse_int_axis(c, v[K_SHOTS], root, IMP_AX_SHOT, &j->shots, &j->shot_pos,
+                             &j->n_shots)) ||
+        (rc = parse_int_axis(c, v[K_SEEDS], root, IMP_AX_SEED, &j->seeds, &j->seed_pos,
+                             &j->n_seeds)))
         return rc;
     if (v[K_LAMBDA] && (rc = parse_lambda(c, v[K_LAMBDA])))
         return rc;

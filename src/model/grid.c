@@ -280,7 +280,7 @@ oom:
 
 size_t imp_grid_cell_index(const imp_grid *g, const imp_cell *c)
 {
-#define IDX(ID, name, key, kind, min, max, minus1, rule) c->name,
+#define IDX(ID, name, key, kind, min, max, minus1, rule, dflt) c->name,
     const size_t idx[IMP_AX__COUNT] = {IMP_AXIS_MAP(IDX)};
 #undef IDX
     return (size_t)imp_axes_cell_index(&g->axes, idx);
@@ -290,7 +290,7 @@ void imp_grid_cell_coords(const imp_grid *g, size_t cell, imp_cell *c)
 {
     size_t idx[IMP_AX__COUNT];
     imp_axes_cell_coords(&g->axes, cell, idx);
-#define SET(ID, name, key, kind, min, max, minus1, rule) c->name = idx[IMP_AX_##ID];
+#define SET(ID, name, key, kind, min, max, minus1, rule, dflt) c->name = idx[IMP_AX_##ID];
     IMP_AXIS_MAP(SET)
 #undef SET
 }

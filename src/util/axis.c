@@ -7,8 +7,8 @@
 #include <string.h>
 
 static const imp_axis_info axes_info[IMP_AX__COUNT] = {
-#define ROW(ID, name, key, kind, min, max, minus1, rule)                                        \
-    {#name, key, IMP_AXK_##kind, min, max, minus1, rule},
+#define ROW(ID, name, key, kind, min, max, minus1, rule, dflt)                                     \
+    {#name, key, IMP_AXK_##kind, min, max, minus1, rule, dflt},
     IMP_AXIS_MAP(ROW)
 #undef ROW
 };
@@ -31,11 +31,17 @@ int imp_axis_find(const char *name)
     return -1;
 }
 
+/* 1 if an axis is absent (no values, no array) and has a default value. */
+static int absent(int axis, size_t n, const void *values)
+{
+    return n == 0 && values == NULL && axes_info[axis].dflt != IMP_AXIS_REQUIRED;
+}
+
 size_t imp_axis_len(const imp_axes *a, int axis)
 {
     switch (axis) {
-#define LEN(ID, name, key, kind, min, max, minus1, rule)                                        \
-    case IMP_AX_##ID: return a->n_##name;
+#define LEN(ID, name, key, kind, min, max, minus1, rule, dflt)                                     \
+    case IMP_AX_##ID: return absent(axis, a->n_##name, a->name) ? 1 : a->n_##name;
         IMP_AXIS_MAP(LEN)
 #undef LEN
     default: return 0;
@@ -50,10 +56,10 @@ void imp_axes_slot(imp_axes *a, int axis, size_t **len, char ****strs, int64_t *
 #define PICK_STR(name) *strs = &a->name
 #define PICK_INT(name) *ints = &a->name
     switch (axis) {
-#define SLOT(ID, name, key, kind, min, max, minus1, rule)                                       \
-    case IMP_AX_##ID:                                                                           \
-        *len = &a->n_##name;                                                                    \
-        PICK_##kind(name);                                                                      \
+#define SLOT(ID, name, key, kind, min, max, minus1, rule, dflt)                                    \
+    case IMP_AX_##ID:                                                                              \
+        *len = &a->n_##name;                                                                       \
+        PICK_##kind(name);                                                                         \
         break;
         IMP_AXIS_MAP(SLOT)
 #undef SLOT
@@ -90,6 +96,8 @@ const char *imp_axis_str(const imp_axes *a, int axis, size_t i)
 int64_t imp_axis_int(const imp_axes *a, int axis, size_t i)
 {
     const int64_t *v = imp_axis_ints(a, axis);
+    if (!v && imp_axis_len(a, axis) == 1 && axes_info[axis].kind == IMP_AXK_INT)
+        return axes_info[axis].dflt; /* absent: its default */
     return v ? v[i] : 0;
 }
 
@@ -205,11 +213,12 @@ int imp_axes_copy(imp_axes *dst, const imp_axes *src, imp_err *err)
                            "cube axes: every axis needs at least one value (%s)", lens);
     }
     int ok = 1;
-#define COPY_STR(name) ok &= (dst->name = copy_strings(src->name, src->n_##name)) != NULL
-#define COPY_INT(name) ok &= (dst->name = copy_ints(src->name, src->n_##name)) != NULL
-#define COPY(ID, name, key, kind, min, max, minus1, rule)                                       \
-    dst->n_##name = src->n_##name;                                                              \
-    COPY_##kind(name);
+#define COPY_STR(name, dflt) ok &= (dst->name = copy_strings(src->name, dst->n_##name)) != NULL
+#define COPY_INT(name, dflt)                                                                       \
+    ok &= (dst->name = copy_ints(src->name ? src->name : &(int64_t){dflt}, dst->n_##name)) != NULL
+#define COPY(ID, name, key, kind, min, max, minus1, rule, dflt)                                    \
+    dst->n_##name = imp_axis_len(src, IMP_AX_##ID);                                                \
+    COPY_##kind(name, dflt);
     IMP_AXIS_MAP(COPY)
 #undef COPY
 #undef COPY_STR
@@ -227,7 +236,7 @@ void imp_axes_free(imp_axes *a)
         return;
 #define FREE_STR(name) free_strings(a->name, a->n_##name)
 #define FREE_INT(name) free(a->name)
-#define FREE(ID, name, key, kind, min, max, minus1, rule) FREE_##kind(name);
+#define FREE(ID, name, key, kind, min, max, minus1, rule, dflt) FREE_##kind(name);
     IMP_AXIS_MAP(FREE)
 #undef FREE
 #undef FREE_STR
