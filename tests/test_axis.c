@@ -92,10 +92,13 @@ static void test_index(void)
     imp_axes a = shape();
     IMP_ASSERT_INT_EQ(imp_axes_n_cells(&a), 2 * 3 * 1 * 4 * 2 * 5);
     /* by hand: ((((1·3 + 2)·1 + 0)·4 + 3)·2 + 1)·5 + 4 = 239, the last cell */
-    size_t idx[IMP_AX__COUNT] = {1, 2, 0, 3, 1, 4}, back[IMP_AX__COUNT];
+    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 1, [IMP_AX_TASK] = 2, [IMP_AX_STRATEGY] = 0,
+                                 [IMP_AX_K] = 3, [IMP_AX_SHOT] = 1, [IMP_AX_SEED] = 4};
+    size_t back[IMP_AX__COUNT];
     IMP_ASSERT_INT_EQ(imp_axes_cell_index(&a, idx), 239);
     /* (0, 1, 0, 2, 0, 3): ((1·4 + 2)·2 + 0)·5 + 3 = 63 */
-    size_t mid[IMP_AX__COUNT] = {0, 1, 0, 2, 0, 3};
+    size_t mid[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 0, [IMP_AX_TASK] = 1, [IMP_AX_STRATEGY] = 0,
+                                 [IMP_AX_K] = 2, [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 3};
     IMP_ASSERT_INT_EQ(imp_axes_cell_index(&a, mid), 63);
     imp_axes_cell_coords(&a, 63, back);
     for (int ax = 0; ax < IMP_AX__COUNT; ax++)
@@ -132,7 +135,8 @@ static void test_index(void)
     IMP_ASSERT_INT_EQ(imp_axis_len(&b, IMP_AX_SHOT), 1);
     IMP_ASSERT_INT_EQ(imp_axes_n_cells(&b), 2 * 3 * 1 * 4 * 1 * 5);
     IMP_ASSERT_STR_EQ(imp_axis_value(&b, IMP_AX_SHOT, 0, b1, sizeof b1), "all");
-    size_t last[IMP_AX__COUNT] = {1, 2, 0, 3, 0, 4};
+    size_t last[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 1, [IMP_AX_TASK] = 2, [IMP_AX_STRATEGY] = 0,
+                                  [IMP_AX_K] = 3, [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 4};
     IMP_ASSERT_INT_EQ(imp_axes_cell_index(&b, last), 119);
     IMP_ASSERT_INT_EQ(imp_axes_copy(&cp, &b, &err), 0);
     IMP_ASSERT_INT_EQ(cp.n_shot, 1);
@@ -171,7 +175,7 @@ static void test_grid_axes(void)
         IMP_ASSERT_INT_EQ(g->n_task, 3);
         IMP_ASSERT_INT_EQ(g->axes.k == g->k, 1);
         IMP_ASSERT_INT_EQ(g->n_cells, 240);
-        imp_cell c = {1, 2, 0, 3, 1, 4};
+        imp_cell c = {.model = 1, .task = 2, .strategy = 0, .k = 3, .shot = 1, .seed = 4};
         IMP_ASSERT_INT_EQ(imp_grid_cell_index(g, &c), 239);
         imp_cell d;
         imp_grid_cell_coords(g, 63, &d);

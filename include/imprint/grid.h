@@ -101,8 +101,10 @@ size_t imp_grid_cell_source(const imp_grid *g, size_t cell);
  *   strategy <canonical strategy>      (axis order)
  *   k <k>      shot <n|all>      seed <seed>   (axis order, one line per value)
  *   lambda <model> <%.17g>             (job order)
- * so any change of an axis (values or order), a task's definition, the store path or a λ
- * override changes the hash. */
+ * — "<axis name> <value text>" for every axis in table order (axis.h) — so any change of an
+ * axis (values or order), a task's definition, the store path or a λ override changes the
+ * hash. An axis added after these six writes its lines only when it leaves its default value
+ * (a job that does not use it keeps its hash). */
 uint64_t imp_grid_hash(const imp_grid *g);
 const char *imp_grid_canonical(const imp_grid *g);
 

@@ -118,6 +118,19 @@ static char *task_def(const imp_task *t)
     return b.p;
 }
 
+/* 1 if the hash text leaves an axis out: one added after the first six (which the text always
+ * lists) while it holds only its default value, so a job that does not use a new axis keeps
+ * the hash it had before the axis existed, and its cube resumes. */
+static int unhashed(const imp_grid *g, int ax)
+{
+    if (ax == IMP_AX_MODEL || ax == IMP_AX_TASK || ax == IMP_AX_STRATEGY || ax == IMP_AX_K ||
+        ax == IMP_AX_SHOT || ax == IMP_AX_SEED)
+        return 0;
+    const imp_axis_info *in = imp_axis_info_of(ax);
+    return in->dflt != IMP_AXIS_REQUIRED && imp_axis_len(&g->axes, ax) == 1 &&
+           imp_axis_int(&g->axes, ax, 0) == in->dflt;
+}
+
 /* One line per axis value, "<axis> <value>" in table order (a task adds its definition): the
  * grid hash covers these bytes, so this text never changes for an existing axis. */
 static char *canonical(const imp_grid *g)
@@ -126,7 +139,7 @@ static char *canonical(const imp_grid *g)
     char tmp[32];
     sb_printf(&b, "imprint-grid 1\nstore %s\n", g->store);
     for (int ax = 0; ax < IMP_AX__COUNT; ax++)
-        for (size_t i = 0; i < imp_axis_len(&g->axes, ax); i++) {
+        for (size_t i = 0; !unhashed(g, ax) && i < imp_axis_len(&g->axes, ax); i++) {
             sb_printf(&b, "%s %s", imp_axis_name(ax),
                       imp_axis_value(&g->axes, ax, i, tmp, sizeof tmp));
             if (ax == IMP_AX_TASK)
