@@ -146,7 +146,9 @@ static void test_indexing(void)
     IMP_ASSERT_INT_EQ(cell_of(&a, 1, 0, 1, 1, 0, 1), 29);
     size_t idx[IMP_AX__COUNT];
     imp_cube_cell_coords(&a, 29, idx);
-    const size_t want[IMP_AX__COUNT] = {1, 0, 1, 1, 0, 1};
+    const size_t want[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 1, [IMP_AX_TASK] = 0,
+                                        [IMP_AX_STRATEGY] = 1, [IMP_AX_K] = 1,
+                                        [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 1};
     for (int i = 0; i < IMP_AX__COUNT; i++)
         IMP_ASSERT_INT_EQ(idx[i], want[i]);
     char b[32];
