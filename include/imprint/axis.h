@@ -8,8 +8,10 @@
 
 #include "imprint/err.h"
 
-/* X(ID, name, key, kind, min, max, minus1, rule, dflt), in the order of the cube's dimensions (the
- * last axis varies fastest in a cell index; never reorder: cube files and grid hashes follow it):
+/* X(ID, name, key, kind, min, max, minus1, rule, dflt), in the order of the cube's dimensions
+ * (the last axis varies fastest in a cell index; never reorder: cube files and grid hashes
+ * follow it; a new row goes before SEED, which stays last so that the same cell at another
+ * seed is a neighbour — grid.c and plan.c assert it):
  *   name    the axis's name: HDF5 dimension scale, CSV column, hash line, printed labels;
  *   key     the job file's list of its values (docs/job-file.md);
  *   kind    STR (names; HDF5 variable-length UTF-8 strings) or INT (int64_t; HDF5 int64);
@@ -50,7 +52,8 @@ typedef enum { IMP_AXK_STR, IMP_AXK_INT } imp_axis_kind;
  * arrays and strings (free with imp_axes_free); one the caller fills is the caller's.
  * IMP_AXES_FIELDS lets a struct hold the same fields in an anonymous member (imp_grid). */
 #define IMP__AX_LEN_FIELD(ID, name, key, kind, min, max, minus1, rule, dflt) size_t n_##name;
-#define IMP__AX_VAL_FIELD(ID, name, key, kind, min, max, minus1, rule, dflt) IMP__AXK_##kind##_T *name;
+#define IMP__AX_VAL_FIELD(ID, name, key, kind, min, max, minus1, rule, dflt)                    \
+    IMP__AXK_##kind##_T *name;
 #define IMP_AXES_FIELDS IMP_AXIS_MAP(IMP__AX_LEN_FIELD) IMP_AXIS_MAP(IMP__AX_VAL_FIELD)
 typedef struct imp_axes {
     IMP_AXES_FIELDS
