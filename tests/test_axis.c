@@ -187,6 +187,21 @@ static void test_grid_axes(void)
                                 "model m1\ntask t0 datasets=d classes=0,1 remap=none\n");
         IMP_ASSERT_STR_CONTAINS(imp_grid_canonical(g),
                                 "k 20\nk -1\nshot all\nshot 10\nseed 0\n");
+        /* the grid -> cube adapter: the same axes, every cell n/a exactly where the grid says */
+        imp_cube *cube = NULL;
+        IMP_ASSERT_INT_EQ(imp_cube_from_grid(job, g, &cube, &err), 0);
+        if (cube) {
+            IMP_ASSERT_INT_EQ(cube->n_cells, g->n_cells);
+            IMP_ASSERT_INT_EQ(cube->grid_hash == g->hash, 1);
+            IMP_ASSERT_INT_EQ(strcmp(cube->axes.task[2], "t2"), 0);
+            size_t mismatched = 0;
+            for (size_t i = 0; i < g->n_cells; i++)
+                mismatched += (cube->status[i] == IMP_CELL_NA) ==
+                              imp_grid_cell_valid(g, i, NULL, NULL);
+            IMP_ASSERT_INT_EQ(mismatched, 0);
+            IMP_ASSERT_INT_EQ(g->n_na > 0, 1);
+        }
+        imp_cube_free(cube);
     }
     imp_grid_free(g);
     imp_job_free(job);
