@@ -56,7 +56,9 @@ static const double med[4][9] = {
 
 static imp_cube_axes axes(void)
 {
-    imp_cube_axes a = {3, 3, 4, 2, 1, 3, models, tasks, strategies, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 3, .model = models, .n_task = 3, .task = tasks, .n_strategy = 4,
+                       .strategy = strategies, .n_k = 2, .k = ks, .n_shot = 1, .shot = shots,
+                       .n_seed = 3, .seed = seeds};
     return a;
 }
 
@@ -66,7 +68,9 @@ static imp_cell_result rec(const imp_cube_axes *a, size_t c, size_t v, size_t e,
     imp_cell_result r;
     memset(&r, 0, sizeof r);
     imp_cell_result_unknown(&r); /* no F1 or provenance: empty CSV fields */
-    size_t idx[IMP_AX__COUNT] = {v / 3, v % 3, col_sk[c][0], col_sk[c][1], 0, e};
+    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / 3, [IMP_AX_TASK] = v % 3,
+                                 [IMP_AX_STRATEGY] = col_sk[c][0], [IMP_AX_K] = col_sk[c][1],
+                                 [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = e};
     r.cell = imp_cube_cell_index(a, idx);
     r.status = (uint8_t)status;
     r.accuracy = status == IMP_CELL_DONE ? acc : NAN;
@@ -1131,7 +1135,9 @@ static const char *many_cube_path(void)
         snprintf(sb[i], sizeof sb[i], "none/kmeans/none/none/mnn:%d:cosine:uniform", i + 1),
             sv[i] = sb[i];
     int64_t k[NK] = {10, 20}, shot[1] = {-1}, seed[1] = {1};
-    imp_cube_axes a = {NM, NT, NS, NK, 1, 1, mv, tv, sv, k, shot, seed};
+    imp_cube_axes a = {.n_model = NM, .model = mv, .n_task = NT, .task = tv, .n_strategy = NS,
+                       .strategy = sv, .n_k = NK, .k = k, .n_shot = 1, .shot = shot, .n_seed = 1,
+                       .seed = seed};
     imp_err err;
     imp_err_clear(&err);
     imp_cube *cube;
@@ -1142,7 +1148,9 @@ static const char *many_cube_path(void)
             x = 1664525u * x + 1013904223u;
             imp_cell_result r;
             memset(&r, 0, sizeof r);
-            size_t idx[IMP_AX__COUNT] = {v / NT, v % NT, c / NK, c % NK, 0, 0};
+            size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / NT, [IMP_AX_TASK] = v % NT,
+                                         [IMP_AX_STRATEGY] = c / NK, [IMP_AX_K] = c % NK,
+                                         [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 0};
             r.cell = imp_cube_cell_index(&a, idx);
             r.status = IMP_CELL_DONE;
             r.accuracy = (float)(50 + (double)((x >> 8) % 5000) / 100.0);

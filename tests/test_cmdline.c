@@ -121,7 +121,9 @@ static void test_friedman_perfect_agreement(void)
     static char *strats[] = {"l2/mean/l2/l2/max", "none/mean/none/none/nn:euclidean",
                              "none/ls/none/none/max"};
     static int64_t ks[] = {1}, shots[] = {-1}, seeds[] = {1};
-    imp_cube_axes a = {1, 4, 3, 1, 1, 1, models, tasks, strats, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 1, .model = models, .n_task = 4, .task = tasks, .n_strategy = 3,
+                       .strategy = strats, .n_k = 1, .k = ks, .n_shot = 1, .shot = shots,
+                       .n_seed = 1, .seed = seeds};
     imp_cube *c;
     imp_err err;
     CU_ASSERT_FATAL(imp_cube_create(&a, NULL, &c, &err) == 0);

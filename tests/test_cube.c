@@ -24,14 +24,17 @@ static int64_t seeds[] = {17121997, 123987};
 /* 2 x 1 x 2 x 2 x 2 x 2 = 32 cells */
 static imp_cube_axes demo_axes(void)
 {
-    imp_cube_axes a = {2, 1, 2, 2, 2, 2, models, tasks, strategies, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 1, .task = tasks, .n_strategy = 2,
+                       .strategy = strategies, .n_k = 2, .k = ks, .n_shot = 2, .shot = shots,
+                       .n_seed = 2, .seed = seeds};
     return a;
 }
 
 static uint64_t cell_of(const imp_cube_axes *a, size_t m, size_t t, size_t s, size_t k,
                         size_t sh, size_t se)
 {
-    size_t idx[IMP_AX__COUNT] = {m, t, s, k, sh, se};
+    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = m, [IMP_AX_TASK] = t, [IMP_AX_STRATEGY] = s,
+                                 [IMP_AX_K] = k, [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = se};
     return imp_cube_cell_index(a, idx);
 }
 
@@ -143,7 +146,9 @@ static void test_indexing(void)
     IMP_ASSERT_INT_EQ(cell_of(&a, 1, 0, 1, 1, 0, 1), 29);
     size_t idx[IMP_AX__COUNT];
     imp_cube_cell_coords(&a, 29, idx);
-    const size_t want[IMP_AX__COUNT] = {1, 0, 1, 1, 0, 1};
+    const size_t want[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 1, [IMP_AX_TASK] = 0,
+                                        [IMP_AX_STRATEGY] = 1, [IMP_AX_K] = 1,
+                                        [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 1};
     for (int i = 0; i < IMP_AX__COUNT; i++)
         IMP_ASSERT_INT_EQ(idx[i], want[i]);
     char b[32];
@@ -525,7 +530,9 @@ static imp_cube *tiny_cube(void)
     static char *t[] = {"t"};
     static char *s[] = {"none/mean/none/none/max", "none/kmeans/none/none/max"};
     static int64_t k[] = {1}, sh[] = {-1, 5}, se[] = {7};
-    imp_cube_axes a = {1, 1, 2, 1, 2, 1, m, t, s, k, sh, se};
+    imp_cube_axes a = {.n_model = 1, .model = m, .n_task = 1, .task = t, .n_strategy = 2,
+                       .strategy = s, .n_k = 1, .k = k, .n_shot = 2, .shot = sh, .n_seed = 1,
+                       .seed = se};
     const uint8_t valid[4] = {1, 1, 1, 0};
     imp_cube *c;
     imp_err err;

@@ -1,8 +1,9 @@
-/* test_grid.c — cell validity and the reference's run counts, grid hash and diff, work units. */
+/* test_grid.c — cell validity and the reference's run counts, grid hash, work units. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "imprint/grid.h"
+#include "imprint/plan.h"
 #include "testutil.h"
 
 static imp_grid *grid_of(const char *text)
@@ -270,7 +271,8 @@ static void test_axis_rules(void)
         /* shot 10 */ {1, 4, 1}, {2, 4, 5}, {3, 4, 10},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        imp_cell c = {1, 2, 0, cases[i].k, cases[i].shot, 3};
+        imp_cell c = {.model = 1, .task = 2, .strategy = 0, .k = cases[i].k, .shot = cases[i].shot,
+                      .seed = 3};
         size_t cell = imp_grid_cell_index(g, &c);
         e = 0;
         int ok = imp_grid_cell_valid(g, cell, &e, &why);
@@ -279,14 +281,14 @@ static void test_axis_rules(void)
         /* few-shot draws depend on the seed: every cell is its own source */
         IMP_ASSERT_INT_EQ(imp_grid_cell_source(g, cell), cell);
     }
-    imp_cell c = {0, 0, 0, 3, 2, 0};
+    imp_cell c = {.model = 0, .task = 0, .strategy = 0, .k = 3, .shot = 2, .seed = 0};
     imp_grid_cell_valid(g, imp_grid_cell_index(g, &c), NULL, &why);
     IMP_ASSERT_INT_EQ(strcmp(why, "shot < k runs with k = shot, recorded at one k"), 0);
     c.k = 0;
     imp_grid_cell_valid(g, imp_grid_cell_index(g, &c), NULL, &why);
     IMP_ASSERT_INT_EQ(strcmp(why, "k = -1 only for all"), 0);
     /* index ↔ coordinates */
-    imp_cell c2, c3 = {3, 1, 0, 2, 11, 4};
+    imp_cell c2, c3 = {.model = 3, .task = 1, .strategy = 0, .k = 2, .shot = 11, .seed = 4};
     size_t cell = imp_grid_cell_index(g, &c3);
     IMP_ASSERT_INT_EQ(cell, ((((3 * 3 + 1) * 1 + 0) * 4 + 2) * 13 + 11) * 5 + 4);
     imp_grid_cell_coords(g, cell, &c2);
@@ -294,7 +296,7 @@ static void test_axis_rules(void)
     imp_grid_free(g);
 }
 
-/* ---- hash and diff ---- */
+/* ---- hash ---- */
 
 static const char *const SMALL =
     "store: data/store.h5\n"
@@ -379,66 +381,6 @@ static void test_hash(void)
                             "change %zu alters the hash", i);
         imp_grid_free(g);
     }
-}
-
-static void expect_diff(const char *from, const char *to, int n, const char *text)
-{
-    imp_grid *a = grid_of(SMALL), *b = grid_of(replace(SMALL, from, to));
-    if (!a || !b) {
-        imp_grid_free(a);
-        imp_grid_free(b);
-        return;
-    }
-    char buf[2048];
-    IMP_ASSERT_INT_EQ(imp_grid_diff(a, b, buf, sizeof buf), n);
-    imp__assert_msg(strcmp(buf, text) == 0, __LINE__, __FILE__, "diff\n%s\nexpected\n%s", buf,
-                    text);
-    imp_grid_free(a);
-    imp_grid_free(b);
-}
-
-static void test_diff(void)
-{
-    expect_diff("ks: [1, 5]", "ks: [1, 5, 20]", 1, "ks: [1, 5] vs [1, 5, 20]");
-    expect_diff("cube: results/x.h5", "cube: y.h5", 0,
-                ""); /* the cube path is no part of the grid */
-    expect_diff("shots: [all, 2]", "shots: [2, all]", 1, "shots: [all, 2] vs [2, all]");
-    expect_diff("seeds: [17121997, 7]\nlambda: {pixels: 0.05}",
-                "seeds: [17121997]\nlambda: {pixels: 0.5}", 2,
-                "seeds: [17121997, 7] vs [17121997]\nlambda: [pixels: 0.050000000000000003] vs "
-                "[pixels: 0.5]");
-    expect_diff(
-        "classes: [0, 2, 4]", "classes: [0, 2]", 1,
-        "task even: datasets=fmnist classes=0,2,4 remap=none vs datasets=fmnist classes=0,2 "
-        "remap=none");
-    expect_diff("store: data/store.h5\n", "store: s2.h5\n", 1, "store: data/store.h5 vs s2.h5");
-    expect_diff("models: [pixels, randfeat512]", "models: [pixels, r2]", 1,
-                "models: [pixels, randfeat512] vs [pixels, r2]");
-
-    /* long axes are summarised: 7 GEN × 9 NORM triples = 63 strategies, 9 of them fps (grid
-     * order: pre, gen, post, inf nested, so inf varies fastest among the NORMs) */
-    imp_grid *a = grid_of(AGGFIXED);
-    imp_grid *b = grid_of(replace(AGGFIXED, "fps, all]", "all]"));
-    if (a && b) {
-        char buf[2048];
-        IMP_ASSERT_INT_EQ(imp_grid_diff(a, b, buf, sizeof buf), 1);
-        const char *txt = buf;
-        IMP_ASSERT_STR_CONTAINS(txt, "strategies: 63 vs 54 values; only in the first: "
-                                     "none/fps/none/none/max, none/fps/none/l2/max, "
-                                     "none/fps/l2/none/max, none/fps/l2/l2/max, "
-                                     "none/fps/quantile/none/max and 4 more");
-        IMP_ASSERT_INT_EQ(strstr(buf, "only in the second") == NULL, 1);
-    }
-    imp_grid_free(b);
-    b = grid_of(replace(AGGFIXED, "[kmeans, kmedoids,", "[kmedoids, kmeans,"));
-    if (a && b) {
-        char buf[2048];
-        IMP_ASSERT_INT_EQ(imp_grid_diff(a, b, buf, sizeof buf), 1);
-        const char *txt = buf;
-        IMP_ASSERT_STR_CONTAINS(txt, "strategies: 63 vs 63 values; same values in another order");
-    }
-    imp_grid_free(a);
-    imp_grid_free(b);
 }
 
 /* ---- work units ---- */
@@ -604,7 +546,6 @@ int main(void)
         {"paper_jobs", test_paper_jobs},
         {"axis_rules", test_axis_rules},
         {"hash", test_hash},
-        {"diff", test_diff},
         {"units", test_units},
         {"costs", test_costs},
         {NULL, NULL},

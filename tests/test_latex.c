@@ -17,7 +17,9 @@ static const char *make_cube(void)
     static char *strategies[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max",
                                  "none/mean/quantile/none/mnn:3:mahalanobis:distance"};
     static int64_t ks[] = {1}, shots[] = {-1}, seeds[] = {1};
-    imp_cube_axes a = {2, 2, 3, 1, 1, 1, models, tasks, strategies, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 2, .task = tasks, .n_strategy = 3,
+                       .strategy = strategies, .n_k = 1, .k = ks, .n_shot = 1, .shot = shots,
+                       .n_seed = 1, .seed = seeds};
     imp_err err;
     imp_err_clear(&err);
     imp_cube *cube;
@@ -27,7 +29,9 @@ static const char *make_cube(void)
         for (size_t v = 0; v < 4; v++) {
             imp_cell_result r;
             memset(&r, 0, sizeof r);
-            size_t idx[IMP_AX__COUNT] = {v / 2, v % 2, s, 0, 0, 0};
+            size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / 2, [IMP_AX_TASK] = v % 2,
+                                         [IMP_AX_STRATEGY] = s, [IMP_AX_K] = 0, [IMP_AX_SHOT] = 0,
+                                         [IMP_AX_SEED] = 0};
             r.cell = imp_cube_cell_index(&a, idx);
             r.status = IMP_CELL_DONE;
             r.accuracy = acc[s][v];

@@ -610,7 +610,9 @@ static void test_not_applicable(void)
 {
     static char *m[] = {"m"}, *t[] = {"t"}, *s[] = {"l2/mean/l2/l2/max"};
     static int64_t k[] = {1}, sh[] = {-1}, se[] = {1};
-    imp_cube_axes a = {1, 1, 1, 1, 1, 1, m, t, s, k, sh, se};
+    imp_cube_axes a = {.n_model = 1, .model = m, .n_task = 1, .task = t, .n_strategy = 1,
+                       .strategy = s, .n_k = 1, .k = k, .n_shot = 1, .shot = sh, .n_seed = 1,
+                       .seed = se};
     imp_cube *c;
     imp_err err;
     IMP_ASSERT_INT_EQ(imp_cube_create(&a, NULL, &c, &err), 0);

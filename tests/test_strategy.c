@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "imprint/grid.h"
+#include "imprint/plan.h"
 #include "imprint/strategy.h"
 #include "testutil.h"
 

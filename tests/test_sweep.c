@@ -197,7 +197,8 @@ static void test_ranks_agree(void)
         IMP_ASSERT_INT_EQ(counts[IMP_CELL_NA], 2 * 8 * 3 * 2 * 3 - 132);
         /* a cell read back against imprint eval of the same cell: task pair, strategy 0 (mean),
          * k 1, shot all, seed 1 */
-        size_t idx[IMP_AX__COUNT] = {0, 1, 0, 0, 0, 0};
+        size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 0, [IMP_AX_TASK] = 1, [IMP_AX_STRATEGY] = 0,
+                                     [IMP_AX_K] = 0, [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 0};
         uint64_t cell = imp_cube_cell_index(&a->axes, idx);
         char *ev = NULL;
         rc = imp_test_tool(&ev, "eval --store %s --model toy --dataset blobs --classes 2,0 "

@@ -8,45 +8,40 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "imprint/axis.h"
 #include "imprint/err.h"
 #include "imprint/journal.h"
 
-/* Axis numbers, in the order of the arrays' dimensions. */
-enum {
-    IMP_AX_MODEL = 0,
-    IMP_AX_TASK,
-    IMP_AX_STRATEGY,
-    IMP_AX_K,
-    IMP_AX_SHOT,
-    IMP_AX_SEED,
-    IMP_AX__COUNT
-};
+/* The cube's axes are the grid's: the one axes type of axis.h (table, index, copy). The
+ * imp_cube_* names below are that module's functions under the cube's spelling, for the many
+ * callers that read a cube. */
+typedef imp_axes imp_cube_axes;
 
-/* The six axes of a grid. Every length >= 1. shot -1 means "all"; k -1 means every training
- * row is a proxy. An axes struct filled by this module owns its arrays and strings (free with
- * imp_cube_axes_free); one the caller fills is the caller's, and the module only copies it. */
-typedef struct imp_cube_axes {
-    size_t n_model, n_task, n_strategy, n_k, n_shot, n_seed;
-    char **model, **task, **strategy;
-    int64_t *k, *shot, *seed;
-} imp_cube_axes;
-
-/* Length of one axis (IMP_AX_*), and the axis's name ("model", …, "seed"). */
-size_t imp_cube_axis_len(const imp_cube_axes *axes, int axis);
-const char *imp_cube_axis_name(int axis);
-/* Text of value i of an axis: the string itself (model, task, strategy), or the integer
- * ("all" for shot -1) formatted into buf, which is then returned (24 bytes suffice). */
-const char *imp_cube_axis_value(const imp_cube_axes *axes, int axis, size_t i, char *buf,
-                                size_t n);
-/* Number of cells (product of lengths); 0 if an axis is empty or the product overflows. */
-uint64_t imp_cube_n_cells(const imp_cube_axes *axes);
-/* Row-major linear index <-> per-axis indices idx[IMP_AX__COUNT]. */
-uint64_t imp_cube_cell_index(const imp_cube_axes *axes, const size_t idx[IMP_AX__COUNT]);
-void imp_cube_cell_coords(const imp_cube_axes *axes, uint64_t cell, size_t idx[IMP_AX__COUNT]);
-/* Deep copy src into *dst (dst then owns its memory). */
-int imp_cube_axes_copy(imp_cube_axes *dst, const imp_cube_axes *src, imp_err *err);
-/* Free what an owned axes struct points to and zero it. */
-void imp_cube_axes_free(imp_cube_axes *axes);
+static inline size_t imp_cube_axis_len(const imp_cube_axes *axes, int axis)
+{
+    return imp_axis_len(axes, axis);
+}
+static inline const char *imp_cube_axis_name(int axis) { return imp_axis_name(axis); }
+/* Text of value i of an axis: the string itself, or the integer ("all" for shot -1) in buf. */
+static inline const char *imp_cube_axis_value(const imp_cube_axes *axes, int axis, size_t i,
+                                              char *buf, size_t n)
+{
+    return imp_axis_value(axes, axis, i, buf, n);
+}
+static inline uint64_t imp_cube_n_cells(const imp_cube_axes *axes)
+{
+    return imp_axes_n_cells(axes);
+}
+static inline uint64_t imp_cube_cell_index(const imp_cube_axes *axes,
+                                           const size_t idx[IMP_AX__COUNT])
+{
+    return imp_axes_cell_index(axes, idx);
+}
+static inline void imp_cube_cell_coords(const imp_cube_axes *axes, uint64_t cell,
+                                        size_t idx[IMP_AX__COUNT])
+{
+    imp_axes_cell_coords(axes, cell, idx);
+}
 
 /* A cube in memory. Arrays have n_cells entries in row-major order (the cell index of
  * imp_cell_result); there is one array per row of measure.h's table (accuracy, f1,
@@ -87,6 +82,12 @@ int32_t imp_cube_host_index(imp_cube *cube, const char *name, imp_err *err);
 int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **out,
                     imp_err *err);
 void imp_cube_free(imp_cube *cube);
+/* The grid -> cube adapter: a new cube over a job's grid (grid.h), its n/a cells marked, with
+ * the job's text, store path and grid hash as attributes. Caller frees *out (imp_cube_free). */
+struct imp_job;
+struct imp_grid;
+int imp_cube_from_grid(const struct imp_job *job, const struct imp_grid *g, imp_cube **out,
+                       imp_err *err);
 /* Replace the root attributes job (YAML text), store (path) and grid_hash; NULL keeps a string. */
 int imp_cube_set_attrs(imp_cube *cube, const char *job, const char *store, uint64_t grid_hash,
                        imp_err *err);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "imprint/axis.h"
 #include "imprint/err.h"
 #include "imprint/strategy.h"
 
@@ -102,6 +103,11 @@ int imp_job_load(const char *path, imp_job **out, imp_err *err);
 int imp_job_parse(const char *text, size_t len, const char *name, const char *base_dir,
                   imp_job **out, imp_err *err);
 void imp_job_free(imp_job *job);
+
+/* The job's axes as an axes view (axis.h), in table order: the job's own arrays, borrowed,
+ * except view->task, an array of the task names that the caller frees (free(view->task)).
+ * Returns 0, or IMP_ENOMEM. Where a new axis's list in the job meets the grid. */
+int imp_job_axes(const imp_job *job, imp_axes *view, imp_err *err);
 
 /* The λ override of a model: 1 and *out if the job sets one, else 0. */
 int imp_job_lambda(const imp_job *job, const char *model, double *out);

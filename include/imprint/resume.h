@@ -13,11 +13,7 @@
 #include "imprint/grid.h"
 #include "imprint/job.h"
 #include "imprint/journal.h"
-
-/* A cube for the grid: valid cells pending, the others n/a; attributes job, store, hash.
- * Caller frees *out with imp_cube_free. */
-int imp_results_new_cube(const imp_job *job, const imp_grid *grid, imp_cube **out,
-                         imp_err *err);
+#include "imprint/plan.h"
 
 typedef struct imp_results {
     imp_cellkeys *keys;    /* of the current grid */

@@ -9,6 +9,7 @@
 
 #include "imprint/err.h"
 #include "imprint/grid.h"
+#include "imprint/plan.h"
 #include "imprint/piece.h"
 #include "imprint/strategy.h"
 

@@ -34,7 +34,7 @@ typedef enum {
  *   lsq      1: a ridge least-squares solve over every class at once (kernel joint): its proxies
  *            depend on the model's λ (so λ is part of the cell's key) and are trained weights,
  *            not imprinted ones (the figures and claims about imprinting leave it out)
- *   cost     sum of IMP_COST_* terms for imp_gen_cost (grid.h lists the formulas)
+ *   cost     sum of IMP_COST_* terms for imp_gen_cost (cost.h lists the formulas)
  *   kernel   the per-class generator in proxy.c (gen_k_<kernel>), all for every row as it is, or
  *            joint for the least-squares methods
  * A new GEN is one row here plus its kernel (and a row of the cost calibration,

@@ -10,6 +10,7 @@
 #include "imprint/cube.h"
 #include "imprint/err.h"
 #include "imprint/grid.h"
+#include "imprint/plan.h"
 #include "imprint/job.h"
 
 typedef struct imp_sweep_opts {

@@ -53,14 +53,20 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
                 double s = 0, ss = 0;
                 size_t n = 0;
                 for (size_t se = 0; se < a->n_seed; se++) {
-                    size_t idx[IMP_AX__COUNT] = {mo, ta, cp->strategy, cp->k, cp->shot, se};
+                    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta,
+                                                  [IMP_AX_STRATEGY] = cp->strategy,
+                                                  [IMP_AX_K] = cp->k, [IMP_AX_SHOT] = cp->shot,
+                                                  [IMP_AX_SEED] = se};
                     uint64_t i = imp_cube_cell_index(a, idx);
                     if (cube->status[i] == IMP_CELL_DONE && isfinite(val[i]))
                         s += val[i], n++;
                 }
                 double m = n ? s / (double)n : NAN;
                 for (size_t se = 0; n && se < a->n_seed; se++) {
-                    size_t idx[IMP_AX__COUNT] = {mo, ta, cp->strategy, cp->k, cp->shot, se};
+                    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta,
+                                                  [IMP_AX_STRATEGY] = cp->strategy,
+                                                  [IMP_AX_K] = cp->k, [IMP_AX_SHOT] = cp->shot,
+                                                  [IMP_AX_SEED] = se};
                     uint64_t i = imp_cube_cell_index(a, idx);
                     if (cube->status[i] == IMP_CELL_DONE && isfinite(val[i]))
                         ss += (val[i] - m) * (val[i] - m);

@@ -129,7 +129,9 @@ static int has_done(const imp_cube *cube, size_t st, size_t k, size_t sh)
     for (size_t mo = 0; mo < a->n_model; mo++)
         for (size_t ta = 0; ta < a->n_task; ta++)
             for (size_t se = 0; se < a->n_seed; se++) {
-                size_t idx[IMP_AX__COUNT] = {mo, ta, st, k, sh, se};
+                size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta,
+                                              [IMP_AX_STRATEGY] = st, [IMP_AX_K] = k,
+                                              [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = se};
                 if (cube->status[imp_cube_cell_index(a, idx)] == IMP_CELL_DONE)
                     return 1;
             }

@@ -81,7 +81,9 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
             if (!vsel[v])
                 continue;
             for (size_t e = 0; e < ns && !valid; e++) {
-                size_t idx[IMP_AX__COUNT] = {v / nt, v % nt, s, k, h, e};
+                size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / nt, [IMP_AX_TASK] = v % nt,
+                                              [IMP_AX_STRATEGY] = s, [IMP_AX_K] = k,
+                                              [IMP_AX_SHOT] = h, [IMP_AX_SEED] = e};
                 valid = sel->keep[IMP_AX_SEED][e] &&
                         cube->status[imp_cube_cell_index(a, idx)] != IMP_CELL_NA;
             }
@@ -105,7 +107,9 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
         for (size_t v = 0; v < nvall; v++) {
             size_t n = 0;
             for (size_t e = 0; vsel[v] && e < ns; e++) {
-                size_t idx[IMP_AX__COUNT] = {v / nt, v % nt, cp->strategy, cp->k, cp->shot, e};
+                size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / nt, [IMP_AX_TASK] = v % nt,
+                                              [IMP_AX_STRATEGY] = cp->strategy, [IMP_AX_K] = cp->k,
+                                              [IMP_AX_SHOT] = cp->shot, [IMP_AX_SEED] = e};
                 uint64_t cell = imp_cube_cell_index(a, idx);
                 if (sel->keep[IMP_AX_SEED][e] && cube->status[cell] == IMP_CELL_DONE &&
                     isfinite(val[cell]))

@@ -123,7 +123,8 @@ size_t imp_fig_main_shot(const imp_cube *cube)
 static uint64_t cell_of(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k, size_t sh,
                         size_t se)
 {
-    size_t idx[IMP_AX__COUNT] = {mo, ta, st, k, sh, se};
+    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta, [IMP_AX_STRATEGY] = st,
+                                  [IMP_AX_K] = k, [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = se};
     return imp_cube_cell_index(&c->axes, idx);
 }
 

@@ -94,17 +94,14 @@ void imp_analyze_sel_free(imp_analyze_sel *sel)
     memset(sel, 0, sizeof *sel);
 }
 
-static int is_int_axis(int ax) { return ax == IMP_AX_K || ax == IMP_AX_SHOT || ax == IMP_AX_SEED; }
+static int is_int_axis(int ax) { return imp_axis_info_of(ax)->kind == IMP_AXK_INT; }
 
-static const int64_t *int_axis(const imp_cube_axes *a, int ax)
-{
-    return ax == IMP_AX_K ? a->k : ax == IMP_AX_SHOT ? a->shot : a->seed;
-}
+static const int64_t *int_axis(const imp_cube_axes *a, int ax) { return imp_axis_ints(a, ax); }
 
-/* Parse a whole int64 (also "all" = -1 for shot); returns 0 or -1. */
+/* Parse a whole int64 (also the axis's text for -1, "all" for shot); returns 0 or -1. */
 static int parse_axis_int(int ax, const char *s, int64_t *v)
 {
-    if (ax == IMP_AX_SHOT && strcmp(s, "all") == 0) {
+    if (imp_axis_is_minus1(ax, s)) {
         *v = -1;
         return 0;
     }

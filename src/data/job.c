@@ -1,5 +1,6 @@
 /* job.c — parse and validate job files (libyaml document API) and check them against a store. */
 #include "imprint/job.h"
+#include "imprint/axis.h"
 #include "imprint/named.h"
 
 #include <errno.h>
@@ -643,47 +644,47 @@ static int parse_strategy_grid(pctx *c, yaml_node_t *n, size_t *cap)
     return rc;
 }
 
-/* ks, shots and seeds: integer axes with their own range rules; "all" only for shots. */
-enum { AXIS_K, AXIS_SHOT, AXIS_SEED };
-
-static int parse_int_axis(pctx *c, yaml_node_t *n, int kind, int64_t **vals, imp_job_pos **pos,
-                          size_t *count)
+/* An INT axis of the table (ks, shots, seeds): its values, spelt and ranged by axis.h; n NULL
+ * (the key absent) gives the table's default, placed at the job's root. */
+static int parse_int_axis(pctx *c, yaml_node_t *n, yaml_node_t *root, int axis, int64_t **vals,
+                          imp_job_pos **pos, size_t *count)
 {
-    static const char *const names[] = {"ks", "shots", "seeds"};
-    static const char *const item[] = {"k", "shot", "seed"};
+    const imp_axis_info *ai = imp_axis_info_of(axis);
+    if (!n) {
+        if (ai->dflt == IMP_AXIS_REQUIRED)
+            return fail_at(c, pos_of(root), "missing required key '%s'", ai->key);
+        if (!(*vals = malloc(sizeof **vals)) || !(*pos = malloc(sizeof **pos)))
+            return nomem(c);
+        (*vals)[0] = ai->dflt;
+        (*pos)[0] = pos_of(root);
+        *count = 1;
+        return 0;
+    }
     yaml_node_item_t *items;
     size_t cnt;
-    int rc = get_list(c, n, names[kind], &items, &cnt);
+    int rc = get_list(c, n, ai->key, &items, &cnt);
     if (rc)
         return rc;
     if (!(*vals = calloc(cnt, sizeof **vals)) || !(*pos = calloc(cnt, sizeof **pos)))
         return nomem(c);
     *count = 0;
+    char why[160], tb[32];
     for (size_t i = 0; i < cnt; i++) {
         yaml_node_t *v = node_at(c, items[i]);
         int64_t x;
-        if (kind == AXIS_SHOT && v->type == YAML_SCALAR_NODE &&
-            strcmp((const char *)v->data.scalar.value, "all") == 0) {
+        if (v->type == YAML_SCALAR_NODE &&
+            imp_axis_is_minus1(axis, (const char *)v->data.scalar.value)) {
             x = -1;
         } else {
-            if ((rc = parse_i64(c, v, item[kind], &x)))
+            if ((rc = parse_i64(c, v, ai->name, &x)))
                 return rc;
-            if (kind == AXIS_K && (x == 0 || x < -1))
-                return fail_at(c, pos_of(v), "k must be >= 1 or -1 (every row a proxy), got %lld",
-                               (long long)x);
-            if (kind == AXIS_SHOT && x < 1)
-                return fail_at(c, pos_of(v), "shot must be >= 1 or all, got %lld", (long long)x);
-            if (kind == AXIS_SEED && x < 0)
-                return fail_at(c, pos_of(v), "seed must be >= 0, got %lld", (long long)x);
-            if (kind != AXIS_SEED && x > INT32_MAX)
-                return fail_at(c, pos_of(v), "%s %lld is too large", item[kind], (long long)x);
+            if (imp_axis_check_int(axis, x, why, sizeof why))
+                return fail_at(c, pos_of(v), "%s", why);
         }
         for (size_t q = 0; q < *count; q++)
             if ((*vals)[q] == x)
-                return fail_at(c, pos_of(v), "duplicate %s %s (first at line %d)", item[kind],
-                               kind == AXIS_SHOT && x == -1 ? "all"
-                                                            : (const char *)v->data.scalar.value,
-                               (*pos)[q].line);
+                return fail_at(c, pos_of(v), "duplicate %s %s (first at line %d)", ai->name,
+                               imp_axis_int_text(axis, x, tb, sizeof tb), (*pos)[q].line);
         (*vals)[*count] = x;
         (*pos)[(*count)++] = pos_of(v);
     }
@@ -799,19 +800,11 @@ static int parse_root(pctx *c, yaml_node_t *root, const char *base_dir)
         return fail_at(c, pos_of(v[K_GRID]),
                        "empty axis 'strategies': the strategy_grid leaves "
                        "no strategy after dropping NORMpre != NORMinf");
-    if ((rc = parse_int_axis(c, v[K_KS], AXIS_K, &j->ks, &j->k_pos, &j->n_ks)))
-        return rc;
-    if (v[K_SHOTS]) {
-        if ((rc = parse_int_axis(c, v[K_SHOTS], AXIS_SHOT, &j->shots, &j->shot_pos, &j->n_shots)))
-            return rc;
-    } else {
-        if (!(j->shots = malloc(sizeof *j->shots)) || !(j->shot_pos = malloc(sizeof *j->shot_pos)))
-            return nomem(c);
-        j->shots[0] = -1;
-        j->shot_pos[0] = pos_of(root);
-        j->n_shots = 1;
-    }
-    if ((rc = parse_int_axis(c, v[K_SEEDS], AXIS_SEED, &j->seeds, &j->seed_pos, &j->n_seeds)))
+    if ((rc = parse_int_axis(c, v[K_KS], root, IMP_AX_K, &j->ks, &j->k_pos, &j->n_ks)) ||
+        (rc = parse_int_axis(c, v[K_SHOTS], root, IMP_AX_SHOT, &j->shots, &j->shot_pos,
+                             &j->n_shots)) ||
+        (rc = parse_int_axis(c, v[K_SEEDS], root, IMP_AX_SEED, &j->seeds, &j->seed_pos,
+                             &j->n_seeds)))
         return rc;
     if (v[K_LAMBDA] && (rc = parse_lambda(c, v[K_LAMBDA])))
         return rc;
@@ -944,6 +937,23 @@ int imp_job_lambda(const imp_job *job, const char *model, double *out)
             *out = job->lambda[i];
             return 1;
         }
+    return 0;
+}
+
+int imp_job_axes(const imp_job *job, imp_axes *view, imp_err *err)
+{
+    memset(view, 0, sizeof *view);
+    char **names = calloc(job->n_tasks ? job->n_tasks : 1, sizeof *names);
+    if (!names)
+        return imp_err_set(err, IMP_ENOMEM, "%s: out of memory", job->name);
+    for (size_t t = 0; t < job->n_tasks; t++)
+        names[t] = job->tasks[t].name;
+    view->n_model = job->n_models, view->model = job->models;
+    view->n_task = job->n_tasks, view->task = names;
+    view->n_strategy = job->n_strategies, view->strategy = job->strategies;
+    view->n_k = job->n_ks, view->k = job->ks;
+    view->n_shot = job->n_shots, view->shot = job->shots;
+    view->n_seed = job->n_seeds, view->seed = job->seeds;
     return 0;
 }
 

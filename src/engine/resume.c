@@ -9,27 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int imp_results_new_cube(const imp_job *job, const imp_grid *g, imp_cube **out, imp_err *err)
-{
-    imp_cube_axes ax = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed,
-                        g->model, g->task, g->strategy, g->k, g->shot, g->seed};
-    uint8_t *valid = malloc(g->n_cells ? g->n_cells : 1);
-    if (!valid)
-        return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu cells", g->n_cells);
-    for (size_t c = 0; c < g->n_cells; c++)
-        valid[c] = (uint8_t)imp_grid_cell_valid(g, c, NULL, NULL);
-    int rc = imp_cube_create(&ax, valid, out, err);
-    free(valid);
-    if (!rc)
-        rc = imp_cube_set_attrs(*out, job->text, job->store_path, g->hash, err);
-    if (rc) {
-        imp_cube_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
-
 void imp_results_free(imp_results *r)
 {
     if (!r)
@@ -160,7 +139,7 @@ int imp_results_open(const imp_job *job, const imp_grid *g, int fp_flags, int fr
         rc = imp_cellkeys_from_store(job, g, fp_flags, note, &r->keys, err);
     }
     if (!rc)
-        rc = imp_results_new_cube(job, g, &r->cube, err);
+        rc = imp_cube_from_grid(job, g, &r->cube, err);
     if (!rc) {
         imp_cellkeys_fill_cube(r->keys, r->cube);
         if (fresh)

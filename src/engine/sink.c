@@ -70,7 +70,7 @@ static int open_shard(imp_sink *s, uint64_t gid, uint64_t *basis, int *fresh, im
         *fresh = 1;
     *basis = reuse ? own.id.basis : s->res->info.good_end;
     imp_cube *split = NULL;
-    rc = imp_results_new_cube(s->job, s->grid, &split, err);
+    rc = imp_cube_from_grid(s->job, s->grid, &split, err);
     if (!rc) {
         imp_cellkeys_fill_cube(s->res->keys, split);
         rc = imp_cube_apply_journal_prefix(split, s->res->journal_path, *basis, NULL, err);

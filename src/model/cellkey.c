@@ -36,6 +36,22 @@ static void put_escaped(char *b, size_t n, const char *s)
     b[o] = '\0';
 }
 
+/* The axes the key line names in fields of their own (cellkey.h). Any other axis of the table
+ * joins the seed field as ":<name>=<value>" when the cell's value is not the axis's default, so
+ * keys written before the axis existed are its default cells' keys. */
+static int own_field(int ax)
+{
+    return ax == IMP_AX_MODEL || ax == IMP_AX_TASK || ax == IMP_AX_STRATEGY || ax == IMP_AX_K ||
+           ax == IMP_AX_SHOT || ax == IMP_AX_SEED;
+}
+
+static int at_default(const imp_grid *g, int ax, size_t i)
+{
+    const imp_axis_info *in = imp_axis_info_of(ax);
+    return in->kind == IMP_AXK_INT && in->dflt != IMP_AXIS_REQUIRED &&
+           imp_axis_int(&g->axes, ax, i) == in->dflt;
+}
+
 size_t imp_cellkeys_text(const void *keys, uint64_t cell, char *buf, size_t n, uint64_t *hash)
 {
     const imp_cellkeys *k = keys;
@@ -45,15 +61,18 @@ size_t imp_cellkeys_text(const void *keys, uint64_t cell, char *buf, size_t n, u
         return 0;
     imp_cell c;
     imp_grid_cell_coords(g, (size_t)cell, &c);
-    char shot[24];
-    if (g->shot[c.shot] < 0)
-        snprintf(shot, sizeof shot, "all");
-    else
-        snprintf(shot, sizeof shot, "%lld", (long long)g->shot[c.shot]);
+    size_t idx[IMP_AX__COUNT];
+    imp_axes_cell_coords(&g->axes, cell, idx);
+    char shot[24], seed[IMP_CELLKEY_MAX], vb[24];
+    imp_axis_value(&g->axes, IMP_AX_SHOT, c.shot, shot, sizeof shot);
+    size_t sl = (size_t)snprintf(seed, sizeof seed, "%lld", (long long)g->seed[c.seed]);
+    for (int ax = 0; ax < IMP_AX__COUNT && sl < sizeof seed; ax++)
+        if (!own_field(ax) && !at_default(g, ax, idx[ax]))
+            sl += (size_t)snprintf(seed + sl, sizeof seed - sl, ":%s=%s", imp_axis_name(ax),
+                                   imp_axis_value(&g->axes, ax, idx[ax], vb, sizeof vb));
     size_t mt = c.model * g->n_task + c.task;
-    int len = snprintf(buf, n, "%s\t%s\t%lld\t%s\t%lld\t%s\t%s", k->ctx[mt],
-                       g->strategy[c.strategy], (long long)k_eff, shot,
-                       (long long)g->seed[c.seed],
+    int len = snprintf(buf, n, "%s\t%s\t%lld\t%s\t%s\t%s\t%s", k->ctx[mt],
+                       g->strategy[c.strategy], (long long)k_eff, shot, seed,
                        imp_gen_info_of(g->strat[c.strategy].gen)->lsq ? k->lambda[c.model] : "-",
                        k->store[mt]);
     if (len < 0 || (size_t)len >= n)
@@ -329,11 +348,7 @@ static int64_t classify(const imp_cellkeys *k, char *key, char *why, size_t n)
     size_t sh = 0;
     for (; sh < g->n_shot; sh++) {
         char tmp[24];
-        if (g->shot[sh] < 0)
-            snprintf(tmp, sizeof tmp, "all");
-        else
-            snprintf(tmp, sizeof tmp, "%lld", (long long)g->shot[sh]);
-        if (strcmp(tmp, f[F_SHOT]) == 0)
+        if (strcmp(imp_axis_value(&g->axes, IMP_AX_SHOT, sh, tmp, sizeof tmp), f[F_SHOT]) == 0)
             break;
     }
     if (m == g->n_model || t == g->n_task || s == g->n_strategy || sh == g->n_shot)
@@ -350,8 +365,26 @@ static int64_t classify(const imp_cellkeys *k, char *key, char *why, size_t n)
         sd++;
     if (sd == g->n_seed)
         return -1;
-    imp_cell c = {m, t, s, kk, sh, sd};
-    size_t cell = imp_grid_cell_index(g, &c);
+    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = m, [IMP_AX_TASK] = t, [IMP_AX_STRATEGY] = s,
+                                 [IMP_AX_K] = kk, [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = sd};
+    for (int ax = 0; ax < IMP_AX__COUNT; ax++) { /* the other axes: in the seed field, or default */
+        if (own_field(ax))
+            continue;
+        char tag[40], vb[24];
+        snprintf(tag, sizeof tag, ":%s=", imp_axis_name(ax));
+        const char *at = strstr(f[F_SEED], tag);
+        size_t len = at ? strcspn(at + strlen(tag), ":") : 0, i = 0;
+        for (; i < imp_axis_len(&g->axes, ax); i++) {
+            const char *text = imp_axis_value(&g->axes, ax, i, vb, sizeof vb);
+            if (at ? strlen(text) == len && strncmp(text, at + strlen(tag), len) == 0
+                   : at_default(g, ax, i))
+                break;
+        }
+        if (i == imp_axis_len(&g->axes, ax))
+            return -1;
+        idx[ax] = i;
+    }
+    size_t cell = (size_t)imp_axes_cell_index(&g->axes, idx);
     char cur[IMP_CELLKEY_MAX];
     if (imp_cellkeys_text(k, cell, cur, sizeof cur, NULL) == 0)
         return -1;

@@ -7,149 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/grid.h"
 #include "imprint/version.h"
-
-static const char *const axis_names[IMP_AX__COUNT] = {"model", "task", "strategy",
-                                                      "k",     "shot", "seed"};
-
-const char *imp_cube_axis_name(int axis)
-{
-    return axis >= 0 && axis < IMP_AX__COUNT ? axis_names[axis] : "?";
-}
-
-size_t imp_cube_axis_len(const imp_cube_axes *a, int axis)
-{
-    switch (axis) {
-    case IMP_AX_MODEL: return a->n_model;
-    case IMP_AX_TASK: return a->n_task;
-    case IMP_AX_STRATEGY: return a->n_strategy;
-    case IMP_AX_K: return a->n_k;
-    case IMP_AX_SHOT: return a->n_shot;
-    case IMP_AX_SEED: return a->n_seed;
-    default: return 0;
-    }
-}
-
-const char *imp_cube_axis_value(const imp_cube_axes *a, int axis, size_t i, char *buf, size_t n)
-{
-    const char *s = NULL;
-    const int64_t *v = NULL;
-    switch (axis) {
-    case IMP_AX_MODEL: s = a->model[i]; break;
-    case IMP_AX_TASK: s = a->task[i]; break;
-    case IMP_AX_STRATEGY: s = a->strategy[i]; break;
-    case IMP_AX_K: v = &a->k[i]; break;
-    case IMP_AX_SHOT: v = &a->shot[i]; break;
-    case IMP_AX_SEED: v = &a->seed[i]; break;
-    default: s = "?";
-    }
-    if (s)
-        return s; /* never truncated */
-    if (axis == IMP_AX_SHOT && *v == -1)
-        snprintf(buf, n, "all");
-    else
-        snprintf(buf, n, "%" PRId64, *v);
-    return buf;
-}
-
-uint64_t imp_cube_n_cells(const imp_cube_axes *a)
-{
-    uint64_t n = 1;
-    for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
-        uint64_t len = imp_cube_axis_len(a, ax);
-        if (len == 0 || n > UINT64_MAX / len)
-            return 0;
-        n *= len;
-    }
-    return n;
-}
-
-uint64_t imp_cube_cell_index(const imp_cube_axes *a, const size_t idx[IMP_AX__COUNT])
-{
-    uint64_t c = 0;
-    for (int ax = 0; ax < IMP_AX__COUNT; ax++)
-        c = c * imp_cube_axis_len(a, ax) + idx[ax];
-    return c;
-}
-
-void imp_cube_cell_coords(const imp_cube_axes *a, uint64_t cell, size_t idx[IMP_AX__COUNT])
-{
-    for (int ax = IMP_AX__COUNT - 1; ax >= 0; ax--) {
-        uint64_t len = imp_cube_axis_len(a, ax);
-        idx[ax] = (size_t)(cell % len);
-        cell /= len;
-    }
-}
-
-static char **copy_strings(char *const *src, size_t n)
-{
-    char **dst = calloc(n ? n : 1, sizeof *dst);
-    for (size_t i = 0; dst && i < n; i++) {
-        dst[i] = strdup(src[i] ? src[i] : "");
-        if (!dst[i]) {
-            for (size_t j = 0; j < i; j++)
-                free(dst[j]);
-            free(dst);
-            return NULL;
-        }
-    }
-    return dst;
-}
-
-static int64_t *copy_ints(const int64_t *src, size_t n)
-{
-    int64_t *dst = malloc((n ? n : 1) * sizeof *dst);
-    if (dst && n)
-        memcpy(dst, src, n * sizeof *dst);
-    return dst;
-}
-
-static void free_strings(char **s, size_t n)
-{
-    for (size_t i = 0; s && i < n; i++)
-        free(s[i]);
-    free(s);
-}
-
-int imp_cube_axes_copy(imp_cube_axes *dst, const imp_cube_axes *src, imp_err *err)
-{
-    memset(dst, 0, sizeof *dst);
-    if (imp_cube_n_cells(src) == 0)
-        return imp_err_set(err, IMP_EINPUT, "cube axes: every axis needs at least one value "
-                           "(model %zu, task %zu, strategy %zu, k %zu, shot %zu, seed %zu)",
-                           src->n_model, src->n_task, src->n_strategy, src->n_k, src->n_shot,
-                           src->n_seed);
-    dst->n_model = src->n_model;
-    dst->n_task = src->n_task;
-    dst->n_strategy = src->n_strategy;
-    dst->n_k = src->n_k;
-    dst->n_shot = src->n_shot;
-    dst->n_seed = src->n_seed;
-    dst->model = copy_strings(src->model, src->n_model);
-    dst->task = copy_strings(src->task, src->n_task);
-    dst->strategy = copy_strings(src->strategy, src->n_strategy);
-    dst->k = copy_ints(src->k, src->n_k);
-    dst->shot = copy_ints(src->shot, src->n_shot);
-    dst->seed = copy_ints(src->seed, src->n_seed);
-    if (!dst->model || !dst->task || !dst->strategy || !dst->k || !dst->shot || !dst->seed) {
-        imp_cube_axes_free(dst);
-        return imp_err_set(err, IMP_ENOMEM, "cube axes: out of memory");
-    }
-    return 0;
-}
-
-void imp_cube_axes_free(imp_cube_axes *a)
-{
-    if (!a)
-        return;
-    free_strings(a->model, a->n_model);
-    free_strings(a->task, a->n_task);
-    free_strings(a->strategy, a->n_strategy);
-    free(a->k);
-    free(a->shot);
-    free(a->seed);
-    memset(a, 0, sizeof *a);
-}
 
 /* Allocate the arrays of a cube whose axes are set, filled as "no result" (pending). */
 int imp__cube_alloc(imp_cube *c, imp_err *err)
@@ -245,7 +104,7 @@ int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **
     imp_cube *c = calloc(1, sizeof *c);
     if (!c)
         return imp_err_set(err, IMP_ENOMEM, "cube: out of memory");
-    int rc = imp_cube_axes_copy(&c->axes, axes, err);
+    int rc = imp_axes_copy(&c->axes, axes, err);
     if (rc == 0)
         rc = imp__cube_alloc(c, err);
     if (rc != 0) {
@@ -257,6 +116,24 @@ int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **
             c->status[i] = IMP_CELL_NA;
     *out = c;
     return 0;
+}
+
+int imp_cube_from_grid(const imp_job *job, const imp_grid *g, imp_cube **out, imp_err *err)
+{
+    uint8_t *valid = malloc(g->n_cells ? g->n_cells : 1);
+    if (!valid)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory for %zu cells", g->n_cells);
+    for (size_t c = 0; c < g->n_cells; c++)
+        valid[c] = (uint8_t)imp_grid_cell_valid(g, c, NULL, NULL);
+    int rc = imp_cube_create(&g->axes, valid, out, err);
+    free(valid);
+    if (!rc)
+        rc = imp_cube_set_attrs(*out, job->text, job->store_path, g->hash, err);
+    if (rc) {
+        imp_cube_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void imp_cube_free(imp_cube *c)
@@ -279,7 +156,7 @@ void imp_cube_free(imp_cube *c)
     free(c->imprint_version);
     free(c->created);
     free(c->updated);
-    imp_cube_axes_free(&c->axes);
+    imp_axes_free(&c->axes);
     free(c);
 }
 

@@ -228,11 +228,9 @@ static int w_contents(wctx *w, const imp_cube *c)
     for (int i = 0; i < IMP_AX__COUNT; i++)
         scales[i] = -1;
     int rc = 0;
-    char *const *strs[3] = {ax->model, ax->task, ax->strategy};
-    const int64_t *ints[3] = {ax->k, ax->shot, ax->seed};
-    for (int i = 0; i < IMP_AX__COUNT && rc == 0; i++) {
-        scales[i] = w_scale(w, imp_cube_axis_name(i), i < 3 ? strs[i] : NULL,
-                            i < 3 ? NULL : ints[i - 3], imp_cube_axis_len(ax, i));
+    for (int i = 0; i < IMP_AX__COUNT && rc == 0; i++) { /* the table's kind: strings or int64 */
+        scales[i] = w_scale(w, imp_cube_axis_name(i), imp_axis_strs(ax, i), imp_axis_ints(ax, i),
+                            imp_cube_axis_len(ax, i));
         if (scales[i] < 0)
             rc = w->err ? w->err->code : IMP_EHDF5;
     }
@@ -450,6 +448,19 @@ static int r_ints(rctx *r, const char *name, int64_t **out, size_t *n)
 }
 
 /* Read one data array of the cube's shape, converting to mtype. */
+/* "[2, 1, 3, 1, 1, 2] (model, task, strategy, k, shot, seed)": the shape an array must have. */
+static const char *shape_text(const imp_cube_axes *ax, char *buf, size_t n)
+{
+    size_t at = 0;
+    for (int i = 0; i < IMP_AX__COUNT && at < n; i++)
+        at += (size_t)snprintf(buf + at, n - at, "%s%zu", i ? ", " : "[", imp_axis_len(ax, i));
+    for (int i = 0; i < IMP_AX__COUNT && at < n; i++)
+        at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? ", " : "] (", imp_axis_name(i));
+    if (at < n)
+        snprintf(buf + at, n - at, ")");
+    return buf;
+}
+
 static int r_array(rctx *r, const imp_cube *c, const char *name, hid_t mtype, void *buf)
 {
     hid_t d = H5Dopen2(r->fid, name, H5P_DEFAULT), s = -1;
@@ -463,10 +474,8 @@ static int r_array(rctx *r, const imp_cube *c, const char *name, hid_t mtype, vo
     for (int i = 0; ok && i < IMP_AX__COUNT; i++)
         ok = dims[i] == imp_cube_axis_len(&c->axes, i);
     if (!ok)
-        rc = imp_err_set(r->err, IMP_EINPUT, "%s: %s: expected shape [%zu, %zu, %zu, %zu, %zu, "
-                         "%zu] (model, task, strategy, k, shot, seed)", r->path, name,
-                         c->axes.n_model, c->axes.n_task, c->axes.n_strategy, c->axes.n_k,
-                         c->axes.n_shot, c->axes.n_seed);
+        rc = imp_err_set(r->err, IMP_EINPUT, "%s: %s: expected shape %s", r->path, name,
+                         shape_text(&c->axes, (char[256]){0}, 256));
     else if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         rc = imp_h5_fail(r->err, IMP_EINPUT, r->path, name, "cannot read");
     close_id(&s, H5Sclose);
@@ -552,17 +561,15 @@ static int r_contents(rctx *r, imp_cube *c)
         return imp_err_set(r->err, IMP_EINPUT, "%s: /accuracy, /status: missing — not an "
                            "imprint result cube", r->path);
     imp_cube_axes *ax = &c->axes;
-    int rc = r_strings(r, "model", &ax->model, &ax->n_model);
-    if (rc == 0)
-        rc = r_strings(r, "task", &ax->task, &ax->n_task);
-    if (rc == 0)
-        rc = r_strings(r, "strategy", &ax->strategy, &ax->n_strategy);
-    if (rc == 0)
-        rc = r_ints(r, "k", &ax->k, &ax->n_k);
-    if (rc == 0)
-        rc = r_ints(r, "shot", &ax->shot, &ax->n_shot);
-    if (rc == 0)
-        rc = r_ints(r, "seed", &ax->seed, &ax->n_seed);
+    int rc = 0;
+    for (int i = 0; i < IMP_AX__COUNT && rc == 0; i++) { /* the table's kind: strings or int64 */
+        size_t *len;
+        char ***strs;
+        int64_t **ints;
+        imp_axes_slot(ax, i, &len, &strs, &ints);
+        rc = strs ? r_strings(r, imp_axis_name(i), strs, len)
+                  : r_ints(r, imp_axis_name(i), ints, len);
+    }
     if (rc == 0 && imp_cube_n_cells(ax) == 0)
         rc = imp_err_set(r->err, IMP_EINPUT, "%s: an axis (/model … /seed) is empty", r->path);
     if (rc == 0 && (rc = imp__cube_alloc(c, r->err)) != 0)

@@ -44,8 +44,13 @@ int imp_cube_export_csv_opts(const imp_cube *c, FILE *out, const imp_cube_csv_op
                              imp_err *err)
 {
     imp_cube_csv_opts o = opts ? *opts : (imp_cube_csv_opts){0};
-    fprintf(out, "model,task,strategy%s,k,shot,seed,status,",
-            o.strategy_fields && o.strategy_header ? o.strategy_header : "");
+    for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
+        fputs(imp_cube_axis_name(ax), out);
+        if (ax == IMP_AX_STRATEGY && o.strategy_fields && o.strategy_header)
+            fputs(o.strategy_header, out);
+        putc(',', out);
+    }
+    fputs("status,", out);
     for (int m = 0; m < IMP_MEASURE__COUNT; m++)
         fprintf(out, "%s,", imp_measure_info_of((imp_measure_id)m)->name);
     fputs("message\n", out);

@@ -12,9 +12,15 @@ static void help(void)
 {
     printf("usage: imprint export JOB.yaml|CUBE.h5 --csv OUT.csv [--valid-only | --all] [--no-journal]\n"
            "\n"
-           "Write one CSV row per cell of a result cube (long format, for pandas):\n"
-           "  model,task,strategy,pre,gen,post,inf,agg,metric,m,weight,k,shot,seed,status,\n"
-           "  accuracy,gen_seconds,inf_seconds,n_proxies,f1,host,rank,finished,message\n"
+           "Write one CSV row per cell of a result cube (long format, for pandas):\n  ");
+    /* the columns: the axes (the strategy's components after it), status, the measures */
+    for (int ax = 0; ax < IMP_AX__COUNT; ax++)
+        printf("%s,%s", imp_axis_name(ax),
+               ax == IMP_AX_STRATEGY ? "pre,gen,post,inf,agg,metric,m,weight," : "");
+    printf("status,\n  ");
+    for (int m = 0; m < IMP_MEASURE__COUNT; m++)
+        printf("%s,", imp_measure_info_of((imp_measure_id)m)->name);
+    printf("message\n"
            "pre … weight split the strategy into its components (agg max, nn or mnn; metric\n"
            "inner for max; m empty for max, 1 for nn; weight only for mnn). status is done,\n"
            "pending or failed, and with --all (or --with-na) also n-a (cells the grid rules\n"

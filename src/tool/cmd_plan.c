@@ -114,7 +114,7 @@ static int ctx_load(plan_ctx *c, const char *path, int retry, int ranks, int thr
     for (size_t t = 0; t < c->job->n_tasks; t++)
         c->n_unresolved += c->job->tasks[t].n_classes == 0;
     if (!c->have_store) {
-        rc = imp_results_new_cube(c->job, c->g, &c->own_cube, err);
+        rc = imp_cube_from_grid(c->job, c->g, &c->own_cube, err);
         c->cube = c->own_cube;
     } else {
         rc = imp_results_open(c->job, c->g, fp_flags, 0, NULL, note, &c->res, err);
@@ -429,12 +429,9 @@ int imp_cmd_plan(int argc, char **argv)
         cJSON_AddNumberToObject(o, "done", (double)counts[IMP_CELL_DONE]);
         cJSON_AddNumberToObject(o, "failed", (double)counts[IMP_CELL_FAILED]);
         cJSON_AddNumberToObject(o, "pending", (double)counts[IMP_CELL_PENDING]);
-        cJSON_AddNumberToObject(o, "models", (double)g->n_model);
-        cJSON_AddNumberToObject(o, "tasks", (double)g->n_task);
-        cJSON_AddNumberToObject(o, "strategies", (double)g->n_strategy);
-        cJSON_AddNumberToObject(o, "ks", (double)g->n_k);
-        cJSON_AddNumberToObject(o, "shots", (double)g->n_shot);
-        cJSON_AddNumberToObject(o, "seeds", (double)g->n_seed);
+        for (int ax = 0; ax < IMP_AX__COUNT; ax++) /* axis lengths under their job keys */
+            cJSON_AddNumberToObject(o, imp_axis_info_of(ax)->key,
+                                    (double)imp_axis_len(&g->axes, ax));
         cJSON_AddNumberToObject(o, "gen_computations", (double)c.all->n_gens);
         cJSON_AddNumberToObject(o, "gen_computations_todo", (double)c.todo->n_gens);
         cJSON_AddNumberToObject(o, "units_todo", (double)c.todo->n_units);
@@ -499,9 +496,11 @@ int imp_cmd_plan(int argc, char **argv)
                        "has the labels; the cell counts do not depend on it)\n",
                        c.n_unresolved, c.n_unresolved == 1 ? "" : "s");
         }
-        printf("axes        %zu models x %zu tasks x %zu strategies x %zu ks x %zu shots x %zu "
-               "seeds = %zu cells\n",
-               g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed, g->n_cells);
+        printf("axes        ");
+        for (int ax = 0; ax < IMP_AX__COUNT; ax++)
+            printf("%s%zu %s", ax ? " x " : "", imp_axis_len(&g->axes, ax),
+                   imp_axis_info_of(ax)->key);
+        printf(" = %zu cells\n", g->n_cells);
         printf("valid cells: %zu\n", g->n_valid);
         printf("n/a cells:   %zu (excluded by the reference's grid rules)\n", g->n_na);
         print_class_notes(&c, stdout);

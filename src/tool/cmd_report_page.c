@@ -19,13 +19,16 @@ static void html_failures(FILE *f, const ctx *c)
 {
     const imp_cube *cube = c->cube;
     size_t shown = 0, total = 0;
-    char b[6][32];
+    char b[IMP_AX__COUNT][32];
     for (uint64_t i = 0; i < cube->n_cells; i++) {
         if (c->status0[i] != IMP_CELL_FAILED)
             continue;
-        if (total++ == 0)
-            fputs("<table class=\"fail\"><tr><th>model</th><th>task</th><th>strategy</th>"
-                  "<th>k</th><th>shot</th><th>seed</th><th>message</th></tr>\n", f);
+        if (total++ == 0) {
+            fputs("<table class=\"fail\"><tr>", f);
+            for (int ax = 0; ax < IMP_AX__COUNT; ax++)
+                fprintf(f, "<th>%s</th>", imp_axis_name(ax));
+            fputs("<th>message</th></tr>\n", f);
+        }
         if (shown == HTML_FAILS)
             continue;
         size_t idx[IMP_AX__COUNT];
@@ -53,9 +56,7 @@ static void html_axis(FILE *f, const imp_cube_axes *a, int ax)
 {
     size_t n = imp_cube_axis_len(a, ax);
     char b[32];
-    static const char *const plural[IMP_AX__COUNT] = {"models", "tasks", "strategies", "ks",
-                                                      "shots", "seeds"};
-    fprintf(f, "<tr><th>%s</th><td>%zu: ", plural[ax], n);
+    fprintf(f, "<tr><th>%s</th><td>%zu: ", imp_axis_info_of(ax)->key, n);
     for (size_t i = 0; i < n && i < 12; i++) {
         fputs(i ? ", " : "", f);
         html_esc(f, imp_cube_axis_value(a, ax, i, b, sizeof b));

@@ -221,7 +221,9 @@ int imp_test_fig_cube(imp_cube **out)
     static char *models[] = {"m1"}, *tasks[] = {"t1", "t2"};
     static char *strats[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max", "none/ls/none/none/max"};
     static int64_t ks[] = {1, 5}, shots[] = {5, -1}, seeds[] = {1, 2, 3};
-    imp_cube_axes a = {1, 2, 3, 2, 2, 3, models, tasks, strats, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 1, .model = models, .n_task = 2, .task = tasks, .n_strategy = 3,
+                       .strategy = strats, .n_k = 2, .k = ks, .n_shot = 2, .shot = shots,
+                       .n_seed = 3, .seed = seeds};
     static const double km1[2][3] = {{70, 72, 74}, {80, 81, 85}};
     static const double km5[2][3] = {{80, 80, 90}, {90, 91, 92}};
     static const double flat[3][2] = {{60, 70}, {0, 0}, {88, 93}};
@@ -283,7 +285,9 @@ int imp_test_claims_cube(struct imp_cube **out)
                              "none/kmeans/none/none/max",        /* k-means without L2 */
                              "none/ls/none/none/max"};           /* Oracle */
     static int64_t ks[] = {1, 16, 30}, shots[] = {-1}, seeds[] = {1, 2};
-    imp_cube_axes a = {2, 3, 6, 3, 1, 2, models, tasks, strats, ks, shots, seeds};
+    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 3, .task = tasks, .n_strategy = 6,
+                       .strategy = strats, .n_k = 3, .k = ks, .n_shot = 1, .shot = shots,
+                       .n_seed = 2, .seed = seeds};
     static const double acc[6][3][6] = {
         {{60, 62, 64, 66, 68, 70}},
         {{58, 61, 65, 60, 66, 69}},
