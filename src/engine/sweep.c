@@ -231,8 +231,10 @@ static int new_worker(const imp_sweep_opts *o, const imp_job *job, const imp_gri
     return rc;
 }
 
-/* The transport of a run of s->size ranks (MPI when more than one), wrapped by wrap if set. */
-static int open_transport(rank0 *s, imp_transport_wrap_fn wrap, void *ud, imp_transport **out)
+/* The transport of a run of s->size ranks (mpi: MPI for ranks 1..; else rank 0's thread
+ * alone), wrapped by wrap if set. */
+static int open_transport(rank0 *s, int mpi, imp_transport_wrap_fn wrap, void *ud,
+                          imp_transport **out)
 {
     imp_worker *w;
     imp_transport *local, *t;
@@ -242,7 +244,7 @@ static int open_transport(rank0 *s, imp_transport_wrap_fn wrap, void *ud, imp_tr
     if (rc)
         return rc;
     t = local;
-    if (s->size > 1 && (rc = imp_transport_mpi_open(local, s->size, &t, &s->err)) != 0)
+    if (mpi && s->size > 1 && (rc = imp_transport_mpi_open(local, s->size, &t, &s->err)) != 0)
         return rc;
     if (!wrap) {
         *out = t;
@@ -265,7 +267,7 @@ static int run_rank0(rank0 *s, int mpi, imp_transport_wrap_fn wrap, void *ud, in
         return rc;
     *abort_others = 1; /* until the workers have been told to stop */
     imp_transport *t = NULL;
-    if ((rc = open_transport(s, wrap, ud, &t)) != 0)
+    if ((rc = open_transport(s, mpi, wrap, ud, &t)) != 0)
         return rc;
     imp_loop_cfg c = {s->grid, s->job->cube_path, s->sink, s->plan, s->ps, s->sched,
                       s->threads, s->o->drain_seconds, s->o->shard_i, s->o->shard_n};
