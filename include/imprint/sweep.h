@@ -24,8 +24,6 @@ typedef struct imp_sweep_opts {
     double progress_seconds; /* progress line and progress.json cadence */
     double cube_seconds;     /* cube rewrite cadence */
     int quiet;               /* no progress lines */
-    int test_cell_delay_ms;  /* test hooks (undocumented options): sleep per cell / piece */
-    int test_piece_delay_ms;
     uint32_t shard_i, shard_n; /* --shard I/N (shard_n 0: the whole grid): compute this shard's
                                 * share (resume.h imp_shard_split) into its own journal
                                 * CUBE.h5.shard-I-of-N.journal; the cube is not written */

@@ -216,15 +216,13 @@ static void rank0_free(rank0 *s)
     imp_plan_free(s->plan);
 }
 
-static int new_worker(const imp_sweep_opts *o, const imp_job *job, const imp_grid *grid,
-                      imp_store *store, int threads, int rank, imp_worker **w, imp_err *err)
+static int new_worker(const imp_job *job, const imp_grid *grid, imp_store *store, int threads,
+                      int rank, imp_worker **w, imp_err *err)
 {
     imp_worker_opts wo;
     imp_worker_opts_init(&wo);
     wo.threads = threads;
     wo.rank = rank;
-    wo.test_cell_delay_ms = o->test_cell_delay_ms;
-    wo.test_piece_delay_ms = o->test_piece_delay_ms;
     int rc = imp_worker_create(job, grid, store, &wo, w, err);
     if (!rc)
         imp_worker_set_hdf5_lock(*w, h5_lock, h5_unlock);
@@ -238,7 +236,7 @@ static int open_transport(rank0 *s, int mpi, imp_transport_wrap_fn wrap, void *u
 {
     imp_worker *w;
     imp_transport *local, *t;
-    int rc = new_worker(s->o, s->job, s->grid, s->store, s->threads, 0, &w, &s->err);
+    int rc = new_worker(s->job, s->grid, s->store, s->threads, 0, &w, &s->err);
     if (!rc)
         rc = imp_transport_local_open(w, &local, &s->err);
     if (rc)
@@ -276,8 +274,8 @@ static int run_rank0(rank0 *s, int mpi, imp_transport_wrap_fn wrap, void *ud, in
 
 /* A worker rank's side: the MPI_Bcast of "go" (collective), then pieces until rank 0's stop.
  * job, grid, threads global; store this rank's handle. */
-static int serve_remote(const imp_sweep_opts *o, const imp_job *job, const imp_grid *grid,
-                        imp_store *store, int threads, int *exit_code, int *abort_others, imp_err *err)
+static int serve_remote(const imp_job *job, const imp_grid *grid, imp_store *store, int threads,
+                        int *exit_code, int *abort_others, imp_err *err)
 {
     int go = 0;
     MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -287,7 +285,7 @@ static int serve_remote(const imp_sweep_opts *o, const imp_job *job, const imp_g
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     imp_worker *w;
-    int rc = new_worker(o, job, grid, store, threads, rank, &w, err);
+    int rc = new_worker(job, grid, store, threads, rank, &w, err);
     if (rc)
         return rc;
     rc = imp_transport_mpi_serve(w, grid, exit_code, err);
@@ -339,7 +337,7 @@ int imp_sweep_run(const imp_sweep_opts *o, int *exit_code, int *abort_others, im
         if (!rc)
             rc = imp_err_set(err, IMP_EINPUT, "another rank could not read the job or store");
     } else if (rank != 0) {
-        rc = serve_remote(o, job, grid, store, threads, exit_code, abort_others, err);
+        rc = serve_remote(job, grid, store, threads, exit_code, abort_others, err);
     } else {
         rc = run_here(o, job, grid, store, size, threads, 1, g_wrap, g_wrap_ud, exit_code,
                       abort_others, err);
