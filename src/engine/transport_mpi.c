@@ -7,10 +7,94 @@
 #include <string.h>
 #include <time.h>
 
-/* TAG_PIECE 0→r: a piece; TAG_RES r→0: a batch (imp_batch_hdr + results); TAG_DRAIN 0→r:
+#include "imprint/le.h"
+
+/* TAG_PIECE 0→r: a piece; TAG_RES r→0: a batch (below); TAG_DRAIN 0→r:
  * stop at the next cell, answer every queued piece with an empty last batch; TAG_STOP 0→r:
  * the exit code, the worker ends. */
 enum { TAG_PIECE = 11, TAG_RES = 12, TAG_STOP = 13, TAG_DRAIN = 14 };
+
+/* ---- a batch on the wire ----------------------------------------------------------------
+ * little-endian: u64 piece | u64 n | f64 busy_seconds | u32 last | u32 stopped | n records in
+ * the journal's encoding (journal.h imp_journal_rec_encode, CRC included), each naming its
+ * cell by grid index in the key hash with an empty key: the ranks of one run share the grid.
+ * One codec for a result, in the journal and between ranks; no struct travels as bytes. */
+enum { WIRE_HDR = 32 };
+
+/* Encode h and res[0..h->n) into *buf (grown as needed; *cap its size). Returns the bytes,
+ * or 0 when out of memory. */
+static size_t wire_encode(const imp_batch_hdr *h, const imp_cell_result *res, unsigned char **buf,
+                          size_t *cap)
+{
+    size_t pos = WIRE_HDR;
+    for (uint64_t i = 0; i <= h->n; i++) {
+        if (pos + IMP_JOURNAL_REC_MAX > *cap) {
+            size_t nc = 2 * (pos + IMP_JOURNAL_REC_MAX);
+            unsigned char *nb = realloc(*buf, nc);
+            if (!nb)
+                return 0;
+            *buf = nb;
+            *cap = nc;
+        }
+        if (i == h->n)
+            break;
+        imp_journal_rec rec;
+        rec.res = res[i];
+        rec.key_hash = res[i].cell;
+        rec.key_len = 0;
+        rec.key[0] = '\0';
+        pos += imp_journal_rec_encode(&rec, *buf + pos);
+    }
+    uint64_t busy;
+    memcpy(&busy, &h->busy_seconds, 8);
+    imp_le_put64(*buf, h->piece);
+    imp_le_put64(*buf + 8, h->n);
+    imp_le_put64(*buf + 16, busy);
+    imp_le_put32(*buf + 24, h->last);
+    imp_le_put32(*buf + 28, h->stopped);
+    return pos;
+}
+
+/* Decode a batch of `bytes` bytes: *h, and its results into *res (grown; *cap results).
+ * 0, IMP_EMPI (not a whole batch: the message names the rank), or IMP_ENOMEM. */
+static int wire_decode(const unsigned char *b, size_t bytes, int rank, imp_batch_hdr *h,
+                       imp_cell_result **res, size_t *cap, imp_err *err)
+{
+    if (bytes < WIRE_HDR)
+        return imp_err_set(err, IMP_EMPI, "rank %d sent a batch of %zu bytes", rank, bytes);
+    uint64_t busy = imp_le_get64(b + 16);
+    h->piece = imp_le_get64(b);
+    h->n = imp_le_get64(b + 8);
+    memcpy(&h->busy_seconds, &busy, 8);
+    h->last = imp_le_get32(b + 24);
+    h->stopped = imp_le_get32(b + 28);
+    if (h->n > (bytes - WIRE_HDR) / 8)
+        return imp_err_set(err, IMP_EMPI, "rank %d sent a batch of %zu bytes for %llu results",
+                           rank, bytes, (unsigned long long)h->n);
+    if (h->n > *cap) {
+        imp_cell_result *nr = realloc(*res, (size_t)h->n * sizeof *nr);
+        if (!nr)
+            return imp_err_set(err, IMP_ENOMEM, "out of memory for a batch of results");
+        *res = nr;
+        *cap = (size_t)h->n;
+    }
+    size_t pos = WIRE_HDR;
+    imp_journal_rec rec;
+    for (uint64_t i = 0; i < h->n; i++) {
+        size_t took = imp_journal_rec_decode(b + pos, bytes - pos, &rec);
+        if (!took)
+            return imp_err_set(err, IMP_EMPI, "rank %d: result %llu of a batch of piece %llu "
+                               "does not decode (byte %zu of %zu)", rank,
+                               (unsigned long long)i, (unsigned long long)h->piece, pos, bytes);
+        (*res)[i] = rec.res;
+        (*res)[i].cell = rec.key_hash;
+        pos += took;
+    }
+    if (pos != bytes)
+        return imp_err_set(err, IMP_EMPI, "rank %d sent %zu bytes after the %llu results of a "
+                           "batch", rank, bytes - pos, (unsigned long long)h->n);
+    return 0;
+}
 
 /* A piece on its way to a rank: its encoding must live until the send completes, which is
  * sure once the rank has answered it (its last batch). */
@@ -29,8 +113,10 @@ typedef struct mpi_tp {
     imp_transport base;
     imp_transport *local; /* rank 0 */
     rstate *rs;           /* index = rank (0 unused) */
-    void *buf;            /* the last batch received; its results stay valid until the next poll */
+    unsigned char *buf;   /* the last batch received */
     size_t cap;
+    imp_cell_result *res; /* its results, valid until the next poll */
+    size_t res_cap;
 } mpi_tp;
 
 static int mpi_send(imp_transport *t, int rank, const imp_piece *p, imp_err *err)
@@ -64,20 +150,18 @@ static int mpi_poll(imp_transport *t, imp_transport_ev *ev, imp_err *err)
         return m->local->ops->poll(m->local, ev, err);
     int bytes = 0;
     MPI_Get_count(&st, MPI_BYTE, &bytes);
-    size_t need = (size_t)bytes > sizeof(imp_batch_hdr) ? (size_t)bytes : sizeof(imp_batch_hdr);
-    if (need > m->cap) {
-        void *nb = realloc(m->buf, need * 2);
+    if ((size_t)bytes > m->cap) {
+        unsigned char *nb = realloc(m->buf, (size_t)bytes * 2);
         if (!nb)
             return imp_err_set(err, IMP_ENOMEM, "out of memory for a batch of results");
         m->buf = nb;
-        m->cap = need * 2;
+        m->cap = (size_t)bytes * 2;
     }
     MPI_Recv(m->buf, bytes, MPI_BYTE, st.MPI_SOURCE, TAG_RES, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     imp_batch_hdr h;
-    memcpy(&h, m->buf, sizeof h);
-    if ((size_t)bytes != sizeof h + h.n * sizeof(imp_cell_result))
-        return imp_err_set(err, IMP_EMPI, "rank %d sent a batch of %d bytes for %llu results",
-                           st.MPI_SOURCE, bytes, (unsigned long long)h.n);
+    int rc = wire_decode(m->buf, (size_t)bytes, st.MPI_SOURCE, &h, &m->res, &m->res_cap, err);
+    if (rc)
+        return rc;
     rstate *r = &m->rs[st.MPI_SOURCE];
     if (h.last && r->n > 0) { /* answered: its piece's send is complete */
         MPI_Wait(&r->q[0].req, MPI_STATUS_IGNORE);
@@ -89,7 +173,7 @@ static int mpi_poll(imp_transport *t, imp_transport_ev *ev, imp_err *err)
     ev->kind = IMP_TEV_BATCH;
     ev->rank = st.MPI_SOURCE;
     ev->hdr = h;
-    ev->res = (const imp_cell_result *)((const char *)m->buf + sizeof h);
+    ev->res = m->res;
     return 1;
 }
 
@@ -126,6 +210,7 @@ static void mpi_close(imp_transport *t, int exit_code)
     m->local->ops->close(m->local, exit_code);
     free(m->rs);
     free(m->buf);
+    free(m->res);
     free(m);
 }
 
@@ -154,20 +239,17 @@ int imp_transport_mpi_open(imp_transport *local, int size, imp_transport **out, 
 
 typedef struct serve {
     int draining;
+    unsigned char *buf; /* a batch being sent */
+    size_t cap;
 } serve;
 
 static int serve_emit(const imp_batch_hdr *h, const imp_cell_result *res, void *ud)
 {
-    (void)ud;
-    size_t bytes = sizeof *h + h->n * sizeof *res;
-    char *msg = malloc(bytes);
-    if (!msg)
+    serve *sv = ud;
+    size_t bytes = wire_encode(h, res, &sv->buf, &sv->cap);
+    if (!bytes)
         return IMP_ENOMEM;
-    memcpy(msg, h, sizeof *h);
-    if (h->n)
-        memcpy(msg + sizeof *h, res, h->n * sizeof *res);
-    MPI_Send(msg, (int)bytes, MPI_BYTE, 0, TAG_RES, MPI_COMM_WORLD);
-    free(msg);
+    MPI_Send(sv->buf, (int)bytes, MPI_BYTE, 0, TAG_RES, MPI_COMM_WORLD);
     return 0;
 }
 
@@ -194,7 +276,7 @@ static void sleep_us(long us)
 
 int imp_transport_mpi_serve(imp_worker *w, const imp_grid *grid, int *exit_code, imp_err *err)
 {
-    serve sv = {0};
+    serve sv = {0, NULL, 0};
     int64_t *msg = NULL;
     size_t cap = 0;
     int rc = 0;
@@ -231,13 +313,13 @@ int imp_transport_mpi_serve(imp_worker *w, const imp_grid *grid, int *exit_code,
             break;
         if (serve_stop(&sv)) { /* queued before the drain: give it back untouched */
             imp_batch_hdr h = {p.id, 0, 0, 1, 1};
-            imp_cell_result none;
-            rc = serve_emit(&h, &none, NULL);
+            rc = serve_emit(&h, NULL, &sv);
         } else {
             rc = imp_worker_run(w, &p, serve_emit, serve_stop, &sv, err);
         }
         imp_piece_free(&p);
     }
     free(msg);
+    free(sv.buf);
     return rc;
 }

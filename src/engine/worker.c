@@ -267,8 +267,7 @@ static void eval_on_proxies(imp_worker *w, const imp_proxies *px, const imp_piec
                             size_t n, imp_cell_result *res)
 {
     const imp_strategy **cs = malloc((n ? n : 1) * sizeof *cs);
-    /* zeroed (padding too: results travel as bytes), every measure unknown until the
-     * pipeline fills it */
+    /* zeroed, every measure unknown until the pipeline fills it */
     imp_cell_result *tmp = calloc(n ? n : 1, sizeof *tmp);
     for (size_t i = 0; tmp && i < n; i++)
         imp_cell_result_unknown(&tmp[i]);
