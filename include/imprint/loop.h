@@ -22,7 +22,8 @@ enum { IMP_TRANSPORT_MAX_OUT = 2 };
 
 typedef enum imp_tev_kind {
     IMP_TEV_BATCH = 1, /* a batch of results of the rank's oldest piece */
-    IMP_TEV_LOST,      /* the rank is gone (its node died): its pieces will not come back */
+    IMP_TEV_LOST,      /* the rank is gone (its node died): its pieces will not come back
+                        * (the MPI transport never says so: the MPI runtime ends the job) */
 } imp_tev_kind;
 
 /* One event from a worker. For a batch, res[0..hdr.n) are owned by the transport and stay

@@ -111,9 +111,9 @@ static int dispatch(loop *s, int r)
 /* A batch of rank r's oldest piece: record each result (and its aliases) in the sink. */
 static int take_batch(loop *s, int r, const imp_batch_hdr *h, const imp_cell_result *res)
 {
-    wstate *w = &s->ws[r];
+    wstate *w = r >= 0 && r < s->size ? &s->ws[r] : NULL;
     const imp_pieces *ps = s->c->ps;
-    if (r < 0 || r >= s->size || w->n == 0 || h->piece != ps->p[w->q[0].piece].id)
+    if (!w || w->n == 0 || h->piece != ps->p[w->q[0].piece].id)
         return imp_err_set(&s->err, IMP_EMPI, "rank %d sent results of piece %llu, which it "
                            "was not computing", r, (unsigned long long)h->piece);
     inflight *f = &w->q[0];
