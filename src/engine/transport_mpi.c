@@ -197,6 +197,8 @@ static void mpi_drain(imp_transport *t)
     m->local->ops->drain(m->local);
 }
 
+/* Rank 0: TAG_STOP with the exit code to every rank (blocking point-to-point sends, not
+ * collective; each worker's serve loop returns), then the local transport. */
 static void mpi_close(imp_transport *t, int exit_code)
 {
     mpi_tp *m = (mpi_tp *)t;

@@ -64,7 +64,8 @@ static int push(tt *t, int rank, const imp_batch_hdr *h, const imp_cell_result *
         e->hdr = *h;
         if (!(e->res = malloc((h->n ? h->n : 1) * sizeof *res)))
             return IMP_ENOMEM;
-        memcpy(e->res, res, h->n * sizeof *res);
+        if (h->n)
+            memcpy(e->res, res, h->n * sizeof *res);
     }
     for (int i = 0; i < t->sc->n_steps; i++)
         if (t->sc->step[i].kind == IMP_TT_DELAY && t->sc->step[i].rank == rank)
