@@ -420,7 +420,7 @@ static void test_shard_killed(void)
         int fd = open("/dev/null", O_WRONLY);
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(IMP_TOOL_PATH, IMP_TOOL_PATH, "sweep", job, "--quiet", "--threads", "1", "--shard",
+        execl(IMP_PACED_PATH, IMP_PACED_PATH, "sweep", job, "--quiet", "--threads", "1", "--shard",
               "1/3", (char *)NULL);
         _exit(127);
     }

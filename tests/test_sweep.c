@@ -1,6 +1,7 @@
-/* test_sweep.c — the MPI sweep end to end on a small generated store: 1, 2 and 3 ranks give
- * identical cubes, also when one (model, task, shot, seed) is cut into many pieces; kills and
- * SIGTERM (also in the middle of a long piece) lose nothing finished and run no synced cell
+/* test_sweep.c — the sweep end to end on a small generated store: 1, 2 and 3 ranks give
+ * identical cubes, also when one (model, task, shot, seed) is cut into many pieces; a stop, a
+ * drain (also in the middle of a long piece), a kill of rank 0 and a lost worker, scripted
+ * against the test transport in process, lose nothing finished and run no recorded cell
  * twice; a changed grid keeps its finished cells; h5py sees the dimension scales. */
 #include <hdf5.h>
 #include <math.h>
@@ -17,7 +18,9 @@
 #include "imprint/journal.h"
 #include "imprint/rng.h"
 #include "imprint/store.h"
+#include "imprint/sweep.h"
 #include "testutil.h"
+#include "transport_test.h"
 
 static char g_store[800];
 static double g_t0; /* UTC seconds before the fixture's sweep */
@@ -246,133 +249,6 @@ static void test_ranks_agree(void)
     IMP_ASSERT_INT_EQ(nrec, 132);
 }
 
-/* Start a sweep in the background; returns the pid of the process to kill: the imprint
- * process itself (ranks NULL), or rank `victim` under mpirun (its pid is written to a file). */
-static pid_t start_bg_opts(const char *ranks, const char *name, int victim, const char *opts,
-                           pid_t *launcher)
-{
-    char cmd[4096], pidfile[900];
-    snprintf(pidfile, sizeof pidfile, "%s/%s.pid", imp_test_tmpdir(), name);
-    unlink(pidfile);
-    if (!ranks)
-        snprintf(cmd, sizeof cmd, "echo $$ > %s.0; exec '%s' sweep %s --quiet %s >/dev/null 2>&1",
-                 pidfile, IMP_TOOL_PATH, job_path(name), opts);
-    else
-        snprintf(cmd, sizeof cmd,
-                 "exec %s -np %s %s sh -c 'echo $$ > %s.${OMPI_COMM_WORLD_RANK:-$PMI_RANK}; "
-                 "exec \"%s\" sweep %s --quiet --threads 1 %s' >/dev/null 2>&1",
-                 IMP_MPIEXEC, ranks, IMP_MPIEXEC_OVERSUB, pidfile, IMP_TOOL_PATH, job_path(name),
-                 opts);
-    pid_t p = fork();
-    if (p == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    *launcher = p;
-    char vf[1000];
-    snprintf(vf, sizeof vf, "%s.%d", pidfile, victim);
-    for (int i = 0; i < 300; i++) { /* up to 30 s for the pid file */
-        FILE *f = fopen(vf, "r");
-        long v = 0;
-        if (f && fscanf(f, "%ld", &v) == 1 && v > 0) {
-            fclose(f);
-            return (pid_t)v;
-        }
-        if (f)
-            fclose(f);
-        usleep(100000);
-    }
-    return -1;
-}
-
-/* every piece slowed down by 500 ms (an undocumented test option of sweep) */
-static pid_t start_bg(const char *ranks, const char *name, int victim, pid_t *launcher)
-{
-    return start_bg_opts(ranks, name, victim, "--test-piece-delay-ms 500", launcher);
-}
-
-static size_t journal_size(const char *name)
-{
-    char p[900];
-    snprintf(p, sizeof p, "%s/%s.h5.journal", imp_test_tmpdir(), name);
-    struct stat st;
-    return stat(p, &st) == 0 ? (size_t)st.st_size : 0;
-}
-
-/* wait until the journal holds some synced records (header is 40 bytes); the bound only
- * guards against a hang (a loaded machine may take long to start the ranks) */
-static void wait_for_records(const char *name, size_t bytes)
-{
-    for (int i = 0; i < 1800 && journal_size(name) < bytes; i++)
-        usleep(100000);
-}
-
-static int wait_exit(pid_t p)
-{
-    int st = 0;
-    waitpid(p, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
-static void kill_and_resume(const char *ranks, const char *name, int victim)
-{
-    write_job(name, "[1, 3, -1]");
-    pid_t launcher;
-    pid_t v = start_bg(ranks, name, victim, &launcher);
-    CU_ASSERT_FATAL(v > 0);
-    wait_for_records(name, 40 + 10 * 35);
-    kill(v, SIGKILL);
-    int code = wait_exit(launcher);
-    CU_ASSERT(code != 0); /* killed mid-run */
-    size_t before = journal_size(name);
-    CU_ASSERT(before > 40);
-    char *out = NULL;
-    int rc = sweep(ranks, name, ranks ? "--threads 1" : "", &out);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "resume after kill: exit %d\n%s", rc, out);
-    free(out);
-    imp_cube *a = read_cube("one"), *b = read_cube(name);
-    if (a && b)
-        assert_same_cube(a, b);
-    imp_cube_free(a);
-    imp_cube_free(b);
-    size_t nrec = 0;
-    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &nrec), 1); /* no synced cell ran twice */
-    IMP_ASSERT_INT_EQ(nrec, 132);
-}
-
-static void test_kill_rank0_single(void) { kill_and_resume(NULL, "killsingle", 0); }
-static void test_kill_rank0_mpi(void) { kill_and_resume("2", "killrank0", 0); }
-static void test_kill_worker_mpi(void) { kill_and_resume("2", "killworker", 1); }
-
-static void test_sigterm(void)
-{
-    write_job("term", "[1, 3, -1]");
-    pid_t launcher;
-    pid_t v = start_bg(NULL, "term", 0, &launcher);
-    CU_ASSERT_FATAL(v > 0);
-    wait_for_records("term", 40 + 5 * 35);
-    kill(v, SIGTERM);
-    IMP_ASSERT_INT_EQ(wait_exit(launcher), 75);
-    imp_cube *part = read_cube("term");
-    if (part) {
-        size_t counts[IMP_CELL__NSTATUS];
-        imp_cube_count(part, counts);
-        CU_ASSERT(counts[IMP_CELL_DONE] > 0 && counts[IMP_CELL_DONE] < 132);
-        imp_cube_free(part);
-    }
-    char *out = NULL;
-    int rc = sweep(NULL, "term", "", &out);
-    IMP_ASSERT_INT_EQ(rc, 0);
-    free(out);
-    imp_cube *a = read_cube("one"), *b = read_cube("term");
-    if (a && b)
-        assert_same_cube(a, b);
-    imp_cube_free(a);
-    imp_cube_free(b);
-    size_t nrec = 0;
-    IMP_ASSERT_INT_EQ(max_records_per_cell("term", &nrec), 1);
-}
-
 /* One (model, task, shot, seed) holding 396 cells: GEN mean (k 1) and kmeans (k 1, 3), each
  * with 3 POST x 2 INF x 22 AGG = 132 cells. */
 static void write_big_job(const char *name)
@@ -406,6 +282,206 @@ static size_t done_cells(const char *name)
         imp_cube_count(c, counts);
     imp_cube_free(c);
     return counts[IMP_CELL_DONE];
+}
+
+static int wait_exit(pid_t p)
+{
+    int st = 0;
+    waitpid(p, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* ---- the loop against the scripted transport (in process, deterministic) ------------------ */
+
+/* What a child's run reports back through a pipe. */
+typedef struct run_out {
+    int rc, exit_code, abort_others;
+    char msg[IMP_ERR_MSG_MAX];
+    imp_tt_script sc;
+} run_out;
+
+/* Sweep job `name` in a child process on `ranks` virtual ranks of the test transport under
+ * script sc (1 thread, quiet; cube_seconds 0: the journal is synced and the cube written at
+ * every turn of the loop, so a kill loses only the turn it lands in). The child ends with
+ * _exit as the tool does (a run that leaves work running is not cleaned up). Returns the
+ * child's exit status (0 when it reported, 137 when the script killed it) with *out filled
+ * when it reported. */
+static int run_scripted(const char *name, int ranks, double piece_seconds,
+                        const imp_tt_script *sc, run_out *out)
+{
+    int fd[2];
+    memset(out, 0, sizeof *out);
+    if (pipe(fd) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t p = fork();
+    if (p == 0) {
+        close(fd[0]);
+        run_out r;
+        memset(&r, 0, sizeof r);
+        r.sc = *sc;
+        imp_signals_install();
+        imp_sweep_opts o;
+        imp_sweep_opts_init(&o);
+        o.job_path = job_path(name);
+        o.quiet = 1;
+        o.threads = 1;
+        o.cube_seconds = 0;
+        if (piece_seconds > 0)
+            o.piece_seconds = piece_seconds;
+        imp_err err;
+        imp_err_clear(&err);
+        r.rc = imp_sweep_run_inproc(&o, ranks, imp_tt_wrap, &r.sc, &r.exit_code,
+                                    &r.abort_others, &err);
+        snprintf(r.msg, sizeof r.msg, "%s", err.msg);
+        ssize_t w = write(fd[1], &r, sizeof r);
+        _exit(w == (ssize_t)sizeof r ? 0 : 1);
+    }
+    close(fd[1]);
+    ssize_t got = read(fd[0], out, sizeof *out);
+    close(fd[0]);
+    int code = wait_exit(p);
+    if (code == 0 && got != (ssize_t)sizeof *out)
+        code = -1;
+    return code;
+}
+
+/* An uninterrupted scripted run of name: every cell done (exit 0), nothing recomputed. */
+static void resume_completes(const char *name, const char *ref, size_t n_cells, size_t *delivered)
+{
+    imp_tt_script none;
+    memset(&none, 0, sizeof none);
+    run_out r;
+    IMP_ASSERT_INT_EQ(run_scripted(name, 2, strcmp(ref, "bigref") ? 0 : 1000, &none, &r), 0);
+    imp__assert_msg(r.rc == 0 && r.exit_code == 0, __LINE__, __FILE__, "resume %s: rc %d, exit "
+                    "%d: %s", name, r.rc, r.exit_code, r.msg);
+    IMP_ASSERT_INT_EQ(r.abort_others, 0);
+    if (delivered)
+        *delivered = r.sc.cells_delivered;
+    size_t nrec = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &nrec), 1); /* no recorded cell ran twice */
+    IMP_ASSERT_INT_EQ(nrec, n_cells);
+    imp_cube *a = read_cube(ref), *b = read_cube(name); /* cell by cell, bit for bit */
+    if (a && b)
+        assert_same_cube(a, b);
+    imp_cube_free(a);
+    imp_cube_free(b);
+}
+
+/* The cube's done cells and the journal's records agree (the cube at the stop has them all). */
+static size_t kept_records(const char *name)
+{
+    size_t kept = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &kept), 1);
+    IMP_ASSERT_INT_EQ(done_cells(name), kept);
+    return kept;
+}
+
+/* A stop signal after 3 pieces: exit 75 with the cells done so far kept; the resumed run
+ * computes exactly the others (as many results as an uninterrupted run, together) and ends
+ * at the uninterrupted cube. */
+static void test_stop_resume(void)
+{
+    write_job("term", "[1, 3, -1]");
+    write_job("termref", "[1, 3, -1]");
+    imp_tt_script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.step[sc.n_steps++] = (imp_tt_step){IMP_TT_STOP, 0, 3, 0, 0};
+    run_out r;
+    IMP_ASSERT_INT_EQ(run_scripted("term", 1, 0, &sc, &r), 0);
+    imp__assert_msg(r.rc == 0, __LINE__, __FILE__, "stopped run: %s", r.msg);
+    IMP_ASSERT_INT_EQ(r.exit_code, 75);
+    IMP_ASSERT_INT_EQ(r.abort_others, 0);
+    IMP_ASSERT_INT_EQ(r.sc.drained, 1);
+    IMP_ASSERT_INT_EQ(r.sc.pieces_answered, 3);
+    size_t kept = kept_records("term");
+    imp__assert_msg(kept >= r.sc.cells_delivered && kept > 0 && kept < 132, __LINE__, __FILE__,
+                    "kept %zu (delivered %zu) of 132", kept, r.sc.cells_delivered);
+    size_t rest = 0, all = 0;
+    resume_completes("term", "one", 132, &rest);
+    resume_completes("termref", "one", 132, &all);
+    IMP_ASSERT_INT_EQ(r.sc.cells_delivered + rest, all);
+}
+
+/* A stop in the middle of one long piece (3 GEN groups of 132 cells): the worker stops at the
+ * next cell boundary after the first group; those 132 cells are kept, the resumed run
+ * computes exactly the other 264. */
+static void test_drain_mid_piece(void)
+{
+    write_big_job("termlong");
+    imp_tt_script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.step[sc.n_steps++] = (imp_tt_step){IMP_TT_STOP_IN_PIECE, 0, 0, 132, 0};
+    run_out r;
+    IMP_ASSERT_INT_EQ(run_scripted("termlong", 1, 1000, &sc, &r), 0);
+    imp__assert_msg(r.rc == 0, __LINE__, __FILE__, "stopped run: %s", r.msg);
+    IMP_ASSERT_INT_EQ(r.exit_code, 75);
+    IMP_ASSERT_INT_EQ(r.sc.pieces_sent, 1);
+    IMP_ASSERT_INT_EQ(r.sc.pieces_answered, 0); /* its last batch said "stopped" */
+    IMP_ASSERT_INT_EQ(r.sc.cells_delivered, 132);
+    IMP_ASSERT_INT_EQ(kept_records("termlong"), 132);
+    size_t rest = 0;
+    resume_completes("termlong", "bigref", 396, &rest);
+    IMP_ASSERT_INT_EQ(rest, 396 - 132);
+}
+
+/* Two ranks, rank 1's batches held back 3 rounds; a stop after 2 pieces: the drain waits for
+ * the results in flight, which are recorded after the stop; queued pieces come back empty. */
+static void test_drain_keeps_in_flight(void)
+{
+    write_job("inflight", "[1, 3, -1]");
+    imp_tt_script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.step[sc.n_steps++] = (imp_tt_step){IMP_TT_DELAY, 1, 0, 0, 3};
+    sc.step[sc.n_steps++] = (imp_tt_step){IMP_TT_STOP, 0, 2, 0, 0};
+    run_out r;
+    IMP_ASSERT_INT_EQ(run_scripted("inflight", 2, 0, &sc, &r), 0);
+    imp__assert_msg(r.rc == 0, __LINE__, __FILE__, "stopped run: %s", r.msg);
+    IMP_ASSERT_INT_EQ(r.exit_code, 75);
+    imp__assert_msg(r.sc.cells_after_stop > 0, __LINE__, __FILE__, "no cell landed after the "
+                    "stop (delivered %zu)", r.sc.cells_delivered);
+    CU_ASSERT(r.sc.empty_answers > 0);
+    size_t kept = kept_records("inflight");
+    CU_ASSERT(kept >= r.sc.cells_delivered && kept < 132);
+    resume_completes("inflight", "one", 132, NULL);
+}
+
+/* Rank 0 killed (as SIGKILL) between two batches of a piece after 40 results: nothing synced
+ * is lost, the resumed run recomputes no recorded cell and ends at the uninterrupted cube. */
+static void test_kill_mid_piece(void)
+{
+    write_job("killmid", "[1, 3, -1]");
+    imp_tt_script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.step[sc.n_steps++] = (imp_tt_step){IMP_TT_KILL, 0, 0, 40, 0};
+    run_out r;
+    IMP_ASSERT_INT_EQ(run_scripted("killmid", 2, 0, &sc, &r), 137);
+    size_t kept = 0;
+    IMP_ASSERT_INT_EQ(max_records_per_cell("killmid", &kept), 1);
+    imp__assert_msg(kept > 0 && kept < 132, __LINE__, __FILE__, "kept %zu of 132", kept);
+    resume_completes("killmid", "one", 132, NULL);
+}
+
+/* Rank 2 of 3 lost after its first piece: the run ends with an error naming it and leaves
+ * the process to be ended (as mpirun ends a job whose rank died); what the others delivered
+ * is kept, and the next run re-dispatches the lost piece. */
+static void test_lost_worker(void)
+{
+    write_job("lost", "[1, 3, -1]");
+    imp_tt_script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.step[sc.n_steps++] = (imp_tt_step){IMP_TT_LOSE, 2, 1, 0, 0};
+    run_out r;
+    IMP_ASSERT_INT_EQ(run_scripted("lost", 3, 0, &sc, &r), 0);
+    IMP_ASSERT_INT_EQ(r.rc, IMP_EMPI);
+    IMP_ASSERT_INT_EQ(r.abort_others, 1);
+    IMP_ASSERT_STR_CONTAINS(r.msg, "rank 2 was lost");
+    CU_ASSERT(r.sc.cells_dropped > 0);
+    size_t kept = kept_records("lost");
+    CU_ASSERT(kept >= r.sc.cells_delivered && kept < 132);
+    size_t rest = 0;
+    resume_completes("lost", "one", 132, &rest);
+    CU_ASSERT(rest >= r.sc.cells_dropped);
 }
 
 static void test_pieces_ranks_agree(void)
@@ -451,42 +527,6 @@ static void test_pieces_ranks_agree(void)
     IMP_ASSERT_INT_EQ(max_records_per_cell("big3", &nrec), 1);
     IMP_ASSERT_INT_EQ(nrec, 396);
 }
-
-/* SIGTERM to rank 0 while the cells of one long piece (40 ms each) stream in: every finished
- * cell is kept, and the resumed run computes exactly the others. */
-static void sigterm_long_piece(const char *ranks, const char *name)
-{
-    write_big_job(name);
-    pid_t launcher;
-    pid_t v = start_bg_opts(ranks, name, 0, "--piece-seconds 1000 --test-cell-delay-ms 40",
-                            &launcher);
-    CU_ASSERT_FATAL(v > 0);
-    wait_for_records(name, 40 + 20 * 35); /* some batches journaled and synced */
-    kill(v, SIGTERM);
-    IMP_ASSERT_INT_EQ(wait_exit(launcher), 75);
-    size_t kept = 0;
-    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &kept), 1);
-    imp__assert_msg(kept > 0 && kept < 396, __LINE__, __FILE__, "kept %zu of 396", kept);
-    IMP_ASSERT_INT_EQ(done_cells(name), kept); /* the cube written at the stop has them all */
-    char *out = NULL;
-    int rc = sweep(ranks, name, "--threads 1", &out);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "resume: exit %d\n%s", rc, out);
-    char want[64];
-    snprintf(want, sizeof want, "%zu done, 0 failed before this run", kept);
-    IMP_ASSERT_STR_CONTAINS(out, want);
-    free(out);
-    size_t nrec = 0;
-    IMP_ASSERT_INT_EQ(max_records_per_cell(name, &nrec), 1); /* nothing recomputed */
-    IMP_ASSERT_INT_EQ(nrec, 396);
-    imp_cube *a = read_cube("bigref"), *b = read_cube(name);
-    if (a && b)
-        assert_same_cube(a, b);
-    imp_cube_free(a);
-    imp_cube_free(b);
-}
-
-static void test_sigterm_long_piece(void) { sigterm_long_piece(NULL, "termlong"); }
-static void test_sigterm_long_piece_mpi(void) { sigterm_long_piece("2", "termlong2"); }
 
 static void test_changed_grid(void)
 {
@@ -598,13 +638,12 @@ int main(void)
 {
     static const imp_test tests[] = {
         {"ranks_agree", test_ranks_agree},
-        {"kill_rank0_single", test_kill_rank0_single},
-        {"kill_rank0_mpi", test_kill_rank0_mpi},
-        {"kill_worker_mpi", test_kill_worker_mpi},
-        {"sigterm", test_sigterm},
+        {"stop_resume", test_stop_resume},
+        {"drain_mid_piece", test_drain_mid_piece},
+        {"drain_keeps_in_flight", test_drain_keeps_in_flight},
+        {"kill_mid_piece", test_kill_mid_piece},
+        {"lost_worker", test_lost_worker},
         {"pieces_ranks_agree", test_pieces_ranks_agree},
-        {"sigterm_long_piece", test_sigterm_long_piece},
-        {"sigterm_long_piece_mpi", test_sigterm_long_piece_mpi},
         {"changed_grid", test_changed_grid},
         {"plan_ranks", test_plan_ranks},
         {"bad_jobs", test_bad_jobs},

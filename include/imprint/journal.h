@@ -13,9 +13,10 @@
 /* Longest failure message kept, including the terminating NUL; longer ones are cut. */
 #define IMP_CELL_MSG_MAX 256
 
-/* The result of one cell: what a worker reports and the journal stores. Fixed size and
- * pointer-free, so it can travel between MPI ranks as bytes. Its measures (accuracy, f1,
- * timings, provenance, ...) are the rows of measure.h's table, in table order. */
+/* The result of one cell: what a worker reports and the journal stores; between MPI ranks
+ * it travels in the journal's record encoding (imp_journal_rec_encode). Its measures
+ * (accuracy, f1, timings, provenance, ...) are the rows of measure.h's table, in table
+ * order. */
 typedef struct imp_cell_result {
     uint64_t cell;        /* linear row-major index over [model, task, strategy, k, shot, seed]
                            * of the current grid (the journal stores the cell's key instead) */
@@ -74,6 +75,20 @@ typedef struct imp_journal_info {
     size_t counts[IMP_CELL__NSTATUS]; /* by status, over all good records read */
     uint64_t n_unmatched;  /* records that named no cell of the cube (imp_cube_apply_journal) */
 } imp_journal_info;
+
+/* ---- one record: the journal's encoding, also a result's on the wire between ranks ---- */
+
+/* The longest encoded record (a whole key and message and the longest extension read). */
+#define IMP_JOURNAL_REC_MAX (4u + 29u + (IMP_JOURNAL_KEY_MAX - 1u) + (IMP_CELL_MSG_MAX - 1u) + \
+                             4096u + 4u)
+/* Encode rec (its key, its result's status, measures and message; not res.cell) as this
+ * build's journal record, little-endian with its CRC, into buf (IMP_JOURNAL_REC_MAX bytes
+ * at least). Returns the bytes written. */
+size_t imp_journal_rec_encode(const imp_journal_rec *rec, unsigned char *buf);
+/* Decode the record at the start of buf[0..avail) into *rec (res.cell UINT64_MAX). Returns
+ * the bytes it took, or 0 when they are no whole record of this version (length, fields or
+ * CRC wrong, or cut short). */
+size_t imp_journal_rec_decode(const unsigned char *buf, size_t avail, imp_journal_rec *rec);
 
 /* ---- reading ---- */
 

@@ -12,6 +12,8 @@
 #include "imprint/grid.h"
 #include "imprint/plan.h"
 #include "imprint/job.h"
+#include "imprint/loop.h"
+#include "imprint/store.h"
 
 typedef struct imp_sweep_opts {
     const char *job_path;
@@ -23,8 +25,6 @@ typedef struct imp_sweep_opts {
     double progress_seconds; /* progress line and progress.json cadence */
     double cube_seconds;     /* cube rewrite cadence */
     int quiet;               /* no progress lines */
-    int test_cell_delay_ms;  /* test hooks (undocumented options): sleep per cell / piece */
-    int test_piece_delay_ms;
     uint32_t shard_i, shard_n; /* --shard I/N (shard_n 0: the whole grid): compute this shard's
                                 * share (resume.h imp_shard_split) into its own journal
                                 * CUBE.h5.shard-I-of-N.journal; the cube is not written */
@@ -53,8 +53,32 @@ int imp_sweep_setup(const char *job_path, imp_job **job, imp_grid **grid, imp_er
 int imp_sweep_cost_hints(const imp_job *job, const imp_grid *grid, imp_cost_hint **out,
                          imp_err *err);
 
-/* Stop signals (SIGTERM, SIGINT, SIGUSR1) counted by a C handler. */
-void imp_signals_install(void);
-int imp_signals_count(void);
+/* What a transport wrapper may use: the run's job, grid and store (rank 0's handle; HDF5
+ * calls under lock/unlock), its ranks and threads per rank. All borrowed for the run. */
+typedef struct imp_transport_env {
+    const imp_job *job;
+    const imp_grid *grid;
+    imp_store *store;
+    int ranks, threads;
+    void (*lock)(void), (*unlock)(void);
+} imp_transport_env;
+
+/* A decorator (or a replacement) of the transport rank 0's loop runs over: inner is the
+ * transport the sweep opened (owned by the wrapper from here: it closes it, or forwards
+ * close); *out the one the loop uses. 0 or an IMP_E*. */
+typedef int (*imp_transport_wrap_fn)(const imp_transport_env *env, imp_transport *inner,
+                                     void *ud, imp_transport **out, imp_err *err);
+
+/* Process-wide: every later imp_sweep_run on rank 0 wraps its transport with fn (NULL: none).
+ * For a test build of the tool that paces the work; the product never sets it. */
+void imp_sweep_set_transport_wrap(imp_transport_wrap_fn fn, void *ud);
+
+/* Rank 0's side of a sweep alone, without MPI (no MPI call is made): the pieces are cut for
+ * `ranks` ranks, and the loop runs over the local transport (rank 0's thread, ranks 1..
+ * absent) wrapped by wrap, which must then provide them; o->threads 0 means 1. Exit code,
+ * abort_others and errors as imp_sweep_run's. For in-process tests of the loop, sink and
+ * resume against a scripted transport. */
+int imp_sweep_run_inproc(const imp_sweep_opts *o, int ranks, imp_transport_wrap_fn wrap,
+                         void *ud, int *exit_code, int *abort_others, imp_err *err);
 
 #endif

@@ -19,8 +19,6 @@ typedef struct imp_worker_opts {
     int rank;                /* the MPI rank running it, stamped on every result (default 0) */
     double batch_seconds;    /* a batch goes out once this long has passed (default 2) */
     size_t cache_bytes;      /* GEN results kept, at most IMP_WORKER_CACHE_SETS (default 256 MiB) */
-    int test_cell_delay_ms;  /* test hook: sleep before every cell (0: none) */
-    int test_piece_delay_ms; /* test hook: sleep before every piece (0: none) */
 } imp_worker_opts;
 
 enum { IMP_WORKER_CACHE_SETS = 4 };

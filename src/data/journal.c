@@ -56,6 +56,8 @@
 #define EXT_WRITE_MAX (3u + 8u * IMP_MEASURE__COUNT + IMP_HOST_MAX)
 #define EXT_READ_MAX 4096u
 #define REC_MAX (4u + V2_FIXED + REC_KEY_MAX + REC_MSG_MAX + EXT_READ_MAX + 4u)
+_Static_assert(REC_MAX == IMP_JOURNAL_REC_MAX,
+               "journal.h's IMP_JOURNAL_REC_MAX must be the record bound");
 
 struct imp_journal {
     FILE *fp;
@@ -294,6 +296,26 @@ static int fields_ok(uint32_t version, const unsigned char *b, size_t have, uint
     size_t at = 4 + V2_FIXED + kl + ml;
     return ext == 0 || (ext >= 3 && ext <= EXT_READ_MAX &&
                         (have < at + 2 || imp_le_get16(b + at) + 2u == ext));
+}
+
+/* ---- one record, also on the wire ---- */
+
+size_t imp_journal_rec_encode(const imp_journal_rec *rec, unsigned char *buf)
+{
+    return encode_record(buf, rec);
+}
+
+size_t imp_journal_rec_decode(const unsigned char *buf, size_t avail, imp_journal_rec *rec)
+{
+    if (avail < 8)
+        return 0;
+    uint32_t len = imp_le_get32(buf);
+    if (!len_ok(IMP_JOURNAL_VERSION, len) || avail - 8 < len ||
+        !fields_ok(IMP_JOURNAL_VERSION, buf, 4 + (size_t)len, len) ||
+        imp_le_get32(buf + 4 + len) != crc(buf, 4 + (size_t)len))
+        return 0;
+    decode_record(buf, len, IMP_JOURNAL_VERSION, rec);
+    return 4 + (size_t)len + 4;
 }
 
 /* ---- reading ---- */

@@ -49,12 +49,6 @@ struct imp_worker {
     char host[IMP_HOST_MAX]; /* this process's host name, stamped on every result */
 };
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 void imp_worker_opts_init(imp_worker_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -273,8 +267,7 @@ static void eval_on_proxies(imp_worker *w, const imp_proxies *px, const imp_piec
                             size_t n, imp_cell_result *res)
 {
     const imp_strategy **cs = malloc((n ? n : 1) * sizeof *cs);
-    /* zeroed (padding too: results travel as bytes), every measure unknown until the
-     * pipeline fills it */
+    /* zeroed, every measure unknown until the pipeline fills it */
     imp_cell_result *tmp = calloc(n ? n : 1, sizeof *tmp);
     for (size_t i = 0; tmp && i < n; i++)
         imp_cell_result_unknown(&tmp[i]);
@@ -338,8 +331,6 @@ int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
         free(b.res);
         return imp_err_set(err, IMP_ENOMEM, "out of memory");
     }
-    if (w->o.test_piece_delay_ms > 0)
-        sleep_ms(w->o.test_piece_delay_ms);
     load_task(w, p->model, p->task);
     int rc = 0, stopped = 0;
     double batch = w->o.batch_seconds;
@@ -362,8 +353,6 @@ int imp_worker_run(imp_worker *w, const imp_piece *p, imp_worker_emit_fn emit,
                 stopped = 1;
                 break;
             }
-            if (w->o.test_cell_delay_ms > 0)
-                sleep_ms(w->o.test_cell_delay_ms * (int)n);
             imp_cell_result *out = &b.res[g->first + c];
             for (size_t i = 0; i < n && (w->load_rc || e->rc); i++)
                 fail_cell(&out[i], cells[c + i].cell, w->load_rc ? w->load_err.msg : e->msg);

@@ -57,7 +57,7 @@ int imp_cmd_sweep(int argc, char **argv)
     imp_sweep_opts o;
     imp_sweep_opts_init(&o);
     enum { O_RETRY = 1, O_FRESH, O_QUIET, O_THREADS, O_PIECE, O_DRAIN, O_PROGRESS, O_CUBE,
-           O_TEST_CELL, O_TEST_PIECE, O_SHARD };
+           O_SHARD };
     static const imp_opt opts[] = {
         {"retry-failed", 0, O_RETRY},
         {"fresh", 0, O_FRESH},
@@ -68,8 +68,6 @@ int imp_cmd_sweep(int argc, char **argv)
         {"progress-seconds", 1, O_PROGRESS},
         {"cube-seconds", 1, O_CUBE},
         {"shard", 1, O_SHARD},
-        {"test-cell-delay-ms", 1, O_TEST_CELL}, /* test hooks, not in --help */
-        {"test-piece-delay-ms", 1, O_TEST_PIECE},
         {NULL, 0, 0},
     };
     imp_opts op;
@@ -94,12 +92,6 @@ int imp_cmd_sweep(int argc, char **argv)
             if (imp_parse_long(v, 1, 1024, &t))
                 return imp_tool_usage("sweep", "--threads '%s': expected 1..1024", v);
             o.threads = (int)t;
-            break;
-        case O_TEST_CELL:
-        case O_TEST_PIECE:
-            if (imp_parse_long(v, 0, 600000, &t))
-                return imp_tool_usage("sweep", "--%s '%s': expected 0..600000", op.name, v);
-            *(c == O_TEST_CELL ? &o.test_cell_delay_ms : &o.test_piece_delay_ms) = (int)t;
             break;
         case O_PIECE:
             if (imp_parse_double(v, &d) || d <= 0)
@@ -129,11 +121,6 @@ int imp_cmd_sweep(int argc, char **argv)
         fprintf(stderr, "imprint: %s\n", example); /* every rank: before MPI, none knows */
         return 2;
     }
-    /* the Slurm tests' old hook, kept until they pass --test-piece-delay-ms */
-    const char *slow = getenv("IMPRINT_TEST_UNIT_SLEEP_MS");
-    long slow_ms;
-    if (slow && !o.test_piece_delay_ms && imp_parse_long(slow, 1, 600000, &slow_ms) == 0)
-        o.test_piece_delay_ms = (int)slow_ms;
     imp_signals_install();
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
