@@ -50,7 +50,7 @@ void imp_sink_set_todo(imp_sink *s, size_t todo);
 size_t imp_sink_recorded(const imp_sink *s);
 /* Record one result: the cube's cell and a journal record. */
 int imp_sink_record(imp_sink *s, const imp_cell_result *rec, imp_err *err);
-/* Periodic duties at time now (imp_journal_clock): journal sync every 2 s, progress and cube
+/* Periodic duties at time now (imp_clock_s): journal sync every 2 s, progress and cube
  * on their cadences. force = 1 does all three now. A failed cube write is a warning (the
  * journal stays the truth); a failed journal sync is an error. */
 int imp_sink_tick(imp_sink *s, double now, const imp_sink_state *st, int force, imp_err *err);

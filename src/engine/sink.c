@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "imprint/atomic.h"
+#include "imprint/clock.h"
 #include "imprint/resume.h"
 #include "imprint/sched.h"
 
@@ -154,7 +154,7 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
         return rc;
     }
     imp_cube_count(s->cube, s->counts);
-    s->t_start = s->t_progress = s->t_cube = imp_journal_clock();
+    s->t_start = s->t_progress = s->t_cube = imp_clock_s();
     *out = s;
     return 0;
 }
@@ -209,11 +209,7 @@ static void progress(imp_sink *s, double now, const imp_sink_state *st)
                 done, valid, valid ? 100.0 * (double)done / (double)valid : 100.0, failed, rate,
                 imp_fmt_hms(el, el_s, sizeof el_s), imp_fmt_hms(eta, eta_s, sizeof eta_s),
                 st->busy_ranks, st->ranks, st->stopping ? " (stopping)" : "");
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char iso[32];
-    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char iso[IMP_CLOCK_ISO_MAX];
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return;
@@ -235,7 +231,7 @@ static void progress(imp_sink *s, double now, const imp_sink_state *st)
     cJSON_AddNumberToObject(o, "threads_per_rank", st->threads);
     cJSON_AddBoolToObject(o, "stopping", st->stopping);
     cJSON_AddBoolToObject(o, "finished", st->finished);
-    cJSON_AddStringToObject(o, "updated", iso);
+    cJSON_AddStringToObject(o, "updated", imp_clock_iso(iso));
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     if (!text)

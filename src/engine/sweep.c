@@ -480,12 +480,7 @@ static void idle_wait(rank0 *s)
 {
     /* wake at once when the local thread queues a batch, else poll MPI again soon */
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 300000;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    imp_clock_deadline(300e-6, &ts);
     pthread_mutex_lock(&s->lw.mu);
     if (!s->lw.head && !s->lw.fail_rc)
         pthread_cond_timedwait(&s->lw.done_cv, &s->lw.mu, &ts);
