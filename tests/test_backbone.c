@@ -247,10 +247,7 @@ static void test_missing_data(void)
 int main(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    static const char *const cands[] = {"/usr/bin/python3", "python3", NULL};
-    for (int i = 0; cands[i] && !g_python; i++)
-        if (imp_test_sh(NULL, "%s -c 'import torch, h5py, sklearn' >/dev/null 2>&1", cands[i]) == 0)
-            g_python = cands[i];
+    g_python = imp_test_find_python("torch h5py sklearn");
     if (!g_python) {
         printf("test_backbone: skipped (no python3 with torch, h5py and sklearn; Debian: apt-get "
                "install python3-torch python3-h5py python3-sklearn)\n");

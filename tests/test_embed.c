@@ -20,16 +20,6 @@ enum { N_ROWS = 200, DIM = 512 };
 
 static const char *g_python; /* a python3 with everything embed.py needs */
 
-static const char *find_python(void)
-{
-    static const char *const cands[] = {"/usr/bin/python3", "python3", NULL};
-    for (int i = 0; cands[i]; i++)
-        if (imp_test_sh(NULL, "%s -c 'import torch, torchvision, h5py, tqdm' >/dev/null 2>&1",
-                        cands[i]) == 0)
-            return cands[i];
-    return NULL;
-}
-
 /* python3 jobs/embed.py ARGS, run in the test's directory */
 static int embed(char **out, const char *args)
 {
@@ -245,7 +235,7 @@ static void test_sbatch(void)
 int main(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    g_python = find_python();
+    g_python = imp_test_find_python("torch torchvision h5py tqdm");
     if (!g_python) {
         printf("test_embed: skipped (no python3 with torch, torchvision, h5py and tqdm; Debian: "
                "apt-get install python3-torch python3-torchvision python3-h5py python3-tqdm)\n");

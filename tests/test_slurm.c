@@ -51,23 +51,10 @@ static void make_store(void)
  * fail */
 static void write_job(const char *name, int with_huge)
 {
-    char path[900], text[1024];
-    snprintf(path, sizeof path, "%s/jobs/%s.yaml", imp_test_tmpdir(), name);
-    snprintf(text, sizeof text,
-             "store: ../toy.h5\n"
-             "cube: ../results/%s.h5\n"
-             "models: [toy]\n"
-             "tasks:\n"
-             "  - {name: all3, dataset: blobs, classes: all}\n"
-             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
-             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
-             "%s"
-             "strategies: [none/mean/none/none/max, l2/mean/l2/l2/max]\n"
-             "ks: [1]\n"
-             "shots: [all, 5]\n"
-             "seeds: [1, 2, 3]\n",
-             name, with_huge ? "  - {name: huge3, dataset: huge, classes: all}\n" : "");
-    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
+    imp_toy_job j = {"jobs/", "../toy.h5", "../results/",
+                     with_huge ? "  - {name: huge3, dataset: huge, classes: all}\n" : NULL,
+                     "none/mean/none/none/max, l2/mean/l2/l2/max", "1, 2, 3"};
+    imp_test_write_toy_job(name, &j);
 }
 
 /* Submit the job file JOB (a path relative to the test directory, or absolute) through

@@ -6,18 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "imprint/clock.h"
 #include "imprint/cube.h"
 #include "testutil.h"
 
-double imp_slurm_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double imp_slurm_now(void) { return imp_clock_s(); }
 
 static char g_cluster[256]; /* the cluster this process started, "" if none */
 

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* Seconds on the monotonic clock. */
+/* Seconds on the monotonic clock (imp_clock_s). */
 double imp_slurm_now(void);
 
 /* Start a local cluster in a fresh directory under /tmp (its path into dir, n bytes) with

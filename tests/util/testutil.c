@@ -111,6 +111,25 @@ int imp_test_sweep(char **out, const char *job)
                             "sweep '%s'", IMP_TOOL_PATH, job);
 }
 
+const imp_toy_job imp_toy_job48 = {"", "toy.h5", "", NULL,
+                                   "none/mean/none/none/max, l2/kmeans/l2/l2/max", "1, 2, 3, 4"};
+
+void imp_test_write_toy_job(const char *name, const imp_toy_job *j)
+{
+    char path[900], text[1024];
+    snprintf(path, sizeof path, "%s/%s%s.yaml", imp_test_tmpdir(), j->dir, name);
+    snprintf(text, sizeof text,
+             "store: %s\ncube: %s%s.h5\nmodels: [toy]\ntasks:\n"
+             "  - {name: all3, dataset: blobs, classes: all}\n"
+             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
+             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
+             "%s"
+             "strategies: [%s]\nks: [1]\nshots: [all, 5]\nseeds: [%s]\n",
+             j->store, j->cube_dir, name, j->extra_task ? j->extra_task : "", j->strategies,
+             j->seeds);
+    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
+}
+
 int imp_test_write_file(const char *path, const void *buf, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -173,14 +192,28 @@ void imp_test_skip_suite(const char *suite, const char *why)
     exit(IMP_TEST_SKIP);
 }
 
-int imp_test_have_python(const char *modules)
+/* 1 if python (a path or a name on PATH) can import every module of the space-separated
+ * list, in one process (torch is slow to import) */
+static int python_imports(const char *python, const char *modules)
 {
-    char list[512], *save = NULL;
+    char list[512], stmt[1024], *save = NULL;
     snprintf(list, sizeof list, "%s", modules);
-    for (char *m = strtok_r(list, " ", &save); m; m = strtok_r(NULL, " ", &save))
-        if (imp_test_sh(NULL, "/usr/bin/python3 -c 'import %s' >/dev/null 2>&1", m) != 0)
-            return 0;
-    return 1;
+    size_t o = 0;
+    stmt[0] = '\0';
+    for (char *m = strtok_r(list, " ", &save); m && o < sizeof stmt; m = strtok_r(NULL, " ", &save))
+        o += (size_t)snprintf(stmt + o, sizeof stmt - o, "%s%s", o ? ", " : "", m);
+    return imp_test_sh(NULL, "%s -c 'import %s' >/dev/null 2>&1", python, stmt) == 0;
+}
+
+int imp_test_have_python(const char *modules) { return python_imports("/usr/bin/python3", modules); }
+
+const char *imp_test_find_python(const char *modules)
+{
+    static const char *const cands[] = {"/usr/bin/python3", "python3"};
+    for (size_t i = 0; i < sizeof cands / sizeof *cands; i++)
+        if (python_imports(cands[i], modules))
+            return cands[i];
+    return NULL;
 }
 
 /* LeakSanitizer's check, present only in a sanitizer build. */
