@@ -33,24 +33,7 @@ static void assert_equals_reference(const char *name)
     snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), name);
     snprintf(ref, sizeof ref, "%s/ref.h5", imp_test_tmpdir());
     IMP_ASSERT_INT_EQ(imp_slurm_cube_diff(path, ref), 0);
-    imp_cube *c = NULL;
-    imp_err err;
-    if (imp_cube_read(path, &c, &err) == 0) {
-        size_t counts[IMP_CELL__NSTATUS];
-        imp_cube_count(c, counts);
-        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], N_CELLS);
-        imp_cube_free(c);
-    }
-    snprintf(path, sizeof path, "%s/%s.h5.journal", imp_test_tmpdir(), name);
-    imp_journal_set *set = NULL;
-    imp_journal_info info;
-    int rc = imp_journal_load(path, &set, &info, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "journal %s: %s", path, rc ? err.msg : "");
-    if (set) {
-        IMP_ASSERT_INT_EQ(info.n_records, N_CELLS);
-        IMP_ASSERT_INT_EQ(set->n, N_CELLS);
-        imp_journal_set_free(set);
-    }
+    imp_slurm_assert_done_once(path, N_CELLS);
 }
 
 /* Distinct hosts the cube NAME.h5 says its done cells were computed on (the per-cell /host);

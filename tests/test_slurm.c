@@ -88,25 +88,7 @@ static void assert_complete_once(const char *job)
     free(out);
     char path[900];
     snprintf(path, sizeof path, "%s/results/%s.h5", imp_test_tmpdir(), job);
-    imp_cube *c = NULL;
-    imp_err err;
-    rc = imp_cube_read(path, &c, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
-    if (c) {
-        size_t counts[IMP_CELL__NSTATUS];
-        imp_cube_count(c, counts);
-        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], N_CELLS);
-        imp_cube_free(c);
-    }
-    snprintf(path, sizeof path, "%s/results/%s.h5.journal", imp_test_tmpdir(), job);
-    imp_journal_set *set = NULL;
-    imp_journal_info info;
-    rc = imp_journal_load(path, &set, &info, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "journal %s: %s", path, rc ? err.msg : "");
-    if (set) {
-        IMP_ASSERT_INT_EQ(info.n_records, N_CELLS); /* one record per cell: none ran twice */
-        imp_journal_set_free(set);
-    }
+    imp_slurm_assert_done_once(path, N_CELLS);
 }
 
 /* The analysis job ran after the sweep had ended, completed, found the cube of the job file

@@ -34,4 +34,9 @@ int imp_slurm_count(const char *hay, const char *needle);
  * read or their shapes differ (printed). */
 long imp_slurm_cube_diff(const char *a, const char *b);
 
+/* The cube at cube_path has n_cells cells done, and its journal (cube_path.journal) exactly
+ * n_cells records of as many cells: the grid is complete and no cell was computed twice.
+ * CUnit assertions. */
+void imp_slurm_assert_done_once(const char *cube_path, size_t n_cells);
+
 #endif

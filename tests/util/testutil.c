@@ -8,6 +8,7 @@
 #include "imprint/store.h"
 
 #include <CUnit/Basic.h>
+#include <hdf5_hl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -109,6 +110,31 @@ int imp_test_sweep(char **out, const char *job)
 {
     return imp_test_sh(out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" '%s' "
                             "sweep '%s'", IMP_TOOL_PATH, job);
+}
+
+void *imp_test_h5_read(const char *file, const char *name, int is_float, hsize_t dims[2])
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return NULL;
+    void *buf = NULL;
+    int rank = 0;
+    dims[0] = dims[1] = 1;
+    if (H5LTpath_valid(f, name, 1) > 0 && H5LTget_dataset_ndims(f, name, &rank) >= 0 &&
+        rank >= 1 && rank <= 2 && H5LTget_dataset_info(f, name, dims, NULL, NULL) >= 0) {
+        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
+        if (rank == 1)
+            dims[1] = 1;
+        buf = malloc(n * 4 + 1);
+        herr_t r = is_float ? H5LTread_dataset_float(f, name, buf)
+                            : H5LTread_dataset_int(f, name, buf);
+        if (r < 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    H5Fclose(f);
+    return buf;
 }
 
 const imp_toy_job imp_toy_job48 = {"", "toy.h5", "", NULL,

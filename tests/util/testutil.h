@@ -4,6 +4,7 @@
 #define IMPRINT_TESTUTIL_H
 
 #include <CUnit/CUnit.h>
+#include <hdf5.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -56,6 +57,11 @@ typedef struct imp_toy_job {
 extern const imp_toy_job imp_toy_job48;
 /* Write <test directory>/<j->dir>NAME.yaml (fatal CUnit assertion on failure). */
 void imp_test_write_toy_job(const char *name, const imp_toy_job *j);
+
+/* The float [n, d] (is_float) or int32 [n] dataset name of the HDF5 file (a malloc'd array;
+ * dims[1] = 1 for a vector), or NULL when the file, the dataset or a group on its path is
+ * missing, or its rank is not 1 or 2. */
+void *imp_test_h5_read(const char *file, const char *name, int is_float, hsize_t dims[2]);
 
 /* A fresh directory for this test process (removed at exit unless IMP_KEEP_TMP is set). */
 const char *imp_test_tmpdir(void);
