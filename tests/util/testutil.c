@@ -106,10 +106,18 @@ int imp_test_tool(char **out, const char *fmt, ...)
     return imp_test_sh(out, "'%s' %s", IMP_TOOL_PATH, args);
 }
 
+/* A sweep runs without LeakSanitizer's leak check (testutil.h) */
+#define NO_LEAK_CHECK "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
+
 int imp_test_sweep(char **out, const char *job)
 {
-    return imp_test_sh(out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" '%s' "
-                            "sweep '%s'", IMP_TOOL_PATH, job);
+    return imp_test_sh(out, NO_LEAK_CHECK "'%s' sweep '%s'", IMP_TOOL_PATH, job);
+}
+
+int imp_test_tool_args(char **out, const char *args)
+{
+    return imp_test_sh(out, "%s'%s' %s", strncmp(args, "sweep", 5) == 0 ? NO_LEAK_CHECK : "",
+                       IMP_TOOL_PATH, args);
 }
 
 void *imp_test_h5_read(const char *file, const char *name, int is_float, hsize_t dims[2])

@@ -76,6 +76,9 @@ int imp_test_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 
 /* `imprint sweep JOB` in one process (no mpirun), like imp_test_tool, but without
  * LeakSanitizer's leak check: Open MPI's runtime leaks at exit (see CMakeLists.txt). */
 int imp_test_sweep(char **out, const char *job);
+/* `imprint ARGS` (one string, already formatted) as imp_test_tool, a sweep among them as
+ * imp_test_sweep runs it. */
+int imp_test_tool_args(char **out, const char *args);
 
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
