@@ -87,17 +87,6 @@ static int tool(char **out, const char *cmd, const char *job, const char *extra)
     return imp_test_tool(out, "%s %s/%s.yaml %s", cmd, dir(), job, extra);
 }
 
-static imp_cube *read_cube(const char *cube)
-{
-    char path[900];
-    snprintf(path, sizeof path, "%s/%s.h5", dir(), cube);
-    imp_cube *c = NULL;
-    imp_err err;
-    int rc = imp_cube_read(path, &c, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
-    return c;
-}
-
 /* Cell by cell over the axis values (the two cubes may order axes differently): same status,
  * and for done cells the same accuracy bits and proxy count. Returns the cells compared. */
 static size_t assert_same_cells(const imp_cube *a, const imp_cube *b)
@@ -120,7 +109,7 @@ static size_t assert_same_cells(const imp_cube *a, const imp_cube *b)
 /* The cubes named a and b hold the same cells (assert_same_cells), want of them done. */
 static void compare_cubes(const char *a_name, const char *b_name, size_t want)
 {
-    imp_cube *a = read_cube(a_name), *b = read_cube(b_name);
+    imp_cube *a = imp_test_read_cube(a_name), *b = imp_test_read_cube(b_name);
     if (a && b)
         IMP_ASSERT_INT_EQ(assert_same_cells(a, b), want);
     imp_cube_free(a);
@@ -234,7 +223,7 @@ static void test_extend_and_shrink(void)
     plan_says("g", "18 results of cells no longer in the grid stay in the journal");
     sweep_ok("g", "--quiet", "0 to do");
     IMP_ASSERT_INT_EQ(journal_records("g", &maxk), 30); /* nothing recomputed, nothing lost */
-    imp_cube *a = read_cube("g");
+    imp_cube *a = imp_test_read_cube("g");
     if (a) {
         size_t n[IMP_CELL__NSTATUS];
         imp_cube_count(a, n);

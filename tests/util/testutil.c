@@ -164,6 +164,17 @@ void imp_test_write_toy_job(const char *name, const imp_toy_job *j)
     CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
 }
 
+imp_cube *imp_test_read_cube(const char *name)
+{
+    char path[900];
+    snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), name);
+    imp_cube *c = NULL;
+    imp_err err;
+    int rc = imp_cube_read(path, &c, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
+    return c;
+}
+
 int imp_test_write_file(const char *path, const void *buf, size_t n)
 {
     FILE *f = fopen(path, "wb");

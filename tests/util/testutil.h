@@ -80,6 +80,10 @@ int imp_test_sweep(char **out, const char *job);
  * imp_test_sweep runs it. */
 int imp_test_tool_args(char **out, const char *args);
 
+/* The cube file NAME.h5 of the test directory; NULL (and the test failed, naming the file and
+ * why) when it cannot be read. Free with imp_cube_free. */
+imp_cube *imp_test_read_cube(const char *name);
+
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
 /* Write one GEN result and its cells' predictions for the float64 oracle of
