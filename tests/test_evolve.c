@@ -599,7 +599,8 @@ static void test_v1_conversion_atomic(void)
 {
     const char *src = IMP_SOURCE_DIR "/tests/data/journal-v1";
     IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "mkdir -p %s/v1c && cp %s/v1.yaml %s/v1.h5 "
-                                        "%s/v1.h5.journal %s/v1c/ && chmod 640 %s/v1c/v1.h5.journal",
+                                        "%s/v1.h5.journal %s/v1c/ && "
+                                        "chmod 640 %s/v1c/v1.h5.journal",
                                   dir(), src, src, src, dir(), dir()), 0);
     make_store("v1c/toy.h5");
     char jp[900], cmp[2000];

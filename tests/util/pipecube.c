@@ -114,8 +114,8 @@ size_t imp_pipecube_cells(imp_pipecube_cell **out)
 
 static const uint64_t TASK_HASH = 0x5eedu;
 
-void imp_pipecube_eval_one_by_one(const imp_data *train, const imp_data *test, imp_pipecube_cell *v,
-                                  size_t n, int threads)
+void imp_pipecube_eval_one_by_one(const imp_data *train, const imp_data *test,
+                                  imp_pipecube_cell *v, size_t n, int threads)
 {
     for (size_t i = 0; i < n; i++) {
         imp_cell_spec sp = {.k = v[i].k, .shot = v[i].shot, .seed = v[i].seed,
@@ -136,8 +136,8 @@ void imp_pipecube_eval_one_by_one(const imp_data *train, const imp_data *test, i
  * the predictions of that POST's cells) and DIR/gen-I-POST.txt (their cells, one per line).
  * Returns the number of files that could not be written. */
 static size_t dump_gen(const char *dir, size_t id, const imp_proxies *px, const imp_data *test,
-                     const imp_pipecube_cell *v, const size_t *members, const imp_strategy *st,
-                     int32_t *const *pred, const int *codes, size_t nm)
+                       const imp_pipecube_cell *v, const size_t *members, const imp_strategy *st,
+                       int32_t *const *pred, const int *codes, size_t nm)
 {
     int32_t **pp = malloc(nm * sizeof *pp);
     int *cc = malloc(nm * sizeof *cc);
@@ -170,8 +170,8 @@ static size_t dump_gen(const char *dir, size_t id, const imp_proxies *px, const 
     return bad;
 }
 
-size_t imp_pipecube_eval_shared(const imp_data *train, const imp_data *test, imp_pipecube_cell *v,
-                                size_t n, int threads, const char *dump)
+size_t imp_pipecube_eval_shared(const imp_data *train, const imp_data *test,
+                                imp_pipecube_cell *v, size_t n, int threads, const char *dump)
 {
     size_t bad = 0;
     char *done = calloc(n, 1);

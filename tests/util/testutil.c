@@ -250,7 +250,10 @@ static int python_imports(const char *python, const char *modules)
     return imp_test_sh(NULL, "%s -c 'import %s' >/dev/null 2>&1", python, stmt) == 0;
 }
 
-int imp_test_have_python(const char *modules) { return python_imports("/usr/bin/python3", modules); }
+int imp_test_have_python(const char *modules)
+{
+    return python_imports("/usr/bin/python3", modules);
+}
 
 const char *imp_test_find_python(const char *modules)
 {
