@@ -3,17 +3,10 @@
  * usage: bench_distance [tests [proxies [dims]]]   (default 512 4096 512) */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "imprint/clock.h"
 #include "imprint/distance.h"
 #include "imprint/rng.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -32,12 +25,12 @@ int main(int argc, char **argv)
     imp_l1_pack(W, P, d, pk);
     for (int generic = 0; generic < 2; generic++) {
         const char *name = imp_l1_kernel(generic);
-        double t0 = now_s();
+        double t0 = imp_clock_s();
         for (size_t i = 0; i < nx; i += ROWS) {
             imp_l1_block(X + i * d, nx - i < ROWS ? nx - i : ROWS, pk, P, d, D, P);
             sink += D[0];
         }
-        double s = now_s() - t0;
+        double s = imp_clock_s() - t0;
         printf("manhattan %-8s %zu tests x %zu proxies x %zu dims: %.3f s, %.2f G |a-b|/s\n", name,
                nx, P, d, s, (double)nx * (double)P * (double)d / s * 1e-9);
     }

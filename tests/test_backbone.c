@@ -48,32 +48,6 @@ static void first_word(const char *path, char *buf, size_t n)
     }
 }
 
-/* A float [n, d] or int [n] dataset of an HDF5 file; NULL if absent. */
-static void *read_ds(const char *file, const char *name, int is_float, hsize_t dims[2])
-{
-    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return NULL;
-    void *buf = NULL;
-    int rank = 0;
-    dims[0] = dims[1] = 1;
-    if (H5LTpath_valid(f, name, 1) > 0 && H5LTget_dataset_ndims(f, name, &rank) >= 0 &&
-        rank >= 1 && rank <= 2 && H5LTget_dataset_info(f, name, dims, NULL, NULL) >= 0) {
-        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
-        if (rank == 1)
-            dims[1] = 1;
-        buf = malloc(n * 4 + 1);
-        herr_t r = is_float ? H5LTread_dataset_float(f, name, buf)
-                            : H5LTread_dataset_int(f, name, buf);
-        if (r < 0) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    H5Fclose(f);
-    return buf;
-}
-
 /* The value after "key": in a JSON text (cJSON writes no spaces), NAN if absent */
 static double json_num(const char *text, const char *key)
 {
@@ -134,7 +108,7 @@ static void test_deterministic(void)
     static const size_t rows[] = {N_ROWS, N_ROWS, DIGITS_TRAIN, DIGITS_TEST};
     for (int i = 0; i < 4; i++) {
         hsize_t d1[2], d2[2];
-        float *a = read_ds(sa, xs[i], 1, d1), *b = read_ds(sb, xs[i], 1, d2);
+        float *a = imp_test_h5_read(sa, xs[i], 1, d1), *b = imp_test_h5_read(sb, xs[i], 1, d2);
         CU_ASSERT_FATAL(a && b);
         IMP_ASSERT_INT_EQ(d1[0], rows[i]);
         IMP_ASSERT_INT_EQ(d1[1], DIM);
@@ -157,7 +131,7 @@ static void test_deterministic(void)
         imp_idx lab;
         CU_ASSERT_FATAL(imp_idx_read(paths[split ? 3 : 1], 1, &lab, &err) == 0);
         hsize_t dims[2];
-        int32_t *y = read_ds(sa, split ? "/cnn04/fmnist/test/y" : "/cnn04/fmnist/train/y", 0, dims);
+        int32_t *y = imp_test_h5_read(sa, split ? "/cnn04/fmnist/test/y" : "/cnn04/fmnist/train/y", 0, dims);
         CU_ASSERT_FATAL(y != NULL);
         int same = 1;
         for (int i = 0; i < N_ROWS; i++)
@@ -172,7 +146,7 @@ static void test_deterministic(void)
                            "print(''.join(map(str, load_digits().target[1::2])))\"", g_python);
     IMP_ASSERT_INT_EQ(rc, 0);
     hsize_t dims[2];
-    int32_t *y = read_ds(sa, "/cnn04/digits/test/y", 0, dims);
+    int32_t *y = imp_test_h5_read(sa, "/cnn04/digits/test/y", 0, dims);
     CU_ASSERT_FATAL(y != NULL && out != NULL && strlen(out) >= DIGITS_TEST);
     int same = 1;
     for (int i = 0; i < DIGITS_TEST; i++)
@@ -247,10 +221,7 @@ static void test_missing_data(void)
 int main(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    static const char *const cands[] = {"/usr/bin/python3", "python3", NULL};
-    for (int i = 0; cands[i] && !g_python; i++)
-        if (imp_test_sh(NULL, "%s -c 'import torch, h5py, sklearn' >/dev/null 2>&1", cands[i]) == 0)
-            g_python = cands[i];
+    g_python = imp_test_find_python("torch h5py sklearn");
     if (!g_python) {
         printf("test_backbone: skipped (no python3 with torch, h5py and sklearn; Debian: apt-get "
                "install python3-torch python3-h5py python3-sklearn)\n");

@@ -23,20 +23,7 @@ enum { N_CELLS = 48 };
 static char g_cluster[256]; /* "" until the cluster is up */
 static char g_subnet[8];    /* the cluster's 10.213.S.0/24 */
 
-static void write_job(const char *name)
-{
-    char path[900], text[1024];
-    snprintf(path, sizeof path, "%s/%s.yaml", imp_test_tmpdir(), name);
-    snprintf(text, sizeof text,
-             "store: toy.h5\ncube: %s.h5\nmodels: [toy]\ntasks:\n"
-             "  - {name: all3, dataset: blobs, classes: all}\n"
-             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
-             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
-             "strategies: [none/mean/none/none/max, l2/kmeans/l2/l2/max]\n"
-             "ks: [1]\nshots: [all, 5]\nseeds: [1, 2, 3, 4]\n",
-             name);
-    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
-}
+static void write_job(const char *name) { imp_test_write_toy_job(name, &imp_toy_job48); }
 
 /* NAME.h5 equals the one-process reference ref.h5 cell for cell, every cell is done, and its
  * journal holds exactly one record per cell (none computed twice) */
@@ -46,24 +33,7 @@ static void assert_equals_reference(const char *name)
     snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), name);
     snprintf(ref, sizeof ref, "%s/ref.h5", imp_test_tmpdir());
     IMP_ASSERT_INT_EQ(imp_slurm_cube_diff(path, ref), 0);
-    imp_cube *c = NULL;
-    imp_err err;
-    if (imp_cube_read(path, &c, &err) == 0) {
-        size_t counts[IMP_CELL__NSTATUS];
-        imp_cube_count(c, counts);
-        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], N_CELLS);
-        imp_cube_free(c);
-    }
-    snprintf(path, sizeof path, "%s/%s.h5.journal", imp_test_tmpdir(), name);
-    imp_journal_set *set = NULL;
-    imp_journal_info info;
-    int rc = imp_journal_load(path, &set, &info, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "journal %s: %s", path, rc ? err.msg : "");
-    if (set) {
-        IMP_ASSERT_INT_EQ(info.n_records, N_CELLS);
-        IMP_ASSERT_INT_EQ(set->n, N_CELLS);
-        imp_journal_set_free(set);
-    }
+    imp_slurm_assert_done_once(path, N_CELLS);
 }
 
 /* Distinct hosts the cube NAME.h5 says its done cells were computed on (the per-cell /host);

@@ -25,10 +25,7 @@ static char *run(int want, const char *needle, const char *fmt, ...)
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     char *out = NULL;
-    int rc = strncmp(args, "sweep", 5) == 0
-                 ? imp_test_sh(&out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\""
-                                     " '%s' %s", IMP_TOOL_PATH, args)
-                 : imp_test_tool(&out, "%s", args);
+    int rc = imp_test_tool_args(&out, args);
     imp__assert_msg(rc == want, __LINE__, __FILE__, "imprint %s: exit %d, want %d\n%s", args, rc,
                     want, out ? out : "");
     if (needle)

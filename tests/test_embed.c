@@ -20,16 +20,6 @@ enum { N_ROWS = 200, DIM = 512 };
 
 static const char *g_python; /* a python3 with everything embed.py needs */
 
-static const char *find_python(void)
-{
-    static const char *const cands[] = {"/usr/bin/python3", "python3", NULL};
-    for (int i = 0; cands[i]; i++)
-        if (imp_test_sh(NULL, "%s -c 'import torch, torchvision, h5py, tqdm' >/dev/null 2>&1",
-                        cands[i]) == 0)
-            return cands[i];
-    return NULL;
-}
-
 /* python3 jobs/embed.py ARGS, run in the test's directory */
 static int embed(char **out, const char *args)
 {
@@ -39,33 +29,6 @@ static int embed(char **out, const char *args)
 
 #define EMBED_ARGS "--model resnet18 --dataset fmnist --weights NONE --device cpu --workers 0 " \
                    "--batch-size 50 --limit 200"
-
-/* X (float [rows, cols]) or y of an HDF5 dataset; NULL if absent */
-static void *read_ds(const char *file, const char *name, int is_float, hsize_t dims[2])
-{
-    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return NULL;
-    void *buf = NULL;
-    int rank = 0;
-    dims[0] = dims[1] = 1;
-    if (H5Lexists(f, "/resnet18", H5P_DEFAULT) > 0 && H5LTpath_valid(f, name, 1) > 0 &&
-        H5LTget_dataset_ndims(f, name, &rank) >= 0 && rank >= 1 && rank <= 2 &&
-        H5LTget_dataset_info(f, name, dims, NULL, NULL) >= 0) {
-        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
-        if (rank == 1)
-            dims[1] = 1;
-        buf = malloc(n * 4 + 1);
-        herr_t r = is_float ? H5LTread_dataset_float(f, name, buf)
-                            : H5LTread_dataset_int(f, name, buf);
-        if (r < 0) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    H5Fclose(f);
-    return buf;
-}
 
 static int has_object(const char *file, const char *name)
 {
@@ -123,7 +86,7 @@ static void test_stop_and_resume(void)
         imp_idx lab;
         CU_ASSERT_FATAL(imp_idx_read(paths[split ? 3 : 1], 1, &lab, &err) == 0);
         hsize_t dims[2];
-        int32_t *y = read_ds(store, split ? "/resnet18/fmnist/test/y" : "/resnet18/fmnist/train/y",
+        int32_t *y = imp_test_h5_read(store, split ? "/resnet18/fmnist/test/y" : "/resnet18/fmnist/train/y",
                              0, dims);
         CU_ASSERT_FATAL(y != NULL);
         IMP_ASSERT_INT_EQ(dims[0], N_ROWS);
@@ -143,7 +106,7 @@ static void test_stop_and_resume(void)
     static const char *const xs[] = {"/resnet18/fmnist/train/X", "/resnet18/fmnist/test/X"};
     for (int i = 0; i < 2; i++) {
         hsize_t d1[2], d2[2];
-        float *a = read_ds(store, xs[i], 1, d1), *b = read_ds(imp_test_path("s2.h5"), xs[i], 1, d2);
+        float *a = imp_test_h5_read(store, xs[i], 1, d1), *b = imp_test_h5_read(imp_test_path("s2.h5"), xs[i], 1, d2);
         CU_ASSERT_FATAL(a && b);
         IMP_ASSERT_INT_EQ(d1[0], N_ROWS);
         IMP_ASSERT_INT_EQ(d1[1], DIM);
@@ -245,7 +208,7 @@ static void test_sbatch(void)
 int main(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    g_python = find_python();
+    g_python = imp_test_find_python("torch torchvision h5py tqdm");
     if (!g_python) {
         printf("test_embed: skipped (no python3 with torch, torchvision, h5py and tqdm; Debian: "
                "apt-get install python3-torch python3-torchvision python3-h5py python3-tqdm)\n");

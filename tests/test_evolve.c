@@ -2,7 +2,7 @@
  * fresh sweep; a shrunk one recomputes nothing and reports what it dropped; a moved store is
  * the same store; a rewritten model x dataset or a changed lambda invalidates exactly its
  * cells; shards (one after another, at once, killed and rerun) merge into the one-process
- * cube; a version 1 journal of the previous release is converted; bad shard specs and
+ * cube; a version 1 journal of the previous release is converted (atomically); bad shard specs and
  * foreign shard journals exit 2. */
 #include <fcntl.h>
 #include <hdf5.h>
@@ -87,17 +87,6 @@ static int tool(char **out, const char *cmd, const char *job, const char *extra)
     return imp_test_tool(out, "%s %s/%s.yaml %s", cmd, dir(), job, extra);
 }
 
-static imp_cube *read_cube(const char *cube)
-{
-    char path[900];
-    snprintf(path, sizeof path, "%s/%s.h5", dir(), cube);
-    imp_cube *c = NULL;
-    imp_err err;
-    int rc = imp_cube_read(path, &c, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
-    return c;
-}
-
 /* Cell by cell over the axis values (the two cubes may order axes differently): same status,
  * and for done cells the same accuracy bits and proxy count. Returns the cells compared. */
 static size_t assert_same_cells(const imp_cube *a, const imp_cube *b)
@@ -120,7 +109,7 @@ static size_t assert_same_cells(const imp_cube *a, const imp_cube *b)
 /* The cubes named a and b hold the same cells (assert_same_cells), want of them done. */
 static void compare_cubes(const char *a_name, const char *b_name, size_t want)
 {
-    imp_cube *a = read_cube(a_name), *b = read_cube(b_name);
+    imp_cube *a = imp_test_read_cube(a_name), *b = imp_test_read_cube(b_name);
     if (a && b)
         IMP_ASSERT_INT_EQ(assert_same_cells(a, b), want);
     imp_cube_free(a);
@@ -234,7 +223,7 @@ static void test_extend_and_shrink(void)
     plan_says("g", "18 results of cells no longer in the grid stay in the journal");
     sweep_ok("g", "--quiet", "0 to do");
     IMP_ASSERT_INT_EQ(journal_records("g", &maxk), 30); /* nothing recomputed, nothing lost */
-    imp_cube *a = read_cube("g");
+    imp_cube *a = imp_test_read_cube("g");
     if (a) {
         size_t n[IMP_CELL__NSTATUS];
         imp_cube_count(a, n);
@@ -603,6 +592,74 @@ static void test_v1_journal_converted(void)
     free(out);
 }
 
+/* The conversion publishes atomically: killed before its rename, or failing, it leaves the
+ * version 1 journal byte for byte as it was; completed, the new journal holds the same
+ * records with the old file's permission bits and no temporary is left. */
+static void test_v1_conversion_atomic(void)
+{
+    const char *src = IMP_SOURCE_DIR "/tests/data/journal-v1";
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "mkdir -p %s/v1c && cp %s/v1.yaml %s/v1.h5 "
+                                        "%s/v1.h5.journal %s/v1c/ && "
+                                        "chmod 640 %s/v1c/v1.h5.journal",
+                                  dir(), src, src, src, dir(), dir()), 0);
+    make_store("v1c/toy.h5");
+    char jp[900], cmp[2000];
+    snprintf(jp, sizeof jp, "%s/v1c/v1.h5.journal", dir());
+    snprintf(cmp, sizeof cmp, "cmp %s/v1.h5.journal %s", src, jp);
+
+    /* killed just before the rename: the journal is the version 1 file */
+    char *out = NULL;
+    int rc = imp_test_sh(&out, "IMPRINT_TEST_CRASH_AT=journal-rename:1 '%s' merge %s/v1c/v1.yaml "
+                               "--v1-job %s/v1c/v1.yaml", IMP_TOOL_PATH, dir(), dir());
+    imp__assert_msg(rc == 128 + SIGKILL || rc == -1, __LINE__, __FILE__,
+                    "merge killed at journal-rename: exit %d\n%s", rc, out);
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "%s", cmp), 0);
+
+    /* failing (the temporary's place taken by a directory): refused, nothing changed, and the
+     * directory (not the conversion's) is left alone */
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "rm -f %s.v2tmp && mkdir %s.v2tmp", jp, jp), 0);
+    rc = imp_test_tool(&out, "merge %s/v1c/v1.yaml --v1-job %s/v1c/v1.yaml", dir(), dir());
+    imp__assert_msg(rc == 1, __LINE__, __FILE__, "merge with v2tmp a directory: exit %d\n%s", rc,
+                    out);
+    IMP_ASSERT_STR_CONTAINS(out, "v1.h5.journal.v2tmp");
+    free(out);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "%s", cmp), 0);
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "rmdir %s.v2tmp", jp), 0);
+
+    /* completed: the same records, by value, with the old file's mode */
+    rc = imp_test_tool(&out, "merge %s/v1c/v1.yaml --v1-job %s/v1c/v1.yaml", dir(), dir());
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "merge --v1-job: exit %d\n%s", rc, out);
+    IMP_ASSERT_STR_CONTAINS(out, "converted from version 1 to 3 (16 records");
+    free(out);
+    CU_ASSERT(!exists("v1c/v1.h5.journal.v2tmp"));
+    IMP_ASSERT_INT_EQ(imp_test_sh(NULL, "cmp %s/v1.h5.journal %s.v1", src, jp), 0);
+    struct stat st;
+    IMP_ASSERT_INT_EQ(stat(jp, &st), 0);
+    IMP_ASSERT_INT_EQ(st.st_mode & 0777, 0640);
+    imp_journal_set *v1 = NULL, *v2 = NULL;
+    imp_journal_info i1, i2;
+    imp_err err;
+    char v1p[900];
+    snprintf(v1p, sizeof v1p, "%s/v1.h5.journal", src);
+    IMP_ASSERT_INT_EQ(imp_journal_load(v1p, &v1, &i1, &err), 0);
+    IMP_ASSERT_INT_EQ(imp_journal_load(jp, &v2, &i2, &err), 0);
+    IMP_ASSERT_INT_EQ(i1.version, 1);
+    IMP_ASSERT_INT_EQ(i2.version, IMP_JOURNAL_VERSION);
+    IMP_ASSERT_INT_EQ(v1->n, 16);
+    IMP_ASSERT_INT_EQ(v2->n, v1->n);
+    for (size_t i = 0; i < v1->n && i < v2->n; i++) { /* converted in file order */
+        const imp_cell_result *a = &v1->rec[i].res, *b = &v2->rec[i].res;
+        IMP_ASSERT_INT_EQ(b->status, a->status);
+        IMP_ASSERT_INT_EQ(memcmp(&b->accuracy, &a->accuracy, sizeof a->accuracy), 0);
+        IMP_ASSERT_INT_EQ(b->n_proxies, a->n_proxies);
+        CU_ASSERT_STRING_EQUAL(b->message, a->message);
+        CU_ASSERT(v2->rec[i].key_len > 0);
+    }
+    imp_journal_set_free(v1);
+    imp_journal_set_free(v2);
+}
+
 int main(void)
 {
     static const imp_test tests[] = {
@@ -616,6 +673,7 @@ int main(void)
         {"bad_shards_and_foreign_journals", test_bad_shards_and_foreign_journals},
         {"merge_locks", test_merge_locks},
         {"v1_journal_converted", test_v1_journal_converted},
+        {"v1_conversion_atomic", test_v1_conversion_atomic},
         {NULL, NULL},
     };
     return imp_test_main("evolve", tests);

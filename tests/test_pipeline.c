@@ -13,239 +13,8 @@
 #include "imprint/pipeline.h"
 #include "imprint/rng.h"
 #include "imprint/strategy.h"
+#include "pipecube.h"
 #include "testutil.h"
-
-/* The grid (kept in step with tests/data/pipeline-cube.csv; see tests/data/README.md):
- * GEN all/mean/kmeans/kls/ls, every valid (PRE, POST, INF) of {none,l2} × {none,l2,quantile}
- * × {none,l2}, the paper's 45 aggregation rows, k ∈ {-1,1,5,20}, shot ∈ {all,10}, 2 seeds,
- * through the reference's row rules (imp_strategy_row) and rule 12's duplicate removal. */
-static const char *const gens[] = {"all", "mean", "kmeans", "kls", "ls"};
-static const char *const pres[] = {"none", "l2"};
-static const char *const posts[] = {"none", "l2", "quantile"};
-static const char *const infs[] = {"none", "l2"};
-static const int ks[] = {-1, 1, 5, 20};
-static const int shots[] = {-1, 10};
-static const uint64_t seeds[] = {17121997, 123987};
-static const char *const metrics[] = {"cosine", "euclidean", "manhattan", "mahalanobis"};
-static const int ms[] = {1, 3, 5, 20, 50};
-#define N_AGG 45
-
-static void agg_text(int a, char *buf, size_t n)
-{
-    if (a == 0) {
-        snprintf(buf, n, "max");
-    } else if (a <= 4) {
-        snprintf(buf, n, "nn:%s", metrics[a - 1]);
-    } else {
-        int q = a - 5; /* m-major, then metric, then weighting: the paper's listing */
-        snprintf(buf, n, "mnn:%d:%s:%s", ms[q / 8], metrics[(q / 2) % 4],
-                 q % 2 ? "distance" : "uniform");
-    }
-}
-
-/* The rows: 4 unbalanced classes in 12-d, values on a 1/4 grid so that many distances
- * tie exactly (the tie rules then decide predictions). Deterministic: imprint's own RNG. */
-enum { C = 4, D = 20 };
-static const size_t ntr[C] = {40, 50, 30, 60}, nte[C] = {25, 25, 25, 25};
-
-static void make_split(imp_data *out, const size_t *per, uint64_t stream)
-{
-    size_t n = 0;
-    for (int c = 0; c < C; c++)
-        n += per[c];
-    out->n = n;
-    out->d = D;
-    out->n_classes = C;
-    out->offset = malloc((C + 1) * sizeof *out->offset);
-    out->X = malloc(n * D * sizeof *out->X);
-    imp_rng r;
-    imp_rng_init(&r, 99, stream, 0, 0);
-    size_t row = 0;
-    out->offset[0] = 0;
-    for (int c = 0; c < C; c++) {
-        for (size_t i = 0; i < per[c]; i++, row++)
-            for (int j = 0; j < D; j++) {
-                double mu = (j % C == c ? 1.5 : 0.0) + 0.25 * (double)(j % 3);
-                out->X[row * D + j] = (float)(round(4.0 * (mu + imp_rng_normal(&r))) / 4.0);
-            }
-        out->offset[c + 1] = row;
-    }
-}
-
-typedef struct cell {
-    char strat[96];
-    int k, shot;
-    uint64_t seed;
-    int status; /* 0 done, else the return code */
-    size_t correct, total;
-    int32_t n_proxies;
-    float accuracy;
-} cell;
-
-/* Every cell of the grid, in a fixed order. */
-static size_t build_cells(cell **out)
-{
-    size_t cap = 32768, n = 0;
-    cell *v = calloc(cap, sizeof *v);
-    for (size_t g = 0; g < sizeof gens / sizeof *gens; g++)
-        for (size_t p = 0; p < 2; p++)
-            for (size_t q = 0; q < 3; q++)
-                for (size_t f = 0; f < 2; f++)
-                    for (int a = 0; a < N_AGG; a++)
-                        for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
-                            for (size_t si = 0; si < 2; si++) {
-                                char agg[48], text[96];
-                                agg_text(a, agg, sizeof agg);
-                                snprintf(text, sizeof text, "%s/%s/%s/%s/%s", pres[p], gens[g],
-                                         posts[q], infs[f], agg);
-                                imp_strategy s;
-                                if (imp_strategy_parse(text, &s, NULL))
-                                    abort();
-                                int64_t ke;
-                                if (!imp_strategy_row(&s, ks[ki], shots[si], &ke, NULL))
-                                    continue;
-                                int dup = 0;
-                                for (size_t i = n; i-- > 0 && !dup;)
-                                    dup = strcmp(v[i].strat, text) == 0 && v[i].k == (int)ke &&
-                                          v[i].shot == shots[si];
-                                if (dup)
-                                    continue;
-                                for (size_t e = 0; e < 2; e++) {
-                                    cell *c = &v[n++];
-                                    snprintf(c->strat, sizeof c->strat, "%s", text);
-                                    c->k = (int)ke;
-                                    c->shot = shots[si];
-                                    c->seed = seeds[e];
-                                }
-                            }
-    *out = v;
-    return n;
-}
-
-static const uint64_t TASK_HASH = 0x5eedu;
-
-/* Evaluate every cell with `threads` threads, one imp_cell_run per cell (`imprint eval`). */
-static void eval_cells_one_by_one(const imp_data *train, const imp_data *test, cell *v,
-                                  size_t n, int threads)
-{
-    for (size_t i = 0; i < n; i++) {
-        imp_cell_spec sp = {.k = v[i].k, .shot = v[i].shot, .seed = v[i].seed,
-                            .task_hash = TASK_HASH, .lambda = 1e-3, .threads = threads};
-        imp_strategy_parse(v[i].strat, &sp.strat, NULL);
-        imp_cell_out o;
-        imp_err err;
-        imp_err_clear(&err);
-        v[i].status = imp_cell_run(train, test, &sp, &o, &err);
-        v[i].correct = o.correct;
-        v[i].total = o.total;
-        v[i].n_proxies = o.n_proxies;
-        v[i].accuracy = o.accuracy;
-    }
-}
-
-/* Files DIR/gen-I-POST.bin (imp_test_write_predictions: the proxies after NORMpost POST and
- * the predictions of that POST's cells) and DIR/gen-I-POST.txt (their cells, one per line). */
-static void dump_gen(const char *dir, size_t id, const imp_proxies *px, const imp_data *test,
-                     const cell *v, const size_t *members, const imp_strategy *st,
-                     int32_t *const *pred, const int *codes, size_t nm)
-{
-    int32_t **pp = malloc(nm * sizeof *pp);
-    int *cc = malloc(nm * sizeof *cc);
-    for (int post = IMP_NORM_NONE; post <= IMP_NORM_QUANTILE; post++) {
-        size_t np = 0;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/gen-%zu-%d.txt", dir, id, post);
-        FILE *f = fopen(path, "w");
-        for (size_t q = 0; f && q < nm; q++)
-            if (st[members[q]].post == (imp_norm)post) {
-                pp[np] = pred[q];
-                cc[np++] = codes[q];
-                fprintf(f, "%s,%d,%d,%llu\n", v[members[q]].strat, v[members[q]].k,
-                        v[members[q]].shot, (unsigned long long)v[members[q]].seed);
-            }
-        if (f)
-            fclose(f);
-        imp_proxies pc;
-        imp_err err;
-        if (!np || imp_proxies_copy(px, &pc, &err))
-            continue;
-        if (!imp_norm_post(pc.W, pc.offset, pc.n_classes, pc.d, (imp_norm)post, &err)) {
-            snprintf(path, sizeof path, "%s/gen-%zu-%d.bin", dir, id, post);
-            IMP_ASSERT_INT_EQ(imp_test_write_predictions(path, &pc, test, np, pp, cc), 0);
-        }
-        imp_proxies_free(&pc);
-    }
-    free(pp), free(cc);
-}
-
-/* The sweep's way: GEN once per (PRE, GEN, k, shot, seed), then every cell on it through one
- * imp_pipeline_eval call. */
-static void eval_cells_shared(const imp_data *train, const imp_data *test, cell *v, size_t n,
-                              int threads)
-{
-    char *done = calloc(n, 1);
-    size_t *members = malloc(n * sizeof *members);
-    imp_strategy *st = malloc(n * sizeof *st);
-    const imp_strategy **cs = malloc(n * sizeof *cs);
-    int32_t **pred = malloc(n * sizeof *pred);
-    imp_cell_result *res = malloc(n * sizeof *res);
-    int *codes = malloc(n * sizeof *codes);
-    for (size_t i = 0; i < n; i++)
-        imp_strategy_parse(v[i].strat, &st[i], NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        size_t nm = 0;
-        for (size_t j = i; j < n; j++)
-            if (!done[j] && st[j].pre == st[i].pre && st[j].gen == st[i].gen &&
-                v[j].k == v[i].k && v[j].shot == v[i].shot && v[j].seed == v[i].seed) {
-                done[j] = 1;
-                cs[nm] = &st[j];
-                pred[nm] = malloc(test->n * sizeof **pred);
-                members[nm++] = j;
-            }
-        imp_gen_params gp = {.pre = st[i].pre, .gen = st[i].gen, .k = v[i].k, .shot = v[i].shot,
-                             .seed = v[i].seed, .task_hash = TASK_HASH, .lambda = 1e-3,
-                             .threads = threads};
-        imp_proxies px;
-        imp_err err;
-        imp_err_clear(&err);
-        int rc = imp_gen_run(train, &gp, &px, &err);
-        if (!rc)
-            IMP_ASSERT_INT_EQ(imp_pipeline_eval_pred(&px, test, cs, nm, threads, res, pred,
-                                                     codes, &err), 0);
-        /* IMP_PIPELINE_DUMP=DIR: every GEN result after each NORMpost, with its cells'
-         * predictions, for the float64 oracle (tests/data/tools/cube_oracle.py) */
-        if (getenv("IMP_PIPELINE_DUMP") && !rc)
-            dump_gen(getenv("IMP_PIPELINE_DUMP"), i, &px, test, v, members, st, pred, codes, nm);
-        for (size_t q = 0; q < nm; q++) {
-            cell *c = &v[members[q]];
-            c->status = rc ? rc : codes[q];
-            if (!c->status) {
-                CU_ASSERT_EQUAL(res[q].status, IMP_CELL_DONE);
-                c->correct = imp_pipeline_correct(test, pred[q]);
-                c->total = test->n;
-                c->n_proxies = res[q].n_proxies;
-                c->accuracy = res[q].accuracy;
-            }
-            free(pred[q]);
-        }
-        if (!rc)
-            imp_proxies_free(&px);
-    }
-    free(done), free(members), free(st), free(cs), free(pred), free(res), free(codes);
-}
-
-static void format_cell(const cell *c, char *buf, size_t n)
-{
-    if (c->status)
-        snprintf(buf, n, "%s,%d,%d,%llu,failed %d,,,,", c->strat, c->k, c->shot,
-                 (unsigned long long)c->seed, c->status);
-    else
-        snprintf(buf, n, "%s,%d,%d,%llu,done,%zu,%zu,%d,%.9g", c->strat, c->k, c->shot,
-                 (unsigned long long)c->seed, c->correct, c->total, c->n_proxies,
-                 (double)c->accuracy);
-}
 
 #define CUBE_CSV IMP_SOURCE_DIR "/tests/data/pipeline-cube.csv"
 
@@ -260,9 +29,9 @@ static void format_cell(const cell *c, char *buf, size_t n)
  * most 7 rows. Every other cell must match to the float bit. */
 enum { RIDGE_TOL = 10 };
 
-static int within_ridge_tolerance(const cell *c, const char *saved)
+static int within_ridge_tolerance(const imp_pipecube_cell *c, const char *saved)
 {
-    if (!strstr(c->strat, "mahalanobis") || c->status != 0 || c->n_proxies > D)
+    if (!strstr(c->strat, "mahalanobis") || c->status != 0 || c->n_proxies > IMP_PIPECUBE_D)
         return 0;
     char want[256];
     unsigned long long s_correct = 0, s_total = 0;
@@ -280,54 +49,40 @@ static int within_ridge_tolerance(const cell *c, const char *saved)
 static void check_against_saved(int threads, int shared)
 {
     imp_data train, test;
-    make_split(&train, ntr, 1);
-    make_split(&test, nte, 2);
-    cell *v;
-    size_t n = build_cells(&v);
-    if (shared)
-        eval_cells_shared(&train, &test, v, n, threads);
+    imp_pipecube_splits(&train, &test);
+    imp_pipecube_cell *v;
+    size_t n = imp_pipecube_cells(&v);
+    if (shared) /* IMP_PIPELINE_DUMP=DIR: the GEN results for the oracle (tests/data/README.md) */
+        IMP_ASSERT_INT_EQ(imp_pipecube_eval_shared(&train, &test, v, n, threads,
+                                                   getenv("IMP_PIPELINE_DUMP")), 0);
     else
-        eval_cells_one_by_one(&train, &test, v, n, threads);
-    const char *write = getenv("IMP_PIPELINE_WRITE");
-    if (write) { /* regeneration mode, see tests/data/README.md */
-        FILE *f = fopen(write, "w");
-        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-        fprintf(f, "strategy,k,shot,seed,status,correct,total,n_proxies,accuracy\n");
-        for (size_t i = 0; i < n; i++) {
-            char line[256];
-            format_cell(&v[i], line, sizeof line);
-            fprintf(f, "%s\n", line);
+        imp_pipecube_eval_one_by_one(&train, &test, v, n, threads);
+    FILE *f = fopen(CUBE_CSV, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char saved[256], line[256];
+    CU_ASSERT_PTR_NOT_NULL(fgets(saved, sizeof saved, f)); /* header */
+    size_t same = 0, tolerated = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!fgets(saved, sizeof saved, f)) {
+            imp__assert_msg(0, __LINE__, __FILE__, "saved cube has only %zu of %zu cells", i, n);
+            break;
         }
-        fclose(f);
-    } else {
-        FILE *f = fopen(CUBE_CSV, "r");
-        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-        char saved[256], line[256];
-        CU_ASSERT_PTR_NOT_NULL(fgets(saved, sizeof saved, f)); /* header */
-        size_t same = 0, tolerated = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!fgets(saved, sizeof saved, f)) {
-                imp__assert_msg(0, __LINE__, __FILE__, "saved cube has only %zu of %zu cells",
-                                i, n);
-                break;
-            }
-            saved[strcspn(saved, "\n")] = '\0';
-            format_cell(&v[i], line, sizeof line);
-            if (strcmp(saved, line) == 0)
-                same++;
-            else if (within_ridge_tolerance(&v[i], saved))
-                same++, tolerated++;
-            else
-                imp__assert_msg(0, __LINE__, __FILE__, "cell %zu: saved\n  %s\nnow\n  %s", i,
-                                saved, line);
-        }
-        CU_ASSERT_PTR_NULL(fgets(saved, sizeof saved, f)); /* no extra saved cells */
-        IMP_ASSERT_INT_EQ(same, n);
-        if (tolerated)
-            printf("\n    %zu ridge-regularised Mahalanobis cells within %d rows on %s\n",
-                   tolerated, RIDGE_TOL, imp_blas_vendor());
-        fclose(f);
+        saved[strcspn(saved, "\n")] = '\0';
+        imp_pipecube_format(&v[i], line, sizeof line);
+        if (strcmp(saved, line) == 0)
+            same++;
+        else if (within_ridge_tolerance(&v[i], saved))
+            same++, tolerated++;
+        else
+            imp__assert_msg(0, __LINE__, __FILE__, "cell %zu: saved\n  %s\nnow\n  %s", i, saved,
+                            line);
     }
+    CU_ASSERT_PTR_NULL(fgets(saved, sizeof saved, f)); /* no extra saved cells */
+    IMP_ASSERT_INT_EQ(same, n);
+    if (tolerated)
+        printf("\n    %zu ridge-regularised Mahalanobis cells within %d rows on %s\n", tolerated,
+               RIDGE_TOL, imp_blas_vendor());
+    fclose(f);
     free(v);
     imp_data_free(&train);
     imp_data_free(&test);

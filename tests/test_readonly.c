@@ -33,10 +33,7 @@ static snap take(const char *path)
 static void run_unchanged(const char *store, const snap *before, int want, const char *args)
 {
     char *out = NULL;
-    int rc = strncmp(args, "sweep", 5) == 0
-                 ? imp_test_sh(&out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\""
-                                     " '%s' %s", IMP_TOOL_PATH, args)
-                 : imp_test_tool(&out, "%s", args);
+    int rc = imp_test_tool_args(&out, args);
     imp__assert_msg(rc == want, __LINE__, __FILE__, "imprint %s: exit %d, want %d\n%s", args, rc,
                     want, out ? out : "");
     free(out);

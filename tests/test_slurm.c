@@ -51,23 +51,10 @@ static void make_store(void)
  * fail */
 static void write_job(const char *name, int with_huge)
 {
-    char path[900], text[1024];
-    snprintf(path, sizeof path, "%s/jobs/%s.yaml", imp_test_tmpdir(), name);
-    snprintf(text, sizeof text,
-             "store: ../toy.h5\n"
-             "cube: ../results/%s.h5\n"
-             "models: [toy]\n"
-             "tasks:\n"
-             "  - {name: all3, dataset: blobs, classes: all}\n"
-             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
-             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
-             "%s"
-             "strategies: [none/mean/none/none/max, l2/mean/l2/l2/max]\n"
-             "ks: [1]\n"
-             "shots: [all, 5]\n"
-             "seeds: [1, 2, 3]\n",
-             name, with_huge ? "  - {name: huge3, dataset: huge, classes: all}\n" : "");
-    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
+    imp_toy_job j = {"jobs/", "../toy.h5", "../results/",
+                     with_huge ? "  - {name: huge3, dataset: huge, classes: all}\n" : NULL,
+                     "none/mean/none/none/max, l2/mean/l2/l2/max", "1, 2, 3"};
+    imp_test_write_toy_job(name, &j);
 }
 
 /* Submit the job file JOB (a path relative to the test directory, or absolute) through
@@ -101,25 +88,7 @@ static void assert_complete_once(const char *job)
     free(out);
     char path[900];
     snprintf(path, sizeof path, "%s/results/%s.h5", imp_test_tmpdir(), job);
-    imp_cube *c = NULL;
-    imp_err err;
-    rc = imp_cube_read(path, &c, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
-    if (c) {
-        size_t counts[IMP_CELL__NSTATUS];
-        imp_cube_count(c, counts);
-        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], N_CELLS);
-        imp_cube_free(c);
-    }
-    snprintf(path, sizeof path, "%s/results/%s.h5.journal", imp_test_tmpdir(), job);
-    imp_journal_set *set = NULL;
-    imp_journal_info info;
-    rc = imp_journal_load(path, &set, &info, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "journal %s: %s", path, rc ? err.msg : "");
-    if (set) {
-        IMP_ASSERT_INT_EQ(info.n_records, N_CELLS); /* one record per cell: none ran twice */
-        imp_journal_set_free(set);
-    }
+    imp_slurm_assert_done_once(path, N_CELLS);
 }
 
 /* The analysis job ran after the sweep had ended, completed, found the cube of the job file

@@ -15,20 +15,7 @@
 
 enum { N_CELLS = 48 };
 
-static void write_job(const char *name)
-{
-    char path[900], text[1024];
-    snprintf(path, sizeof path, "%s/%s.yaml", imp_test_tmpdir(), name);
-    snprintf(text, sizeof text,
-             "store: toy.h5\ncube: %s.h5\nmodels: [toy]\ntasks:\n"
-             "  - {name: all3, dataset: blobs, classes: all}\n"
-             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
-             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
-             "strategies: [none/mean/none/none/max, l2/kmeans/l2/l2/max]\n"
-             "ks: [1]\nshots: [all, 5]\nseeds: [1, 2, 3, 4]\n",
-             name);
-    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
-}
+static void write_job(const char *name) { imp_test_write_toy_job(name, &imp_toy_job48); }
 
 /* Records in NAME.h5.journal (-1 if unreadable) */
 static long records(const char *name)

@@ -5,8 +5,8 @@
  * IMPRINT_TEST_CRASH_AT="POINT:N" or "POINT:N@RANK" (RANK = OMPI_COMM_WORLD_RANK, PMIX_RANK or
  * MPICH's PMI_RANK; default any) is read once, on the first imp_crash_hit; unset (every real run), a hit is a
  * string compare against "". Points: journal-append (a torn record), cube-write (the .tmp
- * half written), cube-rename / cube-renamed and store-rename / output-rename(d) (atomic.h),
- * store-load (a rank loading a split). */
+ * half written), cube-rename / cube-renamed, store-rename / output-rename(d) and
+ * journal-rename(d) (a version 1 journal's conversion) (atomic.h), store-load (a rank loading a split). */
 #ifndef IMPRINT_CRASH_H
 #define IMPRINT_CRASH_H
 

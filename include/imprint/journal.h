@@ -152,11 +152,9 @@ int imp_journal_append_rec(imp_journal *j, const imp_journal_rec *rec, imp_err *
 /* fflush + fsync: every record appended so far is on disk when this returns 0. */
 int imp_journal_sync(imp_journal *j, imp_err *err);
 /* Sync if records are waiting and now - (time of the last sync) >= IMP_JOURNAL_SYNC_SECONDS.
- * now comes from imp_journal_clock(). Returns 1 if it synced, 0 if not, or a negative IMP_E*. */
+ * now comes from imp_clock_s() (clock.h). Returns 1 if it synced, 0 if not, or a negative IMP_E*. */
 #define IMP_JOURNAL_SYNC_SECONDS 2.0
 int imp_journal_maybe_sync(imp_journal *j, double now, imp_err *err);
-/* Seconds on a monotonic clock (CLOCK_MONOTONIC), the time base of imp_journal_maybe_sync. */
-double imp_journal_clock(void);
 /* Records appended through this handle, and by status. */
 uint64_t imp_journal_appended(const imp_journal *j, size_t counts[IMP_CELL__NSTATUS]);
 /* Sync, unlock and close; frees j (NULL is fine). Returns the sync's result. */

@@ -1,7 +1,8 @@
 /* resume.h — a job's results as found on disk (docs/formats.md "The journal"):
  * the cube laid out from the current job and filled by value from its journal (a version 1
  * journal converted first), what the journal holds beyond the grid, shard journals, and the
- * deterministic cost-balanced shard split. Shared by plan, sweep, merge and status. */
+ * deterministic cost-balanced shard split. Shared by plan, sweep, merge and status. Its
+ * conversion of a version 1 journal is, with sink.h, the only code that writes results. */
 #ifndef IMPRINT_RESUME_H
 #define IMPRINT_RESUME_H
 

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -64,7 +63,7 @@ struct imp_journal {
     char *path;
     imp_journal_key_fn key;
     const void *key_ctx;
-    double last_sync;   /* imp_journal_clock() of the last sync */
+    double last_sync;   /* imp_clock_s() of the last sync */
     uint64_t unsynced;  /* records appended since the last sync */
     uint64_t appended;
     size_t counts[IMP_CELL__NSTATUS];
@@ -547,7 +546,6 @@ void imp_journal_set_free(imp_journal_set *set)
 
 /* ---- writing ---- */
 
-double imp_journal_clock(void) { return imp_clock_s(); }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
 {
@@ -658,7 +656,7 @@ int imp_journal_open(const char *path, const imp_journal_id *id, imp_journal_key
     setvbuf(j->fp, NULL, _IOFBF, 1 << 16);
     j->key = key;
     j->key_ctx = key_ctx;
-    j->last_sync = imp_journal_clock();
+    j->last_sync = imp_clock_s();
     *out = j;
     return 0;
 }
@@ -721,7 +719,7 @@ int imp_journal_sync(imp_journal *j, imp_err *err)
                            strerror(errno));
     }
     j->unsynced = 0;
-    j->last_sync = imp_journal_clock();
+    j->last_sync = imp_clock_s();
     return 0;
 }
 

@@ -7,7 +7,10 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "imprint/atomic.h"
 
 void imp_results_free(imp_results *r)
 {
@@ -45,7 +48,10 @@ static int convert_fn(const imp_journal_rec *rec, void *ud, imp_err *err)
 
 /* Rewrite the version 1 journal at r->journal_path as version 2, naming each cell of the grid
  * that wrote it (rebuilt from v1_job or the cube's job text) by value; the original is kept
- * at JOURNAL.v1. */
+ * at JOURNAL.v1. The new journal is written to JOURNAL.v2tmp and published with
+ * imp_atomic_publish (crash points journal-rename(d)) with the original's permission bits:
+ * until the rename the journal is the untouched version 1 file, and a failure removes the
+ * temporary. */
 static int convert_v1(imp_results *r, const imp_job *job, const char *v1_job, FILE *note,
                       imp_err *err)
 {
@@ -97,14 +103,17 @@ static int convert_v1(imp_results *r, const imp_job *job, const char *v1_job, FI
         int crc = imp_journal_close(c.out, rc ? NULL : err);
         rc = rc ? rc : crc;
     }
+    struct stat st;
+    if (!rc && (stat(r->journal_path, &st) != 0 || chmod(tmp, st.st_mode & 07777) != 0))
+        rc = imp_err_set(err, IMP_EIO, "%s: cannot give the converted journal the mode of %s: %s",
+                         tmp, r->journal_path, strerror(errno));
     if (!rc && (link(r->journal_path, bak) != 0 && errno != EEXIST))
         rc = imp_err_set(err, IMP_EIO, "%s: cannot keep the version 1 journal: %s", bak,
                          strerror(errno));
-    if (!rc && rename(tmp, r->journal_path) != 0)
-        rc = imp_err_set(err, IMP_EIO, "%s: cannot replace the journal: %s", r->journal_path,
-                         strerror(errno));
-    if (rc && tmp)
-        unlink(tmp);
+    if (!rc)
+        rc = imp_atomic_publish(tmp, r->journal_path, "journal", err);
+    if (rc && tmp && c.out)
+        unlink(tmp); /* ours: made by imp_journal_open above (a no-op after a failed publish) */
     if (!rc && note)
         fprintf(note, "journal: %s converted from version 1 to %u (%llu records; the original "
                       "is kept as %s)\n", r->journal_path, (unsigned)IMP_JOURNAL_VERSION,

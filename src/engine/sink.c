@@ -1,19 +1,22 @@
-/* sink.c — a sweep's results sink: the journal by value (main or a shard's), cube rebuild
- * cadence, progress line and JSON. */
+/* sink.c — the one writer of results (sink.h): a sweep's sink (the journal by value, main or a
+ * shard's; cube rebuild cadence; progress line and JSON) and merge (shard journals folded into
+ * the main journal, the cube published). */
 #include "imprint/sink.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "imprint/atomic.h"
+#include "imprint/clock.h"
 #include "imprint/resume.h"
 #include "imprint/sched.h"
 
@@ -50,6 +53,39 @@ static char *with_suffix(const char *base, const char *suffix)
     if (p)
         snprintf(p, n, "%s%s", base, suffix);
     return p;
+}
+
+/* The progress file beside a journal: X.journal -> X.progress.json (malloc'd; NULL when out of
+ * memory or path is not a journal's). One rule for the sweep that writes it and merge that
+ * removes it. */
+static char *progress_path_of(const char *journal_path)
+{
+    static const char jsfx[] = ".journal", psfx[] = ".progress.json";
+    size_t n = strlen(journal_path), stem = n - (sizeof jsfx - 1);
+    if (n < sizeof jsfx - 1 || strcmp(journal_path + stem, jsfx) != 0)
+        return NULL;
+    char *p = malloc(stem + sizeof psfx);
+    if (p) {
+        memcpy(p, journal_path, stem);
+        memcpy(p + stem, psfx, sizeof psfx);
+    }
+    return p;
+}
+
+/* The cube keeps the creation time of the one at path across rewrites (none there or
+ * unreadable: imp_cube_write sets it). */
+static void keep_created(imp_cube *cube, const char *path)
+{
+    imp_cube *old = NULL;
+    imp_err e;
+    if (imp_cube_read(path, &old, &e) == 0 && old->created[0]) {
+        char *c = strdup(old->created);
+        if (c) {
+            free(cube->created);
+            cube->created = c;
+        }
+    }
+    imp_cube_free(old);
 }
 
 /* A shard's own journal (resume.h): the basis of its split (kept from an earlier run of the
@@ -103,7 +139,7 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
         sfx[0] = '\0';
     char *base = with_suffix(job->cube_path, sfx);
     s->journal_path = base ? with_suffix(base, ".journal") : NULL;
-    s->progress_path = base ? with_suffix(base, ".progress.json") : NULL;
+    s->progress_path = s->journal_path ? progress_path_of(s->journal_path) : NULL;
     free(base);
     int rc = 0;
     if (!s->cube_path || !s->journal_path || !s->progress_path)
@@ -125,19 +161,9 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
         s->res->cube = NULL;
     }
     if (!rc && !o->shard_n && s->res->info.exists) {
-        /* keep the cube's creation time across runs */
-        imp_cube *old = NULL;
-        imp_err e;
         lock(s);
-        if (imp_cube_read(s->cube_path, &old, &e) == 0 && old->created[0]) {
-            char *c = strdup(old->created);
-            if (c) {
-                free(s->cube->created);
-                s->cube->created = c;
-            }
-        }
+        keep_created(s->cube, s->cube_path);
         unlock(s);
-        imp_cube_free(old);
     }
     uint64_t gid = s->res ? imp_cellkeys_grid_id(s->res->keys) : 0, basis = 0;
     int fresh = o->fresh && o->shard_n;
@@ -154,7 +180,7 @@ int imp_sink_open(const imp_job *job, const imp_grid *grid, const imp_sink_opts 
         return rc;
     }
     imp_cube_count(s->cube, s->counts);
-    s->t_start = s->t_progress = s->t_cube = imp_journal_clock();
+    s->t_start = s->t_progress = s->t_cube = imp_clock_s();
     *out = s;
     return 0;
 }
@@ -209,11 +235,7 @@ static void progress(imp_sink *s, double now, const imp_sink_state *st)
                 done, valid, valid ? 100.0 * (double)done / (double)valid : 100.0, failed, rate,
                 imp_fmt_hms(el, el_s, sizeof el_s), imp_fmt_hms(eta, eta_s, sizeof eta_s),
                 st->busy_ranks, st->ranks, st->stopping ? " (stopping)" : "");
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char iso[32];
-    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char iso[IMP_CLOCK_ISO_MAX];
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return;
@@ -235,7 +257,7 @@ static void progress(imp_sink *s, double now, const imp_sink_state *st)
     cJSON_AddNumberToObject(o, "threads_per_rank", st->threads);
     cJSON_AddBoolToObject(o, "stopping", st->stopping);
     cJSON_AddBoolToObject(o, "finished", st->finished);
-    cJSON_AddStringToObject(o, "updated", iso);
+    cJSON_AddStringToObject(o, "updated", imp_clock_iso(iso));
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     if (!text)
@@ -288,5 +310,203 @@ int imp_sink_close(imp_sink *s, imp_err *err)
     free(s->journal_path);
     free(s->progress_path);
     free(s);
+    return rc;
+}
+
+/* ---- merge ------------------------------------------------------------------------------- */
+
+/* One shard journal being merged: its path (borrowed from the list), and the descriptor
+ * holding its lock. */
+typedef struct shard {
+    const char *path;
+    int fd;
+    uint64_t records, added;
+} shard;
+
+typedef struct fold_ctx {
+    imp_cube *cube;
+    imp_cube_keyindex *idx;
+    imp_journal *main;
+    shard *sh;
+} fold_ctx;
+
+/* A shard record goes to the main journal unless the cube already holds exactly it. */
+static int fold_fn(const imp_journal_rec *rec, void *ud, imp_err *err)
+{
+    fold_ctx *f = ud;
+    f->sh->records++;
+    int64_t cell = imp_cube_keyindex_find(f->idx, rec->key_hash);
+    if (cell >= 0) {
+        const imp_cube *c = f->cube;
+        float acc = rec->res.status == IMP_CELL_DONE ? rec->res.accuracy : NAN;
+        if (c->status[cell] == rec->res.status && memcmp(&c->accuracy[cell], &acc, 4) == 0 &&
+            c->n_proxies[cell] == rec->res.n_proxies &&
+            strcmp(c->message[cell] ? c->message[cell] : "", rec->res.message) == 0)
+            return 0;
+    }
+    int rc = imp_journal_append_rec(f->main, rec, err);
+    if (!rc && cell >= 0) {
+        imp_cell_result r = rec->res;
+        r.cell = (uint64_t)cell;
+        rc = imp_cube_apply(f->cube, &r, err);
+    }
+    f->sh->added += !rc;
+    return rc;
+}
+
+/* One merge at a time: lock path (made if missing), waiting for a running merge. The holder
+ * removes the file before it lets go, so a waiter that wakes on a removed file tries again
+ * on the path's current one; when this returns, fd and path are the same file. Returns the
+ * descriptor, or -1 with err set. */
+static int take_lock(const char *path, const char *cube, FILE *note, imp_err *err)
+{
+    for (int said = 0;;) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            imp_err_set(err, IMP_EIO, "%s: cannot create the merge lock: %s", path,
+                        strerror(errno));
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+            if (!said++ && note)
+                fprintf(note, "merge: another merge of %s is running; waiting for it\n", cube);
+            flock(fd, LOCK_EX);
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            return fd;
+        close(fd); /* removed by the merge we waited for */
+    }
+}
+
+/* Remove the progress file of the shard whose journal is journal_path; a missing file is
+ * fine. */
+static void remove_progress(const char *journal_path, FILE *note)
+{
+    char *p = progress_path_of(journal_path);
+    if (p && unlink(p) != 0 && errno != ENOENT && note)
+        fprintf(note, "merge: warning: cannot remove %s: %s\n", p, strerror(errno));
+    free(p);
+}
+
+/* Take every shard journal that is not running (locked in sh[]), and check them all before
+ * folding any: one of another grid or store content refuses the whole merge. */
+static int take_shards(char **paths, size_t n_paths, uint64_t grid_id, const char *job_path,
+                       FILE *note, shard *sh, size_t *n_sh, size_t *skipped, imp_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n_paths; i++) {
+        int fd = open(paths[i], O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* gone meanwhile (merged by the merge we waited for) */
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+            if (note)
+                fprintf(note, "merge: warning: %s is still being written (a shard is running): "
+                        "skipped; merge again when it has finished\n", paths[i]);
+            close(fd);
+            (*skipped)++;
+            continue;
+        }
+        sh[*n_sh].path = paths[i];
+        sh[(*n_sh)++].fd = fd;
+        imp_journal_info info;
+        rc = imp_journal_scan(paths[i], NULL, NULL, &info, err);
+        /* emptied by an earlier merge: it keeps only its split's basis (for a rerun of that
+         * shard), whatever grid it was of */
+        if (!rc && info.n_records == 0)
+            continue;
+        if (!rc && info.exists && info.version != 0 &&
+            (!IMP_JOURNAL_BY_VALUE(info.version) || info.id.shard_n == 0 ||
+             info.id.grid_id != grid_id))
+            rc = imp_err_set(err, IMP_EINPUT, "%s: a shard journal of another grid or store "
+                             "content (grid %016llx; %s describes %016llx): nothing merged; "
+                             "merge it with the job that wrote it, or delete it", paths[i],
+                             (unsigned long long)info.id.grid_id, job_path,
+                             (unsigned long long)grid_id);
+    }
+    return rc;
+}
+
+/* The main journal is synced: the shard journals are in it now. Each is emptied down to its
+ * header, whose basis lets a rerun of that shard split the same cells; once the grid is
+ * complete nothing will rerun, and they are deleted. */
+static void empty_shards(shard *sh, size_t n_sh, int complete, FILE *note)
+{
+    for (size_t i = 0; i < n_sh; i++) {
+        int gone = complete ? unlink(sh[i].path) : ftruncate(sh[i].fd, IMP_JOURNAL_HEADER_BYTES);
+        if (gone != 0 && errno != ENOENT) {
+            if (note)
+                fprintf(note, "merge: warning: cannot empty %s: %s (merging again is "
+                        "harmless)\n", sh[i].path, strerror(errno));
+        } else if (!complete) {
+            fsync(sh[i].fd);
+        }
+    }
+}
+
+int imp_merge(const imp_job *job, const imp_grid *g, const char *v1_job, FILE *note,
+              imp_merge_report *rep, imp_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    char *lock = with_suffix(job->cube_path, ".merge.lock");
+    if (!lock)
+        return imp_err_set(err, IMP_ENOMEM, "out of memory");
+    int lfd = take_lock(lock, job->cube_path, note, err);
+    if (lfd < 0) {
+        free(lock);
+        return IMP_EIO;
+    }
+    imp_results *res = NULL;
+    char **paths = NULL;
+    size_t n_paths = 0, n_sh = 0;
+    shard *sh = NULL;
+    imp_journal *mj = NULL;
+    imp_cube_keyindex *idx = NULL;
+    int rc = imp_results_open(job, g, IMP_FP_WRITE_CACHE, 0, v1_job, note, &res, err);
+    if (!rc)
+        rc = imp_shard_list(job->cube_path, &paths, &n_paths, err);
+    if (!rc && !(sh = calloc(n_paths ? n_paths : 1, sizeof *sh)))
+        rc = imp_err_set(err, IMP_ENOMEM, "out of memory");
+    uint64_t grid_id = res ? imp_cellkeys_grid_id(res->keys) : 0;
+    if (!rc)
+        rc = take_shards(paths, n_paths, grid_id, job->name, note, sh, &n_sh, &rep->skipped,
+                         err);
+    imp_journal_id id = {grid_id, 0, 0, 0};
+    if (!rc)
+        rc = imp_journal_open(res->journal_path, &id, imp_cellkeys_text, res->keys, 0, &mj, NULL,
+                              err);
+    if (!rc)
+        rc = imp_cube_keyindex_build(res->cube, &idx, err);
+    for (size_t i = 0; !rc && i < n_sh; i++) {
+        fold_ctx f = {res->cube, idx, mj, &sh[i]};
+        rc = imp_journal_scan(sh[i].path, fold_fn, &f, NULL, err);
+        rep->records += sh[i].records;
+        rep->added += sh[i].added;
+        rep->folded += sh[i].records > 0;
+    }
+    if (mj) {
+        int crc = imp_journal_close(mj, rc ? NULL : err);
+        rc = rc ? rc : crc;
+    }
+    if (!rc) {
+        imp_cube_count(res->cube, rep->counts);
+        rep->n_cells = res->cube->n_cells;
+        empty_shards(sh, n_sh, rep->counts[IMP_CELL_PENDING] == 0, note);
+        keep_created(res->cube, res->cube_path);
+        rc = imp_cube_write(res->cube, res->cube_path, err);
+    }
+    for (size_t i = 0; i < n_sh; i++) {
+        if (!rc) /* folded: its progress file describes a run that is over */
+            remove_progress(sh[i].path, note);
+        close(sh[i].fd);
+    }
+    free(sh);
+    imp_cube_keyindex_free(idx);
+    imp_shard_paths_free(paths, n_paths);
+    imp_results_free(res);
+    unlink(lock); /* still held: a merge waiting on this file retries on the new one */
+    close(lfd);
+    free(lock);
     return rc;
 }

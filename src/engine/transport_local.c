@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "imprint/clock.h"
+
 /* A batch the thread queued for the loop. */
 typedef struct batch_item {
     imp_batch_hdr hdr;
@@ -146,12 +148,7 @@ static void local_wait(imp_transport *t)
     local_tp *lt = (local_tp *)t;
     /* wake at once when the thread queues a batch, else after 0.3 ms (a caller polls MPI) */
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 300000;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    imp_clock_deadline(300e-6, &ts);
     pthread_mutex_lock(&lt->mu);
     if (!lt->head && !lt->fail_rc)
         pthread_cond_timedwait(&lt->done_cv, &lt->mu, &ts);

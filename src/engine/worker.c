@@ -190,9 +190,7 @@ static void fail_cell(imp_cell_result *r, uint64_t cell, const char *msg)
 /* Provenance of n results that just finished: this host, this rank, now (UTC). */
 static void stamp(const imp_worker *w, imp_cell_result *r, size_t n)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    double now = imp_clock_wall_s();
     for (size_t i = 0; i < n; i++) {
         memcpy(r[i].host, w->host, sizeof r[i].host);
         r[i].rank = w->o.rank;

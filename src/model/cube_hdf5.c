@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cube_priv.h"
 #include "imprint/atomic.h"
+#include "imprint/clock.h"
 #include "imprint/crash.h"
 #include "imprint/h5util.h"
 
@@ -269,18 +269,10 @@ static int w_contents(wctx *w, const imp_cube *c)
     return rc;
 }
 
-static void iso_now(char buf[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int imp_cube_write(imp_cube *c, const char *path, imp_err *err)
 {
-    char now[32];
-    iso_now(now);
+    char now[IMP_CLOCK_ISO_MAX];
+    imp_clock_iso(now);
     int rc = imp__cube_set_str(&c->updated, now, err);
     if (rc == 0 && !c->created[0])
         rc = imp__cube_set_str(&c->created, now, err);

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "imprint/clock.h"
 #include "imprint/grid.h"
 #include "imprint/job.h"
 #include "imprint/resume.h"
@@ -312,9 +312,8 @@ static int fit_cost(char **paths, int n_paths)
     imp_cost_model m;
     imp_cost_model_default(&m, 1);
     imp_cost_fit(&m, s, n);
-    time_t t = time(NULL);
-    char day[32];
-    strftime(day, sizeof day, "%Y-%m-%d", gmtime(&t));
+    char day[IMP_CLOCK_ISO_MAX];
+    imp_clock_iso(day)[10] = '\0'; /* the date part */
     printf("/* cost_calib.h — the cost model's calibration constants (see sched.h), written by\n"
            " * `imprint plan --fit-cost` through bench/refit_cost.sh on %s from %zu cells of:\n",
            day, n);

@@ -6,18 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "imprint/clock.h"
 #include "imprint/cube.h"
+#include "imprint/journal.h"
 #include "testutil.h"
 
-double imp_slurm_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double imp_slurm_now(void) { return imp_clock_s(); }
 
 static char g_cluster[256]; /* the cluster this process started, "" if none */
 
@@ -138,4 +134,30 @@ long imp_slurm_cube_diff(const char *a, const char *b)
     imp_cube_free(ca);
     imp_cube_free(cb);
     return diff;
+}
+
+void imp_slurm_assert_done_once(const char *cube_path, size_t n_cells)
+{
+    imp_cube *c = NULL;
+    imp_err err;
+    int rc = imp_cube_read(cube_path, &c, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", cube_path,
+                    rc ? err.msg : "");
+    if (c) {
+        size_t counts[IMP_CELL__NSTATUS];
+        imp_cube_count(c, counts);
+        IMP_ASSERT_INT_EQ(counts[IMP_CELL_DONE], n_cells);
+        imp_cube_free(c);
+    }
+    char path[1000];
+    snprintf(path, sizeof path, "%s.journal", cube_path);
+    imp_journal_set *set = NULL;
+    imp_journal_info info;
+    rc = imp_journal_load(path, &set, &info, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "journal %s: %s", path, rc ? err.msg : "");
+    if (set) {
+        IMP_ASSERT_INT_EQ(info.n_records, n_cells); /* one record per cell: none ran twice */
+        IMP_ASSERT_INT_EQ(set->n, n_cells);
+        imp_journal_set_free(set);
+    }
 }

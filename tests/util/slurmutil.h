@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* Seconds on the monotonic clock. */
+/* Seconds on the monotonic clock (imp_clock_s). */
 double imp_slurm_now(void);
 
 /* Start a local cluster in a fresh directory under /tmp (its path into dir, n bytes) with
@@ -33,5 +33,10 @@ int imp_slurm_count(const char *hay, const char *needle);
 /* Cells whose status or accuracy differ between cubes a and b, or -1 if either cannot be
  * read or their shapes differ (printed). */
 long imp_slurm_cube_diff(const char *a, const char *b);
+
+/* The cube at cube_path has n_cells cells done, and its journal (cube_path.journal) exactly
+ * n_cells records of as many cells: the grid is complete and no cell was computed twice.
+ * CUnit assertions. */
+void imp_slurm_assert_done_once(const char *cube_path, size_t n_cells);
 
 #endif

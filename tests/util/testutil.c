@@ -8,6 +8,7 @@
 #include "imprint/store.h"
 
 #include <CUnit/Basic.h>
+#include <hdf5_hl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -105,10 +106,73 @@ int imp_test_tool(char **out, const char *fmt, ...)
     return imp_test_sh(out, "'%s' %s", IMP_TOOL_PATH, args);
 }
 
+/* A sweep runs without LeakSanitizer's leak check (testutil.h) */
+#define NO_LEAK_CHECK "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
+
 int imp_test_sweep(char **out, const char *job)
 {
-    return imp_test_sh(out, "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" '%s' "
-                            "sweep '%s'", IMP_TOOL_PATH, job);
+    return imp_test_sh(out, NO_LEAK_CHECK "'%s' sweep '%s'", IMP_TOOL_PATH, job);
+}
+
+int imp_test_tool_args(char **out, const char *args)
+{
+    return imp_test_sh(out, "%s'%s' %s", strncmp(args, "sweep", 5) == 0 ? NO_LEAK_CHECK : "",
+                       IMP_TOOL_PATH, args);
+}
+
+void *imp_test_h5_read(const char *file, const char *name, int is_float, hsize_t dims[2])
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return NULL;
+    void *buf = NULL;
+    int rank = 0;
+    dims[0] = dims[1] = 1;
+    if (H5LTpath_valid(f, name, 1) > 0 && H5LTget_dataset_ndims(f, name, &rank) >= 0 &&
+        rank >= 1 && rank <= 2 && H5LTget_dataset_info(f, name, dims, NULL, NULL) >= 0) {
+        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
+        if (rank == 1)
+            dims[1] = 1;
+        buf = malloc(n * 4 + 1);
+        herr_t r = is_float ? H5LTread_dataset_float(f, name, buf)
+                            : H5LTread_dataset_int(f, name, buf);
+        if (r < 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    H5Fclose(f);
+    return buf;
+}
+
+const imp_toy_job imp_toy_job48 = {"", "toy.h5", "", NULL,
+                                   "none/mean/none/none/max, l2/kmeans/l2/l2/max", "1, 2, 3, 4"};
+
+void imp_test_write_toy_job(const char *name, const imp_toy_job *j)
+{
+    char path[900], text[1024];
+    snprintf(path, sizeof path, "%s/%s%s.yaml", imp_test_tmpdir(), j->dir, name);
+    snprintf(text, sizeof text,
+             "store: %s\ncube: %s%s.h5\nmodels: [toy]\ntasks:\n"
+             "  - {name: all3, dataset: blobs, classes: all}\n"
+             "  - {name: pair, dataset: blobs, classes: [2, 0]}\n"
+             "  - {name: pair2, dataset: blobs, classes: [0, 1]}\n"
+             "%s"
+             "strategies: [%s]\nks: [1]\nshots: [all, 5]\nseeds: [%s]\n",
+             j->store, j->cube_dir, name, j->extra_task ? j->extra_task : "", j->strategies,
+             j->seeds);
+    CU_ASSERT_EQUAL_FATAL(imp_test_write_file(path, text, strlen(text)), 0);
+}
+
+imp_cube *imp_test_read_cube(const char *name)
+{
+    char path[900];
+    snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), name);
+    imp_cube *c = NULL;
+    imp_err err;
+    int rc = imp_cube_read(path, &c, &err);
+    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
+    return c;
 }
 
 int imp_test_write_file(const char *path, const void *buf, size_t n)
@@ -173,14 +237,31 @@ void imp_test_skip_suite(const char *suite, const char *why)
     exit(IMP_TEST_SKIP);
 }
 
+/* 1 if python (a path or a name on PATH) can import every module of the space-separated
+ * list, in one process (torch is slow to import) */
+static int python_imports(const char *python, const char *modules)
+{
+    char list[512], stmt[1024], *save = NULL;
+    snprintf(list, sizeof list, "%s", modules);
+    size_t o = 0;
+    stmt[0] = '\0';
+    for (char *m = strtok_r(list, " ", &save); m && o < sizeof stmt; m = strtok_r(NULL, " ", &save))
+        o += (size_t)snprintf(stmt + o, sizeof stmt - o, "%s%s", o ? ", " : "", m);
+    return imp_test_sh(NULL, "%s -c 'import %s' >/dev/null 2>&1", python, stmt) == 0;
+}
+
 int imp_test_have_python(const char *modules)
 {
-    char list[512], *save = NULL;
-    snprintf(list, sizeof list, "%s", modules);
-    for (char *m = strtok_r(list, " ", &save); m; m = strtok_r(NULL, " ", &save))
-        if (imp_test_sh(NULL, "/usr/bin/python3 -c 'import %s' >/dev/null 2>&1", m) != 0)
-            return 0;
-    return 1;
+    return python_imports("/usr/bin/python3", modules);
+}
+
+const char *imp_test_find_python(const char *modules)
+{
+    static const char *const cands[] = {"/usr/bin/python3", "python3"};
+    for (size_t i = 0; i < sizeof cands / sizeof *cands; i++)
+        if (python_imports(cands[i], modules))
+            return cands[i];
+    return NULL;
 }
 
 /* LeakSanitizer's check, present only in a sanitizer build. */

@@ -4,6 +4,7 @@
 #define IMPRINT_TESTUTIL_H
 
 #include <CUnit/CUnit.h>
+#include <hdf5.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,6 +39,32 @@ void imp_test_skip(const char *why);
 void imp_test_skip_suite(const char *suite, const char *why) __attribute__((noreturn));
 /* 1 if /usr/bin/python3 can import every module of the space-separated list. */
 int imp_test_have_python(const char *modules);
+/* The first of /usr/bin/python3 and the python3 on PATH that imports every module of the
+ * space-separated list (a static string), or NULL: for the tests that run a job script with
+ * Debian's or a virtualenv's torch. */
+const char *imp_test_find_python(const char *modules);
+
+/* A job file over the toy store (imp_test_blob_store): the tasks all3 (every class), pair
+ * (classes 2, 0) and pair2 (0, 1) of dataset blobs, plus extra_task, at k 1 and shots all
+ * and 5. The suites that sweep under MPI and Slurm write their jobs with it. */
+typedef struct imp_toy_job {
+    const char *dir;        /* where NAME.yaml goes, under the test directory ("" or "sub/") */
+    const char *store;      /* the store as the job names it */
+    const char *cube_dir;   /* the cube is <cube_dir>NAME.h5 as the job names it ("" or "x/") */
+    const char *extra_task; /* one task line more ("  - {...}\n"), or NULL */
+    const char *strategies; /* the list inside [ ] */
+    const char *seeds;      /* the list inside [ ] */
+} imp_toy_job;
+/* The 48-cell job of test_stop and test_cluster: NAME.yaml beside toy.h5, mean and kmeans at
+ * k 1, seeds 1..4 (kmeans draws with the seed: 24 work units). */
+extern const imp_toy_job imp_toy_job48;
+/* Write <test directory>/<j->dir>NAME.yaml (fatal CUnit assertion on failure). */
+void imp_test_write_toy_job(const char *name, const imp_toy_job *j);
+
+/* The float [n, d] (is_float) or int32 [n] dataset name of the HDF5 file (a malloc'd array;
+ * dims[1] = 1 for a vector), or NULL when the file, the dataset or a group on its path is
+ * missing, or its rank is not 1 or 2. */
+void *imp_test_h5_read(const char *file, const char *name, int is_float, hsize_t dims[2]);
 
 /* A fresh directory for this test process (removed at exit unless IMP_KEEP_TMP is set). */
 const char *imp_test_tmpdir(void);
@@ -52,6 +79,13 @@ int imp_test_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 
 /* `imprint sweep JOB` in one process (no mpirun), like imp_test_tool, but without
  * LeakSanitizer's leak check: Open MPI's runtime leaks at exit (see CMakeLists.txt). */
 int imp_test_sweep(char **out, const char *job);
+/* `imprint ARGS` (one string, already formatted) as imp_test_tool, a sweep among them as
+ * imp_test_sweep runs it. */
+int imp_test_tool_args(char **out, const char *args);
+
+/* The cube file NAME.h5 of the test directory; NULL (and the test failed, naming the file and
+ * why) when it cannot be read. Free with imp_cube_free. */
+imp_cube *imp_test_read_cube(const char *name);
 
 /* Write bytes to a file; returns 0 on success. */
 int imp_test_write_file(const char *path, const void *buf, size_t n);
