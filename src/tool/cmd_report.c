@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
-#include "cmd_report_priv.h"
+#include "cmd_report_run.h"
 #include "opts.h"
 #include "toolio.h"
 
@@ -145,36 +145,6 @@ static int parse(int argc, char **argv, opts *o)
         return imp_tool_usage("report", "--out DIR is required");
     o->ao.test_all = o->competitors != NULL;
     return 0;
-}
-
-static char *out_path(const ctx *c, const char *name)
-{
-    size_t n = strlen(c->o->dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", c->o->dir, name);
-    return p;
-}
-
-int imp__report_write_file(const ctx *c, const char *name, imp__report_writer fn,
-                           const void *arg, imp_err *err)
-{
-    char *path = out_path(c, name);
-    if (!path)
-        return imp_err_set(err, IMP_ENOMEM, "out of memory");
-    imp_outfile of;
-    int rc = imp_outfile_open(&of, path, err);
-    if (!rc) {
-        rc = fn(of.f, c, arg, err);
-        if (rc) {
-            imp_err_prefix(err, "%s", path);
-            imp_outfile_abort(&of);
-        } else {
-            rc = imp_outfile_commit(&of, err);
-        }
-    }
-    free(path);
-    return rc;
 }
 
 /* ---- tables ---- */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_report_priv.h"
+#include "cmd_report_run.h"
 #include "imprint/job.h"
 
 /* ---- facets: one panel per model, dataset or task ---- */

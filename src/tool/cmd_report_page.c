@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd_report_priv.h"
+#include "cmd_report_run.h"
 #include "imprint/version.h"
 
 static void html_esc(FILE *f, const char *s) { imp_analyze_html_text(f, s); }

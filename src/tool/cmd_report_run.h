@@ -1,9 +1,11 @@
-/* cmd_report_priv.h — what the parts of `imprint report` share: its options, the state of
- * one run (ctx), the page being assembled, and the functions each part gives the others.
- * cmd_report.c parses and runs (tables, then the figures, then the page);
- * cmd_report_figs.c draws the figure list; cmd_report_page.c writes index.html. */
-#ifndef IMPRINT_TOOL_CMD_REPORT_PRIV_H
-#define IMPRINT_TOOL_CMD_REPORT_PRIV_H
+/* cmd_report_run.h — what the parts of `imprint report` share: its options, the state of
+ * one run (ctx), the page being assembled, writing one file of the run (cmd_report_run.c),
+ * and the functions each part gives the others. cmd_report.c parses and runs (tables, then
+ * the figures, then the page); cmd_report_figs.c draws the figure list; cmd_report_page.c
+ * writes index.html. Each includes this header and none includes another part, so the parts
+ * call one another only downward (cmd_report.c -> figs, page -> run). */
+#ifndef IMPRINT_TOOL_CMD_REPORT_RUN_H
+#define IMPRINT_TOOL_CMD_REPORT_RUN_H
 
 #include <stddef.h>
 #include <stdint.h>
