@@ -242,7 +242,7 @@ int imp_analyze_group_keys(const char *list, int *keys, size_t max_keys, size_t 
 }
 
 /* Does row j share every key's value with row i? */
-static int same_group(const imp_analyze_matrix *mat, const imp_cube_axes *a, size_t i, size_t j,
+static int same_group(const imp_analyze_matrix *mat, const imp_axes *a, size_t i, size_t j,
                       const int *keys, size_t n_keys)
 {
     const imp_analyze_comp *ci = &mat->comp[mat->row[i]], *cj = &mat->comp[mat->row[j]];
@@ -266,7 +266,7 @@ static int same_group(const imp_analyze_matrix *mat, const imp_cube_axes *a, siz
     return 1;
 }
 
-int imp_analyze_best_of_groups(const imp_analyze_matrix *mat, const imp_cube_axes *axes,
+int imp_analyze_best_of_groups(const imp_analyze_matrix *mat, const imp_axes *axes,
                                const imp_analysis *an, const int *keys, size_t n_keys,
                                size_t **rows, size_t *n, imp_err *err)
 {

@@ -70,7 +70,7 @@ int imp_analyze_component_from_name(const char *name, size_t len);
  * NULL if the strategy does not parse. */
 const char *imp_analyze_component(const char *strategy, int comp, char *buf, size_t n);
 
-int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_cube_axes *axes, imp_err *err);
+int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_axes *axes, imp_err *err);
 void imp_analyze_sel_free(imp_analyze_sel *sel);
 
 /* Narrow sel to "KEY=V1,V2,…[,KEY2=W1,…]": a comma-separated list in which an item with '='
@@ -81,7 +81,7 @@ void imp_analyze_sel_free(imp_analyze_sel *sel);
  * component value keeps the strategies whose component has that text. Keys are ANDed, values
  * of one key ORed; repeated calls intersect. An unknown key or a value nothing has is
  * IMP_EUSAGE naming the values there are. */
-int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const char *expr,
+int imp_analyze_where(imp_analyze_sel *sel, const imp_axes *axes, const char *expr,
                       imp_err *err);
 
 /* Narrow the competitor columns to those matched by a comma-separated list of items
@@ -90,13 +90,13 @@ int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const cha
  * Janson, Ours (= l2/kmeans/l2/l2/max k=20), Oracle. A missing k or shot matches every value.
  * An item naming a strategy, k or shot the cube does not have is IMP_EUSAGE. Repeated calls
  * intersect (join lists with ',' for a union). */
-int imp_analyze_competitors(imp_analyze_sel *sel, const imp_cube_axes *axes, const char *list,
+int imp_analyze_competitors(imp_analyze_sel *sel, const imp_axes *axes, const char *list,
                             imp_err *err);
 
 /* Set hit[c] for every competitor column c one item of such a list matches (a definition
  * NAME=STR[@k=K][@shot=S] matches as STR would); hit has n_strategy·n_k·n_shot entries.
  * item is cut up in place. IMP_EUSAGE as imp_analyze_competitors. */
-int imp_analyze_match_item(const imp_cube_axes *axes, char *item, unsigned char *hit,
+int imp_analyze_match_item(const imp_axes *axes, char *item, unsigned char *hit,
                            imp_err *err);
 
 /* The paper's name of a strategy text ("Qi", "Hosoda", "Janson", "Ours", "Oracle"), or NULL;

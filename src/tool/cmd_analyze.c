@@ -248,7 +248,7 @@ static void notes(const imp_analyze_matrix *mat)
 }
 
 /* The CD diagram of the tested rows into path: PDF or PNG for those extensions, else SVG. */
-static int write_svg(const char *path, const imp_cube_axes *axes, const imp_analyze_matrix *mat,
+static int write_svg(const char *path, const imp_axes *axes, const imp_analyze_matrix *mat,
                      const imp_analysis *an, imp_err *err)
 {
     imp_plot_format fmt;
@@ -266,7 +266,7 @@ static int write_svg(const char *path, const imp_cube_axes *axes, const imp_anal
     return imp_outfile_commit(&of, err);
 }
 
-static int write_report(const char *path, const imp_report_opts *ro, const imp_cube_axes *axes,
+static int write_report(const char *path, const imp_report_opts *ro, const imp_axes *axes,
                         const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err)
 {
     imp_outfile of;
