@@ -8,6 +8,7 @@
 
 #include "imprint/named.h"
 #include "imprint/strategy.h"
+#include "imprint/words.h"
 
 /* ---- Values ---- */
 
@@ -44,6 +45,16 @@ int imp_analyze_value_from_name(const char *name)
         if (strcmp(name, value_info[v].name) == 0)
             return v;
     return -1;
+}
+
+const char *imp_analyze_value_names(char *buf, size_t n, int scores_only, const char *sep)
+{
+    const char *w[IMP_VALUE__COUNT];
+    size_t nw = 0;
+    for (int v = 0; v < IMP_VALUE__COUNT; v++)
+        if (!scores_only || value_info[v].higher_better)
+            w[nw++] = value_info[v].name;
+    return imp_words_join(buf, n, w, nw, sep);
 }
 
 int imp_analyze_value_higher_better(imp_analyze_value v)
@@ -174,6 +185,16 @@ int imp_analyze_component_from_name(const char *name, size_t len)
         if (strlen(comp_names[c]) == len && strncmp(name, comp_names[c], len) == 0)
             return c;
     return -1;
+}
+
+const char *imp_analyze_component_name(int comp)
+{
+    return comp >= 0 && comp < IMP_COMP__COUNT ? comp_names[comp] : "?";
+}
+
+const char *imp_analyze_component_names(char *buf, size_t n, const char *sep)
+{
+    return imp_words_join(buf, n, comp_names, IMP_COMP__COUNT, sep);
 }
 
 const char *imp_analyze_component(const char *strategy, int comp, char *buf, size_t n)

@@ -14,6 +14,8 @@
 #define ROWS_CUT 30
 /* Notes on competitors that lack values: at most this many by name. */
 #define NOTES_MAX 10
+/* The widest line of the option descriptions in --help, in characters. */
+#define HELP_WIDTH 82
 
 static void help(void)
 {
@@ -23,8 +25,11 @@ static void help(void)
         "                       [--where KEY=V1,V2[,KEY=V]...]... [--competitors LIST]...\n"
         "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
         "                       [--group-by KEY[,KEY...] --best] [--top N] [--rows N|all]\n"
-        "                       [--groups cliques|intervals]\n"
-        "                       [--value accuracy|f1|gen_seconds|inf_seconds]\n"
+        "                       [--groups cliques|intervals]\n");
+    char values[128], axes[128], comps[128], where[512];
+    printf("                       [--value %s]\n",
+           imp_analyze_value_names(values, sizeof values, 0, "|"));
+    printf(
         "                       [--nemenyi] [--dense-ranks] [--compat-identical-significant]\n"
         "                       [--no-journal]\n"
         "\n"
@@ -45,12 +50,16 @@ static void help(void)
         "are at most %d, else the best %d; never more than %d. If Friedman's p >= alpha on\n"
         "the tested set nothing is declared significant (the reference stops there).\n"
         "\n", IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_MAX_TESTED);
+    /* the keys --where takes, from the axis table and the strategy components */
+    snprintf(where, sizeof where,
+             "keep only these values; KEY is an axis (%s; shot \"%s\") or a strategy component "
+             "(%s); several keys in one option: gen=kmeans,fps,agg=max; repeatable; all must hold",
+             imp_axis_names(axes, sizeof axes, ", "), imp_axis_info_of(IMP_AX_SHOT)->minus1,
+             imp_analyze_component_names(comps, sizeof comps, ", "));
+    fputs("  --where KEY=V1,V2       ", stdout);
+    imp_tool_wrap(stdout, 26, 26, HELP_WIDTH, where);
+    putchar('\n');
     printf(
-        "  --where KEY=V1,V2       keep only these values; KEY is an axis (model, task,\n"
-        "                          strategy, k, shot, seed; shot \"all\") or a strategy\n"
-        "                          component (pre, gen, post, inf, agg, metric, m, weight);\n"
-        "                          several keys in one option: gen=kmeans,fps,agg=max;\n"
-        "                          repeatable; all must hold\n"
         "  --competitors LIST      keep only these columns: comma-separated STR[@k=K][@shot=S]\n"
         "                          (a missing k or shot matches all; the paper's names Qi,\n"
         "                          Hosoda, Janson, Ours, Oracle work as STR; NAME=STR[@…]\n"
@@ -182,9 +191,11 @@ static int parse(int argc, char **argv, opts *o)
                                       v);
             break;
         case O_VALUE:
-            if (imp_analyze_value_from_name(v) < 0)
-                return imp_tool_usage("analyze", "--value '%s': expected accuracy, f1, "
-                                      "gen_seconds or inf_seconds", v);
+            if (imp_analyze_value_from_name(v) < 0) {
+                char values[128];
+                return imp_tool_usage("analyze", "--value '%s': expected %s", v,
+                                      imp_analyze_value_names(values, sizeof values, 0, " or "));
+            }
             o->value = (imp_analyze_value)imp_analyze_value_from_name(v);
             break;
         case IMP_OPT_ARG:
