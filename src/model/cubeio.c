@@ -196,8 +196,9 @@ int imp_cube_print_by_host(const imp_cube *c, FILE *out, imp_err *err)
         w = strlen(c->host_name[h]) > w ? strlen(c->host_name[h]) : w;
     fprintf(out, "by host (cells with a result; span = last - first finish; cells/s over the "
                  "span; inference = the cells' inference seconds):\n");
-    fprintf(out, "  %-*s  %8s  %7s  %5s  %9s  %8s  %11s\n", (int)w, "host", "done", "failed",
-            "ranks", "span s", "cells/s", "inference s");
+    fprintf(out, "  %-*s  %8s  %7s  %5s  %9s  %8s  %11s\n", (int)w, "host",
+            imp_cube_status_name(IMP_CELL_DONE), imp_cube_status_name(IMP_CELL_FAILED), "ranks",
+            "span s", "cells/s", "inference s");
     for (size_t h = 0; h < nh; h++) {
         const row_t *r = &row[h];
         if (h == c->n_host_name && r->done + r->failed == 0)
