@@ -966,7 +966,11 @@ static void test_names_and_groups(void)
     IMP_ASSERT_STR_CONTAINS(out, "--group-by KEYS and --best go together");
     free(out);
     out = run(2, "analyze %s --group-by colour --best%s", cube, "");
-    IMP_ASSERT_STR_CONTAINS(out, "unknown key 'colour'");
+    IMP_ASSERT_STR_CONTAINS(out, "unknown key 'colour' (pre, gen, post, inf, agg, metric, m, "
+                                 "weight, k, shot)");
+    free(out);
+    out = run(0, "analyze %s --group-by shot,gen --best%s", cube, ""); /* an axis key by name */
+    IMP_ASSERT_STR_CONTAINS(out, "best of each of");
     free(out);
 
     /* user names: a name matching two k gets the k; later definitions win over the paper's */
@@ -1321,6 +1325,31 @@ static void test_cmd_help(void)
         IMP_ASSERT_STR_CONTAINS(out, needle);
         free(out);
     }
+    /* the parts generated from the tables (values, axes, components, AGG, status), written
+     * out by hand as the help said them before they were generated */
+    char *help = run(0, "analyze --help%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(help, "\n                       [--value accuracy|f1|gen_seconds|"
+                                  "inf_seconds]\n");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "\n  --where KEY=V1,V2       keep only these values; KEY is an axis (model, task,\n"
+              "                          strategy, k, shot, seed; shot \"all\") or a strategy\n"
+              "                          component (pre, gen, post, inf, agg, metric, m, weight);\n"
+              "                          several keys in one option: gen=kmeans,fps,agg=max;\n"
+              "                          repeatable; all must hold\n  --competitors");
+    free(help);
+    help = run(0, "export --help%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "\n  model,task,strategy,pre,gen,post,inf,agg,metric,m,weight,k,shot,seed,status,\n");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "message\n"
+              "pre … weight split the strategy into its components (agg max, nn or mnn; metric\n"
+              "inner for max; m empty for max, 1 for nn; weight only for mnn). status is done,\n"
+              "pending or failed, and with --all (or --with-na) also n-a (cells the grid rules\n"
+              "exclude, left out by default: --valid-only); shot -1 is written \"all\"; numbers a\n"
+              "cell does not have are empty fields. f1 is the macro-F1 over the task's classes\n"
+              "(percent); host, rank and finished (UTC seconds since 1970) say where and when\n"
+              "the cell was computed. A file OUT.csv is written to a temporary\n");
+    free(help);
     char *out = run(0, "--help%s%s", "", "");
     IMP_ASSERT_STR_CONTAINS(out, "  analyze ");
     IMP_ASSERT_STR_CONTAINS(out, "  status ");
