@@ -1350,6 +1350,13 @@ static void test_cmd_help(void)
               "(percent); host, rank and finished (UTC seconds since 1970) say where and when\n"
               "the cell was computed. A file OUT.csv is written to a temporary\n");
     free(help);
+    help = run(0, "status --help%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "\n\nCount the cells of a result cube (or the cube a job file names) by status "
+              "(done,\npending, failed, n-a = not a valid cell of the grid), in total and for every\n"
+              "value of every axis, and list the first N failure messages (--failures, default\n"
+              "10; 0 lists none).\nThe journal");
+    free(help);
     char *out = run(0, "--help%s%s", "", "");
     IMP_ASSERT_STR_CONTAINS(out, "  analyze ");
     IMP_ASSERT_STR_CONTAINS(out, "  status ");

@@ -38,6 +38,8 @@ int imp_tool_usage(const char *sub, const char *fmt, ...) __attribute__((format(
  * left open and its column returned. Help paragraphs that hold a list generated from a table
  * are written through it. */
 size_t imp_tool_wrap(FILE *f, size_t col, size_t indent, size_t width, const char *text);
+/* The width of the help's paragraphs, in characters. */
+#define IMP_TOOL_HELP_WIDTH 80
 /* CPUs this process should use: SLURM_CPUS_PER_TASK if set, else the CPU affinity mask, else
  * the CPUs online. */
 int imp_tool_cpus(void);

@@ -14,8 +14,8 @@
 #define ROWS_CUT 30
 /* Notes on competitors that lack values: at most this many by name. */
 #define NOTES_MAX 10
-/* The widest line of the option descriptions in --help, in characters. */
-#define HELP_WIDTH 82
+/* The option descriptions of --help run two characters past the paragraphs' width. */
+#define HELP_WIDTH (IMP_TOOL_HELP_WIDTH + 2)
 
 static void help(void)
 {

@@ -10,9 +10,6 @@
 #include "opts.h"
 #include "toolio.h"
 
-/* The widest line of the help text, in characters. */
-#define HELP_WIDTH 80
-
 /* The AGG facts of the export's help from IMP_AGG_MAP, into buf: "agg max, nn or mnn;
  * metric inner for max; m empty for max, 1 for nn; weight only for mnn". */
 static const char *agg_facts(char *buf, size_t n)
@@ -75,7 +72,7 @@ static void help(void)
              agg_facts(facts, sizeof facts), imp_cube_status_name(IMP_CELL_DONE),
              imp_cube_status_name(IMP_CELL_PENDING), imp_cube_status_name(IMP_CELL_FAILED),
              imp_cube_status_name(IMP_CELL_NA), imp_axis_info_of(IMP_AX_SHOT)->minus1);
-    imp_tool_wrap(stdout, 0, 0, HELP_WIDTH, text);
+    imp_tool_wrap(stdout, 0, 0, IMP_TOOL_HELP_WIDTH, text);
     printf(" A file OUT.csv is written to a temporary\n"
            "and renamed, so it is never seen half-written (through a symbolic link, the\n"
            "link's target); a device or FIFO (/dev/stdout) is written directly; \"-\" is\n"
