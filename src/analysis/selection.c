@@ -486,7 +486,9 @@ int imp_analyze_export_csv(const imp_cube *cube, FILE *out, int valid_only, imp_
     for (size_t s = 0; s < a->n_strategy; s++)
         for (int c = 0; c < IMP_COMP__COUNT; c++)
             imp_analyze_component(a->strategy[s], c, t[s][c], sizeof t[s][c]);
-    imp_cube_csv_opts o = {valid_only, ",pre,gen,post,inf,agg,metric,m,weight", export_fields, t};
+    char header[128] = ","; /* the component names after the strategy column */
+    imp_analyze_component_names(header + 1, sizeof header - 1, ",");
+    imp_cube_csv_opts o = {valid_only, header, export_fields, t};
     int rc = imp_cube_export_csv_opts(cube, out, &o, err);
     free(t);
     return rc;
