@@ -1335,7 +1335,13 @@ static void test_cmd_help(void)
               "                          strategy, k, shot, seed; shot \"all\") or a strategy\n"
               "                          component (pre, gen, post, inf, agg, metric, m, weight);\n"
               "                          several keys in one option: gen=kmeans,fps,agg=max;\n"
-              "                          repeatable; all must hold\n  --competitors");
+              "                          repeatable; all must hold\n"
+              "  --competitors LIST      keep only these columns: comma-separated "
+              "STR[@k=K][@shot=S]\n"
+              "                          (a missing k or shot matches all; the paper's names Qi,\n"
+              "                          Hosoda, Janson, Ours, Oracle work as STR; NAME=STR[@…]\n"
+              "                          names it too); repeatable; all of them are tested\n"
+              "  --name");
     free(help);
     help = run(0, "export --help%s%s", "", "");
     IMP_ASSERT_STR_CONTAINS(
@@ -1353,7 +1359,8 @@ static void test_cmd_help(void)
     help = run(0, "status --help%s%s", "", "");
     IMP_ASSERT_STR_CONTAINS(
         help, "\n\nCount the cells of a result cube (or the cube a job file names) by status "
-              "(done,\npending, failed, n-a = not a valid cell of the grid), in total and for every\n"
+              "(done,\n"
+              "pending, failed, n-a = not a valid cell of the grid), in total and for every\n"
               "value of every axis, and list the first N failure messages (--failures, default\n"
               "10; 0 lists none).\nThe journal");
     free(help);

@@ -6,6 +6,7 @@
 
 #include "analyze.h"
 #include "cmd.h"
+#include "imprint/named.h"
 #include "opts.h"
 #include "plotfig.h"
 #include "toolio.h"
@@ -14,8 +15,8 @@
 #define ROWS_CUT 30
 /* Notes on competitors that lack values: at most this many by name. */
 #define NOTES_MAX 10
-/* The option descriptions of --help run two characters past the paragraphs' width. */
-#define HELP_WIDTH (IMP_TOOL_HELP_WIDTH + 2)
+/* The option descriptions of --help run five characters past the paragraphs' width. */
+#define HELP_WIDTH (IMP_TOOL_HELP_WIDTH + 5)
 
 static void help(void)
 {
@@ -26,7 +27,7 @@ static void help(void)
         "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
         "                       [--group-by KEY[,KEY...] --best] [--top N] [--rows N|all]\n"
         "                       [--groups cliques|intervals]\n");
-    char values[128], axes[128], comps[128], where[512];
+    char values[128], axes[128], comps[128], para[512];
     printf("                       [--value %s]\n",
            imp_analyze_value_names(values, sizeof values, 0, "|"));
     printf(
@@ -51,19 +52,22 @@ static void help(void)
         "the tested set nothing is declared significant (the reference stops there).\n"
         "\n", IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_MAX_TESTED);
     /* the keys --where takes, from the axis table and the strategy components */
-    snprintf(where, sizeof where,
+    snprintf(para, sizeof para,
              "keep only these values; KEY is an axis (%s; shot \"%s\") or a strategy component "
              "(%s); several keys in one option: gen=kmeans,fps,agg=max; repeatable; all must hold",
              imp_axis_names(axes, sizeof axes, ", "), imp_axis_info_of(IMP_AX_SHOT)->minus1,
              imp_analyze_component_names(comps, sizeof comps, ", "));
     fputs("  --where KEY=V1,V2       ", stdout);
-    imp_tool_wrap(stdout, 26, 26, HELP_WIDTH, where);
-    putchar('\n');
+    imp_tool_wrap(stdout, 26, 26, HELP_WIDTH, para);
+    /* the paper's names from their table */
+    snprintf(para, sizeof para,
+             "keep only these columns: comma-separated STR[@k=K][@shot=S] (a missing k or shot "
+             "matches all; the paper's names %s work as STR; NAME=STR[@…] names it too); "
+             "repeatable; all of them are tested", imp_named_strategy_list());
+    fputs("\n  --competitors LIST      ", stdout);
+    imp_tool_wrap(stdout, 26, 26, HELP_WIDTH, para);
     printf(
-        "  --competitors LIST      keep only these columns: comma-separated STR[@k=K][@shot=S]\n"
-        "                          (a missing k or shot matches all; the paper's names Qi,\n"
-        "                          Hosoda, Janson, Ours, Oracle work as STR; NAME=STR[@…]\n"
-        "                          names it too); repeatable; all of them are tested\n"
+        "\n"
         "  --name NAME=STR[@k=K]   show the competitors this matches as NAME (the paper's\n"
         "                          names are always applied unless --no-names)\n"
         "  --group-by KEYS --best  the reference's highlighter: of each group of competitors\n"
