@@ -53,9 +53,10 @@ static void help(void)
         "\n", IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_MAX_TESTED);
     /* the keys --where takes, from the axis table and the strategy components */
     snprintf(para, sizeof para,
-             "keep only these values; KEY is an axis (%s; shot \"%s\") or a strategy component "
+             "keep only these values; KEY is an axis (%s; %s \"%s\") or a strategy component "
              "(%s); several keys in one option: gen=kmeans,fps,agg=max; repeatable; all must hold",
-             imp_axis_names(axes, sizeof axes, ", "), imp_axis_info_of(IMP_AX_SHOT)->minus1,
+             imp_axis_names(axes, sizeof axes, ", "), imp_axis_name(IMP_AX_SHOT),
+             imp_axis_info_of(IMP_AX_SHOT)->minus1,
              imp_analyze_component_names(comps, sizeof comps, ", "));
     fputs("  --where KEY=V1,V2       ", stdout);
     imp_tool_wrap(stdout, 26, 26, HELP_WIDTH, para);

@@ -65,13 +65,14 @@ static void help(void)
     snprintf(text, sizeof text,
              "%s … %s split the strategy into its components (%s). status is %s, %s or %s, and "
              "with --all (or --with-na) also %s (cells the grid rules exclude, left out by "
-             "default: --valid-only); shot -1 is written \"%s\"; numbers a cell does not have "
+             "default: --valid-only); %s -1 is written \"%s\"; numbers a cell does not have "
              "are empty fields. f1 is the macro-F1 over the task's classes (percent); host, rank "
              "and finished (UTC seconds since 1970) say where and when the cell was computed.",
              imp_analyze_component_name(0), imp_analyze_component_name(IMP_COMP__COUNT - 1),
              agg_facts(facts, sizeof facts), imp_cube_status_name(IMP_CELL_DONE),
              imp_cube_status_name(IMP_CELL_PENDING), imp_cube_status_name(IMP_CELL_FAILED),
-             imp_cube_status_name(IMP_CELL_NA), imp_axis_info_of(IMP_AX_SHOT)->minus1);
+             imp_cube_status_name(IMP_CELL_NA), imp_axis_name(IMP_AX_SHOT),
+             imp_axis_info_of(IMP_AX_SHOT)->minus1);
     imp_tool_wrap(stdout, 0, 0, IMP_TOOL_HELP_WIDTH, text);
     printf(" A file OUT.csv is written to a temporary\n"
            "and renamed, so it is never seen half-written (through a symbolic link, the\n"
