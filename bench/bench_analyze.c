@@ -36,7 +36,7 @@ int main(int argc, char **argv)
         rc = imp_grid_from_job(job, &g, &err);
     if (rc)
         goto out;
-    imp_cube_axes ax = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed,
+    imp_axes ax = {g->n_model, g->n_task, g->n_strategy, g->n_k, g->n_shot, g->n_seed,
                         g->model, g->task, g->strategy, g->k, g->shot, g->seed};
     size_t n_col = g->n_strategy * g->n_k * g->n_shot, n_voter = g->n_model * g->n_task;
     valid = malloc(g->n_cells);
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
         if (!valid[cell])
             continue;
         size_t idx[IMP_AX__COUNT];
-        imp_cube_cell_coords(&ax, cell, idx);
+        imp_axes_cell_coords(&ax, cell, idx);
         size_t v = idx[IMP_AX_MODEL] * g->n_task + idx[IMP_AX_TASK];
         size_t col = (idx[IMP_AX_STRATEGY] * g->n_k + idx[IMP_AX_K]) * g->n_shot + idx[IMP_AX_SHOT];
         imp_cell_result r = {0};

@@ -54,15 +54,15 @@ static const double med[4][9] = {
     {80, 82, 86, 75, 87.5, 85, 77, 83, 72.5},
 };
 
-static imp_cube_axes axes(void)
+static imp_axes axes(void)
 {
-    imp_cube_axes a = {.n_model = 3, .model = models, .n_task = 3, .task = tasks, .n_strategy = 4,
+    imp_axes a = {.n_model = 3, .model = models, .n_task = 3, .task = tasks, .n_strategy = 4,
                        .strategy = strategies, .n_k = 2, .k = ks, .n_shot = 1, .shot = shots,
                        .n_seed = 3, .seed = seeds};
     return a;
 }
 
-static imp_cell_result rec(const imp_cube_axes *a, size_t c, size_t v, size_t e, int status,
+static imp_cell_result rec(const imp_axes *a, size_t c, size_t v, size_t e, int status,
                            float acc, const char *msg)
 {
     imp_cell_result r;
@@ -71,7 +71,7 @@ static imp_cell_result rec(const imp_cube_axes *a, size_t c, size_t v, size_t e,
     size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / 3, [IMP_AX_TASK] = v % 3,
                                  [IMP_AX_STRATEGY] = col_sk[c][0], [IMP_AX_K] = col_sk[c][1],
                                  [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = e};
-    r.cell = imp_cube_cell_index(a, idx);
+    r.cell = imp_axes_cell_index(a, idx);
     r.status = (uint8_t)status;
     r.accuracy = status == IMP_CELL_DONE ? acc : NAN;
     r.gen_seconds = status == IMP_CELL_DONE ? 0.5f : 1.5f;
@@ -83,11 +83,11 @@ static imp_cell_result rec(const imp_cube_axes *a, size_t c, size_t v, size_t e,
 
 static imp_cube *make_cube(void)
 {
-    imp_cube_axes a = axes();
+    imp_axes a = axes();
     uint8_t valid[216];
     size_t idx[IMP_AX__COUNT];
     for (uint64_t c = 0; c < 216; c++) {
-        imp_cube_cell_coords(&a, c, idx);
+        imp_axes_cell_coords(&a, c, idx);
         valid[c] = !(idx[IMP_AX_STRATEGY] != 1 && idx[IMP_AX_K] == 1);
     }
     imp_err err;
@@ -339,7 +339,7 @@ static void test_matrix_selected(void)
 
 static void test_selection_errors(void)
 {
-    imp_cube_axes a = axes();
+    imp_axes a = axes();
     imp_err err;
     imp_err_clear(&err);
     imp_analyze_sel sel;
@@ -774,7 +774,7 @@ static void test_cmd_status(void)
     imp_journal *j;
     imp_journal_id id = {HASH, 0, 0, 0};
     IMP_ASSERT_INT_EQ(imp_journal_open(jp, &id, imp_test_cell_key, NULL, 1, &j, NULL, &err), 0);
-    imp_cube_axes a = axes();
+    imp_axes a = axes();
     imp_cell_result r = rec(&a, 4, 0, 0, IMP_CELL_DONE, 50.0f, "");
     IMP_ASSERT_INT_EQ(imp_journal_append(j, &r, &err), 0);
     IMP_ASSERT_INT_EQ(imp_journal_close(j, &err), 0);
@@ -853,7 +853,7 @@ static void test_cmd_export(void)
 
 static void test_components(void)
 {
-    imp_cube_axes a = axes();
+    imp_axes a = axes();
     char b[64];
     /* the split of each kind of AGG */
     IMP_ASSERT_INT_EQ(strcmp(imp_analyze_component("l2/kmeans/none/l2/max", IMP_COMP_POST, b,
@@ -966,7 +966,11 @@ static void test_names_and_groups(void)
     IMP_ASSERT_STR_CONTAINS(out, "--group-by KEYS and --best go together");
     free(out);
     out = run(2, "analyze %s --group-by colour --best%s", cube, "");
-    IMP_ASSERT_STR_CONTAINS(out, "unknown key 'colour'");
+    IMP_ASSERT_STR_CONTAINS(out, "unknown key 'colour' (pre, gen, post, inf, agg, metric, m, "
+                                 "weight, k, shot)");
+    free(out);
+    out = run(0, "analyze %s --group-by shot,gen --best%s", cube, ""); /* an axis key by name */
+    IMP_ASSERT_STR_CONTAINS(out, "best of each of");
     free(out);
 
     /* user names: a name matching two k gets the k; later definitions win over the paper's */
@@ -1135,7 +1139,7 @@ static const char *many_cube_path(void)
         snprintf(sb[i], sizeof sb[i], "none/kmeans/none/none/mnn:%d:cosine:uniform", i + 1),
             sv[i] = sb[i];
     int64_t k[NK] = {10, 20}, shot[1] = {-1}, seed[1] = {1};
-    imp_cube_axes a = {.n_model = NM, .model = mv, .n_task = NT, .task = tv, .n_strategy = NS,
+    imp_axes a = {.n_model = NM, .model = mv, .n_task = NT, .task = tv, .n_strategy = NS,
                        .strategy = sv, .n_k = NK, .k = k, .n_shot = 1, .shot = shot, .n_seed = 1,
                        .seed = seed};
     imp_err err;
@@ -1151,7 +1155,7 @@ static const char *many_cube_path(void)
             size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / NT, [IMP_AX_TASK] = v % NT,
                                          [IMP_AX_STRATEGY] = c / NK, [IMP_AX_K] = c % NK,
                                          [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 0};
-            r.cell = imp_cube_cell_index(&a, idx);
+            r.cell = imp_axes_cell_index(&a, idx);
             r.status = IMP_CELL_DONE;
             r.accuracy = (float)(50 + (double)((x >> 8) % 5000) / 100.0);
             r.gen_seconds = r.inf_seconds = 0.1f;
@@ -1321,6 +1325,45 @@ static void test_cmd_help(void)
         IMP_ASSERT_STR_CONTAINS(out, needle);
         free(out);
     }
+    /* the parts generated from the tables (values, axes, components, AGG, status), written
+     * out by hand as the help said them before they were generated */
+    char *help = run(0, "analyze --help%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(help, "\n                       [--value accuracy|f1|gen_seconds|"
+                                  "inf_seconds]\n");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "\n  --where KEY=V1,V2       keep only these values; KEY is an axis (model, task,\n"
+              "                          strategy, k, shot, seed; shot \"all\") or a strategy\n"
+              "                          component (pre, gen, post, inf, agg, metric, m, weight);\n"
+              "                          several keys in one option: gen=kmeans,fps,agg=max;\n"
+              "                          repeatable; all must hold\n"
+              "  --competitors LIST      keep only these columns: comma-separated "
+              "STR[@k=K][@shot=S]\n"
+              "                          (a missing k or shot matches all; the paper's names Qi,\n"
+              "                          Hosoda, Janson, Ours, Oracle work as STR; NAME=STR[@…]\n"
+              "                          names it too); repeatable; all of them are tested\n"
+              "  --name");
+    free(help);
+    help = run(0, "export --help%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "\n  model,task,strategy,pre,gen,post,inf,agg,metric,m,weight,k,shot,seed,status,\n");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "message\n"
+              "pre … weight split the strategy into its components (agg max, nn or mnn; metric\n"
+              "inner for max; m empty for max, 1 for nn; weight only for mnn). status is done,\n"
+              "pending or failed, and with --all (or --with-na) also n-a (cells the grid rules\n"
+              "exclude, left out by default: --valid-only); shot -1 is written \"all\"; numbers a\n"
+              "cell does not have are empty fields. f1 is the macro-F1 over the task's classes\n"
+              "(percent); host, rank and finished (UTC seconds since 1970) say where and when\n"
+              "the cell was computed. A file OUT.csv is written to a temporary\n");
+    free(help);
+    help = run(0, "status --help%s%s", "", "");
+    IMP_ASSERT_STR_CONTAINS(
+        help, "\n\nCount the cells of a result cube (or the cube a job file names) by status "
+              "(done,\n"
+              "pending, failed, n-a = not a valid cell of the grid), in total and for every\n"
+              "value of every axis, and list the first N failure messages (--failures, default\n"
+              "10; 0 lists none).\nThe journal");
+    free(help);
     char *out = run(0, "--help%s%s", "", "");
     IMP_ASSERT_STR_CONTAINS(out, "  analyze ");
     IMP_ASSERT_STR_CONTAINS(out, "  status ");

@@ -1,6 +1,6 @@
-/* test_axis.c — the axis table drives what it claims: names, job keys, kinds and ranges, the one
- * cell index against hand-computed values, the grid's axes, and the cube's HDF5 scales and CSV
- * header in table order. */
+/* test_axis.c — the axis table drives what it claims: names, job keys, kinds and ranges, the
+ * joined name lists, the one cell index against hand-computed values, the grid's axes, and the
+ * cube's HDF5 scales and CSV header in table order. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "imprint/cube.h"
 #include "imprint/grid.h"
 #include "imprint/job.h"
+#include "imprint/words.h"
 #include "testutil.h"
 
 #define IMP_ASSERT_STR_EQ(a, b)                                                                 \
@@ -45,6 +46,24 @@ static void test_table(void)
     IMP_ASSERT_INT_EQ(imp_axis_find("lambda"), -1);
     IMP_ASSERT_STR_EQ(imp_axis_name(IMP_AX__COUNT), "?");
     IMP_ASSERT_INT_EQ(imp_axis_info_of(-1) == NULL, 1);
+}
+
+/* The joined lists that help and error text print (imp_axis_names through imp_words_join):
+ * written out by hand, with the joiner's edge cases (one word, none, a buffer too small). */
+static void test_names(void)
+{
+    char buf[128];
+    IMP_ASSERT_STR_EQ(imp_axis_names(buf, sizeof buf, ", "),
+                      "model, task, strategy, k, shot, seed");
+    IMP_ASSERT_STR_EQ(imp_axis_names(buf, sizeof buf, "|"), "model|task|strategy|k|shot|seed");
+    IMP_ASSERT_STR_EQ(imp_axis_names(buf, sizeof buf, " or "),
+                      "model, task, strategy, k, shot or seed");
+    static const char *const two[] = {"accuracy", "f1"};
+    IMP_ASSERT_STR_EQ(imp_words_join(buf, sizeof buf, two, 2, " or "), "accuracy or f1");
+    IMP_ASSERT_STR_EQ(imp_words_join(buf, sizeof buf, two, 1, " or "), "accuracy");
+    IMP_ASSERT_STR_EQ(imp_words_join(buf, sizeof buf, two, 0, "|"), "");
+    char small[8];
+    IMP_ASSERT_STR_EQ(imp_words_join(small, sizeof small, two, 2, "|"), "accurac");
 }
 
 static void test_values(void)
@@ -273,6 +292,7 @@ int main(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     static const imp_test tests[] = {
         {"table", test_table},
+        {"names", test_names},
         {"values", test_values},
         {"index", test_index},
         {"grid_axes", test_grid_axes},

@@ -118,7 +118,7 @@ static void test_friedman_perfect_agreement(void)
     static char *strats[] = {"l2/mean/l2/l2/max", "none/mean/none/none/nn:euclidean",
                              "none/ls/none/none/max"};
     static int64_t ks[] = {1}, shots[] = {-1}, seeds[] = {1};
-    imp_cube_axes a = {.n_model = 1, .model = models, .n_task = 4, .task = tasks, .n_strategy = 3,
+    imp_axes a = {.n_model = 1, .model = models, .n_task = 4, .task = tasks, .n_strategy = 3,
                        .strategy = strats, .n_k = 1, .k = ks, .n_shot = 1, .shot = shots,
                        .n_seed = 1, .seed = seeds};
     imp_cube *c;
@@ -126,7 +126,7 @@ static void test_friedman_perfect_agreement(void)
     CU_ASSERT_FATAL(imp_cube_create(&a, NULL, &c, &err) == 0);
     size_t idx[IMP_AX__COUNT];
     for (uint64_t i = 0; i < 12; i++) {
-        imp_cube_cell_coords(&a, i, idx);
+        imp_axes_cell_coords(&a, i, idx);
         c->status[i] = IMP_CELL_DONE;
         c->accuracy[i] = (float)(50 + 10 * idx[IMP_AX_STRATEGY] + idx[IMP_AX_TASK]);
     }

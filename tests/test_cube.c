@@ -22,29 +22,29 @@ static int64_t shots[] = {-1, 10};
 static int64_t seeds[] = {17121997, 123987};
 
 /* 2 x 1 x 2 x 2 x 2 x 2 = 32 cells */
-static imp_cube_axes demo_axes(void)
+static imp_axes demo_axes(void)
 {
-    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 1, .task = tasks, .n_strategy = 2,
+    imp_axes a = {.n_model = 2, .model = models, .n_task = 1, .task = tasks, .n_strategy = 2,
                        .strategy = strategies, .n_k = 2, .k = ks, .n_shot = 2, .shot = shots,
                        .n_seed = 2, .seed = seeds};
     return a;
 }
 
-static uint64_t cell_of(const imp_cube_axes *a, size_t m, size_t t, size_t s, size_t k,
+static uint64_t cell_of(const imp_axes *a, size_t m, size_t t, size_t s, size_t k,
                         size_t sh, size_t se)
 {
     size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = m, [IMP_AX_TASK] = t, [IMP_AX_STRATEGY] = s,
                                  [IMP_AX_K] = k, [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = se};
-    return imp_cube_cell_index(a, idx);
+    return imp_axes_cell_index(a, idx);
 }
 
 /* valid[c] == 0 for mean at k = 20 (mean only at k = 1): 2 models x 2 shots x 2 seeds = 8. */
-static uint8_t *demo_valid(const imp_cube_axes *a)
+static uint8_t *demo_valid(const imp_axes *a)
 {
     uint8_t *v = malloc(32);
     size_t idx[IMP_AX__COUNT];
     for (uint64_t c = 0; c < 32; c++) {
-        imp_cube_cell_coords(a, c, idx);
+        imp_axes_cell_coords(a, c, idx);
         v[c] = !(idx[IMP_AX_STRATEGY] == 0 && idx[IMP_AX_K] == 1);
     }
     return v;
@@ -69,7 +69,7 @@ static imp_cell_result res(uint64_t cell, int status, float acc, float gen, floa
 /* The demo cube: 8 n/a, 3 done, 2 failed, 19 pending. */
 static imp_cube *demo_cube(void)
 {
-    imp_cube_axes a = demo_axes();
+    imp_axes a = demo_axes();
     uint8_t *valid = demo_valid(&a);
     imp_cube *c;
     imp_err err;
@@ -108,11 +108,11 @@ static void assert_cubes_equal(const imp_cube *x, const imp_cube *y)
 {
     IMP_ASSERT_INT_EQ(x->n_cells, y->n_cells);
     for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
-        IMP_ASSERT_INT_EQ(imp_cube_axis_len(&x->axes, ax), imp_cube_axis_len(&y->axes, ax));
-        for (size_t i = 0; i < imp_cube_axis_len(&x->axes, ax); i++) {
+        IMP_ASSERT_INT_EQ(imp_axis_len(&x->axes, ax), imp_axis_len(&y->axes, ax));
+        for (size_t i = 0; i < imp_axis_len(&x->axes, ax); i++) {
             char b1[32], b2[32];
-            IMP_ASSERT_INT_EQ(strcmp(imp_cube_axis_value(&x->axes, ax, i, b1, sizeof b1),
-                                     imp_cube_axis_value(&y->axes, ax, i, b2, sizeof b2)), 0);
+            IMP_ASSERT_INT_EQ(strcmp(imp_axis_value(&x->axes, ax, i, b1, sizeof b1),
+                                     imp_axis_value(&y->axes, ax, i, b2, sizeof b2)), 0);
         }
     }
     for (uint64_t i = 0; i < x->n_cells; i++) {
@@ -140,26 +140,26 @@ static void assert_cubes_equal(const imp_cube *x, const imp_cube *y)
 
 static void test_indexing(void)
 {
-    imp_cube_axes a = demo_axes();
-    IMP_ASSERT_INT_EQ(imp_cube_n_cells(&a), 32);
+    imp_axes a = demo_axes();
+    IMP_ASSERT_INT_EQ(imp_axes_n_cells(&a), 32);
     /* ((((1*1 + 0)*2 + 1)*2 + 1)*2 + 0)*2 + 1 = 29 */
     IMP_ASSERT_INT_EQ(cell_of(&a, 1, 0, 1, 1, 0, 1), 29);
     size_t idx[IMP_AX__COUNT];
-    imp_cube_cell_coords(&a, 29, idx);
+    imp_axes_cell_coords(&a, 29, idx);
     const size_t want[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 1, [IMP_AX_TASK] = 0,
                                         [IMP_AX_STRATEGY] = 1, [IMP_AX_K] = 1,
                                         [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 1};
     for (int i = 0; i < IMP_AX__COUNT; i++)
         IMP_ASSERT_INT_EQ(idx[i], want[i]);
     char b[32];
-    IMP_ASSERT_INT_EQ(strcmp(imp_cube_axis_value(&a, IMP_AX_SHOT, 0, b, sizeof b), "all"), 0);
-    IMP_ASSERT_INT_EQ(strcmp(imp_cube_axis_value(&a, IMP_AX_SHOT, 1, b, sizeof b), "10"), 0);
-    IMP_ASSERT_INT_EQ(strcmp(imp_cube_axis_value(&a, IMP_AX_SEED, 0, b, sizeof b), "17121997"), 0);
-    IMP_ASSERT_INT_EQ(strcmp(imp_cube_axis_value(&a, IMP_AX_STRATEGY, 1, b, sizeof b),
+    IMP_ASSERT_INT_EQ(strcmp(imp_axis_value(&a, IMP_AX_SHOT, 0, b, sizeof b), "all"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_axis_value(&a, IMP_AX_SHOT, 1, b, sizeof b), "10"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_axis_value(&a, IMP_AX_SEED, 0, b, sizeof b), "17121997"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_axis_value(&a, IMP_AX_STRATEGY, 1, b, sizeof b),
                              "l2/kmeans/l2/l2/max"), 0);
-    IMP_ASSERT_INT_EQ(strcmp(imp_cube_axis_name(IMP_AX_K), "k"), 0);
+    IMP_ASSERT_INT_EQ(strcmp(imp_axis_name(IMP_AX_K), "k"), 0);
     a.n_seed = 0;
-    IMP_ASSERT_INT_EQ(imp_cube_n_cells(&a), 0);
+    IMP_ASSERT_INT_EQ(imp_axes_n_cells(&a), 0);
     imp_cube *c = NULL;
     imp_err err;
     imp_err_clear(&err);
@@ -198,7 +198,7 @@ static void test_apply_and_counts(void)
     IMP_ASSERT_INT_EQ(pk[1 * 4 + IMP_CELL_FAILED], 1);
 
     /* invariants of apply: failed accuracy is NaN whatever was sent */
-    imp_cube_axes a = demo_axes();
+    imp_axes a = demo_axes();
     uint64_t f = cell_of(&a, 1, 0, 1, 0, 1, 0);
     CU_ASSERT(isnan(c->accuracy[f]));
     IMP_ASSERT_STR_CONTAINS(c->message[f], "non-finite scores");
@@ -240,7 +240,7 @@ static void test_write_read(void)
     IMP_ASSERT_INT_EQ(strcmp(r->imprint_version, imp_version()), 0); /* "0.1.0 (git ...)" */
     IMP_ASSERT_INT_EQ(strcmp(r->job, "models: [pixels]\nks: [1, 20]\n"), 0);
     /* spot checks against the values put in, independent of the writer */
-    imp_cube_axes a = demo_axes();
+    imp_axes a = demo_axes();
     IMP_ASSERT_INT_EQ(r->status[cell_of(&a, 0, 0, 0, 1, 1, 1)], IMP_CELL_NA);
     IMP_ASSERT_INT_EQ(r->status[cell_of(&a, 0, 0, 1, 0, 0, 0)], IMP_CELL_PENDING);
     CU_ASSERT(isnan(r->accuracy[cell_of(&a, 0, 0, 1, 0, 0, 0)]));
@@ -282,7 +282,7 @@ static void test_write_read(void)
 /* No result yet: every cell pending or n/a, an empty failure list. */
 static void test_fresh_cube(void)
 {
-    imp_cube_axes a = demo_axes();
+    imp_axes a = demo_axes();
     uint8_t *valid = demo_valid(&a);
     imp_cube *c, *r;
     imp_err err;
@@ -462,7 +462,7 @@ static void test_damaged_files(void)
 
 static void test_from_journal(void)
 {
-    imp_cube_axes a = demo_axes();
+    imp_axes a = demo_axes();
     uint8_t *valid = demo_valid(&a);
     const char *jp = imp_test_path("cube.h5.journal");
     imp_journal *j;
@@ -530,7 +530,7 @@ static imp_cube *tiny_cube(void)
     static char *t[] = {"t"};
     static char *s[] = {"none/mean/none/none/max", "none/kmeans/none/none/max"};
     static int64_t k[] = {1}, sh[] = {-1, 5}, se[] = {7};
-    imp_cube_axes a = {.n_model = 1, .model = m, .n_task = 1, .task = t, .n_strategy = 2,
+    imp_axes a = {.n_model = 1, .model = m, .n_task = 1, .task = t, .n_strategy = 2,
                        .strategy = s, .n_k = 1, .k = k, .n_shot = 2, .shot = sh, .n_seed = 1,
                        .seed = se};
     const uint8_t valid[4] = {1, 1, 1, 0};

@@ -17,7 +17,7 @@ static const char *make_cube(void)
     static char *strategies[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max",
                                  "none/mean/quantile/none/mnn:3:mahalanobis:distance"};
     static int64_t ks[] = {1}, shots[] = {-1}, seeds[] = {1};
-    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 2, .task = tasks, .n_strategy = 3,
+    imp_axes a = {.n_model = 2, .model = models, .n_task = 2, .task = tasks, .n_strategy = 3,
                        .strategy = strategies, .n_k = 1, .k = ks, .n_shot = 1, .shot = shots,
                        .n_seed = 1, .seed = seeds};
     imp_err err;
@@ -32,7 +32,7 @@ static const char *make_cube(void)
             size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / 2, [IMP_AX_TASK] = v % 2,
                                          [IMP_AX_STRATEGY] = s, [IMP_AX_K] = 0, [IMP_AX_SHOT] = 0,
                                          [IMP_AX_SEED] = 0};
-            r.cell = imp_cube_cell_index(&a, idx);
+            r.cell = imp_axes_cell_index(&a, idx);
             r.status = IMP_CELL_DONE;
             r.accuracy = acc[s][v];
             r.gen_seconds = r.inf_seconds = 0.1f;

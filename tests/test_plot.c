@@ -429,7 +429,7 @@ static void test_two_seeds_no_band(void)
     IMP_ASSERT_INT_EQ(imp_test_fig_cube(&c2), 0);
     for (uint64_t i = 0; i < c2->n_cells; i++) {
         size_t idx[IMP_AX__COUNT];
-        imp_cube_cell_coords(&c2->axes, i, idx);
+        imp_axes_cell_coords(&c2->axes, i, idx);
         if (idx[IMP_AX_SEED] == 2 && c2->status[i] == IMP_CELL_DONE)
             c2->status[i] = IMP_CELL_PENDING;
     }
@@ -557,7 +557,7 @@ static void test_main_shot_of_selection(void)
     IMP_ASSERT_INT_EQ(imp_test_fig_cube(&c5), 0);
     for (uint64_t i = 0; i < c5->n_cells; i++) {
         size_t idx[IMP_AX__COUNT];
-        imp_cube_cell_coords(&c5->axes, i, idx);
+        imp_axes_cell_coords(&c5->axes, i, idx);
         if (c5->axes.shot[idx[IMP_AX_SHOT]] == -1)
             c5->status[i] = IMP_CELL_NA;
     }
@@ -610,7 +610,7 @@ static void test_not_applicable(void)
 {
     static char *m[] = {"m"}, *t[] = {"t"}, *s[] = {"l2/mean/l2/l2/max"};
     static int64_t k[] = {1}, sh[] = {-1}, se[] = {1};
-    imp_cube_axes a = {.n_model = 1, .model = m, .n_task = 1, .task = t, .n_strategy = 1,
+    imp_axes a = {.n_model = 1, .model = m, .n_task = 1, .task = t, .n_strategy = 1,
                        .strategy = s, .n_k = 1, .k = k, .n_shot = 1, .shot = sh, .n_seed = 1,
                        .seed = se};
     imp_cube *c;

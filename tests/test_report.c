@@ -343,6 +343,10 @@ static void test_f1(void)
                       2);
     IMP_ASSERT_STR_CONTAINS(out, "--value 'gen_seconds': expected accuracy or f1");
     free(out);
+    /* the help's list: the scores, not the times (generated from the value table) */
+    IMP_ASSERT_INT_EQ(imp_test_tool(&out, "report --help"), 0);
+    IMP_ASSERT_STR_CONTAINS(out, "\n                      [--value accuracy|f1]\n");
+    free(out);
 }
 
 static void test_usage(void)

@@ -202,7 +202,7 @@ static void test_ranks_agree(void)
          * k 1, shot all, seed 1 */
         size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = 0, [IMP_AX_TASK] = 1, [IMP_AX_STRATEGY] = 0,
                                      [IMP_AX_K] = 0, [IMP_AX_SHOT] = 0, [IMP_AX_SEED] = 0};
-        uint64_t cell = imp_cube_cell_index(&a->axes, idx);
+        uint64_t cell = imp_axes_cell_index(&a->axes, idx);
         char *ev = NULL;
         rc = imp_test_tool(&ev, "eval --store %s --model toy --dataset blobs --classes 2,0 "
                                 "--strategy none/mean/none/none/max --task pair --json", g_store);
@@ -218,7 +218,7 @@ static void test_ranks_agree(void)
         free(ev);
         /* seed-shared cells: mean gives the same accuracy for every seed (shot all) */
         idx[5] = 2;
-        IMP_ASSERT_INT_EQ(memcmp(&a->accuracy[cell], &a->accuracy[imp_cube_cell_index(&a->axes, idx)],
+        IMP_ASSERT_INT_EQ(memcmp(&a->accuracy[cell], &a->accuracy[imp_axes_cell_index(&a->axes, idx)],
                                  sizeof(float)), 0);
     }
     imp_cube_free(a);

@@ -12,37 +12,6 @@
 #include "imprint/err.h"
 #include "imprint/journal.h"
 
-/* The cube's axes are the grid's: the one axes type of axis.h (table, index, copy). The
- * imp_cube_* names below are that module's functions under the cube's spelling, for the many
- * callers that read a cube. */
-typedef imp_axes imp_cube_axes;
-
-static inline size_t imp_cube_axis_len(const imp_cube_axes *axes, int axis)
-{
-    return imp_axis_len(axes, axis);
-}
-static inline const char *imp_cube_axis_name(int axis) { return imp_axis_name(axis); }
-/* Text of value i of an axis: the string itself, or the integer ("all" for shot -1) in buf. */
-static inline const char *imp_cube_axis_value(const imp_cube_axes *axes, int axis, size_t i,
-                                              char *buf, size_t n)
-{
-    return imp_axis_value(axes, axis, i, buf, n);
-}
-static inline uint64_t imp_cube_n_cells(const imp_cube_axes *axes)
-{
-    return imp_axes_n_cells(axes);
-}
-static inline uint64_t imp_cube_cell_index(const imp_cube_axes *axes,
-                                           const size_t idx[IMP_AX__COUNT])
-{
-    return imp_axes_cell_index(axes, idx);
-}
-static inline void imp_cube_cell_coords(const imp_cube_axes *axes, uint64_t cell,
-                                        size_t idx[IMP_AX__COUNT])
-{
-    imp_axes_cell_coords(axes, cell, idx);
-}
-
 /* A cube in memory. Arrays have n_cells entries in row-major order (the cell index of
  * imp_cell_result); there is one array per row of measure.h's table (accuracy, f1,
  * gen_seconds, inf_seconds, n_proxies, host, rank, finished). Invariants kept by
@@ -55,7 +24,7 @@ static inline void imp_cube_cell_coords(const imp_cube_axes *axes, uint64_t cell
  *  - message[c] is NULL or an owned string, non-NULL only for FAILED cells.
  * Every pointer here is owned by the cube; free the whole with imp_cube_free. */
 typedef struct imp_cube {
-    imp_cube_axes axes;
+    imp_axes axes; /* owned (imp_axes_copy); names, values and the cell index: axis.h */
     uint64_t n_cells;
     uint8_t *status;
     IMP_MEASURE_ARRAY_FIELDS
@@ -79,8 +48,7 @@ int32_t imp_cube_host_index(imp_cube *cube, const char *name, imp_err *err);
 /* A new cube over a copy of axes: every cell pending, or n/a where valid[c] == 0 (valid may
  * be NULL: all valid). imprint_version is set to this build's; other strings "".
  * Caller frees *out with imp_cube_free. */
-int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **out,
-                    imp_err *err);
+int imp_cube_create(const imp_axes *axes, const uint8_t *valid, imp_cube **out, imp_err *err);
 void imp_cube_free(imp_cube *cube);
 /* The grid -> cube adapter: a new cube over a job's grid (grid.h), its n/a cells marked, with
  * the job's text, store path and grid hash as attributes. Caller frees *out (imp_cube_free). */
@@ -139,7 +107,7 @@ int imp_cube_read(const char *path, imp_cube **out, imp_err *err);
 /* Cells by status: counts[IMP_CELL__NSTATUS] over the whole cube. */
 void imp_cube_count(const imp_cube *cube, size_t counts[IMP_CELL__NSTATUS]);
 /* Cells by status for each value of one axis: counts[i * IMP_CELL__NSTATUS + status] for
- * value i; counts has imp_cube_axis_len(axis) * IMP_CELL__NSTATUS entries. */
+ * value i; counts has imp_axis_len(axis) * IMP_CELL__NSTATUS entries. */
 void imp_cube_count_axis(const imp_cube *cube, int axis, size_t *counts);
 /* Cells with a result per host that computed them (cube->host): done, failed, the ranks
  * seen, the span from the first to the last finish time, cells per second over that span

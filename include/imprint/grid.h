@@ -47,10 +47,12 @@ typedef struct imp_cell {
  * (imp_strategy_uses_seed == 0) gives the same result for every seed: seed_shared is 1 and
  * the cell of seed index 0 is its source (computed once, recorded for every seed). */
 typedef struct imp_grid {
-    /* The axes (axis.h), as one imp_axes (g->axes, what the cell index and the cube take) and
-     * under their own names (g->n_model, g->strategy, g->k …): the two members of the union
-     * are the same fields (IMP_AXES_FIELDS). Strategies are canonical text; k >= 1 or -1,
-     * shot >= 1 or -1 (all), seed >= 0 (the table's ranges). */
+    /* The axes (axis.h), stored once and named two ways: g->axes is the imp_axes that the
+     * cell index, the hash and the cube take, and g->n_model, g->strategy, g->k … are the
+     * same objects, for the grid code that reads one axis. Invariant: both members are
+     * IMP_AXES_FIELDS, field for field (grid.c asserts the offsets), so there is nothing to
+     * keep in sync. Strategies are canonical text; k >= 1 or -1, shot >= 1 or -1 (all),
+     * seed >= 0 (the table's ranges). */
     union {
         imp_axes axes;
         struct {

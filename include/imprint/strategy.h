@@ -158,6 +158,13 @@ typedef enum {
     IMP_WEIGHT__COUNT
 } imp_weight;
 
+/* The value of each part that parses beside any value of every other part: a job's
+ * strategy_grid list of one part is checked inside a strategy whose other parts are these
+ * (job.c): none/mean/none/none/max. */
+#define IMP_NORM_FILL IMP_NORM_NONE
+#define IMP_GEN_FILL IMP_GEN_MEAN
+#define IMP_AGG_FILL IMP_AGG_MAX
+
 typedef struct imp_strategy {
     imp_norm pre;  /* none | l2 */
     imp_gen gen;

@@ -24,7 +24,7 @@ static const char *fmt1(double v, char *buf, size_t n)
 int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, const size_t *rows,
                         size_t n_cols, imp_acc_table *t, imp_err *err)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     memset(t, 0, sizeof *t);
     size_t cap = a->n_model * a->n_task, cells = cap * (n_cols ? n_cols : 1);
     t->n_col = n_cols;
@@ -57,7 +57,7 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
                                                   [IMP_AX_STRATEGY] = cp->strategy,
                                                   [IMP_AX_K] = cp->k, [IMP_AX_SHOT] = cp->shot,
                                                   [IMP_AX_SEED] = se};
-                    uint64_t i = imp_cube_cell_index(a, idx);
+                    uint64_t i = imp_axes_cell_index(a, idx);
                     if (cube->status[i] == IMP_CELL_DONE && isfinite(val[i]))
                         s += val[i], n++;
                 }
@@ -67,7 +67,7 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
                                                   [IMP_AX_STRATEGY] = cp->strategy,
                                                   [IMP_AX_K] = cp->k, [IMP_AX_SHOT] = cp->shot,
                                                   [IMP_AX_SEED] = se};
-                    uint64_t i = imp_cube_cell_index(a, idx);
+                    uint64_t i = imp_axes_cell_index(a, idx);
                     if (cube->status[i] == IMP_CELL_DONE && isfinite(val[i]))
                         ss += (val[i] - m) * (val[i] - m);
                 }
@@ -94,7 +94,7 @@ static int is_best(const imp_acc_table *t, size_t r, size_t c)
 }
 
 int imp_acc_table_write(FILE *out, imp_report_format format, const imp_acc_table *t,
-                        const imp_cube_axes *axes, imp_err *err)
+                        const imp_axes *axes, imp_err *err)
 {
     char b1[64];
     if (format == IMP_REPORT_CSV) {

@@ -36,6 +36,6 @@ void imp_acc_table_free(imp_acc_table *t);
  * model,task,competitor,mean,std,seeds,best (one row per cell). LaTeX needs booktabs and
  * graphicx: a tabular scaled down to \linewidth when wider, never up. IMP_EIO if out failed. */
 int imp_acc_table_write(FILE *out, imp_report_format format, const imp_acc_table *t,
-                        const imp_cube_axes *axes, imp_err *err);
+                        const imp_axes *axes, imp_err *err);
 
 #endif

@@ -52,7 +52,7 @@ static int expand_competitors(const char *list, const char *defs, char **out)
 /* Narrow sel by the where expressions and the competitors of spec; *comp gets the expanded
  * competitor list and *defs the name definitions (the user's, then the NAME=… items of the
  * competitors), both owned by the caller (NULL when there are none). */
-static int narrow(imp_analyze_sel *sel, const imp_cube_axes *a, const imp_analyze_spec *spec,
+static int narrow(imp_analyze_sel *sel, const imp_axes *a, const imp_analyze_spec *spec,
                   char **comp, char **defs, imp_err *err)
 {
     int rc = 0;
@@ -82,7 +82,7 @@ nomem:
 int imp_analyze_mask(const imp_cube *cube, const imp_analyze_spec *spec, uint8_t *status,
                      imp_err *err)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     imp_analyze_sel sel;
     char *comp = NULL, *defs = NULL;
     int rc = imp_analyze_sel_init(&sel, a, err);
@@ -91,7 +91,7 @@ int imp_analyze_mask(const imp_cube *cube, const imp_analyze_spec *spec, uint8_t
     if (!(rc = narrow(&sel, a, spec, &comp, &defs, err)))
         for (uint64_t c = 0; c < cube->n_cells; c++) {
             size_t idx[IMP_AX__COUNT];
-            imp_cube_cell_coords(a, c, idx);
+            imp_axes_cell_coords(a, c, idx);
             int keep = sel.col[(idx[IMP_AX_STRATEGY] * a->n_k + idx[IMP_AX_K]) * a->n_shot +
                                idx[IMP_AX_SHOT]];
             for (int ax = 0; ax < IMP_AX__COUNT && keep; ax++)
@@ -109,7 +109,7 @@ int imp_analyze_select(const imp_cube *cube, const imp_analyze_spec *spec,
                        const imp_analyze_opts *opts, imp_analyze_matrix *out, size_t *n_groups,
                        size_t *m_grouped, imp_err *err)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     imp_analyze_sel sel;
     char *comp = NULL, *defs = NULL;
     size_t *rows = NULL, n = 0, m_all = 0;

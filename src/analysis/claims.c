@@ -90,7 +90,7 @@ static int l2_class(const char *text)
 static double l2_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh, const int *imprint,
                       const int *cls, const int *gen, double *vals)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     double sum = 0;
     size_t pairs = 0;
     for (size_t k = 0; k < a->n_k; k++)
@@ -114,7 +114,7 @@ static double l2_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh, con
     return pairs ? sum / (double)pairs : NAN;
 }
 
-static long strategy_index(const imp_cube_axes *a, const char *text)
+static long strategy_index(const imp_axes *a, const char *text)
 {
     for (size_t i = 0; i < a->n_strategy; i++)
         if (strcmp(a->strategy[i], text) == 0)
@@ -125,14 +125,14 @@ static long strategy_index(const imp_cube_axes *a, const char *text)
 /* Does (strategy st, k index k) have a done cell at shot sh? */
 static int has_done(const imp_cube *cube, size_t st, size_t k, size_t sh)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     for (size_t mo = 0; mo < a->n_model; mo++)
         for (size_t ta = 0; ta < a->n_task; ta++)
             for (size_t se = 0; se < a->n_seed; se++) {
                 size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta,
                                               [IMP_AX_STRATEGY] = st, [IMP_AX_K] = k,
                                               [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = se};
-                if (cube->status[imp_cube_cell_index(a, idx)] == IMP_CELL_DONE)
+                if (cube->status[imp_axes_cell_index(a, idx)] == IMP_CELL_DONE)
                     return 1;
             }
     return 0;
@@ -141,7 +141,7 @@ static int has_done(const imp_cube *cube, size_t st, size_t k, size_t sh)
 /* The OURS claim: rank the named strategies the cube has with imprint analyze's code. */
 static int claim_ours(const imp_cube *cube, size_t sh, imp_claim *c, imp_err *err)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     size_t nn;
     const imp_named_strategy *named = imp_named_strategies(&nn);
     char list[2048] = "", shot[64], kb[32];
@@ -169,14 +169,14 @@ static int claim_ours(const imp_cube *cube, size_t sh, imp_claim *c, imp_err *er
         ours_st = st;
         c->ours_k = a->k[best];
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s@k=%s", *list ? "," : "",
-                 named[i].strategy, imp_cube_axis_value(a, IMP_AX_K, (size_t)best, kb, sizeof kb));
+                 named[i].strategy, imp_axis_value(a, IMP_AX_K, (size_t)best, kb, sizeof kb));
     }
     if (ours_st < 0 || !strchr(list, ',')) { /* Ours and at least one other named */
         snprintf(c->why, sizeof c->why, ours_st < 0 ? "the cube has no l2/kmeans/l2/l2/max "
                  "result at k > 1 (Ours)" : "the cube has no other named strategy than Ours");
         return 0;
     }
-    snprintf(shot, sizeof shot, "shot=%s", imp_cube_axis_value(a, IMP_AX_SHOT, sh, kb, sizeof kb));
+    snprintf(shot, sizeof shot, "shot=%s", imp_axis_value(a, IMP_AX_SHOT, sh, kb, sizeof kb));
     const char *where[1] = {shot};
     imp_analyze_spec spec = {where, 1, list, NULL, 0, NULL, IMP_VALUE_ACCURACY};
     imp_analyze_opts ao = {0};
@@ -232,7 +232,7 @@ static int claim_ours(const imp_cube *cube, size_t sh, imp_claim *c, imp_err *er
 int imp_claims_compute(const imp_cube *cube, const imp_nc1_table *nc1,
                        imp_claim out[IMP_CLAIM__COUNT], imp_err *err)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     memset(out, 0, IMP_CLAIM__COUNT * sizeof *out);
     for (int i = 0; i < IMP_CLAIM__COUNT; i++)
         out[i].id = (imp_claim_id)i, out[i].rho = out[i].p = NAN;

@@ -28,12 +28,12 @@ void imp_analyze_matrix_free(imp_analyze_matrix *mat)
 /* malloc(0) may return NULL: ask for at least one element. */
 static size_t nz(size_t n) { return n ? n : 1; }
 
-static char *comp_name(const imp_cube_axes *a, size_t s, size_t k, size_t h)
+static char *comp_name(const imp_axes *a, size_t s, size_t k, size_t h)
 {
     char kb[32], hb[32];
     const char *str = a->strategy[s];
-    const char *kt = imp_cube_axis_value(a, IMP_AX_K, k, kb, sizeof kb);
-    const char *ht = imp_cube_axis_value(a, IMP_AX_SHOT, h, hb, sizeof hb);
+    const char *kt = imp_axis_value(a, IMP_AX_K, k, kb, sizeof kb);
+    const char *ht = imp_axis_value(a, IMP_AX_SHOT, h, hb, sizeof hb);
     size_t n = strlen(str) + strlen(kt) + strlen(ht) + 10;
     char *name = malloc(n);
     if (name)
@@ -45,7 +45,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
                       imp_err *err)
 {
     memset(out, 0, sizeof *out);
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     size_t nm = a->n_model, nt = a->n_task, nk = a->n_k, nh = a->n_shot, ns = a->n_seed;
     size_t nvall = nm * nt, ncol = a->n_strategy * nk * nh;
     int rc = 0;
@@ -85,7 +85,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
                                               [IMP_AX_STRATEGY] = s, [IMP_AX_K] = k,
                                               [IMP_AX_SHOT] = h, [IMP_AX_SEED] = e};
                 valid = sel->keep[IMP_AX_SEED][e] &&
-                        cube->status[imp_cube_cell_index(a, idx)] != IMP_CELL_NA;
+                        cube->status[imp_axes_cell_index(a, idx)] != IMP_CELL_NA;
             }
         }
         if (valid)
@@ -110,7 +110,7 @@ int imp_analyze_build(const imp_cube *cube, const imp_analyze_sel *sel, imp_anal
                 size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = v / nt, [IMP_AX_TASK] = v % nt,
                                               [IMP_AX_STRATEGY] = cp->strategy, [IMP_AX_K] = cp->k,
                                               [IMP_AX_SHOT] = cp->shot, [IMP_AX_SEED] = e};
-                uint64_t cell = imp_cube_cell_index(a, idx);
+                uint64_t cell = imp_axes_cell_index(a, idx);
                 if (sel->keep[IMP_AX_SEED][e] && cube->status[cell] == IMP_CELL_DONE &&
                     isfinite(val[cell]))
                     buf[n++] = (double)val[cell];
@@ -211,7 +211,7 @@ int imp_analyze_keep_rows(imp_analyze_matrix *mat, const size_t *rows, size_t n,
 /* ---- Names ---- */
 
 /* Name the competitors of mat that item (NAME=STR[@k=K][@shot=S] or a paper name) matches. */
-static int name_item(imp_analyze_matrix *mat, const imp_cube_axes *a, const char *name,
+static int name_item(imp_analyze_matrix *mat, const imp_axes *a, const char *name,
                      const char *item, imp_err *err)
 {
     size_t ncol = a->n_strategy * a->n_k * a->n_shot;
@@ -240,8 +240,8 @@ static int name_item(imp_analyze_matrix *mat, const imp_cube_axes *a, const char
         if (!hit[(cp->strategy * a->n_k + cp->k) * a->n_shot + cp->shot])
             continue;
         char kb[32], hb[32];
-        const char *kt = imp_cube_axis_value(a, IMP_AX_K, cp->k, kb, sizeof kb);
-        const char *ht = imp_cube_axis_value(a, IMP_AX_SHOT, cp->shot, hb, sizeof hb);
+        const char *kt = imp_axis_value(a, IMP_AX_K, cp->k, kb, sizeof kb);
+        const char *ht = imp_axis_value(a, IMP_AX_SHOT, cp->shot, hb, sizeof hb);
         size_t len = strlen(name) + strlen(kt) + strlen(ht) + 12;
         char *nm = malloc(len);
         if (!nm) {
@@ -260,7 +260,7 @@ out:
     return rc;
 }
 
-int imp_analyze_names(imp_analyze_matrix *mat, const imp_cube_axes *axes, const char *defs,
+int imp_analyze_names(imp_analyze_matrix *mat, const imp_axes *axes, const char *defs,
                       int paper, imp_err *err)
 {
     size_t n_named;
@@ -314,13 +314,13 @@ void imp_analyze_labels_free(char **labels, size_t m, char *common)
     free(common);
 }
 
-int imp_analyze_labels(const imp_cube_axes *axes, const imp_analyze_matrix *mat, char ***labels,
+int imp_analyze_labels(const imp_axes *axes, const imp_analyze_matrix *mat, char ***labels,
                        char **common, imp_err *err)
 {
     return imp_analyze_labels_rows(axes, mat, NULL, mat->m, labels, common, err);
 }
 
-int imp_analyze_labels_rows(const imp_cube_axes *axes, const imp_analyze_matrix *mat,
+int imp_analyze_labels_rows(const imp_axes *axes, const imp_analyze_matrix *mat,
                             const size_t *rows, size_t m, char ***labels, char **common,
                             imp_err *err)
 {
@@ -348,8 +348,8 @@ int imp_analyze_labels_rows(const imp_cube_axes *axes, const imp_analyze_matrix 
     }
     int drop_k = same_k && n_free_k >= 2;
     char kb[32], hb[32];
-    const char *kt = imp_cube_axis_value(axes, IMP_AX_K, k0, kb, sizeof kb);
-    const char *ht = imp_cube_axis_value(axes, IMP_AX_SHOT, h0, hb, sizeof hb);
+    const char *kt = imp_axis_value(axes, IMP_AX_K, k0, kb, sizeof kb);
+    const char *ht = imp_axis_value(axes, IMP_AX_SHOT, h0, hb, sizeof hb);
     size_t cl = strlen(kt) + strlen(ht) + 16;
     if (!(*common = malloc(cl)))
         goto nomem;
@@ -359,8 +359,8 @@ int imp_analyze_labels_rows(const imp_cube_axes *axes, const imp_analyze_matrix 
     for (size_t i = 0; i < m; i++) {
         const imp_analyze_comp *c = &mat->comp[mat->row[ROW(i)]];
         const char *s = axes->strategy[c->strategy];
-        const char *ki = imp_cube_axis_value(axes, IMP_AX_K, c->k, kb, sizeof kb);
-        const char *hi = imp_cube_axis_value(axes, IMP_AX_SHOT, c->shot, hb, sizeof hb);
+        const char *ki = imp_axis_value(axes, IMP_AX_K, c->k, kb, sizeof kb);
+        const char *hi = imp_axis_value(axes, IMP_AX_SHOT, c->shot, hb, sizeof hb);
         size_t n = strlen(s) + strlen(ki) + strlen(hi) + strlen(c->name) + 12;
         if (!(L[i] = malloc(n)))
             goto nomem;

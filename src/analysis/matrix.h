@@ -77,7 +77,7 @@ int imp_analyze_keep_rows(imp_analyze_matrix *mat, const size_t *rows, size_t n,
  * list of NAME=STR[@k=K][@shot=S] (later definitions win). A name matching several
  * competitors gets " k=K" and/or " shot=S" where they differ. A definition naming a strategy,
  * k or shot the cube does not have is IMP_EUSAGE. */
-int imp_analyze_names(imp_analyze_matrix *mat, const imp_cube_axes *axes, const char *defs,
+int imp_analyze_names(imp_analyze_matrix *mat, const imp_axes *axes, const char *defs,
                       int paper, imp_err *err);
 
 /* Short labels for a diagram: the row names without the parts every row shares ("shot=all"
@@ -85,11 +85,11 @@ int imp_analyze_names(imp_analyze_matrix *mat, const imp_cube_axes *axes, const 
  * strategy's GEN fixes it (mean, ls: k = 1; all: every row). *labels gets m strings and
  * *common the dropped shared parts ("k=20, shot=all", or ""). Caller frees both with
  * imp_analyze_labels_free. */
-int imp_analyze_labels(const imp_cube_axes *axes, const imp_analyze_matrix *mat, char ***labels,
+int imp_analyze_labels(const imp_axes *axes, const imp_analyze_matrix *mat, char ***labels,
                        char **common, imp_err *err);
 /* The same for the n rows rows[0..n−1] of mat (e.g. imp_analysis.tested): *labels gets n
  * strings, in that order. */
-int imp_analyze_labels_rows(const imp_cube_axes *axes, const imp_analyze_matrix *mat,
+int imp_analyze_labels_rows(const imp_axes *axes, const imp_analyze_matrix *mat,
                             const size_t *rows, size_t n, char ***labels, char **common,
                             imp_err *err);
 void imp_analyze_labels_free(char **labels, size_t m, char *common);

@@ -95,13 +95,13 @@ static size_t *sorted_axis(const int64_t *v, size_t n)
 
 size_t imp_fig_main_shot(const imp_cube *cube)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     unsigned char *done = calloc(a->n_shot, 1);
     size_t any = 0;
     for (uint64_t i = 0; done && i < cube->n_cells; i++)
         if (cube->status[i] == IMP_CELL_DONE) {
             size_t idx[IMP_AX__COUNT];
-            imp_cube_cell_coords(a, i, idx);
+            imp_axes_cell_coords(a, i, idx);
             any += !done[idx[IMP_AX_SHOT]];
             done[idx[IMP_AX_SHOT]] = 1;
         }
@@ -125,7 +125,7 @@ static uint64_t cell_of(const imp_cube *c, size_t mo, size_t ta, size_t st, size
 {
     size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta, [IMP_AX_STRATEGY] = st,
                                   [IMP_AX_K] = k, [IMP_AX_SHOT] = sh, [IMP_AX_SEED] = se};
-    return imp_cube_cell_index(&c->axes, idx);
+    return imp_axes_cell_index(&c->axes, idx);
 }
 
 size_t imp_fig_voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, size_t k,
@@ -145,18 +145,18 @@ size_t imp_fig_voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, s
 }
 
 /* k as the figures show it: "all" for -1 (GEN all keeps every point), else the number. */
-static const char *k_text(const imp_cube_axes *a, size_t k, char *buf, size_t n)
+static const char *k_text(const imp_axes *a, size_t k, char *buf, size_t n)
 {
     if (a->k[k] == -1) {
         snprintf(buf, n, "all");
         return buf;
     }
-    return imp_cube_axis_value(a, IMP_AX_K, k, buf, n);
+    return imp_axis_value(a, IMP_AX_K, k, buf, n);
 }
 
-static const char *shot_text(const imp_cube_axes *a, size_t sh, char *buf, size_t n)
+static const char *shot_text(const imp_axes *a, size_t sh, char *buf, size_t n)
 {
-    return imp_cube_axis_value(a, IMP_AX_SHOT, sh, buf, n);
+    return imp_axis_value(a, IMP_AX_SHOT, sh, buf, n);
 }
 
 static int oom(imp_fig *f, imp_err *err)
@@ -170,7 +170,7 @@ static int oom(imp_fig *f, imp_err *err)
 /* The legend text of a strategy's line over k: its paper name ("Qi"), the strategy with the
  * k its name holds for when the cube has that k ("l2/kmeans/l2/l2/max (Ours at k=20)"), or
  * the strategy. */
-static const char *line_name(const imp_cube_axes *a, const char *strategy, char *buf, size_t n)
+static const char *line_name(const imp_axes *a, const char *strategy, char *buf, size_t n)
 {
     int64_t k;
     const char *paper = imp_analyze_paper_name(strategy, &k);
@@ -189,7 +189,7 @@ static const char *line_name(const imp_cube_axes *a, const char *strategy, char 
 int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
 {
     memset(f, 0, sizeof *f);
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     if (a->n_k < 2)
         return imp_err_set(err, IMP_ENOTFOUND, "accuracy against k: the cube has one k (%lld)",
                            (long long)a->k[0]);
@@ -260,7 +260,7 @@ int imp_fig_acc_vs_k(const imp_cube *cube, imp_fig *f, imp_err *err)
 int imp_fig_acc_vs_shot(const imp_cube *cube, imp_fig *f, imp_err *err)
 {
     memset(f, 0, sizeof *f);
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     if (a->n_shot < 2)
         return imp_err_set(err, IMP_ENOTFOUND, "accuracy against shot: the cube has one shot");
     size_t *so = sorted_axis(a->shot, a->n_shot);
@@ -355,7 +355,7 @@ static int gen_fixes_k(int gen) { return imp_gen_info_of((imp_gen)gen)->fixed_k 
 int imp_fig_gen_seconds(const imp_cube *cube, imp_fig *f, imp_err *err)
 {
     memset(f, 0, sizeof *f);
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     int *pre = malloc(a->n_strategy * sizeof *pre), *gen = malloc(a->n_strategy * sizeof *gen);
     imp_strategy *strat = calloc(a->n_strategy ? a->n_strategy : 1, sizeof *strat);
     size_t cap = 1024, nv = 0;
@@ -485,7 +485,7 @@ static double nc1_lookup(const imp_nc1_table *t, const char *model, const char *
 
 /* ---- NC1 against the multi-proxy gain ---- */
 
-int *imp_fig_imprinting(const imp_cube_axes *a)
+int *imp_fig_imprinting(const imp_axes *a)
 {
     int *imprint = malloc((a->n_strategy ? a->n_strategy : 1) * sizeof *imprint);
     for (size_t st = 0; imprint && st < a->n_strategy; st++) {
@@ -499,7 +499,7 @@ int *imp_fig_imprinting(const imp_cube_axes *a)
 double imp_fig_multi_gain(const imp_cube *cube, size_t mo, size_t ta, size_t sh,
                           const int *imprint, double *vals)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     double best1 = -INFINITY, bestm = -INFINITY;
     for (size_t st = 0; st < a->n_strategy; st++) {
         if (!imprint[st])
@@ -522,7 +522,7 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
 {
     memset(f, 0, sizeof *f);
     *rho = NAN;
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     imp_job *job = NULL;
     if (cube->job && *cube->job && imp_job_parse(cube->job, strlen(cube->job), "cube job", NULL,
                                                  &job, NULL) != 0)
@@ -595,7 +595,7 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *f, d
 
 /* ---- CD diagram of an analysis ---- */
 
-int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
+int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_axes *axes,
                const imp_analyze_matrix *mat, const imp_analysis *an, double *width,
                imp_err *err)
 {

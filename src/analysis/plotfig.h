@@ -28,7 +28,7 @@ size_t imp_fig_voter_value(const imp_cube *c, size_t mo, size_t ta, size_t st, s
                            size_t sh, double *vals, double *med, double *mn, double *mx);
 /* imprint[st] = 1 for the strategies that imprint (GEN neither ls nor kls); malloc'd, the
  * caller frees; NULL when out of memory. */
-int *imp_fig_imprinting(const imp_cube_axes *a);
+int *imp_fig_imprinting(const imp_axes *a);
 /* The multi-proxy gain of voter (mo, ta) at shot sh: the best voter value among imprinting
  * strategies at k > 1 (or k = all) minus the best at k = 1 (percentage points); NaN when
  * either side has no value. vals is scratch of n_seed doubles. */
@@ -79,7 +79,7 @@ int imp_fig_nc1_gain(const imp_cube *cube, const imp_nc1_table *t, imp_fig *out,
  * into the title with the share tested ("Average rank (20 best of 96; shot=all)"), the
  * Nemenyi CD and bars when computed, else the Wilcoxon–Holm groups.
  * *width (may be NULL) receives the figure's width in pt. */
-int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_cube_axes *axes,
+int imp_fig_cd(FILE *out, imp_plot_format fmt, const imp_axes *axes,
                const imp_analyze_matrix *mat, const imp_analysis *an, double *width,
                imp_err *err);
 

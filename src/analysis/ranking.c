@@ -221,13 +221,18 @@ int imp_analyze_group_keys(const char *list, int *keys, size_t max_keys, size_t 
     while (*p) {
         size_t len = strcspn(p, ",");
         int key = imp_analyze_component_from_name(p, len);
-        if (key < 0 && len == 1 && *p == 'k')
-            key = IMP_COMP__COUNT + IMP_AX_K;
-        if (key < 0 && len == 4 && strncmp(p, "shot", 4) == 0)
-            key = IMP_COMP__COUNT + IMP_AX_SHOT;
-        if (key < 0)
-            return imp_err_set(err, IMP_EUSAGE, "--group-by '%s': unknown key '%.*s' (pre, gen, "
-                               "post, inf, agg, metric, m, weight, k, shot)", list, (int)len, p);
+        const int axes[] = {IMP_AX_K, IMP_AX_SHOT}; /* a competitor's axes besides strategy */
+        for (size_t a = 0; key < 0 && a < sizeof axes / sizeof axes[0]; a++)
+            if (strlen(imp_axis_name(axes[a])) == len &&
+                strncmp(p, imp_axis_name(axes[a]), len) == 0)
+                key = IMP_COMP__COUNT + axes[a];
+        if (key < 0) {
+            char comps[128];
+            return imp_err_set(err, IMP_EUSAGE, "--group-by '%s': unknown key '%.*s' (%s, %s, %s)",
+                               list, (int)len, p,
+                               imp_analyze_component_names(comps, sizeof comps, ", "),
+                               imp_axis_name(IMP_AX_K), imp_axis_name(IMP_AX_SHOT));
+        }
         if (*n_keys == max_keys)
             return imp_err_set(err, IMP_EUSAGE, "--group-by '%s': at most %zu keys", list,
                                max_keys);
@@ -242,7 +247,7 @@ int imp_analyze_group_keys(const char *list, int *keys, size_t max_keys, size_t 
 }
 
 /* Does row j share every key's value with row i? */
-static int same_group(const imp_analyze_matrix *mat, const imp_cube_axes *a, size_t i, size_t j,
+static int same_group(const imp_analyze_matrix *mat, const imp_axes *a, size_t i, size_t j,
                       const int *keys, size_t n_keys)
 {
     const imp_analyze_comp *ci = &mat->comp[mat->row[i]], *cj = &mat->comp[mat->row[j]];
@@ -266,7 +271,7 @@ static int same_group(const imp_analyze_matrix *mat, const imp_cube_axes *a, siz
     return 1;
 }
 
-int imp_analyze_best_of_groups(const imp_analyze_matrix *mat, const imp_cube_axes *axes,
+int imp_analyze_best_of_groups(const imp_analyze_matrix *mat, const imp_axes *axes,
                                const imp_analysis *an, const int *keys, size_t n_keys,
                                size_t **rows, size_t *n, imp_err *err)
 {

@@ -103,7 +103,7 @@ int imp_analysis_is_tested(const imp_analysis *an, size_t row);
  * as IMP_COMP__COUNT + IMP_AX_K / IMP_AX_SHOT, the k or the shot) and keep the row with the
  * best rank of an (a table of mat) in each group. *rows (caller frees) gets the kept rows in
  * rank order, one per group, *n their number. */
-int imp_analyze_best_of_groups(const imp_analyze_matrix *mat, const imp_cube_axes *axes,
+int imp_analyze_best_of_groups(const imp_analyze_matrix *mat, const imp_axes *axes,
                                const imp_analysis *an, const int *keys, size_t n_keys,
                                size_t **rows, size_t *n, imp_err *err);
 /* Parse "gen,pre" / "k" into keys (at most max_keys) as imp_analyze_best_of_groups wants;

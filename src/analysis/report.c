@@ -112,7 +112,7 @@ static double se(double sd, size_t N) { return sd / sqrt((double)N); }
 /* The value's name in sentences and CSV headers. */
 static const char *value_name(const imp_analysis *an) { return imp_analyze_value_name(an->value); }
 
-static void report_csv(FILE *out, const imp_cube_axes *axes, const imp_analyze_matrix *mat,
+static void report_csv(FILE *out, const imp_axes *axes, const imp_analyze_matrix *mat,
                        const imp_analysis *an)
 {
     fprintf(out, "rank,competitor,strategy,k,shot,avg_rank,dense_rank,rank_std,rank_se,mean_%s,"
@@ -128,8 +128,8 @@ static void report_csv(FILE *out, const imp_cube_axes *axes, const imp_analyze_m
         putc(',', out);
         imp_csv_field(out, axes->strategy[c->strategy]);
         fprintf(out, ",%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%zu,%zu,%s\n",
-                imp_cube_axis_value(axes, IMP_AX_K, c->k, kb, sizeof kb),
-                imp_cube_axis_value(axes, IMP_AX_SHOT, c->shot, hb, sizeof hb), s->mean_rank,
+                imp_axis_value(axes, IMP_AX_K, c->k, kb, sizeof kb),
+                imp_axis_value(axes, IMP_AX_SHOT, c->shot, hb, sizeof hb), s->mean_rank,
                 an->dense[i].mean_rank, shown->rank_std, se(shown->rank_std, an->N), s->mean,
                 s->std, se(s->std, an->N), s->wins, an->N,
                 imp_analysis_is_tested(an, i) ? "yes" : "no");
@@ -421,7 +421,7 @@ static void report_tests(FILE *out, int md, const imp_analyze_matrix *mat,
     }
 }
 
-int imp_analyze_report_ex(FILE *out, const imp_report_opts *ro, const imp_cube_axes *axes,
+int imp_analyze_report_ex(FILE *out, const imp_report_opts *ro, const imp_axes *axes,
                           const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err)
 {
     int md = ro->format == IMP_REPORT_MD;

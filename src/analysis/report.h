@@ -46,7 +46,7 @@ typedef struct imp_report_opts {
  *   competitor_a,competitor_b,p,holm_threshold,significant,statistic,method,n,n_zero
  * (pairs: a ranked above b, listed in rank order of a then b; empty without step 3).
  * Standard errors are std/√voters. Returns IMP_EIO if out failed. */
-int imp_analyze_report_ex(FILE *out, const imp_report_opts *ro, const imp_cube_axes *axes,
+int imp_analyze_report_ex(FILE *out, const imp_report_opts *ro, const imp_axes *axes,
                           const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err);
 
 /* One sentence on which rows were tested and why ("the 20 best of 2,087 competitors by mean

@@ -8,6 +8,7 @@
 
 #include "imprint/named.h"
 #include "imprint/strategy.h"
+#include "imprint/words.h"
 
 /* ---- Values ---- */
 
@@ -46,6 +47,16 @@ int imp_analyze_value_from_name(const char *name)
     return -1;
 }
 
+const char *imp_analyze_value_names(char *buf, size_t n, int scores_only, const char *sep)
+{
+    const char *w[IMP_VALUE__COUNT];
+    size_t nw = 0;
+    for (int v = 0; v < IMP_VALUE__COUNT; v++)
+        if (!scores_only || value_info[v].higher_better)
+            w[nw++] = value_info[v].name;
+    return imp_words_join(buf, n, w, nw, sep);
+}
+
 int imp_analyze_value_higher_better(imp_analyze_value v)
 {
     return v < IMP_VALUE__COUNT && value_info[v].higher_better;
@@ -65,11 +76,11 @@ const float *imp_analyze_values(const imp_cube *cube, imp_analyze_value v)
 
 /* ---- Selection ---- */
 
-int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_cube_axes *axes, imp_err *err)
+int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_axes *axes, imp_err *err)
 {
     memset(sel, 0, sizeof *sel);
     for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
-        size_t n = imp_cube_axis_len(axes, ax);
+        size_t n = imp_axis_len(axes, ax);
         sel->keep[ax] = malloc(n ? n : 1);
         if (!sel->keep[ax])
             goto nomem;
@@ -96,7 +107,7 @@ void imp_analyze_sel_free(imp_analyze_sel *sel)
 
 static int is_int_axis(int ax) { return imp_axis_info_of(ax)->kind == IMP_AXK_INT; }
 
-static const int64_t *int_axis(const imp_cube_axes *a, int ax) { return imp_axis_ints(a, ax); }
+static const int64_t *int_axis(const imp_axes *a, int ax) { return imp_axis_ints(a, ax); }
 
 /* Parse a whole int64 (also the axis's text for -1, "all" for shot); returns 0 or -1. */
 static int parse_axis_int(int ax, const char *s, int64_t *v)
@@ -116,14 +127,14 @@ static int parse_axis_int(int ax, const char *s, int64_t *v)
 }
 
 /* Does text v name value i of axis ax? */
-static int axis_matches(const imp_cube_axes *a, int ax, size_t i, const char *v)
+static int axis_matches(const imp_axes *a, int ax, size_t i, const char *v)
 {
     char b1[128];
     if (is_int_axis(ax)) {
         int64_t x;
         return parse_axis_int(ax, v, &x) == 0 && int_axis(a, ax)[i] == x;
     }
-    return strcmp(imp_cube_axis_value(a, ax, i, b1, sizeof b1), v) == 0;
+    return strcmp(imp_axis_value(a, ax, i, b1, sizeof b1), v) == 0;
 }
 
 /* Append ", item" (or item first) to the list text in buf[n] of length *used; near the end
@@ -140,21 +151,21 @@ static int list_text_add(char *buf, size_t n, size_t *used, const char *item)
 }
 
 /* "a, b, c": the values of an axis into buf, cut after a few hundred characters. */
-static const char *axis_values_text(const imp_cube_axes *a, int ax, char *buf, size_t n)
+static const char *axis_values_text(const imp_axes *a, int ax, char *buf, size_t n)
 {
-    size_t len = imp_cube_axis_len(a, ax), used = 0;
+    size_t len = imp_axis_len(a, ax), used = 0;
     char vb[64];
     buf[0] = '\0';
     for (size_t i = 0; i < len; i++)
-        if (list_text_add(buf, n, &used, imp_cube_axis_value(a, ax, i, vb, sizeof vb)))
+        if (list_text_add(buf, n, &used, imp_axis_value(a, ax, i, vb, sizeof vb)))
             break;
     return buf;
 }
 
 /* Mark in hit[] the values of axis ax matching v; returns how many matched. */
-static size_t match_values(const imp_cube_axes *a, int ax, const char *v, unsigned char *hit)
+static size_t match_values(const imp_axes *a, int ax, const char *v, unsigned char *hit)
 {
-    size_t n = 0, len = imp_cube_axis_len(a, ax);
+    size_t n = 0, len = imp_axis_len(a, ax);
     for (size_t i = 0; i < len; i++)
         if (axis_matches(a, ax, i, v)) {
             hit[i] = 1;
@@ -174,6 +185,16 @@ int imp_analyze_component_from_name(const char *name, size_t len)
         if (strlen(comp_names[c]) == len && strncmp(name, comp_names[c], len) == 0)
             return c;
     return -1;
+}
+
+const char *imp_analyze_component_name(int comp)
+{
+    return comp >= 0 && comp < IMP_COMP__COUNT ? comp_names[comp] : "?";
+}
+
+const char *imp_analyze_component_names(char *buf, size_t n, const char *sep)
+{
+    return imp_words_join(buf, n, comp_names, IMP_COMP__COUNT, sep);
 }
 
 const char *imp_analyze_component(const char *strategy, int comp, char *buf, size_t n)
@@ -203,7 +224,7 @@ const char *imp_analyze_component(const char *strategy, int comp, char *buf, siz
 }
 
 /* Mark in hit[] the strategies whose component comp is v; returns how many. */
-static size_t match_component(const imp_cube_axes *a, int comp, const char *v, unsigned char *hit)
+static size_t match_component(const imp_axes *a, int comp, const char *v, unsigned char *hit)
 {
     size_t n = 0;
     char b[64];
@@ -216,7 +237,7 @@ static size_t match_component(const imp_cube_axes *a, int comp, const char *v, u
 }
 
 /* "a, b": the values of a component over the cube's strategies, each once. */
-static const char *component_values_text(const imp_cube_axes *a, int comp, char *buf, size_t n)
+static const char *component_values_text(const imp_axes *a, int comp, char *buf, size_t n)
 {
     size_t used = 0;
     char b[64];
@@ -244,15 +265,15 @@ typedef struct where_key {
 } where_key;
 
 /* Intersect sel with the values a key has collected. */
-static void where_apply(imp_analyze_sel *sel, const imp_cube_axes *a, const where_key *k)
+static void where_apply(imp_analyze_sel *sel, const imp_axes *a, const where_key *k)
 {
     int ax = k->kind ? IMP_AX_STRATEGY : k->id;
-    size_t len = imp_cube_axis_len(a, ax);
+    size_t len = imp_axis_len(a, ax);
     for (size_t i = 0; i < len; i++)
         sel->keep[ax][i] &= k->hit[i];
 }
 
-int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const char *expr,
+int imp_analyze_where(imp_analyze_sel *sel, const imp_axes *axes, const char *expr,
                       imp_err *err)
 {
     const char *eq = strchr(expr, '=');
@@ -261,8 +282,8 @@ int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const cha
                            "a strategy component)", expr);
     size_t maxlen = axes->n_strategy;
     for (int ax = 0; ax < IMP_AX__COUNT; ax++)
-        if (imp_cube_axis_len(axes, ax) > maxlen)
-            maxlen = imp_cube_axis_len(axes, ax);
+        if (imp_axis_len(axes, ax) > maxlen)
+            maxlen = imp_axis_len(axes, ax);
     where_key key = {-1, -1, calloc(maxlen ? maxlen : 1, 1)};
     char *copy = strdup(expr);
     int rc = 0;
@@ -284,8 +305,8 @@ int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const cha
             }
             key.kind = -1;
             for (int ax = 0; ax < IMP_AX__COUNT; ax++)
-                if (strlen(imp_cube_axis_name(ax)) == (size_t)(e - it) &&
-                    strncmp(it, imp_cube_axis_name(ax), (size_t)(e - it)) == 0)
+                if (strlen(imp_axis_name(ax)) == (size_t)(e - it) &&
+                    strncmp(it, imp_axis_name(ax), (size_t)(e - it)) == 0)
                     key.kind = 0, key.id = ax;
             int c = imp_analyze_component_from_name(it, (size_t)(e - it));
             if (key.kind < 0 && c >= 0)
@@ -312,7 +333,7 @@ int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const cha
         char list[400];
         if (key.kind == 0 && match_values(axes, key.id, v, key.hit) == 0) {
             rc = imp_err_set(err, IMP_EUSAGE, "--where %s=%s: the cube has no such %s (values: %s)",
-                             imp_cube_axis_name(key.id), v, imp_cube_axis_name(key.id),
+                             imp_axis_name(key.id), v, imp_axis_name(key.id),
                              axis_values_text(axes, key.id, list, sizeof list));
             goto out;
         }
@@ -347,7 +368,7 @@ const char *imp_analyze_paper_name(const char *strategy, int64_t *k)
     return NULL;
 }
 
-int imp_analyze_match_item(const imp_cube_axes *a, char *item, unsigned char *hit, imp_err *err)
+int imp_analyze_match_item(const imp_axes *a, char *item, unsigned char *hit, imp_err *err)
 {
     char *save = NULL, *tok = strtok_r(item, "@ ", &save);
     if (!tok)
@@ -415,7 +436,7 @@ out:
     return rc;
 }
 
-int imp_analyze_competitors(imp_analyze_sel *sel, const imp_cube_axes *axes, const char *list,
+int imp_analyze_competitors(imp_analyze_sel *sel, const imp_axes *axes, const char *list,
                             imp_err *err)
 {
     unsigned char *hit = calloc(sel->n_col ? sel->n_col : 1, 1);
@@ -458,14 +479,16 @@ static void export_fields(FILE *out, size_t s, void *ctx)
 
 int imp_analyze_export_csv(const imp_cube *cube, FILE *out, int valid_only, imp_err *err)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     comp_text *t = calloc(a->n_strategy ? a->n_strategy : 1, sizeof *t);
     if (!t)
         return imp_err_set(err, IMP_ENOMEM, "export: out of memory");
     for (size_t s = 0; s < a->n_strategy; s++)
         for (int c = 0; c < IMP_COMP__COUNT; c++)
             imp_analyze_component(a->strategy[s], c, t[s][c], sizeof t[s][c]);
-    imp_cube_csv_opts o = {valid_only, ",pre,gen,post,inf,agg,metric,m,weight", export_fields, t};
+    char header[128] = ","; /* the component names after the strategy column */
+    imp_analyze_component_names(header + 1, sizeof header - 1, ",");
+    imp_cube_csv_opts o = {valid_only, header, export_fields, t};
     int rc = imp_cube_export_csv_opts(cube, out, &o, err);
     free(t);
     return rc;

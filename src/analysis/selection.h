@@ -14,13 +14,13 @@
 /* The cell values a matrix can be built from, one row each:
  * X(ID, name as --value takes it and CSV headers print it, the table header of its mean,
  *   the same in LaTeX, the value in prose and on axes, 1 if a higher value is better,
- *   the cube's array of it).
+ *   the cube's array of it). The order is the help's and nothing else depends on it.
  * Whether higher is better is read once, by imp_analyze_build, to fix the matrix's sign. */
 #define IMP_VALUE_MAP(X)                                                                     \
     X(ACCURACY, "accuracy", "mean acc", "mean acc.", "accuracy", 1, accuracy)                \
+    X(F1, "f1", "mean F1", "mean F1", "macro-F1", 1, f1) /* macro-F1 over the classes, % */  \
     X(GEN_SECONDS, "gen_seconds", "mean s", "mean s", "GEN seconds", 0, gen_seconds)         \
-    X(INF_SECONDS, "inf_seconds", "mean s", "mean s", "inference seconds", 0, inf_seconds)   \
-    X(F1, "f1", "mean F1", "mean F1", "macro-F1", 1, f1) /* macro-F1 over the classes, % */
+    X(INF_SECONDS, "inf_seconds", "mean s", "mean s", "inference seconds", 0, inf_seconds)
 
 typedef enum {
 #define IMP_VALUE_ENUM(id, name, header, tex, label, higher, array) IMP_VALUE_##id,
@@ -37,6 +37,9 @@ const char *imp_analyze_value_label(imp_analyze_value v);
 /* The header of its mean in a table ("mean acc", "mean s", …; tex: LaTeX's spelling). */
 const char *imp_analyze_value_header(imp_analyze_value v, int tex);
 int imp_analyze_value_from_name(const char *name);
+/* The names in table order (the help's order), joined by sep as imp_words_join does, into
+ * buf (returned); scores_only: only the values where higher is better (the report's). */
+const char *imp_analyze_value_names(char *buf, size_t n, int scores_only, const char *sep);
 int imp_analyze_value_higher_better(imp_analyze_value v);
 const float *imp_analyze_values(const imp_cube *cube, imp_analyze_value v);
 
@@ -66,11 +69,15 @@ typedef enum {
 
 /* The component named name[0..len) ("pre", "gen", …, "weight"), -1 if none. */
 int imp_analyze_component_from_name(const char *name, size_t len);
+/* The name of component comp ("pre", …, "weight"; "?" outside the enum). */
+const char *imp_analyze_component_name(int comp);
+/* The component names in enum order, joined by sep as imp_words_join does, into buf. */
+const char *imp_analyze_component_names(char *buf, size_t n, const char *sep);
 /* Text of component comp of the strategy text strategy into buf ("" when it does not apply);
  * NULL if the strategy does not parse. */
 const char *imp_analyze_component(const char *strategy, int comp, char *buf, size_t n);
 
-int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_cube_axes *axes, imp_err *err);
+int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_axes *axes, imp_err *err);
 void imp_analyze_sel_free(imp_analyze_sel *sel);
 
 /* Narrow sel to "KEY=V1,V2,…[,KEY2=W1,…]": a comma-separated list in which an item with '='
@@ -81,7 +88,7 @@ void imp_analyze_sel_free(imp_analyze_sel *sel);
  * component value keeps the strategies whose component has that text. Keys are ANDed, values
  * of one key ORed; repeated calls intersect. An unknown key or a value nothing has is
  * IMP_EUSAGE naming the values there are. */
-int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const char *expr,
+int imp_analyze_where(imp_analyze_sel *sel, const imp_axes *axes, const char *expr,
                       imp_err *err);
 
 /* Narrow the competitor columns to those matched by a comma-separated list of items
@@ -90,13 +97,13 @@ int imp_analyze_where(imp_analyze_sel *sel, const imp_cube_axes *axes, const cha
  * Janson, Ours (= l2/kmeans/l2/l2/max k=20), Oracle. A missing k or shot matches every value.
  * An item naming a strategy, k or shot the cube does not have is IMP_EUSAGE. Repeated calls
  * intersect (join lists with ',' for a union). */
-int imp_analyze_competitors(imp_analyze_sel *sel, const imp_cube_axes *axes, const char *list,
+int imp_analyze_competitors(imp_analyze_sel *sel, const imp_axes *axes, const char *list,
                             imp_err *err);
 
 /* Set hit[c] for every competitor column c one item of such a list matches (a definition
  * NAME=STR[@k=K][@shot=S] matches as STR would); hit has n_strategy·n_k·n_shot entries.
  * item is cut up in place. IMP_EUSAGE as imp_analyze_competitors. */
-int imp_analyze_match_item(const imp_cube_axes *axes, char *item, unsigned char *hit,
+int imp_analyze_match_item(const imp_axes *axes, char *item, unsigned char *hit,
                            imp_err *err);
 
 /* The paper's name of a strategy text ("Qi", "Hosoda", "Janson", "Ours", "Oracle"), or NULL;

@@ -568,7 +568,9 @@ static int grid_part(pctx *c, yaml_node_t *n, int part, imp_strategy *out, size_
             return rc;
         /* Parse the part inside a strategy whose other parts are fixed and valid. */
         char text[256];
-        const char *fill[5] = {"none", "mean", "none", "none", "max"};
+        const char *fill[5] = {imp_norm_name(IMP_NORM_FILL), imp_gen_name(IMP_GEN_FILL),
+                               imp_norm_name(IMP_NORM_FILL), imp_norm_name(IMP_NORM_FILL),
+                               imp_agg_name(IMP_AGG_FILL)};
         fill[part] = s;
         snprintf(text, sizeof text, "%s/%s/%s/%s/%s", fill[0], fill[1], fill[2], fill[3], fill[4]);
         imp_strategy st;

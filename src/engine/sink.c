@@ -241,9 +241,10 @@ static void progress(imp_sink *s, double now, const imp_sink_state *st)
         return;
     cJSON_AddStringToObject(o, "job", s->o.job_path);
     cJSON_AddNumberToObject(o, "valid", (double)valid);
-    cJSON_AddNumberToObject(o, "done", (double)done);
-    cJSON_AddNumberToObject(o, "failed", (double)failed);
-    cJSON_AddNumberToObject(o, "pending", (double)s->counts[IMP_CELL_PENDING]);
+    cJSON_AddNumberToObject(o, imp_cube_status_name(IMP_CELL_DONE), (double)done);
+    cJSON_AddNumberToObject(o, imp_cube_status_name(IMP_CELL_FAILED), (double)failed);
+    cJSON_AddNumberToObject(o, imp_cube_status_name(IMP_CELL_PENDING),
+                            (double)s->counts[IMP_CELL_PENDING]);
     cJSON_AddNumberToObject(o, "todo_this_run", (double)s->todo);
     cJSON_AddNumberToObject(o, "recorded_this_run", (double)s->recorded);
     cJSON_AddNumberToObject(o, "cells_per_second", rate);

@@ -16,13 +16,13 @@
 #include "imprint/rng.h"
 #include "imprint/taskload.h"
 
-/* A cached GEN result: the proxies (before NORMpost) of one (model, task, shot, seed, PRE,
- * GEN, k_eff). used: a counter stamp, the largest is the most recent. */
+/* A cached GEN result: the proxies (before NORMpost) of one (model, task, shot, seed, k_eff)
+ * and strategy strat, shared by every strategy that imp_strategy_same_gen pairs with strat.
+ * used: a counter stamp, the largest is the most recent. */
 typedef struct cache_entry {
     int valid;
     uint32_t model, task, shot, seed;
-    imp_norm pre;
-    imp_gen gen;
+    imp_strategy strat;
     int64_t k_eff;
     int rc;          /* GEN failed: every cell fails with msg */
     char msg[IMP_CELL_MSG_MAX];
@@ -208,7 +208,7 @@ static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
     for (int i = 0; i < IMP_WORKER_CACHE_SETS; i++) {
         cache_entry *e = &w->cache[i];
         if (e->valid && e->model == p->model && e->task == p->task && e->shot == p->shot &&
-            e->seed == p->seed && e->pre == gs->pre && e->gen == gs->gen && e->k_eff == g->k_eff) {
+            e->seed == p->seed && e->k_eff == g->k_eff && imp_strategy_same_gen(&e->strat, gs)) {
             e->used = ++w->clock;
             return e;
         }
@@ -235,8 +235,7 @@ static const cache_entry *proxies_for(imp_worker *w, const imp_piece *p,
     e->task = p->task;
     e->shot = p->shot;
     e->seed = p->seed;
-    e->pre = gs->pre;
-    e->gen = gs->gen;
+    e->strat = *gs;
     e->k_eff = g->k_eff;
     e->bytes = e->px.P * e->px.d * sizeof(float);
     e->used = ++w->clock;

@@ -13,7 +13,7 @@
 /* Allocate the arrays of a cube whose axes are set, filled as "no result" (pending). */
 int imp__cube_alloc(imp_cube *c, imp_err *err)
 {
-    uint64_t n = imp_cube_n_cells(&c->axes);
+    uint64_t n = imp_axes_n_cells(&c->axes);
     if (n == 0 || n > SIZE_MAX / sizeof(double))
         return imp_err_set(err, IMP_EINPUT, "cube: grid too large or empty");
     c->n_cells = n;
@@ -97,7 +97,7 @@ int32_t imp_cube_host_index(imp_cube *c, const char *name, imp_err *err)
     return (int32_t)c->n_host_name++;
 }
 
-int imp_cube_create(const imp_cube_axes *axes, const uint8_t *valid, imp_cube **out,
+int imp_cube_create(const imp_axes *axes, const uint8_t *valid, imp_cube **out,
                     imp_err *err)
 {
     *out = NULL;
@@ -362,12 +362,12 @@ void imp_cube_count(const imp_cube *c, size_t counts[IMP_CELL__NSTATUS])
 
 void imp_cube_count_axis(const imp_cube *c, int axis, size_t *counts)
 {
-    size_t len = imp_cube_axis_len(&c->axes, axis);
+    size_t len = imp_axis_len(&c->axes, axis);
     memset(counts, 0, len * IMP_CELL__NSTATUS * sizeof counts[0]);
     /* stride of the axis in row-major order: product of the lengths after it */
     uint64_t stride = 1;
     for (int ax = axis + 1; ax < IMP_AX__COUNT; ax++)
-        stride *= imp_cube_axis_len(&c->axes, ax);
+        stride *= imp_axis_len(&c->axes, ax);
     for (uint64_t i = 0; i < c->n_cells; i++) {
         size_t v = (size_t)((i / stride) % len);
         if (c->status[i] < IMP_CELL__NSTATUS)

@@ -128,11 +128,11 @@ static hid_t w_scale(wctx *w, const char *name, char *const *strings, const int6
  * NULL) becomes its "units" attribute. */
 static int w_array(wctx *w, const char *name, hid_t ftype, hid_t mtype, const void *fill,
                    const void *buf, const char *units, const hid_t scales[IMP_AX__COUNT],
-                   const imp_cube_axes *ax)
+                   const imp_axes *ax)
 {
     hsize_t dims[IMP_AX__COUNT];
     for (int i = 0; i < IMP_AX__COUNT; i++)
-        dims[i] = imp_cube_axis_len(ax, i);
+        dims[i] = imp_axis_len(ax, i);
     hid_t s = H5Screate_simple(IMP_AX__COUNT, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
     int ok = s >= 0 && dcpl >= 0 && H5Pset_fill_value(dcpl, mtype, fill) >= 0;
@@ -141,7 +141,7 @@ static int w_array(wctx *w, const char *name, hid_t ftype, hid_t mtype, const vo
     ok = ok && d >= 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
     for (int i = 0; ok && i < IMP_AX__COUNT; i++)
         ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0 &&
-             H5DSset_label(d, (unsigned)i, imp_cube_axis_name(i)) >= 0;
+             H5DSset_label(d, (unsigned)i, imp_axis_name(i)) >= 0;
     int rc = ok ? 0 : imp_h5_fail(w->err, IMP_EHDF5, w->path, name, "cannot write");
     if (rc == 0 && strcmp(name, "status") == 0) {
 #define FLAG(ID, value, name) value,
@@ -223,14 +223,14 @@ static int w_failures(wctx *w, const imp_cube *c)
 
 static int w_contents(wctx *w, const imp_cube *c)
 {
-    const imp_cube_axes *ax = &c->axes;
+    const imp_axes *ax = &c->axes;
     hid_t scales[IMP_AX__COUNT];
     for (int i = 0; i < IMP_AX__COUNT; i++)
         scales[i] = -1;
     int rc = 0;
     for (int i = 0; i < IMP_AX__COUNT && rc == 0; i++) { /* the table's kind: strings or int64 */
-        scales[i] = w_scale(w, imp_cube_axis_name(i), imp_axis_strs(ax, i), imp_axis_ints(ax, i),
-                            imp_cube_axis_len(ax, i));
+        scales[i] = w_scale(w, imp_axis_name(i), imp_axis_strs(ax, i), imp_axis_ints(ax, i),
+                            imp_axis_len(ax, i));
         if (scales[i] < 0)
             rc = w->err ? w->err->code : IMP_EHDF5;
     }
@@ -441,7 +441,7 @@ static int r_ints(rctx *r, const char *name, int64_t **out, size_t *n)
 
 /* Read one data array of the cube's shape, converting to mtype. */
 /* "[2, 1, 3, 1, 1, 2] (model, task, strategy, k, shot, seed)": the shape an array must have. */
-static const char *shape_text(const imp_cube_axes *ax, char *buf, size_t n)
+static const char *shape_text(const imp_axes *ax, char *buf, size_t n)
 {
     size_t at = 0;
     for (int i = 0; i < IMP_AX__COUNT && at < n; i++)
@@ -464,7 +464,7 @@ static int r_array(rctx *r, const imp_cube *c, const char *name, hid_t mtype, vo
     int ok = s >= 0 && H5Sget_simple_extent_ndims(s) == IMP_AX__COUNT &&
              H5Sget_simple_extent_dims(s, dims, NULL) == IMP_AX__COUNT;
     for (int i = 0; ok && i < IMP_AX__COUNT; i++)
-        ok = dims[i] == imp_cube_axis_len(&c->axes, i);
+        ok = dims[i] == imp_axis_len(&c->axes, i);
     if (!ok)
         rc = imp_err_set(r->err, IMP_EINPUT, "%s: %s: expected shape %s", r->path, name,
                          shape_text(&c->axes, (char[256]){0}, 256));
@@ -552,7 +552,7 @@ static int r_contents(rctx *r, imp_cube *c)
         H5Lexists(r->fid, "status", H5P_DEFAULT) <= 0)
         return imp_err_set(r->err, IMP_EINPUT, "%s: /accuracy, /status: missing — not an "
                            "imprint result cube", r->path);
-    imp_cube_axes *ax = &c->axes;
+    imp_axes *ax = &c->axes;
     int rc = 0;
     for (int i = 0; i < IMP_AX__COUNT && rc == 0; i++) { /* the table's kind: strings or int64 */
         size_t *len;
@@ -562,7 +562,7 @@ static int r_contents(rctx *r, imp_cube *c)
         rc = strs ? r_strings(r, imp_axis_name(i), strs, len)
                   : r_ints(r, imp_axis_name(i), ints, len);
     }
-    if (rc == 0 && imp_cube_n_cells(ax) == 0)
+    if (rc == 0 && imp_axes_n_cells(ax) == 0)
         rc = imp_err_set(r->err, IMP_EINPUT, "%s: an axis (/model … /seed) is empty", r->path);
     if (rc == 0 && (rc = imp__cube_alloc(c, r->err)) != 0)
         imp_err_prefix(r->err, "%s", r->path);

@@ -45,7 +45,7 @@ int imp_cube_export_csv_opts(const imp_cube *c, FILE *out, const imp_cube_csv_op
 {
     imp_cube_csv_opts o = opts ? *opts : (imp_cube_csv_opts){0};
     for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
-        fputs(imp_cube_axis_name(ax), out);
+        fputs(imp_axis_name(ax), out);
         if (ax == IMP_AX_STRATEGY && o.strategy_fields && o.strategy_header)
             fputs(o.strategy_header, out);
         putc(',', out);
@@ -59,9 +59,9 @@ int imp_cube_export_csv_opts(const imp_cube *c, FILE *out, const imp_cube_csv_op
     for (uint64_t i = 0; i < c->n_cells; i++) {
         if (o.valid_only && c->status[i] == IMP_CELL_NA)
             continue;
-        imp_cube_cell_coords(&c->axes, i, idx);
+        imp_axes_cell_coords(&c->axes, i, idx);
         for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
-            imp_csv_field(out, imp_cube_axis_value(&c->axes, ax, idx[ax], vb, sizeof vb));
+            imp_csv_field(out, imp_axis_value(&c->axes, ax, idx[ax], vb, sizeof vb));
             if (ax == IMP_AX_STRATEGY && o.strategy_fields)
                 o.strategy_fields(out, idx[ax], o.ctx);
             putc(',', out);
@@ -118,19 +118,19 @@ int imp_cube_print_status(const imp_cube *c, FILE *out, size_t max_failures, imp
 
     char vb[64];
     for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
-        size_t len = imp_cube_axis_len(&c->axes, ax);
+        size_t len = imp_axis_len(&c->axes, ax);
         size_t *cnt = malloc(len * IMP_CELL__NSTATUS * sizeof *cnt);
         if (!cnt)
             return imp_err_set(err, IMP_ENOMEM, "status: out of memory");
         imp_cube_count_axis(c, ax, cnt);
         size_t w = 0;
         for (size_t i = 0; i < len; i++) {
-            size_t l = strlen(imp_cube_axis_value(&c->axes, ax, i, vb, sizeof vb));
+            size_t l = strlen(imp_axis_value(&c->axes, ax, i, vb, sizeof vb));
             w = l > w ? l : w;
         }
-        fprintf(out, "%s:\n", imp_cube_axis_name(ax));
+        fprintf(out, "%s:\n", imp_axis_name(ax));
         for (size_t i = 0; i < len; i++) {
-            fprintf(out, "  %-*s  ", (int)w, imp_cube_axis_value(&c->axes, ax, i, vb, sizeof vb));
+            fprintf(out, "  %-*s  ", (int)w, imp_axis_value(&c->axes, ax, i, vb, sizeof vb));
             print_counts(out, cnt + i * IMP_CELL__NSTATUS);
             fputc('\n', out);
         }
@@ -146,10 +146,10 @@ int imp_cube_print_status(const imp_cube *c, FILE *out, size_t max_failures, imp
         for (uint64_t i = 0; i < c->n_cells && shown < max_failures; i++) {
             if (c->status[i] != IMP_CELL_FAILED)
                 continue;
-            imp_cube_cell_coords(&c->axes, i, idx);
+            imp_axes_cell_coords(&c->axes, i, idx);
             for (int ax = 0; ax < IMP_AX__COUNT; ax++)
-                fprintf(out, "%s%s=%s", ax ? " " : "  ", imp_cube_axis_name(ax),
-                        imp_cube_axis_value(&c->axes, ax, idx[ax], vb, sizeof vb));
+                fprintf(out, "%s%s=%s", ax ? " " : "  ", imp_axis_name(ax),
+                        imp_axis_value(&c->axes, ax, idx[ax], vb, sizeof vb));
             fprintf(out, ": %s\n", c->message[i] && c->message[i][0] ? c->message[i]
                                                                      : "(no message)");
             shown++;
@@ -196,8 +196,9 @@ int imp_cube_print_by_host(const imp_cube *c, FILE *out, imp_err *err)
         w = strlen(c->host_name[h]) > w ? strlen(c->host_name[h]) : w;
     fprintf(out, "by host (cells with a result; span = last - first finish; cells/s over the "
                  "span; inference = the cells' inference seconds):\n");
-    fprintf(out, "  %-*s  %8s  %7s  %5s  %9s  %8s  %11s\n", (int)w, "host", "done", "failed",
-            "ranks", "span s", "cells/s", "inference s");
+    fprintf(out, "  %-*s  %8s  %7s  %5s  %9s  %8s  %11s\n", (int)w, "host",
+            imp_cube_status_name(IMP_CELL_DONE), imp_cube_status_name(IMP_CELL_FAILED), "ranks",
+            "span s", "cells/s", "inference s");
     for (size_t h = 0; h < nh; h++) {
         const row_t *r = &row[h];
         if (h == c->n_host_name && r->done + r->failed == 0)

@@ -10,6 +10,14 @@
 
 #include "imprint/rng.h"
 
+/* grid.h's union: g->n_<axis> and g-><axis> are the fields of g->axes. */
+#define GRID_SAME_FIELD(ID, name, key, kind, min, max, minus1, rule, dflt)                      \
+    _Static_assert(offsetof(imp_grid, n_##name) == offsetof(imp_grid, axes.n_##name) &&       \
+                       offsetof(imp_grid, name) == offsetof(imp_grid, axes.name),              \
+                   "imp_grid's axis " #name " is one field");
+IMP_AXIS_MAP(GRID_SAME_FIELD)
+#undef GRID_SAME_FIELD
+
 /* ---- a growing string ------------------------------------------------------------------ */
 
 typedef struct sbuf {

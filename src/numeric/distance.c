@@ -143,7 +143,8 @@ int imp_gram64_create(const float *W, size_t P, size_t d, int whiten, imp_gram64
     int rc = 0;
     if (!g->Wt || !g->wn || (whiten && (!g->mu || !g->L)))
         rc = imp_err_set(err, IMP_ENOMEM, "%s: out of memory (%zu proxies of %zu dims)",
-                         whiten ? "mahalanobis" : "euclidean", P, d);
+                         imp_metric_name(whiten ? IMP_METRIC_MAHALANOBIS : IMP_METRIC_EUCLIDEAN),
+                         P, d);
     if (!rc && whiten)
         rc = mahal_factor(W, P, d, g->mu, g->L, err);
     if (rc) {

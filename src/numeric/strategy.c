@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/words.h"
+
 static const imp_gen_info gen_table[IMP_GEN__COUNT] = {
 #define IMP__GEN_ROW(e, name, k, seed, lsq, cost, kernel) {name, k, seed, lsq, cost},
     IMP_GEN_MAP(IMP__GEN_ROW)
@@ -112,22 +114,16 @@ static const char *join(char *buf, size_t n, int l, int arg, int st)
     if (buf[0])
         return buf;
     enum { ROWS = 64 };
+    static const char *const sep[S__COUNT] = {[S_BAR] = "|", [S_SLASH] = "/",
+                                              [S_COMMA] = ", ", [S_OR] = " or "};
     char form[ROWS][40];
     const char *row[ROWS];
-    int nr = 0;
+    size_t nr = 0;
     for (int i = 0; i < ROWS; i++)
         if ((row[nr] = list_row(l, arg, i, form[nr], sizeof form[nr])))
             nr++;
     char text[512]; /* built here, then copied in one call (every builder writes the same bytes) */
-    size_t o = 0;
-    for (int i = 0; i < nr && o < sizeof text; i++) {
-        const char *sep = i == 0         ? ""
-                          : st == S_BAR   ? "|"
-                          : st == S_SLASH ? "/"
-                          : st == S_OR && i == nr - 1 ? " or " : ", ";
-        o += (size_t)snprintf(text + o, sizeof text - o, "%s%s", sep, row[i]);
-    }
-    snprintf(buf, n, "%s", text);
+    snprintf(buf, n, "%s", imp_words_join(text, sizeof text, row, nr, sep[st]));
     return buf;
 }
 

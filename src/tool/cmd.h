@@ -2,6 +2,9 @@
 #ifndef IMPRINT_TOOL_CMD_H
 #define IMPRINT_TOOL_CMD_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "imprint/err.h"
 
 /* Every subcommand: argv[0] is the subcommand name; returns the process exit code. */
@@ -29,6 +32,14 @@ int imp_cmd_merge(int argc, char **argv);
 int imp_tool_fail(const imp_err *err);
 /* Usage error: print "imprint SUB: <msg>" and a hint to --help; returns 2. */
 int imp_tool_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print text (words separated by single spaces) to f, starting at column col of the current
+ * line and breaking lines greedily so that none is wider than width characters (a UTF-8
+ * sequence counts as one), continuation lines indented by indent spaces; the last line is
+ * left open and its column returned. Help paragraphs that hold a list generated from a table
+ * are written through it. */
+size_t imp_tool_wrap(FILE *f, size_t col, size_t indent, size_t width, const char *text);
+/* The width of the help's paragraphs, in characters. */
+#define IMP_TOOL_HELP_WIDTH 80
 /* CPUs this process should use: SLURM_CPUS_PER_TASK if set, else the CPU affinity mask, else
  * the CPUs online. */
 int imp_tool_cpus(void);

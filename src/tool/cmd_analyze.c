@@ -6,6 +6,7 @@
 
 #include "analyze.h"
 #include "cmd.h"
+#include "imprint/named.h"
 #include "opts.h"
 #include "plotfig.h"
 #include "toolio.h"
@@ -14,6 +15,8 @@
 #define ROWS_CUT 30
 /* Notes on competitors that lack values: at most this many by name. */
 #define NOTES_MAX 10
+/* The option descriptions of --help run five characters past the paragraphs' width. */
+#define HELP_WIDTH (IMP_TOOL_HELP_WIDTH + 5)
 
 static void help(void)
 {
@@ -23,8 +26,11 @@ static void help(void)
         "                       [--where KEY=V1,V2[,KEY=V]...]... [--competitors LIST]...\n"
         "                       [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
         "                       [--group-by KEY[,KEY...] --best] [--top N] [--rows N|all]\n"
-        "                       [--groups cliques|intervals]\n"
-        "                       [--value accuracy|f1|gen_seconds|inf_seconds]\n"
+        "                       [--groups cliques|intervals]\n");
+    char values[128], axes[128], comps[128], para[512];
+    printf("                       [--value %s]\n",
+           imp_analyze_value_names(values, sizeof values, 0, "|"));
+    printf(
         "                       [--nemenyi] [--dense-ranks] [--compat-identical-significant]\n"
         "                       [--no-journal]\n"
         "\n"
@@ -45,16 +51,24 @@ static void help(void)
         "are at most %d, else the best %d; never more than %d. If Friedman's p >= alpha on\n"
         "the tested set nothing is declared significant (the reference stops there).\n"
         "\n", IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_DEFAULT_TOP, IMP_ANALYZE_MAX_TESTED);
+    /* the keys --where takes, from the axis table and the strategy components */
+    snprintf(para, sizeof para,
+             "keep only these values; KEY is an axis (%s; %s \"%s\") or a strategy component "
+             "(%s); several keys in one option: gen=kmeans,fps,agg=max; repeatable; all must hold",
+             imp_axis_names(axes, sizeof axes, ", "), imp_axis_name(IMP_AX_SHOT),
+             imp_axis_info_of(IMP_AX_SHOT)->minus1,
+             imp_analyze_component_names(comps, sizeof comps, ", "));
+    fputs("  --where KEY=V1,V2       ", stdout);
+    imp_tool_wrap(stdout, 26, 26, HELP_WIDTH, para);
+    /* the paper's names from their table */
+    snprintf(para, sizeof para,
+             "keep only these columns: comma-separated STR[@k=K][@shot=S] (a missing k or shot "
+             "matches all; the paper's names %s work as STR; NAME=STR[@…] names it too); "
+             "repeatable; all of them are tested", imp_named_strategy_list());
+    fputs("\n  --competitors LIST      ", stdout);
+    imp_tool_wrap(stdout, 26, 26, HELP_WIDTH, para);
     printf(
-        "  --where KEY=V1,V2       keep only these values; KEY is an axis (model, task,\n"
-        "                          strategy, k, shot, seed; shot \"all\") or a strategy\n"
-        "                          component (pre, gen, post, inf, agg, metric, m, weight);\n"
-        "                          several keys in one option: gen=kmeans,fps,agg=max;\n"
-        "                          repeatable; all must hold\n"
-        "  --competitors LIST      keep only these columns: comma-separated STR[@k=K][@shot=S]\n"
-        "                          (a missing k or shot matches all; the paper's names Qi,\n"
-        "                          Hosoda, Janson, Ours, Oracle work as STR; NAME=STR[@…]\n"
-        "                          names it too); repeatable; all of them are tested\n"
+        "\n"
         "  --name NAME=STR[@k=K]   show the competitors this matches as NAME (the paper's\n"
         "                          names are always applied unless --no-names)\n"
         "  --group-by KEYS --best  the reference's highlighter: of each group of competitors\n"
@@ -182,9 +196,11 @@ static int parse(int argc, char **argv, opts *o)
                                       v);
             break;
         case O_VALUE:
-            if (imp_analyze_value_from_name(v) < 0)
-                return imp_tool_usage("analyze", "--value '%s': expected accuracy, f1, "
-                                      "gen_seconds or inf_seconds", v);
+            if (imp_analyze_value_from_name(v) < 0) {
+                char values[128];
+                return imp_tool_usage("analyze", "--value '%s': expected %s", v,
+                                      imp_analyze_value_names(values, sizeof values, 0, " or "));
+            }
             o->value = (imp_analyze_value)imp_analyze_value_from_name(v);
             break;
         case IMP_OPT_ARG:
@@ -248,7 +264,7 @@ static void notes(const imp_analyze_matrix *mat)
 }
 
 /* The CD diagram of the tested rows into path: PDF or PNG for those extensions, else SVG. */
-static int write_svg(const char *path, const imp_cube_axes *axes, const imp_analyze_matrix *mat,
+static int write_svg(const char *path, const imp_axes *axes, const imp_analyze_matrix *mat,
                      const imp_analysis *an, imp_err *err)
 {
     imp_plot_format fmt;
@@ -266,7 +282,7 @@ static int write_svg(const char *path, const imp_cube_axes *axes, const imp_anal
     return imp_outfile_commit(&of, err);
 }
 
-static int write_report(const char *path, const imp_report_opts *ro, const imp_cube_axes *axes,
+static int write_report(const char *path, const imp_report_opts *ro, const imp_axes *axes,
                         const imp_analyze_matrix *mat, const imp_analysis *an, imp_err *err)
 {
     imp_outfile of;

@@ -88,10 +88,11 @@ int imp_cmd_eval(int argc, char **argv)
             have_k = 1;
             break;
         case O_SHOT:
-            if (strcmp(v, "all") == 0)
+            if (imp_axis_is_minus1(IMP_AX_SHOT, v))
                 shot = -1;
             else if (imp_parse_long(v, 1, 100000000, &shot))
-                return imp_tool_usage("eval", "--shot '%s': expected all or an integer >= 1", v);
+                return imp_tool_usage("eval", "--shot '%s': expected %s or an integer >= 1", v,
+                                      imp_axis_info_of(IMP_AX_SHOT)->minus1);
             break;
         case O_SEED: {
             char *end;
@@ -176,13 +177,13 @@ int imp_cmd_eval(int argc, char **argv)
     imp_strategy_format(&spec.strat, canon, sizeof canon);
     if (json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "model", model);
+        cJSON_AddStringToObject(o, imp_axis_name(IMP_AX_MODEL), model);
         cJSON_AddStringToObject(o, "dataset", dataset);
-        cJSON_AddStringToObject(o, "task", taskname);
-        cJSON_AddStringToObject(o, "strategy", canon);
-        cJSON_AddNumberToObject(o, "k", spec.k);
-        cJSON_AddNumberToObject(o, "shot", spec.shot);
-        imp_json_add_u64(o, "seed", seed);
+        cJSON_AddStringToObject(o, imp_axis_name(IMP_AX_TASK), taskname);
+        cJSON_AddStringToObject(o, imp_axis_name(IMP_AX_STRATEGY), canon);
+        cJSON_AddNumberToObject(o, imp_axis_name(IMP_AX_K), spec.k);
+        cJSON_AddNumberToObject(o, imp_axis_name(IMP_AX_SHOT), spec.shot);
+        imp_json_add_u64(o, imp_axis_name(IMP_AX_SEED), seed);
         cJSON_AddNumberToObject(o, "lambda", spec.lambda);
         cJSON_AddNumberToObject(o, "accuracy", (double)co.accuracy);
         cJSON_AddNumberToObject(o, "correct", (double)co.correct);
@@ -197,7 +198,7 @@ int imp_cmd_eval(int argc, char **argv)
         rc = imp_tool_print_json(o, &err);
     } else {
         char shot_txt[32];
-        snprintf(shot_txt, sizeof shot_txt, shot < 0 ? "all" : "%ld", shot);
+        imp_axis_int_text(IMP_AX_SHOT, shot, shot_txt, sizeof shot_txt);
         printf("cell        %s / %s / %s, k = %d, shot = %s, seed = %llu\n", model, taskname, canon,
                spec.k, shot_txt, seed);
         printf("accuracy    %.2f %% (%zu of %zu test rows)\n", (double)co.accuracy, co.correct,

@@ -425,9 +425,9 @@ int imp_cmd_plan(int argc, char **argv)
         cJSON_AddNumberToObject(o, "cells", (double)g->n_cells);
         cJSON_AddNumberToObject(o, "valid_cells", (double)g->n_valid);
         cJSON_AddNumberToObject(o, "na_cells", (double)g->n_na);
-        cJSON_AddNumberToObject(o, "done", (double)counts[IMP_CELL_DONE]);
-        cJSON_AddNumberToObject(o, "failed", (double)counts[IMP_CELL_FAILED]);
-        cJSON_AddNumberToObject(o, "pending", (double)counts[IMP_CELL_PENDING]);
+        static const int shown[] = {IMP_CELL_DONE, IMP_CELL_FAILED, IMP_CELL_PENDING};
+        for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+            cJSON_AddNumberToObject(o, imp_cube_status_name(shown[i]), (double)counts[shown[i]]);
         for (int ax = 0; ax < IMP_AX__COUNT; ax++) /* axis lengths under their job keys */
             cJSON_AddNumberToObject(o, imp_axis_info_of(ax)->key,
                                     (double)imp_axis_len(&g->axes, ax));

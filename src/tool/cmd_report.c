@@ -15,11 +15,12 @@
 
 static void help(void)
 {
+    char values[128]; /* the page shows a score: the values where higher is better */
     printf("usage: imprint report JOB.yaml|CUBE.h5 --out DIR [--nc1 TABLE.csv] [--alpha 0.05]\n"
            "                      [--where KEY=V1,V2[,KEY=V]...]... [--competitors LIST]...\n"
            "                      [--name NAME=STR[@k=K][@shot=S]]... [--no-names]\n"
            "                      [--facet model|dataset|task] [--width one|two|PT]\n"
-           "                      [--value accuracy|f1]\n"
+           "                      [--value %s]\n"
            "                      [--no-journal]\n"
            "\n"
            "Write DIR/index.html, one page that needs no network, in the order of a paper:\n"
@@ -62,8 +63,8 @@ static void help(void)
            "                       page of a two-column paper) or a width in pt (default %.0f;\n"
            "                       faceted figures: two)\n"
            "  --no-journal         do not read CUBE.h5.journal (the cube alone)\n",
-           ACC_COLS, IMP_ANALYZE_DEFAULT_TOP, MAX_LINES, HTML_ROWS, WIDTH_ONE, WIDTH_TWO,
-           IMP_CHART_WIDTH);
+           imp_analyze_value_names(values, sizeof values, 1, "|"), ACC_COLS,
+           IMP_ANALYZE_DEFAULT_TOP, MAX_LINES, HTML_ROWS, WIDTH_ONE, WIDTH_TWO, IMP_CHART_WIDTH);
 }
 
 /* ---- options ---- */
@@ -125,9 +126,11 @@ static int parse(int argc, char **argv, opts *o)
         case O_VALUE: {
             int v2 = imp_analyze_value_from_name(v);
             /* the page is about a score: times have their own figure (gen-seconds) */
-            if (v2 < 0 || !imp_analyze_value_higher_better((imp_analyze_value)v2))
-                return imp_tool_usage("report", "--value '%s': expected accuracy%s", v,
-                                      imp_analyze_value_from_name("f1") >= 0 ? " or f1" : "");
+            if (v2 < 0 || !imp_analyze_value_higher_better((imp_analyze_value)v2)) {
+                char values[128];
+                return imp_tool_usage("report", "--value '%s': expected %s", v,
+                                      imp_analyze_value_names(values, sizeof values, 1, " or "));
+            }
             o->value = (imp_analyze_value)v2;
             break;
         }

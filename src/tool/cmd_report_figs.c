@@ -34,10 +34,10 @@ static void task_datasets(const imp_cube *cube, const imp_job *job, size_t ta, c
 /* The facet values with a selected cell that is not n/a, in cube order. */
 int imp__report_facets_build(const imp_cube *cube, facet_kind kind, facets *fa, imp_err *err)
 {
-    const imp_cube_axes *a = &cube->axes;
+    const imp_axes *a = &cube->axes;
     memset(fa, 0, sizeof *fa);
     fa->axis = kind == FACET_MODEL ? IMP_AX_MODEL : IMP_AX_TASK;
-    size_t len = imp_cube_axis_len(a, fa->axis);
+    size_t len = imp_axis_len(a, fa->axis);
     unsigned char *live = calloc(len, 1);
     imp_job *job = NULL;
     if (!live)
@@ -45,7 +45,7 @@ int imp__report_facets_build(const imp_cube *cube, facet_kind kind, facets *fa, 
     for (uint64_t i = 0; i < cube->n_cells; i++)
         if (cube->status[i] != IMP_CELL_NA) {
             size_t idx[IMP_AX__COUNT];
-            imp_cube_cell_coords(a, i, idx);
+            imp_axes_cell_coords(a, i, idx);
             live[idx[fa->axis]] = 1;
         }
     if (kind == FACET_DATASET && cube->job && *cube->job &&
@@ -227,7 +227,7 @@ static int add_figure(ctx *c, page *P, const char *base, const char *caption, fi
         for (size_t g = 0; !rc && g < fa->n; g++) {
             for (uint64_t i = 0; i < c->cube->n_cells; i++) {
                 size_t idx[IMP_AX__COUNT];
-                imp_cube_cell_coords(&c->cube->axes, i, idx);
+                imp_axes_cell_coords(&c->cube->axes, i, idx);
                 c->cube->status[i] = fa->member[g][idx[fa->axis]] ? saved[i] : IMP_CELL_NA;
             }
             int frc = fn(c->cube, arg, &panels[g], &ferr);

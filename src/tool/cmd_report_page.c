@@ -32,11 +32,11 @@ static void html_failures(FILE *f, const ctx *c)
         if (shown == HTML_FAILS)
             continue;
         size_t idx[IMP_AX__COUNT];
-        imp_cube_cell_coords(&cube->axes, i, idx);
+        imp_axes_cell_coords(&cube->axes, i, idx);
         fputs("<tr>", f);
         for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
             fputs("<td>", f);
-            html_esc(f, imp_cube_axis_value(&cube->axes, ax, idx[ax], b[ax], sizeof b[ax]));
+            html_esc(f, imp_axis_value(&cube->axes, ax, idx[ax], b[ax], sizeof b[ax]));
             fputs("</td>", f);
         }
         fputs("<td>", f);
@@ -52,14 +52,14 @@ static void html_failures(FILE *f, const ctx *c)
 }
 
 /* One axis of the summary: "3: m1, m2, m3" (the first few values). */
-static void html_axis(FILE *f, const imp_cube_axes *a, int ax)
+static void html_axis(FILE *f, const imp_axes *a, int ax)
 {
-    size_t n = imp_cube_axis_len(a, ax);
+    size_t n = imp_axis_len(a, ax);
     char b[32];
     fprintf(f, "<tr><th>%s</th><td>%zu: ", imp_axis_info_of(ax)->key, n);
     for (size_t i = 0; i < n && i < 12; i++) {
         fputs(i ? ", " : "", f);
-        html_esc(f, imp_cube_axis_value(a, ax, i, b, sizeof b));
+        html_esc(f, imp_axis_value(a, ax, i, b, sizeof b));
     }
     fputs(n > 12 ? ", …</td></tr>\n" : "</td></tr>\n", f);
 }
@@ -123,7 +123,7 @@ static void html_claims(FILE *f, const ctx *c)
                "<a href=\"claims.md\">claims.md</a>.</p>\n<table id=\"claims\"><tr><th>claim"
                "</th><th>this run</th><th>verdict</th></tr>\n",
             imp_analyze_value_label(c->o->value),
-            imp_cube_axis_value(&c->cube->axes, IMP_AX_SHOT, sh, shot, sizeof shot));
+            imp_axis_value(&c->cube->axes, IMP_AX_SHOT, sh, shot, sizeof shot));
     for (int i = 0; i < IMP_CLAIM__COUNT; i++) {
         const imp_claim *cl = &c->claims[i];
         fputs("<tr><td>", f);

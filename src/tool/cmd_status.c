@@ -11,12 +11,18 @@
 
 static void help(void)
 {
+    char text[512]; /* the status names from the status table */
+    snprintf(text, sizeof text,
+             "Count the cells of a result cube (or the cube a job file names) by status (%s, %s, "
+             "%s, %s = not a valid cell of the grid), in total and for every value of every "
+             "axis, and list the first N failure messages (--failures, default 10; 0 lists "
+             "none).",
+             imp_cube_status_name(IMP_CELL_DONE), imp_cube_status_name(IMP_CELL_PENDING),
+             imp_cube_status_name(IMP_CELL_FAILED), imp_cube_status_name(IMP_CELL_NA));
     printf("usage: imprint status JOB.yaml|CUBE.h5 [--failures N] [--no-journal] [--by host]\n"
-           "\n"
-           "Count the cells of a result cube (or the cube a job file names) by status (done,\n"
-           "pending, failed, n-a = not a valid cell of the grid), in total and for every\n"
-           "value of every axis, and list the first N failure messages (--failures, default\n"
-           "10; 0 lists none).\n"
+           "\n");
+    imp_tool_wrap(stdout, 0, 0, IMP_TOOL_HELP_WIDTH, text);
+    printf("\n"
            "The journal beside the cube (CUBE.h5.journal) is read too when it exists, so a\n"
            "running sweep shows its latest cells, and so are shard journals not merged yet\n"
            "(CUBE.h5.shard-I-of-N.journal, counted); --no-journal reads the cube alone.\n"

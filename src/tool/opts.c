@@ -1,4 +1,4 @@
-/* opts.c — getopt_long over a command's option table, with the tool's usage messages. */
+/* opts.c — getopt_long over a command's option table; usage messages and help wrapping. */
 #include "opts.h"
 
 #include <stdarg.h>
@@ -175,4 +175,34 @@ int imp_tool_usage(const char *sub, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\n(see 'imprint %s --help')\n", sub);
     return 2;
+}
+
+/* characters in s[0..len): bytes that do not continue a UTF-8 sequence */
+static size_t text_width(const char *s, size_t len)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
+size_t imp_tool_wrap(FILE *f, size_t col, size_t indent, size_t width, const char *text)
+{
+    int first = 1;
+    while (*text) {
+        size_t len = strcspn(text, " "), w = text_width(text, len);
+        if (!first && col + 1 + w > width) {
+            fprintf(f, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(text, 1, len, f);
+        col += w;
+        first = 0;
+        text += len;
+        text += strspn(text, " ");
+    }
+    return col;
 }

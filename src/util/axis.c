@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imprint/words.h"
+
 static const imp_axis_info axes_info[IMP_AX__COUNT] = {
 #define ROW(ID, name, key, kind, min, max, minus1, rule, dflt)                                     \
     {#name, key, IMP_AXK_##kind, min, max, minus1, rule, dflt},
@@ -21,6 +23,14 @@ const imp_axis_info *imp_axis_info_of(int axis)
 const char *imp_axis_name(int axis)
 {
     return axis >= 0 && axis < IMP_AX__COUNT ? axes_info[axis].name : "?";
+}
+
+const char *imp_axis_names(char *buf, size_t n, const char *sep)
+{
+    const char *w[IMP_AX__COUNT];
+    for (int ax = 0; ax < IMP_AX__COUNT; ax++)
+        w[ax] = axes_info[ax].name;
+    return imp_words_join(buf, n, w, IMP_AX__COUNT, sep);
 }
 
 int imp_axis_find(const char *name)

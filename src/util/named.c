@@ -2,7 +2,10 @@
 #include "imprint/named.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "imprint/words.h"
 
 /* the paper's named strategies (docs/job-file.md, "strategies") */
 static const imp_named_strategy named[] = {
@@ -27,4 +30,16 @@ const imp_named_strategy *imp_named_strategy_find(const char *name)
     return NULL;
 }
 
-const char *imp_named_strategy_list(void) { return "Qi, Hosoda, Janson, Ours, Oracle"; }
+const char *imp_named_strategy_list(void)
+{
+    enum { N = sizeof named / sizeof named[0] };
+    static char text[128]; /* built once from the table; every call writes the same bytes */
+    if (!text[0]) {
+        const char *w[N];
+        for (size_t i = 0; i < N; i++)
+            w[i] = named[i].name;
+        char buf[sizeof text];
+        snprintf(text, sizeof text, "%s", imp_words_join(buf, sizeof buf, w, N, ", "));
+    }
+    return text;
+}

@@ -221,7 +221,7 @@ int imp_test_fig_cube(imp_cube **out)
     static char *models[] = {"m1"}, *tasks[] = {"t1", "t2"};
     static char *strats[] = {"l2/mean/l2/l2/max", "l2/kmeans/l2/l2/max", "none/ls/none/none/max"};
     static int64_t ks[] = {1, 5}, shots[] = {5, -1}, seeds[] = {1, 2, 3};
-    imp_cube_axes a = {.n_model = 1, .model = models, .n_task = 2, .task = tasks, .n_strategy = 3,
+    imp_axes a = {.n_model = 1, .model = models, .n_task = 2, .task = tasks, .n_strategy = 3,
                        .strategy = strats, .n_k = 2, .k = ks, .n_shot = 2, .shot = shots,
                        .n_seed = 3, .seed = seeds};
     static const double km1[2][3] = {{70, 72, 74}, {80, 81, 85}};
@@ -230,7 +230,7 @@ int imp_test_fig_cube(imp_cube **out)
     uint8_t valid[72];
     size_t idx[IMP_AX__COUNT];
     for (uint64_t c = 0; c < 72; c++) {
-        imp_cube_cell_coords(&a, c, idx);
+        imp_axes_cell_coords(&a, c, idx);
         valid[c] = idx[IMP_AX_STRATEGY] == 1 || idx[IMP_AX_K] == 0;
     }
     imp_cube *cube;
@@ -240,7 +240,7 @@ int imp_test_fig_cube(imp_cube **out)
     for (uint64_t c = 0; c < 72; c++) {
         if (!valid[c])
             continue;
-        imp_cube_cell_coords(&a, c, idx);
+        imp_axes_cell_coords(&a, c, idx);
         size_t st = idx[IMP_AX_STRATEGY], k = idx[IMP_AX_K], t = idx[IMP_AX_TASK];
         size_t sh = idx[IMP_AX_SHOT], se = idx[IMP_AX_SEED];
         double acc = st == 1 ? (k == 0 ? km1[t][se] : km5[t][se]) : flat[st][t];
@@ -285,7 +285,7 @@ int imp_test_claims_cube(struct imp_cube **out)
                              "none/kmeans/none/none/max",        /* k-means without L2 */
                              "none/ls/none/none/max"};           /* Oracle */
     static int64_t ks[] = {1, 16, 30}, shots[] = {-1}, seeds[] = {1, 2};
-    imp_cube_axes a = {.n_model = 2, .model = models, .n_task = 3, .task = tasks, .n_strategy = 6,
+    imp_axes a = {.n_model = 2, .model = models, .n_task = 3, .task = tasks, .n_strategy = 6,
                        .strategy = strats, .n_k = 3, .k = ks, .n_shot = 1, .shot = shots,
                        .n_seed = 2, .seed = seeds};
     static const double acc[6][3][6] = {
@@ -295,11 +295,11 @@ int imp_test_claims_cube(struct imp_cube **out)
         {{61, 63, 63, 67, 69, 71}, {70, 64, 66, 75, 72, 72}, {69, 65, 67, 74, 73, 70}},
         {{57, 59, 61, 63, 65, 67}, {65, 60, 62, 68, 66, 66}, {64, 61, 63, 66, 67, 68}},
         {{80, 80, 80, 80, 80, 80}}};
-    uint64_t n = imp_cube_n_cells(&a);
+    uint64_t n = imp_axes_n_cells(&a);
     uint8_t valid[216];
     size_t idx[IMP_AX__COUNT];
     for (uint64_t c = 0; c < n; c++) {
-        imp_cube_cell_coords(&a, c, idx);
+        imp_axes_cell_coords(&a, c, idx);
         size_t st = idx[IMP_AX_STRATEGY];
         valid[c] = st == 3 || st == 4 || idx[IMP_AX_K] == 0;
     }
@@ -310,7 +310,7 @@ int imp_test_claims_cube(struct imp_cube **out)
     for (uint64_t c = 0; c < n; c++) {
         if (!valid[c])
             continue;
-        imp_cube_cell_coords(&a, c, idx);
+        imp_axes_cell_coords(&a, c, idx);
         size_t st = idx[IMP_AX_STRATEGY], k = idx[IMP_AX_K], se = idx[IMP_AX_SEED];
         size_t v = idx[IMP_AX_MODEL] * 3 + idx[IMP_AX_TASK];
         double d = st == 3 && k == 1 && v == 0 ? (se == 0 ? 2.0 : -2.0) : 0.0;
