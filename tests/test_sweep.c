@@ -69,17 +69,6 @@ static const char *job_path(const char *name)
     return b;
 }
 
-static imp_cube *read_cube(const char *name)
-{
-    char path[900];
-    snprintf(path, sizeof path, "%s/%s.h5", imp_test_tmpdir(), name);
-    imp_cube *c = NULL;
-    imp_err err;
-    int rc = imp_cube_read(path, &c, &err);
-    imp__assert_msg(rc == 0, __LINE__, __FILE__, "read cube %s: %s", path, rc ? err.msg : "");
-    return c;
-}
-
 /* 1 when no cell of the journal has two records, else 1 + the records beyond one per cell
  * (which is the largest count per cell when one cell is duplicated); -1 when it does not load.
  * *n_records: every record. */
@@ -185,7 +174,8 @@ static void test_ranks_agree(void)
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "3 ranks: exit %d\n%s", rc, out);
     free(out);
     double t0 = g_t0, t1 = (double)time(NULL) + 1;
-    imp_cube *a = read_cube("one"), *b = read_cube("two"), *c = read_cube("three");
+    imp_cube *a = imp_test_read_cube("one"), *b = imp_test_read_cube("two"),
+             *c = imp_test_read_cube("three");
     if (a && b && c) {
         assert_same_cube(a, b);
         assert_same_cube(a, c);
@@ -278,7 +268,7 @@ static long pieces_of(const char *out)
 
 static size_t done_cells(const char *name)
 {
-    imp_cube *c = read_cube(name);
+    imp_cube *c = imp_test_read_cube(name);
     size_t counts[IMP_CELL__NSTATUS] = {0};
     if (c)
         imp_cube_count(c, counts);
@@ -367,7 +357,8 @@ static void resume_completes(const char *name, const char *ref, size_t n_cells, 
     size_t nrec = 0;
     IMP_ASSERT_INT_EQ(max_records_per_cell(name, &nrec), 1); /* no recorded cell ran twice */
     IMP_ASSERT_INT_EQ(nrec, n_cells);
-    imp_cube *a = read_cube(ref), *b = read_cube(name); /* cell by cell, bit for bit */
+    /* cell by cell, bit for bit */
+    imp_cube *a = imp_test_read_cube(ref), *b = imp_test_read_cube(name);
     if (a && b)
         assert_same_cube(a, b);
     imp_cube_free(a);
@@ -511,7 +502,8 @@ static void test_pieces_ranks_agree(void)
     rc = sweep("3", "big3", opt, &out);
     imp__assert_msg(rc == 0, __LINE__, __FILE__, "3 ranks: exit %d\n%s", rc, out);
     free(out);
-    imp_cube *a = read_cube("big1"), *b = read_cube("big2"), *c = read_cube("big3");
+    imp_cube *a = imp_test_read_cube("big1"), *b = imp_test_read_cube("big2"),
+             *c = imp_test_read_cube("big3");
     if (a && b && c) {
         assert_same_cube(a, b);
         assert_same_cube(a, c);
@@ -523,8 +515,8 @@ static void test_pieces_ranks_agree(void)
     imp_cube_free(b);
     imp_cube_free(c);
     /* the same cube as one piece per GEN group (the fixture's bigref): pieces change nothing */
-    a = read_cube("big1");
-    b = read_cube("bigref");
+    a = imp_test_read_cube("big1");
+    b = imp_test_read_cube("bigref");
     if (a && b)
         assert_same_cube(a, b);
     imp_cube_free(a);
