@@ -1,6 +1,7 @@
 /* test_crash.c — crash consistency and load, black-box: sweeps killed with SIGKILL at
  * randomised points (mid journal append, mid cube write, before and after the cube's rename,
- * a worker while it loads, the whole job at a random moment), then resumed. After every kill
+ * a worker while it loads, the whole job once a random number of cells is journaled), then
+ * resumed. After every kill
  * the cube file (if any) opens; after every resume the cube equals the uninterrupted one and
  * no cell has two journal records. Then 32 ranks oversubscribed on the machine's cores finish
  * the same grid with no lost or duplicated cell.
@@ -26,7 +27,7 @@
 #include "testutil.h"
 
 static char g_store[700], g_ref[700];
-static double g_run_ms[2]; /* uninterrupted sweep, 1 process and 2 ranks: what a timer may race */
+static double g_run_ms[2]; /* uninterrupted sweep, 1 process and 2 ranks (printed) */
 static imp_rng g_rng;
 
 static const char JOB[] =
@@ -92,9 +93,22 @@ static void sweep_cmd(char *cmd, size_t cap, const char *dir, int ranks, const c
                  crash ? IMP_MPIEXEC_ENV " IMPRINT_TEST_CRASH_AT" : "", IMP_TOOL_PATH);
 }
 
-/* Run cmd in its own process group; with kill_ms > 0 SIGKILL the whole group after that
- * long (a node going down). Returns the exit status, 128 + signal if killed. */
-static int run_group(const char *cmd, long kill_ms)
+/* Good records in the journal of the run in dir so far (a torn last one is not counted). */
+static uint64_t journaled(const char *dir)
+{
+    char p[900];
+    snprintf(p, sizeof p, "%s/c.h5.journal", dir);
+    imp_journal_info info;
+    imp_err err;
+    return imp_journal_scan(p, NULL, NULL, &info, &err) == 0 ? info.n_records : 0;
+}
+
+/* Run cmd (a sweep in dir) in its own process group; with kill_records > 0 SIGKILL the whole
+ * group (a node going down) once its journal holds that many records: a poll every 2 ms with
+ * a 60 s deadline, not a timer racing the run, so the kill lands inside the run however fast
+ * the machine is (unless the run ends first: then it exits 0 and the caller counts no kill).
+ * Returns the exit status, 128 + signal if killed. */
+static int run_group(const char *cmd, const char *dir, uint64_t kill_records)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -106,13 +120,19 @@ static int run_group(const char *cmd, long kill_ms)
     if (pid < 0)
         return -1;
     setpgid(pid, pid);
-    int st = 0;
-    if (kill_ms > 0) {
-        struct timespec ts = {kill_ms / 1000, (kill_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        kill(-pid, SIGKILL);
+    int st = 0, reaped = 0;
+    if (kill_records > 0) {
+        double deadline = imp_clock_s() + 60;
+        while (!(reaped = waitpid(pid, &st, WNOHANG) == pid) && journaled(dir) < kill_records &&
+               imp_clock_s() < deadline) {
+            struct timespec ts = {0, 2000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (!reaped)
+            kill(-pid, SIGKILL);
     }
-    waitpid(pid, &st, 0);
+    if (!reaped)
+        waitpid(pid, &st, 0);
     /* nothing of the group may outlive it (a stray rank would race the resume) */
     kill(-pid, SIGKILL);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -192,17 +212,17 @@ static void setup(void)
     char cmd[2048];
     sweep_cmd(cmd, sizeof cmd, dir, 0, NULL);
     double t0 = imp_clock_s();
-    int rc = run_group(cmd, 0);
+    int rc = run_group(cmd, dir, 0);
     g_run_ms[0] = 1000 * (imp_clock_s() - t0);
     if (rc != 0)
         imp_test_sh(NULL, "cat '%s/run.log' >&2", dir);
     IMP_ASSERT_INT_EQ(rc, 0);
     snprintf(g_ref, sizeof g_ref, "%s/c.h5", dir);
-    /* the same on 2 ranks, timed: a whole-job kill's timer is drawn inside the run it kills */
+    /* the same on 2 ranks (timed for the log) */
     dir = fresh_dir("ref2");
     sweep_cmd(cmd, sizeof cmd, dir, 2, NULL);
     t0 = imp_clock_s();
-    rc = run_group(cmd, 0);
+    rc = run_group(cmd, dir, 0);
     g_run_ms[1] = 1000 * (imp_clock_s() - t0);
     IMP_ASSERT_INT_EQ(rc, 0);
     check_equal_to_ref(dir, "uninterrupted, 2 ranks");
@@ -246,7 +266,7 @@ static void test_kill_and_resume(void)
         tries++;
         int ranks = imp_rng_below(&g_rng, 2) ? 2 : 0; /* one process or mpirun -np 2 */
         char crash[64] = "";
-        long kill_ms = 0;
+        uint64_t kill_records = 0;
         if (strcmp(kinds[k], "journal-append") == 0)
             snprintf(crash, sizeof crash, "journal-append:%llu",
                      1 + (unsigned long long)imp_rng_below(&g_rng, VALID_CELLS));
@@ -255,10 +275,8 @@ static void test_kill_and_resume(void)
             snprintf(crash, sizeof crash, "store-load:%llu@1",
                      1 + (unsigned long long)imp_rng_below(&g_rng, 2));
         } else if (strcmp(kinds[k], "whole-job") == 0) {
-            /* a moment inside the first 80 % of an uninterrupted run (timed by the fixture),
-             * so the timer cannot lose the race on a fast machine */
-            long span = (long)(0.8 * g_run_ms[ranks ? 1 : 0]) - 20;
-            kill_ms = 20 + (long)imp_rng_below(&g_rng, (uint64_t)(span > 1 ? span : 1));
+            /* once 1 .. half of the cells are journaled: the run has far to go */
+            kill_records = 1 + imp_rng_below(&g_rng, VALID_CELLS / 2);
         } else {
             /* the cube is rewritten every 50 ms (--cube-seconds 0.05) and at the end: at
              * least twice even in the fastest run seen (0.3 s), so the 1st or 2nd write */
@@ -266,13 +284,15 @@ static void test_kill_and_resume(void)
                      1 + (unsigned long long)imp_rng_below(&g_rng, 2));
         }
         char what[160];
-        snprintf(what, sizeof what, "%s %s (%s)", kinds[k], crash[0] ? crash : "timer",
+        char after[32];
+        snprintf(after, sizeof after, "after %llu cells", (unsigned long long)kill_records);
+        snprintf(what, sizeof what, "%s %s (%s)", kinds[k], crash[0] ? crash : after,
                  ranks ? "2 ranks" : "1 process");
         const char *dir = fresh_dir("run");
         char cmd[2048];
         sweep_cmd(cmd, sizeof cmd, dir, ranks, crash[0] ? crash : NULL);
         double t0 = imp_clock_s();
-        int rc = run_group(cmd, kill_ms);
+        int rc = run_group(cmd, dir, kill_records);
         
         printf("    %-52s exit %3d after %.1f s\n", what, rc,
                imp_clock_s() - t0);
@@ -294,7 +314,7 @@ static void test_kill_and_resume(void)
         check_cube_opens(dir, what);
         /* resume without the crash point: must finish every cell */
         sweep_cmd(cmd, sizeof cmd, dir, ranks, NULL);
-        int rc2 = run_group(cmd, 0);
+        int rc2 = run_group(cmd, dir, 0);
         if (rc2 != 0)
             imp_test_sh(NULL, "cat '%s/run.log' >&2", dir);
         imp__assert_msg(rc2 == 0, __LINE__, __FILE__, "%s: first run exit %d, resume exit %d",
@@ -323,7 +343,7 @@ static void test_many_ranks(void)
     const char *dir = fresh_dir("many");
     char cmd[2048];
     sweep_cmd(cmd, sizeof cmd, dir, MANY_RANKS, NULL);
-    int rc = run_group(cmd, 0);
+    int rc = run_group(cmd, dir, 0);
     if (rc != 0)
         imp_test_sh(NULL, "cat '%s/run.log' >&2", dir);
     IMP_ASSERT_INT_EQ(rc, 0);

@@ -80,7 +80,9 @@ typedef struct imp_loop_cfg {
                               * share only */
 } imp_loop_cfg;
 
-/* Run rank 0's loop over transport t until every piece is done, or a stop signal
+/* Rank 0 only, every argument local to it; the loop makes no MPI call (the transport's are
+ * point-to-point, never collective, so no other rank need be in a matching call).
+ * Run rank 0's loop over transport t until every piece is done, or a stop signal
  * (imp_signals_count) has drained the ranks, or an error. Writes the final sink tick and the
  * closing lines. *exit_code as imp_sweep_run's. On an agreed end t is closed (consumed) and
  * *abort_others is 0; when the loop leaves work running (a second signal, a drain that timed

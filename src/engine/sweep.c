@@ -317,6 +317,18 @@ static int run_here(const imp_sweep_opts *o, imp_job *job, imp_grid *grid, imp_s
     return rc;
 }
 
+/* Free what setup made, unless leave_running (rank 0 left work running: its compute thread
+ * may still read them, and the caller ends the process). Returns rc. */
+static int setup_free(int rc, int leave_running, imp_job *job, imp_grid *grid, imp_store *store)
+{
+    if (leave_running)
+        return rc;
+    imp_store_close(store);
+    imp_grid_free(grid);
+    imp_job_free(job);
+    return rc;
+}
+
 int imp_sweep_run(const imp_sweep_opts *o, int *exit_code, int *abort_others, imp_err *err)
 {
     *exit_code = 1;
@@ -341,13 +353,9 @@ int imp_sweep_run(const imp_sweep_opts *o, int *exit_code, int *abort_others, im
     } else {
         rc = run_here(o, job, grid, store, size, threads, 1, g_wrap, g_wrap_ud, exit_code,
                       abort_others, err);
-        if (*abort_others)
-            return rc;
+        return setup_free(rc, *abort_others, job, grid, store);
     }
-    imp_store_close(store);
-    imp_grid_free(grid);
-    imp_job_free(job);
-    return rc;
+    return setup_free(rc, 0, job, grid, store); /* a worker rank: no thread of its own left */
 }
 
 int imp_sweep_run_inproc(const imp_sweep_opts *o, int ranks, imp_transport_wrap_fn wrap,
@@ -361,14 +369,8 @@ int imp_sweep_run_inproc(const imp_sweep_opts *o, int ranks, imp_transport_wrap_
     imp_grid *grid = NULL;
     imp_store *store = NULL;
     int rc = setup(o->job_path, &job, &grid, &store, err);
-    if (!rc) {
+    if (!rc)
         rc = run_here(o, job, grid, store, ranks, threads, 0, wrap, ud, exit_code,
                       abort_others, err);
-        if (*abort_others)
-            return rc;
-    }
-    imp_store_close(store);
-    imp_grid_free(grid);
-    imp_job_free(job);
-    return rc;
+    return setup_free(rc, *abort_others, job, grid, store);
 }

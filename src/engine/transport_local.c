@@ -16,7 +16,9 @@ typedef struct batch_item {
 } batch_item;
 
 /* Invariant: inbox holds the pieces sent and not yet started, oldest first; head..tail the
- * batches the loop has not polled, in the order emitted. mu guards both, drain, stop, fail_rc. */
+ * batches the loop has not polled, in the order emitted. mu guards both, drain, stop, fail_rc
+ * and fail_err; w and taken belong to one thread each (w the compute thread's, taken the
+ * loop's). */
 typedef struct local_tp {
     imp_transport base;
     pthread_t tid;
@@ -28,7 +30,8 @@ typedef struct local_tp {
     int drain;            /* read by the thread between cells */
     batch_item *head, *tail;
     batch_item *taken;    /* the batch the last poll returned: freed by the next */
-    int fail_rc;          /* the thread could not queue a batch: out of memory */
+    int fail_rc;          /* a piece's run failed (a batch not queued: out of memory) */
+    imp_err fail_err;     /* its message */
 } local_tp;
 
 static int local_emit(const imp_batch_hdr *h, const imp_cell_result *res, void *ud)
@@ -41,7 +44,8 @@ static int local_emit(const imp_batch_hdr *h, const imp_cell_result *res, void *
         free(copy);
         return IMP_ENOMEM;
     }
-    memcpy(copy, res, h->n * sizeof *copy);
+    if (h->n)
+        memcpy(copy, res, h->n * sizeof *copy);
     b->hdr = *h;
     b->res = copy;
     pthread_mutex_lock(&lt->mu);
@@ -80,13 +84,23 @@ static void *local_main(void *arg)
         for (int i = 1; i < lt->n_in; i++)
             lt->inbox[i - 1] = lt->inbox[i];
         lt->n_in--;
+        int drained = lt->drain;
         pthread_mutex_unlock(&lt->mu);
         imp_err e;
         imp_err_clear(&e);
-        int rc = imp_worker_run(lt->w, p, local_emit, local_stop, lt, &e);
+        int rc;
+        if (drained) { /* queued before the drain: given back untouched, as the MPI ranks do */
+            imp_batch_hdr h = {p->id, 0, 0, 1, 1};
+            if ((rc = local_emit(&h, NULL, lt)) != 0)
+                imp_err_set(&e, rc, "out of memory for the answer of piece %llu",
+                            (unsigned long long)p->id);
+        } else {
+            rc = imp_worker_run(lt->w, p, local_emit, local_stop, lt, &e);
+        }
         pthread_mutex_lock(&lt->mu);
-        if (rc) {
+        if (rc && !lt->fail_rc) { /* the first failure is the one reported */
             lt->fail_rc = rc;
+            lt->fail_err = e;
             pthread_cond_signal(&lt->done_cv);
         }
         pthread_mutex_unlock(&lt->mu);
@@ -131,9 +145,11 @@ static int local_poll(imp_transport *t, imp_transport_ev *ev, imp_err *err)
             lt->tail = NULL;
     }
     int fail = lt->fail_rc;
+    if (!b && fail)
+        *err = lt->fail_err;
     pthread_mutex_unlock(&lt->mu);
     if (!b)
-        return fail ? imp_err_set(err, fail, "the compute thread ran out of memory") : 0;
+        return fail;
     lt->taken = b;
     memset(ev, 0, sizeof *ev);
     ev->kind = IMP_TEV_BATCH;

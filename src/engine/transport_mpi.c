@@ -11,7 +11,12 @@
 
 /* TAG_PIECE 0→r: a piece; TAG_RES r→0: a batch (below); TAG_DRAIN 0→r:
  * stop at the next cell, answer every queued piece with an empty last batch; TAG_STOP 0→r:
- * the exit code, the worker ends. */
+ * the exit code, the worker ends. All on MPI_COMM_WORLD, point-to-point only: the collectives
+ * of a sweep (the Allreduce of setup, the Bcast of "go") are over before the first piece.
+ * Invariant of an agreed end (every message matched before MPI_Finalize): rank 0 closes only
+ * when every piece sent has been answered by its last batch, so no TAG_RES is in flight; a
+ * rank's TAG_DRAIN precedes its TAG_STOP and MPI does not let messages between one pair on
+ * one communicator overtake each other, so the worker receives the drain before the stop. */
 enum { TAG_PIECE = 11, TAG_RES = 12, TAG_STOP = 13, TAG_DRAIN = 14 };
 
 /* ---- a batch on the wire ----------------------------------------------------------------
@@ -106,7 +111,9 @@ typedef struct sent {
 typedef struct rstate {
     sent q[IMP_TRANSPORT_MAX_OUT]; /* oldest first, as the rank answers */
     int n;
-    int drained; /* TAG_DRAIN sent */
+    int drained;          /* TAG_DRAIN sent (drain_req completed by close) */
+    int drain_msg;        /* its buffer: alive until drain_req completes */
+    MPI_Request drain_req;
 } rstate;
 
 typedef struct mpi_tp {
@@ -183,30 +190,38 @@ static void mpi_wait(imp_transport *t)
     m->local->ops->wait(m->local);
 }
 
-/* Rank 0: tell every rank to stop at its next cell (a blocking send of one int to each rank,
- * eager in practice; not collective). */
+/* Rank 0: tell every rank to stop at its next cell (point-to-point, not collective). An
+ * Isend, not a blocking send: a worker may itself be blocked sending rank 0 a large batch, and
+ * a blocking send of rank 0 would then complete only if MPI buffered it (eager), which the
+ * standard does not promise. The worker receives it before TAG_STOP; close completes it. */
 static void mpi_drain(imp_transport *t)
 {
     mpi_tp *m = (mpi_tp *)t;
-    int one = 1;
-    for (int r = 1; r < t->ranks; r++)
-        if (!m->rs[r].drained) {
-            MPI_Send(&one, 1, MPI_INT, r, TAG_DRAIN, MPI_COMM_WORLD);
-            m->rs[r].drained = 1;
+    for (int r = 1; r < t->ranks; r++) {
+        rstate *rs = &m->rs[r];
+        if (!rs->drained) {
+            rs->drain_msg = 1;
+            MPI_Isend(&rs->drain_msg, 1, MPI_INT, r, TAG_DRAIN, MPI_COMM_WORLD, &rs->drain_req);
+            rs->drained = 1;
         }
+    }
     m->local->ops->drain(m->local);
 }
 
-/* Rank 0: TAG_STOP with the exit code to every rank (blocking point-to-point sends, not
- * collective; each worker's serve loop returns), then the local transport. */
+/* Rank 0: TAG_STOP with the exit code (local to rank 0, the same sent to all) to every rank
+ * (blocking point-to-point sends, not collective: every worker is idle in its serve loop by
+ * now; each serve loop returns), the drain sends completed, then the local transport. */
 static void mpi_close(imp_transport *t, int exit_code)
 {
     mpi_tp *m = (mpi_tp *)t;
     for (int r = 1; r < t->ranks; r++) {
+        rstate *rs = &m->rs[r];
         MPI_Send(&exit_code, 1, MPI_INT, r, TAG_STOP, MPI_COMM_WORLD);
-        for (int k = 0; k < m->rs[r].n; k++) {
-            MPI_Wait(&m->rs[r].q[k].req, MPI_STATUS_IGNORE);
-            free(m->rs[r].q[k].buf);
+        if (rs->drained)
+            MPI_Wait(&rs->drain_req, MPI_STATUS_IGNORE);
+        for (int k = 0; k < rs->n; k++) { /* none after an agreed end; kept for safety */
+            MPI_Wait(&rs->q[k].req, MPI_STATUS_IGNORE);
+            free(rs->q[k].buf);
         }
     }
     m->local->ops->close(m->local, exit_code);
@@ -270,6 +285,9 @@ static int serve_stop(void *ud)
     return sv->draining;
 }
 
+/* An idle worker polls (MPI_Iprobe, then this pause) rather than blocking in MPI_Probe: Open
+ * MPI's blocking probe spins a core, which the other ranks on the node compute with. A pause,
+ * not a test hook: nothing waits on it but the next probe. */
 static void sleep_us(long us)
 {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
@@ -297,6 +315,11 @@ int imp_transport_mpi_serve(imp_worker *w, const imp_grid *grid, int *exit_code,
         if (st.MPI_TAG == TAG_DRAIN) {
             serve_stop(&sv);
             continue;
+        }
+        if (st.MPI_TAG != TAG_PIECE) { /* receiving it as a piece would block for ever */
+            rc = imp_err_set(err, IMP_EMPI, "rank 0 sent a message with tag %d, which no "
+                             "worker expects", st.MPI_TAG);
+            break;
         }
         int count = 0;
         MPI_Get_count(&st, MPI_INT64_T, &count);

@@ -28,6 +28,11 @@ int imp_cmd_analyze(int argc, char **argv);
 int imp_cmd_report(int argc, char **argv);
 int imp_cmd_merge(int argc, char **argv);
 
+/* The whole tool: argv[1] names the subcommand. Returns the process's exit code. The imprint
+ * executable's main is this call alone, so a test build (imprint-paced) links the same tool
+ * objects under a main of its own. */
+int imp_tool_main(int argc, char **argv);
+
 /* Print "imprint: <msg>" for an error and return its exit code. */
 int imp_tool_fail(const imp_err *err);
 /* Usage error: print "imprint SUB: <msg>" and a hint to --help; returns 2. */

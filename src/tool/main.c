@@ -1,4 +1,5 @@
-/* main.c — the imprint tool: git-style dispatch to subcommands. */
+/* main.c — the imprint tool: git-style dispatch to subcommands (imp_tool_main; the imprint
+ * executable's main, in imprint.c, only calls it). */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "imprint/blas.h"
 #include <errno.h>
@@ -120,7 +121,7 @@ int imp_parse_double(const char *s, double *out)
     return 0;
 }
 
-int main(int argc, char **argv)
+int imp_tool_main(int argc, char **argv)
 {
     /* HDF5 prints its own error stack by default; we translate errors ourselves. */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);

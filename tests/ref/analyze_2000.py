@@ -11,8 +11,11 @@ cell in the order v = 0..47 (model-major), c = 0..1999 — the same loop the tes
 Prints the first 20 rows of the table as analyze ranks them (mean rank ascending, ties by
 cube order): rank, competitor row, mean rank, rank std, mean accuracy, std, wins, voters.
 Ranks are pandas' rank(ascending=False) with ties averaged; std has ddof 1; a win is a voter
-where the competitor has the maximal accuracy. The output is frozen in analyze_2000.txt."""
-import numpy as np
+where the competitor has the maximal accuracy. The output is frozen in analyze_2000.txt; run
+as a test, the script checks the frozen file against what it computes."""
+from _frozen import check, need_numpy
+
+np = need_numpy()
 
 V, C = 48, 2000
 x = 12345
@@ -31,6 +34,6 @@ for v in range(V):
 mean_rank = rank.mean(axis=1)
 order = sorted(range(C), key=lambda c: (mean_rank[c], c))
 wins = (acc == acc.max(axis=0)[None, :]).sum(axis=1)
-for t, c in enumerate(order[:20]):
-    print("%d %d %.12f %.12f %.12f %.12f %d %d" % (t + 1, c, mean_rank[c], rank[c].std(ddof=1),
-          acc[c].mean(), acc[c].std(ddof=1), wins[c], V))
+check(["%d %d %.12f %.12f %.12f %.12f %d %d" % (t + 1, c, mean_rank[c], rank[c].std(ddof=1),
+       acc[c].mean(), acc[c].std(ddof=1), wins[c], V) for t, c in enumerate(order[:20])],
+      "analyze_2000.txt")

@@ -7,9 +7,12 @@ The formulas are the reference's (src/nc/neural_collapse.py), with full d x d ma
 x / (||x|| + eps32), Sigma_B = cov of class means about the global mean (1/C), Sigma_W the
 unweighted mean of biased class covariances, code variant centred by mu_c - mu_G,
 NC1 = tr(pinv(Sigma_B, rcond=d*eps32) @ Sigma_W) / C.
-Run: /usr/bin/python3 tests/ref/nc1_concat.py > tests/ref/nc1_concat.out
+Run: /usr/bin/python3 tests/ref/nc1_concat.py > tests/ref/nc1_concat.out (as a test it checks
+that file against what it computes).
 """
-import numpy as np
+from _frozen import check, need_numpy
+
+np = need_numpy()
 
 # Rows as written into the test store (tests/test_nc1.c has the same literals).
 A_X = [[1.0, 0.2, 0.1], [0.9, 0.1, 0.3], [1.1, -0.1, 0.2], [0.1, 1.0, 0.0], [0.2, 0.8, 0.1]]
@@ -36,8 +39,6 @@ for c, mu in zip(classes, mus):
     Zc = X[y == c] - (mu - muG)
     SWc += Zc.T @ Zc / len(Zc) / C
 P = np.linalg.pinv(SB, rcond=d * eps, hermitian=True)
-print(f"classes {C}")
-print(f"rows {len(X)}")
-print(f"nc1 {np.trace(P @ SWc) / C:.17g}")
-print(f"nc1_textbook {np.trace(P @ SW) / C:.17g}")
-print(f"tr_sb {np.trace(SB):.17g}")
+check([f"classes {C}", f"rows {len(X)}", f"nc1 {np.trace(P @ SWc) / C:.17g}",
+       f"nc1_textbook {np.trace(P @ SW) / C:.17g}", f"tr_sb {np.trace(SB):.17g}"],
+      "nc1_concat.out")

@@ -7,16 +7,14 @@
  * Each rank computes one piece at a time, and a piece's results reach rank 0's loop MS
  * milliseconds after it was handed out at the earliest (as when the worker slept first);
  * IMPRINT_TEST_UNIT_SLEEP_MS gives MS where no option can be passed (a Slurm array script).
- * Everything else is the tool's own main. */
-#undef main /* the tool's main is compiled as imp_tool_main into this executable */
+ * Everything else is the tool's own (imp_tool_main, the objects the imprint executable links). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imprint/clock.h"
+#include "cmd.h"
 #include "imprint/sweep.h"
-
-int imp_tool_main(int argc, char **argv);
 
 /* A batch from the inner transport, kept until its piece's time is up. */
 typedef struct kept {
