@@ -134,7 +134,7 @@ static void setup(void)
     IMP_ASSERT_STR_CONTAINS(out, want);
     free(out);
 
-    setenv("IMPRINT", IMP_PACED_PATH, 1); /* the tool, its pieces paced (--test-piece-delay-ms) */
+    setenv("IMPRINT", IMP_TEST_TOOL_PATH, 1); /* the tool, its pieces paced (--test-piece-delay-ms) */
     const char *asan = getenv("ASAN_OPTIONS"); /* as in test_slurm: leaks are test_sweep's */
     char opts[512];
     snprintf(opts, sizeof opts, "%s%sdetect_leaks=0", asan ? asan : "", asan && *asan ? ":" : "");
@@ -242,7 +242,7 @@ static void test_srun_signals(void)
             "for i in $(seq 600); do [ \"$(stat -c %%s %s.h5.journal 2>/dev/null || echo 0)\" "
             "-gt %d ] && break; sleep 0.1; done; kill -%d $pid; wait $pid; rc=$?; cat %s.out; "
             "exit $rc; }",
-            imp_test_tmpdir(), IMP_PACED_PATH, names[i], names[i], names[i],
+            imp_test_tmpdir(), IMP_TEST_TOOL_PATH, names[i], names[i], names[i],
             (int)IMP_JOURNAL_HEADER_BYTES, sigs[i], names[i]);
         if (i == 0) {
             imp__assert_msg(rc == 75, __LINE__, __FILE__, "srun after SIGUSR1: %d\n%s", rc, out);

@@ -77,20 +77,23 @@ static const char *fresh_dir(const char *name)
     return dir;
 }
 
-/* The sweep command in dir: ranks 0 = no mpirun; crash = IMPRINT_TEST_CRASH_AT or NULL. */
+/* The sweep command in dir: ranks 0 = no mpirun; crash = IMPRINT_TEST_CRASH_AT or NULL. A run
+ * with a crash point is the tests' build of the tool (imprint-test arms it; the product reads
+ * no such variable), every other run the tool itself. */
 static void sweep_cmd(char *cmd, size_t cap, const char *dir, int ranks, const char *crash)
 {
+    const char *tool = crash ? IMP_TEST_TOOL_PATH : IMP_TOOL_PATH;
     char env[128] = "";
     if (crash)
         snprintf(env, sizeof env, "IMPRINT_TEST_CRASH_AT=%s ", crash);
     /* output goes to run.log (appended: the killed run, then the resume) */
     if (ranks == 0)
         snprintf(cmd, cap, "cd '%s' && %sexec '%s' sweep job.yaml --quiet --threads 1 "
-                 "--cube-seconds 0.05 >>run.log 2>&1", dir, env, IMP_TOOL_PATH);
+                 "--cube-seconds 0.05 >>run.log 2>&1", dir, env, tool);
     else
         snprintf(cmd, cap, "cd '%s' && %sexec '%s' -np %d %s '%s' sweep job.yaml --quiet "
                  "--threads 1 --cube-seconds 0.05 >>run.log 2>&1", dir, env, IMP_MPIEXEC, ranks,
-                 crash ? IMP_MPIEXEC_ENV " IMPRINT_TEST_CRASH_AT" : "", IMP_TOOL_PATH);
+                 crash ? IMP_MPIEXEC_ENV " IMPRINT_TEST_CRASH_AT" : "", tool);
 }
 
 /* Good records in the journal of the run in dir so far (a torn last one is not counted). */

@@ -409,7 +409,7 @@ static void test_shard_killed(void)
         int fd = open("/dev/null", O_WRONLY);
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(IMP_PACED_PATH, IMP_PACED_PATH, "sweep", job, "--quiet", "--threads", "1", "--shard",
+        execl(IMP_TEST_TOOL_PATH, IMP_TEST_TOOL_PATH, "sweep", job, "--quiet", "--threads", "1", "--shard",
               "1/3", (char *)NULL);
         _exit(127);
     }
@@ -610,7 +610,7 @@ static void test_v1_conversion_atomic(void)
     /* killed just before the rename: the journal is the version 1 file */
     char *out = NULL;
     int rc = imp_test_sh(&out, "IMPRINT_TEST_CRASH_AT=journal-rename:1 '%s' merge %s/v1c/v1.yaml "
-                               "--v1-job %s/v1c/v1.yaml", IMP_TOOL_PATH, dir(), dir());
+                               "--v1-job %s/v1c/v1.yaml", IMP_TEST_TOOL_PATH, dir(), dir());
     imp__assert_msg(rc == 128 + SIGKILL || rc == -1, __LINE__, __FILE__,
                     "merge killed at journal-rename: exit %d\n%s", rc, out);
     free(out);

@@ -148,7 +148,7 @@ static void setup(void)
     int rc = imp_slurm_start(g_cluster, sizeof g_cluster, 0, port && *port ? port : "16827", NULL);
     CU_ASSERT_FATAL(rc == 0);
     printf("\n  local Slurm up in %.1f s (%s)\n", imp_slurm_now() - t0, g_cluster);
-    setenv("IMPRINT", IMP_PACED_PATH, 1); /* the tool, its pieces paced (--test-piece-delay-ms) */
+    setenv("IMPRINT", IMP_TEST_TOOL_PATH, 1); /* the tool, its pieces paced (--test-piece-delay-ms) */
     /* In a sanitizer build, leaks at exit (Open MPI's unloaded components among them) would
      * turn every sweep's exit code into LeakSanitizer's; leak checking of the sweep is
      * test_sweep's business, this test is about the scripts. */

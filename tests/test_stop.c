@@ -51,7 +51,7 @@ static int run_and_signal(const char *name, int sig, char **out)
         "--test-piece-delay-ms 1000 > %s.out 2>&1 & pid=$!; "
         "for i in $(seq 600); do [ \"$(stat -c %%s %s.h5.journal 2>/dev/null || echo 0)\" -gt %d ] "
         "&& break; sleep 0.1; done; kill -%d $pid; wait $pid; rc=$?; cat %s.out; exit $rc; }",
-        imp_test_tmpdir(), IMP_MPIEXEC, IMP_PACED_PATH, name, name, name,
+        imp_test_tmpdir(), IMP_MPIEXEC, IMP_TEST_TOOL_PATH, name, name, name,
         (int)IMP_JOURNAL_HEADER_BYTES, sig, name);
 }
 

@@ -29,7 +29,7 @@ int imp_cmd_report(int argc, char **argv);
 int imp_cmd_merge(int argc, char **argv);
 
 /* The whole tool: argv[1] names the subcommand. Returns the process's exit code. The imprint
- * executable's main is this call alone, so a test build (imprint-paced) links the same tool
+ * executable's main is this call alone, so a test build (imprint-test) links the same tool
  * objects under a main of its own. */
 int imp_tool_main(int argc, char **argv);
 

@@ -1,8 +1,11 @@
-/* imprint_paced.c — `imprint-paced`, a test-only build of the tool (never installed): the real
- * tool whose sweep transport is wrapped by a pacing decorator, so that tests running it under
- * mpirun or srun get pieces that take a while and a signal or time limit lands mid-run.
+/* imprint_test.c — `imprint-test`, the tests' build of the tool (never installed): the real tool
+ * with its two test seams set from the test's command line and environment:
+ *  - its sweep transport wrapped by a pacing decorator, so that tests running it under mpirun
+ *    or srun get pieces that take a while and a signal or time limit lands mid-run;
+ *  - a crash point armed (IMPRINT_TEST_CRASH_AT, arm_crash_point below) for the
+ *    crash-consistency tests.
  *
- *   imprint-paced sweep JOB.yaml [--test-piece-delay-ms MS] [any sweep option]
+ *   imprint-test sweep JOB.yaml [--test-piece-delay-ms MS] [any sweep option]
  *
  * Each rank computes one piece at a time, and a piece's results reach rank 0's loop MS
  * milliseconds after it was handed out at the earliest (as when the worker slept first);
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "imprint/clock.h"
+#include "imprint/crash.h"
 #include "cmd.h"
 #include "imprint/sweep.h"
 
@@ -200,8 +204,41 @@ static int pace_wrap(const imp_transport_env *env, imp_transport *inner, void *u
     return 0;
 }
 
+/* IMPRINT_TEST_CRASH_AT="POINT:N" or "POINT:N@RANK" arms crash point POINT at its Nth pass
+ * (crash.h), on every rank or on RANK alone (OMPI_COMM_WORLD_RANK, PMIX_RANK or MPICH's
+ * PMI_RANK). A value that does not parse is an error, so a test cannot silently run uncrashed. */
+static int arm_crash_point(void)
+{
+    const char *v = getenv("IMPRINT_TEST_CRASH_AT");
+    if (!v || !*v)
+        return 0;
+    char point[64];
+    long n = 0, rank = -1;
+    int used = 0;
+    if (sscanf(v, "%63[a-z-]:%ld%n", point, &n, &used) < 2 || n < 1 ||
+        (v[used] && v[used] != '@')) {
+        fprintf(stderr, "imprint-test: IMPRINT_TEST_CRASH_AT=%s: expected POINT:N[@RANK]\n", v);
+        return 2;
+    }
+    if (v[used] == '@')
+        rank = atol(v + used + 1);
+    if (rank >= 0) {
+        const char *r = getenv("OMPI_COMM_WORLD_RANK");
+        if (!r)
+            r = getenv("PMIX_RANK");
+        if (!r) /* MPICH's Hydra */
+            r = getenv("PMI_RANK");
+        if (atol(r ? r : "0") != rank)
+            return 0;
+    }
+    imp_crash_arm(point, n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (arm_crash_point())
+        return 2;
     long ms = 0;
     const char *env = getenv("IMPRINT_TEST_UNIT_SLEEP_MS");
     if (env && *env)
@@ -216,7 +253,7 @@ int main(int argc, char **argv)
     }
     argv[n] = NULL;
     if (ms < 0 || ms > 600000) {
-        fprintf(stderr, "imprint-paced: --test-piece-delay-ms %ld: expected 0..600000\n", ms);
+        fprintf(stderr, "imprint-test: --test-piece-delay-ms %ld: expected 0..600000\n", ms);
         return 2;
     }
     g_delay_s = (double)ms / 1000.0;
