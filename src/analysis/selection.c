@@ -79,6 +79,15 @@ const float *imp_analyze_values(const imp_cube *cube, imp_analyze_value v)
 int imp_analyze_sel_init(imp_analyze_sel *sel, const imp_axes *axes, imp_err *err)
 {
     memset(sel, 0, sizeof *sel);
+    /* The rank analysis knows six axes: voters (model, task), competitors (strategy, k, shot)
+     * and seeds. A later axis of the table is read at its first value; with several values it
+     * would silently drop the others, so such a cube is refused until analysis names it. */
+    for (int ax = 0; ax < IMP_AX__COUNT; ax++)
+        if (ax != IMP_AX_MODEL && ax != IMP_AX_TASK && ax != IMP_AX_STRATEGY && ax != IMP_AX_K &&
+            ax != IMP_AX_SHOT && ax != IMP_AX_SEED && imp_axis_len(axes, ax) > 1)
+            return imp_err_set(err, IMP_EINPUT, "analyze: the cube's axis %s has %zu values; "
+                               "the rank analysis compares strategies, k and shots only",
+                               imp_axis_name(ax), imp_axis_len(axes, ax));
     for (int ax = 0; ax < IMP_AX__COUNT; ax++) {
         size_t n = imp_axis_len(axes, ax);
         sel->keep[ax] = malloc(n ? n : 1);
