@@ -191,7 +191,8 @@ const char *imp_weight_name(imp_weight w);
 int imp_gen_from_name(const char *name);
 /* The names of a table joined by sep, for help and error text: sep "|" gives "mean|all|…", "/"
  * "mean/all/…", " or " "mean, all, … or kls", anything else ", " ("mean, all, …"). A static
- * string per (table, filter, sep); the tables are constant, so it is built once. */
+ * string per (table, filter, sep); the tables are constant, so all are built once, on first
+ * use (pthread_once), and any thread may call these. */
 const char *imp_gen_names(const char *sep);
 const char *imp_metric_names(const char *sep); /* only the for_nn metrics */
 const char *imp_norm_names(int part, const char *sep); /* the norms allowed in IMP_PART_* */

@@ -1,6 +1,7 @@
 /* strategy.c — parse and print strategies; the reference's per-cell grid rules. */
 #include "imprint/strategy.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,12 @@ int imp_strategy_same_gen(const imp_strategy *a, const imp_strategy *b)
 /* The lists below: which table, and which of its rows (arg: a filter's parameter). */
 enum { L_GEN, L_GEN_FIXING_K, L_GEN_LSQ, L_METRIC, L_NORM, L_WEIGHT, L_AGG };
 enum { S_BAR, S_SLASH, S_COMMA, S_OR, S__COUNT };
+/* list_row walks row numbers below LIST_ROWS; every table fits, or a list would drop rows */
+#define LIST_ROWS 64
+_Static_assert(IMP_GEN__COUNT <= LIST_ROWS && IMP_METRIC__COUNT <= LIST_ROWS &&
+                   IMP_NORM__COUNT <= LIST_ROWS && IMP_WEIGHT__COUNT <= LIST_ROWS &&
+                   IMP_AGG__COUNT <= LIST_ROWS,
+               "a strategy table has more rows than a name list walks");
 
 /* the AGG's text form ("mnn:M:METRIC:WEIGHT") into buf */
 static const char *agg_form(int a, char *buf, size_t n)
@@ -108,81 +115,81 @@ static const char *list_row(int l, int arg, int i, char *buf, size_t n)
     return NULL;
 }
 
-/* The rows of list l joined in style st into buf (built once: the tables are constant). */
-static const char *join(char *buf, size_t n, int l, int arg, int st)
+/* The rows of list l joined in style st into buf (n bytes; imp_words_join stops the program
+ * rather than cut a list short, so a table that outgrows its buffer fails every test). */
+static void join(char *buf, size_t n, int l, int arg, int st)
 {
-    if (buf[0])
-        return buf;
-    enum { ROWS = 64 };
     static const char *const sep[S__COUNT] = {[S_BAR] = "|", [S_SLASH] = "/",
                                               [S_COMMA] = ", ", [S_OR] = " or "};
-    char form[ROWS][40];
-    const char *row[ROWS];
+    char form[LIST_ROWS][40];
+    const char *row[LIST_ROWS];
     size_t nr = 0;
-    for (int i = 0; i < ROWS; i++)
+    for (int i = 0; i < LIST_ROWS; i++)
         if ((row[nr] = list_row(l, arg, i, form[nr], sizeof form[nr])))
             nr++;
-    char text[512]; /* built here, then copied in one call (every builder writes the same bytes) */
-    snprintf(buf, n, "%s", imp_words_join(text, sizeof text, row, nr, sep[st]));
-    return buf;
+    imp_words_join(buf, n, row, nr, sep[st]);
+}
+
+/* Every list in every style, built once (pthread_once) before the first is read: the tables
+ * are constant, and a caller on any thread (a strategy's error text) reads a finished list. */
+enum { NORM_SETS = (IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF) + 1 };
+static struct {
+    char gen[S__COUNT][256];
+    char gen_fixing_k[2][S__COUNT][128]; /* k = 1 and k = -1, the fixed k there are */
+    char gen_lsq[S__COUNT][128];
+    char metric[S__COUNT][256];
+    char norm[NORM_SETS][S__COUNT][128]; /* by the set of parts a name may stand in */
+    char weight[S__COUNT][128];
+    char agg[S__COUNT][256];
+} lists;
+static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
+
+static void build_lists(void)
+{
+#define JOIN(b, l, arg, st) join(b, sizeof b, l, arg, st)
+    for (int st = 0; st < S__COUNT; st++) {
+        JOIN(lists.gen[st], L_GEN, 0, st);
+        JOIN(lists.gen_fixing_k[0][st], L_GEN_FIXING_K, 1, st);
+        JOIN(lists.gen_fixing_k[1][st], L_GEN_FIXING_K, -1, st);
+        JOIN(lists.gen_lsq[st], L_GEN_LSQ, 0, st);
+        JOIN(lists.metric[st], L_METRIC, 0, st);
+        for (int part = 0; part < NORM_SETS; part++)
+            JOIN(lists.norm[part][st], L_NORM, part, st);
+        JOIN(lists.weight[st], L_WEIGHT, 0, st);
+        JOIN(lists.agg[st], L_AGG, 0, st);
+    }
+#undef JOIN
 }
 
 static int style_of(const char *sep)
 {
+    pthread_once(&lists_once, build_lists);
     return strcmp(sep, "|") == 0    ? S_BAR
            : strcmp(sep, "/") == 0  ? S_SLASH
            : strcmp(sep, " or ") == 0 ? S_OR : S_COMMA;
 }
 
-const char *imp_gen_names(const char *sep)
-{
-    static char buf[S__COUNT][256];
-    int st = style_of(sep);
-    return join(buf[st], sizeof buf[st], L_GEN, 0, st);
-}
+const char *imp_gen_names(const char *sep) { return lists.gen[style_of(sep)]; }
 
 const char *imp_gen_names_fixing_k(int k, const char *sep)
 {
-    static char buf[2][S__COUNT][128]; /* k = 1 and k = -1, the fixed k there are */
-    int st = style_of(sep), w = k < 0;
-    return k == 1 || k == -1 ? join(buf[w][st], sizeof buf[w][st], L_GEN_FIXING_K, k, st) : "";
+    int st = style_of(sep);
+    return k == 1 || k == -1 ? lists.gen_fixing_k[k < 0][st] : "";
 }
 
-const char *imp_gen_names_lsq(const char *sep)
-{
-    static char buf[S__COUNT][128];
-    int st = style_of(sep);
-    return join(buf[st], sizeof buf[st], L_GEN_LSQ, 0, st);
-}
+const char *imp_gen_names_lsq(const char *sep) { return lists.gen_lsq[style_of(sep)]; }
 
-const char *imp_metric_names(const char *sep)
-{
-    static char buf[S__COUNT][256];
-    int st = style_of(sep);
-    return join(buf[st], sizeof buf[st], L_METRIC, 0, st);
-}
+const char *imp_metric_names(const char *sep) { return lists.metric[style_of(sep)]; }
 
 const char *imp_norm_names(int part, const char *sep)
 {
-    static char buf[(IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF) + 1][S__COUNT][128];
     int st = style_of(sep);
-    part &= IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF;
-    return join(buf[part][st], sizeof buf[part][st], L_NORM, part, st);
+    return lists.norm[part & (IMP_PART_PRE | IMP_PART_POST | IMP_PART_INF)][st];
 }
 
-const char *imp_weight_names(const char *sep)
-{
-    static char buf[S__COUNT][128];
-    int st = style_of(sep);
-    return join(buf[st], sizeof buf[st], L_WEIGHT, 0, st);
-}
+const char *imp_weight_names(const char *sep) { return lists.weight[style_of(sep)]; }
 
-const char *imp_agg_forms(const char *sep)
-{
-    static char buf[S__COUNT][256];
-    int st = style_of(sep);
-    return join(buf[st], sizeof buf[st], L_AGG, 0, st);
-}
+const char *imp_agg_forms(const char *sep) { return lists.agg[style_of(sep)]; }
 
 /* ---- parsing --------------------------------------------------------------------------- */
 
