@@ -3,9 +3,12 @@
  * cube's HDF5 scales and CSV header in table order. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "imprint/axis.h"
 #include "imprint/cube.h"
@@ -64,6 +67,25 @@ static void test_names(void)
     IMP_ASSERT_STR_EQ(imp_words_join(buf, sizeof buf, two, 0, "|"), "");
     char small[8];
     IMP_ASSERT_STR_EQ(imp_words_join(small, sizeof small, two, 2, "|"), "accurac");
+    /* the _all form: the same text when it fits with a byte to spare ("accuracy or f1" is 14
+     * bytes and its NUL 15); one that does not fit, or only just, stops the program */
+    char fit[16];
+    IMP_ASSERT_STR_EQ(imp_words_join_all(fit, sizeof fit, two, 2, " or "), "accuracy or f1");
+    size_t sizes[] = {sizeof small, 15};
+    for (size_t t = 0; t < 2; t++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        CU_ASSERT_FATAL(pid >= 0);
+        if (pid == 0) {
+            freopen("/dev/null", "w", stderr);
+            imp_words_join_all(fit, sizes[t], two, 2, " or ");
+            _exit(0);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0)
+            ;
+        CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    }
 }
 
 static void test_values(void)

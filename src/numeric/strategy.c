@@ -115,7 +115,7 @@ static const char *list_row(int l, int arg, int i, char *buf, size_t n)
     return NULL;
 }
 
-/* The rows of list l joined in style st into buf (n bytes; imp_words_join stops the program
+/* The rows of list l joined in style st into buf (n bytes; imp_words_join_all stops the program
  * rather than cut a list short, so a table that outgrows its buffer fails every test). */
 static void join(char *buf, size_t n, int l, int arg, int st)
 {
@@ -127,7 +127,7 @@ static void join(char *buf, size_t n, int l, int arg, int st)
     for (int i = 0; i < LIST_ROWS; i++)
         if ((row[nr] = list_row(l, arg, i, form[nr], sizeof form[nr])))
             nr++;
-    imp_words_join(buf, n, row, nr, sep[st]);
+    imp_words_join_all(buf, n, row, nr, sep[st]);
 }
 
 /* Every list in every style, built once (pthread_once) before the first is read: the tables

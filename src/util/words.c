@@ -16,12 +16,17 @@ const char *imp_words_join(char *buf, size_t n, const char *const *w, size_t cou
         const char *s = i == 0 ? "" : !or_last ? sep : i == count - 1 ? " or " : ", ";
         o += (size_t)snprintf(buf + o, n - o, "%s%s", s, w[i]);
     }
-    /* Every caller joins a constant table into a buffer sized for it: a list that does not fit
-     * is a table grown past its buffer, and a help or error text that silently drops names is
-     * worse than a stop that every test of that text sees. */
-    if (count && o >= n) {
-        fprintf(stderr, "imprint: internal error: a list of %zu names needs more than %zu "
-                        "bytes (\"%.40s…\")\n", count, n, n ? buf : "");
+    return buf;
+}
+
+const char *imp_words_join_all(char *buf, size_t n, const char *const *w, size_t count,
+                               const char *sep)
+{
+    imp_words_join(buf, n, w, count, sep);
+    /* a text that fills buf may have been cut: count it as not fitting (one byte of slack) */
+    if (count && (n == 0 || strlen(buf) + 1 >= n)) {
+        fprintf(stderr, "imprint: internal error: a list of %zu names does not fit %zu bytes "
+                        "(\"%.40s\")\n", count, n, n ? buf : "");
         abort();
     }
     return buf;
