@@ -1,8 +1,8 @@
 /* named.c — the paper's named strategies, the one table eval and analyze read. */
 #include "imprint/named.h"
 
+#include <pthread.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "imprint/words.h"
@@ -30,16 +30,21 @@ const imp_named_strategy *imp_named_strategy_find(const char *name)
     return NULL;
 }
 
-const char *imp_named_strategy_list(void)
+/* The names joined once (pthread_once): a caller on any thread reads a finished text. */
+static char list_text[128];
+static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static void build_list(void)
 {
     enum { N = sizeof named / sizeof named[0] };
-    static char text[128]; /* built once from the table; every call writes the same bytes */
-    if (!text[0]) {
-        const char *w[N];
-        for (size_t i = 0; i < N; i++)
-            w[i] = named[i].name;
-        char buf[sizeof text];
-        snprintf(text, sizeof text, "%s", imp_words_join(buf, sizeof buf, w, N, ", "));
-    }
-    return text;
+    const char *w[N];
+    for (size_t i = 0; i < N; i++)
+        w[i] = named[i].name;
+    imp_words_join_all(list_text, sizeof list_text, w, N, ", ");
+}
+
+const char *imp_named_strategy_list(void)
+{
+    pthread_once(&list_once, build_list);
+    return list_text;
 }
