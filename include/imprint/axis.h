@@ -24,6 +24,7 @@
  *           struct whose n_<name> is 0 and <name> NULL), or IMP_AXIS_REQUIRED. A new axis has
  *           one — the value the code used before the axis existed — so code that does not
  *           name it (hand-built axes, jobs written before it) keeps working.
+ *           A STR axis is always IMP_AXIS_REQUIRED (there is no default name; axis.c asserts).
  * Strings are validated where their meaning is (job.c: names, tasks, strategies). */
 #define IMP_AXIS_REQUIRED INT64_MIN
 #define IMP_AXIS_MAP(X)                                                                         \

@@ -41,6 +41,14 @@ int imp_axis_find(const char *name)
     return -1;
 }
 
+/* Only an INT axis may have a default: an absent STR axis would have length 1 and no array to
+ * read its one name from (imp_axis_str, imp_axes_copy). */
+#define STR_REQUIRED(ID, name, key, kind, min, max, minus1, rule, dflt)                            \
+    _Static_assert(IMP_AXK_##kind == IMP_AXK_INT || (dflt) == IMP_AXIS_REQUIRED,                 \
+                   "STR axis " #name " has a default");
+IMP_AXIS_MAP(STR_REQUIRED)
+#undef STR_REQUIRED
+
 /* 1 if an axis is absent (no values, no array) and has a default value. */
 static int absent(int axis, size_t n, const void *values)
 {
