@@ -220,7 +220,9 @@ const char *imp_analyze_component(const char *strategy, int comp, char *buf, siz
     case IMP_COMP_AGG: snprintf(buf, n, "%s", imp_agg_name(st.agg)); break;
     case IMP_COMP_METRIC: snprintf(buf, n, "%s", imp_metric_name(imp_strategy_metric(&st))); break;
     case IMP_COMP_M:
-        if (imp_agg_info_of(st.agg)->m) /* max has no neighbours */
+        /* the table's m is 0 for max (no neighbours: empty); for nn and mnn parse put the
+         * number in st.m (nn: the table's 1, mnn: the text's M) */
+        if (imp_agg_info_of(st.agg)->m)
             snprintf(buf, n, "%d", st.m);
         break;
     case IMP_COMP_WEIGHT:
