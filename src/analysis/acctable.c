@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(IMP_AX_SEED == IMP_AX__COUNT - 1, "a competitor's seeds are neighbours");
+
 void imp_acc_table_free(imp_acc_table *t)
 {
     for (size_t c = 0; t->col_name && c < t->n_col; c++)
@@ -52,22 +54,20 @@ int imp_acc_table_build(const imp_cube *cube, const imp_analyze_matrix *mat, con
                 const imp_analyze_comp *cp = &mat->comp[mat->row[rows[c]]];
                 double s = 0, ss = 0;
                 size_t n = 0;
+                /* seed is the last axis (axis.h), so this competitor's seeds are the cells
+                 * seed0 + se */
+                size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta,
+                                              [IMP_AX_STRATEGY] = cp->strategy,
+                                              [IMP_AX_K] = cp->k, [IMP_AX_SHOT] = cp->shot};
+                uint64_t seed0 = imp_axes_cell_index(a, idx);
                 for (size_t se = 0; se < a->n_seed; se++) {
-                    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta,
-                                                  [IMP_AX_STRATEGY] = cp->strategy,
-                                                  [IMP_AX_K] = cp->k, [IMP_AX_SHOT] = cp->shot,
-                                                  [IMP_AX_SEED] = se};
-                    uint64_t i = imp_axes_cell_index(a, idx);
+                    uint64_t i = seed0 + se;
                     if (cube->status[i] == IMP_CELL_DONE && isfinite(val[i]))
                         s += val[i], n++;
                 }
                 double m = n ? s / (double)n : NAN;
                 for (size_t se = 0; n && se < a->n_seed; se++) {
-                    size_t idx[IMP_AX__COUNT] = {[IMP_AX_MODEL] = mo, [IMP_AX_TASK] = ta,
-                                                  [IMP_AX_STRATEGY] = cp->strategy,
-                                                  [IMP_AX_K] = cp->k, [IMP_AX_SHOT] = cp->shot,
-                                                  [IMP_AX_SEED] = se};
-                    uint64_t i = imp_axes_cell_index(a, idx);
+                    uint64_t i = seed0 + se;
                     if (cube->status[i] == IMP_CELL_DONE && isfinite(val[i]))
                         ss += (val[i] - m) * (val[i] - m);
                 }
