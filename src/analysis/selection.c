@@ -116,8 +116,6 @@ void imp_analyze_sel_free(imp_analyze_sel *sel)
 
 static int is_int_axis(int ax) { return imp_axis_info_of(ax)->kind == IMP_AXK_INT; }
 
-static const int64_t *int_axis(const imp_axes *a, int ax) { return imp_axis_ints(a, ax); }
-
 /* Parse a whole int64 (also the axis's text for -1, "all" for shot); returns 0 or -1. */
 static int parse_axis_int(int ax, const char *s, int64_t *v)
 {
@@ -141,7 +139,8 @@ static int axis_matches(const imp_axes *a, int ax, size_t i, const char *v)
     char b1[128];
     if (is_int_axis(ax)) {
         int64_t x;
-        return parse_axis_int(ax, v, &x) == 0 && int_axis(a, ax)[i] == x;
+        /* imp_axis_int, not the array: an absent axis (no array) has its default as value 0 */
+        return parse_axis_int(ax, v, &x) == 0 && imp_axis_int(a, ax, i) == x;
     }
     return strcmp(imp_axis_value(a, ax, i, b1, sizeof b1), v) == 0;
 }
