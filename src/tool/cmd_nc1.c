@@ -40,7 +40,7 @@ static void help(void)
            "task rather than per dataset, which tells apart tasks of one dataset.\n");
 }
 
-/* A concatenation "A,B,…" of datasets as a task with every class (imp_job.h's label offset). */
+/* A concatenation "A,B,…" of datasets as a task with every class (job.h's label offset). */
 static int concat_task(imp_store *s, const char *model, char *list, imp_task *t, imp_err *err)
 {
     memset(t, 0, sizeof *t);
