@@ -74,8 +74,8 @@ const imp_axis_info *imp_axis_info_of(int axis); /* NULL outside [0, IMP_AX__COU
 /* The axis's name ("model", …, "seed"; "?" outside the table), and its number (-1 if none). */
 const char *imp_axis_name(int axis);
 int imp_axis_find(const char *name);
-/* Every axis's name in table order, joined by sep as imp_words_join does ("model, task, …,
- * seed" for ", "), into buf (returned). */
+/* Every axis's name in table order, joined by sep as imp_words_join_all does ("model, task,
+ * …, seed" for ", "; a buf too small stops the program), into buf (returned). */
 const char *imp_axis_names(char *buf, size_t n, const char *sep);
 /* Length of one axis (0 outside the table; 1 for an absent axis with a default). */
 size_t imp_axis_len(const imp_axes *a, int axis);

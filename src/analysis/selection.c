@@ -54,7 +54,7 @@ const char *imp_analyze_value_names(char *buf, size_t n, int scores_only, const 
     for (int v = 0; v < IMP_VALUE__COUNT; v++)
         if (!scores_only || value_info[v].higher_better)
             w[nw++] = value_info[v].name;
-    return imp_words_join(buf, n, w, nw, sep);
+    return imp_words_join_all(buf, n, w, nw, sep);
 }
 
 int imp_analyze_value_higher_better(imp_analyze_value v)
@@ -202,7 +202,7 @@ const char *imp_analyze_component_name(int comp)
 
 const char *imp_analyze_component_names(char *buf, size_t n, const char *sep)
 {
-    return imp_words_join(buf, n, comp_names, IMP_COMP__COUNT, sep);
+    return imp_words_join_all(buf, n, comp_names, IMP_COMP__COUNT, sep);
 }
 
 const char *imp_analyze_component(const char *strategy, int comp, char *buf, size_t n)

@@ -37,8 +37,9 @@ const char *imp_analyze_value_label(imp_analyze_value v);
 /* The header of its mean in a table ("mean acc", "mean s", …; tex: LaTeX's spelling). */
 const char *imp_analyze_value_header(imp_analyze_value v, int tex);
 int imp_analyze_value_from_name(const char *name);
-/* The names in table order (the help's order), joined by sep as imp_words_join does, into
- * buf (returned); scores_only: only the values where higher is better (the report's). */
+/* The names in table order (the help's order), joined by sep as imp_words_join_all does (a
+ * buf too small stops the program), into buf (returned); scores_only: only the values where
+ * higher is better (the report's). */
 const char *imp_analyze_value_names(char *buf, size_t n, int scores_only, const char *sep);
 int imp_analyze_value_higher_better(imp_analyze_value v);
 const float *imp_analyze_values(const imp_cube *cube, imp_analyze_value v);
@@ -71,7 +72,8 @@ typedef enum {
 int imp_analyze_component_from_name(const char *name, size_t len);
 /* The name of component comp ("pre", …, "weight"; "?" outside the enum). */
 const char *imp_analyze_component_name(int comp);
-/* The component names in enum order, joined by sep as imp_words_join does, into buf. */
+/* The component names in enum order, joined by sep as imp_words_join_all does (a buf too
+ * small stops the program), into buf. */
 const char *imp_analyze_component_names(char *buf, size_t n, const char *sep);
 /* Text of component comp of the strategy text strategy into buf ("" when it does not apply);
  * NULL if the strategy does not parse. */

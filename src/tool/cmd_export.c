@@ -40,10 +40,10 @@ static const char *agg_facts(char *buf, size_t n)
             wt[nw++] = r->name;
     }
     snprintf(buf, n, "agg %s; metric %s; m %s; weight only for %s",
-             imp_words_join(aggs, sizeof aggs, all, IMP_AGG__COUNT, " or "),
-             imp_words_join(metric, sizeof metric, fixed, nf, ", "),
-             imp_words_join(m, sizeof m, mm, nm, ", "),
-             imp_words_join(weight, sizeof weight, wt, nw, " or "));
+             imp_words_join_all(aggs, sizeof aggs, all, IMP_AGG__COUNT, " or "),
+             imp_words_join_all(metric, sizeof metric, fixed, nf, ", "),
+             imp_words_join_all(m, sizeof m, mm, nm, ", "),
+             imp_words_join_all(weight, sizeof weight, wt, nw, " or "));
     return buf;
 }
 

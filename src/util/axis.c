@@ -30,7 +30,7 @@ const char *imp_axis_names(char *buf, size_t n, const char *sep)
     const char *w[IMP_AX__COUNT];
     for (int ax = 0; ax < IMP_AX__COUNT; ax++)
         w[ax] = axes_info[ax].name;
-    return imp_words_join(buf, n, w, IMP_AX__COUNT, sep);
+    return imp_words_join_all(buf, n, w, IMP_AX__COUNT, sep);
 }
 
 int imp_axis_find(const char *name)
