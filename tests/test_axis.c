@@ -193,6 +193,14 @@ static void test_index(void)
     IMP_ASSERT_INT_EQ(imp_axes_copy(&cp, &a, &err), IMP_EINPUT);
     IMP_ASSERT_STR_CONTAINS(err.msg,
                             "(model 2, task 0, strategy 1, k 4, shot 2, seed 5)");
+    IMP_ASSERT_STR_CONTAINS(err.msg, "every axis needs at least one value");
+    /* 2^22 values on each of six axes is 2^132 cells: no axis empty, the index overflows (the
+     * copy refuses before it reads an array, so the lengths alone make the case) */
+    imp_axes big = {0};
+    big.n_model = big.n_task = big.n_strategy = big.n_k = big.n_shot = big.n_seed = 1u << 22;
+    IMP_ASSERT_INT_EQ(imp_axes_n_cells(&big), 0);
+    IMP_ASSERT_INT_EQ(imp_axes_copy(&cp, &big, &err), IMP_EINPUT);
+    IMP_ASSERT_STR_CONTAINS(err.msg, "more cells than a 64-bit index counts");
 }
 
 /* The grid's axes are one imp_axes: the same fields under both names, the same index. */

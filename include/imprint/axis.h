@@ -108,7 +108,7 @@ uint64_t imp_axes_n_cells(const imp_axes *a);
 uint64_t imp_axes_cell_index(const imp_axes *a, const size_t idx[IMP_AX__COUNT]);
 void imp_axes_cell_coords(const imp_axes *a, uint64_t cell, size_t idx[IMP_AX__COUNT]);
 /* Deep copy src into *dst (dst then owns its memory); an absent axis with a default becomes
- * that one value. An empty axis: IMP_EINPUT. */
+ * that one value. An empty axis, or more cells than a uint64_t counts: IMP_EINPUT. */
 int imp_axes_copy(imp_axes *dst, const imp_axes *src, imp_err *err);
 /* Free what an owned axes struct points to and zero it. */
 void imp_axes_free(imp_axes *a);

@@ -221,14 +221,19 @@ static void free_strings(char **s, size_t n)
 int imp_axes_copy(imp_axes *dst, const imp_axes *src, imp_err *err)
 {
     memset(dst, 0, sizeof *dst);
-    if (imp_axes_n_cells(src) == 0) {
+    if (imp_axes_n_cells(src) == 0) { /* an empty axis, or a product past 2^64 */
         char lens[256];
         size_t at = 0;
-        for (int ax = 0; ax < IMP_AX__COUNT && at < sizeof lens; ax++)
+        int empty = 0;
+        for (int ax = 0; ax < IMP_AX__COUNT && at < sizeof lens; ax++) {
+            empty |= imp_axis_len(src, ax) == 0;
             at += (size_t)snprintf(lens + at, sizeof lens - at, "%s%s %zu", ax ? ", " : "",
                                    imp_axis_name(ax), imp_axis_len(src, ax));
-        return imp_err_set(err, IMP_EINPUT,
-                           "cube axes: every axis needs at least one value (%s)", lens);
+        }
+        return imp_err_set(err, IMP_EINPUT, "cube axes: %s (%s)",
+                           empty ? "every axis needs at least one value"
+                                 : "more cells than a 64-bit index counts",
+                           lens);
     }
     int ok = 1;
 #define COPY_STR(name, dflt) ok &= (dst->name = copy_strings(src->name, dst->n_##name)) != NULL
