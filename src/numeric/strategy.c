@@ -115,6 +115,13 @@ static const char *list_row(int l, int arg, int i, char *buf, size_t n)
     return NULL;
 }
 
+/* The fixed k a GEN may have are the two imp_gen_names_fixing_k keeps a list for. */
+#define FIXED_K_LISTED(e, name, k, seed, lsq, cost, kernel)                                      \
+    _Static_assert((k) == 0 || (k) == 1 || (k) == -1,                                           \
+                   "GEN " name ": imp_gen_names_fixing_k lists only k = 1 and k = -1");
+IMP_GEN_MAP(FIXED_K_LISTED)
+#undef FIXED_K_LISTED
+
 /* The rows of list l joined in style st into buf (n bytes; imp_words_join_all stops the program
  * rather than cut a list short, so a table that outgrows its buffer fails every test). */
 static void join(char *buf, size_t n, int l, int arg, int st)
